@@ -1,0 +1,61 @@
+#pragma once
+
+#include <QDateTime>
+#include <QString>
+#include <QStringList>
+
+namespace tfhub::fs {
+
+/// Totals of a file tree, measured with lstat (links are not followed, hard links counted once).
+struct TreeStats final
+{
+    qint64 diskBytes = 0; ///< allocated blocks (st_blocks * 512)
+    qint64 bytes = 0;     ///< apparent size
+    qint64 files = 0;     ///< regular files
+    qint64 dirs = 0;
+    qint64 others = 0;    ///< symlinks, devices, sockets, FIFOs
+    QDateTime newestMTime;
+    QDateTime newestATime;
+    QStringList problems; ///< folders that could not be read, with the cause
+};
+
+/// Measures `path` (a file or a folder, recursively). A path that vanishes mid-way is tolerated.
+TreeStats measure(const QString &path);
+
+/// Basic lstat facts; `exists` false when the path is not there.
+struct PathInfo final
+{
+    bool exists = false;
+    bool isDir = false;
+    bool isFile = false;
+    bool isSymlink = false;
+    qint64 size = 0;
+    qint64 diskBytes = 0;
+    QDateTime mtime;
+    QDateTime atime;
+};
+PathInfo stat(const QString &path);
+
+/// The message of errno, e.g. "permission denied".
+QString errnoText(int error);
+
+/// This machine's host name, as Python's socket.gethostname() returns it.
+QString hostName();
+
+/// Whether a process with this PID runs on this machine, and when it started (invalid if unknown).
+struct ProcessInfo final
+{
+    bool alive = false;
+    QDateTime started;
+};
+ProcessInfo processInfo(qint64 pid);
+
+/// Free and total bytes of the volume holding `path` (or its nearest existing parent).
+struct VolumeInfo final
+{
+    qint64 freeBytes = -1;
+    qint64 totalBytes = -1;
+};
+VolumeInfo volumeInfo(const QString &path);
+
+} // namespace tfhub::fs

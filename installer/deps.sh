@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that building, testing and screenshotting the project needs.
+# Idempotent: when all packages are already installed, apt is not touched at all.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  g++ cmake ninja-build pkg-config git
+  # Qt 6.4: base (Core, Network, Concurrent, Widgets, Test), svg, tools (linguist etc.)
+  qt6-base-dev qt6-base-dev-tools qt6-svg-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
+  qt6-qpa-plugins libgl-dev
+  # archives, zip bundles, fast inflate and hashing
+  libarchive-dev libquazip1-qt6-dev libisal-dev zlib1g-dev libssl-dev
+  # headless GUI runs and screenshots
+  xvfb xauth x11-apps imagemagick
+  # shells and session environment for the settings tests; unshare/setpriv for mount and user tests
+  bash zsh fish systemd util-linux
+  # archive tools used by tests to build hostile fixtures; curl for benchmarks
+  tar gzip bzip2 xz-utils zstd curl
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
