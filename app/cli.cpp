@@ -1,6 +1,7 @@
 #include "app/cli.h"
 
 #include "app/clioutput.h"
+#include "app/cliprefetch.h"
 #include "core/cachescanner.h"
 #include "core/format.h"
 #include "core/fsutil.h"
@@ -54,6 +55,11 @@ const char *const kUsage = QT_TRANSLATE_NOOP("tfhub::cli",
     "  du [--json]            totals by state and by model format\n"
     "  info HANDLE|KEY [--json]  everything known about one entry\n"
     "  config [--json]        effective settings and where each value comes from\n"
+    "  prefetch HANDLE... [--jobs N] [--json]\n"
+    "                         download models into the cache as tensorflow_hub would\n"
+    "                         (N at once, default 3); Ctrl-C cancels cleanly\n"
+    "  verify HANDLE|KEY...|--all [--json]\n"
+    "                         check prefetched models against their manifests\n"
     "\n"
     "Options:\n"
     "  --cache-dir DIR        use DIR as the cache (alias --tfhub_cache_dir); overrides\n"
@@ -71,6 +77,8 @@ struct Args final
     bool json = false;
     QString sort;
     QString state;
+    int jobs = 3;
+    bool all = false;
     QStringList given; ///< verb options that were given, to check they fit the verb
 };
 
@@ -464,6 +472,15 @@ int run(const QStringList &arguments)
             if (!takeValue(&a.sort))
                 return usageError(tr("--sort needs a key."));
             a.given << name;
+        } else if (name == QLatin1String("--jobs")) {
+            QString v;
+            bool ok = false;
+            if (!takeValue(&v) || (a.jobs = v.toInt(&ok), !ok) || a.jobs < 1 || a.jobs > 16)
+                return usageError(tr("--jobs needs a number from 1 to 16."));
+            a.given << name;
+        } else if (name == QLatin1String("--all")) {
+            a.all = true;
+            a.given << name;
         } else if (name == QLatin1String("--state")) {
             if (!takeValue(&a.state))
                 return usageError(tr("--state needs a state."));
@@ -496,6 +513,8 @@ int run(const QStringList &arguments)
         { QStringLiteral("du"), { QStringLiteral("--json") } },
         { QStringLiteral("info"), { QStringLiteral("--json") } },
         { QStringLiteral("config"), { QStringLiteral("--json") } },
+        { QStringLiteral("prefetch"), { QStringLiteral("--json"), QStringLiteral("--jobs") } },
+        { QStringLiteral("verify"), { QStringLiteral("--json"), QStringLiteral("--all") } },
     };
     if (!allowed.contains(a.verb))
         return usageError(tr("Unknown command '%1'.").arg(a.verb));
@@ -511,6 +530,16 @@ int run(const QStringList &arguments)
         return cmdList(a);
     if (a.verb == QLatin1String("du"))
         return cmdDu(a);
+    if (a.verb == QLatin1String("prefetch")) {
+        if (a.positional.isEmpty())
+            return usageError(tr("'prefetch' needs at least one HANDLE."));
+        return runPrefetch({ a.cacheDir, a.positional, a.jobs, a.json });
+    }
+    if (a.verb == QLatin1String("verify")) {
+        if (a.positional.isEmpty() == !a.all)
+            return usageError(tr("'verify' takes HANDLE or KEY arguments, or --all."));
+        return runVerify(a.cacheDir, a.positional, a.all, a.json);
+    }
     if (a.verb == QLatin1String("info"))
         return cmdInfo(a);
     return cmdConfig(a);

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+namespace tfhub::cli {
+
+struct PrefetchArgs
+{
+    QString cacheDir;
+    QStringList handles;
+    int jobs = 3;
+    bool json = false;
+};
+
+/// `tfhub-cache prefetch HANDLE... [--jobs N] [--json]`: runs the download queue until every job
+/// ended; a progress bar per model on a terminal, plain lines otherwise; Ctrl-C cancels cleanly.
+int runPrefetch(const PrefetchArgs &args);
+
+/// `tfhub-cache verify HANDLE|KEY|--all`: checks model folders against their manifests.
+int runVerify(const QString &cacheDir, const QStringList &targets, bool all, bool json);
+
+} // namespace tfhub::cli
