@@ -425,6 +425,12 @@ void PrefetchJob::onReplyFinished()
         sendRequest(target, false);
         return;
     }
+    if (!aborted && status == 416 && m_resumeRequested) {
+        return finish(PrefetchPhase::Failed, tr("%1 announced %2 bytes but has only %3 (it answered HTTP 416 to a request for the rest).")
+                                                 .arg(reply->url().toString())
+                                                 .arg(m_expectedEnd)
+                                                 .arg(m_offset));
+    }
     if (!aborted && status >= 400) {
         const QString statusText = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString();
         const QString what = tr("%1 answered HTTP %2 %3").arg(reply->url().toString()).arg(status).arg(statusText);
@@ -569,14 +575,7 @@ void PrefetchJob::queryUncompressed()
 
 void PrefetchJob::cancel()
 {
-    if (isFinished())
-        return;
-    m_aborting = true;
-    m_abortReason.clear();
-    if (m_extractor)
-        m_extractor->cancel();
-    if (m_reply)
-        m_reply->abort();
+    // finish() detaches the reply before aborting it, so its error cannot turn into a failure.
     finish(PrefetchPhase::Cancelled, tr("Cancelled."));
 }
 

@@ -44,7 +44,10 @@ private:
     QProcess m_liveOwner;
     ScanOptions m_options;
 
-    QString lockPath(const QString &key) const { return m_root + QLatin1Char('/') + key + QStringLiteral(".lock"); }
+    QString lockPath(const QString &key) const
+    {
+        return m_root + QLatin1Char('/') + key + QStringLiteral(".lock");
+    }
 
 private Q_SLOTS:
     void initTestCase()
@@ -72,11 +75,15 @@ private Q_SLOTS:
         const qint64 longAgo = QDateTime::currentSecsSinceEpoch() - 3600;
 
         // complete (TF2, TF1, hub module, TFLite)
-        const QString tf2 = test::makeEntry(m_root, QStringLiteral("https://tfhub.dev/google/tf2/1"), sm + QStringLiteral("/half_plus_two_tf2_cpu"));
-        const QString tf1 = test::makeEntry(m_root, QStringLiteral("https://tfhub.dev/google/tf1/1"), sm + QStringLiteral("/half_plus_two_cpu"));
-        const QString lite = test::makeEntry(m_root, QStringLiteral("https://example.com/lite.tar.gz"), sm + QStringLiteral("/half_plus_two_tflite"));
+        const QString tf2 = test::makeEntry(m_root, QStringLiteral("https://tfhub.dev/google/tf2/1"),
+            sm + QStringLiteral("/half_plus_two_tf2_cpu"));
+        const QString tf1 = test::makeEntry(m_root, QStringLiteral("https://tfhub.dev/google/tf1/1"),
+            sm + QStringLiteral("/half_plus_two_cpu"));
+        const QString lite = test::makeEntry(m_root, QStringLiteral("https://example.com/lite.tar.gz"),
+            sm + QStringLiteral("/half_plus_two_tflite"));
         const QString hub = keyOf("https://tfhub.dev/google/hub/1");
-        QVERIFY(test::untar(sm + QStringLiteral("/half_plus_two_v1_hub_module.tar.gz"), m_root + QLatin1Char('/') + hub));
+        QVERIFY(test::untar(
+            sm + QStringLiteral("/half_plus_two_v1_hub_module.tar.gz"), m_root + QLatin1Char('/') + hub));
         QVERIFY(!tf2.isEmpty() && !tf1.isEmpty() && !lite.isEmpty());
 
         // empty folder
@@ -85,13 +92,18 @@ private Q_SLOTS:
 
         // download in progress: lock of a live child process, with its tmp folder
         const QString live = keyOf("https://tfhub.dev/google/live/1");
-        QVERIFY(test::writeFile(m_root + QLatin1Char('/') + live + QLatin1Char('.') + kUid + QStringLiteral(".tmp/saved_model.pb"), "partial"));
-        QVERIFY(test::writeFile(lockPath(live), lock::content(fs::hostName(), m_liveOwner.processId(), kUid)));
+        QVERIFY(test::writeFile(m_root + QLatin1Char('/') + live + QLatin1Char('.') + kUid
+                + QStringLiteral(".tmp/saved_model.pb"),
+            "partial"));
+        QVERIFY(
+            test::writeFile(lockPath(live), lock::content(fs::hostName(), m_liveOwner.processId(), kUid)));
 
         // stale lock: a dead local PID, nothing changed for an hour
         const QString dead = keyOf("https://tfhub.dev/google/dead/1");
-        const QString deadTmp = m_root + QLatin1Char('/') + dead + QLatin1Char('.') + kUid + QStringLiteral(".tmp");
-        QVERIFY(test::writeFile(deadTmp + QStringLiteral("/variables/variables.index"), QByteArray(5000, 'x')));
+        const QString deadTmp
+            = m_root + QLatin1Char('/') + dead + QLatin1Char('.') + kUid + QStringLiteral(".tmp");
+        QVERIFY(
+            test::writeFile(deadTmp + QStringLiteral("/variables/variables.index"), QByteArray(5000, 'x')));
         QVERIFY(test::writeFile(lockPath(dead), lock::content(fs::hostName(), test::deadPid(), kUid)));
         QVERIFY(test::setMTime(deadTmp + QStringLiteral("/variables/variables.index"), longAgo));
         QVERIFY(test::setMTime(deadTmp + QStringLiteral("/variables"), longAgo));
@@ -100,29 +112,35 @@ private Q_SLOTS:
 
         // reused PID: the live child's PID, but the lock predates that process
         const QString reused = keyOf("https://tfhub.dev/google/reused/1");
-        QVERIFY(test::writeFile(lockPath(reused), lock::content(fs::hostName(), m_liveOwner.processId(), kUid)));
+        QVERIFY(
+            test::writeFile(lockPath(reused), lock::content(fs::hostName(), m_liveOwner.processId(), kUid)));
         QVERIFY(test::setMTime(lockPath(reused), longAgo));
 
         // another host: active when recent, stale after the no-progress window
         const QString remoteActive = keyOf("https://tfhub.dev/google/remote-active/1");
-        QVERIFY(test::writeFile(lockPath(remoteActive), lock::content(QStringLiteral("other.host.example"), 77, kUid)));
+        QVERIFY(test::writeFile(
+            lockPath(remoteActive), lock::content(QStringLiteral("other.host.example"), 77, kUid)));
         const QString remoteStale = keyOf("https://tfhub.dev/google/remote-stale/1");
-        QVERIFY(test::writeFile(lockPath(remoteStale), lock::content(QStringLiteral("other.host.example"), 77, kUid)));
+        QVERIFY(test::writeFile(
+            lockPath(remoteStale), lock::content(QStringLiteral("other.host.example"), 77, kUid)));
         QVERIFY(test::setMTime(lockPath(remoteStale), longAgo));
 
         // abandoned partial download: tmp folder, no lock
         const QString partial = keyOf("https://tfhub.dev/google/partial/1");
-        QVERIFY(test::writeFile(m_root + QLatin1Char('/') + partial + QStringLiteral(".fedcba9876543210fedcba9876543210.tmp/saved_model.pb"),
-                                QByteArray(10000, 'p')));
+        QVERIFY(test::writeFile(m_root + QLatin1Char('/') + partial
+                + QStringLiteral(".fedcba9876543210fedcba9876543210.tmp/saved_model.pb"),
+            QByteArray(10000, 'p')));
 
         // orphan descriptor
         const QString orphan = keyOf("https://tfhub.dev/google/orphan/1");
         QVERIFY(test::writeFile(m_root + QLatin1Char('/') + orphan + QStringLiteral(".descriptor.txt"),
-                                "Module: https://tfhub.dev/google/orphan/1\nDownload Time: 2024-01-01 00:00:00\nDownloader Hostname: h (PID:1)"));
+            "Module: https://tfhub.dev/google/orphan/1\nDownload Time: 2024-01-01 00:00:00\nDownloader "
+            "Hostname: h (PID:1)"));
 
         // not loadable
         const QString junk = keyOf("https://tfhub.dev/google/junk/1");
-        QVERIFY(test::writeFile(m_root + QLatin1Char('/') + junk + QStringLiteral("/notes.txt"), "not a model"));
+        QVERIFY(
+            test::writeFile(m_root + QLatin1Char('/') + junk + QStringLiteral("/notes.txt"), "not a model"));
 
         // foreign items, including an upper-case hex name the library never writes
         QVERIFY(test::writeFile(m_root + QStringLiteral("/README.md"), "mine"));
@@ -163,7 +181,9 @@ private Q_SLOTS:
 
         // Sizes: allocated blocks and apparent bytes of the folder plus descriptor.
         const fs::TreeStats folder = fs::measure(m_root + QLatin1Char('/') + tf2);
-        QCOMPARE(find(entries, tf2).bytes, folder.bytes + fs::stat(m_root + QLatin1Char('/') + tf2 + QStringLiteral(".descriptor.txt")).size);
+        QCOMPARE(find(entries, tf2).bytes,
+            folder.bytes
+                + fs::stat(m_root + QLatin1Char('/') + tf2 + QStringLiteral(".descriptor.txt")).size);
         QVERIFY(find(entries, tf2).diskBytes >= find(entries, tf2).bytes);
     }
 
@@ -173,7 +193,8 @@ private Q_SLOTS:
         QTemporaryDir tmp;
         const QString key = keyOf("https://tfhub.dev/google/container/1");
         QVERIFY(test::writeFile(tmp.filePath(key + QLatin1Char('.') + kUid + QStringLiteral(".tmp/x")), "x"));
-        QVERIFY(test::writeFile(tmp.filePath(key + QStringLiteral(".lock")), lock::content(fs::hostName(), test::deadPid(), kUid)));
+        QVERIFY(test::writeFile(tmp.filePath(key + QStringLiteral(".lock")),
+            lock::content(fs::hostName(), test::deadPid(), kUid)));
         ScanOptions o = m_options;
         o.graceSecs = 3600;
         QCOMPARE(scan::scanKey(tmp.path(), key, o).state, EntryState::Downloading);
@@ -185,11 +206,13 @@ private Q_SLOTS:
     {
         QTemporaryDir tmp;
         const QString key = test::makeEntry(tmp.path(), QStringLiteral("https://tfhub.dev/a/b/1"),
-                                            test::savedModelsDir() + QStringLiteral("/half_plus_two_cpu"));
-        QVERIFY(test::writeFile(tmp.filePath(key + QLatin1Char('.') + kUid + QStringLiteral(".tmp/big")), QByteArray(100000, 'b')));
+            test::savedModelsDir() + QStringLiteral("/half_plus_two_cpu"));
+        QVERIFY(test::writeFile(tmp.filePath(key + QLatin1Char('.') + kUid + QStringLiteral(".tmp/big")),
+            QByteArray(100000, 'b')));
         const CacheEntry e = scan::scanKey(tmp.path(), key, m_options);
         QCOMPARE(e.state, EntryState::Complete);
-        QCOMPARE(e.reclaimableBytes, fs::measure(tmp.filePath(key + QLatin1Char('.') + kUid + QStringLiteral(".tmp"))).diskBytes);
+        QCOMPARE(e.reclaimableBytes,
+            fs::measure(tmp.filePath(key + QLatin1Char('.') + kUid + QStringLiteral(".tmp"))).diskBytes);
     }
 
     void lockParsing_data()
@@ -198,12 +221,15 @@ private Q_SLOTS:
         QTest::addColumn<bool>("valid");
         QTest::addColumn<QString>("host");
         QTest::addColumn<qint64>("pid");
-        QTest::newRow("dotted-host") << QByteArray("node-1.cluster.example.org.4711.0123456789abcdef0123456789abcdef") << true
-                                     << "node-1.cluster.example.org" << qint64(4711);
-        QTest::newRow("plain") << QByteArray("h.1.0123456789abcdef0123456789abcdef") << true << "h" << qint64(1);
+        QTest::newRow("dotted-host") << QByteArray(
+            "node-1.cluster.example.org.4711.0123456789abcdef0123456789abcdef")
+                                     << true << "node-1.cluster.example.org" << qint64(4711);
+        QTest::newRow("plain") << QByteArray("h.1.0123456789abcdef0123456789abcdef") << true << "h"
+                               << qint64(1);
         QTest::newRow("empty") << QByteArray() << false << "" << qint64(0);
         QTest::newRow("no-uid") << QByteArray("host.12") << false << "" << qint64(0);
-        QTest::newRow("bad-pid") << QByteArray("host.x.0123456789abcdef0123456789abcdef") << false << "" << qint64(0);
+        QTest::newRow("bad-pid") << QByteArray("host.x.0123456789abcdef0123456789abcdef") << false << ""
+                                 << qint64(0);
     }
     void lockParsing()
     {
@@ -225,8 +251,9 @@ private Q_SLOTS:
         QVERIFY(error.isEmpty());
         QVERIFY(test::writeFile(tmp.filePath(QStringLiteral("file")), "x"));
         QVERIFY(scan::scanAll(tmp.filePath(QStringLiteral("file")), m_options, &error).isEmpty());
-        QVERIFY2(error.contains(tmp.filePath(QStringLiteral("file"))) && error.contains(QStringLiteral("not a folder")),
-                 qPrintable(error));
+        QVERIFY2(error.contains(tmp.filePath(QStringLiteral("file")))
+                && error.contains(QStringLiteral("not a folder")),
+            qPrintable(error));
     }
 
     void entryVanishingMidScan()
@@ -235,19 +262,23 @@ private Q_SLOTS:
         QStringList keys;
         for (int i = 0; i < 5; ++i)
             keys << test::makeEntry(tmp.path(), QStringLiteral("https://tfhub.dev/x/m/%1").arg(i),
-                                    test::savedModelsDir() + QStringLiteral("/half_plus_two_tflite"));
+                test::savedModelsDir() + QStringLiteral("/half_plus_two_tflite"));
         keys.sort();
         QStringList seen;
         QString error;
         // While the first entry is reported, the last one is deleted and a new one appears.
-        const bool ok = scan::scanRoot(tmp.path(), m_options, [&](const CacheEntry &e) {
-            if (seen.isEmpty()) {
-                QDir(tmp.filePath(keys.last())).removeRecursively();
-                QFile::remove(tmp.filePath(keys.last() + QStringLiteral(".descriptor.txt")));
-                test::makeEntry(tmp.path(), QStringLiteral("https://tfhub.dev/x/new/1"), test::savedModelsDir() + QStringLiteral("/half_plus_two_tflite"));
-            }
-            seen << e.key;
-        }, {}, &error);
+        const bool ok = scan::scanRoot(
+            tmp.path(), m_options,
+            [&](const CacheEntry &e) {
+                if (seen.isEmpty()) {
+                    QDir(tmp.filePath(keys.last())).removeRecursively();
+                    QFile::remove(tmp.filePath(keys.last() + QStringLiteral(".descriptor.txt")));
+                    test::makeEntry(tmp.path(), QStringLiteral("https://tfhub.dev/x/new/1"),
+                        test::savedModelsDir() + QStringLiteral("/half_plus_two_tflite"));
+                }
+                seen << e.key;
+            },
+            {}, &error);
         QVERIFY(ok);
         QVERIFY(!seen.contains(keys.last()));
         QCOMPARE(seen.mid(0, 4), keys.mid(0, 4));
@@ -257,25 +288,33 @@ private Q_SLOTS:
     {
         // Root reads everything, so the scan runs as an unprivileged user through the CLI.
         QTemporaryDir tmp;
-        QVERIFY(QFile::setPermissions(tmp.path(), QFile::permissions(tmp.path()) | QFile::ExeOther | QFile::ReadOther));
+        QVERIFY(QFile::setPermissions(
+            tmp.path(), QFile::permissions(tmp.path()) | QFile::ExeOther | QFile::ReadOther));
         const QString key = test::makeEntry(tmp.path(), QStringLiteral("https://tfhub.dev/a/locked/1"),
-                                            test::savedModelsDir() + QStringLiteral("/half_plus_two_tf2_cpu"));
+            test::savedModelsDir() + QStringLiteral("/half_plus_two_tf2_cpu"));
         const QString other = test::makeEntry(tmp.path(), QStringLiteral("https://tfhub.dev/a/open/1"),
-                                              test::savedModelsDir() + QStringLiteral("/half_plus_two_cpu"));
+            test::savedModelsDir() + QStringLiteral("/half_plus_two_cpu"));
         QProcess chmod;
         chmod.start(QStringLiteral("chmod"), { QStringLiteral("-R"), QStringLiteral("a+rX"), tmp.path() });
         QVERIFY(chmod.waitForFinished() && chmod.exitCode() == 0);
-        QVERIFY(QFile::setPermissions(tmp.filePath(key + QStringLiteral("/variables")), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner));
+        QVERIFY(QFile::setPermissions(tmp.filePath(key + QStringLiteral("/variables")),
+            QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner));
         QProcess p;
-        p.start(QStringLiteral("setpriv"), { QStringLiteral("--reuid=65534"), QStringLiteral("--regid=65534"),
-                                             QStringLiteral("--clear-groups"), qEnvironmentVariable("TFHUB_CLI"),
-                                             QStringLiteral("--cache-dir"), tmp.path(), QStringLiteral("list"),
-                                             QStringLiteral("--json") });
+        p.start(QStringLiteral("setpriv"),
+            { QStringLiteral("--reuid=65534"), QStringLiteral("--regid=65534"),
+                QStringLiteral("--clear-groups"), qEnvironmentVariable("TFHUB_CLI"),
+                QStringLiteral("--cache-dir"), tmp.path(), QStringLiteral("list"),
+                QStringLiteral("--json") });
         QVERIFY(p.waitForFinished(30000));
         const QString err = QString::fromLocal8Bit(p.readAllStandardError());
         QVERIFY2(p.exitCode() == 0, qPrintable(err));
-        QVERIFY2(err.contains(QStringLiteral("Cannot read ")) && err.contains(key + QStringLiteral("/variables")), qPrintable(err));
-        const QJsonArray entries = QJsonDocument::fromJson(p.readAllStandardOutput()).object().value(QStringLiteral("entries")).toArray();
+        QVERIFY2(
+            err.contains(QStringLiteral("Cannot read ")) && err.contains(key + QStringLiteral("/variables")),
+            qPrintable(err));
+        const QJsonArray entries = QJsonDocument::fromJson(p.readAllStandardOutput())
+                                       .object()
+                                       .value(QStringLiteral("entries"))
+                                       .toArray();
         QCOMPARE(entries.size(), 2);
         for (const QJsonValue &v : entries) {
             const QJsonObject o = v.toObject();

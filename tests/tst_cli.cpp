@@ -58,8 +58,10 @@ private Q_SLOTS:
         QVERIFY(QDir().mkpath(m_tmp.filePath(QStringLiteral("tmp"))));
         m_cache = m_tmp.filePath(QStringLiteral("my cache \"q\" é"));
         const QString sm = test::savedModelsDir();
-        m_tf2 = test::makeEntry(m_cache, QStringLiteral("https://tfhub.dev/google/tf2/1"), sm + QStringLiteral("/half_plus_two_tf2_cpu"));
-        m_tf1 = test::makeEntry(m_cache, QStringLiteral("https://tfhub.dev/google/tf1/1"), sm + QStringLiteral("/half_plus_two_cpu"));
+        m_tf2 = test::makeEntry(m_cache, QStringLiteral("https://tfhub.dev/google/tf2/1"),
+            sm + QStringLiteral("/half_plus_two_tf2_cpu"));
+        m_tf1 = test::makeEntry(m_cache, QStringLiteral("https://tfhub.dev/google/tf1/1"),
+            sm + QStringLiteral("/half_plus_two_cpu"));
         m_empty = Handle::cacheKeyOf(QStringLiteral("https://tfhub.dev/google/empty/1"));
         QVERIFY(QDir().mkpath(m_cache + QLatin1Char('/') + m_empty));
         QVERIFY(test::writeFile(m_cache + QStringLiteral("/notes.txt"), "mine"));
@@ -83,11 +85,15 @@ private Q_SLOTS:
         QTest::newRow("no-verb") << QStringList();
         QTest::newRow("unknown-verb") << QStringList { QStringLiteral("frobnicate") };
         QTest::newRow("unknown-option") << QStringList { QStringLiteral("list"), QStringLiteral("--bogus") };
-        QTest::newRow("bad-sort") << QStringList { QStringLiteral("list"), QStringLiteral("--sort"), QStringLiteral("colour") };
-        QTest::newRow("bad-state") << QStringList { QStringLiteral("list"), QStringLiteral("--state"), QStringLiteral("happy") };
-        QTest::newRow("option-of-other-verb") << QStringList { QStringLiteral("du"), QStringLiteral("--sort"), QStringLiteral("size") };
+        QTest::newRow("bad-sort") << QStringList { QStringLiteral("list"), QStringLiteral("--sort"),
+            QStringLiteral("colour") };
+        QTest::newRow("bad-state") << QStringList { QStringLiteral("list"), QStringLiteral("--state"),
+            QStringLiteral("happy") };
+        QTest::newRow("option-of-other-verb")
+            << QStringList { QStringLiteral("du"), QStringLiteral("--sort"), QStringLiteral("size") };
         QTest::newRow("key-without-handle") << QStringList { QStringLiteral("key") };
-        QTest::newRow("cache-dir-without-value") << QStringList { QStringLiteral("list"), QStringLiteral("--cache-dir") };
+        QTest::newRow("cache-dir-without-value")
+            << QStringList { QStringLiteral("list"), QStringLiteral("--cache-dir") };
     }
     void usageErrors()
     {
@@ -100,7 +106,8 @@ private Q_SLOTS:
 
     void key()
     {
-        const Run r = run({ QStringLiteral("key"), QStringLiteral("https://tfhub.dev/google/nnlm-en-dim128/2") });
+        const Run r
+            = run({ QStringLiteral("key"), QStringLiteral("https://tfhub.dev/google/nnlm-en-dim128/2") });
         QCOMPARE(r.code, 0);
         QCOMPARE(r.out, QStringLiteral("29abffb443cb0a0ca9c72e8e3863b76d85028490\n"));
         const Run bad = run({ QStringLiteral("key"), QStringLiteral("HTTPS://tfhub.dev/x") });
@@ -127,8 +134,9 @@ private Q_SLOTS:
 
     void listJsonSortAndFilter()
     {
-        Run r = run({ QStringLiteral("list"), QStringLiteral("--json"), QStringLiteral("--sort"), QStringLiteral("size") },
-                    { { QStringLiteral("TFHUB_CACHE_DIR"), m_cache } });
+        Run r = run({ QStringLiteral("list"), QStringLiteral("--json"), QStringLiteral("--sort"),
+                        QStringLiteral("size") },
+            { { QStringLiteral("TFHUB_CACHE_DIR"), m_cache } });
         QCOMPARE(r.code, 0);
         const QJsonObject o = r.json();
         QCOMPARE(o.value(QStringLiteral("schema")).toInt(), 1);
@@ -143,11 +151,12 @@ private Q_SLOTS:
             previous = size;
         }
         QCOMPARE(entries.first().toObject().value(QStringLiteral("key")).toString(), m_tf2);
-        QCOMPARE(entries.first().toObject().value(QStringLiteral("format")).toString(), QStringLiteral("tf2-saved-model"));
+        QCOMPARE(entries.first().toObject().value(QStringLiteral("format")).toString(),
+            QStringLiteral("tf2-saved-model"));
         QCOMPARE(entries.first().toObject().value(QStringLiteral("downloaderPid")).toInt(), 4242);
 
         r = run({ QStringLiteral("--cache-dir=") + m_cache, QStringLiteral("list"), QStringLiteral("--json"),
-                  QStringLiteral("--state"), QStringLiteral("empty") });
+            QStringLiteral("--state"), QStringLiteral("empty") });
         QCOMPARE(r.code, 0);
         const QJsonArray empties = r.json().value(QStringLiteral("entries")).toArray();
         QCOMPARE(empties.size(), 1);
@@ -157,29 +166,38 @@ private Q_SLOTS:
 
     void du()
     {
-        const Run r = run({ QStringLiteral("--tfhub_cache_dir"), m_cache, QStringLiteral("du"), QStringLiteral("--json") });
+        const Run r = run(
+            { QStringLiteral("--tfhub_cache_dir"), m_cache, QStringLiteral("du"), QStringLiteral("--json") });
         QCOMPARE(r.code, 0);
         const QJsonObject o = r.json();
         const QJsonObject states = o.value(QStringLiteral("byState")).toObject();
-        QCOMPARE(states.value(QStringLiteral("complete")).toObject().value(QStringLiteral("count")).toInt(), 2);
+        QCOMPARE(
+            states.value(QStringLiteral("complete")).toObject().value(QStringLiteral("count")).toInt(), 2);
         QCOMPARE(states.value(QStringLiteral("empty")).toObject().value(QStringLiteral("count")).toInt(), 1);
-        QCOMPARE(states.value(QStringLiteral("foreign")).toObject().value(QStringLiteral("count")).toInt(), 1);
+        QCOMPARE(
+            states.value(QStringLiteral("foreign")).toObject().value(QStringLiteral("count")).toInt(), 1);
         const QJsonObject formats = o.value(QStringLiteral("byFormat")).toObject();
-        QCOMPARE(formats.value(QStringLiteral("tf1-saved-model")).toObject().value(QStringLiteral("count")).toInt(), 1);
+        QCOMPARE(formats.value(QStringLiteral("tf1-saved-model"))
+                     .toObject()
+                     .value(QStringLiteral("count"))
+                     .toInt(),
+            1);
         qint64 sum = 0;
         for (const QJsonValue &v : states)
             sum += v.toObject().value(QStringLiteral("diskBytes")).toInteger();
-        QCOMPARE(o.value(QStringLiteral("total")).toObject().value(QStringLiteral("diskBytes")).toInteger(), sum);
+        QCOMPARE(
+            o.value(QStringLiteral("total")).toObject().value(QStringLiteral("diskBytes")).toInteger(), sum);
         QVERIFY(o.value(QStringLiteral("reclaimableBytes")).toInteger() > 0); // the empty folder
         const Run human = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("du") });
         QCOMPARE(human.code, 0);
-        QVERIFY(human.out.contains(QStringLiteral("tf2-saved-model")) && human.out.contains(QStringLiteral("Reclaimable:")));
+        QVERIFY(human.out.contains(QStringLiteral("tf2-saved-model"))
+            && human.out.contains(QStringLiteral("Reclaimable:")));
     }
 
     void infoByHandleAndKey()
     {
         const Run byHandle = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("info"),
-                                   QStringLiteral("https://tfhub.dev/google/tf2/1"), QStringLiteral("--json") });
+            QStringLiteral("https://tfhub.dev/google/tf2/1"), QStringLiteral("--json") });
         QCOMPARE(byHandle.code, 0);
         const QJsonObject o = byHandle.json();
         QCOMPARE(o.value(QStringLiteral("key")).toString(), m_tf2);
@@ -192,36 +210,41 @@ private Q_SLOTS:
         QCOMPARE(byKey.code, 0);
         QVERIFY(byKey.out.contains(QStringLiteral("https://tfhub.dev/google/tf1/1")));
         QVERIFY(byKey.out.contains(QStringLiteral("TF1 SavedModel")));
-        const Run missing = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("info"), QStringLiteral("https://tfhub.dev/not/there/1") });
+        const Run missing = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("info"),
+            QStringLiteral("https://tfhub.dev/not/there/1") });
         QCOMPARE(missing.code, 1);
-        QVERIFY2(missing.err.contains(QStringLiteral("No cache entry")) && missing.err.contains(m_cache), qPrintable(missing.err));
+        QVERIFY2(missing.err.contains(QStringLiteral("No cache entry")) && missing.err.contains(m_cache),
+            qPrintable(missing.err));
     }
 
     void resolve()
     {
-        Run r = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("resolve"), QStringLiteral("https://tfhub.dev/google/tf2/1"),
-                      QStringLiteral("--json") });
+        Run r = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("resolve"),
+            QStringLiteral("https://tfhub.dev/google/tf2/1"), QStringLiteral("--json") });
         QCOMPARE(r.code, 0);
         QCOMPARE(r.json().value(QStringLiteral("status")).toString(), QStringLiteral("cached"));
         QCOMPARE(r.json().value(QStringLiteral("path")).toString(), m_cache + QLatin1Char('/') + m_tf2);
 
-        r = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("resolve"), QStringLiteral("https://tfhub.dev/google/empty/1") });
+        r = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("resolve"),
+            QStringLiteral("https://tfhub.dev/google/empty/1") });
         QCOMPARE(r.code, 0);
         QCOMPARE(r.out.trimmed(), m_cache + QLatin1Char('/') + m_empty);
         QVERIFY(r.err.contains(QStringLiteral("Not cached")));
 
-        r = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("resolve"), QStringLiteral("https://tfhub.dev/google/tf2/1"),
-                  QStringLiteral("--json") },
-                { { QStringLiteral("TFHUB_MODEL_LOAD_FORMAT"), QStringLiteral("UNCOMPRESSED") } });
+        r = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("resolve"),
+                    QStringLiteral("https://tfhub.dev/google/tf2/1"), QStringLiteral("--json") },
+            { { QStringLiteral("TFHUB_MODEL_LOAD_FORMAT"), QStringLiteral("UNCOMPRESSED") } });
         QCOMPARE(r.code, 0);
         QCOMPARE(r.json().value(QStringLiteral("status")).toString(), QStringLiteral("remote"));
         QCOMPARE(r.json().value(QStringLiteral("path")).toString(),
-                 QStringLiteral("https://tfhub.dev/google/tf2/1?tf-hub-format=uncompressed"));
+            QStringLiteral("https://tfhub.dev/google/tf2/1?tf-hub-format=uncompressed"));
 
         r = run({ QStringLiteral("resolve"), QStringLiteral("https://tfhub.dev/google/tf2/1") },
-                { { QStringLiteral("TFHUB_MODEL_LOAD_FORMAT"), QStringLiteral("compressed") } });
+            { { QStringLiteral("TFHUB_MODEL_LOAD_FORMAT"), QStringLiteral("compressed") } });
         QCOMPARE(r.code, 1);
-        QVERIFY2(r.err.contains(QStringLiteral("\"compressed\"")) && r.err.contains(QStringLiteral("case-sensitive")), qPrintable(r.err));
+        QVERIFY2(r.err.contains(QStringLiteral("\"compressed\""))
+                && r.err.contains(QStringLiteral("case-sensitive")),
+            qPrintable(r.err));
 
         r = run({ QStringLiteral("resolve"), m_cache });
         QCOMPARE(r.code, 0);
@@ -232,10 +255,12 @@ private Q_SLOTS:
     {
         Run r = run({ QStringLiteral("config"), QStringLiteral("--json") });
         QCOMPARE(r.code, 0);
-        QCOMPARE(r.json().value(QStringLiteral("cacheDir")).toString(), m_tmp.filePath(QStringLiteral("tmp/tfhub_modules")));
+        QCOMPARE(r.json().value(QStringLiteral("cacheDir")).toString(),
+            m_tmp.filePath(QStringLiteral("tmp/tfhub_modules")));
         QCOMPARE(r.json().value(QStringLiteral("cacheDirSource")).toString(), QStringLiteral("default"));
         QCOMPARE(r.json().value(QStringLiteral("loadFormat")).toString(), QStringLiteral("AUTO"));
-        r = run({ QStringLiteral("config") }, { { QStringLiteral("TFHUB_MODEL_LOAD_FORMAT"), QStringLiteral("auto") } });
+        r = run({ QStringLiteral("config") },
+            { { QStringLiteral("TFHUB_MODEL_LOAD_FORMAT"), QStringLiteral("auto") } });
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.contains(QStringLiteral("warning: TFHUB_MODEL_LOAD_FORMAT=\"auto\"")));
         QVERIFY(r.out.contains(QStringLiteral("temporary folder")));
@@ -244,7 +269,8 @@ private Q_SLOTS:
     void unreadableRootFails()
     {
         QVERIFY(test::writeFile(m_tmp.filePath(QStringLiteral("plainfile")), "x"));
-        const Run r = run({ QStringLiteral("--cache-dir"), m_tmp.filePath(QStringLiteral("plainfile")), QStringLiteral("list") });
+        const Run r = run({ QStringLiteral("--cache-dir"), m_tmp.filePath(QStringLiteral("plainfile")),
+            QStringLiteral("list") });
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains(QStringLiteral("not a folder")), qPrintable(r.err));
     }

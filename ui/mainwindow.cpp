@@ -1,0 +1,272 @@
+#include "ui/mainwindow.h"
+
+#include "ui/cachepage.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QLocale>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QScreen>
+#include <QSettings>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QStorageInfo>
+
+#include <algorithm>
+
+namespace tfhub::ui {
+
+namespace {
+
+const auto GeometryKey = QStringLiteral("mainWindow/geometry");
+const auto WindowStateKey = QStringLiteral("mainWindow/windowState");
+
+QIcon themeIcon(const QString &name, const QString &fallback = QString())
+{
+    return QIcon::fromTheme(name, fallback.isEmpty() ? QIcon() : QIcon(fallback));
+}
+
+} // namespace
+
+MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWidget *parent)
+    : QMainWindow(parent), m_root(QDir::cleanPath(cacheRoot)), m_sourceLabel(sourceLabel)
+{
+    setWindowTitle(tr("TF Hub Cache Manager"));
+    createActions();
+
+    m_navigation = new QListWidget(this);
+    m_navigation->setObjectName(QStringLiteral("navigation"));
+    m_navigation->setAccessibleName(tr("Pages"));
+    m_navigation->setIconSize(QSize(24, 24));
+    m_navigation->setFrameShape(QFrame::NoFrame);
+    m_navigation->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Expanding);
+    m_pages = new QStackedWidget(this);
+    connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+
+    m_cachePage = new CachePage(m_root, this);
+    addPage(m_cachePage, themeIcon(QStringLiteral("drive-harddisk"), QStringLiteral(":/icons/cache.svg")),
+        tr("Cache"));
+    m_navigation->setCurrentRow(0);
+
+    auto *central = new QWidget(this);
+    auto *layout = new QHBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(m_navigation);
+    auto *separator = new QFrame(central);
+    separator->setFrameShape(QFrame::VLine);
+    separator->setFrameShadow(QFrame::Sunken);
+    layout->addWidget(separator);
+    layout->addWidget(m_pages, 1);
+    setCentralWidget(central);
+
+    createMenus();
+    createStatusBar();
+
+    connect(m_cachePage, &CachePage::scanStarted, this, &MainWindow::onScanStarted);
+    connect(m_cachePage, &CachePage::scanFinished, this, &MainWindow::onScanFinished);
+    connect(m_cachePage, &CachePage::scanFinished, this, &MainWindow::scanFinished);
+    connect(m_cachePage, &CachePage::totalsChanged, this, &MainWindow::updateTotals);
+    connect(m_cachePage, &CachePage::selectionTotalChanged, this, &MainWindow::updateSelectionTotal);
+
+    restoreSettings();
+    updateTotals(m_cachePage->totalDiskBytes(), m_cachePage->entryCount());
+    updateFreeSpace();
+}
+
+MainWindow::~MainWindow()
+{
+    // The page outlives this destructor body; its last signals must not reach a half-destroyed window.
+    disconnect(m_cachePage, nullptr, this, nullptr);
+}
+
+void MainWindow::createActions()
+{
+    m_refreshAction = new QAction(themeIcon(QStringLiteral("view-refresh")), tr("&Refresh"), this);
+    m_refreshAction->setShortcut(QKeySequence::Refresh);
+    m_refreshAction->setToolTip(tr("Scan the cache folder again"));
+    connect(m_refreshAction, &QAction::triggered, this, &MainWindow::refresh);
+
+    m_quitAction = new QAction(themeIcon(QStringLiteral("application-exit")), tr("&Quit"), this);
+    m_quitAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
+    m_quitAction->setMenuRole(QAction::QuitRole);
+    // Closing (not quitting) the window lets closeEvent save its layout.
+    connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
+
+    m_findAction = new QAction(themeIcon(QStringLiteral("edit-find")), tr("&Find…"), this);
+    m_findAction->setShortcut(QKeySequence::Find);
+    connect(m_findAction, &QAction::triggered, this, [this] {
+        m_navigation->setCurrentRow(m_pages->indexOf(m_cachePage));
+        m_cachePage->focusSearch();
+    });
+
+    m_aboutAction
+        = new QAction(themeIcon(QStringLiteral("help-about")), tr("&About TF Hub Cache Manager"), this);
+    m_aboutAction->setMenuRole(QAction::AboutRole);
+    connect(m_aboutAction, &QAction::triggered, this, &MainWindow::showAbout);
+
+    m_aboutQtAction = new QAction(tr("About &Qt"), this);
+    m_aboutQtAction->setMenuRole(QAction::AboutQtRole);
+    connect(m_aboutQtAction, &QAction::triggered, qApp, &QApplication::aboutQt);
+}
+
+void MainWindow::createMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_refreshAction);
+    file->addSeparator();
+    file->addAction(m_quitAction);
+
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(m_findAction);
+    edit->addSeparator();
+    edit->addActions(m_cachePage->entryActions());
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(m_aboutAction);
+    help->addAction(m_aboutQtAction);
+}
+
+void MainWindow::createStatusBar()
+{
+    const QString folder = QDir::toNativeSeparators(m_root);
+    m_folderLabel = new QLabel(tr("Cache: %1 (%2)").arg(folder, m_sourceLabel), this);
+    m_folderLabel->setObjectName(QStringLiteral("folderLabel"));
+    m_folderLabel->setTextFormat(Qt::PlainText);
+    // A long path must not force the window wider; the full text stays in the tooltip.
+    m_folderLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_folderLabel->setToolTip(tr("Cache folder: %1\nSet by: %2").arg(folder, m_sourceLabel));
+
+    m_selectionLabel = new QLabel(this);
+    m_selectionLabel->setObjectName(QStringLiteral("selectionLabel"));
+    m_selectionLabel->hide();
+    m_totalLabel = new QLabel(this);
+    m_totalLabel->setObjectName(QStringLiteral("totalLabel"));
+    m_freeLabel = new QLabel(this);
+    m_freeLabel->setObjectName(QStringLiteral("freeLabel"));
+    m_scanLabel = new QLabel(tr("Scanning…"), this);
+    m_scanProgress = new QProgressBar(this);
+    m_scanProgress->setRange(0, 0);
+    m_scanProgress->setMaximumWidth(80);
+    m_scanProgress->setMaximumHeight(m_scanLabel->sizeHint().height());
+    m_scanLabel->hide();
+    m_scanProgress->hide();
+
+    statusBar()->addWidget(m_folderLabel, 1);
+    statusBar()->addPermanentWidget(m_scanLabel);
+    statusBar()->addPermanentWidget(m_scanProgress);
+    statusBar()->addPermanentWidget(m_selectionLabel);
+    statusBar()->addPermanentWidget(m_totalLabel);
+    statusBar()->addPermanentWidget(m_freeLabel);
+}
+
+void MainWindow::addPage(QWidget *page, const QIcon &icon, const QString &title)
+{
+    m_pages->addWidget(page);
+    auto *item = new QListWidgetItem(icon, title, m_navigation);
+    item->setSizeHint(QSize(0, 36));
+    m_navigation->setFixedWidth(std::max(m_navigation->sizeHintForColumn(0) + 24, 120));
+}
+
+void MainWindow::restoreSettings()
+{
+    const QSettings settings;
+    if (!restoreGeometry(settings.value(GeometryKey).toByteArray())) {
+        const QSize available = screen() ? screen()->availableSize() : QSize(1280, 800);
+        resize(std::min(1280, available.width() * 9 / 10), std::min(780, available.height() * 9 / 10));
+    }
+    restoreState(settings.value(WindowStateKey).toByteArray());
+    m_cachePage->restoreState(settings);
+}
+
+void MainWindow::saveSettings() const
+{
+    QSettings settings;
+    settings.setValue(GeometryKey, saveGeometry());
+    settings.setValue(WindowStateKey, saveState());
+    m_cachePage->saveState(settings);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveSettings();
+    m_cachePage->stopScan();
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::refresh()
+{
+    m_cachePage->refresh();
+}
+
+void MainWindow::onScanStarted()
+{
+    updateFreeSpace();
+    m_scanLabel->setVisible(m_cachePage->isScanning());
+    m_scanProgress->setVisible(m_cachePage->isScanning());
+}
+
+void MainWindow::onScanFinished()
+{
+    m_scanLabel->hide();
+    m_scanProgress->hide();
+    updateFreeSpace();
+}
+
+void MainWindow::updateTotals(qint64 diskBytes, int entries)
+{
+    const QString size = QLocale().formattedDataSize(diskBytes);
+    m_totalLabel->setText(tr("Total: %1").arg(size));
+    m_totalLabel->setToolTip(tr("%n cache entries use %1 on disk", nullptr, entries).arg(size));
+}
+
+void MainWindow::updateSelectionTotal(int entries, qint64 diskBytes)
+{
+    m_selectionLabel->setVisible(entries > 0);
+    m_selectionLabel->setText(
+        tr("%n selected: %1", nullptr, entries).arg(QLocale().formattedDataSize(diskBytes)));
+}
+
+void MainWindow::updateFreeSpace()
+{
+    // QStorageInfo needs an existing path; the volume of the nearest existing parent is the one
+    // the cache will be created on.
+    QString path = m_root;
+    while (!path.isEmpty() && !QFileInfo::exists(path) && path != QDir::rootPath())
+        path = QFileInfo(path).path();
+    const QStorageInfo volume(path);
+    if (!volume.isValid()) {
+        m_freeLabel->clear();
+        return;
+    }
+    const QString free = QLocale().formattedDataSize(volume.bytesAvailable());
+    m_freeLabel->setText(tr("Free: %1").arg(free));
+    m_freeLabel->setToolTip(tr("%1 free of %2 on %3")
+                                .arg(free, QLocale().formattedDataSize(volume.bytesTotal()),
+                                    QDir::toNativeSeparators(volume.rootPath())));
+}
+
+void MainWindow::showAbout()
+{
+    const QString text = tr("<h3>TF Hub Cache Manager %1</h3>"
+                            "<p>Browse, prefetch and clean up the model cache shared with the "
+                            "tensorflow_hub Python library.</p>"
+                            "<p>Licensed under the MIT licence.</p>"
+                            "<p>Built with:</p><ul>"
+                            "<li>Qt %2 (LGPLv3)</li>"
+                            "<li>libarchive (BSD licence)</li>"
+                            "<li>QuaZip (LGPL)</li></ul>")
+                             .arg(QStringLiteral(TFHUB_VERSION), QString::fromLatin1(qVersion()));
+    QMessageBox::about(this, tr("About TF Hub Cache Manager"), text);
+}
+
+} // namespace tfhub::ui

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <QMainWindow>
+
+class QAction;
+class QLabel;
+class QListWidget;
+class QProgressBar;
+class QStackedWidget;
+
+namespace tfhub::ui {
+
+class CachePage;
+
+/// The application window: a navigation list of pages (only "Cache" so far) and a status bar
+/// that always shows the cache folder, its source, the total size and the free space.
+class MainWindow final : public QMainWindow
+{
+    Q_OBJECT
+public:
+    /// `sourceLabel` says where `cacheRoot` came from (see tfhub::sourceLabel()).
+    MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    QString cacheRoot() const { return m_root; }
+    CachePage *cachePage() const { return m_cachePage; }
+
+public Q_SLOTS:
+    /// Rescans the cache folder off the GUI thread; rows update in place as results arrive.
+    void refresh();
+
+Q_SIGNALS:
+    /// A scan ended; `complete` is false when it failed.
+    void scanFinished(bool complete);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void createActions();
+    void createMenus();
+    void createStatusBar();
+    /// Pages plug in here: one navigation entry (icon + word) per stacked page.
+    void addPage(QWidget *page, const QIcon &icon, const QString &title);
+
+    void restoreSettings();
+    void saveSettings() const;
+
+    void onScanStarted();
+    void onScanFinished();
+    void updateTotals(qint64 diskBytes, int entries);
+    void updateSelectionTotal(int entries, qint64 diskBytes);
+    void updateFreeSpace();
+    void showAbout();
+
+    QString m_root;
+    QString m_sourceLabel;
+
+    QListWidget *m_navigation = nullptr;
+    QStackedWidget *m_pages = nullptr;
+    CachePage *m_cachePage = nullptr;
+
+    QLabel *m_folderLabel = nullptr;
+    QLabel *m_totalLabel = nullptr;
+    QLabel *m_freeLabel = nullptr;
+    QLabel *m_selectionLabel = nullptr;
+    QLabel *m_scanLabel = nullptr;
+    QProgressBar *m_scanProgress = nullptr;
+
+    QAction *m_refreshAction = nullptr;
+    QAction *m_quitAction = nullptr;
+    QAction *m_findAction = nullptr;
+    QAction *m_aboutAction = nullptr;
+    QAction *m_aboutQtAction = nullptr;
+};
+
+} // namespace tfhub::ui
