@@ -96,7 +96,7 @@ QString HubSettings::pythonTempDir(const QProcessEnvironment &env)
     candidates << QStringLiteral("/tmp") << QStringLiteral("/var/tmp") << QStringLiteral("/usr/tmp");
     for (const QString &c : std::as_const(candidates)) {
         // Python applies os.path.abspath, which also normalises "a/../b" and trailing slashes.
-        const QString dir = QDir::cleanPath(QDir::current().absoluteFilePath(c));
+        QString dir = QDir::cleanPath(QDir::current().absoluteFilePath(c));
         if (usableTempDir(dir))
             return dir;
     }

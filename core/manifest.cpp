@@ -59,7 +59,7 @@ Result<Manifest> Manifest::fromJson(const QByteArray &json, const QString &pathF
     m.archiveSha256 = o.value(QStringLiteral("archiveSha256")).toString().toLatin1();
     m.downloaded = QDateTime::fromString(o.value(QStringLiteral("downloaded")).toString(), Qt::ISODateWithMs);
     const QJsonArray files = o.value(QStringLiteral("files")).toArray();
-    for (const QJsonValue &v : files) {
+    for (const auto &v : files) {
         const QJsonObject f = v.toObject();
         m.files.append({ f.value(QStringLiteral("path")).toString(), f.value(QStringLiteral("size")).toInteger(),
                          f.value(QStringLiteral("sha256")).toString().toLatin1() });

@@ -16,7 +16,7 @@ PACKAGES=(
   # shells and session environment for the settings tests; unshare/setpriv for mount and user tests
   bash zsh fish systemd util-linux
   # archive tools used by tests to build hostile fixtures; curl for benchmarks
-  tar gzip bzip2 xz-utils zstd curl
+  tar gzip bzip2 xz-utils zstd curl time
 )
 
 missing=()

@@ -8,12 +8,17 @@
 #include "tests/support/testhub.h"
 
 #include <QDirIterator>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <csignal>
 
 using namespace tfhub;
 using test::TestHub;
@@ -542,6 +547,93 @@ private Q_SLOTS:
         const PrefetchResult r = run(root, QStringLiteral("http://127.0.0.1:%1/m/1").arg(port), o);
         QCOMPARE(r.phase, PrefetchPhase::Failed);
         QVERIFY2(r.message.contains(QStringLiteral("refused")), qPrintable(r.message));
+        expectNothingPublished(root);
+    }
+
+    void diskFullPublishesNothing()
+    {
+        // A 256 KiB tmpfs in a private mount namespace; the CLI runs there. Refusal fails the test.
+        QTemporaryDir tmp;
+        const QString mnt = tmp.filePath(QStringLiteral("small"));
+        QVERIFY(QDir().mkpath(mnt));
+        const QString script = QStringLiteral(
+            "mount -t tmpfs -o size=256k tfhub-test \"$1\" || { echo 'mount refused' >&2; exit 99; }; "
+            "\"$2\" --cache-dir \"$1/cache\" prefetch \"$3\"; rc=$?; "
+            "echo \"LEFT:$(ls -A \"$1/cache\" 2>/dev/null | tr '\\n' ' ')\"; exit $rc");
+        QProcess p;
+        p.start(QStringLiteral("unshare"), { QStringLiteral("-m"), QStringLiteral("--propagation"), QStringLiteral("private"),
+                                             QStringLiteral("sh"), QStringLiteral("-c"), script, QStringLiteral("sh"), mnt,
+                                             qEnvironmentVariable("TFHUB_CLI"), handle(QStringLiteral("/google/big/1")) });
+        QVERIFY(p.waitForFinished(60000));
+        const QString out = QString::fromUtf8(p.readAllStandardOutput());
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QVERIFY2(p.exitCode() != 99, qPrintable(err));
+        QCOMPARE(p.exitCode(), 1);
+        QVERIFY2(err.contains(QStringLiteral("No space left on device"), Qt::CaseInsensitive), qPrintable(err));
+        QVERIFY2(err.contains(QStringLiteral("free")), qPrintable(err)); // the early warning
+        QVERIFY2(out.trimmed().endsWith(QStringLiteral("LEFT:")), qPrintable(out));
+    }
+
+    void cliPrefetchAndVerify()
+    {
+        QTemporaryDir tmp;
+        const QString root = tmp.filePath(QStringLiteral("cli cache"));
+        const QString h = handle(QStringLiteral("/google/big/1"));
+        QProcess p;
+        p.start(qEnvironmentVariable("TFHUB_CLI"), { QStringLiteral("--cache-dir"), root, QStringLiteral("prefetch"), h,
+                                                     QStringLiteral("ftp://bad"), QStringLiteral("--json") });
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), 1); // the malformed handle is refused before anything starts
+        QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains(QStringLiteral("ftp")));
+        QVERIFY(!QFileInfo::exists(root + QLatin1Char('/') + Handle::cacheKeyOf(h)));
+
+        p.start(qEnvironmentVariable("TFHUB_CLI"), { QStringLiteral("--cache-dir"), root, QStringLiteral("prefetch"), h,
+                                                     QStringLiteral("--json"), QStringLiteral("--jobs"), QStringLiteral("2") });
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), 0);
+        const QJsonArray results = QJsonDocument::fromJson(p.readAllStandardOutput()).object().value(QStringLiteral("results")).toArray();
+        QCOMPARE(results.size(), 1);
+        QCOMPARE(results.first().toObject().value(QStringLiteral("status")).toString(), QStringLiteral("done"));
+        const QString folder = root + QLatin1Char('/') + Handle::cacheKeyOf(h);
+        QCOMPARE(treeOf(folder), m_bigFiles);
+
+        const auto verify = [&](int expectedCode) {
+            QProcess v;
+            v.start(qEnvironmentVariable("TFHUB_CLI"), { QStringLiteral("--cache-dir"), root, QStringLiteral("verify"), h, QStringLiteral("--json") });
+            v.waitForFinished(30000);
+            [&] { QCOMPARE(v.exitCode(), expectedCode); }();
+            return QJsonDocument::fromJson(v.readAllStandardOutput()).object().value(QStringLiteral("entries")).toArray().first().toObject();
+        };
+        QCOMPARE(verify(0).value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+        QVERIFY(test::writeFile(folder + QStringLiteral("/variables/variables.index"), "tampered"));
+        QVERIFY(QFile::remove(folder + QStringLiteral("/saved_model.pb")));
+        QVERIFY(test::writeFile(folder + QStringLiteral("/stray.txt"), "x"));
+        const QJsonObject changed = verify(1);
+        QCOMPARE(changed.value(QStringLiteral("status")).toString(), QStringLiteral("changed"));
+        QCOMPARE(changed.value(QStringLiteral("modified")).toArray().first().toString(), QStringLiteral("variables/variables.index"));
+        QCOMPARE(changed.value(QStringLiteral("missing")).toArray().first().toString(), QStringLiteral("saved_model.pb"));
+        QCOMPARE(changed.value(QStringLiteral("extra")).toArray().first().toString(), QStringLiteral("stray.txt"));
+    }
+
+    void cliInterruptCancelsCleanly()
+    {
+        QTemporaryDir tmp;
+        const QString root = tmp.filePath(QStringLiteral("cache"));
+        const QString path = QStringLiteral("/slow/cli");
+        m_hub.addArchive(path, m_bigArchive);
+        TestHub::Fault slow;
+        slow.bytesPerSecond = 50 * 1024;
+        m_hub.setFault(path, slow);
+        QProcess p;
+        p.start(qEnvironmentVariable("TFHUB_CLI"), { QStringLiteral("--cache-dir"), root, QStringLiteral("prefetch"), handle(path) });
+        QVERIFY(p.waitForStarted());
+        // Once its download runs (a tmp folder exists), interrupt it as Ctrl-C would.
+        QTRY_VERIFY_WITH_TIMEOUT(namesIn(root).size() >= 2, 20000);
+        QVERIFY(::kill(static_cast<pid_t>(p.processId()), SIGINT) == 0);
+        QVERIFY(p.waitForFinished(20000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 1);
+        QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains(QStringLiteral("interrupted")));
         expectNothingPublished(root);
     }
 };

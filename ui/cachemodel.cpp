@@ -120,7 +120,6 @@ QVariant CacheModel::data(const QModelIndex &index, int role) const
     case HandleColumn:
         switch (role) {
         case Qt::DisplayRole:
-            return displayName(e);
         case SortRole:
             return displayName(e);
         case Qt::ToolTipRole:

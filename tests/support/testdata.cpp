@@ -15,7 +15,7 @@ namespace tfhub::test {
 
 QString sharedDataDir()
 {
-    const QString dir = qEnvironmentVariable("TFHUB_SHARED_DATA");
+    QString dir = qEnvironmentVariable("TFHUB_SHARED_DATA");
     if (dir.isEmpty() || !QFileInfo::exists(dir + QStringLiteral("/savedmodels"))) {
         qFatal("The shared test data is missing: TFHUB_SHARED_DATA='%s' has no savedmodels/ folder "
                "(run the tests through ctest, which sets it to ../shared/data beside the repository)",
@@ -80,7 +80,7 @@ qint64 deadPid()
 
 QString makeEntry(const QString &root, const QString &handle, const QString &modelDir)
 {
-    const QString key = QString::fromLatin1(QCryptographicHash::hash(handle.toUtf8(), QCryptographicHash::Sha1).toHex());
+    QString key = QString::fromLatin1(QCryptographicHash::hash(handle.toUtf8(), QCryptographicHash::Sha1).toHex());
     if (!copyTree(modelDir, root + QLatin1Char('/') + key))
         return QString();
     const QByteArray descriptor = "Module: " + handle.toUtf8()
