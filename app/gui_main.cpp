@@ -1,11 +1,15 @@
 #include "core/hubsettings.h"
+#include "ui/downloadspage.h"
 #include "ui/mainwindow.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QIcon>
+#include <QPixmap>
+#include <QTimer>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -41,6 +45,16 @@ int main(int argc, char *argv[])
         QCoreApplication::translate("main", "Use DIR as the cache folder; overrides TFHUB_CACHE_DIR."),
         QCoreApplication::translate("main", "DIR"));
     parser.addOption(cacheDirOption);
+    // For the documentation's screenshots (installer/screenshots.sh), hidden from --help.
+    QCommandLineOption pageOption(QStringLiteral("page"), QString(), QStringLiteral("NAME"));
+    QCommandLineOption prefetchOption(QStringLiteral("prefetch"), QString(), QStringLiteral("HANDLE"));
+    QCommandLineOption screenshotOption(QStringLiteral("screenshot"), QString(), QStringLiteral("FILE"));
+    QCommandLineOption delayOption(
+        QStringLiteral("screenshot-delay"), QString(), QStringLiteral("MS"), QStringLiteral("0"));
+    for (QCommandLineOption *option : { &pageOption, &prefetchOption, &screenshotOption, &delayOption }) {
+        option->setFlags(QCommandLineOption::HiddenFromHelp);
+        parser.addOption(*option);
+    }
     parser.process(*app);
 
     if (!display) {
@@ -63,7 +77,37 @@ int main(int argc, char *argv[])
     const QString root = QDir(settings.cacheDir).absolutePath();
 
     tfhub::ui::MainWindow window(root, tfhub::sourceLabel(settings.cacheDirSource));
+    if (parser.isSet(pageOption) && !window.showPage(parser.value(pageOption))) {
+        std::fputs(qPrintable(QCoreApplication::translate("main", "Unknown page \"%1\"; pages: %2\n")
+                                  .arg(parser.value(pageOption),
+                                      tfhub::ui::MainWindow::pageNames().join(QStringLiteral(", ")))),
+            stderr);
+        return 2;
+    }
     window.show();
+    if (parser.isSet(prefetchOption))
+        window.downloadsPage()->queueHandles(parser.values(prefetchOption));
+
+    const QString screenshot = parser.value(screenshotOption);
+    if (!screenshot.isEmpty()) {
+        // Grabbed once the first scan has filled the Cache page, so the picture does not depend
+        // on how fast the disk is.
+        const int delayMs = std::max(0, parser.value(delayOption).toInt());
+        QObject::connect(
+            &window, &tfhub::ui::MainWindow::scanFinished, &window,
+            [&window, screenshot, delayMs] {
+                QTimer::singleShot(delayMs, &window, [&window, screenshot] {
+                    const bool saved = window.grab().save(screenshot);
+                    if (!saved)
+                        std::fputs(
+                            qPrintable(
+                                QCoreApplication::translate("main", "Cannot write %1\n").arg(screenshot)),
+                            stderr);
+                    QCoreApplication::exit(saved ? 0 : 1);
+                });
+            },
+            Qt::SingleShotConnection);
+    }
     window.refresh();
     return app->exec();
 }

@@ -11,6 +11,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStackedWidget>
@@ -165,7 +166,18 @@ void TestMainWindow::showsCachedModels()
     const QString folder = child<QLabel>(QStringLiteral("folderLabel"))->text();
     QVERIFY2(folder.contains(QDir::toNativeSeparators(m_root)) && folder.contains(QStringLiteral("test")),
         qPrintable(folder));
-    QVERIFY(!child<MessageBar>(QStringLiteral("messageBar"))->isVisible());
+    QVERIFY(!m_window->cachePage()->findChild<MessageBar *>(QStringLiteral("messageBar"))->isVisible());
+
+    // The pages, in the order of the navigation list.
+    auto *navigation = child<QListWidget>(QStringLiteral("navigation"));
+    QStringList pages;
+    for (int row = 0; row < navigation->count(); ++row)
+        pages << navigation->item(row)->text();
+    QCOMPARE(pages,
+        QStringList({ MainWindow::tr("Cache"), MainWindow::tr("Downloads"), MainWindow::tr("Settings") }));
+    QVERIFY(m_window->showPage(QStringLiteral("settings")));
+    QCOMPARE(navigation->currentRow(), 2);
+    QVERIFY(!m_window->showPage(QStringLiteral("nowhere")));
 }
 
 void TestMainWindow::selectionTotal()
@@ -292,7 +304,7 @@ void TestMainWindow::rescanDropsDeletedEntries()
     m_window->refresh();
     QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), ScanTimeoutMs);
     QVERIFY(finished.constLast().at(0).toBool());
-    QVERIFY(!child<MessageBar>(QStringLiteral("messageBar"))->isVisible());
+    QVERIFY(!m_window->cachePage()->findChild<MessageBar *>(QStringLiteral("messageBar"))->isVisible());
     QCOMPARE(table->model()->rowCount(), 1);
 }
 
@@ -305,7 +317,7 @@ void TestMainWindow::emptyCache()
     QCOMPARE(pages->currentWidget()->objectName(), QStringLiteral("emptyState"));
     QCOMPARE(child<QLabel>(QStringLiteral("emptyTitle"))->text(), CachePage::tr("No models cached yet"));
     QVERIFY(child<QLabel>(QStringLiteral("emptyText"))->text().contains(QDir::toNativeSeparators(m_root)));
-    QVERIFY(!child<MessageBar>(QStringLiteral("messageBar"))->isVisible());
+    QVERIFY(!m_window->cachePage()->findChild<MessageBar *>(QStringLiteral("messageBar"))->isVisible());
 
     // A model appears; the next refresh leaves the empty state.
     QVERIFY(addModel(m_root, HalfPlusTwo));
@@ -320,7 +332,7 @@ void TestMainWindow::missingCache()
     auto *pages
         = qobject_cast<QStackedWidget *>(child<QWidget>(QStringLiteral("emptyState"))->parentWidget());
     QCOMPARE(pages->currentWidget()->objectName(), QStringLiteral("emptyState"));
-    QVERIFY(!child<MessageBar>(QStringLiteral("messageBar"))->isVisible());
+    QVERIFY(!m_window->cachePage()->findChild<MessageBar *>(QStringLiteral("messageBar"))->isVisible());
     QVERIFY(!child<QLabel>(QStringLiteral("freeLabel"))->text().isEmpty());
     QVERIFY(!QFileInfo::exists(m_root)); // looking never creates it
 }
@@ -330,7 +342,7 @@ void TestMainWindow::scannerErrorInMessageBar()
     m_root = m_tmp->path() + QStringLiteral("/a-file");
     QVERIFY(test::writeFile(m_root, "not a folder"));
     QVERIFY(!scan());
-    auto *bar = child<MessageBar>(QStringLiteral("messageBar"));
+    auto *bar = m_window->cachePage()->findChild<MessageBar *>(QStringLiteral("messageBar"));
     QTRY_VERIFY(bar->isVisible());
     QCOMPARE(bar->kind(), MessageBar::Kind::Error);
     QVERIFY2(bar->text().contains(m_root), qPrintable(bar->text()));

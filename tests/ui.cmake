@@ -3,3 +3,5 @@ tfhub_add_test(NAME tst_cachemodel SOURCES tst_cachemodel.cpp ${PROJECT_SOURCE_D
                LIBS tfhub_ui)
 tfhub_add_test(NAME tst_mainwindow SOURCES tst_mainwindow.cpp ${PROJECT_SOURCE_DIR}/resources/resources.qrc
                LIBS tfhub_ui)
+tfhub_add_test(NAME tst_downloads SOURCES tst_downloads.cpp ${PROJECT_SOURCE_DIR}/resources/resources.qrc
+               LIBS tfhub_ui)

@@ -29,6 +29,8 @@
 #include <QUrl>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace tfhub::ui {
 
 namespace {
@@ -76,6 +78,11 @@ CachePage::CachePage(const QString &cacheRoot, QWidget *parent)
     m_openFolderAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     m_openFolderAction->setToolTip(tr("Open the model's folder in the file manager"));
     connect(m_openFolderAction, &QAction::triggered, this, &CachePage::openFolder);
+    m_prefetchAgainAction
+        = new QAction(QIcon::fromTheme(QStringLiteral("download")), tr("&Prefetch Again"), this);
+    m_prefetchAgainAction->setObjectName(QStringLiteral("prefetchAgainAction"));
+    m_prefetchAgainAction->setToolTip(tr("Download the selected models again into the cache"));
+    connect(m_prefetchAgainAction, &QAction::triggered, this, &CachePage::prefetchAgain);
     addActions({ m_copyAction, m_openFolderAction });
 
     m_messageBar = new MessageBar(this);
@@ -221,7 +228,7 @@ int CachePage::entryCount() const
 
 QList<QAction *> CachePage::entryActions() const
 {
-    return { m_copyAction, m_openFolderAction };
+    return { m_copyAction, m_openFolderAction, m_prefetchAgainAction };
 }
 
 void CachePage::focusSearch()
@@ -409,6 +416,10 @@ void CachePage::updateSelection()
     for (const int row : rows)
         bytes += m_model->entryAt(row).diskBytes;
     m_copyAction->setEnabled(!rows.isEmpty());
+    // Entries whose handle is unknown (no descriptor) cannot be fetched again.
+    const bool anyHandle = std::any_of(
+        rows.cbegin(), rows.cend(), [this](int row) { return !m_model->entryAt(row).handle.isEmpty(); });
+    m_prefetchAgainAction->setEnabled(anyHandle);
     m_openFolderAction->setEnabled(rows.size() == 1);
     Q_EMIT selectionTotalChanged(static_cast<int>(rows.size()), bytes);
 }
@@ -467,6 +478,18 @@ void CachePage::openFolder()
         m_messageBar->showMessage(MessageBar::Kind::Warning,
             tr("Cannot open %1: no file manager is available.").arg(QDir::toNativeSeparators(path)));
     }
+}
+
+void CachePage::prefetchAgain()
+{
+    QStringList handles;
+    for (const int row : selectedSourceRows()) {
+        const QString &handle = m_model->entryAt(row).handle;
+        if (!handle.isEmpty() && !handles.contains(handle))
+            handles.append(handle);
+    }
+    if (!handles.isEmpty())
+        Q_EMIT prefetchRequested(handles);
 }
 
 void CachePage::showTableMenu(const QPoint &pos)

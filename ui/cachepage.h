@@ -60,6 +60,8 @@ Q_SIGNALS:
     void scanFinished(bool complete);
     void totalsChanged(qint64 diskBytes, int entries);
     void selectionTotalChanged(int entries, qint64 diskBytes);
+    /// The user asked to download these handles again ("Prefetch Again").
+    void prefetchRequested(const QStringList &handles);
 
 private:
     QWidget *createEmptyState();
@@ -79,6 +81,7 @@ private:
     QList<int> selectedSourceRows() const;
     void copyHandles();
     void openFolder();
+    void prefetchAgain();
     void showTableMenu(const QPoint &pos);
     void showHeaderMenu(const QPoint &pos);
 
@@ -107,6 +110,7 @@ private:
 
     QAction *m_copyAction = nullptr;
     QAction *m_openFolderAction = nullptr;
+    QAction *m_prefetchAgainAction = nullptr;
 };
 
 } // namespace tfhub::ui

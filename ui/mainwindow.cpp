@@ -1,6 +1,10 @@
 #include "ui/mainwindow.h"
 
+#include "core/downloadqueue.h"
+#include "core/hubsettings.h"
 #include "ui/cachepage.h"
+#include "ui/downloadspage.h"
+#include "ui/settingspage.h"
 
 #include <QAction>
 #include <QApplication>
@@ -20,6 +24,7 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QStorageInfo>
+#include <QTimer>
 
 #include <algorithm>
 
@@ -29,6 +34,11 @@ namespace {
 
 const auto GeometryKey = QStringLiteral("mainWindow/geometry");
 const auto WindowStateKey = QStringLiteral("mainWindow/windowState");
+
+// Several downloads finishing together cause one rescan, not one each.
+constexpr int RescanDelayMs = 300;
+// The status bar's download rate follows the jobs at a calm pace.
+constexpr int DownloadStatusIntervalMs = 500;
 
 QIcon themeIcon(const QString &name, const QString &fallback = QString())
 {
@@ -41,6 +51,16 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
     : QMainWindow(parent), m_root(QDir::cleanPath(cacheRoot)), m_sourceLabel(sourceLabel)
 {
     setWindowTitle(tr("TF Hub Cache Manager"));
+
+    const HubSettings hub = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), m_root);
+    m_queue = new DownloadQueue(PrefetchOptions::fromEnvironment(hub), this);
+    SettingsPage::applyStoredSettings(m_queue);
+    m_rescanTimer = new QTimer(this);
+    m_rescanTimer->setSingleShot(true);
+    m_rescanTimer->setInterval(RescanDelayMs);
+    m_downloadStatusTimer = new QTimer(this);
+    m_downloadStatusTimer->setInterval(DownloadStatusIntervalMs);
+
     createActions();
 
     m_navigation = new QListWidget(this);
@@ -55,6 +75,13 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
     m_cachePage = new CachePage(m_root, this);
     addPage(m_cachePage, themeIcon(QStringLiteral("drive-harddisk"), QStringLiteral(":/icons/cache.svg")),
         tr("Cache"));
+    m_downloadsPage = new DownloadsPage(m_queue, this);
+    addPage(m_downloadsPage,
+        themeIcon(QStringLiteral("folder-download"), QStringLiteral(":/icons/downloads.svg")),
+        tr("Downloads"));
+    m_settingsPage = new SettingsPage(m_queue, this);
+    addPage(m_settingsPage, themeIcon(QStringLiteral("configure"), QStringLiteral(":/icons/settings.svg")),
+        tr("Settings"));
     m_navigation->setCurrentRow(0);
 
     auto *central = new QWidget(this);
@@ -77,6 +104,19 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
     connect(m_cachePage, &CachePage::scanFinished, this, &MainWindow::scanFinished);
     connect(m_cachePage, &CachePage::totalsChanged, this, &MainWindow::updateTotals);
     connect(m_cachePage, &CachePage::selectionTotalChanged, this, &MainWindow::updateSelectionTotal);
+    connect(m_cachePage, &CachePage::prefetchRequested, this, &MainWindow::prefetchAgain);
+
+    connect(m_queue, &DownloadQueue::jobFinished, this, &MainWindow::onJobFinished);
+    connect(m_queue, &DownloadQueue::jobAdded, this, &MainWindow::updateDownloadStatus);
+    connect(m_queue, &DownloadQueue::jobProgress, m_downloadStatusTimer, [this] {
+        if (!m_downloadStatusTimer->isActive())
+            m_downloadStatusTimer->start();
+    });
+    connect(m_downloadStatusTimer, &QTimer::timeout, this, &MainWindow::updateDownloadStatus);
+    connect(m_rescanTimer, &QTimer::timeout, m_cachePage, &CachePage::refresh);
+    // Prefetch from the menu while another page shows: the handles box is on the Downloads page.
+    connect(m_downloadsPage->prefetchAction(), &QAction::triggered, this,
+        [this] { showPage(QStringLiteral("downloads")); });
 
     restoreSettings();
     updateTotals(m_cachePage->totalDiskBytes(), m_cachePage->entryCount());
@@ -87,6 +127,24 @@ MainWindow::~MainWindow()
 {
     // The page outlives this destructor body; its last signals must not reach a half-destroyed window.
     disconnect(m_cachePage, nullptr, this, nullptr);
+    disconnect(m_queue, nullptr, this, nullptr);
+    m_rescanTimer->stop();
+    m_downloadStatusTimer->stop();
+}
+
+QStringList MainWindow::pageNames()
+{
+    return { QStringLiteral("cache"), QStringLiteral("downloads"), QStringLiteral("settings") };
+}
+
+bool MainWindow::showPage(const QString &name)
+{
+    const QList<QWidget *> pages { m_cachePage, m_downloadsPage, m_settingsPage };
+    const qsizetype i = pageNames().indexOf(name.toLower());
+    if (i < 0)
+        return false;
+    m_navigation->setCurrentRow(m_pages->indexOf(pages.at(i)));
+    return true;
 }
 
 void MainWindow::createActions()
@@ -131,6 +189,11 @@ void MainWindow::createMenus()
     edit->addSeparator();
     edit->addActions(m_cachePage->entryActions());
 
+    QMenu *downloads = menuBar()->addMenu(tr("&Downloads"));
+    downloads->addAction(m_downloadsPage->prefetchAction());
+    downloads->addSeparator();
+    downloads->addActions(m_downloadsPage->jobActions());
+
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(m_aboutAction);
     help->addAction(m_aboutQtAction);
@@ -160,8 +223,12 @@ void MainWindow::createStatusBar()
     m_scanProgress->setMaximumHeight(m_scanLabel->sizeHint().height());
     m_scanLabel->hide();
     m_scanProgress->hide();
+    m_downloadsLabel = new QLabel(this);
+    m_downloadsLabel->setObjectName(QStringLiteral("downloadsLabel"));
+    m_downloadsLabel->hide();
 
     statusBar()->addWidget(m_folderLabel, 1);
+    statusBar()->addPermanentWidget(m_downloadsLabel);
     statusBar()->addPermanentWidget(m_scanLabel);
     statusBar()->addPermanentWidget(m_scanProgress);
     statusBar()->addPermanentWidget(m_selectionLabel);
@@ -198,6 +265,17 @@ void MainWindow::saveSettings() const
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (const int running = m_queue->runningCount(); running > 0) {
+        const auto answer = QMessageBox::question(this, tr("Quit"),
+            running == 1 ? tr("A download is still running. Cancel it and quit?")
+                         : tr("%n downloads are still running. Cancel them and quit?", nullptr, running),
+            QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+        if (answer != QMessageBox::Yes) {
+            event->ignore();
+            return;
+        }
+        m_queue->cancelAll();
+    }
     saveSettings();
     m_cachePage->stopScan();
     QMainWindow::closeEvent(event);
@@ -253,6 +331,42 @@ void MainWindow::updateFreeSpace()
     m_freeLabel->setToolTip(tr("%1 free of %2 on %3")
                                 .arg(free, QLocale().formattedDataSize(volume.bytesTotal()),
                                     QDir::toNativeSeparators(volume.rootPath())));
+}
+
+void MainWindow::onJobFinished(int id, const PrefetchResult &result)
+{
+    Q_UNUSED(id)
+    // Even an "already cached" result may have found an entry the last scan did not see.
+    if (result.phase == PrefetchPhase::Done)
+        m_rescanTimer->start();
+    updateDownloadStatus();
+}
+
+void MainWindow::updateDownloadStatus()
+{
+    const int running = m_queue->runningCount();
+    if (running == 0) {
+        m_downloadStatusTimer->stop();
+        m_downloadsLabel->hide();
+        return;
+    }
+    double bytesPerSec = 0;
+    const QList<int> ids = m_queue->ids();
+    for (const int id : ids) {
+        if (!m_queue->isFinished(id))
+            bytesPerSec += m_queue->progressOf(id).bytesPerSec;
+    }
+    const QString rate = QLocale().formattedDataSize(static_cast<qint64>(bytesPerSec));
+    // Without a loaded translation "%n" cannot pick a plural form; English needs two strings.
+    m_downloadsLabel->setText(running == 1 ? tr("1 download, %1/s").arg(rate)
+                                           : tr("%n downloads, %1/s", nullptr, running).arg(rate));
+    m_downloadsLabel->show();
+}
+
+void MainWindow::prefetchAgain(const QStringList &handles)
+{
+    showPage(QStringLiteral("downloads"));
+    m_downloadsPage->queueHandles(handles);
 }
 
 void MainWindow::showAbout()

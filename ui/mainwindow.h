@@ -1,19 +1,29 @@
 #pragma once
 
 #include <QMainWindow>
+#include <QStringList>
 
 class QAction;
 class QLabel;
 class QListWidget;
 class QProgressBar;
 class QStackedWidget;
+class QTimer;
+
+namespace tfhub {
+class DownloadQueue;
+struct PrefetchResult;
+} // namespace tfhub
 
 namespace tfhub::ui {
 
 class CachePage;
+class DownloadsPage;
+class SettingsPage;
 
-/// The application window: a navigation list of pages (only "Cache" so far) and a status bar
-/// that always shows the cache folder, its source, the total size and the free space.
+/// The application window: a navigation list of pages (Cache, Downloads, Settings) and a status
+/// bar that always shows the cache folder, its source, the total size, the free space and, while
+/// models download, how many and how fast. It owns the one DownloadQueue of the application.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
@@ -24,6 +34,14 @@ public:
 
     QString cacheRoot() const { return m_root; }
     CachePage *cachePage() const { return m_cachePage; }
+    DownloadsPage *downloadsPage() const { return m_downloadsPage; }
+    SettingsPage *settingsPage() const { return m_settingsPage; }
+    DownloadQueue *downloadQueue() const { return m_queue; }
+
+    /// Names for showPage(): "cache", "downloads", "settings".
+    static QStringList pageNames();
+    /// Shows the page called `name`; false when there is none.
+    bool showPage(const QString &name);
 
 public Q_SLOTS:
     /// Rescans the cache folder off the GUI thread; rows update in place as results arrive.
@@ -52,6 +70,9 @@ private:
     void updateSelectionTotal(int entries, qint64 diskBytes);
     void updateFreeSpace();
     void showAbout();
+    void onJobFinished(int id, const tfhub::PrefetchResult &result);
+    void updateDownloadStatus();
+    void prefetchAgain(const QStringList &handles);
 
     QString m_root;
     QString m_sourceLabel;
@@ -59,12 +80,18 @@ private:
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_pages = nullptr;
     CachePage *m_cachePage = nullptr;
+    DownloadsPage *m_downloadsPage = nullptr;
+    SettingsPage *m_settingsPage = nullptr;
+    DownloadQueue *m_queue = nullptr;
+    QTimer *m_rescanTimer = nullptr;
+    QTimer *m_downloadStatusTimer = nullptr;
 
     QLabel *m_folderLabel = nullptr;
     QLabel *m_totalLabel = nullptr;
     QLabel *m_freeLabel = nullptr;
     QLabel *m_selectionLabel = nullptr;
     QLabel *m_scanLabel = nullptr;
+    QLabel *m_downloadsLabel = nullptr;
     QProgressBar *m_scanProgress = nullptr;
 
     QAction *m_refreshAction = nullptr;
