@@ -3,12 +3,14 @@
 #include "core/sha256.h"
 
 #include <QFile>
+#include <QHash>
 #include <QSet>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
+#include <array>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -32,8 +34,25 @@ struct WriteOp
     enum class Kind { Directory, BeginFile, Data, EndFile, Finish };
     Kind kind = Kind::Finish;
     QByteArray path;
-    QByteArray data;
+    QByteArray data;        // file bytes (Data) or the file's SHA-256 in hex (EndFile)
     qsizetype reserved = 0; // write budget held by `data`
+};
+
+// Writes are spread over this many threads: the kernel's page-cache write path, not inflating,
+// is the slowest stage of an extraction, and it runs in parallel for different files.
+constexpr int kLanes = 2;
+
+// One writer thread and the operations queued for it (guarded by the pipeline's mutex, except
+// the file state that only its thread touches).
+struct Lane
+{
+    std::deque<WriteOp> ops;
+    qint64 pending = 0;
+    std::thread thread;
+    int fd = -1;
+    QByteArray filePath;
+    qint64 fileWritten = 0;
+    QSet<QByteArray> madeFolders;
 };
 
 } // namespace
@@ -49,12 +68,13 @@ public:
         while (m_root.size() > 1 && m_root.endsWith('/'))
             m_root.chop(1);
         m_decodeThread = std::thread([this] { decodeMain(); });
-        m_writeThread = std::thread([this] { writeMain(); });
+        for (int lane = 0; lane < kLanes; ++lane)
+            m_lanes[lane].thread = std::thread([this, lane] { writeMain(m_lanes[lane]); });
     }
 
     ~Pipeline() override
     {
-        if (m_decodeThread.joinable() || m_writeThread.joinable()) {
+        if (m_decodeThread.joinable() || m_lanes[0].thread.joinable()) {
             cancel();
             join();
         }
@@ -156,8 +176,10 @@ private:
     {
         if (m_decodeThread.joinable())
             m_decodeThread.join();
-        if (m_writeThread.joinable())
-            m_writeThread.join();
+        for (Lane &lane : m_lanes) {
+            if (lane.thread.joinable())
+                lane.thread.join();
+        }
     }
 
     // The first failure wins; everything waiting wakes up and gives up.
@@ -190,10 +212,14 @@ private:
             fail(status.error());
             return;
         }
-        WriteOp finish;
-        finish.kind = WriteOp::Kind::Finish;
-        if (Status pushed = push(std::move(finish)); !pushed)
-            fail(pushed.error());
+        for (Lane &lane : m_lanes) {
+            WriteOp finish;
+            finish.kind = WriteOp::Kind::Finish;
+            if (Status pushed = push(lane, std::move(finish)); !pushed) {
+                fail(pushed.error());
+                return;
+            }
+        }
     }
 
     Result<detail::ByteView> next() override
@@ -215,13 +241,14 @@ private:
         return detail::ByteView { m_current.constData(), m_current.size() };
     }
 
-    Status push(WriteOp op)
+    Status push(Lane &lane, WriteOp op)
     {
         std::lock_guard lock(m_mutex);
         if (m_stopped)
             return Error { m_error };
-        m_writes.push_back(std::move(op));
-        m_writesNotEmpty.notify_one();
+        lane.pending += op.reserved;
+        lane.ops.push_back(std::move(op));
+        m_writesNotEmpty.notify_all();
         return {};
     }
 
@@ -239,7 +266,7 @@ private:
             addBuffered(-unused);
             m_writesNotFull.notify_all();
         }
-        return push(std::move(op));
+        return push(*m_fillLane, std::move(op));
     }
 
     // Reserves write budget for a new block; blocks while the writer is behind.
@@ -271,17 +298,19 @@ private:
         WriteOp op;
         op.kind = WriteOp::Kind::Directory;
         op.path = path;
-        return push(std::move(op));
+        return push(m_lanes[0], std::move(op));
     }
 
     Status beginFile(const QByteArray &path, qint64 size) override
     {
         m_fileSize = size;
         m_fileFed = 0;
+        m_fileHash.reset();
+        m_fillLane = &laneFor(path);
         WriteOp op;
         op.kind = WriteOp::Kind::BeginFile;
         op.path = path;
-        return push(std::move(op));
+        return push(*m_fillLane, std::move(op));
     }
 
     Status fileData(const char *data, qsizetype size) override
@@ -292,6 +321,9 @@ private:
                     return started;
             }
             const qsizetype n = std::min(size, m_fill.reserved - m_fill.data.size());
+            // Hashing here rather than in the writer balances the stages: the writer's time
+            // goes to the kernel's write path, the decoder's to inflating and copying.
+            m_fileHash.addData(data, n);
             m_fill.data.append(data, n);
             data += n;
             size -= n;
@@ -310,7 +342,8 @@ private:
             return flushed;
         WriteOp op;
         op.kind = WriteOp::Kind::EndFile;
-        return push(std::move(op));
+        op.data = m_fileHash.resultHex();
+        return push(*m_fillLane, std::move(op));
     }
 
     void memberStarted(const QString &name) override
@@ -323,28 +356,48 @@ private:
 
     // --- the writer thread -----------------------------------------------------------------
 
-    void writeMain()
+    // Files go to the lane with less pending data, so two large shards are written side by side;
+    // a name seen before keeps its lane, so a member repeated in the archive is written in order.
+    Lane &laneFor(const QByteArray &path)
+    {
+        const auto known = m_laneOf.constFind(path);
+        if (known != m_laneOf.cend())
+            return m_lanes[*known];
+        int best = 0;
+        {
+            std::lock_guard lock(m_mutex);
+            for (int i = 1; i < kLanes; ++i) {
+                if (m_lanes[i].pending < m_lanes[best].pending)
+                    best = i;
+            }
+        }
+        m_laneOf.insert(path, best);
+        return m_lanes[best];
+    }
+
+    void writeMain(Lane &lane)
     {
         for (;;) {
             WriteOp op;
             {
                 std::unique_lock lock(m_mutex);
-                m_writesNotEmpty.wait(lock, [&] { return m_stopped || !m_writes.empty(); });
+                m_writesNotEmpty.wait(lock, [&] { return m_stopped || !lane.ops.empty(); });
                 if (m_stopped)
                     break;
-                op = std::move(m_writes.front());
-                m_writes.pop_front();
+                op = std::move(lane.ops.front());
+                lane.ops.pop_front();
+                lane.pending -= op.reserved;
             }
             if (op.kind == WriteOp::Kind::Finish)
                 break;
-            if (Status done = apply(op); !done) {
+            if (Status done = apply(lane, op); !done) {
                 fail(done.error());
                 break;
             }
         }
-        if (m_fd >= 0)
-            ::close(m_fd);
-        m_fd = -1;
+        if (lane.fd >= 0)
+            ::close(lane.fd);
+        lane.fd = -1;
     }
 
     QByteArray absolute(const QByteArray &relative) const { return m_root + '/' + relative; }
@@ -354,13 +407,13 @@ private:
         return text.arg(QFile::decodeName(path), qt_error_string(error));
     }
 
-    Status makeFolders(const QByteArray &relative)
+    Status makeFolders(Lane &lane, const QByteArray &relative)
     {
-        if (relative.isEmpty() || m_madeFolders.contains(relative))
+        if (relative.isEmpty() || lane.madeFolders.contains(relative))
             return {};
         const qsizetype slash = relative.lastIndexOf('/');
         if (slash > 0) {
-            if (Status parent = makeFolders(relative.left(slash)); !parent)
+            if (Status parent = makeFolders(lane, relative.left(slash)); !parent)
                 return parent;
         }
         const QByteArray path = absolute(relative);
@@ -373,39 +426,38 @@ private:
                 return Error { systemError(
                     tr("Cannot create the folder %1: %2."), path, error == EEXIST ? ENOTDIR : error) };
         }
-        m_madeFolders.insert(relative);
+        lane.madeFolders.insert(relative);
         return {};
     }
 
-    Status apply(WriteOp &op)
+    Status apply(Lane &lane, WriteOp &op)
     {
         switch (op.kind) {
         case WriteOp::Kind::Directory:
-            return makeFolders(op.path);
+            return makeFolders(lane, op.path);
         case WriteOp::Kind::BeginFile: {
             const qsizetype slash = op.path.lastIndexOf('/');
             if (slash > 0) {
-                if (Status parent = makeFolders(op.path.left(slash)); !parent)
+                if (Status parent = makeFolders(lane, op.path.left(slash)); !parent)
                     return parent;
             }
-            m_filePath = op.path;
-            m_fileWritten = 0;
-            m_fileHash.reset();
+            lane.filePath = op.path;
+            lane.fileWritten = 0;
             const QByteArray path = absolute(op.path);
-            m_fd = ::open(path.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-            if (m_fd < 0)
+            lane.fd = ::open(path.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+            if (lane.fd < 0)
                 return Error { systemError(tr("Cannot create %1: %2."), path, errno) };
             return {};
         }
         case WriteOp::Kind::Data:
-            return writeBlock(op);
+            return writeBlock(lane, op);
         case WriteOp::Kind::EndFile: {
-            const int fd = std::exchange(m_fd, -1);
+            const int fd = std::exchange(lane.fd, -1);
             if (::close(fd) != 0)
-                return Error { systemError(tr("Cannot write %1: %2."), absolute(m_filePath), errno) };
-            FileRecord record { QFile::decodeName(m_filePath), m_fileWritten, m_fileHash.resultHex() };
+                return Error { systemError(tr("Cannot write %1: %2."), absolute(lane.filePath), errno) };
+            FileRecord record { QFile::decodeName(lane.filePath), lane.fileWritten, op.data };
             std::lock_guard lock(m_mutex);
-            m_manifest[m_filePath] = std::move(record);
+            m_manifest[lane.filePath] = std::move(record);
             ++m_filesWritten;
             return {};
         }
@@ -415,23 +467,22 @@ private:
         return {};
     }
 
-    Status writeBlock(WriteOp &op)
+    Status writeBlock(Lane &lane, WriteOp &op)
     {
         const char *data = op.data.constData();
         qsizetype left = op.data.size();
         while (left > 0) {
-            const ssize_t n = ::write(m_fd, data, static_cast<size_t>(left));
+            const ssize_t n = ::write(lane.fd, data, static_cast<size_t>(left));
             if (n < 0) {
                 if (errno == EINTR)
                     continue;
-                return Error { systemError(tr("Cannot write %1: %2."), absolute(m_filePath), errno) };
+                return Error { systemError(tr("Cannot write %1: %2."), absolute(lane.filePath), errno) };
             }
             data += n;
             left -= n;
             m_writtenBytes += n;
         }
-        m_fileHash.addData(op.data);
-        m_fileWritten += op.data.size();
+        lane.fileWritten += op.data.size();
         std::lock_guard lock(m_mutex);
         m_writeBytes -= op.reserved;
         addBuffered(-op.reserved);
@@ -460,7 +511,6 @@ private:
     QByteArray m_current;
     qint64 m_inputBytes = 0;
     bool m_inputClosed = false;
-    std::deque<WriteOp> m_writes;
     qint64 m_writeBytes = 0;
     std::vector<QByteArray> m_spareBlocks;
     QString m_currentMember;
@@ -479,15 +529,14 @@ private:
     WriteOp m_fill; // the decode thread
     qint64 m_fileSize = 0;
     qint64 m_fileFed = 0;
-
-    int m_fd = -1; // the writer thread
-    QByteArray m_filePath;
-    qint64 m_fileWritten = 0;
     Sha256 m_fileHash;
-    QSet<QByteArray> m_madeFolders;
+
+    QHash<QByteArray, int> m_laneOf;
+    Lane *m_fillLane = nullptr;
+
+    std::array<Lane, kLanes> m_lanes;
 
     std::thread m_decodeThread;
-    std::thread m_writeThread;
 };
 
 ArchiveExtractor::ArchiveExtractor(const QString &destinationDir, const QString &displayName)
