@@ -8,9 +8,12 @@
 #include "core/handle.h"
 #include "core/hubsettings.h"
 #include "core/modelformat.h"
+#include "core/prefetchjob.h"
 #include "core/resolve.h"
 
 #include <QCoreApplication>
+#include <QEventLoop>
+#include <QTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QMap>
@@ -173,7 +176,26 @@ int cmdResolve(const Args &a)
     if (!h)
         return failure(h.error());
     const HubSettings s = settingsFor(a);
-    const Resolution r = resolveHandle(*h, s);
+    Resolution r = resolveHandle(*h, s);
+    if (r.kind == Resolution::Kind::Remote && h->isHttp()) {
+        // Under UNCOMPRESSED the server names the remote location: ask it, as the library would.
+        PrefetchOptions options = PrefetchOptions::fromEnvironment(s);
+        options.loadFormat = LoadFormat::Uncompressed;
+        PrefetchJob job(*h, options);
+        QEventLoop loop;
+        QObject::connect(&job, &PrefetchJob::finished, &loop, &QEventLoop::quit);
+        QTimer::singleShot(0, &job, &PrefetchJob::start);
+        loop.exec();
+        if (job.result().phase == PrefetchPhase::Done) {
+            r.path = job.result().remoteLocation;
+            r.message = tr("With TFHUB_MODEL_LOAD_FORMAT=UNCOMPRESSED tensorflow_hub reads this model from %1; "
+                           "nothing is cached.")
+                            .arg(r.path);
+        } else {
+            r.kind = Resolution::Kind::Failure;
+            r.message = job.result().message;
+        }
+    }
     if (a.json) {
         printJson({ { QStringLiteral("handle"), h->text() },
                     { QStringLiteral("kind"), Handle::kindName(h->kind()) },

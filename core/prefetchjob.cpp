@@ -544,6 +544,7 @@ void PrefetchJob::queryUncompressed()
     setPhase(PrefetchPhase::Connecting);
     QNetworkRequest request(QUrl(m_handle.uncompressedUrl(), QUrl::StrictMode));
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    request.setTransferTimeout(m_options.stallSecs * 1000);
     QNetworkReply *reply = m_nam->get(request);
     m_reply = reply;
     connect(reply, &QNetworkReply::finished, this, [this, reply] {

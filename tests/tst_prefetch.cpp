@@ -636,6 +636,122 @@ private Q_SLOTS:
         QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains(QStringLiteral("interrupted")));
         expectNothingPublished(root);
     }
+
+    void cliResolveUncompressedAsksTheServer()
+    {
+        m_hub.addArchive(QStringLiteral("/google/remote/1"), m_bigArchive);
+        m_hub.setUncompressedLocation(QStringLiteral("/google/remote/1"), "gs://tfhub-modules/google/remote/1/uncompressed");
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("TFHUB_MODEL_LOAD_FORMAT"), QStringLiteral("UNCOMPRESSED"));
+        p.setProcessEnvironment(env);
+        QTemporaryDir tmp;
+        p.start(qEnvironmentVariable("TFHUB_CLI"), { QStringLiteral("--cache-dir"), tmp.path(), QStringLiteral("resolve"),
+                                                     handle(QStringLiteral("/google/remote/1")) });
+        QVERIFY(p.waitForFinished(30000));
+        QCOMPARE(p.exitCode(), 0);
+        QCOMPARE(QString::fromUtf8(p.readAllStandardOutput()).trimmed(), QStringLiteral("gs://tfhub-modules/google/remote/1/uncompressed"));
+        QCOMPARE(namesIn(tmp.path()), QStringList());
+
+        p.start(qEnvironmentVariable("TFHUB_CLI"), { QStringLiteral("resolve"), handle(QStringLiteral("/google/big/1")) });
+        QVERIFY(p.waitForFinished(30000));
+        QCOMPARE(p.exitCode(), 1); // no location configured: the hub answers 404
+        QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains(QStringLiteral("Expected 303 See other HTTP response but received code 404")));
+    }
+
+    void expiredRedirectTargetRestartsFromHandle()
+    {
+        // The handle redirects to a signed URL; the download is cut, and by the time it resumes
+        // the signed URL has expired (403): the job goes back to the handle for a fresh target.
+        QTemporaryDir tmp;
+        m_hub.addArchive(QStringLiteral("/signed/a"), m_bigArchive);
+        m_hub.addRedirect(QStringLiteral("/expiring/1"), QStringLiteral("/signed/a"), 302);
+        TestHub::Fault cut;
+        cut.truncateAt = 300000;
+        m_hub.setFault(QStringLiteral("/signed/a"), cut);
+        PrefetchOptions o = options(tmp.filePath(QStringLiteral("cache")));
+        o.backoffMs = 1500; // time for the test to expire the URL before the retry
+        DownloadQueue queue(o);
+        QSignalSpy done(&queue, &DownloadQueue::jobFinished);
+        QVERIFY(queue.enqueue(handle(QStringLiteral("/expiring/1"))).ok());
+        QTRY_VERIFY_WITH_TIMEOUT(queue.progressOf(1).attempt == 2, 20000);
+        TestHub::Fault expired;
+        expired.status = 403;
+        m_hub.setFault(QStringLiteral("/signed/a"), expired);
+        m_hub.addArchive(QStringLiteral("/signed/b"), m_bigArchive);
+        m_hub.addRedirect(QStringLiteral("/expiring/1"), QStringLiteral("/signed/b"), 302);
+        QVERIFY(done.wait(30000));
+        const PrefetchResult r = done.first().at(1).value<PrefetchResult>();
+        QVERIFY2(r.phase == PrefetchPhase::Done, qPrintable(r.message));
+        QCOMPARE(treeOf(r.path), m_bigFiles);
+        QVERIFY(m_hub.requestCount(QStringLiteral("/signed/b")) >= 1);
+        bool resumedAtA = false;
+        for (const TestHub::Request &q : m_hub.requests())
+            resumedAtA = resumedAtA || (q.path == "/signed/a" && !q.header("Range").isEmpty());
+        QVERIFY(resumedAtA);
+        const Result<Manifest> m = Manifest::load(r.path + QStringLiteral(".manifest.json"));
+        QVERIFY(m && m->url.contains(QStringLiteral("/signed/b")));
+    }
+
+    void hostileArchivesPublishNothing_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<QString>("messagePart");
+        QTest::newRow("traversal") << "traversal" << "Relative path '../evil.txt' is invalid.";
+        QTest::newRow("symlink") << "symlink" << "Unexpected object type in tar archive";
+        QTest::newRow("fifo") << "fifo" << "Unexpected object type in tar archive";
+        QTest::newRow("truncated-gzip") << "truncated" << "";
+        QTest::newRow("no-tar-end") << "noend" << "end-of-archive";
+    }
+    void hostileArchivesPublishNothing()
+    {
+        QFETCH(QString, kind);
+        QFETCH(QString, messagePart);
+        QTemporaryDir tmp;
+        const QString src = tmp.filePath(QStringLiteral("src"));
+        QVERIFY(test::writeFile(src + QStringLiteral("/saved_model.pb"), randomBytes(50000, 7)));
+        QStringList args { QStringLiteral("-czf"), tmp.filePath(QStringLiteral("a.tgz")), QStringLiteral("-C"), src };
+        if (kind == QLatin1String("traversal")) {
+            QVERIFY(test::writeFile(src + QStringLiteral("/evil.txt"), "x"));
+            args = { QStringLiteral("-czPf"), tmp.filePath(QStringLiteral("a.tgz")), QStringLiteral("-C"), src,
+                     QStringLiteral("--transform"), QStringLiteral("s,^evil,../evil,"), QStringLiteral("saved_model.pb"), QStringLiteral("evil.txt") };
+        } else if (kind == QLatin1String("symlink")) {
+            QVERIFY(QFile::link(QStringLiteral("/etc/passwd"), src + QStringLiteral("/link")));
+            args << QStringLiteral(".");
+        } else if (kind == QLatin1String("fifo")) {
+            QProcess mkfifo;
+            mkfifo.start(QStringLiteral("mkfifo"), { src + QStringLiteral("/pipe") });
+            QVERIFY(mkfifo.waitForFinished() && mkfifo.exitCode() == 0);
+            args << QStringLiteral(".");
+        } else {
+            args << QStringLiteral(".");
+        }
+        QProcess tar;
+        tar.start(QStringLiteral("tar"), args);
+        QVERIFY(tar.waitForFinished() && tar.exitCode() == 0);
+        QFile f(tmp.filePath(QStringLiteral("a.tgz")));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QByteArray bytes = f.readAll();
+        if (kind == QLatin1String("truncated"))
+            bytes.chop(bytes.size() / 3);
+        if (kind == QLatin1String("noend")) {
+            // Re-compress the plain tar without its two zero end blocks (and the record padding).
+            QProcess gz;
+            gz.start(QStringLiteral("sh"), { QStringLiteral("-c"),
+                                             QStringLiteral("gzip -dc \"$1\" | head -c $((512 + (50000 + 511) / 512 * 512 + 512)) | gzip -c"),
+                                             QStringLiteral("sh"), f.fileName() });
+            QVERIFY(gz.waitForFinished());
+            bytes = gz.readAllStandardOutput();
+        }
+        const QString path = QStringLiteral("/hostile/") + kind;
+        m_hub.addArchive(path, bytes);
+        const QString root = tmp.filePath(QStringLiteral("cache"));
+        const PrefetchResult r = run(root, handle(path));
+        QCOMPARE(r.phase, PrefetchPhase::Failed);
+        QVERIFY2(r.message.contains(messagePart), qPrintable(r.message));
+        expectNothingPublished(root);
+        QVERIFY(!QFileInfo::exists(tmp.filePath(QStringLiteral("evil.txt"))));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestPrefetch)
