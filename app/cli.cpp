@@ -1,6 +1,7 @@
 #include "app/cli.h"
 
 #include "app/clioutput.h"
+#include "app/cliextensions.h"
 #include "app/cliprefetch.h"
 #include "core/cachescanner.h"
 #include "core/format.h"
@@ -458,8 +459,52 @@ int cmdConfig(const Args &a)
 
 } // namespace
 
+// Verbs with their own argument parsing: found before the shared parser sees their options.
+int runExtension(const QStringList &arguments, bool *handled)
+{
+    *handled = false;
+    QString cacheDir;
+    for (qsizetype i = 1; i < arguments.size(); ++i) {
+        const QString arg = arguments.at(i);
+        if (arg == QLatin1String("--cache-dir") || arg == QLatin1String("--tfhub_cache_dir")) {
+            if (++i < arguments.size())
+                cacheDir = arguments.at(i);
+            continue;
+        }
+        if (arg.startsWith(QLatin1String("--cache-dir=")) || arg.startsWith(QLatin1String("--tfhub_cache_dir="))) {
+            cacheDir = arg.section(QLatin1Char('='), 1);
+            continue;
+        }
+        if (arg.startsWith(QLatin1Char('-')))
+            return 0; // a global option such as --help: the shared parser handles it
+        const QStringList rest = arguments.mid(i + 1);
+        using Verb = int (*)(const QString &, const QStringList &);
+        Verb verb = nullptr;
+        if (arg == QLatin1String("config") && !rest.isEmpty()
+            && (rest.first() == QLatin1String("set") || rest.first() == QLatin1String("unset")
+                || rest.first() == QLatin1String("show")))
+            verb = &runConfigVerb;
+        else if (arg == QLatin1String("search"))
+            verb = &runSearchVerb;
+        else if (arg == QLatin1String("catalog"))
+            verb = &runCatalogVerb;
+        else if (arg == QLatin1String("rm"))
+            verb = &runRemoveVerb;
+        if (verb) {
+            *handled = true;
+            return verb(cacheDir, rest);
+        }
+        return 0;
+    }
+    return 0;
+}
+
 int run(const QStringList &arguments)
 {
+    bool handled = false;
+    const int code = runExtension(arguments, &handled);
+    if (handled)
+        return code;
     Args a;
     bool help = false;
     bool version = false;
