@@ -752,6 +752,27 @@ private Q_SLOTS:
         expectNothingPublished(root);
         QVERIFY(!QFileInfo::exists(tmp.filePath(QStringLiteral("evil.txt"))));
     }
+
+    void cliDrawsProgressBarsOnATerminal()
+    {
+        // `script` gives the CLI a pseudo-terminal: it then redraws one bar per model in place.
+        QTemporaryDir tmp;
+        const QString path = QStringLiteral("/tty/1");
+        m_hub.addArchive(path, m_bigArchive);
+        TestHub::Fault slow;
+        slow.bytesPerSecond = 1024 * 1024;
+        m_hub.setFault(path, slow);
+        const QString command = QStringLiteral("'%1' --cache-dir '%2' prefetch '%3'")
+                                    .arg(qEnvironmentVariable("TFHUB_CLI"), tmp.path(), handle(path));
+        QProcess p;
+        p.start(QStringLiteral("script"), { QStringLiteral("-qec"), command, QStringLiteral("/dev/null") });
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), 0);
+        const QByteArray out = p.readAllStandardOutput();
+        QVERIFY2(out.count(QByteArray("\x1b[2K" + handle(path).toUtf8())) >= 2, out.constData()); // redrawn, not appended
+        QVERIFY(out.contains("] ") && out.contains("%")); // a bar with a percentage while downloading
+        QVERIFY(out.contains("done"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestPrefetch)
