@@ -242,11 +242,8 @@ void PrefetchJob::beginDownload()
             return;
         }
     }
-    if (!QDir().mkdir(m_paths.tmpFolder(m_uid))) {
-        finish(PrefetchPhase::Failed, tr("Cannot create %1: %2").arg(m_paths.tmpFolder(m_uid), fs::errnoText(errno)));
+    if (!restartExtraction())
         return;
-    }
-    m_extractor = std::make_unique<ArchiveExtractor>(m_paths.tmpFolder(m_uid), m_handle.text());
     m_rateClock.start();
     sendRequest(m_startUrl, true);
 }
@@ -306,7 +303,10 @@ void PrefetchJob::onMetaData()
             total = t == "*" ? -1 : t.toLongLong();
         }
         if (start != m_offset) {
+            // Data from the wrong offset cannot be fed: start over from the beginning.
+            m_aborting = true;
             m_abortReason = tr("the server resumed at byte %1 instead of %2").arg(start).arg(m_offset);
+            reply->abort();
             restartExtraction();
             return;
         }
@@ -315,8 +315,7 @@ void PrefetchJob::onMetaData()
     } else {
         if (m_offset > 0) {
             // The server ignored the range or the file changed: start over with a fresh extractor.
-            restartExtraction();
-            if (isFinished())
+            if (!restartExtraction())
                 return;
         }
         m_replyStart = 0;
@@ -340,21 +339,24 @@ void PrefetchJob::onMetaData()
     setPhase(PrefetchPhase::Downloading);
 }
 
-void PrefetchJob::restartExtraction()
+bool PrefetchJob::restartExtraction()
 {
-    m_extractor->cancel();
-    m_extractor.reset();
+    if (m_extractor) {
+        m_extractor->cancel();
+        m_extractor.reset();
+    }
     if (Status s = cachelock::removeTree(m_paths.tmpFolder(m_uid)); !s) {
         finish(PrefetchPhase::Failed, s.error());
-        return;
+        return false;
     }
     if (!QDir().mkdir(m_paths.tmpFolder(m_uid))) {
         finish(PrefetchPhase::Failed, tr("Cannot create %1: %2").arg(m_paths.tmpFolder(m_uid), fs::errnoText(errno)));
-        return;
+        return false;
     }
     m_extractor = std::make_unique<ArchiveExtractor>(m_paths.tmpFolder(m_uid), m_handle.text());
     m_offset = 0;
     m_progress.received = 0;
+    return true;
 }
 
 void PrefetchJob::onReadyRead()
@@ -444,8 +446,7 @@ void PrefetchJob::onReplyFinished()
         if (m_resumeRequested && m_currentUrl != m_startUrl && (status == 403 || status == 404 || status == 410)) {
             m_currentUrl = m_startUrl;
             m_resumeRequested = false;
-            restartExtraction();
-            if (!isFinished())
+            if (restartExtraction())
                 retryOrFail(what);
             return;
         }

@@ -103,7 +103,8 @@ private:
     void onReplyFinished();
     void onStall();
     void retryOrFail(const QString &why);
-    void restartExtraction();
+    /// A fresh extractor on an empty tmp folder of ours; false when that failed (the job ended).
+    bool restartExtraction();
     void finalise();
     void queryUncompressed();
     void finish(PrefetchPhase phase, const QString &message);
