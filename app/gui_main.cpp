@@ -85,6 +85,7 @@ int main(int argc, char *argv[])
         return 2;
     }
     window.show();
+    window.checkFirstRun(settings);
     if (parser.isSet(prefetchOption))
         window.downloadsPage()->queueHandles(parser.values(prefetchOption));
 

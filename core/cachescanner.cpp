@@ -332,6 +332,26 @@ CacheEntry scanKey(const QString &root, const QString &key, const ScanOptions &o
     return scanGroup(root, key, mine, options);
 }
 
+QString itemKey(const QString &name)
+{
+    Artifact::Kind kind;
+    if (name.size() >= 40 && isCacheKey(name.left(40)) && classifySuffix(name.mid(40), &kind))
+        return name.left(40);
+    return name;
+}
+
+CacheEntry scanItem(const QString &root, const QString &itemKey, const ScanOptions &options)
+{
+    if (isCacheKey(itemKey))
+        return scanKey(root, itemKey, options);
+    if (itemKey.isEmpty() || itemKey.contains(QLatin1Char('/')) || !fs::stat(root + QLatin1Char('/') + itemKey).exists) {
+        CacheEntry e;
+        e.key = itemKey;
+        return e;
+    }
+    return scanForeign(root, itemKey);
+}
+
 QList<CacheEntry> scanAll(const QString &root, const ScanOptions &options, QString *error)
 {
     QList<CacheEntry> out;

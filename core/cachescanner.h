@@ -35,6 +35,14 @@ bool scanRoot(const QString &root, const ScanOptions &options,
 /// Scans one key (all artifacts named after it). Returns an entry with no artifacts when none exist.
 CacheEntry scanKey(const QString &root, const QString &key, const ScanOptions &options);
 
+/// The item a name of the root belongs to: its 40-hex key when it is a cache artifact, the name
+/// itself otherwise (a foreign item). Lets a watcher group changes exactly as a scan groups entries.
+QString itemKey(const QString &name);
+
+/// Scans one item as scanRoot would report it: scanKey for a cache key, the foreign item otherwise.
+/// Returns an entry with no artifacts when nothing by that name exists.
+CacheEntry scanItem(const QString &root, const QString &itemKey, const ScanOptions &options);
+
 /// All entries, sorted by key. Convenience for the CLI and tests.
 QList<CacheEntry> scanAll(const QString &root, const ScanOptions &options, QString *error);
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Takes the documentation's screenshots (docs/screenshots/{cache,downloads,settings}.png) with the
+# Takes the documentation's screenshots (docs/screenshots/{cache,downloads,usage,settings}.png) with the
 # real application under Xvfb. Builds nothing: pass the build folder that holds the application.
 #
 #   installer/screenshots.sh BUILD_DIR
@@ -128,6 +128,7 @@ shoot() { # page, file, delay ms, extra arguments...
 
 # Downloads last: its finished download adds an entry to the cache the other pictures show.
 shoot cache cache.png 300
+shoot usage usage.png 300
 shoot settings settings.png 300
 shoot downloads downloads.png 3500 \
     --prefetch "$hub/fast/google/half_plus_two/1" \

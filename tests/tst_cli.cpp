@@ -5,6 +5,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -231,13 +232,18 @@ private Q_SLOTS:
         QCOMPARE(r.out.trimmed(), m_cache + QLatin1Char('/') + m_empty);
         QVERIFY(r.err.contains(QStringLiteral("Not cached")));
 
-        r = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("resolve"),
-                    QStringLiteral("https://tfhub.dev/google/tf2/1"), QStringLiteral("--json") },
+        // UNCOMPRESSED asks the server for the remote location (tst_prefetch covers the answer
+        // from a local hub); a server that cannot be reached is a failure naming the URL.
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost));
+        const QString closed = QStringLiteral("http://127.0.0.1:%1/google/tf2/1").arg(probe.serverPort());
+        probe.close();
+        r = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("resolve"), closed, QStringLiteral("--json") },
             { { QStringLiteral("TFHUB_MODEL_LOAD_FORMAT"), QStringLiteral("UNCOMPRESSED") } });
-        QCOMPARE(r.code, 0);
-        QCOMPARE(r.json().value(QStringLiteral("status")).toString(), QStringLiteral("remote"));
-        QCOMPARE(r.json().value(QStringLiteral("path")).toString(),
-            QStringLiteral("https://tfhub.dev/google/tf2/1?tf-hub-format=uncompressed"));
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.json().value(QStringLiteral("status")).toString(), QStringLiteral("failure"));
+        QVERIFY2(r.json().value(QStringLiteral("message")).toString().contains(closed + QStringLiteral("?tf-hub-format=uncompressed")),
+            qPrintable(r.json().value(QStringLiteral("message")).toString()));
 
         r = run({ QStringLiteral("resolve"), QStringLiteral("https://tfhub.dev/google/tf2/1") },
             { { QStringLiteral("TFHUB_MODEL_LOAD_FORMAT"), QStringLiteral("compressed") } });

@@ -3,6 +3,7 @@
 #include "ui/cachemodel.h"
 #include "ui/cachepage.h"
 #include "ui/detailspane.h"
+#include "core/hubsettings.h"
 #include "ui/mainwindow.h"
 #include "ui/messagebar.h"
 
@@ -70,6 +71,7 @@ private Q_SLOTS:
     void missingCache();
     void scannerErrorInMessageBar();
     void remembersLayout();
+    void firstRunWarnings();
 
 private:
     template<class T> T *child(const QString &name) const
@@ -174,9 +176,10 @@ void TestMainWindow::showsCachedModels()
     for (int row = 0; row < navigation->count(); ++row)
         pages << navigation->item(row)->text();
     QCOMPARE(pages,
-        QStringList({ MainWindow::tr("Cache"), MainWindow::tr("Downloads"), MainWindow::tr("Settings") }));
+        QStringList({ MainWindow::tr("Browse"), MainWindow::tr("Cache"), MainWindow::tr("Downloads"),
+            MainWindow::tr("Usage"), MainWindow::tr("Settings") }));
     QVERIFY(m_window->showPage(QStringLiteral("settings")));
-    QCOMPARE(navigation->currentRow(), 2);
+    QCOMPARE(navigation->currentRow(), 4);
     QVERIFY(!m_window->showPage(QStringLiteral("nowhere")));
 }
 
@@ -377,3 +380,22 @@ void TestMainWindow::remembersLayout()
 
 QTEST_MAIN(TestMainWindow)
 #include "tst_mainwindow.moc"
+
+void TestMainWindow::firstRunWarnings()
+{
+    QVERIFY(scan());
+    auto *bar = m_window->windowMessageBar();
+    QVERIFY(!bar->isVisible());
+    // The library's default: a cache in the temporary folder, which a restart clears.
+    QProcessEnvironment env;
+    env.insert(QStringLiteral("TMPDIR"), m_tmp->path());
+    const HubSettings temporary = HubSettings::resolve(env);
+    QCOMPARE(temporary.cacheDirSource, ValueSource::Default);
+    m_window->checkFirstRun(temporary);
+    QVERIFY(bar->isVisible());
+    QVERIFY2(bar->text().contains(temporary.cacheDir), qPrintable(bar->text()));
+    // An invalid load format takes precedence: tensorflow_hub would fail outright.
+    env.insert(QStringLiteral("TFHUB_MODEL_LOAD_FORMAT"), QStringLiteral("compressed"));
+    m_window->checkFirstRun(HubSettings::resolve(env));
+    QVERIFY2(bar->text().contains(QStringLiteral("compressed")), qPrintable(bar->text()));
+}

@@ -1,6 +1,8 @@
 #include "ui/cachepage.h"
 
 #include "core/cachescanner.h"
+#include "core/cachewatcher.h"
+#include "ui/cacheactions.h"
 #include "ui/cachefilterproxy.h"
 #include "ui/cachemodel.h"
 #include "ui/detailspane.h"
@@ -25,9 +27,11 @@
 #include <QStyledItemDelegate>
 #include <QTableView>
 #include <QTimer>
+#include <QToolBar>
 #include <QToolButton>
 #include <QUrl>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 
@@ -61,6 +65,7 @@ CachePage::CachePage(const QString &cacheRoot, QWidget *parent)
     : QWidget(parent)
     , m_root(QDir::cleanPath(cacheRoot))
     , m_scanner(new CacheScanner(this))
+    , m_watcher(new CacheWatcher(this))
     , m_model(new CacheModel(this))
     , m_proxy(new CacheFilterProxy(this))
     , m_viewUpdate(new QTimer(this))
@@ -83,9 +88,23 @@ CachePage::CachePage(const QString &cacheRoot, QWidget *parent)
     m_prefetchAgainAction->setObjectName(QStringLiteral("prefetchAgainAction"));
     m_prefetchAgainAction->setToolTip(tr("Download the selected models again into the cache"));
     connect(m_prefetchAgainAction, &QAction::triggered, this, &CachePage::prefetchAgain);
-    addActions({ m_copyAction, m_openFolderAction });
-
     m_messageBar = new MessageBar(this);
+    m_actions = new CacheActions(m_root, [this] { return selectedEntries(); }, m_messageBar, this);
+    connect(m_actions, &CacheActions::entriesChanged, this, &CachePage::rescanKeys);
+    addActions({ m_copyAction, m_openFolderAction, m_actions->copyPathAction(), m_actions->copySnippetAction(),
+        m_actions->verifyAction(), m_actions->deleteAction(), m_actions->trashAction() });
+
+    auto *toolBar = new QToolBar(tr("Cache actions"), this);
+    toolBar->setObjectName(QStringLiteral("cacheToolBar"));
+    toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolBar->setIconSize(QSize(16, 16));
+    toolBar->addAction(m_openFolderAction);
+    toolBar->addAction(m_copyAction);
+    toolBar->addAction(m_prefetchAgainAction);
+    toolBar->addAction(m_actions->verifyAction());
+    toolBar->addSeparator();
+    toolBar->addAction(m_actions->deleteAction());
+    toolBar->addAction(m_actions->trashAction());
 
     m_search = new QLineEdit(this);
     m_search->setObjectName(QStringLiteral("searchEdit"));
@@ -176,12 +195,18 @@ CachePage::CachePage(const QString &cacheRoot, QWidget *parent)
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_messageBar);
+    layout->addWidget(toolBar);
     layout->addLayout(filterRow);
+    layout->addWidget(m_actions->progressWidget());
     layout->addWidget(m_stack, 1);
 
     connect(m_scanner, &CacheScanner::entriesFound, this, &CachePage::onEntriesFound);
     connect(m_scanner, &CacheScanner::problem, this, &CachePage::onScanProblem);
     connect(m_scanner, &CacheScanner::finished, this, &CachePage::onScanFinished);
+    // Changes by other processes (a download, a terminal rm) reach the table without a refresh.
+    connect(m_watcher, &CacheWatcher::keysChanged, this, &CachePage::rescanKeys);
+    m_rescan = new QFutureWatcher<QList<CacheEntry>>(this);
+    connect(m_rescan, &QFutureWatcherBase::finished, this, &CachePage::onKeysRescanned);
 
     // Scan results arrive in bursts; totals and details follow once per burst, not once per row.
     m_viewUpdate->setSingleShot(true);
@@ -213,7 +238,11 @@ CachePage::~CachePage()
     disconnect(m_scanner, nullptr, this, nullptr);
     disconnect(m_model, nullptr, this, nullptr);
     disconnect(m_table->selectionModel(), nullptr, this, nullptr);
+    disconnect(m_watcher, nullptr, this, nullptr);
+    disconnect(m_rescan, nullptr, this, nullptr);
+    m_watcher->stop();
     m_scanner->cancel();
+    m_rescan->waitForFinished();
 }
 
 qint64 CachePage::totalDiskBytes() const
@@ -228,7 +257,8 @@ int CachePage::entryCount() const
 
 QList<QAction *> CachePage::entryActions() const
 {
-    return { m_copyAction, m_openFolderAction, m_prefetchAgainAction };
+    return { m_openFolderAction, m_copyAction, m_actions->copyPathAction(), m_actions->copySnippetAction(),
+        m_prefetchAgainAction, m_actions->verifyAction(), m_actions->deleteAction(), m_actions->trashAction() };
 }
 
 void CachePage::focusSearch()
@@ -305,6 +335,7 @@ void CachePage::refresh()
     // A missing folder is the normal state before the first download, not an error; one stat
     // decides it without starting a worker.
     if (!QFileInfo::exists(m_root)) {
+        m_watcher->start(m_root);
         Q_EMIT scanStarted();
         m_model->clear();
         updateView();
@@ -313,6 +344,8 @@ void CachePage::refresh()
     }
     m_seenKeys.clear();
     m_scanning = true;
+    // The watcher's baseline is taken while the scan runs: whatever changes after it is rescanned.
+    m_watcher->start(m_root);
     m_scanner->start(m_root);
     Q_EMIT scanStarted();
     updateView();
@@ -409,6 +442,82 @@ QList<int> CachePage::selectedSourceRows() const
     return rows;
 }
 
+QList<CacheEntry> CachePage::selectedEntries() const
+{
+    QList<CacheEntry> entries;
+    for (const int row : selectedSourceRows())
+        entries.append(m_model->entryAt(row));
+    return entries;
+}
+
+void CachePage::selectKeys(const QStringList &keys)
+{
+    m_search->clear();
+    for (QMenu *menu : { m_stateMenu, m_formatMenu }) {
+        for (QAction *action : menu->actions())
+            action->setChecked(false);
+    }
+    QItemSelection selection;
+    QModelIndex first;
+    for (const QString &key : keys) {
+        const int row = m_model->rowOfKey(key);
+        if (row < 0)
+            continue;
+        const QModelIndex index = m_proxy->mapFromSource(m_model->index(row, 0));
+        if (!index.isValid())
+            continue;
+        selection.select(index, index);
+        if (!first.isValid() || index.row() < first.row())
+            first = index;
+    }
+    QItemSelectionModel *model = m_table->selectionModel();
+    model->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    if (first.isValid()) {
+        model->setCurrentIndex(first, QItemSelectionModel::NoUpdate);
+        m_table->scrollTo(first);
+    }
+    m_table->setFocus(Qt::OtherFocusReason);
+}
+
+void CachePage::rescanKeys(const QStringList &keys)
+{
+    for (const QString &key : keys) {
+        if (!m_pendingRescan.contains(key))
+            m_pendingRescan.append(key);
+    }
+    if (m_rescan->isRunning() || m_pendingRescan.isEmpty())
+        return;
+    m_rescanningKeys = m_pendingRescan;
+    m_pendingRescan.clear();
+    m_rescan->setFuture(QtConcurrent::run([root = m_root, keys = m_rescanningKeys] {
+        QList<CacheEntry> entries;
+        for (const QString &key : keys)
+            entries.append(scan::scanItem(root, key, ScanOptions()));
+        return entries;
+    }));
+}
+
+void CachePage::onKeysRescanned()
+{
+    const QList<CacheEntry> entries = m_rescan->future().resultCount() > 0 ? m_rescan->result() : QList<CacheEntry>();
+    QList<CacheEntry> present;
+    QStringList gone;
+    for (const CacheEntry &entry : entries) {
+        if (entry.artifacts.isEmpty()) {
+            gone.append(entry.key);
+        } else {
+            present.append(entry);
+            // A full scan that runs meanwhile may have listed the folder before this item appeared.
+            if (m_scanning)
+                m_seenKeys.insert(entry.key);
+        }
+    }
+    m_model->upsertEntries(present);
+    m_model->removeKeys(gone);
+    m_rescanningKeys.clear();
+    rescanKeys({});
+}
+
 void CachePage::updateSelection()
 {
     const QList<int> rows = selectedSourceRows();
@@ -421,6 +530,7 @@ void CachePage::updateSelection()
         rows.cbegin(), rows.cend(), [this](int row) { return !m_model->entryAt(row).handle.isEmpty(); });
     m_prefetchAgainAction->setEnabled(anyHandle);
     m_openFolderAction->setEnabled(rows.size() == 1);
+    m_actions->updateEnabled(selectedEntries());
     Q_EMIT selectionTotalChanged(static_cast<int>(rows.size()), bytes);
 }
 

@@ -4,6 +4,7 @@
 
 #include <QSet>
 #include <QStringList>
+#include <QFutureWatcher>
 #include <QWidget>
 
 class QAction;
@@ -19,10 +20,12 @@ class QToolButton;
 
 namespace tfhub {
 class CacheScanner;
+class CacheWatcher;
 }
 
 namespace tfhub::ui {
 
+class CacheActions;
 class CacheFilterProxy;
 class CacheModel;
 class DetailsPane;
@@ -46,11 +49,21 @@ public:
     QList<QAction *> entryActions() const;
     void focusSearch();
 
+    /// The entries, for pages that summarise them (Usage).
+    CacheModel *model() const { return m_model; }
+    CacheActions *actions() const { return m_actions; }
+    /// Clears the filters and selects the rows of these keys (the first becomes current).
+    void selectKeys(const QStringList &keys);
+    /// The CacheWatcher that keeps the table live (tests shorten its intervals).
+    CacheWatcher *watcher() const { return m_watcher; }
+
     void saveState(QSettings &settings) const;
     void restoreState(const QSettings &settings);
 
 public Q_SLOTS:
     void refresh();
+    /// Rescans only these items off the GUI thread and updates or removes their rows.
+    void rescanKeys(const QStringList &keys);
     /// Stops a running scan without reporting it as a failure.
     void stopScan();
 
@@ -79,6 +92,8 @@ private:
     void applyFilters();
 
     QList<int> selectedSourceRows() const;
+    QList<CacheEntry> selectedEntries() const;
+    void onKeysRescanned();
     void copyHandles();
     void openFolder();
     void prefetchAgain();
@@ -87,6 +102,11 @@ private:
 
     QString m_root;
     CacheScanner *m_scanner = nullptr;
+    CacheWatcher *m_watcher = nullptr;
+    CacheActions *m_actions = nullptr;
+    QStringList m_pendingRescan;
+    QStringList m_rescanningKeys;
+    QFutureWatcher<QList<CacheEntry>> *m_rescan = nullptr;
     bool m_scanning = false;
     bool m_scanFailed = false;
     QSet<QString> m_seenKeys;

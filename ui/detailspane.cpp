@@ -1,6 +1,8 @@
 #include "ui/detailspane.h"
 
 #include "core/format.h"
+#include "core/manifest.h"
+#include "core/modelformat.h"
 #include "ui/cachemodel.h"
 
 #include <QDir>
@@ -28,10 +30,33 @@ enum TreeColumn { NameColumn, SizeColumn };
 constexpr int SizeRole = Qt::UserRole + 1;
 constexpr int IsDirRole = Qt::UserRole + 2;
 
+QString manifestStatus(const QString &path, bool exists)
+{
+    if (!exists)
+        return DetailsPane::tr("None: the entry was not prefetched by this application, so Verify can only "
+                               "check for the files hub.load() needs.");
+    const Result<Manifest> m = Manifest::load(path);
+    if (!m)
+        return DetailsPane::tr("Unreadable: %1").arg(m.error());
+    const QString when = m->downloaded.isValid() ? QLocale().toString(m->downloaded, QLocale::ShortFormat) : m->url;
+    return m->files.size() == 1 ? DetailsPane::tr("1 file recorded at download, %1").arg(when)
+                                : DetailsPane::tr("%1 files recorded at download, %2").arg(m->files.size()).arg(when);
+}
+
 // Runs in the thread pool; stops early when a newer selection cancels it.
-void listFolder(QPromise<DetailsPane::FileListing> &promise, const QString &folder)
+void listFolder(QPromise<DetailsPane::FileListing> &promise, const QString &folder, const QString &manifest,
+    bool hasManifest, bool savedModel)
 {
     DetailsPane::FileListing listing;
+    listing.manifest = manifestStatus(manifest, hasManifest);
+    if (savedModel) {
+        QStringList lines;
+        for (const model::RequiredFile &f : model::requiredFiles(folder)) {
+            lines << (f.present ? DetailsPane::tr("✓ %1").arg(f.path) : DetailsPane::tr("✗ %1 (missing)").arg(f.path));
+            listing.requiredOk = listing.requiredOk && f.present;
+        }
+        listing.required = lines.join(u'\n');
+    }
     QDirIterator it(folder, QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System,
         QDirIterator::Subdirectories);
     const QDir base(folder);
@@ -114,6 +139,9 @@ DetailsPane::DetailsPane(QWidget *parent)
     m_files = addField(tr("Files:"), QStringLiteral("detailsFiles"));
     m_leftovers = addField(tr("Leftovers:"), QStringLiteral("detailsLeftovers"));
     m_problems = addField(tr("Problems:"), QStringLiteral("detailsProblems"));
+    m_manifest = addField(tr("Manifest:"), QStringLiteral("detailsManifest"));
+    m_required = addField(tr("hub.load() needs:"), QStringLiteral("detailsRequired"));
+    m_required->setToolTip(tr("The graph, the variables index and every weight shard the index names"));
 
     m_treeNote->setWordWrap(true);
     m_treeNote->setEnabled(false);
@@ -249,6 +277,9 @@ void DetailsPane::listFiles()
     m_watcher->cancel();
     m_tree->clear();
     if (!m_entry.hasFolder || m_root.isEmpty()) {
+        m_manifest->setText(m_entry.hasManifest ? tr("Present, but there is no model folder to compare with.")
+                                                : tr("None"));
+        m_form->setRowVisible(m_required, false);
         m_treeNote->setText(tr("This entry has no model folder."));
         m_treeNote->show();
         m_tree->hide();
@@ -258,11 +289,19 @@ void DetailsPane::listFiles()
     m_treeNote->setText(tr("Listing files…"));
     m_treeNote->show();
     m_tree->show();
-    m_watcher->setFuture(QtConcurrent::run(listFolder, m_entry.folderPath(m_root)));
+    const bool savedModel = m_entry.format == ModelFormat::Tf2SavedModel || m_entry.format == ModelFormat::Tf1SavedModel
+        || m_entry.format == ModelFormat::Tf1HubModule;
+    m_manifest->setText(tr("Reading…"));
+    m_form->setRowVisible(m_required, savedModel);
+    m_required->setText(tr("Reading…"));
+    m_watcher->setFuture(QtConcurrent::run(listFolder, m_entry.folderPath(m_root),
+        QString(m_root + u'/' + m_entry.key + QStringLiteral(".manifest.json")), m_entry.hasManifest, savedModel));
 }
 
 void DetailsPane::fillTree(const FileListing &listing)
 {
+    m_manifest->setText(listing.manifest);
+    m_required->setText(listing.required.isEmpty() ? tr("No SavedModel graph found") : listing.required);
     m_tree->setSortingEnabled(false);
     m_tree->clear();
     QHash<QString, QTreeWidgetItem *> folders;

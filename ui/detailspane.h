@@ -43,6 +43,9 @@ public:
     {
         QList<FileNode> nodes;
         bool truncated = false;
+        QString manifest;      ///< manifest status in words
+        QString required;      ///< the files hub.load() needs, one per line with present / missing
+        bool requiredOk = true;
     };
 
 Q_SIGNALS:
@@ -73,6 +76,8 @@ private:
     QLabel *m_files = nullptr;
     QLabel *m_leftovers = nullptr;
     QLabel *m_problems = nullptr;
+    QLabel *m_manifest = nullptr;
+    QLabel *m_required = nullptr;
     QLabel *m_treeNote = nullptr;
     QTreeWidget *m_tree = nullptr;
     QFutureWatcher<FileListing> *m_watcher = nullptr;

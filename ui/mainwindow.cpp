@@ -2,16 +2,22 @@
 
 #include "core/downloadqueue.h"
 #include "core/hubsettings.h"
+#include "ui/browsepage.h"
 #include "ui/cachepage.h"
+#include "ui/firstrunbar.h"
+#include "ui/messagebar.h"
 #include "ui/downloadspage.h"
 #include "ui/settingspage.h"
+#include "ui/usagepage.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
+#include <QProcess>
 #include <QFileInfo>
 #include <QHBoxLayout>
+#include <QVBoxLayout>
 #include <QLabel>
 #include <QListWidget>
 #include <QLocale>
@@ -72,6 +78,12 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
     m_pages = new QStackedWidget(this);
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
 
+    // Browse comes first in the list (ui.md); the window still opens on the Cache page.
+    m_browsePage = new BrowsePage(this);
+    m_browsePage->setDownloadQueue(m_queue);
+    m_browsePage->setCacheRoot(m_root);
+    m_browsePage->reloadCatalog();
+    addPage(m_browsePage, themeIcon(QStringLiteral("edit-find"), QStringLiteral(":/icons/browse.svg")), tr("Browse"));
     m_cachePage = new CachePage(m_root, this);
     addPage(m_cachePage, themeIcon(QStringLiteral("drive-harddisk"), QStringLiteral(":/icons/cache.svg")),
         tr("Cache"));
@@ -79,13 +91,23 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
     addPage(m_downloadsPage,
         themeIcon(QStringLiteral("folder-download"), QStringLiteral(":/icons/downloads.svg")),
         tr("Downloads"));
+    m_usagePage = new UsagePage(m_root, m_cachePage->model(), this);
+    addPage(m_usagePage, themeIcon(QStringLiteral("view-statistics"), QStringLiteral(":/icons/usage.svg")),
+        tr("Usage"));
     m_settingsPage = new SettingsPage(m_queue, this);
     addPage(m_settingsPage, themeIcon(QStringLiteral("configure"), QStringLiteral(":/icons/settings.svg")),
         tr("Settings"));
-    m_navigation->setCurrentRow(0);
+    m_navigation->setCurrentRow(m_pages->indexOf(m_cachePage));
 
     auto *central = new QWidget(this);
-    auto *layout = new QHBoxLayout(central);
+    auto *outer = new QVBoxLayout(central);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->setSpacing(0);
+    // Window-wide messages (first run) sit above every page.
+    m_topBar = new MessageBar(central);
+    m_topBar->setObjectName(QStringLiteral("windowMessageBar"));
+    outer->addWidget(m_topBar);
+    auto *layout = new QHBoxLayout;
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
     layout->addWidget(m_navigation);
@@ -94,6 +116,7 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
     separator->setFrameShadow(QFrame::Sunken);
     layout->addWidget(separator);
     layout->addWidget(m_pages, 1);
+    outer->addLayout(layout, 1);
     setCentralWidget(central);
 
     createMenus();
@@ -105,6 +128,7 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
     connect(m_cachePage, &CachePage::totalsChanged, this, &MainWindow::updateTotals);
     connect(m_cachePage, &CachePage::selectionTotalChanged, this, &MainWindow::updateSelectionTotal);
     connect(m_cachePage, &CachePage::prefetchRequested, this, &MainWindow::prefetchAgain);
+    connect(m_usagePage, &UsagePage::selectRequested, this, &MainWindow::showOnCachePage);
 
     connect(m_queue, &DownloadQueue::jobFinished, this, &MainWindow::onJobFinished);
     connect(m_queue, &DownloadQueue::jobAdded, this, &MainWindow::updateDownloadStatus);
@@ -134,12 +158,13 @@ MainWindow::~MainWindow()
 
 QStringList MainWindow::pageNames()
 {
-    return { QStringLiteral("cache"), QStringLiteral("downloads"), QStringLiteral("settings") };
+    return { QStringLiteral("browse"), QStringLiteral("cache"), QStringLiteral("downloads"), QStringLiteral("usage"),
+             QStringLiteral("settings") };
 }
 
 bool MainWindow::showPage(const QString &name)
 {
-    const QList<QWidget *> pages { m_cachePage, m_downloadsPage, m_settingsPage };
+    const QList<QWidget *> pages { m_browsePage, m_cachePage, m_downloadsPage, m_usagePage, m_settingsPage };
     const qsizetype i = pageNames().indexOf(name.toLower());
     if (i < 0)
         return false;
@@ -194,6 +219,9 @@ void MainWindow::createMenus()
     downloads->addSeparator();
     downloads->addActions(m_downloadsPage->jobActions());
 
+    QMenu *go = menuBar()->addMenu(tr("&Go"));
+    go->addActions(m_pageActions);
+
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(m_aboutAction);
     help->addAction(m_aboutQtAction);
@@ -242,6 +270,20 @@ void MainWindow::addPage(QWidget *page, const QIcon &icon, const QString &title)
     auto *item = new QListWidgetItem(icon, title, m_navigation);
     item->setSizeHint(QSize(0, 36));
     m_navigation->setFixedWidth(std::max(m_navigation->sizeHintForColumn(0) + 24, 120));
+    // Every page is one shortcut away (Ctrl+1, Ctrl+2, ...), listed in the Go menu.
+    auto *action = new QAction(icon, title, this);
+    const int number = static_cast<int>(m_pageActions.size()) + 1;
+    if (number <= 9)
+        action->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_0 + number)));
+    connect(action, &QAction::triggered, this, [this, page] { m_navigation->setCurrentRow(m_pages->indexOf(page)); });
+    addAction(action);
+    m_pageActions.append(action);
+}
+
+void MainWindow::showOnCachePage(const QStringList &keys)
+{
+    m_navigation->setCurrentRow(m_pages->indexOf(m_cachePage));
+    m_cachePage->selectKeys(keys);
 }
 
 void MainWindow::restoreSettings()
@@ -253,6 +295,7 @@ void MainWindow::restoreSettings()
     }
     restoreState(settings.value(WindowStateKey).toByteArray());
     m_cachePage->restoreState(settings);
+    m_browsePage->restoreState(settings);
 }
 
 void MainWindow::saveSettings() const
@@ -261,6 +304,25 @@ void MainWindow::saveSettings() const
     settings.setValue(GeometryKey, saveGeometry());
     settings.setValue(WindowStateKey, saveState());
     m_cachePage->saveState(settings);
+    m_browsePage->saveState(settings);
+}
+
+void MainWindow::checkFirstRun(const HubSettings &settings)
+{
+    if (!m_firstRun) {
+        m_firstRun = new FirstRunBar(m_topBar, this);
+        connect(m_firstRun, &FirstRunBar::cacheDirChanged, this, [this](const QString &dir) {
+            // The pages are built for one folder: offer to reopen the window on the new one.
+            auto *reopen = new QAction(tr("Reopen on %1").arg(dir), m_topBar);
+            connect(reopen, &QAction::triggered, this, [this, dir] {
+                if (QProcess::startDetached(QCoreApplication::applicationFilePath(), { QStringLiteral("--cache-dir"), dir }))
+                    close();
+            });
+            m_topBar->addAction(reopen);
+        });
+        connect(m_firstRun, &FirstRunBar::finished, m_browsePage, &BrowsePage::refreshCacheState);
+    }
+    m_firstRun->check(settings);
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

@@ -11,15 +11,20 @@ class QStackedWidget;
 class QTimer;
 
 namespace tfhub {
+struct HubSettings;
 class DownloadQueue;
 struct PrefetchResult;
 } // namespace tfhub
 
 namespace tfhub::ui {
 
+class BrowsePage;
 class CachePage;
 class DownloadsPage;
+class FirstRunBar;
+class MessageBar;
 class SettingsPage;
+class UsagePage;
 
 /// The application window: a navigation list of pages (Cache, Downloads, Settings) and a status
 /// bar that always shows the cache folder, its source, the total size, the free space and, while
@@ -36,9 +41,16 @@ public:
     CachePage *cachePage() const { return m_cachePage; }
     DownloadsPage *downloadsPage() const { return m_downloadsPage; }
     SettingsPage *settingsPage() const { return m_settingsPage; }
+    UsagePage *usagePage() const { return m_usagePage; }
+    BrowsePage *browsePage() const { return m_browsePage; }
+    MessageBar *windowMessageBar() const { return m_topBar; }
+
+    /// Shows the first-run warnings (a cache folder cleared on restart, an invalid load format)
+    /// for the settings as the environment and the --cache-dir option give them.
+    void checkFirstRun(const tfhub::HubSettings &settings);
     DownloadQueue *downloadQueue() const { return m_queue; }
 
-    /// Names for showPage(): "cache", "downloads", "settings".
+    /// Names for showPage(): "cache", "downloads", "usage", "settings".
     static QStringList pageNames();
     /// Shows the page called `name`; false when there is none.
     bool showPage(const QString &name);
@@ -73,6 +85,7 @@ private:
     void onJobFinished(int id, const tfhub::PrefetchResult &result);
     void updateDownloadStatus();
     void prefetchAgain(const QStringList &handles);
+    void showOnCachePage(const QStringList &keys);
 
     QString m_root;
     QString m_sourceLabel;
@@ -82,6 +95,11 @@ private:
     CachePage *m_cachePage = nullptr;
     DownloadsPage *m_downloadsPage = nullptr;
     SettingsPage *m_settingsPage = nullptr;
+    UsagePage *m_usagePage = nullptr;
+    BrowsePage *m_browsePage = nullptr;
+    MessageBar *m_topBar = nullptr;
+    FirstRunBar *m_firstRun = nullptr;
+    QList<QAction *> m_pageActions;
     DownloadQueue *m_queue = nullptr;
     QTimer *m_rescanTimer = nullptr;
     QTimer *m_downloadStatusTimer = nullptr;
