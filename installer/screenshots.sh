@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Takes the documentation's screenshots (docs/screenshots/{cache,downloads,usage,settings}.png) with the
-# real application under Xvfb. Builds nothing: pass the build folder that holds the application.
+# Takes the documentation's screenshots (docs/screenshots/{browse,cache,downloads,usage,settings}.png)
+# with the real application under Xvfb. Builds nothing: pass the build folder that holds the application.
 #
 #   installer/screenshots.sh BUILD_DIR
+#
+# For checking the pages rather than the documentation: SCREENSHOT_OUT=DIR writes elsewhere,
+# SCREENSHOT_SCALE=2 sets QT_SCALE_FACTOR (and a screen that fits), SCREENSHOT_ARGS="--dark" adds
+# options to every run (--dark: Fusion with a dark palette).
 #
 # The shared test data (savedmodels/...) is read from $TFHUB_SHARED_DATA, or ../shared/data beside
 # the repository. Nothing outside a temporary folder is touched: the cache, HOME and the XDG
@@ -17,7 +21,9 @@ build=$(cd "$1" && pwd)
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 data=${TFHUB_SHARED_DATA:-$repo/../shared/data}
 app=$build/app/tfhub-cache-manager
-out=$repo/docs/screenshots
+out=${SCREENSHOT_OUT:-$repo/docs/screenshots}
+scale=${SCREENSHOT_SCALE:-1}
+read -r -a extra_args <<<"${SCREENSHOT_ARGS:-}"
 
 [[ -x $app ]] || { echo "$app is missing; build the project first" >&2; exit 1; }
 [[ -d $data/savedmodels ]] || { echo "no shared data at $data (set TFHUB_SHARED_DATA)" >&2; exit 1; }
@@ -120,13 +126,15 @@ shoot() { # page, file, delay ms, extra arguments...
     env -u TFHUB_CACHE_DIR -u TFHUB_MODEL_LOAD_FORMAT -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM \
         HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_CACHE_HOME="$work/home/.cache" \
         XDG_DATA_HOME="$work/home/.local/share" XDG_RUNTIME_DIR="$work/runtime" TMPDIR="$work/tmp" LANG=C.UTF-8 LC_ALL=C.UTF-8 \
-        QT_QPA_PLATFORMTHEME= QT_SCALE_FACTOR=1 \
-        timeout 120 xvfb-run -a -s '-screen 0 1280x800x24' \
-        "$app" --cache-dir "$cache" --page "$page" --screenshot "$out/$file" --screenshot-delay "$delay" "$@"
+        QT_QPA_PLATFORMTHEME= QT_SCALE_FACTOR="$scale" \
+        timeout 120 xvfb-run -a -s "-screen 0 $((1280 * scale))x$((800 * scale))x24" \
+        "$app" --cache-dir "$cache" --page "$page" --screenshot "$out/$file" --screenshot-delay "$delay" \
+        ${extra_args[@]+"${extra_args[@]}"} "$@"
     echo "wrote $out/$file"
 }
 
 # Downloads last: its finished download adds an entry to the cache the other pictures show.
+shoot browse browse.png 800 --search "universal sentence encoder"
 shoot cache cache.png 300
 shoot usage usage.png 300
 shoot settings settings.png 300
