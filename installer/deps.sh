@@ -17,6 +17,8 @@ PACKAGES=(
   bash zsh fish systemd util-linux
   # archive tools used by tests to build hostile fixtures; curl for benchmarks
   tar gzip bzip2 xz-utils zstd curl time
+  # the screenshot script serves a slow download with a tiny Python HTTP server
+  python3
 )
 
 missing=()

@@ -21,6 +21,7 @@ BrowseDetails::BrowseDetails(QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     m_title->setWordWrap(true);
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
+    m_title->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     QFont bold = m_title->font();
     bold.setBold(true);
     m_title->setFont(bold);
@@ -45,6 +46,8 @@ void BrowseDetails::addField(const QString &label, const QString &value)
     auto *v = new QLabel(value, m_fieldsHost);
     v->setTextFormat(Qt::PlainText);
     v->setWordWrap(true);
+    // A long unbreakable value (a cache key, a handle) must not widen the pane and squeeze the results.
+    v->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     v->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
     m_fields->addRow(label, v);
 }

@@ -130,6 +130,7 @@ void BrowsePage::buildUi()
     m_view = new QTreeView(this);
     m_view->setModel(m_proxy);
     m_view->setRootIsDecorated(false);
+    m_view->setTextElideMode(Qt::ElideMiddle); // handles differ at their ends
     m_view->setUniformRowHeights(true);
     m_view->setAlternatingRowColors(true);
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
