@@ -4,3 +4,6 @@ tfhub_add_test(NAME tst_envpersistence SOURCES tst_envpersistence.cpp LIBS tfhub
 tfhub_add_test(NAME tst_cachemover SOURCES tst_cachemover.cpp LIBS tfhub_core)
 tfhub_add_test(NAME tst_envsettingsui SOURCES tst_envsettingsui.cpp ${PROJECT_SOURCE_DIR}/resources/resources.qrc
                LIBS tfhub_ui)
+# The Settings page: preview, apply / unset against real shells, moving the cache, effective values.
+tfhub_add_test(NAME tst_settingspage SOURCES tst_settingspage.cpp ${PROJECT_SOURCE_DIR}/resources/resources.qrc
+               LIBS tfhub_ui TIMEOUT 300)

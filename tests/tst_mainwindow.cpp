@@ -5,6 +5,7 @@
 #include "ui/detailspane.h"
 #include "core/hubsettings.h"
 #include "ui/mainwindow.h"
+#include "ui/settingspage.h"
 #include "ui/messagebar.h"
 
 #include <QCryptographicHash>
@@ -72,6 +73,7 @@ private Q_SLOTS:
     void scannerErrorInMessageBar();
     void remembersLayout();
     void firstRunWarnings();
+    void folderChangeOffersReopen();
 
 private:
     template<class T> T *child(const QString &name) const
@@ -398,4 +400,20 @@ void TestMainWindow::firstRunWarnings()
     env.insert(QStringLiteral("TFHUB_MODEL_LOAD_FORMAT"), QStringLiteral("compressed"));
     m_window->checkFirstRun(HubSettings::resolve(env));
     QVERIFY2(bar->text().contains(QStringLiteral("compressed")), qPrintable(bar->text()));
+}
+
+void TestMainWindow::folderChangeOffersReopen()
+{
+    QVERIFY(scan());
+    auto *bar = m_window->windowMessageBar();
+    Q_EMIT m_window->settingsPage()->cacheDirChanged(m_root); // the same folder: nothing to say
+    QVERIFY(!bar->isVisible());
+    const QString moved = m_tmp->path() + QStringLiteral("/moved cache");
+    Q_EMIT m_window->settingsPage()->cacheDirChanged(moved);
+    QVERIFY(bar->isVisible());
+    QVERIFY2(bar->text().contains(QDir::toNativeSeparators(moved)), qPrintable(bar->text()));
+    bool offered = false;
+    for (QAction *a : bar->findChildren<QAction *>())
+        offered = offered || a->text().contains(QStringLiteral("Reopen"));
+    QVERIFY(offered);
 }

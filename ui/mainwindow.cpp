@@ -129,6 +129,7 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
     connect(m_cachePage, &CachePage::selectionTotalChanged, this, &MainWindow::updateSelectionTotal);
     connect(m_cachePage, &CachePage::prefetchRequested, this, &MainWindow::prefetchAgain);
     connect(m_usagePage, &UsagePage::selectRequested, this, &MainWindow::showOnCachePage);
+    connect(m_settingsPage, &SettingsPage::cacheDirChanged, this, &MainWindow::offerReopen);
 
     connect(m_queue, &DownloadQueue::jobFinished, this, &MainWindow::onJobFinished);
     connect(m_queue, &DownloadQueue::jobAdded, this, &MainWindow::updateDownloadStatus);
@@ -307,18 +308,29 @@ void MainWindow::saveSettings() const
     m_browsePage->saveState(settings);
 }
 
+void MainWindow::offerReopen(const QString &dir)
+{
+    if (QDir(dir) == QDir(m_root))
+        return;
+    // The pages are built for one folder: offer to reopen the window on the new one.
+    auto *reopen = new QAction(tr("Reopen on %1").arg(QDir::toNativeSeparators(dir)), m_topBar);
+    connect(reopen, &QAction::triggered, this, [this, dir] {
+        if (QProcess::startDetached(QCoreApplication::applicationFilePath(), { QStringLiteral("--cache-dir"), dir }))
+            close();
+    });
+    m_topBar->showMessage(MessageBar::Kind::Information,
+        tr("The cache folder is now %1. This window still shows %2.")
+            .arg(QDir::toNativeSeparators(dir), QDir::toNativeSeparators(m_root)));
+    m_topBar->addAction(reopen);
+}
+
 void MainWindow::checkFirstRun(const HubSettings &settings)
 {
     if (!m_firstRun) {
         m_firstRun = new FirstRunBar(m_topBar, this);
         connect(m_firstRun, &FirstRunBar::cacheDirChanged, this, [this](const QString &dir) {
-            // The pages are built for one folder: offer to reopen the window on the new one.
-            auto *reopen = new QAction(tr("Reopen on %1").arg(dir), m_topBar);
-            connect(reopen, &QAction::triggered, this, [this, dir] {
-                if (QProcess::startDetached(QCoreApplication::applicationFilePath(), { QStringLiteral("--cache-dir"), dir }))
-                    close();
-            });
-            m_topBar->addAction(reopen);
+            m_settingsPage->setCurrent(HubSettings::resolve(QProcessEnvironment::systemEnvironment()));
+            offerReopen(dir);
         });
         connect(m_firstRun, &FirstRunBar::finished, m_browsePage, &BrowsePage::refreshCacheState);
     }

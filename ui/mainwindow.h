@@ -48,6 +48,8 @@ public:
     /// Shows the first-run warnings (a cache folder cleared on restart, an invalid load format)
     /// for the settings as the environment and the --cache-dir option give them.
     void checkFirstRun(const tfhub::HubSettings &settings);
+    /// After the cache folder was changed and persisted: says so, offering to reopen on it.
+    void offerReopen(const QString &dir);
     DownloadQueue *downloadQueue() const { return m_queue; }
 
     /// Names for showPage(): "cache", "downloads", "usage", "settings".

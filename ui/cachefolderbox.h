@@ -1,0 +1,43 @@
+#pragma once
+
+#include <QGroupBox>
+
+class QCheckBox;
+class QLabel;
+class QLineEdit;
+
+namespace tfhub::ui {
+
+/// The "Cache folder" section of the Settings page: the path with a chooser, where the value in use
+/// came from, why a typed path cannot be used, the warning for a folder cleared on restart (with
+/// the persistent folder to use instead), and whether Apply moves the models along.
+class CacheFolderBox final : public QGroupBox
+{
+    Q_OBJECT
+public:
+    /// `persistentDir` is offered when the folder is temporary (see env::persistentCacheDir()).
+    CacheFolderBox(const QString &dir, const QString &persistentDir, QWidget *parent = nullptr);
+
+    QString text() const;
+    void setText(const QString &dir);
+    bool moveModels() const;
+
+    void setSourceText(const QString &text);
+    /// Why the typed folder cannot be used; empty hides the line.
+    void setError(const QString &error);
+    /// The folder that is cleared on restart; empty hides the warning.
+    void setTemporary(const QString &dir);
+
+Q_SIGNALS:
+    void edited();
+
+private:
+    QLineEdit *m_edit = nullptr;
+    QLabel *m_source = nullptr;
+    QLabel *m_error = nullptr;
+    QWidget *m_warning = nullptr;
+    QLabel *m_warningText = nullptr;
+    QCheckBox *m_move = nullptr;
+};
+
+} // namespace tfhub::ui
