@@ -306,7 +306,7 @@ Status ArchiveDecoder::run()
     auto head = input.peek(6);
     if (!head)
         return Error { head.error() };
-    const QByteArray magic = *head;
+    const QByteArray &magic = *head;
     if (magic.startsWith("\x1f\x8b")) {
         m_compression = ArchiveCompression::Gzip;
         GzipSource gzip(input, m_displayName);

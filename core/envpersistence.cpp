@@ -158,7 +158,7 @@ QString Locations::fileFor(Target target) const
     case Target::Profile:
         // bash as a login shell reads only the first of these that exists.
         for (const char *name : { "/.bash_profile", "/.bash_login", "/.profile" }) {
-            const QString path = home + QLatin1String(name);
+            QString path = home + QLatin1String(name);
             if (QFileInfo::exists(path) || QFileInfo(path).isSymLink())
                 return path;
         }

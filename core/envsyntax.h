@@ -57,9 +57,9 @@ QByteArray quote(Target target, const QString &value, const QString &home);
 /// backslashes, $VAR and ${VAR} (from `vars`), and a leading ~ (POSIX and fish). std::nullopt for
 /// constructs we do not evaluate, such as command substitution.
 namespace decode {
-std::optional<QString> posixWord(const QByteArray &text, const QProcessEnvironment &vars);
-std::optional<QString> fishWord(const QByteArray &text, const QProcessEnvironment &vars);
-std::optional<QString> environmentD(const QByteArray &text, const QProcessEnvironment &vars);
+std::optional<QString> posixWord(const QByteArray &bytes, const QProcessEnvironment &vars);
+std::optional<QString> fishWord(const QByteArray &bytes, const QProcessEnvironment &vars);
+std::optional<QString> environmentD(const QByteArray &bytes, const QProcessEnvironment &vars);
 /// One `KEY=VALUE` line as systemd's environment generator prints it.
 bool generatorLine(const QByteArray &line, QString *key, QString *value);
 } // namespace decode
