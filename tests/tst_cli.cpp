@@ -272,6 +272,22 @@ private Q_SLOTS:
         QVERIFY(r.out.contains(QStringLiteral("temporary folder")));
     }
 
+    void appWithoutDisplayPointsToCli()
+    {
+        // The README's first command on a machine with no display: the app says so and names the CLI.
+        QProcess p;
+        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
+        for (const char *var : { "DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM" })
+            e.remove(QString::fromLatin1(var));
+        e.insert(QStringLiteral("HOME"), m_tmp.filePath(QStringLiteral("home")));
+        p.setProcessEnvironment(e);
+        p.start(qEnvironmentVariable("TFHUB_GUI"), {});
+        QVERIFY(p.waitForFinished(30000));
+        QCOMPARE(p.exitCode(), 1);
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QVERIFY2(err.contains(QStringLiteral("display")) && err.contains(QStringLiteral("tfhub-cache --help")), qPrintable(err));
+    }
+
     void unreadableRootFails()
     {
         QVERIFY(test::writeFile(m_tmp.filePath(QStringLiteral("plainfile")), "x"));
