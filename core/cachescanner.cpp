@@ -30,7 +30,7 @@ bool classifySuffix(const QString &suffix, Artifact::Kind *kind)
 {
     static const QRegularExpression tmpFolder(QStringLiteral("^\\.[0-9a-f]{32}\\.tmp$"));
     static const QRegularExpression atomicTemp(
-        QStringLiteral("^\\.(lock|descriptor\\.txt)\\.tmp[0-9a-f]{32}$"));
+        QStringLiteral("^\\.(lock|descriptor\\.txt|manifest\\.json)\\.tmp[0-9a-f]{32}$"));
     if (suffix.isEmpty())
         *kind = Artifact::Kind::Folder;
     else if (suffix == QLatin1String(".descriptor.txt"))

@@ -196,7 +196,9 @@ void DownloadQueue::launch(Slot &s)
         sl->progress.phase = r.phase;
         sl->finished = true;
         reap(*sl);
-        Q_EMIT jobProgress(id, sl->progress);
+        // Copies: a receiver may clear finished jobs, and with them the slot.
+        const PrefetchProgress progress = sl->progress;
+        Q_EMIT jobProgress(id, progress);
         Q_EMIT jobFinished(id, r);
         schedule();
     });

@@ -11,6 +11,8 @@
 #include <QSet>
 #include <QStandardPaths>
 
+#include <optional>
+
 #include <cerrno>
 #include <unistd.h>
 
@@ -59,11 +61,16 @@ Result<QByteArray> readFile(const QString &path, bool *exists)
     return file.readAll();
 }
 
-Status writeAtomically(const QString &path, const QByteArray &data)
+// `permissions`, when given, are set before the file takes its name: a backup of a private rc
+// file (tokens, passwords) must never be readable by others, not even for a moment.
+Status writeAtomically(const QString &path, const QByteArray &data,
+    std::optional<QFileDevice::Permissions> permissions = std::nullopt)
 {
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
         return Error { tr("Cannot write %1: %2").arg(path, file.errorString()) };
+    if (permissions && !file.setPermissions(*permissions))
+        return Error { tr("Cannot set the permissions of %1: %2").arg(path, file.errorString()) };
     if (file.write(data) != data.size() || !file.commit())
         return Error { tr("Cannot write %1: %2").arg(path, file.errorString()) };
     return {};
@@ -239,6 +246,12 @@ QList<TargetResult> EnvPersistence::apply(const QList<Target> &targets, const Ch
             results << r;
             continue;
         }
+        if (const QString problem = block::markerProblem(*content); !problem.isEmpty()) {
+            r.error = tr("Left %1 unchanged: %2. Remove the damaged block by hand, then apply again.")
+                          .arg(r.writtenPath, problem);
+            results << r;
+            continue;
+        }
         const QByteArray updated = block::replace(*content, previewBlock(target, changes).toUtf8());
         if (updated == *content && (exists || updated.isEmpty())) {
             results << r; // nothing to do: applying twice changes nothing, not even the mtime
@@ -260,7 +273,7 @@ QList<TargetResult> EnvPersistence::apply(const QList<Target> &targets, const Ch
         }
         if (exists) {
             r.backupPath = r.writtenPath + BackupSuffix;
-            if (Status s = writeAtomically(r.backupPath, *content); !s) {
+            if (Status s = writeAtomically(r.backupPath, *content, QFile::permissions(r.writtenPath)); !s) {
                 r.error = s.error();
                 results << r;
                 continue;

@@ -239,6 +239,37 @@ QByteArray render(Target target, const QMap<Variable, QString> &values, const QS
     return lines.join('\n');
 }
 
+QString markerProblem(const QByteArray &content)
+{
+    QList<int> begins, ends;
+    const QByteArrayList lines = content.split('\n');
+    for (qsizetype i = 0; i < lines.size(); ++i) {
+        const QByteArray line = stripCr(lines.at(i)).trimmed();
+        if (line == BeginMarker)
+            begins << static_cast<int>(i + 1);
+        else if (line == EndMarker)
+            ends << static_cast<int>(i + 1);
+    }
+    const auto tr = [](const char *text) { return QCoreApplication::translate("tfhub::env", text); };
+    if (begins.isEmpty() && ends.isEmpty())
+        return QString();
+    if (begins.size() > 1 || ends.size() > 1)
+        return tr("the block's markers appear more than once (lines %1)")
+            .arg([&] {
+                QStringList all;
+                for (const int n : begins + ends)
+                    all << QString::number(n);
+                return all.join(QStringLiteral(", "));
+            }());
+    if (ends.isEmpty())
+        return tr("line %1 starts the block but its end marker is missing").arg(begins.first());
+    if (begins.isEmpty())
+        return tr("line %1 ends a block that never starts").arg(ends.first());
+    if (ends.first() < begins.first())
+        return tr("the block's end marker (line %1) comes before its start (line %2)").arg(ends.first()).arg(begins.first());
+    return QString();
+}
+
 QByteArray replace(const QByteArray &content, const QByteArray &block)
 {
     const LineSpan begin = findMarkerLine(content, BeginMarker, 0);

@@ -34,6 +34,11 @@ namespace block {
 QByteArray beginMarker(); ///< "# >>> tfhub-cache-manager >>>"
 QByteArray endMarker(); ///< "# <<< tfhub-cache-manager <<<"
 
+/// Why our markers in `content` cannot be edited safely (a start marker without its end, an end
+/// before its start, more than one block), naming the line; empty when they are fine. Editing such
+/// a file could take the user's own lines for part of our block, so it must be left alone.
+QString markerProblem(const QByteArray &content);
+
 /// Line numbers (1-based) of our markers in `content`; {0, 0} when there is no complete block.
 std::pair<int, int> markerLines(const QByteArray &content);
 

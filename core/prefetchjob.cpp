@@ -303,11 +303,14 @@ void PrefetchJob::onMetaData()
             total = t == "*" ? -1 : t.toLongLong();
         }
         if (start != m_offset) {
-            // Data from the wrong offset cannot be fed: start over from the beginning.
+            // Data from the wrong offset cannot be fed: start over from the beginning. The fresh
+            // extractor comes first, since the abort below may end the job (last attempt).
+            const QString why = tr("the server resumed at byte %1 instead of %2").arg(start).arg(m_offset);
+            if (!restartExtraction())
+                return;
             m_aborting = true;
-            m_abortReason = tr("the server resumed at byte %1 instead of %2").arg(start).arg(m_offset);
+            m_abortReason = why;
             reply->abort();
-            restartExtraction();
             return;
         }
         m_replyStart = m_offset;
@@ -341,6 +344,8 @@ void PrefetchJob::onMetaData()
 
 bool PrefetchJob::restartExtraction()
 {
+    if (isFinished())
+        return false; // our tmp folder is gone for good
     if (m_extractor) {
         m_extractor->cancel();
         m_extractor.reset();
@@ -411,7 +416,8 @@ void PrefetchJob::onReplyFinished()
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     const QNetworkReply::NetworkError error = reply->error();
 
-    if (!aborted && status >= 300 && status < 400 && status != 304) {
+    const bool redirect = status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    if (!aborted && redirect) {
         const QByteArray location = reply->rawHeader("Location");
         const QUrl target = reply->url().resolved(QUrl::fromEncoded(location));
         if (location.isEmpty())
@@ -520,10 +526,6 @@ void PrefetchJob::finalise()
         finish(PrefetchPhase::Failed, s.error());
         return;
     }
-    if (Status s = cachelock::atomicWrite(m_paths.manifest(), manifest.toJson()); !s) {
-        finish(PrefetchPhase::Failed, s.error());
-        return;
-    }
     const fs::PathInfo existing = fs::stat(m_paths.folder());
     if (existing.exists) {
         // Someone else published meanwhile: keep their copy, as the library does.
@@ -532,9 +534,29 @@ void PrefetchJob::finalise()
         finish(PrefetchPhase::Done, tr("Module already exists in %1.").arg(m_paths.folder()));
         return;
     }
+    // The manifest describes our files: it is written only for the copy we publish (a folder
+    // another process published meanwhile keeps whatever manifest it has, if any).
+    const QString manifestTemp = m_paths.manifest() + QStringLiteral(".tmp") + m_uid;
+    {
+        QFile file(manifestTemp);
+        const QByteArray json = manifest.toJson();
+        if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly) || file.write(json) != json.size() || !file.flush()) {
+            const QString why = file.errorString();
+            file.remove();
+            finish(PrefetchPhase::Failed, tr("Cannot write %1: %2").arg(manifestTemp, why));
+            return;
+        }
+    }
     if (::rename(QFile::encodeName(tmp).constData(), QFile::encodeName(m_paths.folder()).constData()) != 0) {
-        finish(PrefetchPhase::Failed, tr("Cannot rename %1 to %2: %3").arg(tmp, m_paths.folder(), fs::errnoText(errno)));
+        const int err = errno;
+        QFile::remove(manifestTemp);
+        finish(PrefetchPhase::Failed, tr("Cannot rename %1 to %2: %3").arg(tmp, m_paths.folder(), fs::errnoText(err)));
         return;
+    }
+    if (::rename(QFile::encodeName(manifestTemp).constData(), QFile::encodeName(m_paths.manifest()).constData()) != 0) {
+        const int err = errno;
+        QFile::remove(manifestTemp);
+        m_result.warnings << tr("The model is in place, but its manifest could not be written: %1").arg(fs::errnoText(err));
     }
     m_result.path = m_paths.folder();
     finish(PrefetchPhase::Done, tr("Downloaded %1 (%2 files).").arg(m_handle.text()).arg(stats.filesWritten));

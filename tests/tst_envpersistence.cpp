@@ -101,6 +101,9 @@ private Q_SLOTS:
     void conflictsDetected();
     void probeReportsShellsAndSession();
     void unwritableRcReportedOthersApplied();
+    void damagedBlockLeavesFileAlone_data();
+    void damagedBlockLeavesFileAlone();
+    void backupKeepsPrivatePermissions();
 
 private:
     QString home() const { return m_home->path(); }
@@ -519,6 +522,50 @@ void TestEnvPersistence::unwritableRcReportedOthersApplied()
     };
     QVERIFY(::stat(QFile::encodeName(h + QStringLiteral("/.bashrc")).constData(), &st) == 0);
     QCOMPARE(st.st_uid, uid_t(65534)); // really written by the unprivileged user
+}
+
+void TestEnvPersistence::damagedBlockLeavesFileAlone_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QString>("problem");
+    const QByteArray b = block::beginMarker() + '\n';
+    const QByteArray e = block::endMarker() + '\n';
+    // A user who deleted half of our block: their lines after the start marker must never be
+    // taken for part of it.
+    QTest::newRow("start-without-end") << QByteArray("export A=1\n" + b + "export SECRET_TOKEN=abc\nalias ll='ls -l'\n")
+                                       << "line 2 starts the block";
+    QTest::newRow("end-without-start") << QByteArray("export A=1\n" + e + "export B=2\n") << "line 2 ends a block";
+    QTest::newRow("end-before-start") << QByteArray(e + "export SECRET_TOKEN=abc\n" + b) << "comes before its start";
+    QTest::newRow("two-blocks") << QByteArray(b + e + "x=1\n" + b + e) << "more than once";
+}
+
+void TestEnvPersistence::damagedBlockLeavesFileAlone()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(QString, problem);
+    EnvPersistence p;
+    const QString bashrc = p.locations().fileFor(Target::Bash);
+    QVERIFY(test::writeFile(bashrc, content));
+    const QList<TargetResult> results = p.apply({ Target::Bash, Target::Fish }, setCacheDir(home() + QStringLiteral("/m")));
+    QCOMPARE(results.size(), 2);
+    QVERIFY2(results.at(0).error.contains(problem) && results.at(0).error.contains(bashrc), qPrintable(results.at(0).error));
+    QVERIFY2(results.at(1).error.isEmpty(), qPrintable(results.at(1).error)); // the others still apply
+    QCOMPARE(readAll(bashrc), content);
+    QVERIFY(!QFileInfo::exists(bashrc + QStringLiteral(".tfhub-backup")));
+}
+
+void TestEnvPersistence::backupKeepsPrivatePermissions()
+{
+    EnvPersistence p;
+    const QString bashrc = p.locations().fileFor(Target::Bash);
+    QVERIFY(test::writeFile(bashrc, "export API_TOKEN=secret\n"));
+    QVERIFY(QFile::setPermissions(bashrc, QFileDevice::ReadOwner | QFileDevice::WriteOwner));
+    for (const TargetResult &r : p.apply({ Target::Bash }, setCacheDir(home() + QStringLiteral("/m"))))
+        QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
+    const QString backup = bashrc + QStringLiteral(".tfhub-backup");
+    QCOMPARE(readAll(backup), QByteArray("export API_TOKEN=secret\n"));
+    QCOMPARE(QFile::permissions(backup) & 0x7077, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    QCOMPARE(QFile::permissions(bashrc) & 0x7077, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
 }
 
 QTEST_GUILESS_MAIN(TestEnvPersistence)

@@ -773,6 +773,32 @@ private Q_SLOTS:
         QVERIFY(out.contains("] ") && out.contains("%")); // a bar with a percentage while downloading
         QVERIFY(out.contains("done"));
     }
+
+    void anotherCopyPublishedMeanwhileIsKept()
+    {
+        // tensorflow_hub's own lock check is not atomic: a peer may publish K/ while we download.
+        // Its copy stays, and we write no manifest for files we did not put there.
+        QTemporaryDir tmp;
+        const QString path = QStringLiteral("/race/1");
+        m_hub.addArchive(path, m_bigArchive);
+        TestHub::Fault slow;
+        slow.bytesPerSecond = 512 * 1024;
+        m_hub.setFault(path, slow);
+        const QString root = tmp.filePath(QStringLiteral("cache"));
+        DownloadQueue queue(options(root));
+        QSignalSpy done(&queue, &DownloadQueue::jobFinished);
+        QVERIFY(queue.enqueue(handle(path)).ok());
+        QTRY_VERIFY_WITH_TIMEOUT(queue.progressOf(1).received > 100000, 20000);
+        const QString key = Handle::cacheKeyOf(handle(path));
+        QVERIFY(test::writeFile(root + QLatin1Char('/') + key + QStringLiteral("/saved_model.pb"), "the peer's copy"));
+        QVERIFY(done.wait(30000));
+        const PrefetchResult r = done.first().at(1).value<PrefetchResult>();
+        QCOMPARE(r.phase, PrefetchPhase::Done);
+        QVERIFY(r.alreadyCached);
+        QCOMPARE(treeOf(root + QLatin1Char('/') + key), (QMap<QString, QByteArray> { { QStringLiteral("saved_model.pb"), "the peer's copy" } }));
+        QVERIFY(!QFileInfo::exists(root + QLatin1Char('/') + key + QStringLiteral(".manifest.json")));
+        QCOMPARE(namesIn(root), (QStringList { key, key + QStringLiteral(".descriptor.txt") }));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestPrefetch)
