@@ -16,12 +16,31 @@
 #include <QUuid>
 
 #include <cerrno>
+#include <cstdio>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 namespace tfhub {
 
 namespace {
+
+// rename(2) that fails with EEXIST instead of replacing what is at `to`.
+bool renameNoReplace(const QByteArray &from, const QByteArray &to)
+{
+    if (::renameat2(AT_FDCWD, from.constData(), AT_FDCWD, to.constData(), RENAME_NOREPLACE) == 0)
+        return true;
+    if (errno != EINVAL && errno != ENOSYS)
+        return false;
+    // A file system without RENAME_NOREPLACE: check, then rename (a narrow window, but no worse).
+    struct stat st { };
+    if (::lstat(to.constData(), &st) == 0) {
+        errno = EEXIST;
+        return false;
+    }
+    return ::rename(from.constData(), to.constData()) == 0;
+}
+
 
 QString tr(const char *text)
 {
@@ -260,11 +279,12 @@ Result<MoveReport> run(const QString &from, const QString &to,
             names << e.key + QStringLiteral(".manifest.json");
 
         // Same volume: one rename per artifact, the folder first (a descriptor alone is harmless).
+        // Never over something that appeared at the destination since the plan was made.
         bool renamed = true;
         for (const QString &name : std::as_const(names)) {
             const QByteArray a = QFile::encodeName(from + QLatin1Char('/') + name);
             const QByteArray b = QFile::encodeName(to + QLatin1Char('/') + name);
-            if (::rename(a.constData(), b.constData()) != 0) {
+            if (!renameNoReplace(a, b)) {
                 if (errno != EXDEV)
                     return Error {
                         tr("Cannot move %1 to %2: %3").arg(QFile::decodeName(a), to, fs::errnoText(errno))
@@ -286,29 +306,32 @@ Result<MoveReport> run(const QString &from, const QString &to,
             const QString tmp = dst.tmpFolder(uid);
             const qint64 before = p.doneBytes;
             bool ok = !e.hasFolder || copier.copyTree(src.folder(), tmp);
+            QStringList created; // only what we created is undone
             for (qsizetype i = e.hasFolder ? 1 : 0; ok && i < names.size(); ++i) {
                 QFile in(from + QLatin1Char('/') + names.at(i));
-                if (!in.open(QIODevice::ReadOnly)) {
+                const QString target = to + QLatin1Char('/') + names.at(i);
+                if (fs::stat(target).exists) {
+                    copier.error = tr("Cannot move %1: %2 already exists.").arg(in.fileName(), target);
+                    ok = false;
+                } else if (!in.open(QIODevice::ReadOnly)) {
                     copier.error = tr("Cannot read %1: %2").arg(in.fileName(), in.errorString());
                     ok = false;
-                } else if (Status s
-                           = cachelock::atomicWrite(to + QLatin1Char('/') + names.at(i), in.readAll());
-                           !s) {
+                } else if (Status s = cachelock::atomicWrite(target, in.readAll()); !s) {
                     copier.error = s.error();
                     ok = false;
+                } else {
+                    created << target;
                 }
             }
-            if (ok && e.hasFolder
-                && ::rename(QFile::encodeName(tmp).constData(), QFile::encodeName(dst.folder()).constData())
-                    != 0) {
+            if (ok && e.hasFolder && !renameNoReplace(QFile::encodeName(tmp), QFile::encodeName(dst.folder()))) {
                 copier.error = tr("Cannot move %1 into place: %2").arg(tmp, fs::errnoText(errno));
                 ok = false;
             }
             if (!ok) {
                 // Undo the copy: the source is untouched, so nothing is lost and nothing doubled.
                 (void)cachelock::removeTree(tmp);
-                for (qsizetype i = e.hasFolder ? 1 : 0; i < names.size(); ++i)
-                    QFile::remove(to + QLatin1Char('/') + names.at(i));
+                for (const QString &f : std::as_const(created))
+                    QFile::remove(f);
                 p.doneBytes = before;
                 if (copier.stopped) {
                     report.cancelled = true;
