@@ -59,6 +59,58 @@ int hexValue(QChar c)
     return -1;
 }
 
+// bytes.decode("utf-8", "replace") as Python does it: each maximal invalid subpart becomes one
+// U+FFFD (QString::fromUtf8 may give one per byte, which would change the re-encoded query).
+QString decodeUtf8Replacing(const QByteArray &bytes)
+{
+    QString out;
+    const qsizetype n = bytes.size();
+    for (qsizetype i = 0; i < n;) {
+        const auto b = static_cast<uchar>(bytes.at(i));
+        if (b < 0x80) {
+            out += QLatin1Char(static_cast<char>(b));
+            ++i;
+            continue;
+        }
+        int length = 0;
+        uchar low = 0x80, high = 0xbf; // allowed range of the second byte
+        if (b >= 0xc2 && b <= 0xdf) {
+            length = 2;
+        } else if (b >= 0xe0 && b <= 0xef) {
+            length = 3;
+            if (b == 0xe0)
+                low = 0xa0;
+            else if (b == 0xed)
+                high = 0x9f;
+        } else if (b >= 0xf0 && b <= 0xf4) {
+            length = 4;
+            if (b == 0xf0)
+                low = 0x90;
+            else if (b == 0xf4)
+                high = 0x8f;
+        }
+        if (length == 0) {
+            out += QChar(QChar::ReplacementCharacter);
+            ++i;
+            continue;
+        }
+        char32_t cp = b & (0xff >> (length + 1));
+        qsizetype j = i + 1;
+        for (int k = 1; k < length && j < n; ++k, ++j) {
+            const auto c = static_cast<uchar>(bytes.at(j));
+            if (c < (k == 1 ? low : 0x80) || c > (k == 1 ? high : 0xbf))
+                break;
+            cp = (cp << 6) | (c & 0x3f);
+        }
+        if (j - i == length)
+            out += QString::fromUcs4(&cp, 1);
+        else
+            out += QChar(QChar::ReplacementCharacter);
+        i = j;
+    }
+    return out;
+}
+
 // urllib.parse.unquote_plus(s): '+' is space, valid %XX decoded as UTF-8 bytes (invalid → U+FFFD),
 // a '%' not followed by two hex digits kept as it is.
 QString unquotePlus(const QString &s)
@@ -77,7 +129,7 @@ QString unquotePlus(const QString &s)
             bytes += QString(c).toUtf8();
         }
     }
-    return QString::fromUtf8(bytes);
+    return decodeUtf8Replacing(bytes);
 }
 
 // Percent-encodes a GCS object name for a JSON-API-free media URL: '/' separates, the rest quoted.
