@@ -1,5 +1,6 @@
 #include "app/cli.h"
 
+#include "app/clicommon.h"
 #include "app/clioutput.h"
 #include "app/cliextensions.h"
 #include "app/cliprefetch.h"
@@ -29,18 +30,6 @@ namespace {
 QString tr(const char *text)
 {
     return QCoreApplication::translate("tfhub::cli", text);
-}
-
-QTextStream &out()
-{
-    static QTextStream s(stdout);
-    return s;
-}
-
-QTextStream &err()
-{
-    static QTextStream s(stderr);
-    return s;
 }
 
 const char *const kUsage = QT_TRANSLATE_NOOP("tfhub::cli",
@@ -96,26 +85,6 @@ struct Args final
     bool all = false;
     QStringList given; ///< verb options that were given, to check they fit the verb
 };
-
-int usageError(const QString &message)
-{
-    err() << "tfhub-cache: " << message << '\n' << tr("Try 'tfhub-cache --help'.") << '\n';
-    err().flush();
-    return Usage;
-}
-
-int failure(const QString &message)
-{
-    err() << "tfhub-cache: " << message << '\n';
-    err().flush();
-    return Failure;
-}
-
-void printJson(const QJsonObject &o)
-{
-    out() << QJsonDocument(o).toJson(QJsonDocument::Indented);
-    out().flush();
-}
 
 QString shortKey(const QString &key)
 {

@@ -1,5 +1,7 @@
 #include "app/clicatalog.h"
 
+#include "app/clicommon.h"
+
 #include "app/cli.h"
 #include "app/cliextensions.h"
 #include "app/clioutput.h"
@@ -27,38 +29,6 @@ namespace {
 QString tr(const char *text)
 {
     return QCoreApplication::translate("tfhub::cli", text);
-}
-
-QTextStream &out()
-{
-    static QTextStream s(stdout);
-    return s;
-}
-
-QTextStream &err()
-{
-    static QTextStream s(stderr);
-    return s;
-}
-
-int usageError(const QString &message)
-{
-    err() << "tfhub-cache: " << message << '\n' << tr("Try 'tfhub-cache --help'.") << '\n';
-    err().flush();
-    return Usage;
-}
-
-int failure(const QString &message)
-{
-    err() << "tfhub-cache: " << message << '\n';
-    err().flush();
-    return Failure;
-}
-
-void printJson(const QJsonObject &o)
-{
-    out() << QJsonDocument(o).toJson(QJsonDocument::Indented);
-    out().flush();
 }
 
 QSettings sharedSettings()

@@ -1,5 +1,7 @@
 #include "app/cliconfig.h"
 
+#include "app/clicommon.h"
+
 #include "app/cli.h"
 #include "app/cliextensions.h"
 #include "app/clioutput.h"
@@ -28,18 +30,6 @@ QString tr(const char *text)
     return QCoreApplication::translate("tfhub::cli", text);
 }
 
-QTextStream &out()
-{
-    static QTextStream s(stdout);
-    return s;
-}
-
-QTextStream &err()
-{
-    static QTextStream s(stderr);
-    return s;
-}
-
 const char *const kConfigUsage = QT_TRANSLATE_NOOP("tfhub::cli",
     "Usage: tfhub-cache config set cache-dir DIR [--move] [--targets LIST]\n"
     "       tfhub-cache config set load-format COMPRESSED|UNCOMPRESSED|AUTO [--targets LIST]\n"
@@ -58,7 +48,7 @@ extern "C" void onInterrupt(int)
     g_interrupted = true;
 }
 
-int usageError(const QString &message)
+int configUsageError(const QString &message)
 {
     err() << "tfhub-cache: " << message << '\n' << tr(kConfigUsage);
     err().flush();
@@ -287,31 +277,31 @@ int runConfigVerb(const QString &cacheDir, const QStringList &args)
             else if (++i < args.size())
                 targetList = args.at(i);
             if (targetList.isEmpty())
-                return usageError(tr("--targets needs a list such as bash,zsh,session."));
+                return configUsageError(tr("--targets needs a list such as bash,zsh,session."));
         } else if (a == QLatin1String("-h") || a == QLatin1String("--help")) {
             out() << tr(kConfigUsage);
             out().flush();
             return Ok;
         } else if (a.startsWith(QLatin1String("--"))) {
-            return usageError(tr("Unknown option '%1'.").arg(a));
+            return configUsageError(tr("Unknown option '%1'.").arg(a));
         } else {
             positional << a;
         }
     }
     if (action == QLatin1String("show")) {
         if (!positional.isEmpty() || move || !targetList.isEmpty())
-            return usageError(tr("'config show' takes only --json."));
+            return configUsageError(tr("'config show' takes only --json."));
         return show(cacheDir, json);
     }
     if (json)
-        return usageError(tr("--json goes with 'config show'."));
+        return configUsageError(tr("--json goes with 'config show'."));
 
     const env::EnvPersistence p;
     QList<env::Target> targets;
     for (const QString &name : targetList.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
         env::Target t;
         if (!env::targetFromName(name.trimmed(), &t))
-            return usageError(tr("Unknown target '%1': use bash, zsh, profile, fish or session.").arg(name));
+            return configUsageError(tr("Unknown target '%1': use bash, zsh, profile, fish or session.").arg(name));
         if (!targets.contains(t))
             targets << t;
     }
@@ -320,12 +310,12 @@ int runConfigVerb(const QString &cacheDir, const QStringList &args)
     if (name == QLatin1String("load-format"))
         variable = env::Variable::LoadFormat;
     else if (name != QLatin1String("cache-dir"))
-        return usageError(tr("Say which setting: cache-dir or load-format."));
+        return configUsageError(tr("Say which setting: cache-dir or load-format."));
 
     env::Changes changes;
     if (action == QLatin1String("unset")) {
         if (positional.size() != 1 || move)
-            return usageError(tr("'config unset' takes cache-dir or load-format only."));
+            return configUsageError(tr("'config unset' takes cache-dir or load-format only."));
         if (targets.isEmpty()) {
             for (const env::TargetState &s : p.readAll()) {
                 if (s.values.contains(variable))
@@ -342,14 +332,14 @@ int runConfigVerb(const QString &cacheDir, const QStringList &args)
         return applyAndReport(p, targets, changes);
     }
     if (action != QLatin1String("set"))
-        return usageError(tr("Unknown config action '%1'.").arg(action));
+        return configUsageError(tr("Unknown config action '%1'.").arg(action));
     if (positional.size() != 2)
-        return usageError(tr("'config set %1' takes exactly one value.").arg(name));
+        return configUsageError(tr("'config set %1' takes exactly one value.").arg(name));
     if (move && variable != env::Variable::CacheDir)
-        return usageError(tr("--move goes with cache-dir."));
+        return configUsageError(tr("--move goes with cache-dir."));
     const Result<QString> value = env::normalizeValue(variable, positional.at(1), p.locations().home);
     if (!value)
-        return usageError(value.error());
+        return configUsageError(value.error());
     if (targets.isEmpty())
         targets = p.locations().defaultTargets();
     if (move) {

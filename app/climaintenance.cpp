@@ -1,5 +1,7 @@
 #include "app/climaintenance.h"
 
+#include "app/clicommon.h"
+
 #include "core/cachescanner.h"
 #include "core/entryremoval.h"
 #include "core/format.h"
@@ -24,23 +26,11 @@ QString tr(const char *text, const char *disambiguation = nullptr, int n = -1)
     return QCoreApplication::translate("tfhub::cli", text, disambiguation, n);
 }
 
-QTextStream &out()
-{
-    static QTextStream s(stdout);
-    return s;
-}
-
-QTextStream &err()
-{
-    static QTextStream s(stderr);
-    return s;
-}
-
 constexpr int Ok = 0;
 constexpr int Failure = 1;
 constexpr int Usage = 2;
 
-int usageError(const QString &message)
+int rmUsageError(const QString &message)
 {
     err() << "tfhub-cache: " << message << '\n' << tr("Try 'tfhub-cache rm --help'.") << '\n';
     err().flush();
@@ -141,11 +131,11 @@ int runRemoveVerb(const QString &cacheDir, const QStringList &args)
             out().flush();
             return Ok;
         } else {
-            return usageError(tr("'rm' does not take %1.").arg(arg));
+            return rmUsageError(tr("'rm' does not take %1.").arg(arg));
         }
     }
     if (targets.isEmpty())
-        return usageError(tr("'rm' needs at least one HANDLE or KEY."));
+        return rmUsageError(tr("'rm' needs at least one HANDLE or KEY."));
 
     const QString root
         = QDir(HubSettings::resolve(QProcessEnvironment::systemEnvironment(), cacheDir).cacheDir)

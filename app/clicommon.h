@@ -1,0 +1,21 @@
+#pragma once
+
+#include <QJsonObject>
+#include <QString>
+#include <QTextStream>
+
+namespace tfhub::cli {
+
+/// The streams every verb prints to (stdout for results, stderr for messages).
+QTextStream &out();
+QTextStream &err();
+
+/// Prints "tfhub-cache: MESSAGE" and `hint` (by default, where to find help); returns the usage
+/// exit code.
+int usageError(const QString &message, const QString &hint = QString());
+/// Prints "tfhub-cache: MESSAGE"; returns the failure exit code.
+int failure(const QString &message);
+/// Prints a JSON document, indented, to stdout.
+void printJson(const QJsonObject &object);
+
+} // namespace tfhub::cli
