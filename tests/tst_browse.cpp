@@ -69,11 +69,7 @@ void TestBrowse::initTestCase()
 {
     // Before anything reads QSettings or QStandardPaths: no test may touch the real home.
     QVERIFY(m_home.isValid());
-    qputenv("HOME", QFile::encodeName(m_home.path()));
-    qputenv("XDG_CONFIG_HOME", QFile::encodeName(m_home.path() + QStringLiteral("/.config")));
-    qputenv("XDG_CACHE_HOME", QFile::encodeName(m_home.path() + QStringLiteral("/.cache")));
-    qputenv("XDG_DATA_HOME", QFile::encodeName(m_home.path() + QStringLiteral("/.local/share")));
-    QStandardPaths::setTestModeEnabled(true);
+    test::isolateHome(m_home.path());
     QCoreApplication::setOrganizationName(QStringLiteral("tfhub-cache-manager-tests"));
     QCoreApplication::setApplicationName(QStringLiteral("tst_browse"));
     QVERIFY2(QSettings().fileName().startsWith(m_home.path()), qPrintable(QSettings().fileName()));

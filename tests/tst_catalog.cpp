@@ -129,12 +129,8 @@ private:
 void TestCatalog::initTestCase()
 {
     QVERIFY(m_home.isValid());
-    qputenv("HOME", QFile::encodeName(m_home.path()));
-    qputenv("XDG_CONFIG_HOME", QFile::encodeName(m_home.path() + QStringLiteral("/.config")));
-    qputenv("XDG_CACHE_HOME", QFile::encodeName(m_home.path() + QStringLiteral("/.cache")));
-    qputenv("XDG_DATA_HOME", QFile::encodeName(m_home.path() + QStringLiteral("/.local/share")));
+    test::isolateHome(m_home.path());
     qunsetenv("TFHUB_CACHE_DIR");
-    QStandardPaths::setTestModeEnabled(true);
     QCoreApplication::setOrganizationName(QStringLiteral("tfhub-cache-manager-tests"));
     QCoreApplication::setApplicationName(QStringLiteral("tst_catalog"));
     QVERIFY(QSettings().fileName().startsWith(m_home.path()));

@@ -101,13 +101,9 @@ void TestDownloads::initTestCase()
 {
     // Before anything reads QSettings or QStandardPaths: no test may touch the real home.
     QVERIFY(m_home.isValid());
-    qputenv("HOME", QFile::encodeName(m_home.path()));
-    qputenv("XDG_CONFIG_HOME", QFile::encodeName(m_home.path() + QStringLiteral("/.config")));
-    qputenv("XDG_CACHE_HOME", QFile::encodeName(m_home.path() + QStringLiteral("/.cache")));
-    qputenv("XDG_DATA_HOME", QFile::encodeName(m_home.path() + QStringLiteral("/.local/share")));
+    test::isolateHome(m_home.path());
     qunsetenv("TFHUB_CACHE_DIR");
     qunsetenv("TFHUB_MODEL_LOAD_FORMAT");
-    QStandardPaths::setTestModeEnabled(true);
     QCoreApplication::setOrganizationName(QStringLiteral("tfhub-cache-manager-tests"));
     QCoreApplication::setApplicationName(QStringLiteral("tst_downloads"));
     QVERIFY2(QSettings().fileName().startsWith(m_home.path()), qPrintable(QSettings().fileName()));

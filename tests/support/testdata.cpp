@@ -6,6 +6,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
+#include <QStandardPaths>
 #include <QtTest>
 
 #include <sys/stat.h>
@@ -88,6 +89,15 @@ QString makeEntry(const QString &root, const QString &handle, const QString &mod
     if (!writeFile(root + QLatin1Char('/') + key + QStringLiteral(".descriptor.txt"), descriptor))
         return QString();
     return key;
+}
+
+void isolateHome(const QString &home)
+{
+    qputenv("HOME", QFile::encodeName(home));
+    qputenv("XDG_CONFIG_HOME", QFile::encodeName(home + QStringLiteral("/.config")));
+    qputenv("XDG_CACHE_HOME", QFile::encodeName(home + QStringLiteral("/.cache")));
+    qputenv("XDG_DATA_HOME", QFile::encodeName(home + QStringLiteral("/.local/share")));
+    QStandardPaths::setTestModeEnabled(true);
 }
 
 bool setMTime(const QString &path, qint64 secsSinceEpoch)

@@ -25,6 +25,11 @@ qint64 deadPid();
 /// `modelDir`, and `<key>.descriptor.txt`. Returns the key.
 QString makeEntry(const QString &root, const QString &handle, const QString &modelDir);
 
+/// Points HOME and the XDG folders (config, cache, data) of this process and of every child it
+/// starts into `home`, and puts QStandardPaths in test mode: call it before anything reads
+/// QSettings or QStandardPaths, so no test touches the real home.
+void isolateHome(const QString &home);
+
 /// Sets a file's or folder's modification (and access) time.
 bool setMTime(const QString &path, qint64 secsSinceEpoch);
 
