@@ -21,7 +21,6 @@ BrowseDetails::BrowseDetails(QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     m_title->setWordWrap(true);
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
-    m_title->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     QFont bold = m_title->font();
     bold.setBold(true);
     m_title->setFont(bold);
@@ -39,16 +38,15 @@ BrowseDetails::BrowseDetails(QWidget *parent)
     showEntry(nullptr, -1, {});
 }
 
-void BrowseDetails::addField(const QString &label, const QString &value)
+void BrowseDetails::addField(const QString &label, const QString &value, const QString &toolTip)
 {
     if (value.isEmpty())
         return;
     auto *v = new QLabel(value, m_fieldsHost);
     v->setTextFormat(Qt::PlainText);
     v->setWordWrap(true);
-    // A long unbreakable value (a cache key, a handle) must not widen the pane and squeeze the results.
-    v->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     v->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
+    v->setToolTip(toolTip);
     m_fields->addRow(label, v);
 }
 
@@ -97,7 +95,9 @@ void BrowseDetails::showEntry(const Catalog *catalog, qsizetype index, const QSe
         const CacheState s = catalog->cacheState(index, cachedKeys);
         addField(
             tr("Cache:"), s == CacheState::NotCached ? tr("not cached") : BrowseModel::cacheStateLabel(s));
-        addField(tr("Cache key:"), catalog->cacheKey(index));
+        // Shortened as in `tfhub-cache list`: the 40 digits would widen the pane and squeeze the results.
+        const QString key = catalog->cacheKey(index);
+        addField(tr("Cache key:"), key.left(12) + QChar(0x2026), key);
     }
     addField(tr("Catalog:"), e.source.isEmpty() ? tr("tfhub.dev (bundled)") : e.source);
 

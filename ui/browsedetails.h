@@ -31,7 +31,7 @@ Q_SIGNALS:
     void versionActivated(qsizetype index);
 
 private:
-    void addField(const QString &label, const QString &value);
+    void addField(const QString &label, const QString &value, const QString &toolTip = QString());
 
     QLabel *m_title = nullptr;
     QLabel *m_note = nullptr;

@@ -138,6 +138,9 @@ void BrowsePage::buildUi()
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(BrowseModel::HandleColumn, Qt::AscendingOrder);
     m_view->header()->setSectionResizeMode(BrowseModel::HandleColumn, QHeaderView::Stretch);
+    // Short columns take what they need, so the handle keeps the room.
+    m_view->header()->setSectionResizeMode(BrowseModel::VersionColumn, QHeaderView::ResizeToContents);
+    m_view->header()->setSectionResizeMode(BrowseModel::CachedColumn, QHeaderView::ResizeToContents);
     m_view->header()->setStretchLastSection(false);
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_view->setAccessibleName(tr("Catalog entries"));
