@@ -397,7 +397,7 @@ int runCatalogVerb(const QString &cacheDir, const QStringList &args)
         (args.isEmpty() ? err() : out()).flush();
         return args.isEmpty() ? Usage : Ok;
     }
-    const QString sub = args.first();
+    const QString &sub = args.first();
     const QStringList rest = args.mid(1);
     if (sub == QLatin1String("import"))
         return cmdImport(rest);

@@ -266,7 +266,7 @@ int runConfigVerb(const QString &cacheDir, const QStringList &args)
     bool move = false;
     bool json = false;
     for (qsizetype i = 1; i < args.size(); ++i) {
-        const QString a = args.at(i);
+        const QString &a = args.at(i);
         if (a == QLatin1String("--move")) {
             move = true;
         } else if (a == QLatin1String("--json")) {

@@ -75,7 +75,7 @@ QLabel *hintLabel(const QString &text, QWidget *parent)
 HubSettings resolveFor(const DownloadQueue *queue)
 {
     const QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    const HubSettings fromEnvironment = HubSettings::resolve(env);
+    HubSettings fromEnvironment = HubSettings::resolve(env);
     const QString root = queue ? queue->options().cacheRoot : QString();
     if (root.isEmpty() || QDir::cleanPath(root) == QDir::cleanPath(fromEnvironment.cacheDir))
         return fromEnvironment;
