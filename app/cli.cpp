@@ -1,8 +1,8 @@
 #include "app/cli.h"
 
 #include "app/clicommon.h"
-#include "app/clioutput.h"
 #include "app/cliextensions.h"
+#include "app/clioutput.h"
 #include "app/cliprefetch.h"
 #include "core/cachescanner.h"
 #include "core/format.h"
@@ -15,11 +15,11 @@
 
 #include <QCoreApplication>
 #include <QEventLoop>
-#include <QTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QMap>
 #include <QTextStream>
+#include <QTimer>
 
 #include <algorithm>
 
@@ -169,9 +169,10 @@ int cmdResolve(const Args &a)
         loop.exec();
         if (job.result().phase == PrefetchPhase::Done) {
             r.path = job.result().remoteLocation;
-            r.message = tr("With TFHUB_MODEL_LOAD_FORMAT=UNCOMPRESSED tensorflow_hub reads this model from %1; "
-                           "nothing is cached.")
-                            .arg(r.path);
+            r.message
+                = tr("With TFHUB_MODEL_LOAD_FORMAT=UNCOMPRESSED tensorflow_hub reads this model from %1; "
+                     "nothing is cached.")
+                      .arg(r.path);
         } else {
             r.kind = Resolution::Kind::Failure;
             r.message = job.result().message;
@@ -179,12 +180,10 @@ int cmdResolve(const Args &a)
     }
     if (a.json) {
         printJson({ { QStringLiteral("handle"), h->text() },
-                    { QStringLiteral("kind"), Handle::kindName(h->kind()) },
-                    { QStringLiteral("key"), r.key },
-                    { QStringLiteral("status"), resolutionName(r.kind) },
-                    { QStringLiteral("path"), r.path },
-                    { QStringLiteral("loadFormat"), loadFormatName(s.loadFormat) },
-                    { QStringLiteral("message"), r.message } });
+            { QStringLiteral("kind"), Handle::kindName(h->kind()) }, { QStringLiteral("key"), r.key },
+            { QStringLiteral("status"), resolutionName(r.kind) }, { QStringLiteral("path"), r.path },
+            { QStringLiteral("loadFormat"), loadFormatName(s.loadFormat) },
+            { QStringLiteral("message"), r.message } });
     } else {
         if (!r.path.isEmpty())
             out() << r.path << '\n';
@@ -200,7 +199,7 @@ int cmdList(const Args &a)
     if (!a.positional.isEmpty())
         return usageError(tr("'list' takes no arguments."));
     static const QStringList sorts { QStringLiteral("size"), QStringLiteral("name"), QStringLiteral("date"),
-                                     QStringLiteral("accessed") };
+        QStringLiteral("accessed") };
     if (!a.sort.isEmpty() && !sorts.contains(a.sort))
         return usageError(tr("Unknown sort key '%1': use size, name, date or accessed.").arg(a.sort));
     EntryState wanted = EntryState::Complete;
@@ -208,7 +207,8 @@ int cmdList(const Args &a)
         QStringList names;
         for (const EntryState st : allStates())
             names << stateName(st);
-        return usageError(tr("Unknown state '%1': use one of %2.").arg(a.state, names.join(QStringLiteral(", "))));
+        return usageError(
+            tr("Unknown state '%1': use one of %2.").arg(a.state, names.join(QStringLiteral(", "))));
     }
     const HubSettings s = settingsFor(a);
     bool ok = false;
@@ -218,28 +218,28 @@ int cmdList(const Args &a)
     if (!a.state.isEmpty())
         entries.removeIf([wanted](const CacheEntry &e) { return e.state != wanted; });
 
-    const auto name = [](const CacheEntry &e) { return e.handle.isEmpty() ? QStringLiteral("\xff") + e.key : e.handle; };
+    const auto name
+        = [](const CacheEntry &e) { return e.handle.isEmpty() ? QStringLiteral("\xff") + e.key : e.handle; };
     if (a.sort == QLatin1String("size"))
         std::stable_sort(entries.begin(), entries.end(),
-                         [](const CacheEntry &l, const CacheEntry &r) { return l.diskBytes > r.diskBytes; });
+            [](const CacheEntry &l, const CacheEntry &r) { return l.diskBytes > r.diskBytes; });
     else if (a.sort == QLatin1String("date"))
         std::stable_sort(entries.begin(), entries.end(),
-                         [](const CacheEntry &l, const CacheEntry &r) { return l.downloaded > r.downloaded; });
+            [](const CacheEntry &l, const CacheEntry &r) { return l.downloaded > r.downloaded; });
     else if (a.sort == QLatin1String("accessed"))
         std::stable_sort(entries.begin(), entries.end(),
-                         [](const CacheEntry &l, const CacheEntry &r) { return l.lastAccessed > r.lastAccessed; });
+            [](const CacheEntry &l, const CacheEntry &r) { return l.lastAccessed > r.lastAccessed; });
     else
         std::stable_sort(entries.begin(), entries.end(),
-                         [&name](const CacheEntry &l, const CacheEntry &r) { return name(l) < name(r); });
+            [&name](const CacheEntry &l, const CacheEntry &r) { return name(l) < name(r); });
 
     if (a.json) {
         QJsonArray arr;
         for (const CacheEntry &e : std::as_const(entries))
             arr.append(entryToJson(e, s.cacheDir));
-        printJson({ { QStringLiteral("schema"), 1 },
-                    { QStringLiteral("cacheDir"), s.cacheDir },
-                    { QStringLiteral("cacheDirSource"), sourceName(s.cacheDirSource) },
-                    { QStringLiteral("entries"), arr } });
+        printJson({ { QStringLiteral("schema"), 1 }, { QStringLiteral("cacheDir"), s.cacheDir },
+            { QStringLiteral("cacheDirSource"), sourceName(s.cacheDirSource) },
+            { QStringLiteral("entries"), arr } });
         return Ok;
     }
     if (entries.isEmpty()) {
@@ -247,13 +247,16 @@ int cmdList(const Args &a)
         out().flush();
         return Ok;
     }
-    Table t({ tr("KEY"), tr("STATE"), tr("FORMAT"), tr("SIZE"), tr("FILES"), tr("DOWNLOADED"), tr("HANDLE") });
+    Table t(
+        { tr("KEY"), tr("STATE"), tr("FORMAT"), tr("SIZE"), tr("FILES"), tr("DOWNLOADED"), tr("HANDLE") });
     t.setRightAligned({ 3, 4 });
     for (const CacheEntry &e : std::as_const(entries)) {
-        t.addRow({ shortKey(e.key), stateName(e.state), e.state == EntryState::Foreign ? QStringLiteral("-") : formatName(e.format),
-                   humanSize(e.diskBytes), QString::number(e.files),
-                   e.downloaded.isValid() ? e.downloaded.toString(QStringLiteral("yyyy-MM-dd HH:mm")) : QStringLiteral("-"),
-                   displayHandle(e) });
+        t.addRow({ shortKey(e.key), stateName(e.state),
+            e.state == EntryState::Foreign ? QStringLiteral("-") : formatName(e.format),
+            humanSize(e.diskBytes), QString::number(e.files),
+            e.downloaded.isValid() ? e.downloaded.toString(QStringLiteral("yyyy-MM-dd HH:mm"))
+                                   : QStringLiteral("-"),
+            displayHandle(e) });
     }
     t.print(out());
     out().flush();
@@ -296,35 +299,34 @@ int cmdDu(const Args &a)
     const fs::VolumeInfo vol = fs::volumeInfo(s.cacheDir);
     if (a.json) {
         const auto toJson = [](const Sum &sum) {
-            return QJsonObject { { QStringLiteral("count"), sum.count }, { QStringLiteral("diskBytes"), sum.disk },
-                                 { QStringLiteral("bytes"), sum.bytes } };
+            return QJsonObject { { QStringLiteral("count"), sum.count },
+                { QStringLiteral("diskBytes"), sum.disk }, { QStringLiteral("bytes"), sum.bytes } };
         };
         QJsonObject states, formats;
         for (auto it = byState.cbegin(); it != byState.cend(); ++it)
             states.insert(stateName(it.key()), toJson(it.value()));
         for (auto it = byFormat.cbegin(); it != byFormat.cend(); ++it)
             formats.insert(formatName(it.key()), toJson(it.value()));
-        printJson({ { QStringLiteral("schema"), 1 },
-                    { QStringLiteral("cacheDir"), s.cacheDir },
-                    { QStringLiteral("total"), toJson(total) },
-                    { QStringLiteral("reclaimableBytes"), reclaimable },
-                    { QStringLiteral("freeBytes"), vol.freeBytes },
-                    { QStringLiteral("byState"), states },
-                    { QStringLiteral("byFormat"), formats } });
+        printJson({ { QStringLiteral("schema"), 1 }, { QStringLiteral("cacheDir"), s.cacheDir },
+            { QStringLiteral("total"), toJson(total) }, { QStringLiteral("reclaimableBytes"), reclaimable },
+            { QStringLiteral("freeBytes"), vol.freeBytes }, { QStringLiteral("byState"), states },
+            { QStringLiteral("byFormat"), formats } });
         return Ok;
     }
     out() << tr("Cache folder: %1").arg(s.cacheDir) << "\n\n";
     Table st({ tr("STATE"), tr("ENTRIES"), tr("ON DISK"), tr("APPARENT") });
     st.setRightAligned({ 1, 2, 3 });
     for (auto it = byState.cbegin(); it != byState.cend(); ++it)
-        st.addRow({ stateName(it.key()), QString::number(it->count), humanSize(it->disk), humanSize(it->bytes) });
+        st.addRow(
+            { stateName(it.key()), QString::number(it->count), humanSize(it->disk), humanSize(it->bytes) });
     st.addRow({ tr("total"), QString::number(total.count), humanSize(total.disk), humanSize(total.bytes) });
     st.print(out());
     out() << '\n';
     Table ft({ tr("FORMAT"), tr("ENTRIES"), tr("ON DISK"), tr("APPARENT") });
     ft.setRightAligned({ 1, 2, 3 });
     for (auto it = byFormat.cbegin(); it != byFormat.cend(); ++it)
-        ft.addRow({ formatName(it.key()), QString::number(it->count), humanSize(it->disk), humanSize(it->bytes) });
+        ft.addRow(
+            { formatName(it.key()), QString::number(it->count), humanSize(it->disk), humanSize(it->bytes) });
     ft.print(out());
     out() << '\n' << tr("Reclaimable: %1").arg(humanSize(reclaimable)) << '\n';
     if (vol.freeBytes >= 0)
@@ -354,20 +356,21 @@ int cmdInfo(const Args &a)
         QJsonArray required;
         if (e.hasFolder) {
             for (const model::RequiredFile &f : model::requiredFiles(e.folderPath(s.cacheDir)))
-                required.append(QJsonObject { { QStringLiteral("path"), f.path }, { QStringLiteral("present"), f.present } });
+                required.append(QJsonObject {
+                    { QStringLiteral("path"), f.path }, { QStringLiteral("present"), f.present } });
         }
         o.insert(QStringLiteral("requiredFiles"), required);
         printJson(o);
         return Ok;
     }
     QTextStream &o = out();
-    const auto row = [&o](const QString &label, const QString &value) {
-        o << label.leftJustified(16) << value << '\n';
-    };
+    const auto row
+        = [&o](const QString &label, const QString &value) { o << label.leftJustified(16) << value << '\n'; };
     row(tr("Handle:"), displayHandle(e));
     row(tr("Key:"), e.key);
     row(tr("Path:"), e.folderPath(s.cacheDir));
-    row(tr("State:"), stateLabel(e.state) + (e.stateDetail.isEmpty() ? QString() : QStringLiteral(" — ") + e.stateDetail));
+    row(tr("State:"),
+        stateLabel(e.state) + (e.stateDetail.isEmpty() ? QString() : QStringLiteral(" — ") + e.stateDetail));
     row(tr("Format:"), formatLabel(e.format));
     row(tr("Size on disk:"), humanSize(e.diskBytes) + tr(" (%1 bytes apparent)").arg(e.bytes));
     row(tr("Files:"), QString::number(e.files));
@@ -376,14 +379,17 @@ int cmdInfo(const Args &a)
     row(tr("Downloaded:"), e.downloaded.isValid() ? e.downloaded.toString(Qt::ISODate) : tr("unknown"));
     if (!e.downloaderHost.isEmpty())
         row(tr("Downloaded by:"), tr("%1 (pid %2)").arg(e.downloaderHost).arg(e.downloaderPid));
-    row(tr("Last modified:"), e.lastModified.isValid() ? e.lastModified.toString(Qt::ISODate) : tr("unknown"));
-    row(tr("Last accessed:"), e.lastAccessed.isValid() ? e.lastAccessed.toString(Qt::ISODate) : tr("unknown"));
+    row(tr("Last modified:"),
+        e.lastModified.isValid() ? e.lastModified.toString(Qt::ISODate) : tr("unknown"));
+    row(tr("Last accessed:"),
+        e.lastAccessed.isValid() ? e.lastAccessed.toString(Qt::ISODate) : tr("unknown"));
     row(tr("Manifest:"), e.hasManifest ? tr("yes") : tr("no"));
     o << tr("Artifacts:") << '\n';
     for (const Artifact &art : e.artifacts)
         o << "  " << art.name << "  " << humanSize(art.diskBytes) << '\n';
-    if (e.hasFolder && (e.format == ModelFormat::Tf2SavedModel || e.format == ModelFormat::Tf1SavedModel
-                        || e.format == ModelFormat::Tf1HubModule)) {
+    if (e.hasFolder
+        && (e.format == ModelFormat::Tf2SavedModel || e.format == ModelFormat::Tf1SavedModel
+            || e.format == ModelFormat::Tf1HubModule)) {
         o << tr("Files hub.load() needs:") << '\n';
         for (const model::RequiredFile &f : model::requiredFiles(e.folderPath(s.cacheDir)))
             o << "  " << (f.present ? tr("present ") : tr("MISSING ")) << f.path << '\n';
@@ -403,36 +409,38 @@ int cmdConfig(const Args &a)
     const QString progress = env.value(QStringLiteral("TFHUB_DOWNLOAD_PROGRESS"));
     const bool certOff = env.value(QStringLiteral("TFHUB_DISABLE_CERT_VALIDATION")) == QLatin1String("true");
     if (a.json) {
-        printJson({ { QStringLiteral("schema"), 1 },
-                    { QStringLiteral("cacheDir"), s.cacheDir },
-                    { QStringLiteral("cacheDirSource"), sourceName(s.cacheDirSource) },
-                    { QStringLiteral("loadFormat"), loadFormatName(s.loadFormat) },
-                    { QStringLiteral("loadFormatRaw"), s.loadFormatRaw },
-                    { QStringLiteral("loadFormatSource"), sourceName(s.loadFormatSource) },
-                    { QStringLiteral("downloadProgress"), !progress.isEmpty() },
-                    { QStringLiteral("certValidationDisabled"), certOff },
-                    { QStringLiteral("hostname"), fs::hostName() } });
+        printJson({ { QStringLiteral("schema"), 1 }, { QStringLiteral("cacheDir"), s.cacheDir },
+            { QStringLiteral("cacheDirSource"), sourceName(s.cacheDirSource) },
+            { QStringLiteral("loadFormat"), loadFormatName(s.loadFormat) },
+            { QStringLiteral("loadFormatRaw"), s.loadFormatRaw },
+            { QStringLiteral("loadFormatSource"), sourceName(s.loadFormatSource) },
+            { QStringLiteral("downloadProgress"), !progress.isEmpty() },
+            { QStringLiteral("certValidationDisabled"), certOff },
+            { QStringLiteral("hostname"), fs::hostName() } });
         return Ok;
     }
     Table t({ tr("SETTING"), tr("SOURCE"), tr("VALUE") });
     t.addRow({ QStringLiteral("TFHUB_CACHE_DIR"), sourceLabel(s.cacheDirSource), s.cacheDir });
     t.addRow({ QStringLiteral("TFHUB_MODEL_LOAD_FORMAT"), sourceLabel(s.loadFormatSource), s.loadFormatRaw });
-    t.addRow({ QStringLiteral("TFHUB_DOWNLOAD_PROGRESS"), progress.isEmpty() ? sourceLabel(ValueSource::Default) : sourceLabel(ValueSource::Environment),
-               progress.isEmpty() ? tr("off") : tr("on") });
+    t.addRow({ QStringLiteral("TFHUB_DOWNLOAD_PROGRESS"),
+        progress.isEmpty() ? sourceLabel(ValueSource::Default) : sourceLabel(ValueSource::Environment),
+        progress.isEmpty() ? tr("off") : tr("on") });
     t.addRow({ QStringLiteral("TFHUB_DISABLE_CERT_VALIDATION"),
-               env.contains(QStringLiteral("TFHUB_DISABLE_CERT_VALIDATION")) ? sourceLabel(ValueSource::Environment)
-                                                                            : sourceLabel(ValueSource::Default),
-               certOff ? tr("true (TLS certificates are NOT checked)") : tr("false") });
+        env.contains(QStringLiteral("TFHUB_DISABLE_CERT_VALIDATION")) ? sourceLabel(ValueSource::Environment)
+                                                                      : sourceLabel(ValueSource::Default),
+        certOff ? tr("true (TLS certificates are NOT checked)") : tr("false") });
     t.print(out());
     if (s.loadFormat == LoadFormat::Invalid)
         out() << '\n'
-              << tr("warning: TFHUB_MODEL_LOAD_FORMAT=\"%1\" is not COMPRESSED, UNCOMPRESSED or AUTO (case matters); "
+              << tr("warning: TFHUB_MODEL_LOAD_FORMAT=\"%1\" is not COMPRESSED, UNCOMPRESSED or AUTO (case "
+                    "matters); "
                     "tensorflow_hub will fail to load http(s) handles.")
                      .arg(s.loadFormatRaw)
               << '\n';
     if (s.cacheDirSource == ValueSource::Default)
         out() << '\n'
-              << tr("note: %1 is in a temporary folder, which is cleared on restart.").arg(s.cacheDir) << '\n';
+              << tr("note: %1 is in a temporary folder, which is cleared on restart.").arg(s.cacheDir)
+              << '\n';
     out().flush();
     return Ok;
 }
@@ -451,7 +459,8 @@ int runExtension(const QStringList &arguments, bool *handled)
                 cacheDir = arguments.at(i);
             continue;
         }
-        if (arg.startsWith(QLatin1String("--cache-dir=")) || arg.startsWith(QLatin1String("--tfhub_cache_dir="))) {
+        if (arg.startsWith(QLatin1String("--cache-dir="))
+            || arg.startsWith(QLatin1String("--tfhub_cache_dir="))) {
             cacheDir = arg.section(QLatin1Char('='), 1);
             continue;
         }
@@ -556,7 +565,8 @@ int run(const QStringList &arguments)
     const QMap<QString, QStringList> allowed {
         { QStringLiteral("key"), {} },
         { QStringLiteral("resolve"), { QStringLiteral("--json") } },
-        { QStringLiteral("list"), { QStringLiteral("--json"), QStringLiteral("--sort"), QStringLiteral("--state") } },
+        { QStringLiteral("list"),
+            { QStringLiteral("--json"), QStringLiteral("--sort"), QStringLiteral("--state") } },
         { QStringLiteral("du"), { QStringLiteral("--json") } },
         { QStringLiteral("info"), { QStringLiteral("--json") } },
         { QStringLiteral("config"), { QStringLiteral("--json") } },

@@ -22,7 +22,8 @@ QTextStream &err()
 int usageError(const QString &message, const QString &hint)
 {
     err() << "tfhub-cache: " << message << '\n'
-          << (hint.isEmpty() ? QCoreApplication::translate("tfhub::cli", "Try 'tfhub-cache --help'.") : hint) << '\n';
+          << (hint.isEmpty() ? QCoreApplication::translate("tfhub::cli", "Try 'tfhub-cache --help'.") : hint)
+          << '\n';
     err().flush();
     return Usage;
 }

@@ -301,7 +301,8 @@ int runConfigVerb(const QString &cacheDir, const QStringList &args)
     for (const QString &name : targetList.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
         env::Target t;
         if (!env::targetFromName(name.trimmed(), &t))
-            return configUsageError(tr("Unknown target '%1': use bash, zsh, profile, fish or session.").arg(name));
+            return configUsageError(
+                tr("Unknown target '%1': use bash, zsh, profile, fish or session.").arg(name));
         if (!targets.contains(t))
             targets << t;
     }

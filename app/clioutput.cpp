@@ -72,7 +72,8 @@ QJsonObject entryToJson(const CacheEntry &e, const QString &cacheRoot)
 {
     QJsonObject o;
     o.insert(QStringLiteral("key"), e.key);
-    o.insert(QStringLiteral("handle"), e.handle.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(e.handle));
+    o.insert(
+        QStringLiteral("handle"), e.handle.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(e.handle));
     o.insert(QStringLiteral("path"), e.folderPath(cacheRoot));
     o.insert(QStringLiteral("state"), stateName(e.state));
     o.insert(QStringLiteral("stateDetail"), e.stateDetail);
@@ -83,27 +84,27 @@ QJsonObject entryToJson(const CacheEntry &e, const QString &cacheRoot)
     o.insert(QStringLiteral("reclaimableBytes"), e.reclaimableBytes);
     o.insert(QStringLiteral("downloaded"), timeValue(e.downloaded));
     o.insert(QStringLiteral("downloaderHost"),
-             e.downloaderHost.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(e.downloaderHost));
-    o.insert(QStringLiteral("downloaderPid"), e.downloaderPid ? QJsonValue(e.downloaderPid) : QJsonValue(QJsonValue::Null));
+        e.downloaderHost.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(e.downloaderHost));
+    o.insert(QStringLiteral("downloaderPid"),
+        e.downloaderPid ? QJsonValue(e.downloaderPid) : QJsonValue(QJsonValue::Null));
     o.insert(QStringLiteral("lastModified"), timeValue(e.lastModified));
     o.insert(QStringLiteral("lastAccessed"), timeValue(e.lastAccessed));
     o.insert(QStringLiteral("hasFolder"), e.hasFolder);
     o.insert(QStringLiteral("hasDescriptor"), e.hasDescriptor);
     o.insert(QStringLiteral("hasManifest"), e.hasManifest);
     if (e.lock.valid) {
-        o.insert(QStringLiteral("lock"), QJsonObject { { QStringLiteral("host"), e.lock.host },
-                                                       { QStringLiteral("pid"), e.lock.pid },
-                                                       { QStringLiteral("uid"), e.lock.uid } });
+        o.insert(QStringLiteral("lock"),
+            QJsonObject { { QStringLiteral("host"), e.lock.host }, { QStringLiteral("pid"), e.lock.pid },
+                { QStringLiteral("uid"), e.lock.uid } });
     } else {
         o.insert(QStringLiteral("lock"), QJsonValue(QJsonValue::Null));
     }
     QJsonArray artifacts;
     for (const Artifact &a : e.artifacts) {
         artifacts.append(QJsonObject { { QStringLiteral("name"), a.name },
-                                       { QStringLiteral("kind"), artifactKindName(a.kind) },
-                                       { QStringLiteral("diskBytes"), a.diskBytes },
-                                       { QStringLiteral("bytes"), a.bytes },
-                                       { QStringLiteral("files"), a.files } });
+            { QStringLiteral("kind"), artifactKindName(a.kind) },
+            { QStringLiteral("diskBytes"), a.diskBytes }, { QStringLiteral("bytes"), a.bytes },
+            { QStringLiteral("files"), a.files } });
     }
     o.insert(QStringLiteral("artifacts"), artifacts);
     o.insert(QStringLiteral("problems"), QJsonArray::fromStringList(e.problems));

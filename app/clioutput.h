@@ -13,7 +13,7 @@ namespace tfhub::cli {
 class Table final
 {
 public:
-    explicit Table(QStringList header) : m_header(std::move(header)) {}
+    explicit Table(QStringList header) : m_header(std::move(header)) { }
     void addRow(QStringList row) { m_rows << std::move(row); }
     /// Columns whose cells are right-aligned (numbers, sizes).
     void setRightAligned(QList<int> columns) { m_right = std::move(columns); }

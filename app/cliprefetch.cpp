@@ -51,7 +51,9 @@ QString progressLine(const QString &handle, const PrefetchProgress &p)
         size += QLatin1Char('/') + humanSize(p.total);
     QString line;
     if (p.phase == PrefetchPhase::Downloading && p.total > 0)
-        line = QStringLiteral("[%1] %2%  ").arg(bar(double(p.received) / double(p.total), 20)).arg(100 * p.received / p.total, 3);
+        line = QStringLiteral("[%1] %2%  ")
+                   .arg(bar(double(p.received) / double(p.total), 20))
+                   .arg(100 * p.received / p.total, 3);
     else
         line = QStringLiteral("%1  ").arg(phaseName(p.phase), -28);
     line += size;
@@ -70,7 +72,8 @@ int runPrefetch(const PrefetchArgs &args)
 {
     QTextStream out(stdout);
     QTextStream err(stderr);
-    const HubSettings settings = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), args.cacheDir);
+    const HubSettings settings
+        = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), args.cacheDir);
     DownloadQueue queue(PrefetchOptions::fromEnvironment(settings));
     queue.setConcurrency(args.jobs);
     const bool tty = !args.json && ::isatty(STDOUT_FILENO);
@@ -89,7 +92,9 @@ int runPrefetch(const PrefetchArgs &args)
 
     // Ctrl-C: a signal handler may only write to a pipe; the event loop reads it and cancels.
     if (::pipe2(g_signalPipe, O_CLOEXEC) == 0) {
-        struct sigaction sa { };
+        struct sigaction sa
+        {
+        };
         sa.sa_handler = onSignal;
         sigemptyset(&sa.sa_mask);
         ::sigaction(SIGINT, &sa, nullptr);
@@ -112,7 +117,8 @@ int runPrefetch(const PrefetchArgs &args)
             out << "\x1b[" << drawnLines << 'F';
         drawnLines = 0;
         for (const int id : std::as_const(ids)) {
-            const QStringList lines = progressLine(queue.handleOf(id), queue.progressOf(id)).split(QLatin1Char('\n'));
+            const QStringList lines
+                = progressLine(queue.handleOf(id), queue.progressOf(id)).split(QLatin1Char('\n'));
             for (const QString &l : lines) {
                 out << "\x1b[2K" << l << '\n';
                 ++drawnLines;
@@ -131,7 +137,8 @@ int runPrefetch(const PrefetchArgs &args)
         if (tty || args.json || lastPhase.value(id, PrefetchPhase::Queued) == p.phase)
             return;
         lastPhase[id] = p.phase;
-        if (p.phase == PrefetchPhase::Done || p.phase == PrefetchPhase::Failed || p.phase == PrefetchPhase::Cancelled)
+        if (p.phase == PrefetchPhase::Done || p.phase == PrefetchPhase::Failed
+            || p.phase == PrefetchPhase::Cancelled)
             return; // reported when the job finishes
         out << queue.handleOf(id) << ": " << phaseName(p.phase);
         if (!p.detail.isEmpty())
@@ -172,21 +179,20 @@ int runPrefetch(const PrefetchArgs &args)
             err << "tfhub-cache: " << queue.handleOf(id) << ": " << r.message << '\n';
         const PrefetchProgress p = queue.progressOf(id);
         results.append(QJsonObject { { QStringLiteral("handle"), queue.handleOf(id) },
-                                     { QStringLiteral("status"), r.phase == PrefetchPhase::Done ? QStringLiteral("done")
-                                                                 : r.phase == PrefetchPhase::Cancelled ? QStringLiteral("cancelled")
-                                                                                                       : QStringLiteral("failed") },
-                                     { QStringLiteral("message"), r.message },
-                                     { QStringLiteral("path"), r.path },
-                                     { QStringLiteral("alreadyCached"), r.alreadyCached },
-                                     { QStringLiteral("remoteLocation"), r.remoteLocation },
-                                     { QStringLiteral("archiveBytes"), p.received },
-                                     { QStringLiteral("files"), p.files },
-                                     { QStringLiteral("warnings"), QJsonArray::fromStringList(r.warnings) } });
+            { QStringLiteral("status"),
+                r.phase == PrefetchPhase::Done            ? QStringLiteral("done")
+                    : r.phase == PrefetchPhase::Cancelled ? QStringLiteral("cancelled")
+                                                          : QStringLiteral("failed") },
+            { QStringLiteral("message"), r.message }, { QStringLiteral("path"), r.path },
+            { QStringLiteral("alreadyCached"), r.alreadyCached },
+            { QStringLiteral("remoteLocation"), r.remoteLocation },
+            { QStringLiteral("archiveBytes"), p.received }, { QStringLiteral("files"), p.files },
+            { QStringLiteral("warnings"), QJsonArray::fromStringList(r.warnings) } });
     }
     if (args.json) {
-        out << QJsonDocument(QJsonObject { { QStringLiteral("schema"), 1 },
-                                           { QStringLiteral("cacheDir"), settings.cacheDir },
-                                           { QStringLiteral("results"), results } })
+        out << QJsonDocument(
+            QJsonObject { { QStringLiteral("schema"), 1 }, { QStringLiteral("cacheDir"), settings.cacheDir },
+                { QStringLiteral("results"), results } })
                    .toJson(QJsonDocument::Indented);
     }
     if (interrupted)
@@ -236,7 +242,8 @@ int runVerify(const QString &cacheDir, const QStringList &targets, bool all, boo
             allOk = false;
             const QString why = fs::stat(paths.manifest()).exists
                 ? m.error()
-                : tr("%1 has no manifest (it was not prefetched by this tool), so it cannot be verified.").arg(paths.folder());
+                : tr("%1 has no manifest (it was not prefetched by this tool), so it cannot be verified.")
+                      .arg(paths.folder());
             o.insert(QStringLiteral("status"), QStringLiteral("no-manifest"));
             o.insert(QStringLiteral("message"), why);
             if (!json)
@@ -272,7 +279,8 @@ int runVerify(const QString &cacheDir, const QStringList &targets, bool all, boo
         }
     }
     if (json)
-        out << QJsonDocument(QJsonObject { { QStringLiteral("schema"), 1 }, { QStringLiteral("entries"), reports } })
+        out << QJsonDocument(
+            QJsonObject { { QStringLiteral("schema"), 1 }, { QStringLiteral("entries"), reports } })
                    .toJson(QJsonDocument::Indented);
     out.flush();
     err.flush();

@@ -96,8 +96,8 @@ int main(int argc, char *argv[])
     QCommandLineOption benchmarkOption(QStringLiteral("benchmark"));
     // Fusion with a dark palette, to check the pages against one.
     QCommandLineOption darkOption(QStringLiteral("dark"));
-    for (QCommandLineOption *option : { &pageOption, &prefetchOption, &searchOption, &screenshotOption, &delayOption,
-             &benchmarkOption, &darkOption }) {
+    for (QCommandLineOption *option : { &pageOption, &prefetchOption, &searchOption, &screenshotOption,
+             &delayOption, &benchmarkOption, &darkOption }) {
         option->setFlags(QCommandLineOption::HiddenFromHelp);
         parser.addOption(*option);
     }

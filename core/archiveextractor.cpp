@@ -7,10 +7,10 @@
 #include <QSet>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
-#include <array>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -34,7 +34,7 @@ struct WriteOp
     enum class Kind { Directory, BeginFile, Data, EndFile, Finish };
     Kind kind = Kind::Finish;
     QByteArray path;
-    QByteArray data;        // file bytes (Data) or the file's SHA-256 in hex (EndFile)
+    QByteArray data; // file bytes (Data) or the file's SHA-256 in hex (EndFile)
     qsizetype reserved = 0; // write budget held by `data`
 };
 

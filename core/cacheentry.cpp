@@ -18,9 +18,9 @@ QString CacheEntry::folderPath(const QString &cacheRoot) const
 
 QList<EntryState> allStates()
 {
-    return { EntryState::Complete,         EntryState::EmptyFolder,      EntryState::Downloading,
-             EntryState::StaleLock,        EntryState::AbandonedPartial, EntryState::OrphanDescriptor,
-             EntryState::NotLoadable,      EntryState::Foreign };
+    return { EntryState::Complete, EntryState::EmptyFolder, EntryState::Downloading, EntryState::StaleLock,
+        EntryState::AbandonedPartial, EntryState::OrphanDescriptor, EntryState::NotLoadable,
+        EntryState::Foreign };
 }
 
 QString stateName(EntryState state)
@@ -101,7 +101,8 @@ QString stateExplanation(EntryState state)
         return tr("Not loadable: the folder holds no SavedModel, TFLite or TF.js model, yet tensorflow_hub "
                   "treats it as complete and will fail to load it.");
     case EntryState::Foreign:
-        return tr("Not a cache item: something else stored in the cache folder. It is shown but never touched.");
+        return tr(
+            "Not a cache item: something else stored in the cache folder. It is shown but never touched.");
     }
     return QString();
 }
@@ -109,7 +110,7 @@ QString stateExplanation(EntryState state)
 QList<ModelFormat> allFormats()
 {
     return { ModelFormat::Tf2SavedModel, ModelFormat::Tf1SavedModel, ModelFormat::Tf1HubModule,
-             ModelFormat::TfLite,        ModelFormat::TfJs,          ModelFormat::Unknown };
+        ModelFormat::TfLite, ModelFormat::TfJs, ModelFormat::Unknown };
 }
 
 QString formatName(ModelFormat format)

@@ -154,7 +154,8 @@ LockWatcher::Verdict LockWatcher::check(const QDateTime &now)
     if (owner.valid && owner.host == m_localHost) {
         const fs::ProcessInfo p = fs::processInfo(owner.pid);
         const QDateTime written = fs::stat(m_paths.lock()).mtime;
-        const bool reused = p.alive && p.started.isValid() && written.isValid() && p.started > written.addSecs(1);
+        const bool reused
+            = p.alive && p.started.isValid() && written.isValid() && p.started > written.addSecs(1);
         if (p.alive && !reused) {
             m_reason = tr("being downloaded by %1").arg(holderText());
             return Verdict::Wait;

@@ -17,7 +17,10 @@ struct EntryPaths final
     QString lock() const { return folder() + QStringLiteral(".lock"); }
     QString descriptor() const { return folder() + QStringLiteral(".descriptor.txt"); }
     QString manifest() const { return folder() + QStringLiteral(".manifest.json"); }
-    QString tmpFolder(const QString &uid) const { return folder() + QLatin1Char('.') + uid + QStringLiteral(".tmp"); }
+    QString tmpFolder(const QString &uid) const
+    {
+        return folder() + QLatin1Char('.') + uid + QStringLiteral(".tmp");
+    }
 };
 
 /// The lock protocol, compatible with tensorflow_hub both ways.

@@ -33,14 +33,15 @@ bool renameNoReplace(const QByteArray &from, const QByteArray &to)
     if (errno != EINVAL && errno != ENOSYS)
         return false;
     // A file system without RENAME_NOREPLACE: check, then rename (a narrow window, but no worse).
-    struct stat st { };
+    struct stat st
+    {
+    };
     if (::lstat(to.constData(), &st) == 0) {
         errno = EEXIST;
         return false;
     }
     return ::rename(from.constData(), to.constData()) == 0;
 }
-
 
 QString tr(const char *text)
 {
@@ -323,7 +324,8 @@ Result<MoveReport> run(const QString &from, const QString &to,
                     created << target;
                 }
             }
-            if (ok && e.hasFolder && !renameNoReplace(QFile::encodeName(tmp), QFile::encodeName(dst.folder()))) {
+            if (ok && e.hasFolder
+                && !renameNoReplace(QFile::encodeName(tmp), QFile::encodeName(dst.folder()))) {
                 copier.error = tr("Cannot move %1 into place: %2").arg(tmp, fs::errnoText(errno));
                 ok = false;
             }

@@ -95,7 +95,8 @@ Artifact measureArtifact(const QString &root, const QString &name, Artifact::Kin
     return a;
 }
 
-CacheEntry scanGroup(const QString &root, const QString &key, const QStringList &names, const ScanOptions &options)
+CacheEntry scanGroup(
+    const QString &root, const QString &key, const QStringList &names, const ScanOptions &options)
 {
     CacheEntry e;
     e.key = key;
@@ -161,7 +162,7 @@ CacheEntry scanGroup(const QString &root, const QString &key, const QStringList 
     bool liveLock = false;
     bool staleLock = false;
     const bool hasLock = std::any_of(e.artifacts.cbegin(), e.artifacts.cend(),
-                                     [](const Artifact &a) { return a.kind == Artifact::Kind::Lock; });
+        [](const Artifact &a) { return a.kind == Artifact::Kind::Lock; });
     if (hasLock) {
         QDateTime lastProgress = lockMTime;
         if (e.lock.valid && tmpFolders.contains(e.lock.uid)) {
@@ -169,7 +170,8 @@ CacheEntry scanGroup(const QString &root, const QString &key, const QStringList 
             if (t.isValid() && (!lastProgress.isValid() || t > lastProgress))
                 lastProgress = t;
         }
-        const lock::Liveness l = lock::judge(e.lock, lockMTime, lastProgress, localHost, options.noProgressSecs, now);
+        const lock::Liveness l
+            = lock::judge(e.lock, lockMTime, lastProgress, localHost, options.noProgressSecs, now);
         const QString owner = e.lock.valid ? tr("%1 pid %2").arg(e.lock.host).arg(e.lock.pid)
                                            : tr("an unreadable lock (\"%1\")").arg(e.lock.raw.left(80));
         switch (l) {
@@ -188,9 +190,10 @@ CacheEntry scanGroup(const QString &root, const QString &key, const QStringList 
             // the lock as live while its download still grows.
             if (lastProgress.isValid() && lastProgress.secsTo(now) < options.graceSecs) {
                 liveLock = true;
-                e.stateDetail = tr("Locked by %1, which is not running here, but the download changed %2 s ago.")
-                                    .arg(owner)
-                                    .arg(lastProgress.secsTo(now));
+                e.stateDetail
+                    = tr("Locked by %1, which is not running here, but the download changed %2 s ago.")
+                          .arg(owner)
+                          .arg(lastProgress.secsTo(now));
             } else {
                 staleLock = true;
                 e.stateDetail = tr("Locked by %1, which is no longer running.").arg(owner);
@@ -209,7 +212,8 @@ CacheEntry scanGroup(const QString &root, const QString &key, const QStringList 
     for (const Artifact &a : std::as_const(e.artifacts)) {
         const bool ownedTmp = a.kind == Artifact::Kind::TmpFolder && liveLock && e.lock.valid
             && a.name.mid(41, 32) == e.lock.uid;
-        if ((a.kind == Artifact::Kind::TmpFolder && !ownedTmp) || (a.kind == Artifact::Kind::AtomicTemp && !liveLock))
+        if ((a.kind == Artifact::Kind::TmpFolder && !ownedTmp)
+            || (a.kind == Artifact::Kind::AtomicTemp && !liveLock))
             leftovers += a.diskBytes;
     }
     if (staleLock)
@@ -241,9 +245,9 @@ CacheEntry scanGroup(const QString &root, const QString &key, const QStringList 
         else if (!e.problems.isEmpty())
             e.stateDetail = tr("Parts of the folder cannot be read.");
         e.reclaimableBytes = e.diskBytes;
-    } else if (!tmpFolders.isEmpty() || std::any_of(e.artifacts.cbegin(), e.artifacts.cend(), [](const Artifact &a) {
-                   return a.kind == Artifact::Kind::AtomicTemp;
-               })) {
+    } else if (!tmpFolders.isEmpty()
+        || std::any_of(e.artifacts.cbegin(), e.artifacts.cend(),
+            [](const Artifact &a) { return a.kind == Artifact::Kind::AtomicTemp; })) {
         e.state = EntryState::AbandonedPartial;
         e.reclaimableBytes = e.diskBytes;
     } else {
@@ -273,8 +277,9 @@ CacheEntry scanForeign(const QString &root, const QString &name)
 
 namespace scan {
 
-bool scanRoot(const QString &root, const ScanOptions &options, const std::function<void(const CacheEntry &)> &onEntry,
-              const std::function<bool()> &cancelled, QString *error)
+bool scanRoot(const QString &root, const ScanOptions &options,
+    const std::function<void(const CacheEntry &)> &onEntry, const std::function<bool()> &cancelled,
+    QString *error)
 {
     bool exists = true;
     QString err;
@@ -344,7 +349,8 @@ CacheEntry scanItem(const QString &root, const QString &itemKey, const ScanOptio
 {
     if (isCacheKey(itemKey))
         return scanKey(root, itemKey, options);
-    if (itemKey.isEmpty() || itemKey.contains(QLatin1Char('/')) || !fs::stat(root + QLatin1Char('/') + itemKey).exists) {
+    if (itemKey.isEmpty() || itemKey.contains(QLatin1Char('/'))
+        || !fs::stat(root + QLatin1Char('/') + itemKey).exists) {
         CacheEntry e;
         e.key = itemKey;
         return e;
@@ -355,7 +361,8 @@ CacheEntry scanItem(const QString &root, const QString &itemKey, const ScanOptio
 QList<CacheEntry> scanAll(const QString &root, const ScanOptions &options, QString *error)
 {
     QList<CacheEntry> out;
-    scanRoot(root, options, [&out](const CacheEntry &e) { out << e; }, {}, error);
+    scanRoot(
+        root, options, [&out](const CacheEntry &e) { out << e; }, {}, error);
     return out;
 }
 
@@ -405,39 +412,51 @@ void CacheScanner::start(const QString &root)
     const ScanOptions options = m_options;
     m_running = true;
     Q_EMIT scanStarted(root);
-    QMetaObject::invokeMethod(m_worker, [this, root, options, generation] {
-        const auto stale = [this, generation] { return m_generation.load() != generation; };
-        QList<CacheEntry> batch;
-        QElapsedTimer sinceFlush;
-        sinceFlush.start();
-        const auto flush = [this, &batch, generation] {
-            if (batch.isEmpty())
-                return;
-            QMetaObject::invokeMethod(this, [this, batch, generation] {
-                if (m_generation.load() == generation)
-                    Q_EMIT entriesFound(batch);
-            }, Qt::QueuedConnection);
-            batch.clear();
-        };
-        QString error;
-        const bool ok = scan::scanRoot(root, options, [&](const CacheEntry &e) {
-            batch << e;
-            if (batch.size() >= 200 || sinceFlush.elapsed() > 100) {
-                flush();
-                sinceFlush.restart();
-            }
-        }, stale, &error);
-        flush();
-        const bool complete = ok && !stale();
-        QMetaObject::invokeMethod(this, [this, error, complete, generation] {
-            if (m_generation.load() != generation)
-                return;
-            m_running = false;
-            if (!error.isEmpty())
-                Q_EMIT problem(error);
-            Q_EMIT finished(complete);
-        }, Qt::QueuedConnection);
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_worker,
+        [this, root, options, generation] {
+            const auto stale = [this, generation] { return m_generation.load() != generation; };
+            QList<CacheEntry> batch;
+            QElapsedTimer sinceFlush;
+            sinceFlush.start();
+            const auto flush = [this, &batch, generation] {
+                if (batch.isEmpty())
+                    return;
+                QMetaObject::invokeMethod(
+                    this,
+                    [this, batch, generation] {
+                        if (m_generation.load() == generation)
+                            Q_EMIT entriesFound(batch);
+                    },
+                    Qt::QueuedConnection);
+                batch.clear();
+            };
+            QString error;
+            const bool ok = scan::scanRoot(
+                root, options,
+                [&](const CacheEntry &e) {
+                    batch << e;
+                    if (batch.size() >= 200 || sinceFlush.elapsed() > 100) {
+                        flush();
+                        sinceFlush.restart();
+                    }
+                },
+                stale, &error);
+            flush();
+            const bool complete = ok && !stale();
+            QMetaObject::invokeMethod(
+                this,
+                [this, error, complete, generation] {
+                    if (m_generation.load() != generation)
+                        return;
+                    m_running = false;
+                    if (!error.isEmpty())
+                        Q_EMIT problem(error);
+                    Q_EMIT finished(complete);
+                },
+                Qt::QueuedConnection);
+        },
+        Qt::QueuedConnection);
 }
 
 } // namespace tfhub

@@ -29,8 +29,8 @@ namespace scan {
 /// Scans every item of the root. `onEntry` is called for each entry as it is found; return false
 /// from `cancelled` to go on. Returns false with `error` set when the root itself cannot be read.
 bool scanRoot(const QString &root, const ScanOptions &options,
-              const std::function<void(const CacheEntry &)> &onEntry,
-              const std::function<bool()> &cancelled, QString *error);
+    const std::function<void(const CacheEntry &)> &onEntry, const std::function<bool()> &cancelled,
+    QString *error);
 
 /// Scans one key (all artifacts named after it). Returns an entry with no artifacts when none exist.
 CacheEntry scanKey(const QString &root, const QString &key, const ScanOptions &options);

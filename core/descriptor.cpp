@@ -49,11 +49,12 @@ QString Descriptor::pythonDateTime(const QDateTime &localTime)
     return s;
 }
 
-QByteArray Descriptor::serialize(const QString &handle, const QDateTime &localTime, const QString &host, qint64 pid)
+QByteArray Descriptor::serialize(
+    const QString &handle, const QDateTime &localTime, const QString &host, qint64 pid)
 {
-    return (QStringLiteral("Module: ") + handle + QStringLiteral("\nDownload Time: ") + pythonDateTime(localTime)
-            + QStringLiteral("\nDownloader Hostname: ") + host + QStringLiteral(" (PID:") + QString::number(pid)
-            + QLatin1Char(')'))
+    return (QStringLiteral("Module: ") + handle + QStringLiteral("\nDownload Time: ")
+        + pythonDateTime(localTime) + QStringLiteral("\nDownloader Hostname: ") + host
+        + QStringLiteral(" (PID:") + QString::number(pid) + QLatin1Char(')'))
         .toUtf8();
 }
 

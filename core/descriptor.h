@@ -20,7 +20,8 @@ struct Descriptor final
 
     /// The exact bytes tensorflow_hub writes: three lines, no trailing newline, Python's
     /// str(datetime) (microseconds omitted when zero).
-    static QByteArray serialize(const QString &handle, const QDateTime &localTime, const QString &host, qint64 pid);
+    static QByteArray serialize(
+        const QString &handle, const QDateTime &localTime, const QString &host, qint64 pid);
 
     /// Python's str(datetime) of a local time, e.g. "2024-01-29 17:51:07.123456".
     static QString pythonDateTime(const QDateTime &localTime);

@@ -5,8 +5,7 @@
 namespace tfhub {
 
 DownloadQueue::DownloadQueue(PrefetchOptions options, QObject *parent)
-    : QObject(parent)
-    , m_options(std::move(options))
+    : QObject(parent), m_options(std::move(options))
 {
     qRegisterMetaType<PrefetchProgress>();
     qRegisterMetaType<PrefetchResult>();

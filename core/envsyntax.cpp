@@ -254,19 +254,20 @@ QString markerProblem(const QByteArray &content)
     if (begins.isEmpty() && ends.isEmpty())
         return QString();
     if (begins.size() > 1 || ends.size() > 1)
-        return tr("the block's markers appear more than once (lines %1)")
-            .arg([&] {
-                QStringList all;
-                for (const int n : begins + ends)
-                    all << QString::number(n);
-                return all.join(QStringLiteral(", "));
-            }());
+        return tr("the block's markers appear more than once (lines %1)").arg([&] {
+            QStringList all;
+            for (const int n : begins + ends)
+                all << QString::number(n);
+            return all.join(QStringLiteral(", "));
+        }());
     if (ends.isEmpty())
         return tr("line %1 starts the block but its end marker is missing").arg(begins.first());
     if (begins.isEmpty())
         return tr("line %1 ends a block that never starts").arg(ends.first());
     if (ends.first() < begins.first())
-        return tr("the block's end marker (line %1) comes before its start (line %2)").arg(ends.first()).arg(begins.first());
+        return tr("the block's end marker (line %1) comes before its start (line %2)")
+            .arg(ends.first())
+            .arg(begins.first());
     return QString();
 }
 

@@ -42,7 +42,8 @@ void walk(int dirFd, const QString &path, TreeStats &s, InodeSet &seen, int dept
 {
     DIR *dir = ::fdopendir(dirFd);
     if (!dir) {
-        s.problems << QCoreApplication::translate("tfhub::fs", "Cannot read %1: %2").arg(path, errnoText(errno));
+        s.problems
+            << QCoreApplication::translate("tfhub::fs", "Cannot read %1: %2").arg(path, errnoText(errno));
         ::close(dirFd);
         return;
     }
@@ -50,7 +51,9 @@ void walk(int dirFd, const QString &path, TreeStats &s, InodeSet &seen, int dept
         const char *name = de->d_name;
         if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0)
             continue;
-        struct stat st { };
+        struct stat st
+        {
+        };
         if (::fstatat(::dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) != 0)
             continue; // vanished mid-scan
         s.diskBytes += static_cast<qint64>(st.st_blocks) * 512;
@@ -59,7 +62,8 @@ void walk(int dirFd, const QString &path, TreeStats &s, InodeSet &seen, int dept
             ++s.dirs;
             const QString child = path + QLatin1Char('/') + QFile::decodeName(name);
             if (depth > 256) {
-                s.problems << QCoreApplication::translate("tfhub::fs", "Cannot read %1: nested too deeply").arg(child);
+                s.problems << QCoreApplication::translate("tfhub::fs", "Cannot read %1: nested too deeply")
+                                  .arg(child);
                 continue;
             }
             const int fd = ::openat(::dirfd(dir), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -72,7 +76,8 @@ void walk(int dirFd, const QString &path, TreeStats &s, InodeSet &seen, int dept
             walk(fd, child, s, seen, depth + 1);
         } else if (S_ISREG(st.st_mode)) {
             if (st.st_nlink > 1) {
-                const auto id = std::make_pair(static_cast<quint64>(st.st_dev), static_cast<quint64>(st.st_ino));
+                const auto id
+                    = std::make_pair(static_cast<quint64>(st.st_dev), static_cast<quint64>(st.st_ino));
                 if (seen.contains(id)) {
                     s.diskBytes -= static_cast<qint64>(st.st_blocks) * 512;
                     continue;
@@ -95,10 +100,13 @@ TreeStats measure(const QString &path)
 {
     TreeStats s;
     const QByteArray native = QFile::encodeName(path);
-    struct stat st { };
+    struct stat st
+    {
+    };
     if (::lstat(native.constData(), &st) != 0) {
         if (errno != ENOENT)
-            s.problems << QCoreApplication::translate("tfhub::fs", "Cannot read %1: %2").arg(path, errnoText(errno));
+            s.problems
+                << QCoreApplication::translate("tfhub::fs", "Cannot read %1: %2").arg(path, errnoText(errno));
         return s;
     }
     s.diskBytes += static_cast<qint64>(st.st_blocks) * 512;
@@ -116,7 +124,8 @@ TreeStats measure(const QString &path)
     const int fd = ::open(native.constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         if (errno != ENOENT)
-            s.problems << QCoreApplication::translate("tfhub::fs", "Cannot read %1: %2").arg(path, errnoText(errno));
+            s.problems
+                << QCoreApplication::translate("tfhub::fs", "Cannot read %1: %2").arg(path, errnoText(errno));
         return s;
     }
     InodeSet seen;
@@ -127,7 +136,9 @@ TreeStats measure(const QString &path)
 PathInfo stat(const QString &path)
 {
     PathInfo info;
-    struct stat st { };
+    struct stat st
+    {
+    };
     if (::lstat(QFile::encodeName(path).constData(), &st) != 0)
         return info;
     info.exists = true;

@@ -10,10 +10,10 @@ namespace tfhub::fs {
 struct TreeStats final
 {
     qint64 diskBytes = 0; ///< allocated blocks (st_blocks * 512)
-    qint64 bytes = 0;     ///< apparent size
-    qint64 files = 0;     ///< regular files
+    qint64 bytes = 0; ///< apparent size
+    qint64 files = 0; ///< regular files
     qint64 dirs = 0;
-    qint64 others = 0;    ///< symlinks, devices, sockets, FIFOs
+    qint64 others = 0; ///< symlinks, devices, sockets, FIFOs
     QDateTime newestMTime;
     QDateTime newestATime;
     QStringList problems; ///< folders that could not be read, with the cause

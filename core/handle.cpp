@@ -122,7 +122,7 @@ QString unquotePlus(const QString &s)
         if (c == QLatin1Char('+')) {
             bytes += ' ';
         } else if (c == QLatin1Char('%') && i + 2 < s.size() && hexValue(s.at(i + 1)) >= 0
-                   && hexValue(s.at(i + 2)) >= 0) {
+            && hexValue(s.at(i + 2)) >= 0) {
             bytes += static_cast<char>(hexValue(s.at(i + 1)) * 16 + hexValue(s.at(i + 2)));
             i += 2;
         } else {
@@ -150,9 +150,9 @@ Result<Handle> Handle::parse(const QString &text)
     if (text.trimmed().isEmpty())
         return Error { tr("The handle consists only of whitespace.") };
     if (text.size() > MaxLength)
-        return Error { tr("The handle is %1 characters long; at most %2 are accepted.")
-                           .arg(text.size())
-                           .arg(MaxLength) };
+        return Error {
+            tr("The handle is %1 characters long; at most %2 are accepted.").arg(text.size()).arg(MaxLength)
+        };
     for (qsizetype i = 0; i < text.size(); ++i) {
         const char16_t u = text.at(i).unicode();
         if (u < 0x20 || (u >= 0x7f && u <= 0x9f))
@@ -171,7 +171,7 @@ Result<Handle> Handle::parse(const QString &text)
         const qsizetype start = text.indexOf(QLatin1String("://")) + 3;
         qsizetype end = start;
         while (end < text.size() && text.at(end) != QLatin1Char('/') && text.at(end) != QLatin1Char('?')
-               && text.at(end) != QLatin1Char('#'))
+            && text.at(end) != QLatin1Char('#'))
             ++end;
         if (end == start)
             return Error { tr("The URL \"%1\" has no host name.").arg(text) };
@@ -186,7 +186,7 @@ Result<Handle> Handle::parse(const QString &text)
         else if (host == QLatin1String("tfhub.dev") && path.size() > 1)
             h.m_kind = Kind::TfHub;
         else if ((host == QLatin1String("www.kaggle.com") || host == QLatin1String("kaggle.com"))
-                 && path.startsWith(QLatin1String("/models/")))
+            && path.startsWith(QLatin1String("/models/")))
             h.m_kind = Kind::Kaggle;
         else
             h.m_kind = Kind::Http;
@@ -362,7 +362,8 @@ QString Handle::appendQuery(const QString &url, const QString &name, const QStri
         const qsizetype eq = part.indexOf(QLatin1Char('='));
         if (part.isEmpty() || eq < 0 || eq == part.size() - 1)
             continue; // parse_qsl drops blank values and names without '='
-        pairs << quotePlus(unquotePlus(part.left(eq))) + QLatin1Char('=') + quotePlus(unquotePlus(part.mid(eq + 1)));
+        pairs << quotePlus(unquotePlus(part.left(eq))) + QLatin1Char('=')
+                + quotePlus(unquotePlus(part.mid(eq + 1)));
     }
     pairs << quotePlus(name) + QLatin1Char('=') + quotePlus(value);
 

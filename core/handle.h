@@ -13,13 +13,13 @@ class Handle final
 {
 public:
     enum class Kind {
-        TfHub,      ///< https://tfhub.dev/... (served by Kaggle Models since 2023-11-15)
-        Kaggle,     ///< https://www.kaggle.com/models/...
-        HubCn,      ///< https://hub.tensorflow.google.cn/... (downloaded from gcs.tensorflow.google.cn)
-        Http,       ///< any other http(s) URL
+        TfHub, ///< https://tfhub.dev/... (served by Kaggle Models since 2023-11-15)
+        Kaggle, ///< https://www.kaggle.com/models/...
+        HubCn, ///< https://hub.tensorflow.google.cn/... (downloaded from gcs.tensorflow.google.cn)
+        Http, ///< any other http(s) URL
         GcsTarball, ///< gs://bucket/path.tar[.gz] / .tgz
-        GcsPath,    ///< other gs:// locations: read in place by TensorFlow, never cached
-        LocalPath,  ///< anything else: used as a path, never cached
+        GcsPath, ///< other gs:// locations: read in place by TensorFlow, never cached
+        LocalPath, ///< anything else: used as a path, never cached
     };
 
     static constexpr int MaxLength = 4096;
@@ -49,7 +49,7 @@ public:
     /// Publisher (tfhub.dev publisher or Kaggle owner), empty when not known.
     QString publisher() const;
 
-    static QString kindName(Kind kind);  ///< stable machine name, e.g. "tfhub"
+    static QString kindName(Kind kind); ///< stable machine name, e.g. "tfhub"
     static QString kindLabel(Kind kind); ///< translated label
 
     /// Appends `name=value` to the URL's query as urllib.parse would (parse_qsl + urlencode):

@@ -20,8 +20,7 @@ QString tr(const char *text)
 // removed in it; checking permission bits alone would be wrong for root and for read-only mounts.
 bool usableTempDir(const QString &dir)
 {
-    const QString probe = dir + QStringLiteral("/.tfhub-probe-")
-        + QUuid::createUuid().toString(QUuid::Id128);
+    const QString probe = dir + QStringLiteral("/.tfhub-probe-") + QUuid::createUuid().toString(QUuid::Id128);
     const QByteArray name = QFile::encodeName(probe);
     const int fd = ::open(name.constData(), O_RDWR | O_CREAT | O_EXCL, 0600);
     if (fd < 0)
@@ -103,8 +102,8 @@ QString HubSettings::pythonTempDir(const QProcessEnvironment &env)
     return QDir::currentPath();
 }
 
-HubSettings HubSettings::resolve(const QProcessEnvironment &env, const QString &cacheDirOverride,
-                                 const QString &loadFormatOverride)
+HubSettings HubSettings::resolve(
+    const QProcessEnvironment &env, const QString &cacheDirOverride, const QString &loadFormatOverride)
 {
     HubSettings s;
     const QString envDir = env.value(QStringLiteral("TFHUB_CACHE_DIR"));

@@ -11,11 +11,11 @@ enum class LoadFormat { Auto, Compressed, Uncompressed, Invalid };
 enum class ValueSource {
     CommandLine, ///< our --cache-dir / --tfhub_cache_dir (or --load-format)
     Environment, ///< TFHUB_CACHE_DIR / TFHUB_MODEL_LOAD_FORMAT of this process
-    Default,     ///< the library's default
+    Default, ///< the library's default
 };
 
 QString sourceLabel(ValueSource source); ///< translated, e.g. "environment (TFHUB_CACHE_DIR)"
-QString sourceName(ValueSource source);  ///< stable machine name, e.g. "environment"
+QString sourceName(ValueSource source); ///< stable machine name, e.g. "environment"
 QString loadFormatName(LoadFormat format); ///< "AUTO", "COMPRESSED", "UNCOMPRESSED", "invalid"
 
 /// The effective cache folder and load format, with the library's precedence.
@@ -32,8 +32,7 @@ struct HubSettings final
     /// Resolves the values. `cacheDirOverride` / `loadFormatOverride` are our command-line options
     /// (empty when not given) and win over everything.
     static HubSettings resolve(const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment(),
-                               const QString &cacheDirOverride = QString(),
-                               const QString &loadFormatOverride = QString());
+        const QString &cacheDirOverride = QString(), const QString &loadFormatOverride = QString());
 
     /// Python's tempfile.gettempdir(): the first usable folder of TMPDIR, TEMP, TMP, /tmp, /var/tmp,
     /// /usr/tmp, then the current folder.

@@ -36,7 +36,7 @@ QByteArray content(const QString &host, qint64 pid, const QString &uid)
 }
 
 Liveness judge(const LockOwner &owner, const QDateTime &lockWritten, const QDateTime &lastProgress,
-               const QString &localHost, int noProgressSecs, const QDateTime &now)
+    const QString &localHost, int noProgressSecs, const QDateTime &now)
 {
     const bool progressed = lastProgress.isValid() && lastProgress.secsTo(now) < noProgressSecs;
     if (!owner.valid)

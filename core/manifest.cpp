@@ -27,18 +27,15 @@ QByteArray Manifest::toJson() const
 {
     QJsonArray list;
     for (const File &f : files) {
-        list.append(QJsonObject { { QStringLiteral("path"), f.path },
-                                  { QStringLiteral("size"), f.size },
-                                  { QStringLiteral("sha256"), QString::fromLatin1(f.sha256) } });
+        list.append(QJsonObject { { QStringLiteral("path"), f.path }, { QStringLiteral("size"), f.size },
+            { QStringLiteral("sha256"), QString::fromLatin1(f.sha256) } });
     }
-    const QJsonObject o { { QStringLiteral("schema"), 1 },
-                          { QStringLiteral("handle"), handle },
-                          { QStringLiteral("key"), key },
-                          { QStringLiteral("url"), url },
-                          { QStringLiteral("archiveBytes"), archiveBytes },
-                          { QStringLiteral("archiveSha256"), QString::fromLatin1(archiveSha256) },
-                          { QStringLiteral("downloaded"), downloaded.toString(Qt::ISODateWithMs) },
-                          { QStringLiteral("files"), list } };
+    const QJsonObject o { { QStringLiteral("schema"), 1 }, { QStringLiteral("handle"), handle },
+        { QStringLiteral("key"), key }, { QStringLiteral("url"), url },
+        { QStringLiteral("archiveBytes"), archiveBytes },
+        { QStringLiteral("archiveSha256"), QString::fromLatin1(archiveSha256) },
+        { QStringLiteral("downloaded"), downloaded.toString(Qt::ISODateWithMs) },
+        { QStringLiteral("files"), list } };
     return QJsonDocument(o).toJson(QJsonDocument::Indented);
 }
 
@@ -61,8 +58,9 @@ Result<Manifest> Manifest::fromJson(const QByteArray &json, const QString &pathF
     const QJsonArray files = o.value(QStringLiteral("files")).toArray();
     for (const auto &v : files) {
         const QJsonObject f = v.toObject();
-        m.files.append({ f.value(QStringLiteral("path")).toString(), f.value(QStringLiteral("size")).toInteger(),
-                         f.value(QStringLiteral("sha256")).toString().toLatin1() });
+        m.files.append(
+            { f.value(QStringLiteral("path")).toString(), f.value(QStringLiteral("size")).toInteger(),
+                f.value(QStringLiteral("sha256")).toString().toLatin1() });
     }
     return m;
 }
@@ -75,7 +73,8 @@ Result<Manifest> Manifest::load(const QString &path)
     return fromJson(f.readAll(), path);
 }
 
-Result<VerifyReport> verifyFolder(const QString &folder, const Manifest &manifest, const std::function<bool()> &cancelled)
+Result<VerifyReport> verifyFolder(
+    const QString &folder, const Manifest &manifest, const std::function<bool()> &cancelled)
 {
     VerifyReport report;
     if (!fs::stat(folder).isDir)

@@ -39,13 +39,13 @@ struct VerifyReport final
 {
     QStringList modified; ///< size or content differs
     QStringList missing;
-    QStringList extra;    ///< files in the folder that the archive did not hold
+    QStringList extra; ///< files in the folder that the archive did not hold
     qint64 checkedFiles = 0;
     bool ok() const { return modified.isEmpty() && missing.isEmpty() && extra.isEmpty(); }
 };
 
 /// Hashes every file of `folder` and compares with the manifest. `cancelled` may stop it early.
-Result<VerifyReport> verifyFolder(const QString &folder, const Manifest &manifest,
-                                  const std::function<bool()> &cancelled = {});
+Result<VerifyReport> verifyFolder(
+    const QString &folder, const Manifest &manifest, const std::function<bool()> &cancelled = {});
 
 } // namespace tfhub

@@ -13,7 +13,7 @@ namespace {
 class WireReader final
 {
 public:
-    WireReader(const uchar *data, qsizetype size) : m_p(data), m_end(data + size) {}
+    WireReader(const uchar *data, qsizetype size) : m_p(data), m_end(data + size) { }
 
     bool atEnd() const { return m_p >= m_end; }
 
@@ -125,7 +125,8 @@ bool savedModelHasObjectGraph(const QByteArray &pb)
 ModelFormat detect(const QString &folder)
 {
     const QDir dir(folder);
-    const bool hasGraph = dir.exists(QStringLiteral("saved_model.pb")) || dir.exists(QStringLiteral("saved_model.pbtxt"));
+    const bool hasGraph
+        = dir.exists(QStringLiteral("saved_model.pb")) || dir.exists(QStringLiteral("saved_model.pbtxt"));
     if (hasGraph && dir.exists(QStringLiteral("tfhub_module.pb")))
         return ModelFormat::Tf1HubModule;
     if (dir.exists(QStringLiteral("saved_model.pb"))) {
@@ -134,8 +135,9 @@ ModelFormat detect(const QString &folder)
             // Mapped, so a graph with large embedded constants is not copied into memory.
             const qint64 size = f.size();
             uchar *mapped = size > 0 ? f.map(0, size) : nullptr;
-            const QByteArray view = mapped ? QByteArray::fromRawData(reinterpret_cast<const char *>(mapped), size)
-                                           : f.readAll();
+            const QByteArray view = mapped
+                ? QByteArray::fromRawData(reinterpret_cast<const char *>(mapped), size)
+                : f.readAll();
             const bool tf2 = savedModelHasObjectGraph(view);
             if (mapped)
                 f.unmap(mapped);

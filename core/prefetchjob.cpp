@@ -67,7 +67,8 @@ PrefetchOptions PrefetchOptions::fromEnvironment(const HubSettings &settings)
     o.cacheRoot = settings.cacheDir;
     o.loadFormat = settings.loadFormat;
     o.storageHost = env.value(QStringLiteral("STORAGE_EMULATOR_HOST"));
-    o.disableTlsVerification = env.value(QStringLiteral("TFHUB_DISABLE_CERT_VALIDATION")) == QLatin1String("true");
+    o.disableTlsVerification
+        = env.value(QStringLiteral("TFHUB_DISABLE_CERT_VALIDATION")) == QLatin1String("true");
     return o;
 }
 
@@ -146,9 +147,10 @@ void PrefetchJob::start()
     m_nam->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
 
     if (m_options.loadFormat == LoadFormat::Invalid && m_handle.isHttp()) {
-        finish(PrefetchPhase::Failed, tr("TFHUB_MODEL_LOAD_FORMAT is not COMPRESSED, UNCOMPRESSED or AUTO; "
-                                         "tensorflow_hub would not download %1.")
-                                          .arg(m_handle.text()));
+        finish(PrefetchPhase::Failed,
+            tr("TFHUB_MODEL_LOAD_FORMAT is not COMPRESSED, UNCOMPRESSED or AUTO; "
+               "tensorflow_hub would not download %1.")
+                .arg(m_handle.text()));
         return;
     }
     if (m_handle.isHttp() && m_options.loadFormat == LoadFormat::Uncompressed) {
@@ -156,18 +158,21 @@ void PrefetchJob::start()
         return;
     }
     if (!m_handle.isCached(m_options.loadFormat)) {
-        finish(PrefetchPhase::Failed, tr("%1 is used in place by tensorflow_hub; there is nothing to download.")
-                                          .arg(m_handle.text()));
+        finish(PrefetchPhase::Failed,
+            tr("%1 is used in place by tensorflow_hub; there is nothing to download.").arg(m_handle.text()));
         return;
     }
     m_startUrl = QUrl(m_handle.compressedUrl(m_options.storageHost), QUrl::StrictMode);
     if (!m_startUrl.isValid()) {
-        finish(PrefetchPhase::Failed, tr("%1 does not make a valid download URL: %2").arg(m_handle.text(), m_startUrl.errorString()));
+        finish(PrefetchPhase::Failed,
+            tr("%1 does not make a valid download URL: %2").arg(m_handle.text(), m_startUrl.errorString()));
         return;
     }
     // The library's fast path: a non-empty folder is complete, no lock and no network.
     const fs::PathInfo folder = fs::stat(m_paths.folder());
-    if (folder.isDir && !QDir(m_paths.folder()).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System)) {
+    if (folder.isDir
+        && !QDir(m_paths.folder())
+                .isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System)) {
         m_result.alreadyCached = true;
         m_result.path = m_paths.folder();
         finish(PrefetchPhase::Done, tr("Already cached."));
@@ -190,7 +195,8 @@ void PrefetchJob::tryLock()
         return;
     }
     if (!m_watcher)
-        m_watcher = std::make_unique<LockWatcher>(m_paths, m_options.localHost, m_options.graceSecs, m_options.noProgressSecs);
+        m_watcher = std::make_unique<LockWatcher>(
+            m_paths, m_options.localHost, m_options.graceSecs, m_options.noProgressSecs);
     pollLock();
     if (!isFinished() && !m_haveLock && !m_lockTimer.isActive())
         m_lockTimer.start();
@@ -205,7 +211,8 @@ void PrefetchJob::pollLock()
         tryLock();
         return;
     case LockWatcher::Verdict::Wait:
-        setPhase(PrefetchPhase::WaitingForLock, tr("waiting for another download: %1").arg(m_watcher->reason()));
+        setPhase(
+            PrefetchPhase::WaitingForLock, tr("waiting for another download: %1").arg(m_watcher->reason()));
         return;
     case LockWatcher::Verdict::TakeOver: {
         // Remove the dead holder's tmp folder, then its lock if it is still the one we judged.
@@ -231,13 +238,15 @@ void PrefetchJob::beginDownload()
     // Someone may have finished it while we waited.
     const fs::PathInfo folder = fs::stat(m_paths.folder());
     if (folder.isDir) {
-        if (!QDir(m_paths.folder()).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System)) {
+        if (!QDir(m_paths.folder())
+                 .isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System)) {
             m_result.alreadyCached = true;
             m_result.path = m_paths.folder();
             finish(PrefetchPhase::Done, tr("Already cached (downloaded by another process meanwhile)."));
             return;
         }
-        if (Status s = cachelock::removeTree(m_paths.folder()); !s) { // the library deletes an empty folder too
+        if (Status s = cachelock::removeTree(m_paths.folder());
+            !s) { // the library deletes an empty folder too
             finish(PrefetchPhase::Failed, s.error());
             return;
         }
@@ -330,9 +339,10 @@ void PrefetchJob::onMetaData()
         if (length > 0) {
             const fs::VolumeInfo vol = fs::volumeInfo(m_options.cacheRoot);
             if (vol.freeBytes >= 0 && vol.freeBytes < length) {
-                const QString w = tr("%1 has %2 free, but the archive alone is %3; the download will likely fail.")
-                                      .arg(m_options.cacheRoot, QLocale::c().formattedDataSize(vol.freeBytes),
-                                           QLocale::c().formattedDataSize(length));
+                const QString w
+                    = tr("%1 has %2 free, but the archive alone is %3; the download will likely fail.")
+                          .arg(m_options.cacheRoot, QLocale::c().formattedDataSize(vol.freeBytes),
+                              QLocale::c().formattedDataSize(length));
                 m_result.warnings << w;
                 Q_EMIT warning(w);
             }
@@ -355,7 +365,8 @@ bool PrefetchJob::restartExtraction()
         return false;
     }
     if (!QDir().mkdir(m_paths.tmpFolder(m_uid))) {
-        finish(PrefetchPhase::Failed, tr("Cannot create %1: %2").arg(m_paths.tmpFolder(m_uid), fs::errnoText(errno)));
+        finish(PrefetchPhase::Failed,
+            tr("Cannot create %1: %2").arg(m_paths.tmpFolder(m_uid), fs::errnoText(errno)));
         return false;
     }
     m_extractor = std::make_unique<ArchiveExtractor>(m_paths.tmpFolder(m_uid), m_handle.text());
@@ -421,27 +432,32 @@ void PrefetchJob::onReplyFinished()
         const QByteArray location = reply->rawHeader("Location");
         const QUrl target = reply->url().resolved(QUrl::fromEncoded(location));
         if (location.isEmpty())
-            return finish(PrefetchPhase::Failed, tr("%1 answered %2 without a Location.").arg(reply->url().toString()).arg(status));
+            return finish(PrefetchPhase::Failed,
+                tr("%1 answered %2 without a Location.").arg(reply->url().toString()).arg(status));
         if (target.scheme() != QLatin1String("http") && target.scheme() != QLatin1String("https"))
-            return finish(PrefetchPhase::Failed, tr("%1 redirected to %2, which is not an http(s) URL.")
-                                                     .arg(reply->url().toString(), QString::fromUtf8(location)));
+            return finish(PrefetchPhase::Failed,
+                tr("%1 redirected to %2, which is not an http(s) URL.")
+                    .arg(reply->url().toString(), QString::fromUtf8(location)));
         if (++m_redirects > m_options.maxRedirects)
-            return finish(PrefetchPhase::Failed, tr("Too many redirects (more than %1) while downloading %2.")
-                                                     .arg(m_options.maxRedirects)
-                                                     .arg(m_handle.text()));
+            return finish(PrefetchPhase::Failed,
+                tr("Too many redirects (more than %1) while downloading %2.")
+                    .arg(m_options.maxRedirects)
+                    .arg(m_handle.text()));
         m_currentUrl = target;
         sendRequest(target, false);
         return;
     }
     if (!aborted && status == 416 && m_resumeRequested) {
-        return finish(PrefetchPhase::Failed, tr("%1 announced %2 bytes but has only %3 (it answered HTTP 416 to a request for the rest).")
-                                                 .arg(reply->url().toString())
-                                                 .arg(m_expectedEnd)
-                                                 .arg(m_offset));
+        return finish(PrefetchPhase::Failed,
+            tr("%1 announced %2 bytes but has only %3 (it answered HTTP 416 to a request for the rest).")
+                .arg(reply->url().toString())
+                .arg(m_expectedEnd)
+                .arg(m_offset));
     }
     if (!aborted && status >= 400) {
         const QString statusText = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString();
-        const QString what = tr("%1 answered HTTP %2 %3").arg(reply->url().toString()).arg(status).arg(statusText);
+        const QString what
+            = tr("%1 answered HTTP %2 %3").arg(reply->url().toString()).arg(status).arg(statusText);
         if (isTransientHttp(status)) {
             bool ok = false;
             const int retryAfter = reply->rawHeader("Retry-After").toInt(&ok);
@@ -449,7 +465,8 @@ void PrefetchJob::onReplyFinished()
             return retryOrFail(what);
         }
         // A resumed request to a redirect target (a signed URL, say) may have expired: go back to the handle.
-        if (m_resumeRequested && m_currentUrl != m_startUrl && (status == 403 || status == 404 || status == 410)) {
+        if (m_resumeRequested && m_currentUrl != m_startUrl
+            && (status == 403 || status == 404 || status == 410)) {
             m_currentUrl = m_startUrl;
             m_resumeRequested = false;
             if (restartExtraction())
@@ -481,10 +498,13 @@ void PrefetchJob::onReplyFinished()
 void PrefetchJob::retryOrFail(const QString &why)
 {
     if (m_attempt > m_options.retries) {
-        finish(PrefetchPhase::Failed, tr("Download of %1 failed after %2 attempts: %3.").arg(m_handle.text()).arg(m_attempt).arg(why));
+        finish(PrefetchPhase::Failed,
+            tr("Download of %1 failed after %2 attempts: %3.").arg(m_handle.text()).arg(m_attempt).arg(why));
         return;
     }
-    const int delay = m_retryAfterMs > 0 ? m_retryAfterMs : qMin(m_options.backoffMs << qMin(m_attempt - 1, 15), kMaxBackoffMs);
+    const int delay = m_retryAfterMs > 0
+        ? m_retryAfterMs
+        : qMin(m_options.backoffMs << qMin(m_attempt - 1, 15), kMaxBackoffMs);
     m_retryAfterMs = 0;
     ++m_attempt;
     m_progress.attempt = m_attempt;
@@ -503,7 +523,8 @@ void PrefetchJob::finalise()
     }
     const QString tmp = m_paths.tmpFolder(m_uid);
     if (QDir(tmp).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden)) {
-        finish(PrefetchPhase::Failed, tr("%1 does not appear to be a valid module: the archive is empty.").arg(m_handle.text()));
+        finish(PrefetchPhase::Failed,
+            tr("%1 does not appear to be a valid module: the archive is empty.").arg(m_handle.text()));
         return;
     }
     Manifest manifest;
@@ -520,8 +541,8 @@ void PrefetchJob::finalise()
     m_progress.files = stats.filesWritten;
 
     // The library writes the descriptor before the rename; so do we, plus our manifest.
-    const QByteArray descriptor = Descriptor::serialize(m_handle.text(), manifest.downloaded, m_options.localHost,
-                                                        QCoreApplication::applicationPid());
+    const QByteArray descriptor = Descriptor::serialize(
+        m_handle.text(), manifest.downloaded, m_options.localHost, QCoreApplication::applicationPid());
     if (Status s = cachelock::atomicWrite(m_paths.descriptor(), descriptor); !s) {
         finish(PrefetchPhase::Failed, s.error());
         return;
@@ -540,7 +561,8 @@ void PrefetchJob::finalise()
     {
         QFile file(manifestTemp);
         const QByteArray json = manifest.toJson();
-        if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly) || file.write(json) != json.size() || !file.flush()) {
+        if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly) || file.write(json) != json.size()
+            || !file.flush()) {
             const QString why = file.errorString();
             file.remove();
             finish(PrefetchPhase::Failed, tr("Cannot write %1: %2").arg(manifestTemp, why));
@@ -550,13 +572,17 @@ void PrefetchJob::finalise()
     if (::rename(QFile::encodeName(tmp).constData(), QFile::encodeName(m_paths.folder()).constData()) != 0) {
         const int err = errno;
         QFile::remove(manifestTemp);
-        finish(PrefetchPhase::Failed, tr("Cannot rename %1 to %2: %3").arg(tmp, m_paths.folder(), fs::errnoText(err)));
+        finish(PrefetchPhase::Failed,
+            tr("Cannot rename %1 to %2: %3").arg(tmp, m_paths.folder(), fs::errnoText(err)));
         return;
     }
-    if (::rename(QFile::encodeName(manifestTemp).constData(), QFile::encodeName(m_paths.manifest()).constData()) != 0) {
+    if (::rename(
+            QFile::encodeName(manifestTemp).constData(), QFile::encodeName(m_paths.manifest()).constData())
+        != 0) {
         const int err = errno;
         QFile::remove(manifestTemp);
-        m_result.warnings << tr("The model is in place, but its manifest could not be written: %1").arg(fs::errnoText(err));
+        m_result.warnings
+            << tr("The model is in place, but its manifest could not be written: %1").arg(fs::errnoText(err));
     }
     m_result.path = m_paths.folder();
     finish(PrefetchPhase::Done, tr("Downloaded %1 (%2 files).").arg(m_handle.text()).arg(stats.filesWritten));
@@ -583,17 +609,21 @@ void PrefetchJob::queryUncompressed()
         const QByteArray body = reply->readAll();
         // The library's exact messages.
         if (status != 303) {
-            finish(PrefetchPhase::Failed, QStringLiteral("Expected 303 See other HTTP response but received code %1").arg(status));
+            finish(PrefetchPhase::Failed,
+                QStringLiteral("Expected 303 See other HTTP response but received code %1").arg(status));
             return;
         }
         const QString location = QString::fromUtf8(body);
         if (!location.startsWith(QLatin1String("gs://"))) {
-            finish(PrefetchPhase::Failed, QStringLiteral("Expected server to return a GCS location but received %1").arg(location));
+            finish(PrefetchPhase::Failed,
+                QStringLiteral("Expected server to return a GCS location but received %1").arg(location));
             return;
         }
         m_result.remoteLocation = location;
         m_result.path = location;
-        finish(PrefetchPhase::Done, tr("With UNCOMPRESSED, tensorflow_hub reads this model from %1; nothing is cached.").arg(location));
+        finish(PrefetchPhase::Done,
+            tr("With UNCOMPRESSED, tensorflow_hub reads this model from %1; nothing is cached.")
+                .arg(location));
     });
 }
 
@@ -661,12 +691,14 @@ void PrefetchJob::emitProgress(bool force)
     }
     if (m_rateClock.isValid() && m_rateClock.elapsed() >= 500) {
         const double instant = m_rateBytes * 1000.0 / static_cast<double>(m_rateClock.elapsed());
-        m_progress.bytesPerSec = m_progress.bytesPerSec > 0 ? 0.7 * m_progress.bytesPerSec + 0.3 * instant : instant;
+        m_progress.bytesPerSec
+            = m_progress.bytesPerSec > 0 ? 0.7 * m_progress.bytesPerSec + 0.3 * instant : instant;
         m_rateBytes = 0;
         m_rateClock.restart();
     }
     if (m_progress.total > 0 && m_progress.bytesPerSec > 1)
-        m_progress.etaSecs = static_cast<qint64>((m_progress.total - m_progress.received) / m_progress.bytesPerSec);
+        m_progress.etaSecs
+            = static_cast<qint64>((m_progress.total - m_progress.received) / m_progress.bytesPerSec);
     m_sinceEmit.restart();
     Q_EMIT progressChanged(m_progress);
 }

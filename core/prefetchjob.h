@@ -26,35 +26,44 @@ struct PrefetchOptions final
 {
     QString cacheRoot;
     LoadFormat loadFormat = LoadFormat::Auto;
-    int lockPollMs = 5000;        ///< how often a waiter looks at another's lock
-    int graceSecs = 30;           ///< dead local holder: its tmp folder must be idle this long
+    int lockPollMs = 5000; ///< how often a waiter looks at another's lock
+    int graceSecs = 30; ///< dead local holder: its tmp folder must be idle this long
     int noProgressSecs = 20 * 60; ///< other host's holder: the library's no-progress rule
-    int stallSecs = 60;           ///< no bytes for this long counts as a failure
-    int retries = 5;              ///< transient failures retried this many times
-    int backoffMs = 1000;         ///< first retry delay, doubled each time, capped at 30 s
+    int stallSecs = 60; ///< no bytes for this long counts as a failure
+    int retries = 5; ///< transient failures retried this many times
+    int backoffMs = 1000; ///< first retry delay, doubled each time, capped at 30 s
     int maxRedirects = 10;
-    QString storageHost;          ///< STORAGE_EMULATOR_HOST for gs:// tarballs
-    QString localHost;            ///< empty: this machine's host name
+    QString storageHost; ///< STORAGE_EMULATOR_HOST for gs:// tarballs
+    QString localHost; ///< empty: this machine's host name
     bool disableTlsVerification = false; ///< only with TFHUB_DISABLE_CERT_VALIDATION=true
 
     /// Options from the environment (STORAGE_EMULATOR_HOST, TFHUB_DISABLE_CERT_VALIDATION).
     static PrefetchOptions fromEnvironment(const HubSettings &settings);
 };
 
-enum class PrefetchPhase { Queued, WaitingForLock, Connecting, Downloading, Finalising, Done, Failed, Cancelled };
+enum class PrefetchPhase {
+    Queued,
+    WaitingForLock,
+    Connecting,
+    Downloading,
+    Finalising,
+    Done,
+    Failed,
+    Cancelled
+};
 QString phaseName(PrefetchPhase phase);
 
 struct PrefetchProgress final
 {
     PrefetchPhase phase = PrefetchPhase::Queued;
-    qint64 received = 0;   ///< compressed bytes consumed
-    qint64 total = -1;     ///< archive size when known
-    qint64 written = 0;    ///< bytes written to disk
+    qint64 received = 0; ///< compressed bytes consumed
+    qint64 total = -1; ///< archive size when known
+    qint64 written = 0; ///< bytes written to disk
     qint64 files = 0;
     double bytesPerSec = 0;
     qint64 etaSecs = -1;
     int attempt = 1;
-    QString detail;        ///< e.g. "waiting for another download by host pid 1234"
+    QString detail; ///< e.g. "waiting for another download by host pid 1234"
 };
 
 /// The outcome of a finished job.
@@ -62,7 +71,7 @@ struct PrefetchResult final
 {
     PrefetchPhase phase = PrefetchPhase::Failed; ///< Done, Failed or Cancelled
     QString message;
-    QString path;          ///< the model folder (Done)
+    QString path; ///< the model folder (Done)
     bool alreadyCached = false;
     QString remoteLocation; ///< UNCOMPRESSED: the gs:// location the server named
     QStringList warnings;
@@ -127,17 +136,17 @@ private:
     QTimer m_stallTimer;
     QTimer m_retryTimer;
 
-    QUrl m_startUrl;   ///< the URL the handle asks for
+    QUrl m_startUrl; ///< the URL the handle asks for
     QUrl m_currentUrl; ///< after redirects: where the bytes come from
     int m_redirects = 0;
     int m_attempt = 1;
-    qint64 m_offset = 0;        ///< bytes of the archive fed to the extractor
-    qint64 m_replyStart = 0;    ///< archive offset the current response starts at
-    qint64 m_expectedEnd = -1;  ///< archive size per Content-Length / Content-Range
-    QByteArray m_validator;     ///< ETag or Last-Modified for If-Range
+    qint64 m_offset = 0; ///< bytes of the archive fed to the extractor
+    qint64 m_replyStart = 0; ///< archive offset the current response starts at
+    qint64 m_expectedEnd = -1; ///< archive size per Content-Length / Content-Range
+    QByteArray m_validator; ///< ETag or Last-Modified for If-Range
     bool m_resumeRequested = false;
-    int m_retryAfterMs = 0;     ///< from a 429/503 Retry-After, for the next retry only
-    bool m_aborting = false;    ///< a reply is aborted on purpose (stall, cancel)
+    int m_retryAfterMs = 0; ///< from a 429/503 Retry-After, for the next retry only
+    bool m_aborting = false; ///< a reply is aborted on purpose (stall, cancel)
     QString m_abortReason;
 
     PrefetchProgress m_progress;

@@ -20,10 +20,11 @@ Resolution resolveHandle(const Handle &handle, const HubSettings &settings)
     r.key = handle.cacheKey();
     if (handle.isHttp() && settings.loadFormat == LoadFormat::Invalid) {
         r.kind = Resolution::Kind::Failure;
-        r.message = tr("TFHUB_MODEL_LOAD_FORMAT is \"%1\", which is not one of COMPRESSED, UNCOMPRESSED or AUTO "
-                       "(the value is case-sensitive): tensorflow_hub would treat the handle as a local path "
-                       "and fail.")
-                        .arg(settings.loadFormatRaw);
+        r.message
+            = tr("TFHUB_MODEL_LOAD_FORMAT is \"%1\", which is not one of COMPRESSED, UNCOMPRESSED or AUTO "
+                 "(the value is case-sensitive): tensorflow_hub would treat the handle as a local path "
+                 "and fail.")
+                  .arg(settings.loadFormatRaw);
         return r;
     }
     if (handle.kind() == Handle::Kind::LocalPath || handle.kind() == Handle::Kind::GcsPath) {
@@ -64,9 +65,9 @@ Resolution resolveHandle(const Handle &handle, const HubSettings &settings)
         r.message = e.stateDetail;
     } else {
         r.kind = Resolution::Kind::NotCached;
-        r.message = e.artifacts.isEmpty() ? tr("Not cached: tensorflow_hub would download it.")
-                                          : tr("Not cached (%1): tensorflow_hub would download it.")
-                                                .arg(stateLabel(e.state).toLower());
+        r.message = e.artifacts.isEmpty()
+            ? tr("Not cached: tensorflow_hub would download it.")
+            : tr("Not cached (%1): tensorflow_hub would download it.").arg(stateLabel(e.state).toLower());
     }
     return r;
 }

@@ -10,15 +10,15 @@ namespace tfhub {
 struct Resolution final
 {
     enum class Kind {
-        Cached,     ///< the cache folder, present and complete
-        NotCached,  ///< would be downloaded into `path`
-        Remote,     ///< read from remote storage (UNCOMPRESSED, gs:// paths): nothing is cached
-        LocalPath,  ///< used in place
-        Failure,    ///< the library would fail (invalid load format, missing path)
+        Cached, ///< the cache folder, present and complete
+        NotCached, ///< would be downloaded into `path`
+        Remote, ///< read from remote storage (UNCOMPRESSED, gs:// paths): nothing is cached
+        LocalPath, ///< used in place
+        Failure, ///< the library would fail (invalid load format, missing path)
     };
     Kind kind = Kind::Failure;
     QString key;
-    QString path;    ///< local path the library returns (cache folder or the local path)
+    QString path; ///< local path the library returns (cache folder or the local path)
     QString message; ///< plain words for the user
     EntryState state = EntryState::Foreign; ///< for cacheable handles: the entry's state
 };

@@ -15,12 +15,11 @@ struct Error final
 };
 
 /// A value or an Error. std::expected is not available with GCC 12 in C++20 mode.
-template<class T>
-class [[nodiscard]] Result final
+template<class T> class [[nodiscard]] Result final
 {
 public:
-    Result(T value) : m_data(std::in_place_index<0>, std::move(value)) {}
-    Result(Error error) : m_data(std::in_place_index<1>, std::move(error)) {}
+    Result(T value) : m_data(std::in_place_index<0>, std::move(value)) { }
+    Result(Error error) : m_data(std::in_place_index<1>, std::move(error)) { }
 
     bool ok() const { return m_data.index() == 0; }
     explicit operator bool() const { return ok(); }
@@ -37,12 +36,11 @@ private:
     std::variant<T, Error> m_data;
 };
 
-template<>
-class [[nodiscard]] Result<void> final
+template<> class [[nodiscard]] Result<void> final
 {
 public:
     Result() = default;
-    Result(Error error) : m_error(std::move(error)) {}
+    Result(Error error) : m_error(std::move(error)) { }
 
     bool ok() const { return !m_error.has_value(); }
     explicit operator bool() const { return ok(); }

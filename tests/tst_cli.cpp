@@ -238,11 +238,15 @@ private Q_SLOTS:
         QVERIFY(probe.listen(QHostAddress::LocalHost));
         const QString closed = QStringLiteral("http://127.0.0.1:%1/google/tf2/1").arg(probe.serverPort());
         probe.close();
-        r = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("resolve"), closed, QStringLiteral("--json") },
+        r = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("resolve"), closed,
+                    QStringLiteral("--json") },
             { { QStringLiteral("TFHUB_MODEL_LOAD_FORMAT"), QStringLiteral("UNCOMPRESSED") } });
         QCOMPARE(r.code, 1);
         QCOMPARE(r.json().value(QStringLiteral("status")).toString(), QStringLiteral("failure"));
-        QVERIFY2(r.json().value(QStringLiteral("message")).toString().contains(closed + QStringLiteral("?tf-hub-format=uncompressed")),
+        QVERIFY2(r.json()
+                     .value(QStringLiteral("message"))
+                     .toString()
+                     .contains(closed + QStringLiteral("?tf-hub-format=uncompressed")),
             qPrintable(r.json().value(QStringLiteral("message")).toString()));
 
         r = run({ QStringLiteral("resolve"), QStringLiteral("https://tfhub.dev/google/tf2/1") },
@@ -285,7 +289,9 @@ private Q_SLOTS:
         QVERIFY(p.waitForFinished(30000));
         QCOMPARE(p.exitCode(), 1);
         const QString err = QString::fromUtf8(p.readAllStandardError());
-        QVERIFY2(err.contains(QStringLiteral("display")) && err.contains(QStringLiteral("tfhub-cache --help")), qPrintable(err));
+        QVERIFY2(
+            err.contains(QStringLiteral("display")) && err.contains(QStringLiteral("tfhub-cache --help")),
+            qPrintable(err));
     }
 
     void unreadableRootFails()

@@ -516,9 +516,10 @@ void TestDownloads::cachePageShowsPrefetchedEntry()
     // No manual refresh: the Cache page learns of the finished download by itself.
     // (The live view may show the download in progress first; it must settle on the result.)
     QTRY_COMPARE_WITH_TIMEOUT(cacheTable->model()->rowCount(), 1, JobTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(cacheTable->model()->index(0, CacheModel::HandleColumn).data().toString(),
+        handle(ModulePath), JobTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(
-        cacheTable->model()->index(0, CacheModel::HandleColumn).data().toString(), handle(ModulePath), JobTimeoutMs);
-    QTRY_COMPARE_WITH_TIMEOUT(cacheTable->model()->index(0, 0).data(CacheModel::EntryRole).value<CacheEntry>().state,
+        cacheTable->model()->index(0, 0).data(CacheModel::EntryRole).value<CacheEntry>().state,
         EntryState::Complete, JobTimeoutMs);
     QTRY_VERIFY(!label->isVisible());
 }

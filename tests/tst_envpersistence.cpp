@@ -532,10 +532,13 @@ void TestEnvPersistence::damagedBlockLeavesFileAlone_data()
     const QByteArray e = block::endMarker() + '\n';
     // A user who deleted half of our block: their lines after the start marker must never be
     // taken for part of it.
-    QTest::newRow("start-without-end") << QByteArray("export A=1\n" + b + "export SECRET_TOKEN=abc\nalias ll='ls -l'\n")
-                                       << "line 2 starts the block";
-    QTest::newRow("end-without-start") << QByteArray("export A=1\n" + e + "export B=2\n") << "line 2 ends a block";
-    QTest::newRow("end-before-start") << QByteArray(e + "export SECRET_TOKEN=abc\n" + b) << "comes before its start";
+    QTest::newRow("start-without-end")
+        << QByteArray("export A=1\n" + b + "export SECRET_TOKEN=abc\nalias ll='ls -l'\n")
+        << "line 2 starts the block";
+    QTest::newRow("end-without-start")
+        << QByteArray("export A=1\n" + e + "export B=2\n") << "line 2 ends a block";
+    QTest::newRow("end-before-start")
+        << QByteArray(e + "export SECRET_TOKEN=abc\n" + b) << "comes before its start";
     QTest::newRow("two-blocks") << QByteArray(b + e + "x=1\n" + b + e) << "more than once";
 }
 
@@ -546,9 +549,11 @@ void TestEnvPersistence::damagedBlockLeavesFileAlone()
     EnvPersistence p;
     const QString bashrc = p.locations().fileFor(Target::Bash);
     QVERIFY(test::writeFile(bashrc, content));
-    const QList<TargetResult> results = p.apply({ Target::Bash, Target::Fish }, setCacheDir(home() + QStringLiteral("/m")));
+    const QList<TargetResult> results
+        = p.apply({ Target::Bash, Target::Fish }, setCacheDir(home() + QStringLiteral("/m")));
     QCOMPARE(results.size(), 2);
-    QVERIFY2(results.at(0).error.contains(problem) && results.at(0).error.contains(bashrc), qPrintable(results.at(0).error));
+    QVERIFY2(results.at(0).error.contains(problem) && results.at(0).error.contains(bashrc),
+        qPrintable(results.at(0).error));
     QVERIFY2(results.at(1).error.isEmpty(), qPrintable(results.at(1).error)); // the others still apply
     QCOMPARE(readAll(bashrc), content);
     QVERIFY(!QFileInfo::exists(bashrc + QStringLiteral(".tfhub-backup")));

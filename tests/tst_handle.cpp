@@ -157,10 +157,12 @@ private Q_SLOTS:
                                      << "https://example.com/m?x=%25zz&y=%EF%BF%BD&tf-hub-format=compressed";
         QTest::newRow("truncated-utf8") << "https://e.com/m?a=%F0%9F%98A%C3"
                                         << "https://e.com/m?a=%EF%BF%BDA%EF%BF%BD&tf-hub-format=compressed";
-        QTest::newRow("surrogate-utf8") << "https://e.com/m?a=%ED%A0%80x"
-                                        << "https://e.com/m?a=%EF%BF%BD%EF%BF%BD%EF%BF%BDx&tf-hub-format=compressed";
-        QTest::newRow("overlong-utf8") << "https://e.com/m?a=%C0%AF&b=%E2%82%AC"
-                                       << "https://e.com/m?a=%EF%BF%BD%EF%BF%BD&b=%E2%82%AC&tf-hub-format=compressed";
+        QTest::newRow("surrogate-utf8")
+            << "https://e.com/m?a=%ED%A0%80x"
+            << "https://e.com/m?a=%EF%BF%BD%EF%BF%BD%EF%BF%BDx&tf-hub-format=compressed";
+        QTest::newRow("overlong-utf8")
+            << "https://e.com/m?a=%C0%AF&b=%E2%82%AC"
+            << "https://e.com/m?a=%EF%BF%BD%EF%BF%BD&b=%E2%82%AC&tf-hub-format=compressed";
         QTest::newRow("empty-name") << "https://example.com/m?=v&a=%2B"
                                     << "https://example.com/m?=v&a=%2B&tf-hub-format=compressed";
         QTest::newRow("hub-cn") << "https://hub.tensorflow.google.cn/google/spice/2"

@@ -1,12 +1,12 @@
+#include "core/hubsettings.h"
 #include "tests/support/testdata.h"
 #include "ui/cachefilterproxy.h"
 #include "ui/cachemodel.h"
 #include "ui/cachepage.h"
 #include "ui/detailspane.h"
-#include "core/hubsettings.h"
 #include "ui/mainwindow.h"
-#include "ui/settingspage.h"
 #include "ui/messagebar.h"
+#include "ui/settingspage.h"
 
 #include <QCryptographicHash>
 #include <QDir>

@@ -32,8 +32,9 @@ QByteArray makeTarGz(const QMap<QString, QByteArray> &files, const QString &flag
     for (auto it = files.cbegin(); it != files.cend(); ++it)
         test::writeFile(dir.filePath(QStringLiteral("src/") + it.key()), it.value());
     QProcess tar;
-    tar.start(QStringLiteral("tar"), { flags, dir.filePath(QStringLiteral("a.tar")), QStringLiteral("-C"),
-                                       dir.filePath(QStringLiteral("src")), QStringLiteral(".") });
+    tar.start(QStringLiteral("tar"),
+        { flags, dir.filePath(QStringLiteral("a.tar")), QStringLiteral("-C"),
+            dir.filePath(QStringLiteral("src")), QStringLiteral(".") });
     tar.waitForFinished(30000);
     QFile f(dir.filePath(QStringLiteral("a.tar")));
     f.open(QIODevice::ReadOnly);
@@ -102,7 +103,8 @@ private:
         if (!id)
             return PrefetchResult { PrefetchPhase::Failed, id.error(), {}, false, {}, {} };
         if (!done.wait(60000))
-            return PrefetchResult { PrefetchPhase::Failed, QStringLiteral("test: no result in time"), {}, false, {}, {} };
+            return PrefetchResult { PrefetchPhase::Failed, QStringLiteral("test: no result in time"), {},
+                false, {}, {} };
         return done.first().at(1).value<PrefetchResult>();
     }
 
@@ -164,12 +166,15 @@ private Q_SLOTS:
         QVERIFY(desc.contains(QByteArray("\nDownloader Hostname: " + fs::hostName().toUtf8() + " (PID:")));
 
         // Only the entry, its descriptor and our manifest remain; the scanner agrees.
-        QCOMPARE(namesIn(root), (QStringList { key, key + QStringLiteral(".descriptor.txt"), key + QStringLiteral(".manifest.json") }));
+        QCOMPARE(namesIn(root),
+            (QStringList {
+                key, key + QStringLiteral(".descriptor.txt"), key + QStringLiteral(".manifest.json") }));
         const CacheEntry e = scan::scanKey(root, key, ScanOptions());
         QCOMPARE(e.state, EntryState::Complete);
         QCOMPARE(e.format, ModelFormat::Tf1HubModule);
         QVERIFY(e.hasManifest);
-        const Result<Manifest> m = Manifest::load(root + QLatin1Char('/') + key + QStringLiteral(".manifest.json"));
+        const Result<Manifest> m
+            = Manifest::load(root + QLatin1Char('/') + key + QStringLiteral(".manifest.json"));
         QVERIFY(m);
         QCOMPARE(m->archiveBytes, archive.size());
         QCOMPARE(m->files.size(), 4);
@@ -190,8 +195,9 @@ private Q_SLOTS:
         QTemporaryDir src;
         QVERIFY(test::writeFile(src.filePath(QStringLiteral("saved_model.pb")), "graph"));
         QProcess tar;
-        tar.start(QStringLiteral("tar"), { QStringLiteral("-czPf"), tmp.filePath(QStringLiteral("a.tgz")), QStringLiteral("--transform"),
-                                           QStringLiteral("s,^.*/,/,"), src.filePath(QStringLiteral("saved_model.pb")) });
+        tar.start(QStringLiteral("tar"),
+            { QStringLiteral("-czPf"), tmp.filePath(QStringLiteral("a.tgz")), QStringLiteral("--transform"),
+                QStringLiteral("s,^.*/,/,"), src.filePath(QStringLiteral("saved_model.pb")) });
         QVERIFY(tar.waitForFinished() && tar.exitCode() == 0);
         QFile f(tmp.filePath(QStringLiteral("a.tgz")));
         QVERIFY(f.open(QIODevice::ReadOnly));
@@ -272,7 +278,8 @@ private Q_SLOTS:
                 if (q.header("Range").isEmpty())
                     continue;
                 ++resumed;
-                QVERIFY2(q.header("Range").startsWith("bytes=") && q.header("Range") != "bytes=0-", q.header("Range").constData());
+                QVERIFY2(q.header("Range").startsWith("bytes=") && q.header("Range") != "bytes=0-",
+                    q.header("Range").constData());
                 QCOMPARE(q.header("If-Range"), m_hub.etag(path));
             }
             QVERIFY(resumed >= 1);
@@ -357,7 +364,8 @@ private Q_SLOTS:
         QVERIFY2(r.phase == PrefetchPhase::Done, qPrintable(r.message));
         const Result<Manifest> m = Manifest::load(r.path + QStringLiteral(".manifest.json"));
         QVERIFY(m);
-        QVERIFY2(m->url.startsWith(m_hub.url(QStringLiteral("/storage/m.tar.gz")).toString()), qPrintable(m->url));
+        QVERIFY2(
+            m->url.startsWith(m_hub.url(QStringLiteral("/storage/m.tar.gz")).toString()), qPrintable(m->url));
 
         m_hub.addRedirect(QStringLiteral("/loop/a"), QStringLiteral("/loop/b"), 302);
         m_hub.addRedirect(QStringLiteral("/loop/b"), QStringLiteral("/loop/a"), 307);
@@ -365,7 +373,9 @@ private Q_SLOTS:
         const PrefetchResult loop = run(root2, handle(QStringLiteral("/loop/a")));
         QCOMPARE(loop.phase, PrefetchPhase::Failed);
         QVERIFY2(loop.message.contains(QStringLiteral("Too many redirects")), qPrintable(loop.message));
-        QCOMPARE(m_hub.requestCount(QStringLiteral("/loop/a")) + m_hub.requestCount(QStringLiteral("/loop/b")), 11);
+        QCOMPARE(
+            m_hub.requestCount(QStringLiteral("/loop/a")) + m_hub.requestCount(QStringLiteral("/loop/b")),
+            11);
         expectNothingPublished(root2);
     }
 
@@ -393,7 +403,9 @@ private Q_SLOTS:
         bool waited = false;
         for (const QList<QVariant> &args : std::as_const(progressB)) {
             const PrefetchProgress p = args.at(1).value<PrefetchProgress>();
-            waited = waited || (p.phase == PrefetchPhase::WaitingForLock && p.detail.contains(QString::number(QCoreApplication::applicationPid())));
+            waited = waited
+                || (p.phase == PrefetchPhase::WaitingForLock
+                    && p.detail.contains(QString::number(QCoreApplication::applicationPid())));
         }
         QVERIFY(waited);
     }
@@ -418,7 +430,8 @@ private Q_SLOTS:
         QTest::qWait(2500);
         QVERIFY(done.isEmpty());
         QCOMPARE(queue.progressOf(1).phase, PrefetchPhase::WaitingForLock);
-        QVERIFY2(queue.progressOf(1).detail.contains(QStringLiteral("pid %1").arg(owner.processId())), qPrintable(queue.progressOf(1).detail));
+        QVERIFY2(queue.progressOf(1).detail.contains(QStringLiteral("pid %1").arg(owner.processId())),
+            qPrintable(queue.progressOf(1).detail));
         QCOMPARE(m_hub.requestCount(path), 0);
         // The other download ends: its lock goes, and we proceed.
         QVERIFY(QFile::remove(root + QLatin1Char('/') + key + QStringLiteral(".lock")));
@@ -436,11 +449,16 @@ private Q_SLOTS:
         const QString root = tmp.filePath(QStringLiteral("cache"));
         const QString key = Handle::cacheKeyOf(handle(path));
         const QString uid = QStringLiteral("deaddeaddeaddeaddeaddeaddeaddead");
-        QVERIFY(test::writeFile(root + QLatin1Char('/') + key + QStringLiteral(".lock"), lock::content(fs::hostName(), test::deadPid(), uid)));
-        QVERIFY(test::writeFile(root + QLatin1Char('/') + key + QLatin1Char('.') + uid + QStringLiteral(".tmp/saved_model.pb"), "half"));
+        QVERIFY(test::writeFile(root + QLatin1Char('/') + key + QStringLiteral(".lock"),
+            lock::content(fs::hostName(), test::deadPid(), uid)));
+        QVERIFY(test::writeFile(
+            root + QLatin1Char('/') + key + QLatin1Char('.') + uid + QStringLiteral(".tmp/saved_model.pb"),
+            "half"));
         const PrefetchResult r = run(root, handle(path));
         QVERIFY2(r.phase == PrefetchPhase::Done, qPrintable(r.message));
-        QCOMPARE(namesIn(root), (QStringList { key, key + QStringLiteral(".descriptor.txt"), key + QStringLiteral(".manifest.json") }));
+        QCOMPARE(namesIn(root),
+            (QStringList {
+                key, key + QStringLiteral(".descriptor.txt"), key + QStringLiteral(".manifest.json") }));
     }
 
     void remoteLockFollowsNoProgressRule()
@@ -451,7 +469,8 @@ private Q_SLOTS:
         const QString root = tmp.filePath(QStringLiteral("cache"));
         const QString key = Handle::cacheKeyOf(handle(path));
         QVERIFY(test::writeFile(root + QLatin1Char('/') + key + QStringLiteral(".lock"),
-                                lock::content(QStringLiteral("far.away.example"), 1, QStringLiteral("0000000000000000000000000000beef"))));
+            lock::content(
+                QStringLiteral("far.away.example"), 1, QStringLiteral("0000000000000000000000000000beef"))));
         DownloadQueue queue(options(root));
         QSignalSpy done(&queue, &DownloadQueue::jobFinished);
         QSignalSpy warnings(&queue, &DownloadQueue::jobWarning);
@@ -493,7 +512,8 @@ private Q_SLOTS:
         QTemporaryDir tmp;
         const QString root = tmp.filePath(QStringLiteral("cache"));
         m_hub.addArchive(QStringLiteral("/google/spice/2"), m_bigArchive);
-        m_hub.setUncompressedLocation(QStringLiteral("/google/spice/2"), "gs://tfhub-modules/google/spice/2/uncompressed");
+        m_hub.setUncompressedLocation(
+            QStringLiteral("/google/spice/2"), "gs://tfhub-modules/google/spice/2/uncompressed");
         PrefetchOptions o = options(root);
         o.loadFormat = LoadFormat::Uncompressed;
         PrefetchResult r = run(root, handle(QStringLiteral("/google/spice/2")), o);
@@ -510,7 +530,8 @@ private Q_SLOTS:
         m_hub.addPage(QStringLiteral("/plain/303"), 303, "s3://elsewhere");
         r = run(root, handle(QStringLiteral("/plain/303")), o);
         QCOMPARE(r.phase, PrefetchPhase::Failed);
-        QCOMPARE(r.message, QStringLiteral("Expected server to return a GCS location but received s3://elsewhere"));
+        QCOMPARE(r.message,
+            QStringLiteral("Expected server to return a GCS location but received s3://elsewhere"));
     }
 
     void gcsTarballViaEmulator()
@@ -521,7 +542,9 @@ private Q_SLOTS:
         o.storageHost = m_hub.baseUrl().toString();
         const PrefetchResult r = run(o.cacheRoot, QStringLiteral("gs://bucket/models/m.tar.gz"), o);
         QVERIFY2(r.phase == PrefetchPhase::Done, qPrintable(r.message));
-        QCOMPARE(r.path, o.cacheRoot + QLatin1Char('/') + Handle::cacheKeyOf(QStringLiteral("gs://bucket/models/m.tar.gz")));
+        QCOMPARE(r.path,
+            o.cacheRoot + QLatin1Char('/')
+                + Handle::cacheKeyOf(QStringLiteral("gs://bucket/models/m.tar.gz")));
     }
 
     void malformedHandleIsRejected()
@@ -561,15 +584,17 @@ private Q_SLOTS:
             "\"$2\" --cache-dir \"$1/cache\" prefetch \"$3\"; rc=$?; "
             "echo \"LEFT:$(ls -A \"$1/cache\" 2>/dev/null | tr '\\n' ' ')\"; exit $rc");
         QProcess p;
-        p.start(QStringLiteral("unshare"), { QStringLiteral("-m"), QStringLiteral("--propagation"), QStringLiteral("private"),
-                                             QStringLiteral("sh"), QStringLiteral("-c"), script, QStringLiteral("sh"), mnt,
-                                             qEnvironmentVariable("TFHUB_CLI"), handle(QStringLiteral("/google/big/1")) });
+        p.start(QStringLiteral("unshare"),
+            { QStringLiteral("-m"), QStringLiteral("--propagation"), QStringLiteral("private"),
+                QStringLiteral("sh"), QStringLiteral("-c"), script, QStringLiteral("sh"), mnt,
+                qEnvironmentVariable("TFHUB_CLI"), handle(QStringLiteral("/google/big/1")) });
         QVERIFY(p.waitForFinished(60000));
         const QString out = QString::fromUtf8(p.readAllStandardOutput());
         const QString err = QString::fromUtf8(p.readAllStandardError());
         QVERIFY2(p.exitCode() != 99, qPrintable(err));
         QCOMPARE(p.exitCode(), 1);
-        QVERIFY2(err.contains(QStringLiteral("No space left on device"), Qt::CaseInsensitive), qPrintable(err));
+        QVERIFY2(
+            err.contains(QStringLiteral("No space left on device"), Qt::CaseInsensitive), qPrintable(err));
         QVERIFY2(err.contains(QStringLiteral("free")), qPrintable(err)); // the early warning
         QVERIFY2(out.trimmed().endsWith(QStringLiteral("LEFT:")), qPrintable(out));
     }
@@ -580,29 +605,42 @@ private Q_SLOTS:
         const QString root = tmp.filePath(QStringLiteral("cli cache"));
         const QString h = handle(QStringLiteral("/google/big/1"));
         QProcess p;
-        p.start(qEnvironmentVariable("TFHUB_CLI"), { QStringLiteral("--cache-dir"), root, QStringLiteral("prefetch"), h,
-                                                     QStringLiteral("ftp://bad"), QStringLiteral("--json") });
+        p.start(qEnvironmentVariable("TFHUB_CLI"),
+            { QStringLiteral("--cache-dir"), root, QStringLiteral("prefetch"), h, QStringLiteral("ftp://bad"),
+                QStringLiteral("--json") });
         QVERIFY(p.waitForFinished(60000));
         QCOMPARE(p.exitCode(), 1); // the malformed handle is refused before anything starts
         QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains(QStringLiteral("ftp")));
         QVERIFY(!QFileInfo::exists(root + QLatin1Char('/') + Handle::cacheKeyOf(h)));
 
-        p.start(qEnvironmentVariable("TFHUB_CLI"), { QStringLiteral("--cache-dir"), root, QStringLiteral("prefetch"), h,
-                                                     QStringLiteral("--json"), QStringLiteral("--jobs"), QStringLiteral("2") });
+        p.start(qEnvironmentVariable("TFHUB_CLI"),
+            { QStringLiteral("--cache-dir"), root, QStringLiteral("prefetch"), h, QStringLiteral("--json"),
+                QStringLiteral("--jobs"), QStringLiteral("2") });
         QVERIFY(p.waitForFinished(60000));
         QCOMPARE(p.exitCode(), 0);
-        const QJsonArray results = QJsonDocument::fromJson(p.readAllStandardOutput()).object().value(QStringLiteral("results")).toArray();
+        const QJsonArray results = QJsonDocument::fromJson(p.readAllStandardOutput())
+                                       .object()
+                                       .value(QStringLiteral("results"))
+                                       .toArray();
         QCOMPARE(results.size(), 1);
-        QCOMPARE(results.first().toObject().value(QStringLiteral("status")).toString(), QStringLiteral("done"));
+        QCOMPARE(
+            results.first().toObject().value(QStringLiteral("status")).toString(), QStringLiteral("done"));
         const QString folder = root + QLatin1Char('/') + Handle::cacheKeyOf(h);
         QCOMPARE(treeOf(folder), m_bigFiles);
 
         const auto verify = [&](int expectedCode) {
             QProcess v;
-            v.start(qEnvironmentVariable("TFHUB_CLI"), { QStringLiteral("--cache-dir"), root, QStringLiteral("verify"), h, QStringLiteral("--json") });
+            v.start(qEnvironmentVariable("TFHUB_CLI"),
+                { QStringLiteral("--cache-dir"), root, QStringLiteral("verify"), h,
+                    QStringLiteral("--json") });
             v.waitForFinished(30000);
             [&] { QCOMPARE(v.exitCode(), expectedCode); }();
-            return QJsonDocument::fromJson(v.readAllStandardOutput()).object().value(QStringLiteral("entries")).toArray().first().toObject();
+            return QJsonDocument::fromJson(v.readAllStandardOutput())
+                .object()
+                .value(QStringLiteral("entries"))
+                .toArray()
+                .first()
+                .toObject();
         };
         QCOMPARE(verify(0).value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
         QVERIFY(test::writeFile(folder + QStringLiteral("/variables/variables.index"), "tampered"));
@@ -610,9 +648,12 @@ private Q_SLOTS:
         QVERIFY(test::writeFile(folder + QStringLiteral("/stray.txt"), "x"));
         const QJsonObject changed = verify(1);
         QCOMPARE(changed.value(QStringLiteral("status")).toString(), QStringLiteral("changed"));
-        QCOMPARE(changed.value(QStringLiteral("modified")).toArray().first().toString(), QStringLiteral("variables/variables.index"));
-        QCOMPARE(changed.value(QStringLiteral("missing")).toArray().first().toString(), QStringLiteral("saved_model.pb"));
-        QCOMPARE(changed.value(QStringLiteral("extra")).toArray().first().toString(), QStringLiteral("stray.txt"));
+        QCOMPARE(changed.value(QStringLiteral("modified")).toArray().first().toString(),
+            QStringLiteral("variables/variables.index"));
+        QCOMPARE(changed.value(QStringLiteral("missing")).toArray().first().toString(),
+            QStringLiteral("saved_model.pb"));
+        QCOMPARE(
+            changed.value(QStringLiteral("extra")).toArray().first().toString(), QStringLiteral("stray.txt"));
     }
 
     void cliInterruptCancelsCleanly()
@@ -625,7 +666,8 @@ private Q_SLOTS:
         slow.bytesPerSecond = 50 * 1024;
         m_hub.setFault(path, slow);
         QProcess p;
-        p.start(qEnvironmentVariable("TFHUB_CLI"), { QStringLiteral("--cache-dir"), root, QStringLiteral("prefetch"), handle(path) });
+        p.start(qEnvironmentVariable("TFHUB_CLI"),
+            { QStringLiteral("--cache-dir"), root, QStringLiteral("prefetch"), handle(path) });
         QVERIFY(p.waitForStarted());
         // Once its download runs (a tmp folder exists), interrupt it as Ctrl-C would.
         QTRY_VERIFY_WITH_TIMEOUT(namesIn(root).size() >= 2, 20000);
@@ -640,23 +682,28 @@ private Q_SLOTS:
     void cliResolveUncompressedAsksTheServer()
     {
         m_hub.addArchive(QStringLiteral("/google/remote/1"), m_bigArchive);
-        m_hub.setUncompressedLocation(QStringLiteral("/google/remote/1"), "gs://tfhub-modules/google/remote/1/uncompressed");
+        m_hub.setUncompressedLocation(
+            QStringLiteral("/google/remote/1"), "gs://tfhub-modules/google/remote/1/uncompressed");
         QProcess p;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("TFHUB_MODEL_LOAD_FORMAT"), QStringLiteral("UNCOMPRESSED"));
         p.setProcessEnvironment(env);
         QTemporaryDir tmp;
-        p.start(qEnvironmentVariable("TFHUB_CLI"), { QStringLiteral("--cache-dir"), tmp.path(), QStringLiteral("resolve"),
-                                                     handle(QStringLiteral("/google/remote/1")) });
+        p.start(qEnvironmentVariable("TFHUB_CLI"),
+            { QStringLiteral("--cache-dir"), tmp.path(), QStringLiteral("resolve"),
+                handle(QStringLiteral("/google/remote/1")) });
         QVERIFY(p.waitForFinished(30000));
         QCOMPARE(p.exitCode(), 0);
-        QCOMPARE(QString::fromUtf8(p.readAllStandardOutput()).trimmed(), QStringLiteral("gs://tfhub-modules/google/remote/1/uncompressed"));
+        QCOMPARE(QString::fromUtf8(p.readAllStandardOutput()).trimmed(),
+            QStringLiteral("gs://tfhub-modules/google/remote/1/uncompressed"));
         QCOMPARE(namesIn(tmp.path()), QStringList());
 
-        p.start(qEnvironmentVariable("TFHUB_CLI"), { QStringLiteral("resolve"), handle(QStringLiteral("/google/big/1")) });
+        p.start(qEnvironmentVariable("TFHUB_CLI"),
+            { QStringLiteral("resolve"), handle(QStringLiteral("/google/big/1")) });
         QVERIFY(p.waitForFinished(30000));
         QCOMPARE(p.exitCode(), 1); // no location configured: the hub answers 404
-        QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains(QStringLiteral("Expected 303 See other HTTP response but received code 404")));
+        QVERIFY(QString::fromUtf8(p.readAllStandardError())
+                    .contains(QStringLiteral("Expected 303 See other HTTP response but received code 404")));
     }
 
     void expiredRedirectTargetRestartsFromHandle()
@@ -697,11 +744,16 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("kind");
         QTest::addColumn<QString>("messagePart");
-        QTest::newRow("traversal") << "traversal" << "Relative path '../evil.txt' is invalid.";
-        QTest::newRow("symlink") << "symlink" << "Unexpected object type in tar archive";
-        QTest::newRow("fifo") << "fifo" << "Unexpected object type in tar archive";
-        QTest::newRow("truncated-gzip") << "truncated" << "";
-        QTest::newRow("no-tar-end") << "noend" << "end-of-archive";
+        QTest::newRow("traversal") << "traversal"
+                                   << "Relative path '../evil.txt' is invalid.";
+        QTest::newRow("symlink") << "symlink"
+                                 << "Unexpected object type in tar archive";
+        QTest::newRow("fifo") << "fifo"
+                              << "Unexpected object type in tar archive";
+        QTest::newRow("truncated-gzip") << "truncated"
+                                        << "";
+        QTest::newRow("no-tar-end") << "noend"
+                                    << "end-of-archive";
     }
     void hostileArchivesPublishNothing()
     {
@@ -710,11 +762,13 @@ private Q_SLOTS:
         QTemporaryDir tmp;
         const QString src = tmp.filePath(QStringLiteral("src"));
         QVERIFY(test::writeFile(src + QStringLiteral("/saved_model.pb"), randomBytes(50000, 7)));
-        QStringList args { QStringLiteral("-czf"), tmp.filePath(QStringLiteral("a.tgz")), QStringLiteral("-C"), src };
+        QStringList args { QStringLiteral("-czf"), tmp.filePath(QStringLiteral("a.tgz")),
+            QStringLiteral("-C"), src };
         if (kind == QLatin1String("traversal")) {
             QVERIFY(test::writeFile(src + QStringLiteral("/evil.txt"), "x"));
-            args = { QStringLiteral("-czPf"), tmp.filePath(QStringLiteral("a.tgz")), QStringLiteral("-C"), src,
-                     QStringLiteral("--transform"), QStringLiteral("s,^evil,../evil,"), QStringLiteral("saved_model.pb"), QStringLiteral("evil.txt") };
+            args = { QStringLiteral("-czPf"), tmp.filePath(QStringLiteral("a.tgz")), QStringLiteral("-C"),
+                src, QStringLiteral("--transform"), QStringLiteral("s,^evil,../evil,"),
+                QStringLiteral("saved_model.pb"), QStringLiteral("evil.txt") };
         } else if (kind == QLatin1String("symlink")) {
             QVERIFY(QFile::link(QStringLiteral("/etc/passwd"), src + QStringLiteral("/link")));
             args << QStringLiteral(".");
@@ -737,9 +791,11 @@ private Q_SLOTS:
         if (kind == QLatin1String("noend")) {
             // Re-compress the plain tar without its two zero end blocks (and the record padding).
             QProcess gz;
-            gz.start(QStringLiteral("sh"), { QStringLiteral("-c"),
-                                             QStringLiteral("gzip -dc \"$1\" | head -c $((512 + (50000 + 511) / 512 * 512 + 512)) | gzip -c"),
-                                             QStringLiteral("sh"), f.fileName() });
+            gz.start(QStringLiteral("sh"),
+                { QStringLiteral("-c"),
+                    QStringLiteral(
+                        "gzip -dc \"$1\" | head -c $((512 + (50000 + 511) / 512 * 512 + 512)) | gzip -c"),
+                    QStringLiteral("sh"), f.fileName() });
             QVERIFY(gz.waitForFinished());
             bytes = gz.readAllStandardOutput();
         }
@@ -769,7 +825,8 @@ private Q_SLOTS:
         QVERIFY(p.waitForFinished(60000));
         QCOMPARE(p.exitCode(), 0);
         const QByteArray out = p.readAllStandardOutput();
-        QVERIFY2(out.count(QByteArray("\x1b[2K" + handle(path).toUtf8())) >= 2, out.constData()); // redrawn, not appended
+        QVERIFY2(out.count(QByteArray("\x1b[2K" + handle(path).toUtf8())) >= 2,
+            out.constData()); // redrawn, not appended
         QVERIFY(out.contains("] ") && out.contains("%")); // a bar with a percentage while downloading
         QVERIFY(out.contains("done"));
     }
@@ -790,12 +847,14 @@ private Q_SLOTS:
         QVERIFY(queue.enqueue(handle(path)).ok());
         QTRY_VERIFY_WITH_TIMEOUT(queue.progressOf(1).received > 100000, 20000);
         const QString key = Handle::cacheKeyOf(handle(path));
-        QVERIFY(test::writeFile(root + QLatin1Char('/') + key + QStringLiteral("/saved_model.pb"), "the peer's copy"));
+        QVERIFY(test::writeFile(
+            root + QLatin1Char('/') + key + QStringLiteral("/saved_model.pb"), "the peer's copy"));
         QVERIFY(done.wait(30000));
         const PrefetchResult r = done.first().at(1).value<PrefetchResult>();
         QCOMPARE(r.phase, PrefetchPhase::Done);
         QVERIFY(r.alreadyCached);
-        QCOMPARE(treeOf(root + QLatin1Char('/') + key), (QMap<QString, QByteArray> { { QStringLiteral("saved_model.pb"), "the peer's copy" } }));
+        QCOMPARE(treeOf(root + QLatin1Char('/') + key),
+            (QMap<QString, QByteArray> { { QStringLiteral("saved_model.pb"), "the peer's copy" } }));
         QVERIFY(!QFileInfo::exists(root + QLatin1Char('/') + key + QStringLiteral(".manifest.json")));
         QCOMPARE(namesIn(root), (QStringList { key, key + QStringLiteral(".descriptor.txt") }));
     }

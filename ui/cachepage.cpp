@@ -89,10 +89,12 @@ CachePage::CachePage(const QString &cacheRoot, QWidget *parent)
     m_prefetchAgainAction->setToolTip(tr("Download the selected models again into the cache"));
     connect(m_prefetchAgainAction, &QAction::triggered, this, &CachePage::prefetchAgain);
     m_messageBar = new MessageBar(this);
-    m_actions = new CacheActions(m_root, [this] { return selectedEntries(); }, m_messageBar, this);
+    m_actions = new CacheActions(
+        m_root, [this] { return selectedEntries(); }, m_messageBar, this);
     connect(m_actions, &CacheActions::entriesChanged, this, &CachePage::rescanKeys);
-    addActions({ m_copyAction, m_openFolderAction, m_actions->copyPathAction(), m_actions->copySnippetAction(),
-        m_actions->verifyAction(), m_actions->deleteAction(), m_actions->trashAction() });
+    addActions(
+        { m_copyAction, m_openFolderAction, m_actions->copyPathAction(), m_actions->copySnippetAction(),
+            m_actions->verifyAction(), m_actions->deleteAction(), m_actions->trashAction() });
 
     auto *toolBar = new QToolBar(tr("Cache actions"), this);
     toolBar->setObjectName(QStringLiteral("cacheToolBar"));
@@ -258,7 +260,8 @@ int CachePage::entryCount() const
 QList<QAction *> CachePage::entryActions() const
 {
     return { m_openFolderAction, m_copyAction, m_actions->copyPathAction(), m_actions->copySnippetAction(),
-        m_prefetchAgainAction, m_actions->verifyAction(), m_actions->deleteAction(), m_actions->trashAction() };
+        m_prefetchAgainAction, m_actions->verifyAction(), m_actions->deleteAction(),
+        m_actions->trashAction() };
 }
 
 void CachePage::focusSearch()
@@ -499,7 +502,8 @@ void CachePage::rescanKeys(const QStringList &keys)
 
 void CachePage::onKeysRescanned()
 {
-    const QList<CacheEntry> entries = m_rescan->future().resultCount() > 0 ? m_rescan->result() : QList<CacheEntry>();
+    const QList<CacheEntry> entries
+        = m_rescan->future().resultCount() > 0 ? m_rescan->result() : QList<CacheEntry>();
     QList<CacheEntry> present;
     QStringList gone;
     for (const CacheEntry &entry : entries) {

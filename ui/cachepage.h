@@ -2,9 +2,9 @@
 
 #include "core/cacheentry.h"
 
+#include <QFutureWatcher>
 #include <QSet>
 #include <QStringList>
-#include <QFutureWatcher>
 #include <QWidget>
 
 class QAction;
@@ -21,7 +21,7 @@ class QToolButton;
 namespace tfhub {
 class CacheScanner;
 class CacheWatcher;
-}
+} // namespace tfhub
 
 namespace tfhub::ui {
 

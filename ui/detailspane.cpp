@@ -38,9 +38,11 @@ QString manifestStatus(const QString &path, bool exists)
     const Result<Manifest> m = Manifest::load(path);
     if (!m)
         return DetailsPane::tr("Unreadable: %1").arg(m.error());
-    const QString when = m->downloaded.isValid() ? QLocale().toString(m->downloaded, QLocale::ShortFormat) : m->url;
-    return m->files.size() == 1 ? DetailsPane::tr("1 file recorded at download, %1").arg(when)
-                                : DetailsPane::tr("%1 files recorded at download, %2").arg(m->files.size()).arg(when);
+    const QString when
+        = m->downloaded.isValid() ? QLocale().toString(m->downloaded, QLocale::ShortFormat) : m->url;
+    return m->files.size() == 1
+        ? DetailsPane::tr("1 file recorded at download, %1").arg(when)
+        : DetailsPane::tr("%1 files recorded at download, %2").arg(m->files.size()).arg(when);
 }
 
 // Runs in the thread pool; stops early when a newer selection cancels it.
@@ -52,7 +54,8 @@ void listFolder(QPromise<DetailsPane::FileListing> &promise, const QString &fold
     if (savedModel) {
         QStringList lines;
         for (const model::RequiredFile &f : model::requiredFiles(folder)) {
-            lines << (f.present ? DetailsPane::tr("✓ %1").arg(f.path) : DetailsPane::tr("✗ %1 (missing)").arg(f.path));
+            lines << (f.present ? DetailsPane::tr("✓ %1").arg(f.path)
+                                : DetailsPane::tr("✗ %1 (missing)").arg(f.path));
             listing.requiredOk = listing.requiredOk && f.present;
         }
         listing.required = lines.join(u'\n');
@@ -277,8 +280,8 @@ void DetailsPane::listFiles()
     m_watcher->cancel();
     m_tree->clear();
     if (!m_entry.hasFolder || m_root.isEmpty()) {
-        m_manifest->setText(m_entry.hasManifest ? tr("Present, but there is no model folder to compare with.")
-                                                : tr("None"));
+        m_manifest->setText(
+            m_entry.hasManifest ? tr("Present, but there is no model folder to compare with.") : tr("None"));
         m_form->setRowVisible(m_required, false);
         m_treeNote->setText(tr("This entry has no model folder."));
         m_treeNote->show();
@@ -289,13 +292,14 @@ void DetailsPane::listFiles()
     m_treeNote->setText(tr("Listing files…"));
     m_treeNote->show();
     m_tree->show();
-    const bool savedModel = m_entry.format == ModelFormat::Tf2SavedModel || m_entry.format == ModelFormat::Tf1SavedModel
-        || m_entry.format == ModelFormat::Tf1HubModule;
+    const bool savedModel = m_entry.format == ModelFormat::Tf2SavedModel
+        || m_entry.format == ModelFormat::Tf1SavedModel || m_entry.format == ModelFormat::Tf1HubModule;
     m_manifest->setText(tr("Reading…"));
     m_form->setRowVisible(m_required, savedModel);
     m_required->setText(tr("Reading…"));
     m_watcher->setFuture(QtConcurrent::run(listFolder, m_entry.folderPath(m_root),
-        QString(m_root + u'/' + m_entry.key + QStringLiteral(".manifest.json")), m_entry.hasManifest, savedModel));
+        QString(m_root + u'/' + m_entry.key + QStringLiteral(".manifest.json")), m_entry.hasManifest,
+        savedModel));
 }
 
 void DetailsPane::fillTree(const FileListing &listing)

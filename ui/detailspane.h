@@ -43,8 +43,8 @@ public:
     {
         QList<FileNode> nodes;
         bool truncated = false;
-        QString manifest;      ///< manifest status in words
-        QString required;      ///< the files hub.load() needs, one per line with present / missing
+        QString manifest; ///< manifest status in words
+        QString required; ///< the files hub.load() needs, one per line with present / missing
         bool requiredOk = true;
     };
 

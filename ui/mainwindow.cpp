@@ -4,9 +4,9 @@
 #include "core/hubsettings.h"
 #include "ui/browsepage.h"
 #include "ui/cachepage.h"
+#include "ui/downloadspage.h"
 #include "ui/firstrunbar.h"
 #include "ui/messagebar.h"
-#include "ui/downloadspage.h"
 #include "ui/settingspage.h"
 #include "ui/usagepage.h"
 
@@ -14,16 +14,15 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
-#include <QProcess>
 #include <QFileInfo>
 #include <QHBoxLayout>
-#include <QVBoxLayout>
 #include <QLabel>
 #include <QListWidget>
 #include <QLocale>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QProcess>
 #include <QProgressBar>
 #include <QScreen>
 #include <QSettings>
@@ -31,6 +30,7 @@
 #include <QStatusBar>
 #include <QStorageInfo>
 #include <QTimer>
+#include <QVBoxLayout>
 
 #include <algorithm>
 
@@ -83,7 +83,8 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
     m_browsePage->setDownloadQueue(m_queue);
     m_browsePage->setCacheRoot(m_root);
     m_browsePage->reloadCatalog();
-    addPage(m_browsePage, themeIcon(QStringLiteral("edit-find"), QStringLiteral(":/icons/browse.svg")), tr("Browse"));
+    addPage(m_browsePage, themeIcon(QStringLiteral("edit-find"), QStringLiteral(":/icons/browse.svg")),
+        tr("Browse"));
     m_cachePage = new CachePage(m_root, this);
     addPage(m_cachePage, themeIcon(QStringLiteral("drive-harddisk"), QStringLiteral(":/icons/cache.svg")),
         tr("Cache"));
@@ -159,8 +160,8 @@ MainWindow::~MainWindow()
 
 QStringList MainWindow::pageNames()
 {
-    return { QStringLiteral("browse"), QStringLiteral("cache"), QStringLiteral("downloads"), QStringLiteral("usage"),
-             QStringLiteral("settings") };
+    return { QStringLiteral("browse"), QStringLiteral("cache"), QStringLiteral("downloads"),
+        QStringLiteral("usage"), QStringLiteral("settings") };
 }
 
 bool MainWindow::showPage(const QString &name)
@@ -276,7 +277,8 @@ void MainWindow::addPage(QWidget *page, const QIcon &icon, const QString &title)
     const int number = static_cast<int>(m_pageActions.size()) + 1;
     if (number <= 9)
         action->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_0 + number)));
-    connect(action, &QAction::triggered, this, [this, page] { m_navigation->setCurrentRow(m_pages->indexOf(page)); });
+    connect(action, &QAction::triggered, this,
+        [this, page] { m_navigation->setCurrentRow(m_pages->indexOf(page)); });
     addAction(action);
     m_pageActions.append(action);
 }
@@ -315,7 +317,8 @@ void MainWindow::offerReopen(const QString &dir)
     // The pages are built for one folder: offer to reopen the window on the new one.
     auto *reopen = new QAction(tr("Reopen on %1").arg(QDir::toNativeSeparators(dir)), m_topBar);
     connect(reopen, &QAction::triggered, this, [this, dir] {
-        if (QProcess::startDetached(QCoreApplication::applicationFilePath(), { QStringLiteral("--cache-dir"), dir }))
+        if (QProcess::startDetached(
+                QCoreApplication::applicationFilePath(), { QStringLiteral("--cache-dir"), dir }))
             close();
     });
     m_topBar->showMessage(MessageBar::Kind::Information,

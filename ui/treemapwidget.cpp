@@ -26,7 +26,8 @@ double worst(double sum, double smallest, double largest, double side)
 // luminance; HSL lightness put white on the mid-tone legend colours at about 2.5:1).
 QColor textColorOn(const QColor &background)
 {
-    const auto linear = [](float c) { return c <= 0.04045f ? c / 12.92f : std::pow((c + 0.055f) / 1.055f, 2.4f); };
+    const auto linear
+        = [](float c) { return c <= 0.04045f ? c / 12.92f : std::pow((c + 0.055f) / 1.055f, 2.4f); };
     const float luminance = 0.2126f * linear(background.redF()) + 0.7152f * linear(background.greenF())
         + 0.0722f * linear(background.blueF());
     // Contrast with black (L + 0.05) / 0.05 equals contrast with white 1.05 / (L + 0.05) at L ≈ 0.179.

@@ -20,7 +20,7 @@ QString sharedDataDir()
     if (dir.isEmpty() || !QFileInfo::exists(dir + QStringLiteral("/savedmodels"))) {
         qFatal("The shared test data is missing: TFHUB_SHARED_DATA='%s' has no savedmodels/ folder "
                "(run the tests through ctest, which sets it to ../shared/data beside the repository)",
-               qPrintable(dir));
+            qPrintable(dir));
     }
     return dir;
 }
@@ -34,8 +34,8 @@ bool copyTree(const QString &from, const QString &to)
 {
     if (!QDir().mkpath(to))
         return false;
-    QDirIterator it(from, QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden,
-                    QDirIterator::Subdirectories);
+    QDirIterator it(
+        from, QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden, QDirIterator::Subdirectories);
     while (it.hasNext()) {
         it.next();
         const QFileInfo fi = it.fileInfo();
@@ -65,8 +65,9 @@ bool untar(const QString &archive, const QString &intoDir)
 {
     QDir().mkpath(intoDir);
     QProcess tar;
-    tar.start(QStringLiteral("tar"), { QStringLiteral("-xzf"), archive, QStringLiteral("-C"), intoDir,
-                                      QStringLiteral("--no-same-owner") });
+    tar.start(QStringLiteral("tar"),
+        { QStringLiteral("-xzf"), archive, QStringLiteral("-C"), intoDir,
+            QStringLiteral("--no-same-owner") });
     return tar.waitForFinished(30000) && tar.exitStatus() == QProcess::NormalExit && tar.exitCode() == 0;
 }
 
@@ -81,7 +82,8 @@ qint64 deadPid()
 
 QString makeEntry(const QString &root, const QString &handle, const QString &modelDir)
 {
-    QString key = QString::fromLatin1(QCryptographicHash::hash(handle.toUtf8(), QCryptographicHash::Sha1).toHex());
+    QString key
+        = QString::fromLatin1(QCryptographicHash::hash(handle.toUtf8(), QCryptographicHash::Sha1).toHex());
     if (!copyTree(modelDir, root + QLatin1Char('/') + key))
         return QString();
     const QByteArray descriptor = "Module: " + handle.toUtf8()
@@ -102,7 +104,9 @@ void isolateHome(const QString &home)
 
 bool setMTime(const QString &path, qint64 secsSinceEpoch)
 {
-    struct utimbuf times { };
+    struct utimbuf times
+    {
+    };
     times.actime = static_cast<time_t>(secsSinceEpoch);
     times.modtime = static_cast<time_t>(secsSinceEpoch);
     return ::utime(QFile::encodeName(path).constData(), &times) == 0;
