@@ -380,7 +380,18 @@ std::optional<Assignment> findAssignment(Target syntax, const QByteArray &rawLin
 
 namespace decode {
 
-std::optional<QString> posixWord(const QByteArray &bytes, const QProcessEnvironment &vars)
+namespace {
+
+// What tells the two shell syntaxes apart when reading one word back.
+struct WordRules
+{
+    QChar substitution; ///< starts a command substitution we do not evaluate
+    bool escapesInSingleQuotes; ///< fish: \' and \\ inside '...'
+    QString escapableInDouble; ///< what a backslash escapes inside "..."
+};
+
+std::optional<QString> shellWord(
+    const QByteArray &bytes, const QProcessEnvironment &vars, const WordRules &rules)
 {
     const QString text = QString::fromUtf8(bytes);
     QString out;
@@ -393,20 +404,25 @@ std::optional<QString> posixWord(const QByteArray &bytes, const QProcessEnvironm
         const QChar c = text.at(i);
         if (c.isSpace() || c == QLatin1Char(';'))
             break;
-        if (c == QLatin1Char('`'))
+        if (c == rules.substitution)
             return std::nullopt;
         if (c == QLatin1Char('\'')) {
-            const qsizetype close = text.indexOf(QLatin1Char('\''), i + 1);
-            if (close < 0)
+            ++i;
+            while (i < text.size() && text.at(i) != QLatin1Char('\'')) {
+                if (rules.escapesInSingleQuotes && text.at(i) == QLatin1Char('\\') && i + 1 < text.size()
+                    && (text.at(i + 1) == QLatin1Char('\'') || text.at(i + 1) == QLatin1Char('\\')))
+                    ++i;
+                out += text.at(i++);
+            }
+            if (i >= text.size())
                 return std::nullopt;
-            out += text.mid(i + 1, close - i - 1);
-            i = close + 1;
+            ++i;
         } else if (c == QLatin1Char('"')) {
             ++i;
             while (i < text.size() && text.at(i) != QLatin1Char('"')) {
                 const QChar d = text.at(i);
                 if (d == QLatin1Char('\\') && i + 1 < text.size()
-                    && QStringLiteral("$`\"\\").contains(text.at(i + 1))) {
+                    && rules.escapableInDouble.contains(text.at(i + 1))) {
                     out += text.at(i + 1);
                     i += 2;
                 } else if (d == QLatin1Char('$')) {
@@ -414,7 +430,7 @@ std::optional<QString> posixWord(const QByteArray &bytes, const QProcessEnvironm
                     if (!v)
                         return std::nullopt;
                     out += *v;
-                } else if (d == QLatin1Char('`')) {
+                } else if (d == QLatin1Char('`') && rules.substitution == QLatin1Char('`')) {
                     return std::nullopt;
                 } else {
                     out += d;
@@ -441,68 +457,16 @@ std::optional<QString> posixWord(const QByteArray &bytes, const QProcessEnvironm
     return out;
 }
 
+} // namespace
+
+std::optional<QString> posixWord(const QByteArray &bytes, const QProcessEnvironment &vars)
+{
+    return shellWord(bytes, vars, { QLatin1Char('`'), false, QStringLiteral("$`\"\\") });
+}
+
 std::optional<QString> fishWord(const QByteArray &bytes, const QProcessEnvironment &vars)
 {
-    const QString text = QString::fromUtf8(bytes);
-    QString out;
-    qsizetype i = 0;
-    if (text.startsWith(QLatin1Char('~')) && (text.size() == 1 || text.at(1) == QLatin1Char('/'))) {
-        out = vars.value(QStringLiteral("HOME"));
-        i = 1;
-    }
-    while (i < text.size()) {
-        const QChar c = text.at(i);
-        if (c.isSpace() || c == QLatin1Char(';'))
-            break;
-        if (c == QLatin1Char('('))
-            return std::nullopt;
-        if (c == QLatin1Char('\'')) {
-            ++i;
-            while (i < text.size() && text.at(i) != QLatin1Char('\'')) {
-                if (text.at(i) == QLatin1Char('\\') && i + 1 < text.size()
-                    && (text.at(i + 1) == QLatin1Char('\'') || text.at(i + 1) == QLatin1Char('\\')))
-                    ++i;
-                out += text.at(i++);
-            }
-            if (i >= text.size())
-                return std::nullopt;
-            ++i;
-        } else if (c == QLatin1Char('"')) {
-            ++i;
-            while (i < text.size() && text.at(i) != QLatin1Char('"')) {
-                const QChar d = text.at(i);
-                if (d == QLatin1Char('\\') && i + 1 < text.size()
-                    && QStringLiteral("$\"\\").contains(text.at(i + 1))) {
-                    out += text.at(i + 1);
-                    i += 2;
-                } else if (d == QLatin1Char('$')) {
-                    const std::optional<QString> v = expandVariable(text, i, vars);
-                    if (!v)
-                        return std::nullopt;
-                    out += *v;
-                } else {
-                    out += d;
-                    ++i;
-                }
-            }
-            if (i >= text.size())
-                return std::nullopt;
-            ++i;
-        } else if (c == QLatin1Char('\\')) {
-            if (i + 1 < text.size())
-                out += text.at(i + 1);
-            i += 2;
-        } else if (c == QLatin1Char('$')) {
-            const std::optional<QString> v = expandVariable(text, i, vars);
-            if (!v)
-                return std::nullopt;
-            out += *v;
-        } else {
-            out += c;
-            ++i;
-        }
-    }
-    return out;
+    return shellWord(bytes, vars, { QLatin1Char('('), true, QStringLiteral("$\"\\") });
 }
 
 std::optional<QString> environmentD(const QByteArray &bytes, const QProcessEnvironment &vars)
