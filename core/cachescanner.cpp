@@ -9,6 +9,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QHash>
 #include <QMap>
 #include <QRegularExpression>
 
@@ -295,9 +296,9 @@ bool scanRoot(const QString &root, const ScanOptions &options,
     QMap<QString, QStringList> groups;
     QStringList foreign;
     for (const QString &name : names) {
-        Artifact::Kind kind;
-        if (name.size() >= 40 && isCacheKey(name.left(40)) && classifySuffix(name.mid(40), &kind))
-            groups[name.left(40)] << name;
+        const QString item = itemKey(name);
+        if (isCacheKey(item))
+            groups[item] << name;
         else
             foreign << name;
     }
@@ -320,21 +321,7 @@ bool scanRoot(const QString &root, const ScanOptions &options,
 
 CacheEntry scanKey(const QString &root, const QString &key, const ScanOptions &options)
 {
-    bool exists = true;
-    QString err;
-    QStringList mine;
-    const QStringList names = listNames(root, &exists, &err);
-    for (const QString &name : names) {
-        Artifact::Kind kind;
-        if (name.startsWith(key) && classifySuffix(name.mid(40), &kind))
-            mine << name;
-    }
-    if (mine.isEmpty()) {
-        CacheEntry e;
-        e.key = key;
-        return e;
-    }
-    return scanGroup(root, key, mine, options);
+    return scanItems(root, { key }, options).constFirst();
 }
 
 QString itemKey(const QString &name)
@@ -347,15 +334,30 @@ QString itemKey(const QString &name)
 
 CacheEntry scanItem(const QString &root, const QString &itemKey, const ScanOptions &options)
 {
-    if (isCacheKey(itemKey))
-        return scanKey(root, itemKey, options);
-    if (itemKey.isEmpty() || itemKey.contains(QLatin1Char('/'))
-        || !fs::stat(root + QLatin1Char('/') + itemKey).exists) {
-        CacheEntry e;
-        e.key = itemKey;
-        return e;
+    return scanItems(root, { itemKey }, options).constFirst();
+}
+
+QList<CacheEntry> scanItems(const QString &root, const QStringList &itemKeys, const ScanOptions &options)
+{
+    bool exists = true;
+    QString err;
+    QHash<QString, QStringList> names;
+    for (const QString &name : listNames(root, &exists, &err))
+        names[itemKey(name)] << name;
+    QList<CacheEntry> out;
+    for (const QString &item : itemKeys) {
+        const QStringList mine = names.value(item);
+        if (mine.isEmpty()) {
+            CacheEntry e;
+            e.key = item;
+            out << e; // gone (or never there): no artifacts
+        } else if (isCacheKey(item)) {
+            out << scanGroup(root, item, mine, options);
+        } else {
+            out << scanForeign(root, item);
+        }
     }
-    return scanForeign(root, itemKey);
+    return out;
 }
 
 QList<CacheEntry> scanAll(const QString &root, const ScanOptions &options, QString *error)

@@ -43,6 +43,10 @@ QString itemKey(const QString &name);
 /// Returns an entry with no artifacts when nothing by that name exists.
 CacheEntry scanItem(const QString &root, const QString &itemKey, const ScanOptions &options);
 
+/// scanItem for several items, listing the root once (a watcher reports changes in batches).
+/// One entry per requested item, in order.
+QList<CacheEntry> scanItems(const QString &root, const QStringList &itemKeys, const ScanOptions &options);
+
 /// All entries, sorted by key. Convenience for the CLI and tests.
 QList<CacheEntry> scanAll(const QString &root, const ScanOptions &options, QString *error);
 

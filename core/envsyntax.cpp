@@ -250,7 +250,6 @@ QString markerProblem(const QByteArray &content)
         else if (line == EndMarker)
             ends << static_cast<int>(i + 1);
     }
-    const auto tr = [](const char *text) { return QCoreApplication::translate("tfhub::env", text); };
     if (begins.isEmpty() && ends.isEmpty())
         return QString();
     if (begins.size() > 1 || ends.size() > 1)

@@ -492,12 +492,8 @@ void CachePage::rescanKeys(const QStringList &keys)
         return;
     m_rescanningKeys = m_pendingRescan;
     m_pendingRescan.clear();
-    m_rescan->setFuture(QtConcurrent::run([root = m_root, keys = m_rescanningKeys] {
-        QList<CacheEntry> entries;
-        for (const QString &key : keys)
-            entries.append(scan::scanItem(root, key, ScanOptions()));
-        return entries;
-    }));
+    m_rescan->setFuture(QtConcurrent::run(
+        [root = m_root, keys = m_rescanningKeys] { return scan::scanItems(root, keys, ScanOptions()); }));
 }
 
 void CachePage::onKeysRescanned()
