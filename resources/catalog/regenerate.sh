@@ -1,6 +1,6 @@
 #!/bin/sh
 # Regenerates the bundled catalog index (resources/catalog/tfhub-dev.tsv) from tfhub.dev's published
-# documentation folder. Only facts (handles, names, tags) go into the index; see core/catalogindex.h
+# documentation folder. Only facts (handles, names, tags) go into the index; see core/catalog/catalogindex.h
 # for the format. Usage: resources/catalog/regenerate.sh [BUILD_DIR] [DOCS_DIR]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)

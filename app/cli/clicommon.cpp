@@ -1,0 +1,44 @@
+#include "app/cli/clicommon.h"
+
+#include "app/cli/cli.h"
+
+#include <QCoreApplication>
+#include <QJsonDocument>
+
+namespace tfhub::cli {
+
+QTextStream &out()
+{
+    static QTextStream s(stdout);
+    return s;
+}
+
+QTextStream &err()
+{
+    static QTextStream s(stderr);
+    return s;
+}
+
+int usageError(const QString &message, const QString &hint)
+{
+    err() << "tfhub-cache: " << message << '\n'
+          << (hint.isEmpty() ? QCoreApplication::translate("tfhub::cli", "Try 'tfhub-cache --help'.") : hint)
+          << '\n';
+    err().flush();
+    return Usage;
+}
+
+int failure(const QString &message)
+{
+    err() << "tfhub-cache: " << message << '\n';
+    err().flush();
+    return Failure;
+}
+
+void printJson(const QJsonObject &object)
+{
+    out() << QJsonDocument(object).toJson(QJsonDocument::Indented);
+    out().flush();
+}
+
+} // namespace tfhub::cli

@@ -1,0 +1,217 @@
+#include "app/cli/climaintenance.h"
+
+#include "app/cli/clicommon.h"
+
+#include "core/cache/cachescanner.h"
+#include "core/maintenance/entryremoval.h"
+#include "core/util/humanize.h"
+#include "core/hub/handle.h"
+#include "core/hub/hubsettings.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QProcessEnvironment>
+#include <QTextStream>
+
+#include <cstdio>
+#include <unistd.h>
+
+namespace tfhub::cli {
+
+namespace {
+
+QString tr(const char *text, const char *disambiguation = nullptr, int n = -1)
+{
+    return QCoreApplication::translate("tfhub::cli", text, disambiguation, n);
+}
+
+constexpr int Ok = 0;
+constexpr int Failure = 1;
+constexpr int Usage = 2;
+
+int rmUsageError(const QString &message)
+{
+    err() << "tfhub-cache: " << message << '\n' << tr("Try 'tfhub-cache rm --help'.") << '\n';
+    err().flush();
+    return Usage;
+}
+
+void problem(const QString &message)
+{
+    err() << "tfhub-cache: " << message << '\n';
+    err().flush();
+}
+
+QString label(const RemovalPlan &p)
+{
+    return p.handle.isEmpty() ? tr("unknown model %1").arg(p.key)
+                              : tr("%1 (%2)").arg(p.handle, p.key.left(12));
+}
+
+// Plans one argument; an empty plan key means the argument named nothing removable.
+RemovalPlan planFor(const QString &root, const QString &arg)
+{
+    QString key = arg;
+    if (!isCacheKey(arg)) {
+        // A foreign item named on purpose gets the planner's refusal, which says why.
+        if (!arg.contains(QLatin1Char('/')) && scan::itemKey(arg) == arg
+            && QFileInfo::exists(root + u'/' + arg))
+            return removal::plan(root, arg);
+        const Result<Handle> h = Handle::parse(arg);
+        if (!h) {
+            RemovalPlan p;
+            p.key = arg;
+            p.refusal = h.error();
+            return p;
+        }
+        key = h->cacheKey();
+    }
+    RemovalPlan p = removal::plan(root, key);
+    if (p.names.isEmpty() && p.refusal.isEmpty())
+        p.refusal = tr("There is no cache entry for %1 in %2.").arg(arg, QDir::toNativeSeparators(root));
+    else if (p.names.isEmpty())
+        p.refusal = tr("There is no cache entry for %1 (key %2) in %3.")
+                        .arg(arg, key, QDir::toNativeSeparators(root));
+    return p;
+}
+
+// Without a loaded translation "%n" cannot pick a plural form; English needs two strings.
+QString entriesText(qsizetype n)
+{
+    return n == 1 ? tr("1 entry") : tr("%n entries", nullptr, static_cast<int>(n));
+}
+
+bool confirm(const QString &question)
+{
+    out() << question << ' ' << tr("[y/N] ");
+    out().flush();
+    QTextStream in(stdin);
+    const QString answer = in.readLine().trimmed().toLower();
+    return answer == QLatin1String("y") || answer == QLatin1String("yes");
+}
+
+} // namespace
+
+QString removeUsage()
+{
+    return tr("Usage: tfhub-cache [--cache-dir DIR] rm HANDLE|KEY... [--trash] [--dry-run] [--yes]\n"
+              "\n"
+              "Delete cache entries: the model folder, its descriptor and manifest, and the leftovers\n"
+              "of dead downloads (tmp folders, a stale lock). An entry that a running download holds\n"
+              "is refused; items that are not cache entries are never touched.\n"
+              "\n"
+              "  --trash     move the items to the trash instead (frees nothing until it is emptied)\n"
+              "  --dry-run   print what would be removed and freed, and remove nothing\n"
+              "  --yes, -y   do not ask; required when standard input is not a terminal\n"
+              "\n"
+              "Exit status: 0 success, 1 failure (nothing or not everything removed), 2 usage error.\n");
+}
+
+int runRemoveVerb(const QString &cacheDir, const QStringList &args)
+{
+    bool trash = false;
+    bool dryRun = false;
+    bool yes = false;
+    QStringList targets;
+    bool optionsDone = false;
+    for (const QString &arg : args) {
+        if (optionsDone || !arg.startsWith(QLatin1Char('-')) || arg == QLatin1String("-")) {
+            targets << arg;
+        } else if (arg == QLatin1String("--")) {
+            optionsDone = true;
+        } else if (arg == QLatin1String("--trash")) {
+            trash = true;
+        } else if (arg == QLatin1String("--dry-run") || arg == QLatin1String("-n")) {
+            dryRun = true;
+        } else if (arg == QLatin1String("--yes") || arg == QLatin1String("-y")) {
+            yes = true;
+        } else if (arg == QLatin1String("--help") || arg == QLatin1String("-h")) {
+            out() << removeUsage();
+            out().flush();
+            return Ok;
+        } else {
+            return rmUsageError(tr("'rm' does not take %1.").arg(arg));
+        }
+    }
+    if (targets.isEmpty())
+        return rmUsageError(tr("'rm' needs at least one HANDLE or KEY."));
+
+    const QString root
+        = QDir(HubSettings::resolve(QProcessEnvironment::systemEnvironment(), cacheDir).cacheDir)
+              .absolutePath();
+    bool failed = false;
+    QList<RemovalPlan> plans;
+    QStringList seen;
+    for (const QString &target : std::as_const(targets)) {
+        const RemovalPlan p = planFor(root, target);
+        if (!p.canRemove()) {
+            problem(p.refusal);
+            failed = true;
+        } else if (!seen.contains(p.key)) {
+            seen << p.key;
+            plans << p;
+        }
+    }
+    if (plans.isEmpty())
+        return Failure;
+
+    qint64 total = 0;
+    for (const RemovalPlan &p : std::as_const(plans)) {
+        total += p.diskBytes;
+        out() << (dryRun ? tr("Would remove %1: %2").arg(label(p), humanSize(p.diskBytes))
+                         : tr("%1: %2").arg(label(p), humanSize(p.diskBytes)))
+              << '\n';
+        for (const QString &name : p.names)
+            out() << "  " << QDir::toNativeSeparators(root + u'/' + name) << '\n';
+    }
+    if (dryRun) {
+        out() << (trash ? tr("Would move %1 (%2) to the trash; nothing is freed until the trash is emptied.")
+                        : tr("Would free %2 in %1."))
+                     .arg(entriesText(plans.size()), humanSize(total))
+              << '\n';
+        out().flush();
+        return failed ? Failure : Ok;
+    }
+    out().flush();
+
+    if (!yes) {
+        if (!::isatty(STDIN_FILENO)) {
+            problem(
+                tr("Refusing to remove without confirmation: standard input is not a terminal. Pass --yes."));
+            return Usage;
+        }
+        const QString question = trash
+            ? tr("Move %1 to the trash? Nothing is freed until the trash is emptied.")
+                  .arg(entriesText(plans.size()))
+            : tr("Delete %1, freeing %2?").arg(entriesText(plans.size()), humanSize(total));
+        if (!confirm(question)) {
+            out() << tr("Nothing removed.") << '\n';
+            out().flush();
+            return Failure;
+        }
+    }
+
+    qint64 freed = 0;
+    for (const RemovalPlan &p : std::as_const(plans)) {
+        const RemovalOutcome o = trash ? removal::moveToTrash(p) : removal::execute(p);
+        freed += o.freedBytes;
+        if (!o.ok) {
+            problem(o.error.isEmpty() ? tr("Removing %1 was interrupted.").arg(label(p)) : o.error);
+            failed = true;
+            continue;
+        }
+        if (trash)
+            out() << tr("Moved %1 to the trash.").arg(label(p)) << '\n';
+        else
+            out() << tr("Deleted %1, freed %2.").arg(label(p), humanSize(o.freedBytes)) << '\n';
+    }
+    if (trash)
+        out() << tr("Nothing is freed until the trash is emptied.") << '\n';
+    else if (plans.size() > 1)
+        out() << tr("Freed %1 in total.").arg(humanSize(freed)) << '\n';
+    out().flush();
+    return failed ? Failure : Ok;
+}
+
+} // namespace tfhub::cli

@@ -1,0 +1,167 @@
+#include "app/gui/guibenchmark.h"
+#include "core/hub/hubsettings.h"
+#include "ui/browse/browsepage.h"
+#include "ui/downloads/downloadspage.h"
+#include "ui/window/mainwindow.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QIcon>
+#include <QLineEdit>
+#include <QPalette>
+#include <QPixmap>
+#include <QTimer>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+
+namespace {
+
+// Checked before QApplication exists: without a display, the xcb plugin would abort with a
+// message about plugins that does not tell the user what to do instead.
+bool hasDisplay()
+{
+    return !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") || !qEnvironmentVariableIsEmpty("DISPLAY")
+        || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
+}
+
+// A dark palette for checking (and showing) that every page follows the palette; desktops set
+// their own through the platform theme.
+QPalette darkPalette()
+{
+    QPalette p;
+    const QColor window(0x2b, 0x2d, 0x30), base(0x1e, 0x1f, 0x22), text(0xe6, 0xe6, 0xe6);
+    const QColor disabled(0x80, 0x80, 0x80), highlight(0x3d, 0x7a, 0xd6);
+    p.setColor(QPalette::Window, window);
+    p.setColor(QPalette::WindowText, text);
+    p.setColor(QPalette::Base, base);
+    p.setColor(QPalette::AlternateBase, QColor(0x26, 0x28, 0x2b));
+    p.setColor(QPalette::ToolTipBase, window);
+    p.setColor(QPalette::ToolTipText, text);
+    p.setColor(QPalette::PlaceholderText, disabled);
+    p.setColor(QPalette::Text, text);
+    p.setColor(QPalette::Button, window);
+    p.setColor(QPalette::ButtonText, text);
+    p.setColor(QPalette::BrightText, Qt::white);
+    p.setColor(QPalette::Light, QColor(0x45, 0x47, 0x4a));
+    p.setColor(QPalette::Midlight, QColor(0x3a, 0x3c, 0x3f));
+    p.setColor(QPalette::Mid, QColor(0x25, 0x26, 0x29));
+    p.setColor(QPalette::Dark, QColor(0x1a, 0x1b, 0x1d));
+    p.setColor(QPalette::Shadow, Qt::black);
+    p.setColor(QPalette::Highlight, highlight);
+    p.setColor(QPalette::HighlightedText, Qt::white);
+    p.setColor(QPalette::Link, QColor(0x6c, 0xa8, 0xf0));
+    p.setColor(QPalette::LinkVisited, QColor(0xa8, 0x8c, 0xf0));
+    for (const QPalette::ColorRole role : { QPalette::WindowText, QPalette::Text, QPalette::ButtonText })
+        p.setColor(QPalette::Disabled, role, disabled);
+    return p;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    // First thing, for --benchmark's start-up figure.
+    QElapsedTimer sinceStart;
+    sinceStart.start();
+    const bool display = hasDisplay();
+    // A QCoreApplication still serves --help and --version when no display is available.
+    std::unique_ptr<QCoreApplication> app(
+        display ? new QApplication(argc, argv) : new QCoreApplication(argc, argv));
+    QCoreApplication::setOrganizationName(QStringLiteral("tfhub-cache-manager"));
+    QCoreApplication::setApplicationName(QStringLiteral("tfhub-cache-manager"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(TFHUB_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QCoreApplication::translate(
+        "main", "Manage the model cache shared with the tensorflow_hub library."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption cacheDirOption(
+        { QStringLiteral("cache-dir"), QStringLiteral("tfhub_cache_dir") },
+        QCoreApplication::translate("main", "Use DIR as the cache folder; overrides TFHUB_CACHE_DIR."),
+        QCoreApplication::translate("main", "DIR"));
+    parser.addOption(cacheDirOption);
+    // For the documentation's screenshots (installer/screenshots.sh), hidden from --help.
+    QCommandLineOption pageOption(QStringLiteral("page"), QString(), QStringLiteral("NAME"));
+    QCommandLineOption prefetchOption(QStringLiteral("prefetch"), QString(), QStringLiteral("HANDLE"));
+    QCommandLineOption searchOption(QStringLiteral("search"), QString(), QStringLiteral("TEXT"));
+    QCommandLineOption screenshotOption(QStringLiteral("screenshot"), QString(), QStringLiteral("FILE"));
+    QCommandLineOption delayOption(
+        QStringLiteral("screenshot-delay"), QString(), QStringLiteral("MS"), QStringLiteral("0"));
+    // For bench/gui_bench.sh: times start-up, sorting and filtering, prints the figures and quits.
+    QCommandLineOption benchmarkOption(QStringLiteral("benchmark"));
+    // Fusion with a dark palette, to check the pages against one.
+    QCommandLineOption darkOption(QStringLiteral("dark"));
+    for (QCommandLineOption *option : { &pageOption, &prefetchOption, &searchOption, &screenshotOption,
+             &delayOption, &benchmarkOption, &darkOption }) {
+        option->setFlags(QCommandLineOption::HiddenFromHelp);
+        parser.addOption(*option);
+    }
+    parser.process(*app);
+
+    if (!display) {
+        std::fputs(qPrintable(QCoreApplication::translate("main",
+                       "tfhub-cache-manager needs a graphical display, and neither DISPLAY nor "
+                       "WAYLAND_DISPLAY is set.\nTo manage the cache from a terminal, use the "
+                       "command-line tool instead: tfhub-cache --help\n")),
+            stderr);
+        return 1;
+    }
+
+    if (parser.isSet(darkOption)) {
+        QApplication::setStyle(QStringLiteral("Fusion"));
+        QApplication::setPalette(darkPalette());
+    }
+    QGuiApplication::setApplicationDisplayName(QCoreApplication::translate("main", "TF Hub Cache Manager"));
+    QGuiApplication::setDesktopFileName(QStringLiteral("tfhub-cache-manager"));
+    QApplication::setWindowIcon(
+        QIcon::fromTheme(QStringLiteral("tfhub-cache-manager"), QIcon(QStringLiteral(":/icons/app.svg"))));
+
+    const tfhub::HubSettings settings
+        = tfhub::HubSettings::resolve(QProcessEnvironment::systemEnvironment(), parser.value(cacheDirOption));
+    // tensorflow_hub reads a relative folder against its working directory; ours is the same here.
+    const QString root = QDir(settings.cacheDir).absolutePath();
+
+    tfhub::ui::MainWindow window(root, tfhub::sourceLabel(settings.cacheDirSource));
+    if (parser.isSet(pageOption) && !window.showPage(parser.value(pageOption))) {
+        std::fputs(qPrintable(QCoreApplication::translate("main", "Unknown page \"%1\"; pages: %2\n")
+                                  .arg(parser.value(pageOption),
+                                      tfhub::ui::MainWindow::pageNames().join(QStringLiteral(", ")))),
+            stderr);
+        return 2;
+    }
+    window.show();
+    window.checkFirstRun(settings);
+    if (parser.isSet(prefetchOption))
+        window.downloadsPage()->queueHandles(parser.values(prefetchOption));
+    if (parser.isSet(searchOption))
+        window.browsePage()->searchField()->setText(parser.value(searchOption));
+    const QString screenshot = parser.value(screenshotOption);
+    if (!screenshot.isEmpty()) {
+        // Grabbed once the first scan has filled the Cache page, so the picture does not depend
+        // on how fast the disk is.
+        const int delayMs = std::max(0, parser.value(delayOption).toInt());
+        QObject::connect(
+            &window, &tfhub::ui::MainWindow::scanFinished, &window,
+            [&window, screenshot, delayMs] {
+                QTimer::singleShot(delayMs, &window, [&window, screenshot] {
+                    const bool saved = window.grab().save(screenshot);
+                    if (!saved)
+                        std::fputs(
+                            qPrintable(
+                                QCoreApplication::translate("main", "Cannot write %1\n").arg(screenshot)),
+                            stderr);
+                    QCoreApplication::exit(saved ? 0 : 1);
+                });
+            },
+            Qt::SingleShotConnection);
+    }
+    if (parser.isSet(benchmarkOption))
+        tfhub::app::startBenchmark(window, sinceStart);
+    window.refresh();
+    return app->exec();
+}

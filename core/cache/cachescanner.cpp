@@ -1,0 +1,464 @@
+#include "core/cache/cachescanner.h"
+
+#include "core/hub/descriptor.h"
+#include "core/util/fsutil.h"
+#include "core/cache/lockinfo.h"
+#include "core/cache/modelformat.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QHash>
+#include <QMap>
+#include <QRegularExpression>
+
+#include <algorithm>
+#include <cerrno>
+#include <dirent.h>
+
+namespace tfhub {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("tfhub::CacheScanner", text);
+}
+
+// Classifies the suffix after a 40-hex key. Returns false when the name is not a cache artifact.
+bool classifySuffix(const QString &suffix, Artifact::Kind *kind)
+{
+    static const QRegularExpression tmpFolder(QStringLiteral("^\\.[0-9a-f]{32}\\.tmp$"));
+    static const QRegularExpression atomicTemp(
+        QStringLiteral("^\\.(lock|descriptor\\.txt|manifest\\.json)\\.tmp[0-9a-f]{32}$"));
+    if (suffix.isEmpty())
+        *kind = Artifact::Kind::Folder;
+    else if (suffix == QLatin1String(".descriptor.txt"))
+        *kind = Artifact::Kind::Descriptor;
+    else if (suffix == QLatin1String(".lock"))
+        *kind = Artifact::Kind::Lock;
+    else if (suffix == QLatin1String(".manifest.json"))
+        *kind = Artifact::Kind::Manifest;
+    else if (tmpFolder.match(suffix).hasMatch())
+        *kind = Artifact::Kind::TmpFolder;
+    else if (atomicTemp.match(suffix).hasMatch())
+        *kind = Artifact::Kind::AtomicTemp;
+    else
+        return false;
+    return true;
+}
+
+QByteArray readSmallFile(const QString &path, qint64 cap = 64 * 1024)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return QByteArray();
+    return f.read(cap);
+}
+
+// Lists the names in `root`; `ok` false with `error` when the folder cannot be read.
+QStringList listNames(const QString &root, bool *exists, QString *error)
+{
+    QStringList names;
+    *exists = true;
+    DIR *dir = ::opendir(QFile::encodeName(root).constData());
+    if (!dir) {
+        const int err = errno;
+        if (err == ENOENT) {
+            *exists = false;
+        } else if (err == ENOTDIR) {
+            *error = tr("The cache folder %1 is not a folder.").arg(root);
+        } else {
+            *error = tr("Cannot read the cache folder %1: %2").arg(root, fs::errnoText(err));
+        }
+        return names;
+    }
+    while (dirent *de = ::readdir(dir)) {
+        const QString name = QFile::decodeName(de->d_name);
+        if (name != QLatin1String(".") && name != QLatin1String(".."))
+            names << name;
+    }
+    ::closedir(dir);
+    return names;
+}
+
+Artifact measureArtifact(const QString &root, const QString &name, Artifact::Kind kind, fs::TreeStats *stats)
+{
+    Artifact a;
+    a.kind = kind;
+    a.name = name;
+    *stats = fs::measure(root + QLatin1Char('/') + name);
+    a.diskBytes = stats->diskBytes;
+    a.bytes = stats->bytes;
+    a.files = stats->files;
+    a.modified = stats->newestMTime;
+    return a;
+}
+
+CacheEntry scanGroup(
+    const QString &root, const QString &key, const QStringList &names, const ScanOptions &options)
+{
+    CacheEntry e;
+    e.key = key;
+    const QString localHost = options.localHost.isEmpty() ? fs::hostName() : options.localHost;
+    const QDateTime now = QDateTime::currentDateTime();
+
+    bool folderEmpty = false;
+    bool folderIsDir = true;
+    QMap<QString, Artifact> tmpFolders; // by uid
+    Artifact lockArtifact;
+    QDateTime lockMTime;
+
+    for (const QString &name : names) {
+        Artifact::Kind kind = Artifact::Kind::Foreign;
+        classifySuffix(name.mid(40), &kind);
+        const fs::PathInfo info = fs::stat(root + QLatin1Char('/') + name);
+        if (!info.exists)
+            continue; // vanished since the folder was listed
+        fs::TreeStats stats;
+        Artifact a = measureArtifact(root, name, kind, &stats);
+        e.problems += stats.problems;
+        e.diskBytes += a.diskBytes;
+        e.bytes += a.bytes;
+        switch (kind) {
+        case Artifact::Kind::Folder: {
+            e.hasFolder = true;
+            folderIsDir = info.isDir;
+            folderEmpty = info.isDir && stats.files == 0 && stats.dirs == 0 && stats.others == 0
+                && stats.problems.isEmpty();
+            e.files = stats.files;
+            e.lastModified = stats.newestMTime;
+            e.lastAccessed = stats.newestATime;
+            break;
+        }
+        case Artifact::Kind::Descriptor: {
+            e.hasDescriptor = true;
+            const Descriptor d = Descriptor::parse(readSmallFile(root + QLatin1Char('/') + name));
+            e.handle = d.handle;
+            e.downloaded = d.downloadTime;
+            e.downloaderHost = d.host;
+            e.downloaderPid = d.pid;
+            break;
+        }
+        case Artifact::Kind::Lock:
+            e.lock = lock::parse(readSmallFile(root + QLatin1Char('/') + name, 4096));
+            lockMTime = info.mtime;
+            lockArtifact = a;
+            break;
+        case Artifact::Kind::TmpFolder:
+            tmpFolders.insert(name.mid(41, 32), a);
+            break;
+        case Artifact::Kind::Manifest:
+            e.hasManifest = true;
+            break;
+        case Artifact::Kind::AtomicTemp:
+        case Artifact::Kind::Foreign:
+            break;
+        }
+        e.artifacts << a;
+    }
+
+    // The lock decides first: a live download owns the whole entry.
+    bool liveLock = false;
+    bool staleLock = false;
+    const bool hasLock = std::any_of(e.artifacts.cbegin(), e.artifacts.cend(),
+        [](const Artifact &a) { return a.kind == Artifact::Kind::Lock; });
+    if (hasLock) {
+        QDateTime lastProgress = lockMTime;
+        if (e.lock.valid && tmpFolders.contains(e.lock.uid)) {
+            const QDateTime t = tmpFolders.value(e.lock.uid).modified;
+            if (t.isValid() && (!lastProgress.isValid() || t > lastProgress))
+                lastProgress = t;
+        }
+        const lock::Liveness l
+            = lock::judge(e.lock, lockMTime, lastProgress, localHost, options.noProgressSecs, now);
+        const QString owner = e.lock.valid ? tr("%1 pid %2").arg(e.lock.host).arg(e.lock.pid)
+                                           : tr("an unreadable lock (\"%1\")").arg(e.lock.raw.left(80));
+        switch (l) {
+        case lock::Liveness::Alive:
+            liveLock = true;
+            e.stateDetail = tr("Being downloaded by %1.").arg(owner);
+            break;
+        case lock::Liveness::RemoteActive:
+        case lock::Liveness::Unreadable:
+            liveLock = true;
+            e.stateDetail = tr("Being downloaded by %1 (another host; last progress %2).")
+                                .arg(owner, lastProgress.toString(Qt::ISODate));
+            break;
+        case lock::Liveness::Dead:
+            // A process in a container that shares our host name is invisible here: keep treating
+            // the lock as live while its download still grows.
+            if (lastProgress.isValid() && lastProgress.secsTo(now) < options.graceSecs) {
+                liveLock = true;
+                e.stateDetail
+                    = tr("Locked by %1, which is not running here, but the download changed %2 s ago.")
+                          .arg(owner)
+                          .arg(lastProgress.secsTo(now));
+            } else {
+                staleLock = true;
+                e.stateDetail = tr("Locked by %1, which is no longer running.").arg(owner);
+            }
+            break;
+        case lock::Liveness::RemoteStale:
+            staleLock = true;
+            e.stateDetail = tr("Locked by %1 with no progress since %2.")
+                                .arg(owner, lastProgress.toString(Qt::ISODate));
+            break;
+        }
+    }
+
+    // Leftovers that are never used again: tmp folders not owned by a live lock, atomic-write temps.
+    qint64 leftovers = 0;
+    for (const Artifact &a : std::as_const(e.artifacts)) {
+        const bool ownedTmp = a.kind == Artifact::Kind::TmpFolder && liveLock && e.lock.valid
+            && a.name.mid(41, 32) == e.lock.uid;
+        if ((a.kind == Artifact::Kind::TmpFolder && !ownedTmp)
+            || (a.kind == Artifact::Kind::AtomicTemp && !liveLock))
+            leftovers += a.diskBytes;
+    }
+    if (staleLock)
+        leftovers += lockArtifact.diskBytes;
+
+    if (e.hasFolder) {
+        e.format = folderIsDir ? model::detect(root + QLatin1Char('/') + key) : ModelFormat::Unknown;
+    }
+    if (!e.downloaded.isValid() && e.hasFolder)
+        e.downloaded = fs::stat(root + QLatin1Char('/') + key).mtime;
+
+    if (liveLock) {
+        e.state = EntryState::Downloading;
+    } else if (e.hasFolder && !folderEmpty && model::isLoadable(e.format)) {
+        e.state = EntryState::Complete;
+        if (staleLock)
+            e.stateDetail = tr("Complete; a stale lock is left over.");
+        e.reclaimableBytes = leftovers;
+    } else if (staleLock) {
+        e.state = EntryState::StaleLock;
+        e.reclaimableBytes = e.diskBytes;
+    } else if (e.hasFolder && folderEmpty) {
+        e.state = EntryState::EmptyFolder;
+        e.reclaimableBytes = e.diskBytes;
+    } else if (e.hasFolder) {
+        e.state = EntryState::NotLoadable;
+        if (!folderIsDir)
+            e.stateDetail = tr("%1 is a file, not a folder.").arg(key);
+        else if (!e.problems.isEmpty())
+            e.stateDetail = tr("Parts of the folder cannot be read.");
+        e.reclaimableBytes = e.diskBytes;
+    } else if (!tmpFolders.isEmpty()
+        || std::any_of(e.artifacts.cbegin(), e.artifacts.cend(),
+            [](const Artifact &a) { return a.kind == Artifact::Kind::AtomicTemp; })) {
+        e.state = EntryState::AbandonedPartial;
+        e.reclaimableBytes = e.diskBytes;
+    } else {
+        e.state = EntryState::OrphanDescriptor;
+        e.reclaimableBytes = e.diskBytes;
+    }
+    return e;
+}
+
+CacheEntry scanForeign(const QString &root, const QString &name)
+{
+    CacheEntry e;
+    e.key = name;
+    e.state = EntryState::Foreign;
+    fs::TreeStats stats;
+    e.artifacts << measureArtifact(root, name, Artifact::Kind::Foreign, &stats);
+    e.diskBytes = stats.diskBytes;
+    e.bytes = stats.bytes;
+    e.files = stats.files;
+    e.lastModified = stats.newestMTime;
+    e.lastAccessed = stats.newestATime;
+    e.problems = stats.problems;
+    return e;
+}
+
+} // namespace
+
+namespace scan {
+
+bool scanRoot(const QString &root, const ScanOptions &options,
+    const std::function<void(const CacheEntry &)> &onEntry, const std::function<bool()> &cancelled,
+    QString *error)
+{
+    bool exists = true;
+    QString err;
+    const QStringList names = listNames(root, &exists, &err);
+    if (!err.isEmpty()) {
+        if (error)
+            *error = err;
+        return false;
+    }
+    if (!exists)
+        return true; // nothing cached yet: the library creates the folder on first download
+
+    QMap<QString, QStringList> groups;
+    QStringList foreign;
+    for (const QString &name : names) {
+        const QString item = itemKey(name);
+        if (isCacheKey(item))
+            groups[item] << name;
+        else
+            foreign << name;
+    }
+    for (auto it = groups.cbegin(); it != groups.cend(); ++it) {
+        if (cancelled && cancelled())
+            return true;
+        const CacheEntry e = scanGroup(root, it.key(), it.value(), options);
+        if (!e.artifacts.isEmpty())
+            onEntry(e);
+    }
+    std::sort(foreign.begin(), foreign.end());
+    for (const QString &name : std::as_const(foreign)) {
+        if (cancelled && cancelled())
+            return true;
+        if (fs::stat(root + QLatin1Char('/') + name).exists)
+            onEntry(scanForeign(root, name));
+    }
+    return true;
+}
+
+CacheEntry scanKey(const QString &root, const QString &key, const ScanOptions &options)
+{
+    return scanItems(root, { key }, options).constFirst();
+}
+
+QString itemKey(const QString &name)
+{
+    Artifact::Kind kind;
+    if (name.size() >= 40 && isCacheKey(name.left(40)) && classifySuffix(name.mid(40), &kind))
+        return name.left(40);
+    return name;
+}
+
+CacheEntry scanItem(const QString &root, const QString &itemKey, const ScanOptions &options)
+{
+    return scanItems(root, { itemKey }, options).constFirst();
+}
+
+QList<CacheEntry> scanItems(const QString &root, const QStringList &itemKeys, const ScanOptions &options)
+{
+    bool exists = true;
+    QString err;
+    QHash<QString, QStringList> names;
+    for (const QString &name : listNames(root, &exists, &err))
+        names[itemKey(name)] << name;
+    QList<CacheEntry> out;
+    for (const QString &item : itemKeys) {
+        const QStringList mine = names.value(item);
+        if (mine.isEmpty()) {
+            CacheEntry e;
+            e.key = item;
+            out << e; // gone (or never there): no artifacts
+        } else if (isCacheKey(item)) {
+            out << scanGroup(root, item, mine, options);
+        } else {
+            out << scanForeign(root, item);
+        }
+    }
+    return out;
+}
+
+QList<CacheEntry> scanAll(const QString &root, const ScanOptions &options, QString *error)
+{
+    QList<CacheEntry> out;
+    scanRoot(
+        root, options, [&out](const CacheEntry &e) { out << e; }, {}, error);
+    return out;
+}
+
+} // namespace scan
+
+CacheScanner::CacheScanner(QObject *parent) : QObject(parent)
+{
+    qRegisterMetaType<CacheEntry>();
+    qRegisterMetaType<QList<CacheEntry>>();
+    m_worker = new QObject;
+    m_worker->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    m_thread.setObjectName(QStringLiteral("CacheScanner"));
+    m_thread.start();
+}
+
+CacheScanner::~CacheScanner()
+{
+    ++m_generation; // makes a running scan stop at its next entry
+    m_thread.quit();
+    m_thread.wait();
+}
+
+void CacheScanner::setOptions(const ScanOptions &options)
+{
+    m_options = options;
+}
+
+void CacheScanner::cancel()
+{
+    if (!m_running)
+        return;
+    ++m_generation;
+    m_running = false;
+    Q_EMIT finished(false);
+}
+
+bool CacheScanner::isRunning() const
+{
+    return m_running;
+}
+
+void CacheScanner::start(const QString &root)
+{
+    cancel();
+    const quint64 generation = ++m_generation;
+    const ScanOptions options = m_options;
+    m_running = true;
+    Q_EMIT scanStarted(root);
+    QMetaObject::invokeMethod(
+        m_worker,
+        [this, root, options, generation] {
+            const auto stale = [this, generation] { return m_generation.load() != generation; };
+            QList<CacheEntry> batch;
+            QElapsedTimer sinceFlush;
+            sinceFlush.start();
+            const auto flush = [this, &batch, generation] {
+                if (batch.isEmpty())
+                    return;
+                QMetaObject::invokeMethod(
+                    this,
+                    [this, batch, generation] {
+                        if (m_generation.load() == generation)
+                            Q_EMIT entriesFound(batch);
+                    },
+                    Qt::QueuedConnection);
+                batch.clear();
+            };
+            QString error;
+            const bool ok = scan::scanRoot(
+                root, options,
+                [&](const CacheEntry &e) {
+                    batch << e;
+                    if (batch.size() >= 200 || sinceFlush.elapsed() > 100) {
+                        flush();
+                        sinceFlush.restart();
+                    }
+                },
+                stale, &error);
+            flush();
+            const bool complete = ok && !stale();
+            QMetaObject::invokeMethod(
+                this,
+                [this, error, complete, generation] {
+                    if (m_generation.load() != generation)
+                        return;
+                    m_running = false;
+                    if (!error.isEmpty())
+                        Q_EMIT problem(error);
+                    Q_EMIT finished(complete);
+                },
+                Qt::QueuedConnection);
+        },
+        Qt::QueuedConnection);
+}
+
+} // namespace tfhub

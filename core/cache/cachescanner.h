@@ -1,0 +1,84 @@
+#pragma once
+
+#include "core/cache/cacheentry.h"
+
+#include <QHash>
+#include <QObject>
+#include <QThread>
+
+#include <atomic>
+#include <functional>
+
+namespace tfhub {
+
+/// Tunables of the stale-lock rules; tests shrink them to about a second.
+struct ScanOptions final
+{
+    /// A lock from another host is stale after this long with no growth (the library's two
+    /// 10-minute checks).
+    int noProgressSecs = 20 * 60;
+    /// A lock of a dead local process is only called stale once its tmp folder has not changed
+    /// for this long (a container sharing our hostname has its own PIDs).
+    int graceSecs = 30;
+    QString localHost; ///< empty: this machine's host name
+};
+
+/// Reads one cache root. Pure functions usable from any thread; CacheScanner runs them off the GUI thread.
+namespace scan {
+
+/// Scans every item of the root. `onEntry` is called for each entry as it is found; return false
+/// from `cancelled` to go on. Returns false with `error` set when the root itself cannot be read.
+bool scanRoot(const QString &root, const ScanOptions &options,
+    const std::function<void(const CacheEntry &)> &onEntry, const std::function<bool()> &cancelled,
+    QString *error);
+
+/// Scans one key (all artifacts named after it). Returns an entry with no artifacts when none exist.
+CacheEntry scanKey(const QString &root, const QString &key, const ScanOptions &options);
+
+/// The item a name of the root belongs to: its 40-hex key when it is a cache artifact, the name
+/// itself otherwise (a foreign item). Lets a watcher group changes exactly as a scan groups entries.
+QString itemKey(const QString &name);
+
+/// Scans one item as scanRoot would report it: scanKey for a cache key, the foreign item otherwise.
+/// Returns an entry with no artifacts when nothing by that name exists.
+CacheEntry scanItem(const QString &root, const QString &itemKey, const ScanOptions &options);
+
+/// scanItem for several items, listing the root once (a watcher reports changes in batches).
+/// One entry per requested item, in order.
+QList<CacheEntry> scanItems(const QString &root, const QStringList &itemKeys, const ScanOptions &options);
+
+/// All entries, sorted by key. Convenience for the CLI and tests.
+QList<CacheEntry> scanAll(const QString &root, const ScanOptions &options, QString *error);
+
+} // namespace scan
+
+/// Runs scans on a worker thread it owns, reports entries in batches, can be cancelled.
+class CacheScanner final : public QObject
+{
+    Q_OBJECT
+public:
+    explicit CacheScanner(QObject *parent = nullptr);
+    ~CacheScanner() override;
+
+    void setOptions(const ScanOptions &options);
+    /// Starts a scan of `root`; a running scan is cancelled first.
+    void start(const QString &root);
+    void cancel();
+    bool isRunning() const;
+
+Q_SIGNALS:
+    void scanStarted(const QString &root);
+    void entriesFound(const QList<tfhub::CacheEntry> &entries);
+    void problem(const QString &message);
+    /// `complete` is false when cancelled or when the root could not be read.
+    void finished(bool complete);
+
+private:
+    QThread m_thread;
+    QObject *m_worker = nullptr;
+    ScanOptions m_options;
+    std::atomic<quint64> m_generation { 0 };
+    bool m_running = false;
+};
+
+} // namespace tfhub

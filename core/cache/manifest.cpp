@@ -1,0 +1,118 @@
+#include "core/cache/manifest.h"
+
+#include "core/util/fsutil.h"
+#include "core/util/sha256.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSet>
+
+#include <functional>
+
+namespace tfhub {
+
+namespace {
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("tfhub::Manifest", text);
+}
+} // namespace
+
+QByteArray Manifest::toJson() const
+{
+    QJsonArray list;
+    for (const File &f : files) {
+        list.append(QJsonObject { { QStringLiteral("path"), f.path }, { QStringLiteral("size"), f.size },
+            { QStringLiteral("sha256"), QString::fromLatin1(f.sha256) } });
+    }
+    const QJsonObject o { { QStringLiteral("schema"), 1 }, { QStringLiteral("handle"), handle },
+        { QStringLiteral("key"), key }, { QStringLiteral("url"), url },
+        { QStringLiteral("archiveBytes"), archiveBytes },
+        { QStringLiteral("archiveSha256"), QString::fromLatin1(archiveSha256) },
+        { QStringLiteral("downloaded"), downloaded.toString(Qt::ISODateWithMs) },
+        { QStringLiteral("files"), list } };
+    return QJsonDocument(o).toJson(QJsonDocument::Indented);
+}
+
+Result<Manifest> Manifest::fromJson(const QByteArray &json, const QString &pathForMessages)
+{
+    QJsonParseError err;
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &err);
+    if (err.error != QJsonParseError::NoError || !doc.isObject())
+        return Error { tr("The manifest %1 is damaged: %2").arg(pathForMessages, err.errorString()) };
+    const QJsonObject o = doc.object();
+    if (o.value(QStringLiteral("schema")).toInt() != 1)
+        return Error { tr("The manifest %1 has an unknown schema.").arg(pathForMessages) };
+    Manifest m;
+    m.handle = o.value(QStringLiteral("handle")).toString();
+    m.key = o.value(QStringLiteral("key")).toString();
+    m.url = o.value(QStringLiteral("url")).toString();
+    m.archiveBytes = o.value(QStringLiteral("archiveBytes")).toInteger();
+    m.archiveSha256 = o.value(QStringLiteral("archiveSha256")).toString().toLatin1();
+    m.downloaded = QDateTime::fromString(o.value(QStringLiteral("downloaded")).toString(), Qt::ISODateWithMs);
+    const QJsonArray files = o.value(QStringLiteral("files")).toArray();
+    for (const auto &v : files) {
+        const QJsonObject f = v.toObject();
+        m.files.append(
+            { f.value(QStringLiteral("path")).toString(), f.value(QStringLiteral("size")).toInteger(),
+                f.value(QStringLiteral("sha256")).toString().toLatin1() });
+    }
+    return m;
+}
+
+Result<Manifest> Manifest::load(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return Error { tr("Cannot read the manifest %1: %2").arg(path, f.errorString()) };
+    return fromJson(f.readAll(), path);
+}
+
+Result<VerifyReport> verifyFolder(
+    const QString &folder, const Manifest &manifest, const std::function<bool()> &cancelled)
+{
+    VerifyReport report;
+    if (!fs::stat(folder).isDir)
+        return Error { tr("The model folder %1 does not exist.").arg(folder) };
+    QSet<QString> expected;
+    QByteArray buffer(1 << 20, Qt::Uninitialized);
+    for (const Manifest::File &f : manifest.files) {
+        if (cancelled && cancelled())
+            return Error { tr("Verification of %1 was cancelled.").arg(folder) };
+        expected.insert(f.path);
+        QFile file(folder + QLatin1Char('/') + f.path);
+        if (!file.exists()) {
+            report.missing << f.path;
+            continue;
+        }
+        if (!file.open(QIODevice::ReadOnly))
+            return Error { tr("Cannot read %1: %2").arg(file.fileName(), file.errorString()) };
+        ++report.checkedFiles;
+        if (file.size() != f.size) {
+            report.modified << f.path;
+            continue;
+        }
+        Sha256 hash;
+        qint64 n = 0;
+        while ((n = file.read(buffer.data(), buffer.size())) > 0)
+            hash.addData(buffer.constData(), n);
+        if (hash.resultHex() != f.sha256)
+            report.modified << f.path;
+    }
+    QDirIterator it(folder, QDir::Files | QDir::Hidden | QDir::System, QDirIterator::Subdirectories);
+    const QDir base(folder);
+    while (it.hasNext()) {
+        const QString rel = base.relativeFilePath(it.next());
+        if (!expected.contains(rel))
+            report.extra << rel;
+    }
+    report.extra.sort();
+    return report;
+}
+
+} // namespace tfhub

@@ -1,0 +1,28 @@
+#pragma once
+
+#include "core/cache/cacheentry.h"
+#include "core/hub/handle.h"
+#include "core/hub/hubsettings.h"
+
+namespace tfhub {
+
+/// What hub.resolve() would return for a handle, without any network access.
+struct Resolution final
+{
+    enum class Kind {
+        Cached, ///< the cache folder, present and complete
+        NotCached, ///< would be downloaded into `path`
+        Remote, ///< read from remote storage (UNCOMPRESSED, gs:// paths): nothing is cached
+        LocalPath, ///< used in place
+        Failure, ///< the library would fail (invalid load format, missing path)
+    };
+    Kind kind = Kind::Failure;
+    QString key;
+    QString path; ///< local path the library returns (cache folder or the local path)
+    QString message; ///< plain words for the user
+    EntryState state = EntryState::Foreign; ///< for cacheable handles: the entry's state
+};
+
+Resolution resolveHandle(const Handle &handle, const HubSettings &settings);
+
+} // namespace tfhub

@@ -1,0 +1,308 @@
+#include "core/hub/handle.h"
+#include "tests/support/testdata.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace tfhub;
+
+namespace {
+struct Run
+{
+    int code = -1;
+    QString out;
+    QString err;
+    QJsonObject json() const { return QJsonDocument::fromJson(out.toUtf8()).object(); }
+};
+} // namespace
+
+class TestCli final : public QObject
+{
+    Q_OBJECT
+private:
+    QTemporaryDir m_tmp;
+    QString m_cache;
+    QString m_tf2, m_tf1, m_empty;
+
+    Run run(const QStringList &args, const QList<std::pair<QString, QString>> &env = {})
+    {
+        QProcess p;
+        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
+        e.insert(QStringLiteral("HOME"), m_tmp.filePath(QStringLiteral("home")));
+        e.insert(QStringLiteral("TMPDIR"), m_tmp.filePath(QStringLiteral("tmp")));
+        e.remove(QStringLiteral("TFHUB_CACHE_DIR"));
+        e.remove(QStringLiteral("TFHUB_MODEL_LOAD_FORMAT"));
+        for (const auto &[k, v] : env)
+            e.insert(k, v);
+        p.setProcessEnvironment(e);
+        p.start(qEnvironmentVariable("TFHUB_CLI"), args);
+        Run r;
+        if (!p.waitForFinished(30000))
+            return r;
+        r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+        r.out = QString::fromUtf8(p.readAllStandardOutput());
+        r.err = QString::fromUtf8(p.readAllStandardError());
+        return r;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_tmp.isValid());
+        QVERIFY2(!qEnvironmentVariable("TFHUB_CLI").isEmpty(), "TFHUB_CLI is not set (run through ctest)");
+        QVERIFY(QDir().mkpath(m_tmp.filePath(QStringLiteral("home"))));
+        QVERIFY(QDir().mkpath(m_tmp.filePath(QStringLiteral("tmp"))));
+        m_cache = m_tmp.filePath(QStringLiteral("my cache \"q\" é"));
+        const QString sm = test::savedModelsDir();
+        m_tf2 = test::makeEntry(m_cache, QStringLiteral("https://tfhub.dev/google/tf2/1"),
+            sm + QStringLiteral("/half_plus_two_tf2_cpu"));
+        m_tf1 = test::makeEntry(m_cache, QStringLiteral("https://tfhub.dev/google/tf1/1"),
+            sm + QStringLiteral("/half_plus_two_cpu"));
+        m_empty = Handle::cacheKeyOf(QStringLiteral("https://tfhub.dev/google/empty/1"));
+        QVERIFY(QDir().mkpath(m_cache + QLatin1Char('/') + m_empty));
+        QVERIFY(test::writeFile(m_cache + QStringLiteral("/notes.txt"), "mine"));
+    }
+
+    void helpAndVersion()
+    {
+        const Run h = run({ QStringLiteral("--help") });
+        QCOMPARE(h.code, 0);
+        QVERIFY(h.out.contains(QStringLiteral("Usage: tfhub-cache")));
+        for (const char *verb : { "key HANDLE", "resolve HANDLE", "list", "du", "info HANDLE|KEY", "config" })
+            QVERIFY2(h.out.contains(QString::fromLatin1(verb)), verb);
+        const Run v = run({ QStringLiteral("--version") });
+        QCOMPARE(v.code, 0);
+        QCOMPARE(v.out.trimmed(), QStringLiteral("tfhub-cache " TFHUB_VERSION));
+    }
+
+    void usageErrors_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::newRow("no-verb") << QStringList();
+        QTest::newRow("unknown-verb") << QStringList { QStringLiteral("frobnicate") };
+        QTest::newRow("unknown-option") << QStringList { QStringLiteral("list"), QStringLiteral("--bogus") };
+        QTest::newRow("bad-sort") << QStringList { QStringLiteral("list"), QStringLiteral("--sort"),
+            QStringLiteral("colour") };
+        QTest::newRow("bad-state") << QStringList { QStringLiteral("list"), QStringLiteral("--state"),
+            QStringLiteral("happy") };
+        QTest::newRow("option-of-other-verb")
+            << QStringList { QStringLiteral("du"), QStringLiteral("--sort"), QStringLiteral("size") };
+        QTest::newRow("key-without-handle") << QStringList { QStringLiteral("key") };
+        QTest::newRow("cache-dir-without-value")
+            << QStringList { QStringLiteral("list"), QStringLiteral("--cache-dir") };
+    }
+    void usageErrors()
+    {
+        QFETCH(QStringList, args);
+        const Run r = run(args);
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.startsWith(QStringLiteral("tfhub-cache: ")));
+        QVERIFY(r.out.isEmpty());
+    }
+
+    void key()
+    {
+        const Run r
+            = run({ QStringLiteral("key"), QStringLiteral("https://tfhub.dev/google/nnlm-en-dim128/2") });
+        QCOMPARE(r.code, 0);
+        QCOMPARE(r.out, QStringLiteral("29abffb443cb0a0ca9c72e8e3863b76d85028490\n"));
+        const Run bad = run({ QStringLiteral("key"), QStringLiteral("HTTPS://tfhub.dev/x") });
+        QCOMPARE(bad.code, 1);
+        QVERIFY2(bad.err.contains(QStringLiteral("HTTPS")), qPrintable(bad.err));
+        const Run ctl = run({ QStringLiteral("key"), QStringLiteral("https://tfhub.dev/a\x01") });
+        QCOMPARE(ctl.code, 1);
+        QVERIFY(ctl.err.contains(QStringLiteral("control character")));
+    }
+
+    void listHuman()
+    {
+        const Run r = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("list") });
+        QCOMPARE(r.code, 0);
+        const QStringList lines = r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 5); // header + 4 items
+        // Columns are aligned: the HANDLE column starts at the same offset in every line.
+        const qsizetype col = lines.first().indexOf(QStringLiteral("HANDLE"));
+        QVERIFY(col > 0);
+        QCOMPARE(lines.at(1).mid(col), QStringLiteral("https://tfhub.dev/google/tf1/1"));
+        QCOMPARE(lines.at(2).mid(col), QStringLiteral("https://tfhub.dev/google/tf2/1"));
+        QVERIFY(r.out.contains(QStringLiteral("KiB")));
+    }
+
+    void listJsonSortAndFilter()
+    {
+        Run r = run({ QStringLiteral("list"), QStringLiteral("--json"), QStringLiteral("--sort"),
+                        QStringLiteral("size") },
+            { { QStringLiteral("TFHUB_CACHE_DIR"), m_cache } });
+        QCOMPARE(r.code, 0);
+        const QJsonObject o = r.json();
+        QCOMPARE(o.value(QStringLiteral("schema")).toInt(), 1);
+        QCOMPARE(o.value(QStringLiteral("cacheDir")).toString(), m_cache);
+        QCOMPARE(o.value(QStringLiteral("cacheDirSource")).toString(), QStringLiteral("environment"));
+        const QJsonArray entries = o.value(QStringLiteral("entries")).toArray();
+        QCOMPARE(entries.size(), 4);
+        qint64 previous = std::numeric_limits<qint64>::max();
+        for (const QJsonValue &v : entries) {
+            const qint64 size = v.toObject().value(QStringLiteral("diskBytes")).toInteger();
+            QVERIFY(size <= previous);
+            previous = size;
+        }
+        QCOMPARE(entries.first().toObject().value(QStringLiteral("key")).toString(), m_tf2);
+        QCOMPARE(entries.first().toObject().value(QStringLiteral("format")).toString(),
+            QStringLiteral("tf2-saved-model"));
+        QCOMPARE(entries.first().toObject().value(QStringLiteral("downloaderPid")).toInt(), 4242);
+
+        r = run({ QStringLiteral("--cache-dir=") + m_cache, QStringLiteral("list"), QStringLiteral("--json"),
+            QStringLiteral("--state"), QStringLiteral("empty") });
+        QCOMPARE(r.code, 0);
+        const QJsonArray empties = r.json().value(QStringLiteral("entries")).toArray();
+        QCOMPARE(empties.size(), 1);
+        QCOMPARE(empties.first().toObject().value(QStringLiteral("key")).toString(), m_empty);
+        QVERIFY(empties.first().toObject().value(QStringLiteral("handle")).isNull());
+    }
+
+    void du()
+    {
+        const Run r = run(
+            { QStringLiteral("--tfhub_cache_dir"), m_cache, QStringLiteral("du"), QStringLiteral("--json") });
+        QCOMPARE(r.code, 0);
+        const QJsonObject o = r.json();
+        const QJsonObject states = o.value(QStringLiteral("byState")).toObject();
+        QCOMPARE(
+            states.value(QStringLiteral("complete")).toObject().value(QStringLiteral("count")).toInt(), 2);
+        QCOMPARE(states.value(QStringLiteral("empty")).toObject().value(QStringLiteral("count")).toInt(), 1);
+        QCOMPARE(
+            states.value(QStringLiteral("foreign")).toObject().value(QStringLiteral("count")).toInt(), 1);
+        const QJsonObject formats = o.value(QStringLiteral("byFormat")).toObject();
+        QCOMPARE(formats.value(QStringLiteral("tf1-saved-model"))
+                     .toObject()
+                     .value(QStringLiteral("count"))
+                     .toInt(),
+            1);
+        qint64 sum = 0;
+        for (const QJsonValue &v : states)
+            sum += v.toObject().value(QStringLiteral("diskBytes")).toInteger();
+        QCOMPARE(
+            o.value(QStringLiteral("total")).toObject().value(QStringLiteral("diskBytes")).toInteger(), sum);
+        QVERIFY(o.value(QStringLiteral("reclaimableBytes")).toInteger() > 0); // the empty folder
+        const Run human = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("du") });
+        QCOMPARE(human.code, 0);
+        QVERIFY(human.out.contains(QStringLiteral("tf2-saved-model"))
+            && human.out.contains(QStringLiteral("Reclaimable:")));
+    }
+
+    void infoByHandleAndKey()
+    {
+        const Run byHandle = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("info"),
+            QStringLiteral("https://tfhub.dev/google/tf2/1"), QStringLiteral("--json") });
+        QCOMPARE(byHandle.code, 0);
+        const QJsonObject o = byHandle.json();
+        QCOMPARE(o.value(QStringLiteral("key")).toString(), m_tf2);
+        QCOMPARE(o.value(QStringLiteral("state")).toString(), QStringLiteral("complete"));
+        const QJsonArray required = o.value(QStringLiteral("requiredFiles")).toArray();
+        QCOMPARE(required.size(), 3);
+        for (const QJsonValue &v : required)
+            QVERIFY(v.toObject().value(QStringLiteral("present")).toBool());
+        const Run byKey = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("info"), m_tf1 });
+        QCOMPARE(byKey.code, 0);
+        QVERIFY(byKey.out.contains(QStringLiteral("https://tfhub.dev/google/tf1/1")));
+        QVERIFY(byKey.out.contains(QStringLiteral("TF1 SavedModel")));
+        const Run missing = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("info"),
+            QStringLiteral("https://tfhub.dev/not/there/1") });
+        QCOMPARE(missing.code, 1);
+        QVERIFY2(missing.err.contains(QStringLiteral("No cache entry")) && missing.err.contains(m_cache),
+            qPrintable(missing.err));
+    }
+
+    void resolve()
+    {
+        Run r = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("resolve"),
+            QStringLiteral("https://tfhub.dev/google/tf2/1"), QStringLiteral("--json") });
+        QCOMPARE(r.code, 0);
+        QCOMPARE(r.json().value(QStringLiteral("status")).toString(), QStringLiteral("cached"));
+        QCOMPARE(r.json().value(QStringLiteral("path")).toString(), m_cache + QLatin1Char('/') + m_tf2);
+
+        r = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("resolve"),
+            QStringLiteral("https://tfhub.dev/google/empty/1") });
+        QCOMPARE(r.code, 0);
+        QCOMPARE(r.out.trimmed(), m_cache + QLatin1Char('/') + m_empty);
+        QVERIFY(r.err.contains(QStringLiteral("Not cached")));
+
+        // UNCOMPRESSED asks the server for the remote location (tst_prefetch covers the answer
+        // from a local hub); a server that cannot be reached is a failure naming the URL.
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost));
+        const QString closed = QStringLiteral("http://127.0.0.1:%1/google/tf2/1").arg(probe.serverPort());
+        probe.close();
+        r = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("resolve"), closed,
+                    QStringLiteral("--json") },
+            { { QStringLiteral("TFHUB_MODEL_LOAD_FORMAT"), QStringLiteral("UNCOMPRESSED") } });
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.json().value(QStringLiteral("status")).toString(), QStringLiteral("failure"));
+        QVERIFY2(r.json()
+                     .value(QStringLiteral("message"))
+                     .toString()
+                     .contains(closed + QStringLiteral("?tf-hub-format=uncompressed")),
+            qPrintable(r.json().value(QStringLiteral("message")).toString()));
+
+        r = run({ QStringLiteral("resolve"), QStringLiteral("https://tfhub.dev/google/tf2/1") },
+            { { QStringLiteral("TFHUB_MODEL_LOAD_FORMAT"), QStringLiteral("compressed") } });
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("\"compressed\""))
+                && r.err.contains(QStringLiteral("case-sensitive")),
+            qPrintable(r.err));
+
+        r = run({ QStringLiteral("resolve"), m_cache });
+        QCOMPARE(r.code, 0);
+        QCOMPARE(r.out.trimmed(), m_cache); // a local path is returned as it is
+    }
+
+    void config()
+    {
+        Run r = run({ QStringLiteral("config"), QStringLiteral("--json") });
+        QCOMPARE(r.code, 0);
+        QCOMPARE(r.json().value(QStringLiteral("cacheDir")).toString(),
+            m_tmp.filePath(QStringLiteral("tmp/tfhub_modules")));
+        QCOMPARE(r.json().value(QStringLiteral("cacheDirSource")).toString(), QStringLiteral("default"));
+        QCOMPARE(r.json().value(QStringLiteral("loadFormat")).toString(), QStringLiteral("AUTO"));
+        r = run({ QStringLiteral("config") },
+            { { QStringLiteral("TFHUB_MODEL_LOAD_FORMAT"), QStringLiteral("auto") } });
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.contains(QStringLiteral("warning: TFHUB_MODEL_LOAD_FORMAT=\"auto\"")));
+        QVERIFY(r.out.contains(QStringLiteral("temporary folder")));
+    }
+
+    void appWithoutDisplayPointsToCli()
+    {
+        // The README's first command on a machine with no display: the app says so and names the CLI.
+        QProcess p;
+        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
+        for (const char *var : { "DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM" })
+            e.remove(QString::fromLatin1(var));
+        e.insert(QStringLiteral("HOME"), m_tmp.filePath(QStringLiteral("home")));
+        p.setProcessEnvironment(e);
+        p.start(qEnvironmentVariable("TFHUB_GUI"), {});
+        QVERIFY(p.waitForFinished(30000));
+        QCOMPARE(p.exitCode(), 1);
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QVERIFY2(
+            err.contains(QStringLiteral("display")) && err.contains(QStringLiteral("tfhub-cache --help")),
+            qPrintable(err));
+    }
+
+    void unreadableRootFails()
+    {
+        QVERIFY(test::writeFile(m_tmp.filePath(QStringLiteral("plainfile")), "x"));
+        const Run r = run({ QStringLiteral("--cache-dir"), m_tmp.filePath(QStringLiteral("plainfile")),
+            QStringLiteral("list") });
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("not a folder")), qPrintable(r.err));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

@@ -1,0 +1,617 @@
+#include "core/prefetch/downloadqueue.h"
+#include "tests/support/testdata.h"
+#include "tests/support/testhub.h"
+#include "ui/cache/cachemodel.h"
+#include "ui/cache/cachepage.h"
+#include "ui/downloads/downloadmodel.h"
+#include "ui/downloads/downloadspage.h"
+#include "ui/window/mainwindow.h"
+#include "ui/widgets/messagebar.h"
+#include "ui/settings/settingspage.h"
+
+#include <QAbstractItemModelTester>
+#include <QAction>
+#include <QDir>
+#include <QLabel>
+#include <QMimeData>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <memory>
+
+using namespace tfhub;
+using namespace tfhub::ui;
+using test::TestHub;
+
+namespace {
+
+constexpr int JobTimeoutMs = 30000;
+
+const QString ModulePath = QStringLiteral("/google/half_plus_two/1");
+const QString SecondPath = QStringLiteral("/google/half_plus_two/2");
+const QString MissingPath = QStringLiteral("/google/missing/1");
+const QString Malformed = QStringLiteral("ftp://example.com/models/1");
+
+QStringList namesIn(const QString &dir)
+{
+    return QDir(dir).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden, QDir::Name);
+}
+
+// The first row whose job is `id`, as the model shows it.
+QModelIndex indexOfJob(const DownloadModel &model, int id, int column = 0)
+{
+    const int row = model.rowOfJob(id);
+    return row < 0 ? QModelIndex() : model.index(row, column);
+}
+
+PrefetchPhase phaseOf(const DownloadModel &model, int id)
+{
+    return static_cast<PrefetchPhase>(indexOfJob(model, id).data(DownloadModel::PhaseRole).toInt());
+}
+
+} // namespace
+
+class TestDownloads final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void statusText_data();
+    void statusText();
+    void modelFollowsQueue();
+    void progressIsBatched();
+    void pasteQueuesValidAndReportsMalformed();
+    void shortcutQueuesFromTextBox();
+    void dropQueuesUrlsAndText();
+    void throttledJobShowsProgressThenDone();
+    void cancelSelectedRow();
+    void retryRerunsToDone();
+    void cachePageShowsPrefetchedEntry();
+    void prefetchAgainFromCachePage();
+    void settingsPersistAndApply();
+
+private:
+    PrefetchOptions options() const;
+    QString handle(const QString &path) const { return m_hub.url(path).toString(); }
+    void throttle(const QString &path, qint64 bytesPerSecond);
+    /// A page on a fresh queue, shown and active so keyboard shortcuts reach it.
+    bool makePage();
+
+    QTemporaryDir m_home;
+    TestHub m_hub;
+    QByteArray m_archive;
+    std::unique_ptr<QTemporaryDir> m_tmp;
+    QString m_root;
+    std::unique_ptr<DownloadQueue> m_queue;
+    std::unique_ptr<DownloadsPage> m_page;
+};
+
+void TestDownloads::initTestCase()
+{
+    // Before anything reads QSettings or QStandardPaths: no test may touch the real home.
+    QVERIFY(m_home.isValid());
+    test::isolateHome(m_home.path());
+    qunsetenv("TFHUB_CACHE_DIR");
+    qunsetenv("TFHUB_MODEL_LOAD_FORMAT");
+    QCoreApplication::setOrganizationName(QStringLiteral("tfhub-cache-manager-tests"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_downloads"));
+    QVERIFY2(QSettings().fileName().startsWith(m_home.path()), qPrintable(QSettings().fileName()));
+
+    QFile archive(test::savedModelsDir() + QStringLiteral("/half_plus_two_v1_hub_module.tar.gz"));
+    QVERIFY(archive.open(QIODevice::ReadOnly));
+    m_archive = archive.readAll();
+    QVERIFY(m_archive.size() > 1000);
+    QVERIFY(m_hub.start());
+    m_hub.addArchive(ModulePath, m_archive);
+    m_hub.addArchive(SecondPath, m_archive);
+}
+
+void TestDownloads::init()
+{
+    QSettings().clear();
+    m_hub.clearFaults();
+    m_hub.clearRequests();
+    m_tmp = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_tmp->isValid());
+    m_root = m_tmp->path() + QStringLiteral("/cache");
+    QVERIFY(QDir().mkpath(m_root));
+}
+
+void TestDownloads::cleanup()
+{
+    m_page.reset();
+    // Its destructor cancels what still runs, which a released stall lets finish quickly.
+    m_hub.clearFaults();
+    m_hub.releaseStalls();
+    m_queue.reset();
+    m_tmp.reset();
+}
+
+PrefetchOptions TestDownloads::options() const
+{
+    PrefetchOptions o;
+    o.cacheRoot = m_root;
+    o.lockPollMs = 100;
+    o.graceSecs = 1;
+    o.noProgressSecs = 2;
+    o.stallSecs = 2;
+    o.retries = 2;
+    o.backoffMs = 50;
+    return o;
+}
+
+void TestDownloads::throttle(const QString &path, qint64 bytesPerSecond)
+{
+    TestHub::Fault fault;
+    fault.bytesPerSecond = bytesPerSecond;
+    m_hub.setFault(path, fault);
+}
+
+bool TestDownloads::makePage()
+{
+    m_queue = std::make_unique<DownloadQueue>(options());
+    m_page = std::make_unique<DownloadsPage>(m_queue.get());
+    m_page->resize(900, 500);
+    m_page->show();
+    m_page->activateWindow();
+    return QTest::qWaitForWindowActive(m_page.get());
+}
+
+void TestDownloads::statusText_data()
+{
+    QTest::addColumn<int>("phase");
+    QTest::addColumn<QString>("detail");
+    QTest::addColumn<int>("resultPhase");
+    QTest::addColumn<bool>("alreadyCached");
+    QTest::addColumn<bool>("finished");
+    QTest::addColumn<QString>("expected");
+
+    const auto p = [](PrefetchPhase phase) { return static_cast<int>(phase); };
+    const QString waiting = QStringLiteral("waiting for another download: being downloaded by host pid 1234");
+    QTest::newRow("queued") << p(PrefetchPhase::Queued) << QString() << p(PrefetchPhase::Failed) << false
+                            << false << phaseName(PrefetchPhase::Queued);
+    QTest::newRow("waiting for lock") << p(PrefetchPhase::WaitingForLock) << waiting
+                                      << p(PrefetchPhase::Failed) << false << false << waiting;
+    QTest::newRow("downloading") << p(PrefetchPhase::Downloading) << QString() << p(PrefetchPhase::Failed)
+                                 << false << false << phaseName(PrefetchPhase::Downloading);
+    QTest::newRow("finalising") << p(PrefetchPhase::Finalising) << QString() << p(PrefetchPhase::Failed)
+                                << false << false << phaseName(PrefetchPhase::Finalising);
+    QTest::newRow("done") << p(PrefetchPhase::Done) << QString() << p(PrefetchPhase::Done) << false << true
+                          << DownloadModel::tr("done");
+    QTest::newRow("already cached") << p(PrefetchPhase::Done) << QString() << p(PrefetchPhase::Done) << true
+                                    << true << DownloadModel::tr("already cached");
+    QTest::newRow("failed") << p(PrefetchPhase::Failed) << QStringLiteral("HTTP 404")
+                            << p(PrefetchPhase::Failed) << false << true
+                            << DownloadModel::tr("failed: %1").arg(QStringLiteral("HTTP 404"));
+    QTest::newRow("cancelled") << p(PrefetchPhase::Cancelled) << QString() << p(PrefetchPhase::Cancelled)
+                               << false << true << DownloadModel::tr("cancelled");
+}
+
+void TestDownloads::statusText()
+{
+    QFETCH(int, phase);
+    QFETCH(QString, detail);
+    QFETCH(int, resultPhase);
+    QFETCH(bool, alreadyCached);
+    QFETCH(bool, finished);
+    QFETCH(QString, expected);
+    PrefetchProgress progress;
+    progress.phase = static_cast<PrefetchPhase>(phase);
+    progress.detail = detail;
+    PrefetchResult result;
+    result.phase = static_cast<PrefetchPhase>(resultPhase);
+    result.alreadyCached = alreadyCached;
+    result.message = detail;
+    QCOMPARE(DownloadModel::statusText(progress, result, finished), expected);
+}
+
+void TestDownloads::modelFollowsQueue()
+{
+    throttle(ModulePath, 2000);
+    DownloadQueue queue(options());
+    DownloadModel model(&queue);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy finished(&queue, &DownloadQueue::jobFinished);
+
+    const Result<int> first = queue.enqueue(handle(ModulePath));
+    const Result<int> second = queue.enqueue(handle(MissingPath));
+    QVERIFY(first && second);
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.index(0, DownloadModel::HandleColumn).data().toString(), handle(ModulePath));
+    QCOMPARE(model.index(1, DownloadModel::HandleColumn).data().toString(), handle(MissingPath));
+    QCOMPARE(model.jobIdAt(1), *second);
+
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 2, JobTimeoutMs);
+    model.flush();
+    QCOMPARE(phaseOf(model, *first), PrefetchPhase::Done);
+    QCOMPARE(phaseOf(model, *second), PrefetchPhase::Failed);
+    const QModelIndex failed = indexOfJob(model, *second, DownloadModel::StatusColumn);
+    const QString message = queue.resultOf(*second).message;
+    QVERIFY(!message.isEmpty());
+    QCOMPARE(failed.data().toString(), DownloadModel::tr("failed: %1").arg(message));
+    QVERIFY2(failed.data(Qt::ToolTipRole).toString().contains(message),
+        qPrintable(failed.data(Qt::ToolTipRole).toString()));
+    // Finished rows stay, dimmed.
+    QCOMPARE(model.rowCount(), 2);
+    const auto dimmed = QGuiApplication::palette().brush(QPalette::Disabled, QPalette::Text);
+    QCOMPARE(indexOfJob(model, *first).data(Qt::ForegroundRole).value<QBrush>(), dimmed);
+    QCOMPARE(indexOfJob(model, *first).data(DownloadModel::PathRole).toString(),
+        QDir(m_root).filePath(Handle::cacheKeyOf(handle(ModulePath))));
+
+    // A retried row is live again, then finished again.
+    finished.clear();
+    QVERIFY(queue.retry(*second));
+    QVERIFY(!indexOfJob(model, *second).data(DownloadModel::FinishedRole).toBool());
+    QVERIFY(!indexOfJob(model, *second).data(Qt::ForegroundRole).isValid());
+    QVERIFY(finished.wait(JobTimeoutMs));
+
+    const Result<int> third = queue.enqueue(handle(SecondPath));
+    QVERIFY(third);
+    QCOMPARE(model.rowCount(), 3);
+    QVERIFY(
+        !indexOfJob(model, *third).data(DownloadModel::FinishedRole).toBool() || queue.isFinished(*third));
+    QTRY_VERIFY_WITH_TIMEOUT(queue.isIdle(), JobTimeoutMs);
+    queue.clearFinished();
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestDownloads::progressIsBatched()
+{
+    // The first job hangs before its first byte, so both jobs stay put while we feed the model.
+    TestHub::Fault stall;
+    stall.stallAt = 0;
+    m_hub.setFault(ModulePath, stall);
+    DownloadQueue queue(options());
+    queue.setConcurrency(1);
+    DownloadModel model(&queue);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    const Result<int> first = queue.enqueue(handle(ModulePath));
+    const Result<int> second = queue.enqueue(handle(SecondPath));
+    QVERIFY(first && second);
+
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    PrefetchProgress progress;
+    progress.phase = PrefetchPhase::Downloading;
+    progress.total = 1000;
+    for (int i = 1; i <= 50; ++i) {
+        progress.received = i * 10;
+        Q_EMIT queue.jobProgress(*first, progress);
+        Q_EMIT queue.jobProgress(*second, progress);
+    }
+    QCOMPARE(changed.size(), 0);
+    model.flush();
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(changed.constFirst().at(0).toModelIndex(), model.index(0, 0));
+    QCOMPARE(changed.constFirst().at(1).toModelIndex(), model.index(1, DownloadModel::ColumnCount - 1));
+    QCOMPARE(
+        model.index(1, DownloadModel::ProgressColumn).data().toString(), DownloadModel::bytesText(500, 1000));
+    queue.cancelAll();
+    m_hub.releaseStalls();
+}
+
+void TestDownloads::pasteQueuesValidAndReportsMalformed()
+{
+    throttle(ModulePath, 100); // still running when it is pasted again
+    QVERIFY(makePage());
+    auto *input = m_page->findChild<QPlainTextEdit *>(QStringLiteral("handleInput"));
+    auto *button = m_page->findChild<QPushButton *>(QStringLiteral("prefetchButton"));
+    auto *bar = m_page->findChild<MessageBar *>(QStringLiteral("messageBar"));
+    QVERIFY(input && button && bar);
+    QVERIFY(!bar->isVisible());
+
+    input->setPlainText(handle(ModulePath) + QStringLiteral("\n\n  ") + Malformed + QStringLiteral("\n")
+        + handle(SecondPath) + QStringLiteral("  \n\n"));
+    QTest::mouseClick(button, Qt::LeftButton);
+
+    QCOMPARE(m_queue->ids().size(), 2);
+    QCOMPARE(m_queue->handleOf(m_queue->ids().at(0)), handle(ModulePath));
+    QCOMPARE(m_queue->handleOf(m_queue->ids().at(1)), handle(SecondPath));
+    QCOMPARE(m_page->model()->rowCount(), 2);
+    QVERIFY(bar->isVisible());
+    QCOMPARE(bar->kind(), MessageBar::Kind::Error);
+    QVERIFY2(bar->text().contains(Malformed), qPrintable(bar->text()));
+    const QString cause = Handle::parse(Malformed).error();
+    QVERIFY2(bar->text().contains(cause), qPrintable(bar->text()));
+    // The malformed line stays in the box to be corrected; the queued ones left it.
+    QCOMPARE(input->toPlainText(), Malformed);
+
+    // Queueing the same handles again while they run fetches nothing twice.
+    input->setPlainText(handle(ModulePath));
+    QTest::mouseClick(button, Qt::LeftButton);
+    QCOMPARE(m_queue->ids().size(), 2);
+    QVERIFY(!bar->isVisible());
+}
+
+void TestDownloads::shortcutQueuesFromTextBox()
+{
+    QVERIFY(makePage());
+    auto *input = m_page->findChild<QPlainTextEdit *>(QStringLiteral("handleInput"));
+    input->setFocus();
+    QTRY_VERIFY(input->hasFocus());
+
+    input->setPlainText(handle(ModulePath));
+    QTest::keyClick(input, Qt::Key_D, Qt::ControlModifier);
+    QCOMPARE(m_queue->ids().size(), 1);
+    QVERIFY(input->toPlainText().isEmpty());
+
+    input->setPlainText(handle(SecondPath));
+    QTest::keyClick(input, Qt::Key_Return, Qt::ControlModifier);
+    QCOMPARE(m_queue->ids().size(), 2);
+    QCOMPARE(m_queue->handleOf(m_queue->ids().at(1)), handle(SecondPath));
+    QVERIFY(input->toPlainText().isEmpty());
+}
+
+void TestDownloads::dropQueuesUrlsAndText()
+{
+    QVERIFY(makePage());
+    QMimeData urls;
+    urls.setUrls({ m_hub.url(ModulePath) });
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &urls, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(m_page.get(), &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &urls, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(m_page.get(), &drop);
+    QVERIFY(drop.isAccepted());
+    QCOMPARE(m_queue->ids().size(), 1);
+    QCOMPARE(m_queue->handleOf(m_queue->ids().at(0)), handle(ModulePath));
+
+    QMimeData text;
+    text.setText(handle(SecondPath) + QStringLiteral("\n") + Malformed + QStringLiteral("\n"));
+    QDragEnterEvent textEnter(QPoint(10, 10), Qt::CopyAction, &text, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(m_page.get(), &textEnter);
+    QVERIFY(textEnter.isAccepted());
+    QDropEvent textDrop(QPointF(10, 10), Qt::CopyAction, &text, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(m_page.get(), &textDrop);
+    QCOMPARE(m_queue->ids().size(), 2);
+    QCOMPARE(m_queue->handleOf(m_queue->ids().at(1)), handle(SecondPath));
+    auto *bar = m_page->findChild<MessageBar *>(QStringLiteral("messageBar"));
+    QVERIFY2(bar->isVisible() && bar->text().contains(Malformed), qPrintable(bar->text()));
+}
+
+void TestDownloads::throttledJobShowsProgressThenDone()
+{
+    // About three seconds for the whole archive: several progress updates on the way.
+    throttle(ModulePath, m_archive.size() / 3);
+    QVERIFY(makePage());
+    DownloadModel *model = m_page->model();
+    QAbstractItemModelTester tester(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy finished(m_queue.get(), &DownloadQueue::jobFinished);
+    QCOMPARE(m_page->queueHandles({ handle(ModulePath) }), 1);
+    const int id = m_queue->ids().constFirst();
+
+    // A live row part-way: bytes received, the size known, not finished.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const QModelIndex index = indexOfJob(*model, id);
+            const qint64 received = index.data(DownloadModel::ReceivedRole).toLongLong();
+            return phaseOf(*model, id) == PrefetchPhase::Downloading && received > 0
+                && received < m_archive.size() && !index.data(DownloadModel::FinishedRole).toBool();
+        }(),
+        JobTimeoutMs);
+    const QModelIndex progress = indexOfJob(*model, id, DownloadModel::ProgressColumn);
+    QCOMPARE(progress.data(DownloadModel::TotalRole).toLongLong(), m_archive.size());
+    QVERIFY2(progress.data().toString().endsWith(
+                 QStringLiteral(" / ") + QLocale().formattedDataSize(m_archive.size())),
+        qPrintable(progress.data().toString()));
+    QCOMPARE(indexOfJob(*model, id, DownloadModel::StatusColumn).data().toString(),
+        phaseName(PrefetchPhase::Downloading));
+
+    QVERIFY(finished.wait(JobTimeoutMs));
+    QCOMPARE(finished.constFirst().at(1).value<PrefetchResult>().phase, PrefetchPhase::Done);
+    QCOMPARE(phaseOf(*model, id), PrefetchPhase::Done);
+    QCOMPARE(
+        indexOfJob(*model, id, DownloadModel::StatusColumn).data().toString(), DownloadModel::tr("done"));
+    QVERIFY(indexOfJob(*model, id, DownloadModel::RateColumn).data().toString().isEmpty());
+    QVERIFY(QFileInfo::exists(
+        QDir(m_root).filePath(Handle::cacheKeyOf(handle(ModulePath)) + QStringLiteral("/saved_model.pb"))));
+
+    // Only a successful download can be opened; Clear Finished removes it.
+    auto *table = m_page->findChild<QTableView *>(QStringLiteral("downloadsTable"));
+    auto *open = m_page->findChild<QAction *>(QStringLiteral("openDownloadFolderAction"));
+    auto *clear = m_page->findChild<QAction *>(QStringLiteral("clearFinishedAction"));
+    table->selectRow(0);
+    QVERIFY(open->isEnabled());
+    QVERIFY(clear->isEnabled());
+    clear->trigger();
+    QCOMPARE(model->rowCount(), 0);
+    QVERIFY(!clear->isEnabled());
+}
+
+void TestDownloads::cancelSelectedRow()
+{
+    throttle(ModulePath, 100); // far slower than the test waits
+    QVERIFY(makePage());
+    DownloadModel *model = m_page->model();
+    QSignalSpy finished(m_queue.get(), &DownloadQueue::jobFinished);
+    QCOMPARE(m_page->queueHandles({ handle(ModulePath) }), 1);
+    const int id = m_queue->ids().constFirst();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        indexOfJob(*model, id).data(DownloadModel::ReceivedRole).toLongLong() > 0, JobTimeoutMs);
+
+    auto *table = m_page->findChild<QTableView *>(QStringLiteral("downloadsTable"));
+    auto *cancel = m_page->findChild<QAction *>(QStringLiteral("cancelAction"));
+    auto *retry = m_page->findChild<QAction *>(QStringLiteral("retryAction"));
+    table->setFocus();
+    table->selectRow(0);
+    QVERIFY(cancel->isEnabled());
+    QVERIFY(!retry->isEnabled());
+    QTest::keyClick(table, Qt::Key_Delete);
+
+    QVERIFY(finished.wait(JobTimeoutMs));
+    QCOMPARE(finished.constFirst().at(1).value<PrefetchResult>().phase, PrefetchPhase::Cancelled);
+    QCOMPARE(phaseOf(*model, id), PrefetchPhase::Cancelled);
+    QCOMPARE(indexOfJob(*model, id, DownloadModel::StatusColumn).data().toString(),
+        DownloadModel::tr("cancelled"));
+    QVERIFY(!cancel->isEnabled());
+    QVERIFY(retry->isEnabled());
+    // Nothing of it stays: no folder, no tmp folder, no lock, no descriptor.
+    QVERIFY2(namesIn(m_root).isEmpty(), qPrintable(namesIn(m_root).join(u' ')));
+}
+
+void TestDownloads::retryRerunsToDone()
+{
+    TestHub::Fault notFound;
+    notFound.status = 404;
+    m_hub.setFault(ModulePath, notFound);
+    QVERIFY(makePage());
+    DownloadModel *model = m_page->model();
+    QSignalSpy finished(m_queue.get(), &DownloadQueue::jobFinished);
+    QCOMPARE(m_page->queueHandles({ handle(ModulePath) }), 1);
+    const int id = m_queue->ids().constFirst();
+    QVERIFY(finished.wait(JobTimeoutMs));
+    QCOMPARE(phaseOf(*model, id), PrefetchPhase::Failed);
+    const QString status = indexOfJob(*model, id, DownloadModel::StatusColumn).data().toString();
+    QVERIFY2(status.startsWith(DownloadModel::tr("failed: %1").arg(QString())), qPrintable(status));
+
+    m_hub.clearFaults();
+    auto *table = m_page->findChild<QTableView *>(QStringLiteral("downloadsTable"));
+    table->setFocus();
+    table->selectRow(0);
+    finished.clear();
+    QTest::keyClick(table, Qt::Key_R, Qt::ControlModifier);
+    QVERIFY(finished.wait(JobTimeoutMs));
+    QCOMPARE(finished.constFirst().at(1).value<PrefetchResult>().phase, PrefetchPhase::Done);
+    QCOMPARE(model->rowCount(), 1);
+    QCOMPARE(phaseOf(*model, id), PrefetchPhase::Done);
+    QVERIFY(QFileInfo::exists(QDir(m_root).filePath(Handle::cacheKeyOf(handle(ModulePath)))));
+}
+
+void TestDownloads::cachePageShowsPrefetchedEntry()
+{
+    throttle(ModulePath, m_archive.size() / 2);
+    MainWindow window(m_root, QStringLiteral("test"));
+    PrefetchOptions o = options();
+    o.cacheRoot = window.cacheRoot();
+    window.downloadQueue()->setOptions(o);
+    window.show();
+    QSignalSpy scanned(&window, &MainWindow::scanFinished);
+    window.refresh();
+    QVERIFY(scanned.size() > 0 || scanned.wait(JobTimeoutMs));
+    auto *cacheTable = window.findChild<QTableView *>(QStringLiteral("cacheTable"));
+    QCOMPARE(cacheTable->model()->rowCount(), 0);
+
+    QVERIFY(window.showPage(QStringLiteral("downloads")));
+    QVERIFY(window.downloadsPage()->isVisible());
+    auto *input = window.downloadsPage()->findChild<QPlainTextEdit *>(QStringLiteral("handleInput"));
+    input->setPlainText(handle(ModulePath));
+    window.downloadsPage()->findChild<QPushButton *>(QStringLiteral("prefetchButton"))->click();
+
+    // While it runs, the status bar counts it.
+    auto *label = window.findChild<QLabel *>(QStringLiteral("downloadsLabel"));
+    QTRY_VERIFY_WITH_TIMEOUT(label->isVisible(), JobTimeoutMs);
+    QVERIFY2(label->text().startsWith(MainWindow::tr("1 download, %1/s").section(u',', 0, 0) + u','),
+        qPrintable(label->text()));
+
+    // No manual refresh: the Cache page learns of the finished download by itself.
+    // (The live view may show the download in progress first; it must settle on the result.)
+    QTRY_COMPARE_WITH_TIMEOUT(cacheTable->model()->rowCount(), 1, JobTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(cacheTable->model()->index(0, CacheModel::HandleColumn).data().toString(),
+        handle(ModulePath), JobTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        cacheTable->model()->index(0, 0).data(CacheModel::EntryRole).value<CacheEntry>().state,
+        EntryState::Complete, JobTimeoutMs);
+    QTRY_VERIFY(!label->isVisible());
+}
+
+void TestDownloads::prefetchAgainFromCachePage()
+{
+    test::makeEntry(
+        m_root, handle(ModulePath), test::savedModelsDir() + QStringLiteral("/half_plus_two_tf2_cpu"));
+    // A folder without a descriptor: its handle is unknown, so it cannot be fetched again.
+    QVERIFY(QDir().mkpath(m_root + QStringLiteral("/0123456789abcdef0123456789abcdef01234567")));
+    QVERIFY(test::writeFile(
+        m_root + QStringLiteral("/0123456789abcdef0123456789abcdef01234567/saved_model.pb"), "x"));
+    MainWindow window(m_root, QStringLiteral("test"));
+    window.show();
+    QSignalSpy scanned(&window, &MainWindow::scanFinished);
+    window.refresh();
+    QVERIFY(scanned.size() > 0 || scanned.wait(JobTimeoutMs));
+    auto *cacheTable = window.findChild<QTableView *>(QStringLiteral("cacheTable"));
+    QTRY_COMPARE_WITH_TIMEOUT(cacheTable->model()->rowCount(), 2, JobTimeoutMs);
+    auto *again = window.findChild<QAction *>(QStringLiteral("prefetchAgainAction"));
+    QVERIFY(again);
+
+    int unknownRow = -1;
+    for (int row = 0; row < 2; ++row) {
+        if (cacheTable->model()
+                ->index(row, 0)
+                .data(CacheModel::EntryRole)
+                .value<CacheEntry>()
+                .handle.isEmpty())
+            unknownRow = row;
+    }
+    QVERIFY(unknownRow >= 0);
+    cacheTable->selectRow(unknownRow);
+    QVERIFY(!again->isEnabled());
+
+    cacheTable->selectAll();
+    QVERIFY(again->isEnabled());
+    again->trigger();
+    QCOMPARE(window.downloadQueue()->ids().size(), 1);
+    QCOMPARE(
+        window.downloadQueue()->handleOf(window.downloadQueue()->ids().constFirst()), handle(ModulePath));
+    QVERIFY(window.downloadsPage()->isVisible());
+    QTRY_VERIFY_WITH_TIMEOUT(window.downloadQueue()->isIdle(), JobTimeoutMs);
+}
+
+void TestDownloads::settingsPersistAndApply()
+{
+    throttle(ModulePath, 100);
+    throttle(SecondPath, 100);
+    DownloadQueue queue(options());
+    SettingsPage page(&queue);
+    auto *concurrency = page.findChild<QSpinBox *>(QStringLiteral("concurrencySpin"));
+    auto *stall = page.findChild<QSpinBox *>(QStringLiteral("stallTimeoutSpin"));
+    auto *retries = page.findChild<QSpinBox *>(QStringLiteral("retriesSpin"));
+    QVERIFY(concurrency && stall && retries);
+    QCOMPARE(concurrency->value(), SettingsPage::DefaultConcurrency);
+    QCOMPARE(stall->value(), SettingsPage::DefaultStallTimeoutSecs);
+    QCOMPARE(retries->value(), SettingsPage::DefaultRetries);
+    QCOMPARE(concurrency->maximum(), 8);
+
+    concurrency->setValue(1);
+    stall->setValue(30);
+    retries->setValue(2);
+    {
+        const QSettings settings;
+        QCOMPARE(settings.value(QStringLiteral("downloads/concurrency")).toInt(), 1);
+        QCOMPARE(settings.value(QStringLiteral("downloads/stallTimeoutSecs")).toInt(), 30);
+        QCOMPARE(settings.value(QStringLiteral("downloads/retries")).toInt(), 2);
+    }
+    QCOMPARE(queue.concurrency(), 1);
+    QCOMPARE(queue.options().stallSecs, 30);
+    QCOMPARE(queue.options().retries, 2);
+    // The rest of the options are kept.
+    QCOMPARE(queue.options().cacheRoot, m_root);
+    QCOMPARE(queue.options().lockPollMs, 100);
+
+    // One at a time now: the second job waits for the first.
+    QVERIFY(queue.enqueue(handle(ModulePath)));
+    QVERIFY(queue.enqueue(handle(SecondPath)));
+    QCOMPARE(queue.runningCount(), 1);
+    concurrency->setValue(2);
+    QCOMPARE(queue.runningCount(), 2);
+    queue.cancelAll();
+
+    // A new window's queue starts with the stored values.
+    DownloadQueue fresh(options());
+    SettingsPage::applyStoredSettings(&fresh);
+    QCOMPARE(fresh.concurrency(), 2);
+    QCOMPARE(fresh.options().stallSecs, 30);
+    SettingsPage again(&fresh);
+    QCOMPARE(again.findChild<QSpinBox *>(QStringLiteral("retriesSpin"))->value(), 2);
+}
+
+QTEST_MAIN(TestDownloads)
+#include "tst_downloads.moc"

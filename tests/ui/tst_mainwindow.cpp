@@ -1,0 +1,415 @@
+#include "core/hub/hubsettings.h"
+#include "tests/support/testdata.h"
+#include "ui/cache/cachefilterproxy.h"
+#include "ui/cache/cachemodel.h"
+#include "ui/cache/cachepage.h"
+#include "ui/cache/detailspane.h"
+#include "ui/window/mainwindow.h"
+#include "ui/widgets/messagebar.h"
+#include "ui/settings/settingspage.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStackedWidget>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTreeWidget>
+#include <QtTest>
+
+using namespace tfhub;
+using namespace tfhub::ui;
+
+namespace {
+
+constexpr int ScanTimeoutMs = 15000;
+
+const QString HalfPlusTwo = QStringLiteral("https://tfhub.dev/google/half_plus_two/1");
+const QString HalfPlusTwoV2 = QStringLiteral("https://tfhub.dev/google/half_plus_two/2");
+
+QString keyOf(const QString &handle)
+{
+    return QString::fromLatin1(QCryptographicHash::hash(handle.toUtf8(), QCryptographicHash::Sha1).toHex());
+}
+
+// One complete entry as tensorflow_hub leaves it: K/ with the SavedModel, and K.descriptor.txt.
+bool addModel(const QString &root, const QString &handle, const QByteArray &extraBytes = {})
+{
+    const QString key = keyOf(handle);
+    if (!test::copyTree(test::savedModelsDir() + QStringLiteral("/half_plus_two_tf2_cpu"), root + u'/' + key))
+        return false;
+    if (!extraBytes.isEmpty()
+        && !test::writeFile(root + u'/' + key + QStringLiteral("/assets/extra.bin"), extraBytes))
+        return false;
+    const QByteArray descriptor = "Module: " + handle.toUtf8()
+        + "\nDownload Time: 2024-01-29 17:51:07.123456\nDownloader Hostname: host (PID:12)";
+    return test::writeFile(root + u'/' + key + QStringLiteral(".descriptor.txt"), descriptor);
+}
+
+} // namespace
+
+class TestMainWindow final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void showsCachedModels();
+    void selectionTotal();
+    void detailsFollowSelection();
+    void searchFilters();
+    void rescanDropsDeletedEntries();
+    void emptyCache();
+    void missingCache();
+    void scannerErrorInMessageBar();
+    void remembersLayout();
+    void firstRunWarnings();
+    void folderChangeOffersReopen();
+
+private:
+    template<class T> T *child(const QString &name) const
+    {
+        T *widget = m_window->findChild<T *>(name);
+        if (!widget)
+            qFatal("no child named %s", qPrintable(name));
+        return widget;
+    }
+    bool scan();
+    qint64 sumOfSelected() const;
+
+    QTemporaryDir m_home;
+    std::unique_ptr<QTemporaryDir> m_tmp;
+    QString m_root;
+    std::unique_ptr<MainWindow> m_window;
+};
+
+void TestMainWindow::initTestCase()
+{
+    // Before anything reads QSettings or QStandardPaths: no test may touch the real home.
+    QVERIFY(m_home.isValid());
+    test::isolateHome(m_home.path());
+    QCoreApplication::setOrganizationName(QStringLiteral("tfhub-cache-manager-tests"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
+    QVERIFY2(QSettings().fileName().startsWith(m_home.path()), qPrintable(QSettings().fileName()));
+}
+
+void TestMainWindow::init()
+{
+    m_tmp = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_tmp->isValid());
+    m_root = m_tmp->path() + QStringLiteral("/cache");
+    QVERIFY(QDir().mkpath(m_root));
+}
+
+void TestMainWindow::cleanup()
+{
+    m_window.reset();
+    m_tmp.reset();
+}
+
+bool TestMainWindow::scan()
+{
+    if (!m_window) {
+        m_window = std::make_unique<MainWindow>(m_root, QStringLiteral("test"));
+        m_window->show();
+    }
+    QSignalSpy finished(m_window.get(), &MainWindow::scanFinished);
+    m_window->refresh();
+    if (finished.isEmpty() && !finished.wait(ScanTimeoutMs))
+        return false;
+    return finished.constLast().at(0).toBool();
+}
+
+qint64 TestMainWindow::sumOfSelected() const
+{
+    auto *table = m_window->findChild<QTableView *>(QStringLiteral("cacheTable"));
+    qint64 sum = 0;
+    const QModelIndexList rows = table->selectionModel()->selectedRows();
+    for (const QModelIndex &index : rows)
+        sum += index.data(CacheModel::EntryRole).value<CacheEntry>().diskBytes;
+    return sum;
+}
+
+void TestMainWindow::showsCachedModels()
+{
+    QVERIFY(addModel(m_root, HalfPlusTwo));
+    QVERIFY(addModel(m_root, HalfPlusTwoV2, QByteArray(300 * 1024, 'x')));
+    QVERIFY(scan());
+    auto *table = child<QTableView>(QStringLiteral("cacheTable"));
+    QTRY_COMPARE_WITH_TIMEOUT(table->model()->rowCount(), 2, ScanTimeoutMs);
+    QStringList handles;
+    for (int row = 0; row < 2; ++row)
+        handles << table->model()->index(row, CacheModel::HandleColumn).data().toString();
+    handles.sort();
+    QCOMPARE(handles, QStringList({ HalfPlusTwo, HalfPlusTwoV2 }));
+    const auto entry = table->model()->index(0, 0).data(CacheModel::EntryRole).value<CacheEntry>();
+    QCOMPARE(entry.state, EntryState::Complete);
+    QVERIFY(table->isVisible());
+
+    // Sorted by size, largest first, by default: the copy with the extra file leads.
+    QCOMPARE(table->model()->index(0, CacheModel::HandleColumn).data().toString(), HalfPlusTwoV2);
+
+    auto *total = child<QLabel>(QStringLiteral("totalLabel"));
+    const qint64 sum = table->model()->index(0, 0).data(CacheModel::EntryRole).value<CacheEntry>().diskBytes
+        + table->model()->index(1, 0).data(CacheModel::EntryRole).value<CacheEntry>().diskBytes;
+    QVERIFY2(total->text().contains(QLocale().formattedDataSize(sum)), qPrintable(total->text()));
+    QVERIFY(!child<QLabel>(QStringLiteral("freeLabel"))->text().isEmpty());
+    const QString folder = child<QLabel>(QStringLiteral("folderLabel"))->text();
+    QVERIFY2(folder.contains(QDir::toNativeSeparators(m_root)) && folder.contains(QStringLiteral("test")),
+        qPrintable(folder));
+    QVERIFY(!m_window->cachePage()->findChild<MessageBar *>(QStringLiteral("messageBar"))->isVisible());
+
+    // The pages, in the order of the navigation list.
+    auto *navigation = child<QListWidget>(QStringLiteral("navigation"));
+    QStringList pages;
+    for (int row = 0; row < navigation->count(); ++row)
+        pages << navigation->item(row)->text();
+    QCOMPARE(pages,
+        QStringList({ MainWindow::tr("Browse"), MainWindow::tr("Cache"), MainWindow::tr("Downloads"),
+            MainWindow::tr("Usage"), MainWindow::tr("Settings") }));
+    QVERIFY(m_window->showPage(QStringLiteral("settings")));
+    QCOMPARE(navigation->currentRow(), 4);
+    QVERIFY(!m_window->showPage(QStringLiteral("nowhere")));
+}
+
+void TestMainWindow::selectionTotal()
+{
+    QVERIFY(addModel(m_root, HalfPlusTwo));
+    QVERIFY(addModel(m_root, HalfPlusTwoV2, QByteArray(300 * 1024, 'x')));
+    QVERIFY(scan());
+    auto *table = child<QTableView>(QStringLiteral("cacheTable"));
+    auto *label = child<QLabel>(QStringLiteral("selectionLabel"));
+    QTRY_COMPARE_WITH_TIMEOUT(table->model()->rowCount(), 2, ScanTimeoutMs);
+    QVERIFY(!label->isVisible());
+
+    table->selectRow(1);
+    QCOMPARE(table->selectionModel()->selectedRows().size(), 1);
+    QVERIFY(label->isVisible());
+    QCOMPARE(label->text(),
+        MainWindow::tr("%n selected: %1", nullptr, 1).arg(QLocale().formattedDataSize(sumOfSelected())));
+
+    table->selectAll();
+    QCOMPARE(table->selectionModel()->selectedRows().size(), 2);
+    const qint64 both = sumOfSelected();
+    QVERIFY(both > 300 * 1024);
+    QCOMPARE(
+        label->text(), MainWindow::tr("%n selected: %1", nullptr, 2).arg(QLocale().formattedDataSize(both)));
+
+    // Filtering hides a selected row: the total follows what is still selected.
+    child<QLineEdit>(QStringLiteral("searchEdit"))->setText(QStringLiteral("half_plus_two/2"));
+    QCOMPARE(table->model()->rowCount(), 1);
+    QTRY_COMPARE(table->selectionModel()->selectedRows().size(), 1);
+    QTRY_COMPARE(label->text(),
+        MainWindow::tr("%n selected: %1", nullptr, 1).arg(QLocale().formattedDataSize(sumOfSelected())));
+
+    table->clearSelection();
+    QVERIFY(!label->isVisible());
+}
+
+void TestMainWindow::detailsFollowSelection()
+{
+    QVERIFY(addModel(m_root, HalfPlusTwo));
+    QVERIFY(scan());
+    auto *table = child<QTableView>(QStringLiteral("cacheTable"));
+    auto *details = child<DetailsPane>(QStringLiteral("detailsPane"));
+    QTRY_COMPARE_WITH_TIMEOUT(table->model()->rowCount(), 1, ScanTimeoutMs);
+    QVERIFY(!details->hasEntry());
+
+    QSignalSpy treeReady(details, &DetailsPane::fileTreeReady);
+    table->selectRow(0);
+    QVERIFY(details->hasEntry());
+    QCOMPARE(child<QLabel>(QStringLiteral("detailsTitle"))->text(), HalfPlusTwo);
+    QCOMPARE(child<QLineEdit>(QStringLiteral("detailsKey"))->text(), keyOf(HalfPlusTwo));
+    QCOMPARE(child<QLineEdit>(QStringLiteral("detailsPath"))->text(),
+        QDir::toNativeSeparators(m_root + u'/' + keyOf(HalfPlusTwo)));
+    QVERIFY(child<QLabel>(QStringLiteral("detailsState"))
+                ->text()
+                .contains(stateExplanation(EntryState::Complete)));
+    const QString downloader = child<QLabel>(QStringLiteral("detailsDownloader"))->text();
+    QVERIFY2(downloader.contains(QStringLiteral("host")) && downloader.contains(QStringLiteral("12")),
+        qPrintable(downloader));
+    QVERIFY(child<QLabel>(QStringLiteral("detailsDownloaded"))->text().contains(QStringLiteral("2024")));
+
+    QVERIFY(treeReady.wait(ScanTimeoutMs));
+    auto *tree = child<QTreeWidget>(QStringLiteral("detailsFileTree"));
+    QStringList top;
+    for (int i = 0; i < tree->topLevelItemCount(); ++i)
+        top << tree->topLevelItem(i)->text(0);
+    top.sort();
+    QCOMPARE(top,
+        QStringList({ QStringLiteral("assets"), QStringLiteral("fingerprint.pb"),
+            QStringLiteral("saved_model.pb"), QStringLiteral("variables") }));
+
+    table->clearSelection();
+    QVERIFY(!details->hasEntry());
+}
+
+void TestMainWindow::searchFilters()
+{
+    QVERIFY(addModel(m_root, HalfPlusTwo));
+    QVERIFY(addModel(m_root, HalfPlusTwoV2));
+    QVERIFY(scan());
+    auto *table = child<QTableView>(QStringLiteral("cacheTable"));
+    auto *search = child<QLineEdit>(QStringLiteral("searchEdit"));
+    QTRY_COMPARE_WITH_TIMEOUT(table->model()->rowCount(), 2, ScanTimeoutMs);
+
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    table->setFocus();
+    QTest::keyClick(m_window.get(), Qt::Key_F, Qt::ControlModifier);
+    QTRY_VERIFY(search->hasFocus());
+
+    QTest::keyClicks(search, QStringLiteral("HALF_PLUS_TWO/2"));
+    QCOMPARE(table->model()->rowCount(), 1);
+    QCOMPARE(table->model()->index(0, CacheModel::HandleColumn).data().toString(), HalfPlusTwoV2);
+
+    search->setText(keyOf(HalfPlusTwo).left(10));
+    QCOMPARE(table->model()->rowCount(), 1);
+    QCOMPARE(table->model()->index(0, CacheModel::HandleColumn).data().toString(), HalfPlusTwo);
+
+    search->setText(QStringLiteral("google"));
+    QCOMPARE(table->model()->rowCount(), 2);
+    search->setText(QStringLiteral("resnet"));
+    QCOMPARE(table->model()->rowCount(), 0);
+    search->clear();
+    QCOMPARE(table->model()->rowCount(), 2);
+}
+
+void TestMainWindow::rescanDropsDeletedEntries()
+{
+    QVERIFY(addModel(m_root, HalfPlusTwo));
+    QVERIFY(addModel(m_root, HalfPlusTwoV2));
+    QVERIFY(scan());
+    auto *table = child<QTableView>(QStringLiteral("cacheTable"));
+    QTRY_COMPARE_WITH_TIMEOUT(table->model()->rowCount(), 2, ScanTimeoutMs);
+
+    const QString key = keyOf(HalfPlusTwoV2);
+    QVERIFY(QDir(m_root + u'/' + key).removeRecursively());
+    QVERIFY(QFile::remove(m_root + u'/' + key + QStringLiteral(".descriptor.txt")));
+    QVERIFY(scan());
+    QTRY_COMPARE_WITH_TIMEOUT(table->model()->rowCount(), 1, ScanTimeoutMs);
+    QCOMPARE(table->model()->index(0, CacheModel::HandleColumn).data().toString(), HalfPlusTwo);
+
+    // Two refreshes in a row: the first one is superseded, which is not an error.
+    QSignalSpy finished(m_window.get(), &MainWindow::scanFinished);
+    m_window->refresh();
+    m_window->refresh();
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), ScanTimeoutMs);
+    QVERIFY(finished.constLast().at(0).toBool());
+    QVERIFY(!m_window->cachePage()->findChild<MessageBar *>(QStringLiteral("messageBar"))->isVisible());
+    QCOMPARE(table->model()->rowCount(), 1);
+}
+
+void TestMainWindow::emptyCache()
+{
+    QVERIFY(scan());
+    auto *stack = child<QWidget>(QStringLiteral("emptyState"))->parentWidget();
+    auto *pages = qobject_cast<QStackedWidget *>(stack);
+    QVERIFY(pages);
+    QCOMPARE(pages->currentWidget()->objectName(), QStringLiteral("emptyState"));
+    QCOMPARE(child<QLabel>(QStringLiteral("emptyTitle"))->text(), CachePage::tr("No models cached yet"));
+    QVERIFY(child<QLabel>(QStringLiteral("emptyText"))->text().contains(QDir::toNativeSeparators(m_root)));
+    QVERIFY(!m_window->cachePage()->findChild<MessageBar *>(QStringLiteral("messageBar"))->isVisible());
+
+    // A model appears; the next refresh leaves the empty state.
+    QVERIFY(addModel(m_root, HalfPlusTwo));
+    QVERIFY(scan());
+    QTRY_COMPARE(pages->currentWidget()->objectName(), QStringLiteral("cacheSplitter"));
+}
+
+void TestMainWindow::missingCache()
+{
+    m_root = m_tmp->path() + QStringLiteral("/not/there");
+    QVERIFY(scan());
+    auto *pages
+        = qobject_cast<QStackedWidget *>(child<QWidget>(QStringLiteral("emptyState"))->parentWidget());
+    QCOMPARE(pages->currentWidget()->objectName(), QStringLiteral("emptyState"));
+    QVERIFY(!m_window->cachePage()->findChild<MessageBar *>(QStringLiteral("messageBar"))->isVisible());
+    QVERIFY(!child<QLabel>(QStringLiteral("freeLabel"))->text().isEmpty());
+    QVERIFY(!QFileInfo::exists(m_root)); // looking never creates it
+}
+
+void TestMainWindow::scannerErrorInMessageBar()
+{
+    m_root = m_tmp->path() + QStringLiteral("/a-file");
+    QVERIFY(test::writeFile(m_root, "not a folder"));
+    QVERIFY(!scan());
+    auto *bar = m_window->cachePage()->findChild<MessageBar *>(QStringLiteral("messageBar"));
+    QTRY_VERIFY(bar->isVisible());
+    QCOMPARE(bar->kind(), MessageBar::Kind::Error);
+    QVERIFY2(bar->text().contains(m_root), qPrintable(bar->text()));
+
+    // Once the folder is fixed, a refresh clears the message.
+    QVERIFY(QFile::remove(m_root));
+    QVERIFY(QDir().mkpath(m_root));
+    QVERIFY(scan());
+    QVERIFY(!bar->isVisible());
+}
+
+void TestMainWindow::remembersLayout()
+{
+    QVERIFY(scan());
+    auto *table = child<QTableView>(QStringLiteral("cacheTable"));
+    table->horizontalHeader()->setSectionHidden(CacheModel::FilesColumn, true);
+    table->sortByColumn(CacheModel::HandleColumn, Qt::AscendingOrder);
+    m_window->resize(900, 600);
+    QVERIFY(m_window->close());
+    m_window.reset();
+
+    QVERIFY(QFileInfo::exists(QSettings().fileName()));
+    QVERIFY(QSettings().fileName().startsWith(m_home.path()));
+
+    QVERIFY(scan());
+    table = child<QTableView>(QStringLiteral("cacheTable"));
+    QVERIFY(table->horizontalHeader()->isSectionHidden(CacheModel::FilesColumn));
+    QCOMPARE(table->horizontalHeader()->sortIndicatorSection(), int(CacheModel::HandleColumn));
+    QCOMPARE(m_window->size(), QSize(900, 600));
+    QSettings().clear();
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"
+
+void TestMainWindow::firstRunWarnings()
+{
+    QVERIFY(scan());
+    auto *bar = m_window->windowMessageBar();
+    QVERIFY(!bar->isVisible());
+    // The library's default: a cache in the temporary folder, which a restart clears.
+    QProcessEnvironment env;
+    env.insert(QStringLiteral("TMPDIR"), m_tmp->path());
+    const HubSettings temporary = HubSettings::resolve(env);
+    QCOMPARE(temporary.cacheDirSource, ValueSource::Default);
+    m_window->checkFirstRun(temporary);
+    QVERIFY(bar->isVisible());
+    QVERIFY2(bar->text().contains(temporary.cacheDir), qPrintable(bar->text()));
+    // An invalid load format takes precedence: tensorflow_hub would fail outright.
+    env.insert(QStringLiteral("TFHUB_MODEL_LOAD_FORMAT"), QStringLiteral("compressed"));
+    m_window->checkFirstRun(HubSettings::resolve(env));
+    QVERIFY2(bar->text().contains(QStringLiteral("compressed")), qPrintable(bar->text()));
+}
+
+void TestMainWindow::folderChangeOffersReopen()
+{
+    QVERIFY(scan());
+    auto *bar = m_window->windowMessageBar();
+    Q_EMIT m_window->settingsPage()->cacheDirChanged(m_root); // the same folder: nothing to say
+    QVERIFY(!bar->isVisible());
+    const QString moved = m_tmp->path() + QStringLiteral("/moved cache");
+    Q_EMIT m_window->settingsPage()->cacheDirChanged(moved);
+    QVERIFY(bar->isVisible());
+    QVERIFY2(bar->text().contains(QDir::toNativeSeparators(moved)), qPrintable(bar->text()));
+    bool offered = false;
+    for (QAction *a : bar->findChildren<QAction *>())
+        offered = offered || a->text().contains(QStringLiteral("Reopen"));
+    QVERIFY(offered);
+}

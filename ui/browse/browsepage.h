@@ -1,0 +1,119 @@
+#pragma once
+
+#include "core/catalog/catalog.h"
+
+#include <QPointer>
+#include <QSet>
+#include <QWidget>
+
+#include <memory>
+
+class QAction;
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QSettings;
+class QSplitter;
+class QToolButton;
+class QTreeView;
+
+namespace tfhub {
+class DownloadQueue;
+}
+
+namespace tfhub::ui {
+
+class BrowseDetails;
+class BrowseModel;
+class BrowseProxy;
+class MessageBar;
+
+/// The Browse page: search the bundled tfhub.dev catalog and the user's extra catalogs offline,
+/// filter by facets with counts, see whether each handle (or another version) is cached, and
+/// prefetch one or many through the download queue.
+class BrowsePage final : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit BrowsePage(QWidget *parent = nullptr);
+    ~BrowsePage() override;
+
+    /// Prefetch hands handles to this queue; without one, Prefetch is disabled.
+    void setDownloadQueue(DownloadQueue *queue);
+    /// The cache to show badges for; rescanned (off the GUI thread) now and after each download.
+    void setCacheRoot(const QString &root);
+    /// Loads the bundled catalog and the extra sources kept in QSettings, off the GUI thread.
+    void reloadCatalog();
+    /// Adds a folder (tfhub.dev format) or handle list as an extra catalog, kept in QSettings.
+    void addCatalogSource(const QString &path);
+    void refreshCacheState();
+    void focusSearch();
+
+    void saveState(QSettings &settings) const;
+    void restoreState(const QSettings &settings);
+
+    BrowseModel *model() const { return m_model; }
+    BrowseProxy *proxy() const { return m_proxy; }
+    QTreeView *view() const { return m_view; }
+    BrowseDetails *details() const { return m_details; }
+    MessageBar *messageBar() const { return m_messages; }
+    QLineEdit *searchField() const { return m_search; }
+    QComboBox *facetCombo(Facet facet) const;
+    QCheckBox *latestOnlyBox() const { return m_latestOnly; }
+    QPlainTextEdit *pasteBox() const { return m_paste; }
+    QAction *prefetchAction() const { return m_prefetch; }
+    /// The catalog indexes of the selected rows, in view order.
+    QList<qsizetype> selectedEntries() const;
+
+public Q_SLOTS:
+    void prefetchSelected();
+    void prefetchPasted();
+    void copyHandles();
+    void copySnippet();
+
+Q_SIGNALS:
+    /// The catalog finished (re)loading.
+    void catalogLoaded();
+    /// A cache scan finished and the badges show it.
+    void cacheStateRefreshed();
+    /// Handles were handed to the download queue.
+    void prefetchQueued(int count);
+
+private:
+    void buildUi();
+    void applyQuery();
+    void updateFacets();
+    void updateActions();
+    void showCurrent();
+    int enqueue(const QStringList &handles, QStringList *problems);
+    void chooseCatalogSource();
+
+    BrowseModel *m_model = nullptr;
+    BrowseProxy *m_proxy = nullptr;
+    MessageBar *m_messages = nullptr;
+    QLineEdit *m_search = nullptr;
+    QToolButton *m_filtersButton = nullptr;
+    QWidget *m_filtersPanel = nullptr;
+    QList<QPair<Facet, QComboBox *>> m_facets;
+    QCheckBox *m_latestOnly = nullptr;
+    QSplitter *m_splitter = nullptr;
+    QTreeView *m_view = nullptr;
+    BrowseDetails *m_details = nullptr;
+    QLabel *m_count = nullptr;
+    QPlainTextEdit *m_paste = nullptr;
+    QToolButton *m_pasteToggle = nullptr;
+    QWidget *m_pastePanel = nullptr;
+    QAction *m_prefetch = nullptr;
+    QAction *m_copyHandle = nullptr;
+    QAction *m_copySnippet = nullptr;
+    QPointer<DownloadQueue> m_queue;
+    QString m_cacheRoot;
+    quint64 m_loadGeneration = 0;
+    quint64 m_scanGeneration = 0;
+    bool m_updatingFacets = false;
+};
+
+} // namespace tfhub::ui

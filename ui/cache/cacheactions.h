@@ -1,0 +1,100 @@
+#pragma once
+
+#include "core/cache/cacheentry.h"
+#include "core/maintenance/entryremoval.h"
+
+#include <QFutureWatcher>
+#include <QObject>
+#include <QStringList>
+
+#include <functional>
+
+class QAction;
+class QLabel;
+class QProgressBar;
+class QToolButton;
+class QWidget;
+
+namespace tfhub::ui {
+
+class MessageBar;
+
+/// The Cache page's actions that act on the selected entries beyond browsing: copy the path or a
+/// Python snippet, verify against the manifest, delete, move to the trash. Slow work (planning,
+/// verifying, removing) runs off the GUI thread; results and errors go to the page's message bar.
+class CacheActions final : public QObject
+{
+    Q_OBJECT
+public:
+    using SelectionFn = std::function<QList<CacheEntry>()>;
+
+    CacheActions(const QString &root, SelectionFn selection, MessageBar *messageBar, QWidget *parent);
+    ~CacheActions() override;
+
+    QAction *copyPathAction() const { return m_copyPath; }
+    QAction *copySnippetAction() const { return m_copySnippet; }
+    QAction *verifyAction() const { return m_verify; }
+    QAction *deleteAction() const { return m_delete; }
+    QAction *trashAction() const { return m_trash; }
+    /// A row with the removal's progress and a Cancel button; hidden while nothing runs.
+    QWidget *progressWidget() const { return m_progress; }
+
+    void setScanOptions(const ScanOptions &options);
+    bool isRemoving() const;
+
+    /// Enables the actions that fit the current selection.
+    void updateEnabled(const QList<CacheEntry> &selected);
+
+    /// The snippet Copy Python Snippet puts on the clipboard for these handles.
+    static QString pythonSnippet(const QStringList &handles);
+
+    /// What Verify found, in words for the message bar.
+    struct VerifySummary
+    {
+        bool ok = false;
+        QString text;
+        QString details;
+    };
+    /// Checks entries against their manifests (or, without one, for the files hub.load() needs).
+    static VerifySummary verify(const QString &root, const QList<CacheEntry> &entries);
+
+    void deleteSelected();
+    void trashSelected();
+
+Q_SIGNALS:
+    /// These items changed on disk (removed, or partly removed); the page rescans them.
+    void entriesChanged(const QStringList &keys);
+
+private:
+    void copyPaths();
+    void copySnippet();
+    void verifySelected();
+    void planRemoval(EntryRemover::Mode mode);
+    void confirmRemoval(EntryRemover::Mode mode, const QList<RemovalPlan> &plans);
+    void onRemovalProgress(qint64 done, qint64 total);
+    void onRemovalFinished(const QList<tfhub::RemovalOutcome> &outcomes);
+
+    QString m_root;
+    SelectionFn m_selection;
+    MessageBar *m_messageBar;
+    QWidget *m_parent;
+    ScanOptions m_options;
+    EntryRemover *m_remover = nullptr;
+    EntryRemover::Mode m_mode = EntryRemover::Mode::Delete;
+    QFutureWatcher<QList<RemovalPlan>> *m_planning = nullptr;
+    EntryRemover::Mode m_planningMode = EntryRemover::Mode::Delete;
+    QFutureWatcher<VerifySummary> *m_verifying = nullptr;
+
+    QAction *m_copyPath = nullptr;
+    QAction *m_copySnippet = nullptr;
+    QAction *m_verify = nullptr;
+    QAction *m_delete = nullptr;
+    QAction *m_trash = nullptr;
+
+    QWidget *m_progress = nullptr;
+    QLabel *m_progressLabel = nullptr;
+    QProgressBar *m_progressBar = nullptr;
+    QToolButton *m_cancel = nullptr;
+};
+
+} // namespace tfhub::ui

@@ -1,0 +1,361 @@
+#include "ui/cache/cachemodel.h"
+
+#include "core/util/humanize.h"
+
+#include <QDateTime>
+#include <QFont>
+#include <QLocale>
+#include <QSet>
+
+#include <algorithm>
+#include <limits>
+
+namespace tfhub::ui {
+
+namespace {
+
+// The time a user cares about for "last used": access time when the mount records it, else
+// the newest modification.
+QDateTime lastUsed(const CacheEntry &entry)
+{
+    return entry.lastAccessed.isValid() ? entry.lastAccessed : entry.lastModified;
+}
+
+// Invalid times sort before every real one instead of comparing as equal to the epoch.
+qint64 sortableTime(const QDateTime &when)
+{
+    return when.isValid() ? when.toMSecsSinceEpoch() : std::numeric_limits<qint64>::min();
+}
+
+QString exactTime(const QDateTime &when)
+{
+    return when.isValid() ? QLocale().toString(when, QLocale::LongFormat) : QString();
+}
+
+// Emits one dataChanged per run of consecutive rows, so a rescan that touches most rows costs a
+// handful of signals rather than one per row.
+template<class Emit> void forEachRun(QList<int> rows, Emit emitRun)
+{
+    std::sort(rows.begin(), rows.end());
+    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+    for (qsizetype i = 0; i < rows.size();) {
+        qsizetype j = i;
+        while (j + 1 < rows.size() && rows.at(j + 1) == rows.at(j) + 1)
+            ++j;
+        emitRun(rows.at(i), rows.at(j));
+        i = j + 1;
+    }
+}
+
+} // namespace
+
+CacheModel::CacheModel(QObject *parent) : QAbstractTableModel(parent) { }
+
+int CacheModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : static_cast<int>(m_entries.size());
+}
+
+int CacheModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QString CacheModel::displayName(const CacheEntry &entry)
+{
+    if (!entry.handle.isEmpty())
+        return entry.handle;
+    if (entry.state == EntryState::Foreign)
+        return entry.key;
+    return tr("Unknown model %1").arg(entry.key);
+}
+
+QIcon CacheModel::stateIcon(EntryState state)
+{
+    const char *name = "foreign";
+    switch (state) {
+    case EntryState::Complete:
+        name = "complete";
+        break;
+    case EntryState::EmptyFolder:
+        name = "empty";
+        break;
+    case EntryState::Downloading:
+        name = "downloading";
+        break;
+    case EntryState::StaleLock:
+    case EntryState::AbandonedPartial:
+        name = "stale";
+        break;
+    case EntryState::OrphanDescriptor:
+        name = "warning";
+        break;
+    case EntryState::NotLoadable:
+        name = "error";
+        break;
+    case EntryState::Foreign:
+        break;
+    }
+    // Loaded once per name: the table asks for the icon on every paint.
+    static QHash<QString, QIcon> cache;
+    const QString path = QStringLiteral(":/icons/state-") + QLatin1String(name) + QStringLiteral(".svg");
+    auto it = cache.find(path);
+    if (it == cache.end())
+        it = cache.insert(path, QIcon(path));
+    return it.value();
+}
+
+QVariant CacheModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const CacheEntry &e = m_entries.at(index.row());
+
+    if (role == EntryRole)
+        return QVariant::fromValue(e);
+    if (role == KeyRole)
+        return e.key;
+
+    switch (index.column()) {
+    case HandleColumn:
+        switch (role) {
+        case Qt::DisplayRole:
+        case SortRole:
+            return displayName(e);
+        case Qt::ToolTipRole:
+            return e.handle.isEmpty() ? tr("No descriptor names this entry's handle.\nKey: %1").arg(e.key)
+                                      : tr("%1\nKey: %2").arg(e.handle, e.key);
+        case Qt::FontRole:
+            if (e.handle.isEmpty()) {
+                QFont font;
+                font.setItalic(true);
+                return font;
+            }
+            return {};
+        }
+        break;
+    case SizeColumn:
+        switch (role) {
+        case Qt::DisplayRole:
+            return QLocale().formattedDataSize(e.diskBytes);
+        case SortRole:
+            return e.diskBytes;
+        case Qt::ToolTipRole:
+            return tr("%1 on disk, %2 of data")
+                .arg(QLocale().formattedDataSize(e.diskBytes), QLocale().formattedDataSize(e.bytes));
+        case Qt::TextAlignmentRole:
+            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        }
+        break;
+    case FilesColumn:
+        switch (role) {
+        case Qt::DisplayRole:
+            return QLocale().toString(e.files);
+        case SortRole:
+            return e.files;
+        case Qt::TextAlignmentRole:
+            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        }
+        break;
+    case FormatColumn:
+        switch (role) {
+        case Qt::DisplayRole:
+        case SortRole:
+            return formatLabel(e.format);
+        }
+        break;
+    case StateColumn:
+        switch (role) {
+        case Qt::DisplayRole:
+            return stateLabel(e.state);
+        case SortRole:
+            return static_cast<qint64>(e.state);
+        case Qt::DecorationRole:
+            return stateIcon(e.state);
+        case Qt::ToolTipRole:
+            return e.stateDetail.isEmpty() ? stateExplanation(e.state)
+                                           : stateExplanation(e.state) + u'\n' + e.stateDetail;
+        }
+        break;
+    case DownloadedColumn:
+        switch (role) {
+        case Qt::DisplayRole:
+            return e.downloaded.isValid() ? relativeTime(e.downloaded) : QString();
+        case SortRole:
+            return sortableTime(e.downloaded);
+        case Qt::ToolTipRole:
+            return exactTime(e.downloaded);
+        }
+        break;
+    case LastUsedColumn: {
+        const QDateTime used = lastUsed(e);
+        switch (role) {
+        case Qt::DisplayRole:
+            return used.isValid() ? relativeTime(used) : QString();
+        case SortRole:
+            return sortableTime(used);
+        case Qt::ToolTipRole:
+            return exactTime(used);
+        }
+        break;
+    }
+    }
+    return {};
+}
+
+QVariant CacheModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal)
+        return {};
+    if (role == Qt::DisplayRole) {
+        switch (section) {
+        case HandleColumn:
+            return tr("Handle");
+        case SizeColumn:
+            return tr("Size");
+        case FilesColumn:
+            return tr("Files");
+        case FormatColumn:
+            return tr("Format");
+        case StateColumn:
+            return tr("State");
+        case DownloadedColumn:
+            return tr("Downloaded");
+        case LastUsedColumn:
+            return tr("Last used");
+        }
+    } else if (role == Qt::ToolTipRole) {
+        switch (section) {
+        case SizeColumn:
+            return tr("Space the entry takes on disk, leftovers included");
+        case FilesColumn:
+            return tr("Regular files in the model folder");
+        case LastUsedColumn:
+            return tr("Last access as far as the file system records it, otherwise last change");
+        }
+    } else if (role == Qt::TextAlignmentRole && (section == SizeColumn || section == FilesColumn)) {
+        return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+    }
+    return {};
+}
+
+void CacheModel::setEntries(const QList<CacheEntry> &entries)
+{
+    beginResetModel();
+    m_entries.clear();
+    m_entries.reserve(entries.size());
+    QSet<QString> seen;
+    // Reverse so that the last occurrence of a duplicated key wins, as in upsertEntries.
+    for (auto it = entries.crbegin(); it != entries.crend(); ++it) {
+        if (!seen.contains(it->key)) {
+            seen.insert(it->key);
+            m_entries.append(*it);
+        }
+    }
+    std::reverse(m_entries.begin(), m_entries.end());
+    rebuildIndex();
+    endResetModel();
+}
+
+void CacheModel::upsertEntries(const QList<CacheEntry> &entries)
+{
+    QList<int> changedRows;
+    QList<CacheEntry> added;
+    QHash<QString, qsizetype> addedIndex;
+    for (const CacheEntry &entry : entries) {
+        if (const auto it = m_rowOfKey.constFind(entry.key); it != m_rowOfKey.cend()) {
+            CacheEntry &existing = m_entries[it.value()];
+            m_totalDiskBytes += entry.diskBytes - existing.diskBytes;
+            existing = entry;
+            changedRows.append(it.value());
+        } else if (const auto at = addedIndex.constFind(entry.key); at != addedIndex.cend()) {
+            added[at.value()] = entry;
+        } else {
+            addedIndex.insert(entry.key, added.size());
+            added.append(entry);
+        }
+    }
+
+    forEachRun(changedRows,
+        [this](int first, int last) { Q_EMIT dataChanged(index(first, 0), index(last, ColumnCount - 1)); });
+
+    if (!added.isEmpty()) {
+        const int first = static_cast<int>(m_entries.size());
+        beginInsertRows(QModelIndex(), first, first + static_cast<int>(added.size()) - 1);
+        for (const CacheEntry &entry : std::as_const(added)) {
+            m_rowOfKey.insert(entry.key, static_cast<int>(m_entries.size()));
+            m_totalDiskBytes += entry.diskBytes;
+            m_entries.append(entry);
+        }
+        endInsertRows();
+    }
+}
+
+void CacheModel::removeKeys(const QStringList &keys)
+{
+    QList<int> rows;
+    for (const QString &key : keys) {
+        if (const int row = rowOfKey(key); row >= 0)
+            rows.append(row);
+    }
+    if (rows.isEmpty())
+        return;
+    std::sort(rows.begin(), rows.end());
+    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+    // From the bottom up, one signal pair per run, so earlier row numbers stay valid.
+    for (qsizetype i = rows.size() - 1; i >= 0;) {
+        qsizetype j = i;
+        while (j > 0 && rows.at(j - 1) == rows.at(j) - 1)
+            --j;
+        const int first = rows.at(j);
+        const int last = rows.at(i);
+        beginRemoveRows(QModelIndex(), first, last);
+        m_entries.remove(first, last - first + 1);
+        rebuildIndex();
+        endRemoveRows();
+        i = j - 1;
+    }
+}
+
+void CacheModel::clear()
+{
+    if (m_entries.isEmpty())
+        return;
+    beginResetModel();
+    m_entries.clear();
+    rebuildIndex();
+    endResetModel();
+}
+
+const CacheEntry &CacheModel::entryAt(int row) const
+{
+    Q_ASSERT(row >= 0 && row < m_entries.size());
+    return m_entries.at(row);
+}
+
+int CacheModel::rowOfKey(const QString &key) const
+{
+    return m_rowOfKey.value(key, -1);
+}
+
+QStringList CacheModel::keys() const
+{
+    QStringList result;
+    result.reserve(m_entries.size());
+    for (const CacheEntry &entry : m_entries)
+        result.append(entry.key);
+    return result;
+}
+
+void CacheModel::rebuildIndex()
+{
+    m_rowOfKey.clear();
+    m_rowOfKey.reserve(m_entries.size());
+    m_totalDiskBytes = 0;
+    for (int row = 0; row < m_entries.size(); ++row) {
+        m_rowOfKey.insert(m_entries.at(row).key, row);
+        m_totalDiskBytes += m_entries.at(row).diskBytes;
+    }
+}
+
+} // namespace tfhub::ui

@@ -1,0 +1,68 @@
+#pragma once
+
+#include "core/cache/cacheentry.h"
+
+#include <QAbstractTableModel>
+#include <QHash>
+#include <QIcon>
+#include <QList>
+#include <QStringList>
+
+namespace tfhub::ui {
+
+/// The entries of one cache root as a table. Rows are keyed by CacheEntry::key, so incremental
+/// scan results update rows in place instead of resetting the view.
+class CacheModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    enum Column {
+        HandleColumn,
+        SizeColumn,
+        FilesColumn,
+        FormatColumn,
+        StateColumn,
+        DownloadedColumn,
+        LastUsedColumn,
+        ColumnCount
+    };
+
+    enum Role {
+        SortRole = Qt::UserRole + 1, ///< raw value: qint64 for sizes, counts and times, QString otherwise
+        EntryRole, ///< the whole CacheEntry
+        KeyRole, ///< the entry's key
+    };
+
+    explicit CacheModel(QObject *parent = nullptr);
+
+    int rowCount(const QModelIndex &parent = QModelIndex()) const override;
+    int columnCount(const QModelIndex &parent = QModelIndex()) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+    void setEntries(const QList<CacheEntry> &entries);
+    /// Replaces rows whose key is known and appends the others, with one insert and batched
+    /// dataChanged signals per call.
+    void upsertEntries(const QList<CacheEntry> &entries);
+    void removeKeys(const QStringList &keys);
+    void clear();
+
+    const CacheEntry &entryAt(int row) const;
+    /// The row of `key`, or -1.
+    int rowOfKey(const QString &key) const;
+    QStringList keys() const;
+    qint64 totalDiskBytes() const { return m_totalDiskBytes; }
+
+    /// Display text of the handle column: the handle, or a readable stand-in when it is unknown.
+    static QString displayName(const CacheEntry &entry);
+    static QIcon stateIcon(EntryState state);
+
+private:
+    void rebuildIndex();
+
+    QList<CacheEntry> m_entries;
+    QHash<QString, int> m_rowOfKey;
+    qint64 m_totalDiskBytes = 0;
+};
+
+} // namespace tfhub::ui

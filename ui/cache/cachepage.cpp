@@ -1,0 +1,628 @@
+#include "ui/cache/cachepage.h"
+
+#include "core/cache/cachescanner.h"
+#include "core/cache/cachewatcher.h"
+#include "ui/cache/cacheactions.h"
+#include "ui/cache/cachefilterproxy.h"
+#include "ui/cache/cachemodel.h"
+#include "ui/cache/detailspane.h"
+#include "ui/widgets/messagebar.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QDesktopServices>
+#include <QDir>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QPushButton>
+#include <QSettings>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStyledItemDelegate>
+#include <QTableView>
+#include <QTimer>
+#include <QToolBar>
+#include <QToolButton>
+#include <QUrl>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
+
+namespace tfhub::ui {
+
+namespace {
+
+const auto SplitterKey = QStringLiteral("cachePage/splitter");
+const auto HeaderKey = QStringLiteral("cachePage/header");
+
+enum StackPage { TablePage, EmptyPage };
+
+// Handles differ at both ends (publisher, version), so they lose their middle; words in the
+// other columns keep their start.
+class HandleDelegate final : public QStyledItemDelegate
+{
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+
+protected:
+    void initStyleOption(QStyleOptionViewItem *option, const QModelIndex &index) const override
+    {
+        QStyledItemDelegate::initStyleOption(option, index);
+        option->textElideMode = Qt::ElideMiddle;
+    }
+};
+
+} // namespace
+
+CachePage::CachePage(const QString &cacheRoot, QWidget *parent)
+    : QWidget(parent)
+    , m_root(QDir::cleanPath(cacheRoot))
+    , m_scanner(new CacheScanner(this))
+    , m_watcher(new CacheWatcher(this))
+    , m_model(new CacheModel(this))
+    , m_proxy(new CacheFilterProxy(this))
+    , m_viewUpdate(new QTimer(this))
+{
+    setObjectName(QStringLiteral("cachePage"));
+    m_proxy->setSourceModel(m_model);
+
+    m_copyAction = new QAction(QIcon::fromTheme(QStringLiteral("edit-copy")), tr("&Copy Handle"), this);
+    m_copyAction->setShortcut(QKeySequence::Copy);
+    m_copyAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(m_copyAction, &QAction::triggered, this, &CachePage::copyHandles);
+    m_openFolderAction
+        = new QAction(QIcon::fromTheme(QStringLiteral("document-open-folder")), tr("&Open Folder"), this);
+    m_openFolderAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_O));
+    m_openFolderAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_openFolderAction->setToolTip(tr("Open the model's folder in the file manager"));
+    connect(m_openFolderAction, &QAction::triggered, this, &CachePage::openFolder);
+    m_prefetchAgainAction
+        = new QAction(QIcon::fromTheme(QStringLiteral("download")), tr("&Prefetch Again"), this);
+    m_prefetchAgainAction->setObjectName(QStringLiteral("prefetchAgainAction"));
+    m_prefetchAgainAction->setToolTip(tr("Download the selected models again into the cache"));
+    connect(m_prefetchAgainAction, &QAction::triggered, this, &CachePage::prefetchAgain);
+    m_messageBar = new MessageBar(this);
+    m_actions = new CacheActions(
+        m_root, [this] { return selectedEntries(); }, m_messageBar, this);
+    connect(m_actions, &CacheActions::entriesChanged, this, &CachePage::rescanKeys);
+    addActions(
+        { m_copyAction, m_openFolderAction, m_actions->copyPathAction(), m_actions->copySnippetAction(),
+            m_actions->verifyAction(), m_actions->deleteAction(), m_actions->trashAction() });
+
+    auto *toolBar = new QToolBar(tr("Cache actions"), this);
+    toolBar->setObjectName(QStringLiteral("cacheToolBar"));
+    toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolBar->setIconSize(QSize(16, 16));
+    toolBar->addAction(m_openFolderAction);
+    toolBar->addAction(m_copyAction);
+    toolBar->addAction(m_prefetchAgainAction);
+    toolBar->addAction(m_actions->verifyAction());
+    toolBar->addSeparator();
+    toolBar->addAction(m_actions->deleteAction());
+    toolBar->addAction(m_actions->trashAction());
+
+    m_search = new QLineEdit(this);
+    m_search->setObjectName(QStringLiteral("searchEdit"));
+    m_search->setPlaceholderText(tr("Filter by handle, key or publisher (Ctrl+F)"));
+    m_search->setClearButtonEnabled(true);
+    m_search->setAccessibleName(tr("Filter"));
+    m_search->addAction(QIcon::fromTheme(QStringLiteral("edit-find")), QLineEdit::LeadingPosition);
+    connect(m_search, &QLineEdit::textChanged, m_proxy, &CacheFilterProxy::setFilterText);
+
+    m_stateMenu = new QMenu(this);
+    m_stateMenu->setToolTipsVisible(true);
+    for (const EntryState state : allStates()) {
+        QAction *action = m_stateMenu->addAction(CacheModel::stateIcon(state), stateLabel(state));
+        action->setCheckable(true);
+        action->setData(static_cast<int>(state));
+        action->setToolTip(stateExplanation(state));
+        connect(action, &QAction::toggled, this, &CachePage::applyFilters);
+    }
+    m_formatMenu = new QMenu(this);
+    for (const ModelFormat format : allFormats()) {
+        QAction *action = m_formatMenu->addAction(formatLabel(format));
+        action->setCheckable(true);
+        action->setData(static_cast<int>(format));
+        connect(action, &QAction::toggled, this, &CachePage::applyFilters);
+    }
+    m_stateButton = createFilterButton(tr("State"), m_stateMenu);
+    m_stateButton->setObjectName(QStringLiteral("stateFilterButton"));
+    m_formatButton = createFilterButton(tr("Format"), m_formatMenu);
+    m_formatButton->setObjectName(QStringLiteral("formatFilterButton"));
+
+    auto *filterRow = new QHBoxLayout;
+    filterRow->addWidget(m_search, 1);
+    filterRow->addWidget(m_stateButton);
+    filterRow->addWidget(m_formatButton);
+
+    m_table = new QTableView(this);
+    m_table->setObjectName(QStringLiteral("cacheTable"));
+    m_table->setModel(m_proxy);
+    m_table->setSortingEnabled(true);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_table->setShowGrid(false);
+    m_table->setWordWrap(false);
+    m_table->setAlternatingRowColors(true);
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_table->setItemDelegateForColumn(CacheModel::HandleColumn, new HandleDelegate(m_table));
+    m_table->verticalHeader()->hide();
+    // Fixed row heights keep the table fast with thousands of rows.
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 10);
+    QHeaderView *header = m_table->horizontalHeader();
+    header->setSectionsMovable(true);
+    header->setHighlightSections(false);
+    // The handle takes whatever the other columns leave.
+    header->setStretchLastSection(false);
+    header->setMinimumSectionSize(40);
+    header->setContextMenuPolicy(Qt::CustomContextMenu);
+    header->setSectionResizeMode(CacheModel::HandleColumn, QHeaderView::Stretch);
+    header->resizeSection(CacheModel::SizeColumn, 85);
+    header->resizeSection(CacheModel::FilesColumn, 60);
+    header->resizeSection(CacheModel::FormatColumn, 120);
+    header->resizeSection(CacheModel::StateColumn, 145);
+    header->resizeSection(CacheModel::DownloadedColumn, 100);
+    header->resizeSection(CacheModel::LastUsedColumn, 100);
+    // The details pane shows the file count; the handle needs the room more (the header's
+    // context menu brings the column back).
+    header->setSectionHidden(CacheModel::FilesColumn, true);
+    m_table->sortByColumn(CacheModel::SizeColumn, Qt::DescendingOrder);
+    connect(m_table, &QWidget::customContextMenuRequested, this, &CachePage::showTableMenu);
+    connect(header, &QWidget::customContextMenuRequested, this, &CachePage::showHeaderMenu);
+    connect(m_table, &QAbstractItemView::activated, this, &CachePage::openFolder);
+
+    m_details = new DetailsPane(this);
+    m_details->setCacheRoot(m_root);
+
+    m_splitter = new QSplitter(Qt::Horizontal, this);
+    m_splitter->setObjectName(QStringLiteral("cacheSplitter"));
+    m_splitter->addWidget(m_table);
+    m_splitter->addWidget(m_details);
+    m_splitter->setStretchFactor(0, 3);
+    m_splitter->setStretchFactor(1, 1);
+    m_splitter->setChildrenCollapsible(false);
+    m_splitter->setSizes({ 880, 260 });
+
+    m_stack = new QStackedWidget(this);
+    m_stack->insertWidget(TablePage, m_splitter);
+    m_stack->insertWidget(EmptyPage, createEmptyState());
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_messageBar);
+    layout->addWidget(toolBar);
+    layout->addLayout(filterRow);
+    layout->addWidget(m_actions->progressWidget());
+    layout->addWidget(m_stack, 1);
+
+    connect(m_scanner, &CacheScanner::entriesFound, this, &CachePage::onEntriesFound);
+    connect(m_scanner, &CacheScanner::problem, this, &CachePage::onScanProblem);
+    connect(m_scanner, &CacheScanner::finished, this, &CachePage::onScanFinished);
+    // Changes by other processes (a download, a terminal rm) reach the table without a refresh.
+    connect(m_watcher, &CacheWatcher::keysChanged, this, &CachePage::rescanKeys);
+    m_rescan = new QFutureWatcher<QList<CacheEntry>>(this);
+    connect(m_rescan, &QFutureWatcherBase::finished, this, &CachePage::onKeysRescanned);
+
+    // Scan results arrive in bursts; totals and details follow once per burst, not once per row.
+    m_viewUpdate->setSingleShot(true);
+    m_viewUpdate->setInterval(0);
+    connect(m_viewUpdate, &QTimer::timeout, this, &CachePage::updateView);
+    connect(m_model, &QAbstractItemModel::rowsInserted, m_viewUpdate, qOverload<>(&QTimer::start));
+    connect(m_model, &QAbstractItemModel::rowsRemoved, m_viewUpdate, qOverload<>(&QTimer::start));
+    connect(m_model, &QAbstractItemModel::dataChanged, m_viewUpdate, qOverload<>(&QTimer::start));
+    connect(m_model, &QAbstractItemModel::modelReset, m_viewUpdate, qOverload<>(&QTimer::start));
+    // Filtering drops selected rows without a selectionChanged signal; the selection total follows.
+    connect(m_proxy, &QAbstractItemModel::rowsRemoved, m_viewUpdate, qOverload<>(&QTimer::start));
+    connect(m_proxy, &QAbstractItemModel::layoutChanged, m_viewUpdate, qOverload<>(&QTimer::start));
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        updateSelection();
+        updateDetails();
+    });
+    connect(
+        m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &CachePage::updateDetails);
+
+    updateView();
+}
+
+CachePage::~CachePage()
+{
+    // Children outlive this destructor body; none of their last signals may reach a
+    // half-destroyed page.
+    m_viewUpdate->stop();
+    disconnect(m_viewUpdate, nullptr, this, nullptr);
+    disconnect(m_scanner, nullptr, this, nullptr);
+    disconnect(m_model, nullptr, this, nullptr);
+    disconnect(m_table->selectionModel(), nullptr, this, nullptr);
+    disconnect(m_watcher, nullptr, this, nullptr);
+    disconnect(m_rescan, nullptr, this, nullptr);
+    m_watcher->stop();
+    m_scanner->cancel();
+    m_rescan->waitForFinished();
+}
+
+qint64 CachePage::totalDiskBytes() const
+{
+    return m_model->totalDiskBytes();
+}
+
+int CachePage::entryCount() const
+{
+    return m_model->rowCount();
+}
+
+QList<QAction *> CachePage::entryActions() const
+{
+    return { m_openFolderAction, m_copyAction, m_actions->copyPathAction(), m_actions->copySnippetAction(),
+        m_prefetchAgainAction, m_actions->verifyAction(), m_actions->deleteAction(),
+        m_actions->trashAction() };
+}
+
+void CachePage::focusSearch()
+{
+    m_search->setFocus(Qt::ShortcutFocusReason);
+    m_search->selectAll();
+}
+
+QToolButton *CachePage::createFilterButton(const QString &text, QMenu *menu)
+{
+    auto *button = new QToolButton(this);
+    button->setText(text);
+    button->setMenu(menu);
+    button->setPopupMode(QToolButton::InstantPopup);
+    button->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    return button;
+}
+
+QWidget *CachePage::createEmptyState()
+{
+    auto *empty = new QWidget(this);
+    empty->setObjectName(QStringLiteral("emptyState"));
+
+    auto *icon = new QLabel(empty);
+    icon->setPixmap(QIcon(QStringLiteral(":/icons/app.svg")).pixmap(96, 96));
+    icon->setAlignment(Qt::AlignCenter);
+
+    auto *title = new QLabel(tr("No models cached yet"), empty);
+    title->setObjectName(QStringLiteral("emptyTitle"));
+    title->setAlignment(Qt::AlignCenter);
+    QFont titleFont = title->font();
+    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.5);
+    title->setFont(titleFont);
+
+    m_emptyText = new QLabel(empty);
+    m_emptyText->setObjectName(QStringLiteral("emptyText"));
+    m_emptyText->setAlignment(Qt::AlignCenter);
+    m_emptyText->setWordWrap(true);
+    m_emptyText->setTextFormat(Qt::PlainText);
+
+    auto *rescan = new QPushButton(QIcon::fromTheme(QStringLiteral("view-refresh")), tr("Scan Again"), empty);
+    connect(rescan, &QPushButton::clicked, this, &CachePage::refresh);
+
+    auto *layout = new QVBoxLayout(empty);
+    layout->addStretch(1);
+    layout->addWidget(icon);
+    layout->addWidget(title);
+    layout->addWidget(m_emptyText);
+    layout->addSpacing(12);
+    layout->addWidget(rescan, 0, Qt::AlignHCenter);
+    layout->addStretch(2);
+    return empty;
+}
+
+void CachePage::saveState(QSettings &settings) const
+{
+    settings.setValue(SplitterKey, m_splitter->saveState());
+    settings.setValue(HeaderKey, m_table->horizontalHeader()->saveState());
+}
+
+void CachePage::restoreState(const QSettings &settings)
+{
+    m_splitter->restoreState(settings.value(SplitterKey).toByteArray());
+    m_table->horizontalHeader()->restoreState(settings.value(HeaderKey).toByteArray());
+}
+
+void CachePage::refresh()
+{
+    // The scanner reports a superseded scan as finished(false) at once; that is no failure.
+    stopScan();
+    m_scanProblems.clear();
+    m_scanFailed = false;
+    m_messageBar->dismiss();
+    // A missing folder is the normal state before the first download, not an error; one stat
+    // decides it without starting a worker.
+    if (!QFileInfo::exists(m_root)) {
+        m_watcher->start(m_root);
+        Q_EMIT scanStarted();
+        m_model->clear();
+        updateView();
+        Q_EMIT scanFinished(true);
+        return;
+    }
+    m_seenKeys.clear();
+    m_scanning = true;
+    // The watcher's baseline is taken while the scan runs: whatever changes after it is rescanned.
+    m_watcher->start(m_root);
+    m_scanner->start(m_root);
+    Q_EMIT scanStarted();
+    updateView();
+}
+
+void CachePage::stopScan()
+{
+    m_scanning = false;
+    m_scanner->cancel();
+}
+
+void CachePage::onEntriesFound(const QList<CacheEntry> &entries)
+{
+    if (!m_scanning)
+        return;
+    for (const CacheEntry &entry : entries)
+        m_seenKeys.insert(entry.key);
+    m_model->upsertEntries(entries);
+}
+
+void CachePage::onScanProblem(const QString &message)
+{
+    m_scanProblems.append(message);
+    showScanProblems(false);
+}
+
+void CachePage::onScanFinished(bool complete)
+{
+    if (!m_scanning)
+        return;
+    m_scanning = false;
+    if (complete) {
+        // Whatever the finished scan did not see is gone from the disk.
+        QStringList gone;
+        const QStringList keys = m_model->keys();
+        for (const QString &key : keys) {
+            if (!m_seenKeys.contains(key))
+                gone.append(key);
+        }
+        m_model->removeKeys(gone);
+    }
+    m_scanFailed = !complete;
+    if (!complete && m_scanProblems.isEmpty())
+        m_scanProblems.append(tr("The scan of %1 did not complete.").arg(QDir::toNativeSeparators(m_root)));
+    if (!m_scanProblems.isEmpty())
+        showScanProblems(!complete);
+    m_seenKeys.clear();
+    updateView();
+    Q_EMIT scanFinished(complete);
+}
+
+void CachePage::showScanProblems(bool failed)
+{
+    QString text = m_scanProblems.constFirst();
+    if (m_scanProblems.size() > 1)
+        text += u' ' + tr("(and %n more problem(s))", nullptr, static_cast<int>(m_scanProblems.size() - 1));
+    m_messageBar->showMessage(
+        failed ? MessageBar::Kind::Error : MessageBar::Kind::Warning, text, m_scanProblems.join(u'\n'));
+}
+
+void CachePage::updateView()
+{
+    updateEmptyState();
+    Q_EMIT totalsChanged(m_model->totalDiskBytes(), m_model->rowCount());
+    updateSelection();
+    updateDetails();
+}
+
+void CachePage::updateEmptyState()
+{
+    const bool empty = m_model->rowCount() == 0 && !m_scanning;
+    if (empty) {
+        const QString folder = QDir::toNativeSeparators(m_root);
+        if (m_scanFailed)
+            m_emptyText->setText(tr("The cache folder %1 could not be read.").arg(folder));
+        else if (QFileInfo::exists(m_root))
+            m_emptyText->setText(
+                tr("Models that tensorflow_hub downloads into %1 will show up here.").arg(folder));
+        else
+            m_emptyText->setText(tr(
+                "The cache folder %1 does not exist yet. tensorflow_hub creates it with its first download.")
+                                     .arg(folder));
+    }
+    m_stack->setCurrentIndex(empty ? EmptyPage : TablePage);
+}
+
+QList<int> CachePage::selectedSourceRows() const
+{
+    QList<int> rows;
+    const QModelIndexList selected = m_table->selectionModel()->selectedRows();
+    rows.reserve(selected.size());
+    for (const QModelIndex &index : selected)
+        rows.append(m_proxy->mapToSource(index).row());
+    return rows;
+}
+
+QList<CacheEntry> CachePage::selectedEntries() const
+{
+    QList<CacheEntry> entries;
+    for (const int row : selectedSourceRows())
+        entries.append(m_model->entryAt(row));
+    return entries;
+}
+
+void CachePage::selectKeys(const QStringList &keys)
+{
+    m_search->clear();
+    for (QMenu *menu : { m_stateMenu, m_formatMenu }) {
+        for (QAction *action : menu->actions())
+            action->setChecked(false);
+    }
+    QItemSelection selection;
+    QModelIndex first;
+    for (const QString &key : keys) {
+        const int row = m_model->rowOfKey(key);
+        if (row < 0)
+            continue;
+        const QModelIndex index = m_proxy->mapFromSource(m_model->index(row, 0));
+        if (!index.isValid())
+            continue;
+        selection.select(index, index);
+        if (!first.isValid() || index.row() < first.row())
+            first = index;
+    }
+    QItemSelectionModel *model = m_table->selectionModel();
+    model->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    if (first.isValid()) {
+        model->setCurrentIndex(first, QItemSelectionModel::NoUpdate);
+        m_table->scrollTo(first);
+    }
+    m_table->setFocus(Qt::OtherFocusReason);
+}
+
+void CachePage::rescanKeys(const QStringList &keys)
+{
+    for (const QString &key : keys) {
+        if (!m_pendingRescan.contains(key))
+            m_pendingRescan.append(key);
+    }
+    if (m_rescan->isRunning() || m_pendingRescan.isEmpty())
+        return;
+    m_rescanningKeys = m_pendingRescan;
+    m_pendingRescan.clear();
+    m_rescan->setFuture(QtConcurrent::run(
+        [root = m_root, keys = m_rescanningKeys] { return scan::scanItems(root, keys, ScanOptions()); }));
+}
+
+void CachePage::onKeysRescanned()
+{
+    const QList<CacheEntry> entries
+        = m_rescan->future().resultCount() > 0 ? m_rescan->result() : QList<CacheEntry>();
+    QList<CacheEntry> present;
+    QStringList gone;
+    for (const CacheEntry &entry : entries) {
+        if (entry.artifacts.isEmpty()) {
+            gone.append(entry.key);
+        } else {
+            present.append(entry);
+            // A full scan that runs meanwhile may have listed the folder before this item appeared.
+            if (m_scanning)
+                m_seenKeys.insert(entry.key);
+        }
+    }
+    m_model->upsertEntries(present);
+    m_model->removeKeys(gone);
+    m_rescanningKeys.clear();
+    rescanKeys({});
+}
+
+void CachePage::updateSelection()
+{
+    const QList<int> rows = selectedSourceRows();
+    qint64 bytes = 0;
+    for (const int row : rows)
+        bytes += m_model->entryAt(row).diskBytes;
+    m_copyAction->setEnabled(!rows.isEmpty());
+    // Entries whose handle is unknown (no descriptor) cannot be fetched again.
+    const bool anyHandle = std::any_of(
+        rows.cbegin(), rows.cend(), [this](int row) { return !m_model->entryAt(row).handle.isEmpty(); });
+    m_prefetchAgainAction->setEnabled(anyHandle);
+    m_openFolderAction->setEnabled(rows.size() == 1);
+    m_actions->updateEnabled(selectedEntries());
+    Q_EMIT selectionTotalChanged(static_cast<int>(rows.size()), bytes);
+}
+
+void CachePage::updateDetails()
+{
+    QModelIndex current = m_table->selectionModel()->currentIndex();
+    if (!current.isValid() || !m_table->selectionModel()->isRowSelected(current.row(), current.parent())) {
+        const QModelIndexList selected = m_table->selectionModel()->selectedRows();
+        current = selected.isEmpty() ? QModelIndex() : selected.constFirst();
+    }
+    if (current.isValid())
+        m_details->setEntry(m_model->entryAt(m_proxy->mapToSource(current).row()));
+    else
+        m_details->clear();
+}
+
+void CachePage::applyFilters()
+{
+    QSet<EntryState> states;
+    for (const QAction *action : m_stateMenu->actions()) {
+        if (action->isChecked())
+            states.insert(static_cast<EntryState>(action->data().toInt()));
+    }
+    QSet<ModelFormat> formats;
+    for (const QAction *action : m_formatMenu->actions()) {
+        if (action->isChecked())
+            formats.insert(static_cast<ModelFormat>(action->data().toInt()));
+    }
+    m_proxy->setStateFilter(states);
+    m_proxy->setFormatFilter(formats);
+    m_stateButton->setText(states.isEmpty() ? tr("State") : tr("State (%1)").arg(states.size()));
+    m_formatButton->setText(formats.isEmpty() ? tr("Format") : tr("Format (%1)").arg(formats.size()));
+    updateSelection();
+}
+
+void CachePage::copyHandles()
+{
+    QStringList lines;
+    for (const int row : selectedSourceRows()) {
+        const CacheEntry &entry = m_model->entryAt(row);
+        lines.append(entry.handle.isEmpty() ? entry.key : entry.handle);
+    }
+    if (!lines.isEmpty())
+        QApplication::clipboard()->setText(lines.join(u'\n'));
+}
+
+void CachePage::openFolder()
+{
+    const QList<int> rows = selectedSourceRows();
+    if (rows.size() != 1)
+        return;
+    const CacheEntry &entry = m_model->entryAt(rows.constFirst());
+    const QString path = entry.hasFolder ? entry.folderPath(m_root) : m_root;
+    if (!QDesktopServices::openUrl(QUrl::fromLocalFile(path))) {
+        m_messageBar->showMessage(MessageBar::Kind::Warning,
+            tr("Cannot open %1: no file manager is available.").arg(QDir::toNativeSeparators(path)));
+    }
+}
+
+void CachePage::prefetchAgain()
+{
+    QStringList handles;
+    for (const int row : selectedSourceRows()) {
+        const QString &handle = m_model->entryAt(row).handle;
+        if (!handle.isEmpty() && !handles.contains(handle))
+            handles.append(handle);
+    }
+    if (!handles.isEmpty())
+        Q_EMIT prefetchRequested(handles);
+}
+
+void CachePage::showTableMenu(const QPoint &pos)
+{
+    QMenu menu(this);
+    menu.addActions(entryActions());
+    menu.exec(m_table->viewport()->mapToGlobal(pos));
+}
+
+void CachePage::showHeaderMenu(const QPoint &pos)
+{
+    QHeaderView *header = m_table->horizontalHeader();
+    QMenu menu(this);
+    for (int column = 0; column < m_model->columnCount(); ++column) {
+        QAction *action = menu.addAction(m_model->headerData(column, Qt::Horizontal).toString());
+        action->setCheckable(true);
+        action->setChecked(!header->isSectionHidden(column));
+        // Without the handle column a row cannot be told apart from the others.
+        action->setEnabled(column != CacheModel::HandleColumn);
+        connect(action, &QAction::toggled, header,
+            [header, column](bool shown) { header->setSectionHidden(column, !shown); });
+    }
+    menu.exec(header->mapToGlobal(pos));
+}
+
+} // namespace tfhub::ui

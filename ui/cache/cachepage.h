@@ -1,0 +1,136 @@
+#pragma once
+
+#include "core/cache/cacheentry.h"
+
+#include <QFutureWatcher>
+#include <QSet>
+#include <QStringList>
+#include <QWidget>
+
+class QAction;
+class QLabel;
+class QLineEdit;
+class QMenu;
+class QSettings;
+class QSplitter;
+class QStackedWidget;
+class QTableView;
+class QTimer;
+class QToolButton;
+
+namespace tfhub {
+class CacheScanner;
+class CacheWatcher;
+} // namespace tfhub
+
+namespace tfhub::ui {
+
+class CacheActions;
+class CacheFilterProxy;
+class CacheModel;
+class DetailsPane;
+class MessageBar;
+
+/// The Cache page: what one cache root holds, as a filterable table with a details pane.
+/// Scans run on the CacheScanner's thread; rows update in place as batches arrive.
+class CachePage final : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit CachePage(const QString &cacheRoot, QWidget *parent = nullptr);
+    ~CachePage() override;
+
+    QString cacheRoot() const { return m_root; }
+    bool isScanning() const { return m_scanning; }
+    qint64 totalDiskBytes() const;
+    int entryCount() const;
+
+    /// Actions on the selected entries, for the window's menus.
+    QList<QAction *> entryActions() const;
+    void focusSearch();
+
+    /// The entries, for pages that summarise them (Usage).
+    CacheModel *model() const { return m_model; }
+    CacheActions *actions() const { return m_actions; }
+    /// Clears the filters and selects the rows of these keys (the first becomes current).
+    void selectKeys(const QStringList &keys);
+    /// The CacheWatcher that keeps the table live (tests shorten its intervals).
+    CacheWatcher *watcher() const { return m_watcher; }
+
+    void saveState(QSettings &settings) const;
+    void restoreState(const QSettings &settings);
+
+public Q_SLOTS:
+    void refresh();
+    /// Rescans only these items off the GUI thread and updates or removes their rows.
+    void rescanKeys(const QStringList &keys);
+    /// Stops a running scan without reporting it as a failure.
+    void stopScan();
+
+Q_SIGNALS:
+    void scanStarted();
+    /// `complete` is false when the scan failed; a superseded scan reports nothing.
+    void scanFinished(bool complete);
+    void totalsChanged(qint64 diskBytes, int entries);
+    void selectionTotalChanged(int entries, qint64 diskBytes);
+    /// The user asked to download these handles again ("Prefetch Again").
+    void prefetchRequested(const QStringList &handles);
+
+private:
+    QWidget *createEmptyState();
+    QToolButton *createFilterButton(const QString &text, QMenu *menu);
+
+    void onEntriesFound(const QList<tfhub::CacheEntry> &entries);
+    void onScanProblem(const QString &message);
+    void onScanFinished(bool complete);
+    void showScanProblems(bool failed);
+
+    void updateView();
+    void updateEmptyState();
+    void updateSelection();
+    void updateDetails();
+    void applyFilters();
+
+    QList<int> selectedSourceRows() const;
+    QList<CacheEntry> selectedEntries() const;
+    void onKeysRescanned();
+    void copyHandles();
+    void openFolder();
+    void prefetchAgain();
+    void showTableMenu(const QPoint &pos);
+    void showHeaderMenu(const QPoint &pos);
+
+    QString m_root;
+    CacheScanner *m_scanner = nullptr;
+    CacheWatcher *m_watcher = nullptr;
+    CacheActions *m_actions = nullptr;
+    QStringList m_pendingRescan;
+    QStringList m_rescanningKeys;
+    QFutureWatcher<QList<CacheEntry>> *m_rescan = nullptr;
+    bool m_scanning = false;
+    bool m_scanFailed = false;
+    QSet<QString> m_seenKeys;
+    QStringList m_scanProblems;
+
+    CacheModel *m_model = nullptr;
+    CacheFilterProxy *m_proxy = nullptr;
+    QTimer *m_viewUpdate = nullptr;
+
+    MessageBar *m_messageBar = nullptr;
+    QLineEdit *m_search = nullptr;
+    QMenu *m_stateMenu = nullptr;
+    QMenu *m_formatMenu = nullptr;
+    QToolButton *m_stateButton = nullptr;
+    QToolButton *m_formatButton = nullptr;
+    QStackedWidget *m_stack = nullptr;
+    QSplitter *m_splitter = nullptr;
+    QTableView *m_table = nullptr;
+    DetailsPane *m_details = nullptr;
+    QLabel *m_emptyText = nullptr;
+
+    QAction *m_copyAction = nullptr;
+    QAction *m_openFolderAction = nullptr;
+    QAction *m_prefetchAgainAction = nullptr;
+};
+
+} // namespace tfhub::ui

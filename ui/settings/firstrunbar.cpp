@@ -1,0 +1,193 @@
+#include "ui/settings/firstrunbar.h"
+
+#include "core/maintenance/cachemover.h"
+#include "core/shellenv/envpersistence.h"
+#include "core/util/humanize.h"
+#include "ui/widgets/messagebar.h"
+
+#include <QAction>
+#include <QDir>
+#include <QSettings>
+#include <QtConcurrent>
+
+namespace tfhub::ui {
+
+namespace {
+
+QString tildePath(const QString &path)
+{
+    const QString home
+        = QProcessEnvironment::systemEnvironment().value(QStringLiteral("HOME"), QDir::homePath());
+    return path.startsWith(home + QLatin1Char('/')) ? QLatin1Char('~') + path.mid(home.size()) : path;
+}
+
+// The files to write: those that exist or apply here, and any that already holds our block.
+QList<env::Target> targetsFor(const env::EnvPersistence &p)
+{
+    QList<env::Target> targets = p.locations().defaultTargets();
+    for (const env::TargetState &s : p.readAll()) {
+        if (s.hasBlock && !targets.contains(s.target))
+            targets << s.target;
+    }
+    return targets;
+}
+
+} // namespace
+
+FirstRunBar::FirstRunBar(MessageBar *bar, QObject *parent) : QObject(parent), m_bar(bar)
+{
+    Q_ASSERT(bar);
+    connect(&m_persistWatcher, &QFutureWatcher<QStringList>::finished, this, [this] {
+        const QStringList errors = m_persistWatcher.result();
+        if (!m_bar)
+            return;
+        if (!errors.isEmpty()) {
+            m_bar->showMessage(MessageBar::Kind::Error, errors.join(QLatin1Char('\n')));
+            Q_EMIT finished(false);
+            return;
+        }
+        m_bar->showMessage(MessageBar::Kind::Positive, m_persistWatcher.property("doneText").toString());
+        Q_EMIT finished(true);
+    });
+}
+
+FirstRunBar::~FirstRunBar()
+{
+    m_persistWatcher.waitForFinished();
+}
+
+QString FirstRunBar::dismissedKey()
+{
+    return QStringLiteral("firstRun/temporaryCacheDismissed");
+}
+
+bool FirstRunBar::check(const HubSettings &settings)
+{
+    m_settings = settings;
+    if (!m_bar)
+        return false;
+    if (settings.loadFormat == LoadFormat::Invalid) {
+        showLoadFormatWarning();
+        return true;
+    }
+    const env::EnvPersistence persistence;
+    bool persistedElsewhere = false;
+    for (const env::TargetState &s : persistence.readAll()) {
+        const QString dir = s.values.value(env::Variable::CacheDir);
+        if (!dir.isEmpty() && !env::isTemporaryDir(dir))
+            persistedElsewhere = true; // done already; this process only predates it
+    }
+    const bool temporary = settings.cacheDirSource == ValueSource::Default
+        || env::isTemporaryDir(settings.cacheDir, settings.tempDir);
+    if (temporary && !persistedElsewhere && settings.cacheDirSource != ValueSource::CommandLine
+        && !QSettings().value(dismissedKey(), false).toBool()) {
+        showTemporaryWarning();
+        return true;
+    }
+    return false;
+}
+
+void FirstRunBar::showLoadFormatWarning()
+{
+    const QString raw = m_settings.loadFormatRaw;
+    const QString fixed = HubSettings::parseLoadFormat(raw.trimmed().toUpper()) != LoadFormat::Invalid
+        ? raw.trimmed().toUpper()
+        : QStringLiteral("AUTO");
+    m_bar->showMessage(MessageBar::Kind::Warning,
+        tr("TFHUB_MODEL_LOAD_FORMAT is \"%1\", which tensorflow_hub does not accept: it will fail to load "
+           "models from tfhub.dev and Kaggle. It takes COMPRESSED, UNCOMPRESSED or AUTO, in capitals.")
+            .arg(raw));
+    auto *fix = new QAction(tr("Set it to %1").arg(fixed), m_bar);
+    fix->setObjectName(QStringLiteral("fixLoadFormatAction"));
+    connect(fix, &QAction::triggered, this, [this, fixed] {
+        persist(static_cast<int>(env::Variable::LoadFormat), fixed,
+            tr("TFHUB_MODEL_LOAD_FORMAT is now %1 for new terminals; programs started from the desktop see "
+               "it "
+               "after your next login.")
+                .arg(fixed));
+        Q_EMIT loadFormatFixed(fixed);
+    });
+    m_bar->addAction(fix);
+}
+
+void FirstRunBar::showTemporaryWarning()
+{
+    m_target = env::persistentCacheDir();
+    m_bar->showMessage(MessageBar::Kind::Warning,
+        tr("Your models are cached in %1, which is cleared on restart.").arg(m_settings.cacheDir));
+    auto *use = new QAction(tr("Use %1").arg(tildePath(m_target)), m_bar);
+    use->setObjectName(QStringLiteral("usePersistentCacheAction"));
+    connect(use, &QAction::triggered, this, &FirstRunBar::useSuggestedFolder);
+    auto *later = new QAction(tr("Not now"), m_bar);
+    later->setObjectName(QStringLiteral("notNowAction"));
+    connect(later, &QAction::triggered, this, [] { QSettings().setValue(dismissedKey(), true); });
+    m_bar->addAction(use);
+    m_bar->addAction(later);
+}
+
+void FirstRunBar::useSuggestedFolder()
+{
+    if (m_mover)
+        return;
+    m_mover = new CacheMover(this);
+    connect(m_mover, &CacheMover::progressChanged, this, [this](const MoveProgress &p) {
+        if (!m_bar)
+            return;
+        m_bar->showMessage(MessageBar::Kind::Information,
+            tr("Moving your models to %1: %2 of %3…")
+                .arg(tildePath(m_target), humanSize(p.doneBytes), humanSize(p.totalBytes)));
+        auto *cancel = new QAction(tr("Cancel"), m_bar);
+        cancel->setObjectName(QStringLiteral("cancelMoveAction"));
+        connect(cancel, &QAction::triggered, m_mover, &CacheMover::cancel);
+        m_bar->addAction(cancel);
+    });
+    connect(m_mover, &CacheMover::finished, this, &FirstRunBar::onMoveFinished);
+    m_mover->start(m_settings.cacheDir, m_target);
+}
+
+void FirstRunBar::onMoveFinished(const MoveReport &report, const QString &error)
+{
+    m_mover->deleteLater();
+    m_mover = nullptr;
+    if (!m_bar)
+        return;
+    if (!error.isEmpty() || report.cancelled) {
+        m_bar->showMessage(error.isEmpty() ? MessageBar::Kind::Information : MessageBar::Kind::Error,
+            error.isEmpty()
+                ? tr("Moving was cancelled: %1 models moved to %2, the rest are still in %3; nothing "
+                     "was changed in your settings.")
+                      .arg(report.moved.size())
+                      .arg(m_target, report.from)
+                : error);
+        Q_EMIT finished(false);
+        return;
+    }
+    QString done
+        = tr("Your models are now in %1 (%2 moved). New terminals use it now; programs started from the "
+             "desktop after your next login.")
+              .arg(tildePath(m_target))
+              .arg(report.moved.size());
+    if (!report.skipped.isEmpty())
+        done += QLatin1Char(' ') + tr("Left in place: %1").arg(report.skipped.join(QLatin1Char(' ')));
+    persist(static_cast<int>(env::Variable::CacheDir), m_target, done);
+    Q_EMIT cacheDirChanged(m_target);
+}
+
+void FirstRunBar::persist(int variable, const QString &value, const QString &done)
+{
+    m_persistWatcher.setProperty("doneText", done);
+    // File writes stay off the GUI thread like every other piece of disk work.
+    m_persistWatcher.setFuture(QtConcurrent::run([variable, value] {
+        const env::EnvPersistence p;
+        env::Changes changes;
+        changes.insert(static_cast<env::Variable>(variable), value);
+        QStringList errors;
+        for (const env::TargetResult &r : p.apply(targetsFor(p), changes)) {
+            if (!r.error.isEmpty())
+                errors << r.error;
+        }
+        return errors;
+    }));
+}
+
+} // namespace tfhub::ui

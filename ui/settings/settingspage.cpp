@@ -1,0 +1,619 @@
+#include "ui/settings/settingspage.h"
+
+#include "core/prefetch/downloadqueue.h"
+#include "core/util/humanize.h"
+#include "ui/settings/cachefolderbox.h"
+#include "ui/settings/envapplier.h"
+#include "ui/settings/envpreviewbox.h"
+#include "ui/widgets/messagebar.h"
+
+#include <QButtonGroup>
+#include <QCheckBox>
+#include <QDir>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QScrollArea>
+#include <QSettings>
+#include <QSpinBox>
+#include <QStyle>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace tfhub::ui {
+
+namespace {
+
+constexpr int MinStallTimeoutSecs = 5;
+constexpr int MaxStallTimeoutSecs = 3600;
+constexpr int MaxRetries = 20;
+
+struct DownloadSettings
+{
+    int concurrency = SettingsPage::DefaultConcurrency;
+    int stallTimeoutSecs = SettingsPage::DefaultStallTimeoutSecs;
+    int retries = SettingsPage::DefaultRetries;
+};
+
+// A hand-edited settings file must not start 500 downloads or none.
+DownloadSettings readDownloadSettings()
+{
+    const QSettings settings;
+    DownloadSettings s;
+    s.concurrency = std::clamp(settings.value(SettingsPage::concurrencyKey(), s.concurrency).toInt(), 1,
+        SettingsPage::MaxConcurrency);
+    s.stallTimeoutSecs
+        = std::clamp(settings.value(SettingsPage::stallTimeoutKey(), s.stallTimeoutSecs).toInt(),
+            MinStallTimeoutSecs, MaxStallTimeoutSecs);
+    s.retries = std::clamp(settings.value(SettingsPage::retriesKey(), s.retries).toInt(), 0, MaxRetries);
+    return s;
+}
+
+void applyTo(DownloadQueue *queue, const DownloadSettings &s)
+{
+    queue->setConcurrency(s.concurrency);
+    PrefetchOptions options = queue->options();
+    options.stallSecs = s.stallTimeoutSecs;
+    options.retries = s.retries;
+    queue->setOptions(options);
+}
+
+QLabel *hintLabel(const QString &text, QWidget *parent)
+{
+    auto *label = new QLabel(text, parent);
+    label->setWordWrap(true);
+    label->setTextFormat(Qt::PlainText);
+    label->setForegroundRole(QPalette::PlaceholderText);
+    return label;
+}
+
+HubSettings resolveFor(const DownloadQueue *queue)
+{
+    const QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    HubSettings fromEnvironment = HubSettings::resolve(env);
+    const QString root = queue ? queue->options().cacheRoot : QString();
+    if (root.isEmpty() || QDir::cleanPath(root) == QDir::cleanPath(fromEnvironment.cacheDir))
+        return fromEnvironment;
+    return HubSettings::resolve(env, root);
+}
+
+// A default is what tensorflow_hub uses when the variable is not set; the rows compare it so.
+VariableValues valuesOf(const HubSettings &s)
+{
+    VariableValues v;
+    v.insert(env::Variable::CacheDir,
+        s.cacheDirSource == ValueSource::Default ? std::nullopt : std::optional<QString>(s.cacheDir));
+    v.insert(env::Variable::LoadFormat,
+        s.loadFormatSource == ValueSource::Default ? std::nullopt : std::optional<QString>(s.loadFormatRaw));
+    return v;
+}
+
+struct FormatChoice
+{
+    LoadFormat format;
+    const char *sentence;
+};
+
+// AUTO first: it is the library's default.
+const FormatChoice FormatChoices[] = {
+    { LoadFormat::Auto,
+        QT_TRANSLATE_NOOP("tfhub::ui::SettingsPage",
+            "tensorflow_hub's default; today it behaves exactly like COMPRESSED.") },
+    { LoadFormat::Compressed,
+        QT_TRANSLATE_NOOP("tfhub::ui::SettingsPage",
+            "Downloads each model once as a compressed archive and keeps it unpacked in the cache folder.") },
+    { LoadFormat::Uncompressed,
+        QT_TRANSLATE_NOOP("tfhub::ui::SettingsPage",
+            "Reads models from remote storage (Google Cloud Storage) each time they load and caches "
+            "nothing; every load needs the network.") },
+};
+
+} // namespace
+
+QString SettingsPage::concurrencyKey()
+{
+    return QStringLiteral("downloads/concurrency");
+}
+
+QString SettingsPage::stallTimeoutKey()
+{
+    return QStringLiteral("downloads/stallTimeoutSecs");
+}
+
+QString SettingsPage::retriesKey()
+{
+    return QStringLiteral("downloads/retries");
+}
+
+QString SettingsPage::targetsKey()
+{
+    return QStringLiteral("environment/targets");
+}
+
+void SettingsPage::applyStoredSettings(DownloadQueue *queue)
+{
+    applyTo(queue, readDownloadSettings());
+}
+
+SettingsPage::SettingsPage(DownloadQueue *queue, QWidget *parent)
+    : SettingsPage(queue, resolveFor(queue), parent)
+{
+}
+
+SettingsPage::SettingsPage(DownloadQueue *queue, const HubSettings &current, QWidget *parent)
+    : QWidget(parent)
+    , m_queue(queue)
+    , m_current(current)
+    , m_env(QProcessEnvironment::systemEnvironment())
+    , m_persistence(env::Locations::fromEnvironment(m_env))
+    , m_program(valuesOf(current))
+{
+    Q_ASSERT(queue);
+    setObjectName(QStringLiteral("settingsPage"));
+    // A handful of small dotfiles: reading them here lets the form open with the saved values.
+    loadStates(m_persistence.readAll());
+
+    m_applier = new EnvApplier(this);
+    connect(m_applier, &EnvApplier::moveStarted, this, [this] {
+        m_moveLabel->setText(tr("Moving your models to %1…").arg(m_cacheBox->text()));
+        m_moveProgress->setRange(0, 0);
+        m_cancelMove->setEnabled(true);
+        m_moveRow->show();
+    });
+    connect(m_applier, &EnvApplier::moveProgressChanged, this, &SettingsPage::onMoveProgress);
+    connect(m_applier, &EnvApplier::finished, this, &SettingsPage::onApplied);
+
+    m_bar = new MessageBar(this);
+    m_effective = new EffectiveValuesBox;
+
+    // Sections are group boxes stacked in a scroll area, so the form can grow without crowding
+    // small screens.
+    auto *content = new QWidget;
+    m_sections = new QVBoxLayout(content);
+    m_cacheBox = new CacheFolderBox(savedValues().value(env::Variable::CacheDir).value_or(m_current.cacheDir),
+        env::persistentCacheDir(m_env));
+    connect(m_cacheBox, &CacheFolderBox::edited, this, &SettingsPage::updatePreview);
+    m_preview = new EnvPreviewBox(m_persistence.locations());
+    m_sections->addWidget(m_cacheBox);
+    m_sections->addWidget(createLoadFormatGroup());
+    m_sections->addWidget(createTargetsGroup());
+    m_sections->addWidget(m_preview);
+    m_sections->addWidget(createApplyRow());
+    m_sections->addWidget(m_effective);
+    m_sections->addWidget(createDownloadsGroup());
+    m_sections->addStretch(1);
+
+    auto *scroll = new QScrollArea(this);
+    scroll->setWidget(content);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_bar);
+    layout->addWidget(scroll);
+
+    showCurrentSource();
+    updatePreview();
+    refreshEffective();
+}
+
+void SettingsPage::setCurrent(const HubSettings &current)
+{
+    m_current = current;
+    m_switchedHere = false;
+    m_program = valuesOf(current);
+    // Whoever changed it may have saved it too (the first-run bar does): show the files as they are.
+    loadStates(m_persistence.readAll());
+    m_cacheBox->setText(savedValues().value(env::Variable::CacheDir).value_or(current.cacheDir));
+    showCurrentSource();
+    updatePreview();
+    refreshEffective();
+}
+
+bool SettingsPage::isBusy() const
+{
+    return m_applier->isRunning();
+}
+
+QWidget *SettingsPage::createLoadFormatGroup()
+{
+    auto *group = new QGroupBox(tr("Load format"));
+    m_formatBox = group;
+    group->setObjectName(QStringLiteral("loadFormatGroup"));
+    m_formats = new QButtonGroup(this);
+    const std::optional<QString> saved = savedValues().value(env::Variable::LoadFormat);
+    const LoadFormat initial = saved && HubSettings::parseLoadFormat(*saved) != LoadFormat::Invalid
+        ? HubSettings::parseLoadFormat(*saved)
+        : m_current.loadFormat;
+
+    auto *layout = new QVBoxLayout(group);
+    for (const FormatChoice &choice : FormatChoices) {
+        // The radio shows the exact value written, since that is what users meet in documentation.
+        auto *radio = new QRadioButton(loadFormatName(choice.format), group);
+        radio->setObjectName(QStringLiteral("loadFormat") + loadFormatName(choice.format));
+        radio->setChecked(choice.format == initial);
+        auto *sentence = hintLabel(tr(choice.sentence), group);
+        sentence->setIndent(radio->style()->pixelMetric(QStyle::PM_ExclusiveIndicatorWidth) + 8);
+        radio->setToolTip(sentence->text());
+        m_formats->addButton(radio, static_cast<int>(choice.format));
+        layout->addWidget(radio);
+        layout->addWidget(sentence);
+    }
+    // An invalid value found in the environment leaves no choice made: the files keep theirs.
+    connect(m_formats, &QButtonGroup::idToggled, this, [this](int, bool checked) {
+        if (checked)
+            updatePreview();
+    });
+    return group;
+}
+
+QWidget *SettingsPage::createTargetsGroup()
+{
+    auto *group = new QGroupBox(tr("Where to save"));
+    m_targetsBox = group;
+    group->setObjectName(QStringLiteral("targetsGroup"));
+    auto *layout = new QVBoxLayout(group);
+    layout->addWidget(hintLabel(tr("Each file gets one marked block; the rest of it stays as it is, and the "
+                                   "previous version is kept as a backup."),
+        group));
+
+    QList<env::Target> chosen;
+    const QStringList stored = QSettings().value(targetsKey()).toStringList();
+    for (const QString &name : stored) {
+        env::Target t;
+        if (env::targetFromName(name, &t))
+            chosen << t;
+    }
+    if (!QSettings().contains(targetsKey())) {
+        chosen = m_persistence.locations().defaultTargets();
+        // A file that already holds our block is kept in step, or it would go on setting old values.
+        for (const env::TargetState &s : std::as_const(m_states)) {
+            if (s.hasBlock && !chosen.contains(s.target))
+                chosen << s.target;
+        }
+    }
+    for (const env::Target t : env::allTargets()) {
+        QString path = m_persistence.locations().fileFor(t);
+        auto *check = new QCheckBox(
+            tr("%1 — %2").arg(path.replace(QLatin1Char('&'), QStringLiteral("&&")), env::targetLabel(t)),
+            group);
+        check->setObjectName(QStringLiteral("target_") + env::targetName(t));
+        check->setChecked(chosen.contains(t));
+        connect(check, &QCheckBox::toggled, this, &SettingsPage::updatePreview);
+        m_targetChecks.insert(t, check);
+        layout->addWidget(check);
+    }
+    return group;
+}
+
+QWidget *SettingsPage::createApplyRow()
+{
+    auto *box = new QWidget;
+    m_apply = new QPushButton(tr("&Apply"), box);
+    m_apply->setObjectName(QStringLiteral("applyButton"));
+    m_apply->setToolTip(tr("Writes the lines shown above to the checked files."));
+    m_unset = new QPushButton(tr("&Unset"), box);
+    m_unset->setObjectName(QStringLiteral("unsetButton"));
+    m_unset->setToolTip(tr("Removes the block from the checked files; new programs then get tensorflow_hub's "
+                           "defaults, unless something else sets the variables."));
+    connect(m_apply, &QPushButton::clicked, this, [this] { startApply(false); });
+    connect(m_unset, &QPushButton::clicked, this, [this] { startApply(true); });
+
+    m_moveRow = new QWidget(box);
+    m_moveRow->setObjectName(QStringLiteral("moveRow"));
+    m_moveLabel = new QLabel(m_moveRow);
+    m_moveLabel->setObjectName(QStringLiteral("moveLabel"));
+    m_moveLabel->setTextFormat(Qt::PlainText);
+    m_moveProgress = new QProgressBar(m_moveRow);
+    m_moveProgress->setObjectName(QStringLiteral("moveProgress"));
+    m_cancelMove = new QPushButton(tr("Cancel"), m_moveRow);
+    m_cancelMove->setObjectName(QStringLiteral("cancelMoveButton"));
+    connect(m_cancelMove, &QPushButton::clicked, this, [this] {
+        m_cancelMove->setEnabled(false);
+        m_applier->cancel();
+    });
+    auto *moveLayout = new QHBoxLayout(m_moveRow);
+    moveLayout->setContentsMargins(0, 0, 0, 0);
+    moveLayout->addWidget(m_moveLabel);
+    moveLayout->addWidget(m_moveProgress, 1);
+    moveLayout->addWidget(m_cancelMove);
+    m_moveRow->hide();
+
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(m_apply);
+    buttons->addWidget(m_unset);
+    buttons->addStretch(1);
+    auto *layout = new QVBoxLayout(box);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(buttons);
+    layout->addWidget(m_moveRow);
+    return box;
+}
+
+void SettingsPage::loadStates(const QList<env::TargetState> &states)
+{
+    m_states.clear();
+    for (const env::TargetState &s : states)
+        m_states.insert(s.target, s);
+}
+
+VariableValues SettingsPage::savedValues() const
+{
+    // The checked files first: they are the ones Apply keeps in step.
+    QList<env::Target> order = checkedTargets();
+    for (const env::Target t : env::allTargets()) {
+        if (!order.contains(t))
+            order << t;
+    }
+    VariableValues saved;
+    for (const env::Variable v : env::allVariables()) {
+        saved.insert(v, std::nullopt);
+        for (const env::Target t : std::as_const(order)) {
+            if (m_states.value(t).values.contains(v)) {
+                saved.insert(v, m_states.value(t).values.value(v));
+                break;
+            }
+        }
+    }
+    return saved;
+}
+
+void SettingsPage::showCurrentSource()
+{
+    QString text
+        = tr("This program uses %1 (%2).")
+              .arg(QDir::toNativeSeparators(m_current.cacheDir),
+                  m_switchedHere ? tr("applied on this page") : sourceLabel(m_current.cacheDirSource));
+    QStringList savedIn;
+    for (const env::TargetState &s : std::as_const(m_states)) {
+        if (s.values.contains(env::Variable::CacheDir))
+            savedIn << tr("%1 in %2").arg(s.values.value(env::Variable::CacheDir), s.path);
+    }
+    if (!savedIn.isEmpty())
+        text += QLatin1Char(' ') + tr("Saved for new programs: %1.").arg(savedIn.join(QStringLiteral("; ")));
+    m_cacheBox->setSourceText(text);
+}
+
+QList<env::Target> SettingsPage::checkedTargets() const
+{
+    QList<env::Target> targets;
+    for (auto it = m_targetChecks.cbegin(); it != m_targetChecks.cend(); ++it) {
+        if (it.value()->isChecked())
+            targets << it.key();
+    }
+    return targets;
+}
+
+Result<env::Changes> SettingsPage::formChanges() const
+{
+    const Result<QString> dir
+        = env::normalizeValue(env::Variable::CacheDir, m_cacheBox->text(), m_persistence.locations().home);
+    if (!dir)
+        return Error { dir.error() };
+    env::Changes changes;
+    changes.insert(env::Variable::CacheDir, *dir);
+    if (m_formats->checkedId() >= 0)
+        changes.insert(
+            env::Variable::LoadFormat, loadFormatName(static_cast<LoadFormat>(m_formats->checkedId())));
+    return changes;
+}
+
+void SettingsPage::updatePreview()
+{
+    const Result<env::Changes> changes = formChanges();
+    m_cacheBox->setError(changes ? QString() : changes.error());
+    const QString dir = changes ? changes->value(env::Variable::CacheDir).value_or(QString()) : QString();
+    m_cacheBox->setTemporary(changes && env::isTemporaryDir(dir, m_current.tempDir) ? dir : QString());
+    const QList<env::Target> targets = checkedTargets();
+    m_preview->showBlocks(targets, m_states, changes);
+    const bool busy = m_applier->isRunning();
+    m_apply->setEnabled(changes && !targets.isEmpty() && !busy);
+    m_unset->setEnabled(!targets.isEmpty() && !busy);
+}
+
+void SettingsPage::startApply(bool unset)
+{
+    if (m_applier->isRunning())
+        return;
+    ApplyRequest request;
+    request.locations = m_persistence.locations();
+    request.targets = checkedTargets();
+    if (request.targets.isEmpty()) {
+        m_bar->showMessage(MessageBar::Kind::Error, tr("Check at least one file to save the settings in."));
+        return;
+    }
+    if (unset) {
+        for (const env::Variable v : env::allVariables())
+            request.changes.insert(v, std::nullopt);
+    } else {
+        const Result<env::Changes> changes = formChanges();
+        if (!changes) {
+            m_bar->showMessage(MessageBar::Kind::Error, changes.error());
+            return;
+        }
+        request.changes = *changes;
+        const QString dir = *request.changes.value(env::Variable::CacheDir);
+        if (m_cacheBox->moveModels() && dir != QDir::cleanPath(m_current.cacheDir)) {
+            request.moveFrom = m_current.cacheDir;
+            request.moveTo = dir;
+        }
+    }
+    QStringList names;
+    for (const env::Target t : std::as_const(request.targets))
+        names << env::targetName(t);
+    QSettings().setValue(targetsKey(), names);
+
+    m_pendingUnset = unset;
+    m_pendingChanges = request.changes;
+    m_bar->showMessage(
+        MessageBar::Kind::Information, unset ? tr("Removing the settings…") : tr("Saving the settings…"));
+    setBusy(true);
+    m_applier->start(request);
+}
+
+void SettingsPage::onMoveProgress(const MoveProgress &p)
+{
+    if (p.totalBytes > 0) {
+        // Permille keeps large caches inside the int range of QProgressBar.
+        m_moveProgress->setRange(0, 1000);
+        m_moveProgress->setValue(static_cast<int>(p.doneBytes * 1000 / p.totalBytes));
+    }
+    m_moveLabel->setText(tr("Moving %1 (%2 of %3)…")
+                             .arg(p.current.isEmpty() ? m_cacheBox->text() : p.current,
+                                 humanSize(p.doneBytes), humanSize(p.totalBytes)));
+}
+
+void SettingsPage::onApplied(const ApplyOutcome &o)
+{
+    setBusy(false);
+    m_moveRow->hide();
+    if (!o.checkError.isEmpty()) {
+        m_bar->showMessage(
+            MessageBar::Kind::Error, o.checkError + QLatin1Char(' ') + tr("Nothing was saved."));
+        Q_EMIT applyFinished(false);
+        return;
+    }
+    loadStates(o.states);
+    QStringList savedIn;
+    for (const env::TargetResult &r : o.results) {
+        if (r.error.isEmpty())
+            savedIn << r.path;
+    }
+    const QStringList errors = o.writeErrors();
+    bool ok = errors.isEmpty();
+    QStringList text = errors;
+    QString details;
+    if (!savedIn.isEmpty()) {
+        const QString files = savedIn.join(QStringLiteral(", "));
+        text << (m_pendingUnset
+                ? tr("Removed the settings from %1. New terminals use tensorflow_hub's defaults; "
+                     "programs started from the desktop after your next login.")
+                      .arg(files)
+                : tr("Saved in %1. New terminals get the values now; programs started from the desktop "
+                     "after your next login.")
+                      .arg(files));
+    }
+    const MoveReport &m = o.moveReport;
+    if (o.moveAttempted && !o.moveError.isEmpty()) {
+        ok = false;
+        text << tr("Moving the models failed: %1 They are still in %2.").arg(o.moveError, m.from);
+    } else if (o.moveAttempted && m.cancelled) {
+        text << tr("Moving was cancelled: %n model(s) moved to %1; the rest are still in %2.", nullptr,
+            static_cast<int>(m.moved.size()))
+                    .arg(m.to, m.from);
+    } else if (o.moveAttempted) {
+        text << tr("%n model(s) moved to %1 (%2).", nullptr, static_cast<int>(m.moved.size()))
+                    .arg(m.to, humanSize(m.bytes));
+    }
+    if (o.moveAttempted && !m.skipped.isEmpty())
+        text << tr("Left in place: %1").arg(m.skipped.join(QLatin1Char(' ')));
+    if (o.moveAttempted && !m.leftBehind.isEmpty())
+        details = m.leftBehind.join(QLatin1Char('\n'));
+    const MessageBar::Kind kind = !ok               ? MessageBar::Kind::Error
+        : (o.moveAttempted && !m.skipped.isEmpty()) ? MessageBar::Kind::Warning
+                                                    : MessageBar::Kind::Positive;
+    m_bar->showMessage(kind, text.join(QLatin1Char(' ')), details);
+
+    if (!m_pendingUnset && !savedIn.isEmpty()) {
+        const QString dir = *m_pendingChanges.value(env::Variable::CacheDir);
+        m_program.insert(env::Variable::CacheDir, dir);
+        if (dir != QDir::cleanPath(m_current.cacheDir)) {
+            m_current.cacheDir = dir;
+            m_switchedHere = true;
+            Q_EMIT cacheDirChanged(dir);
+        }
+        if (const std::optional<QString> format = m_pendingChanges.value(env::Variable::LoadFormat)) {
+            m_program.insert(env::Variable::LoadFormat, *format);
+            const bool changed = *format != m_current.loadFormatRaw;
+            m_current.loadFormatRaw = *format;
+            m_current.loadFormat = HubSettings::parseLoadFormat(*format);
+            PrefetchOptions options = m_queue->options();
+            options.loadFormat = m_current.loadFormat;
+            m_queue->setOptions(options);
+            if (changed)
+                Q_EMIT loadFormatChanged(*format);
+        }
+    }
+    showCurrentSource();
+    updatePreview();
+    refreshEffective();
+    Q_EMIT applyFinished(ok && !savedIn.isEmpty());
+}
+
+void SettingsPage::setBusy(bool busy)
+{
+    for (QWidget *section : std::initializer_list<QWidget *> { m_cacheBox, m_formatBox, m_targetsBox })
+        section->setEnabled(!busy);
+    m_apply->setEnabled(!busy);
+    m_unset->setEnabled(!busy);
+}
+
+void SettingsPage::refreshEffective()
+{
+    m_effective->refresh(m_env, savedValues(), m_program);
+}
+
+QWidget *SettingsPage::createDownloadsGroup()
+{
+    const DownloadSettings stored = readDownloadSettings();
+
+    auto *group = new QGroupBox(tr("Downloads"));
+    group->setObjectName(QStringLiteral("downloadsGroup"));
+
+    m_concurrency = new QSpinBox(group);
+    m_concurrency->setObjectName(QStringLiteral("concurrencySpin"));
+    m_concurrency->setRange(1, MaxConcurrency);
+    m_concurrency->setValue(stored.concurrency);
+    m_concurrency->setAccessibleName(tr("Simultaneous downloads"));
+    m_concurrency->setToolTip(tr("How many models download at the same time; the others wait in the queue."));
+
+    m_stallTimeout = new QSpinBox(group);
+    m_stallTimeout->setObjectName(QStringLiteral("stallTimeoutSpin"));
+    m_stallTimeout->setRange(MinStallTimeoutSecs, MaxStallTimeoutSecs);
+    m_stallTimeout->setSuffix(tr(" s"));
+    m_stallTimeout->setValue(stored.stallTimeoutSecs);
+    m_stallTimeout->setAccessibleName(tr("Stall timeout"));
+    m_stallTimeout->setToolTip(
+        tr("A download that receives nothing for this long is dropped and retried from where it stopped."));
+
+    m_retries = new QSpinBox(group);
+    m_retries->setObjectName(QStringLiteral("retriesSpin"));
+    m_retries->setRange(0, MaxRetries);
+    m_retries->setValue(stored.retries);
+    m_retries->setAccessibleName(tr("Retries"));
+    m_retries->setToolTip(tr("How often a download is retried after a network error or a busy server."));
+
+    auto *form = new QFormLayout(group);
+    form->setFieldGrowthPolicy(QFormLayout::FieldsStayAtSizeHint);
+    form->addRow(tr("&Simultaneous downloads:"), m_concurrency);
+    form->addRow(tr("S&tall timeout:"), m_stallTimeout);
+    form->addRow(tr("&Retries:"), m_retries);
+    form->addRow(
+        hintLabel(tr("The stall timeout and retries apply to downloads that start from now on."), group));
+
+    for (QSpinBox *spin : { m_concurrency, m_stallTimeout, m_retries })
+        connect(spin, &QSpinBox::valueChanged, this, &SettingsPage::onDownloadSettingEdited);
+    return group;
+}
+
+void SettingsPage::onDownloadSettingEdited()
+{
+    DownloadSettings s;
+    s.concurrency = m_concurrency->value();
+    s.stallTimeoutSecs = m_stallTimeout->value();
+    s.retries = m_retries->value();
+    QSettings settings;
+    settings.setValue(concurrencyKey(), s.concurrency);
+    settings.setValue(stallTimeoutKey(), s.stallTimeoutSecs);
+    settings.setValue(retriesKey(), s.retries);
+    applyTo(m_queue, s);
+    Q_EMIT settingsChanged();
+}
+
+} // namespace tfhub::ui

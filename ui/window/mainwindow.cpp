@@ -1,0 +1,463 @@
+#include "ui/window/mainwindow.h"
+
+#include "core/prefetch/downloadqueue.h"
+#include "core/hub/hubsettings.h"
+#include "ui/browse/browsepage.h"
+#include "ui/cache/cachepage.h"
+#include "ui/downloads/downloadspage.h"
+#include "ui/settings/firstrunbar.h"
+#include "ui/widgets/messagebar.h"
+#include "ui/settings/settingspage.h"
+#include "ui/usage/usagepage.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QLocale>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProcess>
+#include <QProgressBar>
+#include <QScreen>
+#include <QSettings>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QStorageInfo>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace tfhub::ui {
+
+namespace {
+
+const auto GeometryKey = QStringLiteral("mainWindow/geometry");
+const auto WindowStateKey = QStringLiteral("mainWindow/windowState");
+
+// Several downloads finishing together cause one rescan, not one each.
+constexpr int RescanDelayMs = 300;
+// The status bar's download rate follows the jobs at a calm pace.
+constexpr int DownloadStatusIntervalMs = 500;
+
+QIcon themeIcon(const QString &name, const QString &fallback = QString())
+{
+    return QIcon::fromTheme(name, fallback.isEmpty() ? QIcon() : QIcon(fallback));
+}
+
+} // namespace
+
+MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWidget *parent)
+    : QMainWindow(parent), m_root(QDir::cleanPath(cacheRoot)), m_sourceLabel(sourceLabel)
+{
+    setWindowTitle(tr("TF Hub Cache Manager"));
+
+    const HubSettings hub = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), m_root);
+    m_queue = new DownloadQueue(PrefetchOptions::fromEnvironment(hub), this);
+    SettingsPage::applyStoredSettings(m_queue);
+    m_rescanTimer = new QTimer(this);
+    m_rescanTimer->setSingleShot(true);
+    m_rescanTimer->setInterval(RescanDelayMs);
+    m_downloadStatusTimer = new QTimer(this);
+    m_downloadStatusTimer->setInterval(DownloadStatusIntervalMs);
+
+    createActions();
+
+    m_navigation = new QListWidget(this);
+    m_navigation->setObjectName(QStringLiteral("navigation"));
+    m_navigation->setAccessibleName(tr("Pages"));
+    m_navigation->setIconSize(QSize(24, 24));
+    m_navigation->setFrameShape(QFrame::NoFrame);
+    m_navigation->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Expanding);
+    m_pages = new QStackedWidget(this);
+    connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+
+    // Browse comes first in the list (ui.md); the window still opens on the Cache page.
+    m_browsePage = new BrowsePage(this);
+    m_browsePage->setDownloadQueue(m_queue);
+    m_browsePage->setCacheRoot(m_root);
+    m_browsePage->reloadCatalog();
+    addPage(m_browsePage, themeIcon(QStringLiteral("edit-find"), QStringLiteral(":/icons/browse.svg")),
+        tr("Browse"));
+    m_cachePage = new CachePage(m_root, this);
+    addPage(m_cachePage, themeIcon(QStringLiteral("drive-harddisk"), QStringLiteral(":/icons/cache.svg")),
+        tr("Cache"));
+    m_downloadsPage = new DownloadsPage(m_queue, this);
+    addPage(m_downloadsPage,
+        themeIcon(QStringLiteral("folder-download"), QStringLiteral(":/icons/downloads.svg")),
+        tr("Downloads"));
+    m_usagePage = new UsagePage(m_root, m_cachePage->model(), this);
+    addPage(m_usagePage, themeIcon(QStringLiteral("view-statistics"), QStringLiteral(":/icons/usage.svg")),
+        tr("Usage"));
+    m_settingsPage = new SettingsPage(m_queue, this);
+    addPage(m_settingsPage, themeIcon(QStringLiteral("configure"), QStringLiteral(":/icons/settings.svg")),
+        tr("Settings"));
+    m_navigation->setCurrentRow(m_pages->indexOf(m_cachePage));
+
+    auto *central = new QWidget(this);
+    auto *outer = new QVBoxLayout(central);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->setSpacing(0);
+    // Window-wide messages (first run) sit above every page.
+    m_topBar = new MessageBar(central);
+    m_topBar->setObjectName(QStringLiteral("windowMessageBar"));
+    outer->addWidget(m_topBar);
+    auto *layout = new QHBoxLayout;
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(m_navigation);
+    auto *separator = new QFrame(central);
+    separator->setFrameShape(QFrame::VLine);
+    separator->setFrameShadow(QFrame::Sunken);
+    layout->addWidget(separator);
+    layout->addWidget(m_pages, 1);
+    outer->addLayout(layout, 1);
+    setCentralWidget(central);
+
+    createMenus();
+    createStatusBar();
+
+    connect(m_cachePage, &CachePage::scanStarted, this, &MainWindow::onScanStarted);
+    connect(m_cachePage, &CachePage::scanFinished, this, &MainWindow::onScanFinished);
+    connect(m_cachePage, &CachePage::scanFinished, this, &MainWindow::scanFinished);
+    connect(m_cachePage, &CachePage::totalsChanged, this, &MainWindow::updateTotals);
+    connect(m_cachePage, &CachePage::selectionTotalChanged, this, &MainWindow::updateSelectionTotal);
+    connect(m_cachePage, &CachePage::prefetchRequested, this, &MainWindow::prefetchAgain);
+    connect(m_usagePage, &UsagePage::selectRequested, this, &MainWindow::showOnCachePage);
+    connect(m_settingsPage, &SettingsPage::cacheDirChanged, this, &MainWindow::offerReopen);
+
+    connect(m_queue, &DownloadQueue::jobFinished, this, &MainWindow::onJobFinished);
+    connect(m_queue, &DownloadQueue::jobAdded, this, &MainWindow::updateDownloadStatus);
+    connect(m_queue, &DownloadQueue::jobProgress, m_downloadStatusTimer, [this] {
+        if (!m_downloadStatusTimer->isActive())
+            m_downloadStatusTimer->start();
+    });
+    connect(m_downloadStatusTimer, &QTimer::timeout, this, &MainWindow::updateDownloadStatus);
+    connect(m_rescanTimer, &QTimer::timeout, m_cachePage, &CachePage::refresh);
+    // Prefetch from the menu while another page shows: the handles box is on the Downloads page.
+    connect(m_downloadsPage->prefetchAction(), &QAction::triggered, this,
+        [this] { showPage(QStringLiteral("downloads")); });
+
+    restoreSettings();
+    updateTotals(m_cachePage->totalDiskBytes(), m_cachePage->entryCount());
+    updateFreeSpace();
+}
+
+MainWindow::~MainWindow()
+{
+    // The page outlives this destructor body; its last signals must not reach a half-destroyed window.
+    disconnect(m_cachePage, nullptr, this, nullptr);
+    disconnect(m_queue, nullptr, this, nullptr);
+    m_rescanTimer->stop();
+    m_downloadStatusTimer->stop();
+}
+
+QStringList MainWindow::pageNames()
+{
+    return { QStringLiteral("browse"), QStringLiteral("cache"), QStringLiteral("downloads"),
+        QStringLiteral("usage"), QStringLiteral("settings") };
+}
+
+bool MainWindow::showPage(const QString &name)
+{
+    const QList<QWidget *> pages { m_browsePage, m_cachePage, m_downloadsPage, m_usagePage, m_settingsPage };
+    const qsizetype i = pageNames().indexOf(name.toLower());
+    if (i < 0)
+        return false;
+    m_navigation->setCurrentRow(m_pages->indexOf(pages.at(i)));
+    return true;
+}
+
+void MainWindow::createActions()
+{
+    m_refreshAction = new QAction(themeIcon(QStringLiteral("view-refresh")), tr("&Refresh"), this);
+    m_refreshAction->setShortcut(QKeySequence::Refresh);
+    m_refreshAction->setToolTip(tr("Scan the cache folder again"));
+    connect(m_refreshAction, &QAction::triggered, this, &MainWindow::refresh);
+
+    m_quitAction = new QAction(themeIcon(QStringLiteral("application-exit")), tr("&Quit"), this);
+    m_quitAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
+    m_quitAction->setMenuRole(QAction::QuitRole);
+    // Closing (not quitting) the window lets closeEvent save its layout.
+    connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
+
+    m_findAction = new QAction(themeIcon(QStringLiteral("edit-find")), tr("&Find…"), this);
+    m_findAction->setShortcut(QKeySequence::Find);
+    connect(m_findAction, &QAction::triggered, this, [this] {
+        m_navigation->setCurrentRow(m_pages->indexOf(m_cachePage));
+        m_cachePage->focusSearch();
+    });
+
+    m_aboutAction
+        = new QAction(themeIcon(QStringLiteral("help-about")), tr("&About TF Hub Cache Manager"), this);
+    m_aboutAction->setMenuRole(QAction::AboutRole);
+    connect(m_aboutAction, &QAction::triggered, this, &MainWindow::showAbout);
+
+    m_aboutQtAction = new QAction(tr("About &Qt"), this);
+    m_aboutQtAction->setMenuRole(QAction::AboutQtRole);
+    connect(m_aboutQtAction, &QAction::triggered, qApp, &QApplication::aboutQt);
+}
+
+void MainWindow::createMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_refreshAction);
+    file->addSeparator();
+    file->addAction(m_quitAction);
+
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(m_findAction);
+    edit->addSeparator();
+    edit->addActions(m_cachePage->entryActions());
+
+    QMenu *downloads = menuBar()->addMenu(tr("&Downloads"));
+    downloads->addAction(m_downloadsPage->prefetchAction());
+    downloads->addSeparator();
+    downloads->addActions(m_downloadsPage->jobActions());
+
+    QMenu *go = menuBar()->addMenu(tr("&Go"));
+    go->addActions(m_pageActions);
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(m_aboutAction);
+    help->addAction(m_aboutQtAction);
+}
+
+void MainWindow::createStatusBar()
+{
+    const QString folder = QDir::toNativeSeparators(m_root);
+    m_folderLabel = new QLabel(tr("Cache: %1 (%2)").arg(folder, m_sourceLabel), this);
+    m_folderLabel->setObjectName(QStringLiteral("folderLabel"));
+    m_folderLabel->setTextFormat(Qt::PlainText);
+    // A long path must not force the window wider; the full text stays in the tooltip.
+    m_folderLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_folderLabel->setToolTip(tr("Cache folder: %1\nSet by: %2").arg(folder, m_sourceLabel));
+
+    m_selectionLabel = new QLabel(this);
+    m_selectionLabel->setObjectName(QStringLiteral("selectionLabel"));
+    m_selectionLabel->hide();
+    m_totalLabel = new QLabel(this);
+    m_totalLabel->setObjectName(QStringLiteral("totalLabel"));
+    m_freeLabel = new QLabel(this);
+    m_freeLabel->setObjectName(QStringLiteral("freeLabel"));
+    m_scanLabel = new QLabel(tr("Scanning…"), this);
+    m_scanProgress = new QProgressBar(this);
+    m_scanProgress->setRange(0, 0);
+    m_scanProgress->setMaximumWidth(80);
+    m_scanProgress->setMaximumHeight(m_scanLabel->sizeHint().height());
+    m_scanLabel->hide();
+    m_scanProgress->hide();
+    m_downloadsLabel = new QLabel(this);
+    m_downloadsLabel->setObjectName(QStringLiteral("downloadsLabel"));
+    m_downloadsLabel->hide();
+
+    statusBar()->addWidget(m_folderLabel, 1);
+    statusBar()->addPermanentWidget(m_downloadsLabel);
+    statusBar()->addPermanentWidget(m_scanLabel);
+    statusBar()->addPermanentWidget(m_scanProgress);
+    statusBar()->addPermanentWidget(m_selectionLabel);
+    statusBar()->addPermanentWidget(m_totalLabel);
+    statusBar()->addPermanentWidget(m_freeLabel);
+}
+
+void MainWindow::addPage(QWidget *page, const QIcon &icon, const QString &title)
+{
+    m_pages->addWidget(page);
+    auto *item = new QListWidgetItem(icon, title, m_navigation);
+    item->setSizeHint(QSize(0, 36));
+    m_navigation->setFixedWidth(std::max(m_navigation->sizeHintForColumn(0) + 24, 120));
+    // Every page is one shortcut away (Ctrl+1, Ctrl+2, ...), listed in the Go menu.
+    auto *action = new QAction(icon, title, this);
+    const int number = static_cast<int>(m_pageActions.size()) + 1;
+    if (number <= 9)
+        action->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_0 + number)));
+    connect(action, &QAction::triggered, this,
+        [this, page] { m_navigation->setCurrentRow(m_pages->indexOf(page)); });
+    addAction(action);
+    m_pageActions.append(action);
+}
+
+void MainWindow::showOnCachePage(const QStringList &keys)
+{
+    m_navigation->setCurrentRow(m_pages->indexOf(m_cachePage));
+    m_cachePage->selectKeys(keys);
+}
+
+void MainWindow::restoreSettings()
+{
+    const QSettings settings;
+    if (!restoreGeometry(settings.value(GeometryKey).toByteArray())) {
+        const QSize available = screen() ? screen()->availableSize() : QSize(1280, 800);
+        resize(std::min(1280, available.width() * 9 / 10), std::min(780, available.height() * 9 / 10));
+    }
+    restoreState(settings.value(WindowStateKey).toByteArray());
+    m_cachePage->restoreState(settings);
+    m_browsePage->restoreState(settings);
+}
+
+void MainWindow::saveSettings() const
+{
+    QSettings settings;
+    settings.setValue(GeometryKey, saveGeometry());
+    settings.setValue(WindowStateKey, saveState());
+    m_cachePage->saveState(settings);
+    m_browsePage->saveState(settings);
+}
+
+void MainWindow::offerReopen(const QString &dir)
+{
+    if (QDir(dir) == QDir(m_root))
+        return;
+    // The pages are built for one folder: offer to reopen the window on the new one.
+    auto *reopen = new QAction(tr("Reopen on %1").arg(QDir::toNativeSeparators(dir)), m_topBar);
+    connect(reopen, &QAction::triggered, this, [this, dir] {
+        if (QProcess::startDetached(
+                QCoreApplication::applicationFilePath(), { QStringLiteral("--cache-dir"), dir }))
+            close();
+    });
+    m_topBar->showMessage(MessageBar::Kind::Information,
+        tr("The cache folder is now %1. This window still shows %2.")
+            .arg(QDir::toNativeSeparators(dir), QDir::toNativeSeparators(m_root)));
+    m_topBar->addAction(reopen);
+}
+
+void MainWindow::checkFirstRun(const HubSettings &settings)
+{
+    if (!m_firstRun) {
+        m_firstRun = new FirstRunBar(m_topBar, this);
+        connect(m_firstRun, &FirstRunBar::cacheDirChanged, this, [this](const QString &dir) {
+            m_settingsPage->setCurrent(HubSettings::resolve(QProcessEnvironment::systemEnvironment()));
+            offerReopen(dir);
+        });
+        connect(m_firstRun, &FirstRunBar::finished, m_browsePage, &BrowsePage::refreshCacheState);
+    }
+    m_firstRun->check(settings);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (const int running = m_queue->runningCount(); running > 0) {
+        const auto answer = QMessageBox::question(this, tr("Quit"),
+            running == 1 ? tr("A download is still running. Cancel it and quit?")
+                         : tr("%n downloads are still running. Cancel them and quit?", nullptr, running),
+            QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+        if (answer != QMessageBox::Yes) {
+            event->ignore();
+            return;
+        }
+        m_queue->cancelAll();
+    }
+    saveSettings();
+    m_cachePage->stopScan();
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::refresh()
+{
+    m_cachePage->refresh();
+}
+
+void MainWindow::onScanStarted()
+{
+    updateFreeSpace();
+    m_scanLabel->setVisible(m_cachePage->isScanning());
+    m_scanProgress->setVisible(m_cachePage->isScanning());
+}
+
+void MainWindow::onScanFinished()
+{
+    m_scanLabel->hide();
+    m_scanProgress->hide();
+    updateFreeSpace();
+}
+
+void MainWindow::updateTotals(qint64 diskBytes, int entries)
+{
+    const QString size = QLocale().formattedDataSize(diskBytes);
+    m_totalLabel->setText(tr("Total: %1").arg(size));
+    m_totalLabel->setToolTip(tr("%n cache entries use %1 on disk", nullptr, entries).arg(size));
+}
+
+void MainWindow::updateSelectionTotal(int entries, qint64 diskBytes)
+{
+    m_selectionLabel->setVisible(entries > 0);
+    m_selectionLabel->setText(
+        tr("%n selected: %1", nullptr, entries).arg(QLocale().formattedDataSize(diskBytes)));
+}
+
+void MainWindow::updateFreeSpace()
+{
+    // QStorageInfo needs an existing path; the volume of the nearest existing parent is the one
+    // the cache will be created on.
+    QString path = m_root;
+    while (!path.isEmpty() && !QFileInfo::exists(path) && path != QDir::rootPath())
+        path = QFileInfo(path).path();
+    const QStorageInfo volume(path);
+    if (!volume.isValid()) {
+        m_freeLabel->clear();
+        return;
+    }
+    const QString free = QLocale().formattedDataSize(volume.bytesAvailable());
+    m_freeLabel->setText(tr("Free: %1").arg(free));
+    m_freeLabel->setToolTip(tr("%1 free of %2 on %3")
+                                .arg(free, QLocale().formattedDataSize(volume.bytesTotal()),
+                                    QDir::toNativeSeparators(volume.rootPath())));
+}
+
+void MainWindow::onJobFinished(int id, const PrefetchResult &result)
+{
+    Q_UNUSED(id)
+    // Even an "already cached" result may have found an entry the last scan did not see.
+    if (result.phase == PrefetchPhase::Done)
+        m_rescanTimer->start();
+    updateDownloadStatus();
+}
+
+void MainWindow::updateDownloadStatus()
+{
+    const int running = m_queue->runningCount();
+    if (running == 0) {
+        m_downloadStatusTimer->stop();
+        m_downloadsLabel->hide();
+        return;
+    }
+    double bytesPerSec = 0;
+    const QList<int> ids = m_queue->ids();
+    for (const int id : ids) {
+        if (!m_queue->isFinished(id))
+            bytesPerSec += m_queue->progressOf(id).bytesPerSec;
+    }
+    const QString rate = QLocale().formattedDataSize(static_cast<qint64>(bytesPerSec));
+    // Without a loaded translation "%n" cannot pick a plural form; English needs two strings.
+    m_downloadsLabel->setText(running == 1 ? tr("1 download, %1/s").arg(rate)
+                                           : tr("%n downloads, %1/s", nullptr, running).arg(rate));
+    m_downloadsLabel->show();
+}
+
+void MainWindow::prefetchAgain(const QStringList &handles)
+{
+    showPage(QStringLiteral("downloads"));
+    m_downloadsPage->queueHandles(handles);
+}
+
+void MainWindow::showAbout()
+{
+    const QString text = tr("<h3>TF Hub Cache Manager %1</h3>"
+                            "<p>Browse, prefetch and clean up the model cache shared with the "
+                            "tensorflow_hub Python library.</p>"
+                            "<p>Licensed under the MIT licence.</p>"
+                            "<p>Built with:</p><ul>"
+                            "<li>Qt %2 (LGPLv3)</li>"
+                            "<li>libarchive (BSD licence)</li>"
+                            "<li>QuaZip (LGPL)</li></ul>")
+                             .arg(QStringLiteral(TFHUB_VERSION), QString::fromLatin1(qVersion()));
+    QMessageBox::about(this, tr("About TF Hub Cache Manager"), text);
+}
+
+} // namespace tfhub::ui
