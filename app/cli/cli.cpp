@@ -5,13 +5,13 @@
 #include "app/cli/clioutput.h"
 #include "app/cli/cliprefetch.h"
 #include "core/cache/cachescanner.h"
-#include "core/util/humanize.h"
-#include "core/util/fsutil.h"
+#include "core/cache/modelformat.h"
+#include "core/cache/resolve.h"
 #include "core/hub/handle.h"
 #include "core/hub/hubsettings.h"
-#include "core/cache/modelformat.h"
 #include "core/prefetch/prefetchjob.h"
-#include "core/cache/resolve.h"
+#include "core/util/fsutil.h"
+#include "core/util/humanize.h"
 
 #include <QCoreApplication>
 #include <QEventLoop>
@@ -106,7 +106,7 @@ HubSettings settingsFor(const Args &a)
 QList<CacheEntry> scanOrFail(const HubSettings &s, bool *ok)
 {
     QString error;
-    QList<CacheEntry> entries = scan::scanAll(s.cacheDir, ScanOptions(), &error);
+    QList<CacheEntry> entries = cache::scanAll(s.cacheDir, ScanOptions(), &error);
     *ok = error.isEmpty();
     if (!*ok)
         failure(error);
@@ -253,7 +253,7 @@ int cmdList(const Args &a)
     for (const CacheEntry &e : std::as_const(entries)) {
         t.addRow({ shortKey(e.key), stateName(e.state),
             e.state == EntryState::Foreign ? QStringLiteral("-") : formatName(e.format),
-            humanSize(e.diskBytes), QString::number(e.files),
+            util::humanSize(e.diskBytes), QString::number(e.files),
             e.downloaded.isValid() ? e.downloaded.toString(QStringLiteral("yyyy-MM-dd HH:mm"))
                                    : QStringLiteral("-"),
             displayHandle(e) });
@@ -296,7 +296,7 @@ int cmdDu(const Args &a)
         }
         reclaimable += e.reclaimableBytes;
     }
-    const fs::VolumeInfo vol = fs::volumeInfo(s.cacheDir);
+    const util::VolumeInfo vol = util::volumeInfo(s.cacheDir);
     if (a.json) {
         const auto toJson = [](const Sum &sum) {
             return QJsonObject { { QStringLiteral("count"), sum.count },
@@ -317,20 +317,21 @@ int cmdDu(const Args &a)
     Table st({ tr("STATE"), tr("ENTRIES"), tr("ON DISK"), tr("APPARENT") });
     st.setRightAligned({ 1, 2, 3 });
     for (auto it = byState.cbegin(); it != byState.cend(); ++it)
-        st.addRow(
-            { stateName(it.key()), QString::number(it->count), humanSize(it->disk), humanSize(it->bytes) });
-    st.addRow({ tr("total"), QString::number(total.count), humanSize(total.disk), humanSize(total.bytes) });
+        st.addRow({ stateName(it.key()), QString::number(it->count), util::humanSize(it->disk),
+            util::humanSize(it->bytes) });
+    st.addRow({ tr("total"), QString::number(total.count), util::humanSize(total.disk),
+        util::humanSize(total.bytes) });
     st.print(out());
     out() << '\n';
     Table ft({ tr("FORMAT"), tr("ENTRIES"), tr("ON DISK"), tr("APPARENT") });
     ft.setRightAligned({ 1, 2, 3 });
     for (auto it = byFormat.cbegin(); it != byFormat.cend(); ++it)
-        ft.addRow(
-            { formatName(it.key()), QString::number(it->count), humanSize(it->disk), humanSize(it->bytes) });
+        ft.addRow({ formatName(it.key()), QString::number(it->count), util::humanSize(it->disk),
+            util::humanSize(it->bytes) });
     ft.print(out());
-    out() << '\n' << tr("Reclaimable: %1").arg(humanSize(reclaimable)) << '\n';
+    out() << '\n' << tr("Reclaimable: %1").arg(util::humanSize(reclaimable)) << '\n';
     if (vol.freeBytes >= 0)
-        out() << tr("Free on volume: %1").arg(humanSize(vol.freeBytes)) << '\n';
+        out() << tr("Free on volume: %1").arg(util::humanSize(vol.freeBytes)) << '\n';
     out().flush();
     return Ok;
 }
@@ -348,14 +349,14 @@ int cmdInfo(const Args &a)
         key = h->cacheKey();
     }
     const HubSettings s = settingsFor(a);
-    const CacheEntry e = scan::scanKey(s.cacheDir, key, ScanOptions());
+    const CacheEntry e = cache::scanKey(s.cacheDir, key, ScanOptions());
     if (e.artifacts.isEmpty())
         return failure(tr("No cache entry for %1 (key %2) in %3.").arg(arg, key, s.cacheDir));
     if (a.json) {
         QJsonObject o = entryToJson(e, s.cacheDir);
         QJsonArray required;
         if (e.hasFolder) {
-            for (const model::RequiredFile &f : model::requiredFiles(e.folderPath(s.cacheDir)))
+            for (const cache::RequiredFile &f : cache::requiredFiles(e.folderPath(s.cacheDir)))
                 required.append(QJsonObject {
                     { QStringLiteral("path"), f.path }, { QStringLiteral("present"), f.present } });
         }
@@ -372,10 +373,10 @@ int cmdInfo(const Args &a)
     row(tr("State:"),
         stateLabel(e.state) + (e.stateDetail.isEmpty() ? QString() : QStringLiteral(" — ") + e.stateDetail));
     row(tr("Format:"), formatLabel(e.format));
-    row(tr("Size on disk:"), humanSize(e.diskBytes) + tr(" (%1 bytes apparent)").arg(e.bytes));
+    row(tr("Size on disk:"), util::humanSize(e.diskBytes) + tr(" (%1 bytes apparent)").arg(e.bytes));
     row(tr("Files:"), QString::number(e.files));
     if (e.reclaimableBytes > 0)
-        row(tr("Reclaimable:"), humanSize(e.reclaimableBytes));
+        row(tr("Reclaimable:"), util::humanSize(e.reclaimableBytes));
     row(tr("Downloaded:"), e.downloaded.isValid() ? e.downloaded.toString(Qt::ISODate) : tr("unknown"));
     if (!e.downloaderHost.isEmpty())
         row(tr("Downloaded by:"), tr("%1 (pid %2)").arg(e.downloaderHost).arg(e.downloaderPid));
@@ -386,12 +387,12 @@ int cmdInfo(const Args &a)
     row(tr("Manifest:"), e.hasManifest ? tr("yes") : tr("no"));
     o << tr("Artifacts:") << '\n';
     for (const Artifact &art : e.artifacts)
-        o << "  " << art.name << "  " << humanSize(art.diskBytes) << '\n';
+        o << "  " << art.name << "  " << util::humanSize(art.diskBytes) << '\n';
     if (e.hasFolder
         && (e.format == ModelFormat::Tf2SavedModel || e.format == ModelFormat::Tf1SavedModel
             || e.format == ModelFormat::Tf1HubModule)) {
         o << tr("Files hub.load() needs:") << '\n';
-        for (const model::RequiredFile &f : model::requiredFiles(e.folderPath(s.cacheDir)))
+        for (const cache::RequiredFile &f : cache::requiredFiles(e.folderPath(s.cacheDir)))
             o << "  " << (f.present ? tr("present ") : tr("MISSING ")) << f.path << '\n';
     }
     for (const QString &p : e.problems)
@@ -416,7 +417,7 @@ int cmdConfig(const Args &a)
             { QStringLiteral("loadFormatSource"), sourceName(s.loadFormatSource) },
             { QStringLiteral("downloadProgress"), !progress.isEmpty() },
             { QStringLiteral("certValidationDisabled"), certOff },
-            { QStringLiteral("hostname"), fs::hostName() } });
+            { QStringLiteral("hostname"), util::hostName() } });
         return Ok;
     }
     Table t({ tr("SETTING"), tr("SOURCE"), tr("VALUE") });

@@ -45,7 +45,7 @@ QSet<QString> cachedKeys(const QString &cacheDir)
     if (!QFileInfo(s.cacheDir).isDir())
         return keys;
     QString error;
-    const QList<CacheEntry> entries = scan::scanAll(s.cacheDir, ScanOptions(), &error);
+    const QList<CacheEntry> entries = cache::scanAll(s.cacheDir, ScanOptions(), &error);
     if (!error.isEmpty())
         err() << "tfhub-cache: " << tr("warning: ") << error << '\n';
     for (const CacheEntry &e : entries) {

@@ -5,11 +5,11 @@
 #include "app/cli/cli.h"
 #include "app/cli/cliextensions.h"
 #include "app/cli/clioutput.h"
+#include "core/hub/hubsettings.h"
 #include "core/maintenance/cachemover.h"
 #include "core/shellenv/envpersistence.h"
-#include "core/util/humanize.h"
-#include "core/hub/hubsettings.h"
 #include "core/shellenv/shellprobe.h"
+#include "core/util/humanize.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -67,10 +67,11 @@ QString shown(const std::optional<QString> &v)
     return v ? (v->isEmpty() ? tr("(empty)") : *v) : tr("(not set)");
 }
 
-void printWarnings(const QList<env::Conflict> &conflicts, bool all)
+void printWarnings(const QList<shellenv::Conflict> &conflicts, bool all)
 {
-    for (const env::Conflict &c : conflicts) {
-        if (all || c.kind == env::Conflict::Kind::WinsOverOurs || c.kind == env::Conflict::Kind::InvalidValue)
+    for (const shellenv::Conflict &c : conflicts) {
+        if (all || c.kind == shellenv::Conflict::Kind::WinsOverOurs
+            || c.kind == shellenv::Conflict::Kind::InvalidValue)
             err() << tr("warning: ") << c.message << '\n';
     }
     err().flush();
@@ -96,14 +97,15 @@ int moveCache(const QString &from, const QString &to)
             return;
         next.setRemainingTime(1000);
         err() << tr("moving: %1 of %2, %3 of %4 entries %5")
-                     .arg(humanSize(p.doneBytes), humanSize(p.totalBytes))
+                     .arg(util::humanSize(p.doneBytes), util::humanSize(p.totalBytes))
                      .arg(p.doneEntries)
                      .arg(p.totalEntries)
                      .arg(p.current)
               << '\n';
         err().flush();
     };
-    const Result<MoveReport> r = cachemove::run(from, to, progress, [] { return g_interrupted.load(); });
+    const Result<MoveReport> r
+        = maintenance::moveCache(from, to, progress, [] { return g_interrupted.load(); });
     ::sigaction(SIGINT, &oldInt, nullptr);
     ::sigaction(SIGTERM, &oldTerm, nullptr);
     if (!r) {
@@ -113,7 +115,7 @@ int moveCache(const QString &from, const QString &to)
     }
     out() << tr("Moved %1 entries (%2) from %3 to %4%5.")
                  .arg(r->moved.size())
-                 .arg(humanSize(r->bytes), from, to,
+                 .arg(util::humanSize(r->bytes), from, to,
                      r->crossVolume ? tr(", copied and verified across volumes") : QString())
           << '\n';
     for (const QString &s : r->skipped)
@@ -131,20 +133,20 @@ int moveCache(const QString &from, const QString &to)
     return Ok;
 }
 
-int applyAndReport(
-    const env::EnvPersistence &p, const QList<env::Target> &targets, const env::Changes &changes)
+int applyAndReport(const shellenv::EnvPersistence &p, const QList<shellenv::Target> &targets,
+    const shellenv::Changes &changes)
 {
     bool failed = false;
     const QString home = p.locations().home;
-    for (const env::TargetResult &r : p.apply(targets, changes)) {
+    for (const shellenv::TargetResult &r : p.apply(targets, changes)) {
         const QString file = tildePath(r.path, home);
         if (!r.error.isEmpty()) {
-            err() << "tfhub-cache: " << env::targetName(r.target) << ": " << r.error << '\n';
+            err() << "tfhub-cache: " << shellenv::targetName(r.target) << ": " << r.error << '\n';
             failed = true;
         } else if (!r.changed) {
-            out() << env::targetName(r.target) << ": " << tr("%1 already up to date").arg(file) << '\n';
+            out() << shellenv::targetName(r.target) << ": " << tr("%1 already up to date").arg(file) << '\n';
         } else {
-            out() << env::targetName(r.target) << ": " << tr("%1 updated").arg(file);
+            out() << shellenv::targetName(r.target) << ": " << tr("%1 updated").arg(file);
             if (r.writtenPath != r.path)
                 out() << ' ' << tr("(the link's target %1)").arg(r.writtenPath);
             if (!r.backupPath.isEmpty())
@@ -152,7 +154,7 @@ int applyAndReport(
             out() << '\n';
         }
     }
-    if (targets.contains(env::Target::Session))
+    if (targets.contains(shellenv::Target::Session))
         out() << tr("Programs started from the desktop (Jupyter, IDEs) see the change after your next login; "
                     "new terminals see it at once.")
               << '\n';
@@ -165,38 +167,39 @@ int applyAndReport(
 int show(const QString &cacheDir, bool json)
 {
     const QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    const env::EnvPersistence p;
+    const shellenv::EnvPersistence p;
     const HubSettings current = HubSettings::resolve(env, cacheDir);
-    const QList<env::TargetState> states = p.readAll();
-    const QList<env::ProbeResult> probes = env::probe::all(env);
-    const QList<env::Conflict> conflicts = p.conflicts(env);
+    const QList<shellenv::TargetState> states = p.readAll();
+    const QList<shellenv::ProbeResult> probes = shellenv::probe::all(env);
+    const QList<shellenv::Conflict> conflicts = p.conflicts(env);
     if (json) {
         QJsonArray persisted;
-        for (const env::TargetState &s : states) {
-            QJsonObject o { { QStringLiteral("target"), env::targetName(s.target) },
+        for (const shellenv::TargetState &s : states) {
+            QJsonObject o { { QStringLiteral("target"), shellenv::targetName(s.target) },
                 { QStringLiteral("file"), s.path }, { QStringLiteral("exists"), s.exists },
                 { QStringLiteral("managed"), s.hasBlock } };
-            for (const env::Variable v : env::allVariables()) {
+            for (const shellenv::Variable v : shellenv::allVariables()) {
                 if (s.values.contains(v))
-                    o.insert(env::variableName(v), s.values.value(v));
+                    o.insert(shellenv::variableName(v), s.values.value(v));
             }
             persisted.append(o);
         }
         QJsonArray effective;
-        for (const env::ProbeResult &r : probes) {
+        for (const shellenv::ProbeResult &r : probes) {
             QJsonObject o { { QStringLiteral("shell"), r.name }, { QStringLiteral("available"), r.available },
                 { QStringLiteral("error"), r.error } };
-            for (const env::Variable v : env::allVariables()) {
+            for (const shellenv::Variable v : shellenv::allVariables()) {
                 if (r.value(v))
-                    o.insert(env::variableName(v), *r.value(v));
+                    o.insert(shellenv::variableName(v), *r.value(v));
             }
             effective.append(o);
         }
         QJsonArray conflictList;
-        for (const env::Conflict &c : conflicts)
-            conflictList.append(QJsonObject { { QStringLiteral("variable"), env::variableName(c.variable) },
-                { QStringLiteral("file"), c.file }, { QStringLiteral("line"), c.line },
-                { QStringLiteral("message"), c.message } });
+        for (const shellenv::Conflict &c : conflicts)
+            conflictList.append(
+                QJsonObject { { QStringLiteral("variable"), shellenv::variableName(c.variable) },
+                    { QStringLiteral("file"), c.file }, { QStringLiteral("line"), c.line },
+                    { QStringLiteral("message"), c.message } });
         const QJsonObject o { { QStringLiteral("schema"), 1 }, { QStringLiteral("persisted"), persisted },
             { QStringLiteral("current"),
                 QJsonObject { { QStringLiteral("cacheDir"), current.cacheDir },
@@ -211,8 +214,8 @@ int show(const QString &cacheDir, bool json)
     const QString home = p.locations().home;
     out() << tr("Persisted:") << '\n';
     Table persisted({ tr("TARGET"), tr("TFHUB_CACHE_DIR"), tr("TFHUB_MODEL_LOAD_FORMAT"), tr("FILE") });
-    for (const env::TargetState &s : states) {
-        const auto cell = [&s](env::Variable v) {
+    for (const shellenv::TargetState &s : states) {
+        const auto cell = [&s](shellenv::Variable v) {
             return s.values.contains(v) ? s.values.value(v) : QStringLiteral("-");
         };
         QString file = tildePath(s.path, home);
@@ -220,8 +223,8 @@ int show(const QString &cacheDir, bool json)
             file += QStringLiteral(" (") + s.error + QLatin1Char(')');
         else if (!s.exists)
             file += QStringLiteral(" ") + tr("(no file)");
-        persisted.addRow({ env::targetName(s.target), cell(env::Variable::CacheDir),
-            cell(env::Variable::LoadFormat), file });
+        persisted.addRow({ shellenv::targetName(s.target), cell(shellenv::Variable::CacheDir),
+            cell(shellenv::Variable::LoadFormat), file });
     }
     persisted.print(out());
     out() << '\n' << tr("Current (this process):") << '\n';
@@ -232,7 +235,7 @@ int show(const QString &cacheDir, bool json)
     cur.print(out());
     out() << '\n' << tr("Effective in a new shell (each started to ask it):") << '\n';
     Table eff({ tr("SHELL"), tr("TFHUB_CACHE_DIR"), tr("TFHUB_MODEL_LOAD_FORMAT") });
-    for (const env::ProbeResult &r : probes) {
+    for (const shellenv::ProbeResult &r : probes) {
         if (!r.available)
             eff.addRow({ r.name, tr("(not installed)"), QString() });
         else if (!r.error.isEmpty())
@@ -243,7 +246,7 @@ int show(const QString &cacheDir, bool json)
     eff.print(out());
     if (!conflicts.isEmpty()) {
         out() << '\n' << tr("Conflicts:") << '\n';
-        for (const env::Conflict &c : conflicts)
+        for (const shellenv::Conflict &c : conflicts)
             out() << "  - " << c.message << '\n';
     }
     if (current.cacheDirSource == ValueSource::Default)
@@ -296,35 +299,35 @@ int runConfigVerb(const QString &cacheDir, const QStringList &args)
     if (json)
         return configUsageError(tr("--json goes with 'config show'."));
 
-    const env::EnvPersistence p;
-    QList<env::Target> targets;
+    const shellenv::EnvPersistence p;
+    QList<shellenv::Target> targets;
     for (const QString &name : targetList.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-        env::Target t;
-        if (!env::targetFromName(name.trimmed(), &t))
+        shellenv::Target t;
+        if (!shellenv::targetFromName(name.trimmed(), &t))
             return configUsageError(
                 tr("Unknown target '%1': use bash, zsh, profile, fish or session.").arg(name));
         if (!targets.contains(t))
             targets << t;
     }
     const QString name = positional.value(0);
-    env::Variable variable = env::Variable::CacheDir;
+    shellenv::Variable variable = shellenv::Variable::CacheDir;
     if (name == QLatin1String("load-format"))
-        variable = env::Variable::LoadFormat;
+        variable = shellenv::Variable::LoadFormat;
     else if (name != QLatin1String("cache-dir"))
         return configUsageError(tr("Say which setting: cache-dir or load-format."));
 
-    env::Changes changes;
+    shellenv::Changes changes;
     if (action == QLatin1String("unset")) {
         if (positional.size() != 1 || move)
             return configUsageError(tr("'config unset' takes cache-dir or load-format only."));
         if (targets.isEmpty()) {
-            for (const env::TargetState &s : p.readAll()) {
+            for (const shellenv::TargetState &s : p.readAll()) {
                 if (s.values.contains(variable))
                     targets << s.target;
             }
         }
         if (targets.isEmpty()) {
-            out() << tr("%1 is not persisted anywhere; nothing to do.").arg(env::variableName(variable))
+            out() << tr("%1 is not persisted anywhere; nothing to do.").arg(shellenv::variableName(variable))
                   << '\n';
             out().flush();
             return Ok;
@@ -336,9 +339,9 @@ int runConfigVerb(const QString &cacheDir, const QStringList &args)
         return configUsageError(tr("Unknown config action '%1'.").arg(action));
     if (positional.size() != 2)
         return configUsageError(tr("'config set %1' takes exactly one value.").arg(name));
-    if (move && variable != env::Variable::CacheDir)
+    if (move && variable != shellenv::Variable::CacheDir)
         return configUsageError(tr("--move goes with cache-dir."));
-    const Result<QString> value = env::normalizeValue(variable, positional.at(1), p.locations().home);
+    const Result<QString> value = shellenv::normalizeValue(variable, positional.at(1), p.locations().home);
     if (!value)
         return configUsageError(value.error());
     if (targets.isEmpty())

@@ -3,10 +3,10 @@
 #include "app/cli/clicommon.h"
 
 #include "core/cache/cachescanner.h"
-#include "core/maintenance/entryremoval.h"
-#include "core/util/humanize.h"
 #include "core/hub/handle.h"
 #include "core/hub/hubsettings.h"
+#include "core/maintenance/entryremoval.h"
+#include "core/util/humanize.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -55,9 +55,9 @@ RemovalPlan planFor(const QString &root, const QString &arg)
     QString key = arg;
     if (!isCacheKey(arg)) {
         // A foreign item named on purpose gets the planner's refusal, which says why.
-        if (!arg.contains(QLatin1Char('/')) && scan::itemKey(arg) == arg
+        if (!arg.contains(QLatin1Char('/')) && cache::itemKey(arg) == arg
             && QFileInfo::exists(root + u'/' + arg))
-            return removal::plan(root, arg);
+            return maintenance::planRemoval(root, arg);
         const Result<Handle> h = Handle::parse(arg);
         if (!h) {
             RemovalPlan p;
@@ -67,7 +67,7 @@ RemovalPlan planFor(const QString &root, const QString &arg)
         }
         key = h->cacheKey();
     }
-    RemovalPlan p = removal::plan(root, key);
+    RemovalPlan p = maintenance::planRemoval(root, key);
     if (p.names.isEmpty() && p.refusal.isEmpty())
         p.refusal = tr("There is no cache entry for %1 in %2.").arg(arg, QDir::toNativeSeparators(root));
     else if (p.names.isEmpty())
@@ -159,8 +159,8 @@ int runRemoveVerb(const QString &cacheDir, const QStringList &args)
     qint64 total = 0;
     for (const RemovalPlan &p : std::as_const(plans)) {
         total += p.diskBytes;
-        out() << (dryRun ? tr("Would remove %1: %2").arg(label(p), humanSize(p.diskBytes))
-                         : tr("%1: %2").arg(label(p), humanSize(p.diskBytes)))
+        out() << (dryRun ? tr("Would remove %1: %2").arg(label(p), util::humanSize(p.diskBytes))
+                         : tr("%1: %2").arg(label(p), util::humanSize(p.diskBytes)))
               << '\n';
         for (const QString &name : p.names)
             out() << "  " << QDir::toNativeSeparators(root + u'/' + name) << '\n';
@@ -168,7 +168,7 @@ int runRemoveVerb(const QString &cacheDir, const QStringList &args)
     if (dryRun) {
         out() << (trash ? tr("Would move %1 (%2) to the trash; nothing is freed until the trash is emptied.")
                         : tr("Would free %2 in %1."))
-                     .arg(entriesText(plans.size()), humanSize(total))
+                     .arg(entriesText(plans.size()), util::humanSize(total))
               << '\n';
         out().flush();
         return failed ? Failure : Ok;
@@ -184,7 +184,7 @@ int runRemoveVerb(const QString &cacheDir, const QStringList &args)
         const QString question = trash
             ? tr("Move %1 to the trash? Nothing is freed until the trash is emptied.")
                   .arg(entriesText(plans.size()))
-            : tr("Delete %1, freeing %2?").arg(entriesText(plans.size()), humanSize(total));
+            : tr("Delete %1, freeing %2?").arg(entriesText(plans.size()), util::humanSize(total));
         if (!confirm(question)) {
             out() << tr("Nothing removed.") << '\n';
             out().flush();
@@ -194,7 +194,7 @@ int runRemoveVerb(const QString &cacheDir, const QStringList &args)
 
     qint64 freed = 0;
     for (const RemovalPlan &p : std::as_const(plans)) {
-        const RemovalOutcome o = trash ? removal::moveToTrash(p) : removal::execute(p);
+        const RemovalOutcome o = trash ? maintenance::moveToTrash(p) : maintenance::executeRemoval(p);
         freed += o.freedBytes;
         if (!o.ok) {
             problem(o.error.isEmpty() ? tr("Removing %1 was interrupted.").arg(label(p)) : o.error);
@@ -204,12 +204,12 @@ int runRemoveVerb(const QString &cacheDir, const QStringList &args)
         if (trash)
             out() << tr("Moved %1 to the trash.").arg(label(p)) << '\n';
         else
-            out() << tr("Deleted %1, freed %2.").arg(label(p), humanSize(o.freedBytes)) << '\n';
+            out() << tr("Deleted %1, freed %2.").arg(label(p), util::humanSize(o.freedBytes)) << '\n';
     }
     if (trash)
         out() << tr("Nothing is freed until the trash is emptied.") << '\n';
     else if (plans.size() > 1)
-        out() << tr("Freed %1 in total.").arg(humanSize(freed)) << '\n';
+        out() << tr("Freed %1 in total.").arg(util::humanSize(freed)) << '\n';
     out().flush();
     return failed ? Failure : Ok;
 }

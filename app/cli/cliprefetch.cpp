@@ -2,10 +2,10 @@
 
 #include "app/cli/cli.h"
 #include "core/cache/cachescanner.h"
-#include "core/prefetch/downloadqueue.h"
-#include "core/util/humanize.h"
-#include "core/util/fsutil.h"
 #include "core/cache/manifest.h"
+#include "core/prefetch/downloadqueue.h"
+#include "core/util/fsutil.h"
+#include "core/util/humanize.h"
 
 #include <QCoreApplication>
 #include <QEventLoop>
@@ -46,9 +46,9 @@ QString bar(double fraction, int width)
 
 QString progressLine(const QString &handle, const PrefetchProgress &p)
 {
-    QString size = humanSize(p.received);
+    QString size = util::humanSize(p.received);
     if (p.total > 0)
-        size += QLatin1Char('/') + humanSize(p.total);
+        size += QLatin1Char('/') + util::humanSize(p.total);
     QString line;
     if (p.phase == PrefetchPhase::Downloading && p.total > 0)
         line = QStringLiteral("[%1] %2%  ")
@@ -58,7 +58,7 @@ QString progressLine(const QString &handle, const PrefetchProgress &p)
         line = QStringLiteral("%1  ").arg(phaseName(p.phase), -28);
     line += size;
     if (p.bytesPerSec > 0 && p.phase == PrefetchPhase::Downloading)
-        line += QStringLiteral("  %1/s").arg(humanSize(static_cast<qint64>(p.bytesPerSec)));
+        line += QStringLiteral("  %1/s").arg(util::humanSize(static_cast<qint64>(p.bytesPerSec)));
     if (p.etaSecs > 0 && p.phase == PrefetchPhase::Downloading)
         line += tr("  ETA %1s").arg(p.etaSecs);
     if (!p.detail.isEmpty() && p.phase != PrefetchPhase::Downloading)
@@ -210,7 +210,7 @@ int runVerify(const QString &cacheDir, const QStringList &targets, bool all, boo
     QStringList keys;
     if (all) {
         QString error;
-        const QList<CacheEntry> entries = scan::scanAll(settings.cacheDir, ScanOptions(), &error);
+        const QList<CacheEntry> entries = cache::scanAll(settings.cacheDir, ScanOptions(), &error);
         if (!error.isEmpty()) {
             err << "tfhub-cache: " << error << '\n';
             return Failure;
@@ -240,7 +240,7 @@ int runVerify(const QString &cacheDir, const QStringList &targets, bool all, boo
         const Result<Manifest> m = Manifest::load(paths.manifest());
         if (!m) {
             allOk = false;
-            const QString why = fs::stat(paths.manifest()).exists
+            const QString why = util::stat(paths.manifest()).exists
                 ? m.error()
                 : tr("%1 has no manifest (it was not prefetched by this tool), so it cannot be verified.")
                       .arg(paths.folder());

@@ -1,7 +1,7 @@
 #include "core/cache/cachelock.h"
 
-#include "core/util/fsutil.h"
 #include "core/cache/lockinfo.h"
+#include "core/util/fsutil.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -32,7 +32,7 @@ Status writeNewFile(const QString &path, const QByteArray &data)
     const QByteArray native = QFile::encodeName(path);
     const int fd = ::open(native.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
-        return Error { tr("Cannot create %1: %2").arg(path, fs::errnoText(errno)) };
+        return Error { tr("Cannot create %1: %2").arg(path, util::errnoText(errno)) };
     qsizetype done = 0;
     while (done < data.size()) {
         const ssize_t n = ::write(fd, data.constData() + done, static_cast<size_t>(data.size() - done));
@@ -42,14 +42,14 @@ Status writeNewFile(const QString &path, const QByteArray &data)
             const int err = errno;
             ::close(fd);
             ::unlink(native.constData());
-            return Error { tr("Cannot write %1: %2").arg(path, fs::errnoText(err)) };
+            return Error { tr("Cannot write %1: %2").arg(path, util::errnoText(err)) };
         }
         done += n;
     }
     if (::fsync(fd) != 0 || ::close(fd) != 0) {
         const int err = errno;
         ::unlink(native.constData());
-        return Error { tr("Cannot write %1: %2").arg(path, fs::errnoText(err)) };
+        return Error { tr("Cannot write %1: %2").arg(path, util::errnoText(err)) };
     }
     return {};
 }
@@ -60,7 +60,7 @@ namespace cachelock {
 Result<bool> tryAcquire(const EntryPaths &paths, const QByteArray &content)
 {
     if (!QDir().mkpath(paths.root))
-        return Error { tr("Cannot create the cache folder %1: %2").arg(paths.root, fs::errnoText(errno)) };
+        return Error { tr("Cannot create the cache folder %1: %2").arg(paths.root, util::errnoText(errno)) };
     const QString temp = paths.lock() + QStringLiteral(".tmp") + hex32();
     if (Status s = writeNewFile(temp, content); !s)
         return Error { s.error() };
@@ -71,7 +71,7 @@ Result<bool> tryAcquire(const EntryPaths &paths, const QByteArray &content)
         return true;
     if (err == EEXIST)
         return false;
-    return Error { tr("Cannot create the lock %1: %2").arg(paths.lock(), fs::errnoText(err)) };
+    return Error { tr("Cannot create the lock %1: %2").arg(paths.lock(), util::errnoText(err)) };
 }
 
 QByteArray read(const EntryPaths &paths, bool *exists)
@@ -98,19 +98,19 @@ Status atomicWrite(const QString &path, const QByteArray &data)
     if (::rename(QFile::encodeName(temp).constData(), QFile::encodeName(path).constData()) != 0) {
         const int err = errno;
         ::unlink(QFile::encodeName(temp).constData());
-        return Error { tr("Cannot write %1: %2").arg(path, fs::errnoText(err)) };
+        return Error { tr("Cannot write %1: %2").arg(path, util::errnoText(err)) };
     }
     return {};
 }
 
 Status removeTree(const QString &path)
 {
-    const fs::PathInfo info = fs::stat(path);
+    const util::PathInfo info = util::stat(path);
     if (!info.exists)
         return {};
     if (!info.isDir) {
         if (!QFile::remove(path))
-            return Error { tr("Cannot remove %1: %2").arg(path, fs::errnoText(errno)) };
+            return Error { tr("Cannot remove %1: %2").arg(path, util::errnoText(errno)) };
         return {};
     }
     if (!QDir(path).removeRecursively())
@@ -142,7 +142,7 @@ LockWatcher::Verdict LockWatcher::check(const QDateTime &now)
     if (!exists)
         return Verdict::Gone;
     const LockOwner owner = lock::parse(content);
-    const qint64 tmpBytes = owner.valid ? fs::measure(m_paths.tmpFolder(owner.uid)).bytes : 0;
+    const qint64 tmpBytes = owner.valid ? util::measure(m_paths.tmpFolder(owner.uid)).bytes : 0;
     // Progress is what the library compares: the lock's content and the tmp folder's byte size.
     if (content != m_content || tmpBytes != m_tmpBytes || !m_lastChange.isValid()) {
         m_content = content;
@@ -152,8 +152,8 @@ LockWatcher::Verdict LockWatcher::check(const QDateTime &now)
     }
     const qint64 still = m_lastChange.secsTo(now);
     if (owner.valid && owner.host == m_localHost) {
-        const fs::ProcessInfo p = fs::processInfo(owner.pid);
-        const QDateTime written = fs::stat(m_paths.lock()).mtime;
+        const util::ProcessInfo p = util::processInfo(owner.pid);
+        const QDateTime written = util::stat(m_paths.lock()).mtime;
         const bool reused
             = p.alive && p.started.isValid() && written.isValid() && p.started > written.addSecs(1);
         if (p.alive && !reused) {

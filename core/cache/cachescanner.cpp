@@ -1,9 +1,9 @@
 #include "core/cache/cachescanner.h"
 
-#include "core/hub/descriptor.h"
-#include "core/util/fsutil.h"
 #include "core/cache/lockinfo.h"
 #include "core/cache/modelformat.h"
+#include "core/hub/descriptor.h"
+#include "core/util/fsutil.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -70,7 +70,7 @@ QStringList listNames(const QString &root, bool *exists, QString *error)
         } else if (err == ENOTDIR) {
             *error = tr("The cache folder %1 is not a folder.").arg(root);
         } else {
-            *error = tr("Cannot read the cache folder %1: %2").arg(root, fs::errnoText(err));
+            *error = tr("Cannot read the cache folder %1: %2").arg(root, util::errnoText(err));
         }
         return names;
     }
@@ -83,12 +83,13 @@ QStringList listNames(const QString &root, bool *exists, QString *error)
     return names;
 }
 
-Artifact measureArtifact(const QString &root, const QString &name, Artifact::Kind kind, fs::TreeStats *stats)
+Artifact measureArtifact(
+    const QString &root, const QString &name, Artifact::Kind kind, util::TreeStats *stats)
 {
     Artifact a;
     a.kind = kind;
     a.name = name;
-    *stats = fs::measure(root + QLatin1Char('/') + name);
+    *stats = util::measure(root + QLatin1Char('/') + name);
     a.diskBytes = stats->diskBytes;
     a.bytes = stats->bytes;
     a.files = stats->files;
@@ -101,7 +102,7 @@ CacheEntry scanGroup(
 {
     CacheEntry e;
     e.key = key;
-    const QString localHost = options.localHost.isEmpty() ? fs::hostName() : options.localHost;
+    const QString localHost = options.localHost.isEmpty() ? util::hostName() : options.localHost;
     const QDateTime now = QDateTime::currentDateTime();
 
     bool folderEmpty = false;
@@ -113,10 +114,10 @@ CacheEntry scanGroup(
     for (const QString &name : names) {
         Artifact::Kind kind = Artifact::Kind::Foreign;
         classifySuffix(name.mid(40), &kind);
-        const fs::PathInfo info = fs::stat(root + QLatin1Char('/') + name);
+        const util::PathInfo info = util::stat(root + QLatin1Char('/') + name);
         if (!info.exists)
             continue; // vanished since the folder was listed
-        fs::TreeStats stats;
+        util::TreeStats stats;
         Artifact a = measureArtifact(root, name, kind, &stats);
         e.problems += stats.problems;
         e.diskBytes += a.diskBytes;
@@ -221,14 +222,14 @@ CacheEntry scanGroup(
         leftovers += lockArtifact.diskBytes;
 
     if (e.hasFolder) {
-        e.format = folderIsDir ? model::detect(root + QLatin1Char('/') + key) : ModelFormat::Unknown;
+        e.format = folderIsDir ? cache::detect(root + QLatin1Char('/') + key) : ModelFormat::Unknown;
     }
     if (!e.downloaded.isValid() && e.hasFolder)
-        e.downloaded = fs::stat(root + QLatin1Char('/') + key).mtime;
+        e.downloaded = util::stat(root + QLatin1Char('/') + key).mtime;
 
     if (liveLock) {
         e.state = EntryState::Downloading;
-    } else if (e.hasFolder && !folderEmpty && model::isLoadable(e.format)) {
+    } else if (e.hasFolder && !folderEmpty && cache::isLoadable(e.format)) {
         e.state = EntryState::Complete;
         if (staleLock)
             e.stateDetail = tr("Complete; a stale lock is left over.");
@@ -263,7 +264,7 @@ CacheEntry scanForeign(const QString &root, const QString &name)
     CacheEntry e;
     e.key = name;
     e.state = EntryState::Foreign;
-    fs::TreeStats stats;
+    util::TreeStats stats;
     e.artifacts << measureArtifact(root, name, Artifact::Kind::Foreign, &stats);
     e.diskBytes = stats.diskBytes;
     e.bytes = stats.bytes;
@@ -276,7 +277,7 @@ CacheEntry scanForeign(const QString &root, const QString &name)
 
 } // namespace
 
-namespace scan {
+namespace cache {
 
 bool scanRoot(const QString &root, const ScanOptions &options,
     const std::function<void(const CacheEntry &)> &onEntry, const std::function<bool()> &cancelled,
@@ -313,7 +314,7 @@ bool scanRoot(const QString &root, const ScanOptions &options,
     for (const QString &name : std::as_const(foreign)) {
         if (cancelled && cancelled())
             return true;
-        if (fs::stat(root + QLatin1Char('/') + name).exists)
+        if (util::stat(root + QLatin1Char('/') + name).exists)
             onEntry(scanForeign(root, name));
     }
     return true;
@@ -368,7 +369,7 @@ QList<CacheEntry> scanAll(const QString &root, const ScanOptions &options, QStri
     return out;
 }
 
-} // namespace scan
+} // namespace cache
 
 CacheScanner::CacheScanner(QObject *parent) : QObject(parent)
 {
@@ -434,7 +435,7 @@ void CacheScanner::start(const QString &root)
                 batch.clear();
             };
             QString error;
-            const bool ok = scan::scanRoot(
+            const bool ok = cache::scanRoot(
                 root, options,
                 [&](const CacheEntry &e) {
                     batch << e;

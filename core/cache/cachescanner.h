@@ -24,7 +24,7 @@ struct ScanOptions final
 };
 
 /// Reads one cache root. Pure functions usable from any thread; CacheScanner runs them off the GUI thread.
-namespace scan {
+namespace cache {
 
 /// Scans every item of the root. `onEntry` is called for each entry as it is found; return false
 /// from `cancelled` to go on. Returns false with `error` set when the root itself cannot be read.
@@ -50,7 +50,7 @@ QList<CacheEntry> scanItems(const QString &root, const QStringList &itemKeys, co
 /// All entries, sorted by key. Convenience for the CLI and tests.
 QList<CacheEntry> scanAll(const QString &root, const ScanOptions &options, QString *error);
 
-} // namespace scan
+} // namespace cache
 
 /// Runs scans on a worker thread it owns, reports entries in batches, can be cancelled.
 class CacheScanner final : public QObject

@@ -156,7 +156,7 @@ QHash<QString, QByteArray> CacheWatcher::signatures(const QString &root)
         };
         if (::fstatat(rootFd, name.constData(), &st, AT_SYMLINK_NOFOLLOW) != 0)
             continue;
-        const QString key = scan::itemKey(QFile::decodeName(name));
+        const QString key = cache::itemKey(QFile::decodeName(name));
         QCryptographicHash *&hash = hashes[key];
         if (!hash)
             hash = new QCryptographicHash(QCryptographicHash::Md5);

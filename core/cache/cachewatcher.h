@@ -40,7 +40,7 @@ public:
 
     QString root() const { return m_root; }
 
-    /// Signatures of every item of `root`, by item key (see scan::itemKey). Any thread.
+    /// Signatures of every item of `root`, by item key (see cache::itemKey). Any thread.
     static QHash<QString, QByteArray> signatures(const QString &root);
 
 Q_SIGNALS:

@@ -43,7 +43,7 @@ Liveness judge(const LockOwner &owner, const QDateTime &lockWritten, const QDate
         return progressed ? Liveness::Unreadable : Liveness::RemoteStale;
     if (owner.host != localHost)
         return progressed ? Liveness::RemoteActive : Liveness::RemoteStale;
-    const fs::ProcessInfo p = fs::processInfo(owner.pid);
+    const util::ProcessInfo p = util::processInfo(owner.pid);
     if (!p.alive)
         return Liveness::Dead;
     // A PID is reused once its process is gone: a process younger than the lock is not its writer.

@@ -77,7 +77,7 @@ Result<VerifyReport> verifyFolder(
     const QString &folder, const Manifest &manifest, const std::function<bool()> &cancelled)
 {
     VerifyReport report;
-    if (!fs::stat(folder).isDir)
+    if (!util::stat(folder).isDir)
         return Error { tr("The model folder %1 does not exist.").arg(folder) };
     QSet<QString> expected;
     QByteArray buffer(1 << 20, Qt::Uninitialized);

@@ -5,7 +5,7 @@
 #include <QFileInfo>
 #include <QRegularExpression>
 
-namespace tfhub::model {
+namespace tfhub::cache {
 
 namespace {
 
@@ -211,4 +211,4 @@ QList<RequiredFile> requiredFiles(const QString &folder)
     return out;
 }
 
-} // namespace tfhub::model
+} // namespace tfhub::cache

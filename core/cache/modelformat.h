@@ -5,7 +5,7 @@
 #include <QByteArray>
 #include <QString>
 
-namespace tfhub::model {
+namespace tfhub::cache {
 
 /// Detects the format of a model folder: SavedModel (TF2 when a MetaGraphDef carries an object
 /// graph, protobuf field 7), TF1 Hub module (tfhub_module.pb), TFLite, TF.js, or Unknown.
@@ -27,4 +27,4 @@ struct RequiredFile final
 };
 QList<RequiredFile> requiredFiles(const QString &folder);
 
-} // namespace tfhub::model
+} // namespace tfhub::cache

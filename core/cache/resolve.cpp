@@ -50,7 +50,7 @@ Resolution resolveHandle(const Handle &handle, const HubSettings &settings)
         return r;
     }
     r.path = settings.cacheDir + QLatin1Char('/') + r.key;
-    const CacheEntry e = scan::scanKey(settings.cacheDir, r.key, ScanOptions());
+    const CacheEntry e = cache::scanKey(settings.cacheDir, r.key, ScanOptions());
     r.state = e.artifacts.isEmpty() ? EntryState::Foreign : e.state;
     // The library's own test is "folder exists and is not empty"; we also say when that is wrong.
     if (e.hasFolder && e.state == EntryState::Complete) {

@@ -2,9 +2,9 @@
 
 #include "core/cache/cachelock.h"
 #include "core/cache/cachescanner.h"
-#include "core/util/humanize.h"
-#include "core/util/fsutil.h"
 #include "core/cache/lockinfo.h"
+#include "core/util/fsutil.h"
+#include "core/util/humanize.h"
 #include "core/util/sha256.h"
 
 #include <QCoreApplication>
@@ -89,7 +89,7 @@ struct Copier
             advance(chunk.size());
         }
         if (!out.flush() || ::fsync(out.handle()) != 0) {
-            error = tr("Cannot write %1: %2").arg(to, fs::errnoText(errno));
+            error = tr("Cannot write %1: %2").arg(to, util::errnoText(errno));
             return {};
         }
         out.close();
@@ -115,12 +115,12 @@ struct Copier
         {
         };
         if (::lstat(QFile::encodeName(from).constData(), &st) != 0) {
-            error = tr("Cannot read %1: %2").arg(from, fs::errnoText(errno));
+            error = tr("Cannot read %1: %2").arg(from, util::errnoText(errno));
             return false;
         }
         if (S_ISDIR(st.st_mode)) {
             if (::mkdir(QFile::encodeName(to).constData(), 0700) != 0) {
-                error = tr("Cannot create %1: %2").arg(to, fs::errnoText(errno));
+                error = tr("Cannot create %1: %2").arg(to, util::errnoText(errno));
                 return false;
             }
             const QStringList names
@@ -137,7 +137,7 @@ struct Copier
             char buf[4096] = {};
             const ssize_t n = ::readlink(raw.constData(), buf, sizeof buf - 1);
             if (n < 0 || ::symlink(buf, QFile::encodeName(to).constData()) != 0) {
-                error = tr("Cannot copy the link %1: %2").arg(from, fs::errnoText(errno));
+                error = tr("Cannot copy the link %1: %2").arg(from, util::errnoText(errno));
                 return false;
             }
             return true;
@@ -167,14 +167,14 @@ dev_t deviceOf(const QString &path)
 
 bool exists(const QString &path)
 {
-    return fs::stat(path).exists;
+    return util::stat(path).exists;
 }
 
 } // namespace
 
-namespace cachemove {
+namespace maintenance {
 
-Status checkDestination(const QString &from, const QString &to, qint64 neededBytes)
+Status checkMoveDestination(const QString &from, const QString &to, qint64 neededBytes)
 {
     const QString cleanFrom = QDir::cleanPath(QFileInfo(from).absoluteFilePath());
     const QString cleanTo = QDir::cleanPath(QFileInfo(to).absoluteFilePath());
@@ -186,7 +186,7 @@ Status checkDestination(const QString &from, const QString &to, qint64 neededByt
         || (!canonFrom.isEmpty() && !canonTo.isEmpty() && canonTo.startsWith(canonFrom + QLatin1Char('/'))))
         return Error { tr("Cannot move the cache into %1: it is inside the cache folder %2.").arg(to, from) };
     if (!QDir().mkpath(cleanTo))
-        return Error { tr("Cannot create %1: %2").arg(to, fs::errnoText(errno)) };
+        return Error { tr("Cannot create %1: %2").arg(to, util::errnoText(errno)) };
     // access() says yes to root on a read-only mount; creating a file says the truth.
     const QString probe
         = cleanTo + QStringLiteral("/.tfhub-write-probe-") + QUuid::createUuid().toString(QUuid::Id128);
@@ -196,15 +196,15 @@ Status checkDestination(const QString &from, const QString &to, qint64 neededByt
     f.close();
     f.remove();
     if (neededBytes > 0 && QFileInfo::exists(cleanFrom) && deviceOf(cleanFrom) != deviceOf(cleanTo)) {
-        const fs::VolumeInfo v = fs::volumeInfo(cleanTo);
+        const util::VolumeInfo v = util::volumeInfo(cleanTo);
         if (v.freeBytes >= 0 && v.freeBytes < neededBytes)
             return Error { tr("Not enough room in %1: the cache needs %2, the volume has %3 free.")
-                               .arg(to, humanSize(neededBytes), humanSize(v.freeBytes)) };
+                               .arg(to, util::humanSize(neededBytes), util::humanSize(v.freeBytes)) };
     }
     return {};
 }
 
-Result<MoveReport> run(const QString &from, const QString &to,
+Result<MoveReport> moveCache(const QString &from, const QString &to,
     const std::function<void(const MoveProgress &)> &progress, const std::function<bool()> &cancelled)
 {
     MoveReport report;
@@ -213,7 +213,7 @@ Result<MoveReport> run(const QString &from, const QString &to,
     QList<CacheEntry> entries;
     if (QFileInfo::exists(from)) {
         QString error;
-        entries = scan::scanAll(from, ScanOptions(), &error);
+        entries = cache::scanAll(from, ScanOptions(), &error);
         if (!error.isEmpty())
             return Error { error };
     }
@@ -244,11 +244,11 @@ Result<MoveReport> run(const QString &from, const QString &to,
         p.totalBytes += e.bytes;
     }
     p.totalEntries = static_cast<int>(movable.size());
-    if (Status s = checkDestination(from, to, p.totalBytes); !s)
+    if (Status s = checkMoveDestination(from, to, p.totalBytes); !s)
         return Error { s.error() };
     progress(p);
 
-    const QString host = fs::hostName();
+    const QString host = util::hostName();
     for (const CacheEntry &e : std::as_const(movable)) {
         if (cancelled()) {
             report.cancelled = true;
@@ -288,7 +288,7 @@ Result<MoveReport> run(const QString &from, const QString &to,
             if (!renameNoReplace(a, b)) {
                 if (errno != EXDEV)
                     return Error {
-                        tr("Cannot move %1 to %2: %3").arg(QFile::decodeName(a), to, fs::errnoText(errno))
+                        tr("Cannot move %1 to %2: %3").arg(QFile::decodeName(a), to, util::errnoText(errno))
                     };
                 Q_ASSERT(name == names.first()); // one volume for all of an entry's artifacts
                 renamed = false;
@@ -311,7 +311,7 @@ Result<MoveReport> run(const QString &from, const QString &to,
             for (qsizetype i = e.hasFolder ? 1 : 0; ok && i < names.size(); ++i) {
                 QFile in(from + QLatin1Char('/') + names.at(i));
                 const QString target = to + QLatin1Char('/') + names.at(i);
-                if (fs::stat(target).exists) {
+                if (util::stat(target).exists) {
                     copier.error = tr("Cannot move %1: %2 already exists.").arg(in.fileName(), target);
                     ok = false;
                 } else if (!in.open(QIODevice::ReadOnly)) {
@@ -326,7 +326,7 @@ Result<MoveReport> run(const QString &from, const QString &to,
             }
             if (ok && e.hasFolder
                 && !renameNoReplace(QFile::encodeName(tmp), QFile::encodeName(dst.folder()))) {
-                copier.error = tr("Cannot move %1 into place: %2").arg(tmp, fs::errnoText(errno));
+                copier.error = tr("Cannot move %1 into place: %2").arg(tmp, util::errnoText(errno));
                 ok = false;
             }
             if (!ok) {
@@ -359,7 +359,7 @@ Result<MoveReport> run(const QString &from, const QString &to,
     return report;
 }
 
-} // namespace cachemove
+} // namespace maintenance
 
 CacheMover::CacheMover(QObject *parent) : QObject(parent)
 {
@@ -392,7 +392,8 @@ void CacheMover::start(const QString &from, const QString &to)
                     this, [this, p] { Q_EMIT progressChanged(p); }, Qt::QueuedConnection);
             }
         };
-        const Result<MoveReport> r = cachemove::run(from, to, progress, [this] { return m_cancel.load(); });
+        const Result<MoveReport> r
+            = maintenance::moveCache(from, to, progress, [this] { return m_cancel.load(); });
         const MoveReport report = r ? *r : MoveReport { from, to, false, {}, 0, {}, {}, false };
         const QString error = r ? QString() : r.error();
         worker->deleteLater();

@@ -35,23 +35,23 @@ struct MoveReport final
     bool cancelled = false;
 };
 
-namespace cachemove {
+namespace maintenance {
 
 /// Checks that `to` can take the cache of `from`: not the same folder, not inside it, creatable
 /// and writable, with room for `neededBytes` when it is on another volume.
-Status checkDestination(const QString &from, const QString &to, qint64 neededBytes);
+Status checkMoveDestination(const QString &from, const QString &to, qint64 neededBytes);
 
 /// Moves every entry of `from` (model folder, descriptor, manifest) to `to`, holding each entry's
 /// lock while it moves. Same volume: a rename. Across volumes: copy to a temporary name, verify
 /// the copy byte for byte (SHA-256), rename it into place, then delete the source. Entries being
 /// downloaded are skipped. `cancelled` is polled between files and chunks; a cancelled entry's
 /// partial copy is deleted, so nothing is lost and nothing duplicated.
-Result<MoveReport> run(const QString &from, const QString &to,
+Result<MoveReport> moveCache(const QString &from, const QString &to,
     const std::function<void(const MoveProgress &)> &progress, const std::function<bool()> &cancelled);
 
-} // namespace cachemove
+} // namespace maintenance
 
-/// Runs cachemove::run() on a worker thread it owns; progress is throttled to about 10 a second.
+/// Runs maintenance::moveCache() on a worker thread it owns; progress is throttled to about 10 a second.
 class CacheMover final : public QObject
 {
     Q_OBJECT

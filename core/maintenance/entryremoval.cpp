@@ -71,21 +71,21 @@ bool removeAt(int dirFd, const QByteArray &name, const QString &path, TreeRemova
     if (::fstatat(dirFd, name.constData(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno == ENOENT)
             return true; // somebody else removed it meanwhile: the goal is reached
-        r.error = tr("Cannot delete %1: %2").arg(path, fs::errnoText(errno));
+        r.error = tr("Cannot delete %1: %2").arg(path, util::errnoText(errno));
         return false;
     }
     const qint64 blocks = static_cast<qint64>(st.st_blocks) * 512;
     if (S_ISDIR(st.st_mode)) {
         const int fd = ::openat(dirFd, name.constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) {
-            r.error = tr("Cannot delete %1: %2").arg(path, fs::errnoText(errno));
+            r.error = tr("Cannot delete %1: %2").arg(path, util::errnoText(errno));
             return false;
         }
         DIR *dir = ::fdopendir(fd);
         if (!dir) {
             const int err = errno;
             ::close(fd);
-            r.error = tr("Cannot delete %1: %2").arg(path, fs::errnoText(err));
+            r.error = tr("Cannot delete %1: %2").arg(path, util::errnoText(err));
             return false;
         }
         // Names are read first: removing while reading leaves it unspecified which names readdir returns.
@@ -106,11 +106,11 @@ bool removeAt(int dirFd, const QByteArray &name, const QString &path, TreeRemova
         if (!ok)
             return false;
         if (::unlinkat(dirFd, name.constData(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
-            r.error = tr("Cannot delete %1: %2").arg(path, fs::errnoText(errno));
+            r.error = tr("Cannot delete %1: %2").arg(path, util::errnoText(errno));
             return false;
         }
     } else if (::unlinkat(dirFd, name.constData(), 0) != 0 && errno != ENOENT) {
-        r.error = tr("Cannot delete %1: %2").arg(path, fs::errnoText(errno));
+        r.error = tr("Cannot delete %1: %2").arg(path, util::errnoText(errno));
         return false;
     }
     // A hard-linked file frees its blocks only with its last name.
@@ -129,12 +129,12 @@ Status checkStillRemovable(const RemovalPlan &plan, const ScanOptions &options)
     if (!isCacheKey(plan.key))
         return Error { tr("%1 is not a cache entry of tensorflow_hub; it is never removed.").arg(plan.key) };
     for (const QString &name : plan.names) {
-        if (!removal::isNamedAfterKey(name, plan.key))
+        if (!maintenance::isNamedAfterKey(name, plan.key))
             return Error {
                 tr("%1 is not named after the entry %2; it is never removed.").arg(name, plan.key)
             };
     }
-    const CacheEntry now = scan::scanKey(plan.root, plan.key, options);
+    const CacheEntry now = cache::scanKey(plan.root, plan.key, options);
     if (now.state == EntryState::Downloading)
         return Error { refusalFor(now, plan.root) };
     return {};
@@ -143,7 +143,7 @@ Status checkStillRemovable(const RemovalPlan &plan, const ScanOptions &options)
 bool isInsideTrash(const QString &path)
 {
     const QString clean = QDir::cleanPath(path);
-    if (clean.startsWith(removal::homeTrash() + QStringLiteral("/files/")))
+    if (clean.startsWith(maintenance::homeTrash() + QStringLiteral("/files/")))
         return true;
     // The per-volume trashes of the XDG specification, used for files outside the home volume.
     const QString uid = QString::number(::getuid());
@@ -153,7 +153,7 @@ bool isInsideTrash(const QString &path)
 
 } // namespace
 
-namespace removal {
+namespace maintenance {
 
 bool isNamedAfterKey(const QString &name, const QString &key)
 {
@@ -164,7 +164,7 @@ bool isNamedAfterKey(const QString &name, const QString &key)
         && suffix.match(name.mid(40)).hasMatch();
 }
 
-RemovalPlan plan(const QString &root, const QString &key, const ScanOptions &options)
+RemovalPlan planRemoval(const QString &root, const QString &key, const ScanOptions &options)
 {
     RemovalPlan p;
     p.root = QDir::cleanPath(root);
@@ -173,7 +173,7 @@ RemovalPlan plan(const QString &root, const QString &key, const ScanOptions &opt
         p.refusal = tr("%1 is not a cache entry of tensorflow_hub; it is never removed.").arg(key);
         return p;
     }
-    const CacheEntry e = scan::scanKey(p.root, key, options);
+    const CacheEntry e = cache::scanKey(p.root, key, options);
     p.handle = e.handle;
     p.refusal = refusalFor(e, p.root);
     for (const Artifact &a : e.artifacts) {
@@ -189,7 +189,7 @@ RemovalPlan plan(const QString &root, const QString &key, const ScanOptions &opt
     return p;
 }
 
-RemovalOutcome execute(const RemovalPlan &plan, const std::function<bool()> &cancelled,
+RemovalOutcome executeRemoval(const RemovalPlan &plan, const std::function<bool()> &cancelled,
     const std::function<void(qint64)> &progress, const ScanOptions &options)
 {
     RemovalOutcome out;
@@ -202,7 +202,7 @@ RemovalOutcome execute(const RemovalPlan &plan, const std::function<bool()> &can
     const int rootFd = ::open(QFile::encodeName(root).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (rootFd < 0) {
         out.error = tr("Cannot open the cache folder %1: %2")
-                        .arg(QDir::toNativeSeparators(root), fs::errnoText(errno));
+                        .arg(QDir::toNativeSeparators(root), util::errnoText(errno));
         return out;
     }
     const auto pathOf
@@ -224,7 +224,7 @@ RemovalOutcome execute(const RemovalPlan &plan, const std::function<bool()> &can
             if (::renameat(
                     rootFd, QFile::encodeName(name).constData(), rootFd, QFile::encodeName(dead).constData())
                 != 0) {
-                out.error = tr("Cannot delete %1: %2").arg(pathOf(name), fs::errnoText(errno));
+                out.error = tr("Cannot delete %1: %2").arg(pathOf(name), util::errnoText(errno));
                 ::close(rootFd);
                 return out;
             }
@@ -284,13 +284,13 @@ RemovalOutcome moveToTrash(const RemovalPlan &plan, const ScanOptions &options)
     for (const QString &sub : { QStringLiteral("/files"), QStringLiteral("/info") }) {
         if (!QDir().mkpath(trash + sub)) {
             out.error = tr("Cannot create the trash folder %1: %2")
-                            .arg(QDir::toNativeSeparators(trash + sub), fs::errnoText(errno));
+                            .arg(QDir::toNativeSeparators(trash + sub), util::errnoText(errno));
             return out;
         }
     }
     for (const QString &name : plan.names) {
         const QString path = plan.root + QLatin1Char('/') + name;
-        if (!fs::stat(path).exists)
+        if (!util::stat(path).exists)
             continue;
         QFile file(path);
         if (!file.moveToTrash()) {
@@ -315,7 +315,7 @@ RemovalOutcome moveToTrash(const RemovalPlan &plan, const ScanOptions &options)
     return out;
 }
 
-} // namespace removal
+} // namespace maintenance
 
 EntryRemover::EntryRemover(QObject *parent) : QObject(parent)
 {
@@ -364,9 +364,9 @@ bool EntryRemover::start(const QList<RemovalPlan> &plans, Mode mode)
                 o.key = plan.key;
                 o.cancelled = true;
             } else if (mode == Mode::Trash) {
-                o = removal::moveToTrash(plan, options);
+                o = maintenance::moveToTrash(plan, options);
             } else {
-                o = removal::execute(
+                o = maintenance::executeRemoval(
                     plan, cancelled,
                     [&](qint64 freed) {
                         if (sinceReport.elapsed() >= 100) {

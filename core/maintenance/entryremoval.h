@@ -15,7 +15,8 @@
 namespace tfhub {
 
 /// What deleting (or trashing) one cache entry would touch, decided before anything is touched.
-/// The UI shows it in its confirmation; `removal::execute` / `removal::moveToTrash` carry it out.
+/// The UI shows it in its confirmation; `maintenance::executeRemoval` / `maintenance::moveToTrash` carry it
+/// out.
 struct RemovalPlan final
 {
     QString root;
@@ -40,13 +41,13 @@ struct RemovalOutcome final
     QStringList trashedPaths; ///< where the items went in the trash
 };
 
-namespace removal {
+namespace maintenance {
 
 /// Plans the removal of everything named after `key` in `root`: the model folder, descriptor,
 /// manifest, dead tmp folders, a stale lock and atomic-write temporaries. Refuses while a live
 /// process holds the entry's lock, and for anything that is not a cache key (foreign items are
 /// never removable).
-RemovalPlan plan(const QString &root, const QString &key, const ScanOptions &options = ScanOptions());
+RemovalPlan planRemoval(const QString &root, const QString &key, const ScanOptions &options = ScanOptions());
 
 /// True when `name` is an item the library (or we) could have written for `key`: `K`,
 /// `K.descriptor.txt`, `K.manifest.json`, `K.lock`, `K.<32 hex>.tmp`, `K.lock.tmp<32 hex>` or
@@ -57,7 +58,7 @@ bool isNamedAfterKey(const QString &name, const QString &key);
 /// model folder is first renamed to a dead tmp folder, so an interrupted delete leaves an abandoned
 /// partial download (which tensorflow_hub ignores) rather than a damaged model it would load.
 /// Symbolic links are removed as links, never followed. `progress` receives freed bytes.
-RemovalOutcome execute(const RemovalPlan &plan, const std::function<bool()> &cancelled = {},
+RemovalOutcome executeRemoval(const RemovalPlan &plan, const std::function<bool()> &cancelled = {},
     const std::function<void(qint64)> &progress = {}, const ScanOptions &options = ScanOptions());
 
 /// The XDG trash of this user: `$XDG_DATA_HOME/Trash` (as QStandardPaths reports it).
@@ -68,7 +69,7 @@ QString homeTrash();
 /// `./files/`). Every returned path is checked to lie inside a trash folder.
 RemovalOutcome moveToTrash(const RemovalPlan &plan, const ScanOptions &options = ScanOptions());
 
-} // namespace removal
+} // namespace maintenance
 
 /// Removes or trashes entries one after the other on a thread it owns; cancellable, with
 /// progress throttled to about ten reports a second.

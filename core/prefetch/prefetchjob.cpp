@@ -1,11 +1,11 @@
 #include "core/prefetch/prefetchjob.h"
 
 #include "core/archive/archiveextractor.h"
-#include "core/hub/descriptor.h"
-#include "core/util/fsutil.h"
 #include "core/cache/lockinfo.h"
 #include "core/cache/manifest.h"
 #include "core/cache/modelformat.h"
+#include "core/hub/descriptor.h"
+#include "core/util/fsutil.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -107,7 +107,7 @@ PrefetchJob::PrefetchJob(Handle handle, PrefetchOptions options, QObject *parent
     qRegisterMetaType<PrefetchProgress>();
     qRegisterMetaType<PrefetchResult>();
     if (m_options.localHost.isEmpty())
-        m_options.localHost = fs::hostName();
+        m_options.localHost = util::hostName();
     m_paths = EntryPaths { m_options.cacheRoot, m_handle.cacheKey() };
     m_uid = QUuid::createUuid().toString(QUuid::Id128);
     m_lockContent = lock::content(m_options.localHost, QCoreApplication::applicationPid(), m_uid);
@@ -169,7 +169,7 @@ void PrefetchJob::start()
         return;
     }
     // The library's fast path: a non-empty folder is complete, no lock and no network.
-    const fs::PathInfo folder = fs::stat(m_paths.folder());
+    const util::PathInfo folder = util::stat(m_paths.folder());
     if (folder.isDir
         && !QDir(m_paths.folder())
                 .isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System)) {
@@ -236,7 +236,7 @@ void PrefetchJob::pollLock()
 void PrefetchJob::beginDownload()
 {
     // Someone may have finished it while we waited.
-    const fs::PathInfo folder = fs::stat(m_paths.folder());
+    const util::PathInfo folder = util::stat(m_paths.folder());
     if (folder.isDir) {
         if (!QDir(m_paths.folder())
                  .isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System)) {
@@ -337,7 +337,7 @@ void PrefetchJob::onMetaData()
             validator = reply->rawHeader("Last-Modified");
         m_validator = validator;
         if (length > 0) {
-            const fs::VolumeInfo vol = fs::volumeInfo(m_options.cacheRoot);
+            const util::VolumeInfo vol = util::volumeInfo(m_options.cacheRoot);
             if (vol.freeBytes >= 0 && vol.freeBytes < length) {
                 const QString w
                     = tr("%1 has %2 free, but the archive alone is %3; the download will likely fail.")
@@ -366,7 +366,7 @@ bool PrefetchJob::restartExtraction()
     }
     if (!QDir().mkdir(m_paths.tmpFolder(m_uid))) {
         finish(PrefetchPhase::Failed,
-            tr("Cannot create %1: %2").arg(m_paths.tmpFolder(m_uid), fs::errnoText(errno)));
+            tr("Cannot create %1: %2").arg(m_paths.tmpFolder(m_uid), util::errnoText(errno)));
         return false;
     }
     m_extractor = std::make_unique<ArchiveExtractor>(m_paths.tmpFolder(m_uid), m_handle.text());
@@ -547,7 +547,7 @@ void PrefetchJob::finalise()
         finish(PrefetchPhase::Failed, s.error());
         return;
     }
-    const fs::PathInfo existing = fs::stat(m_paths.folder());
+    const util::PathInfo existing = util::stat(m_paths.folder());
     if (existing.exists) {
         // Someone else published meanwhile: keep their copy, as the library does.
         m_result.alreadyCached = true;
@@ -573,7 +573,7 @@ void PrefetchJob::finalise()
         const int err = errno;
         QFile::remove(manifestTemp);
         finish(PrefetchPhase::Failed,
-            tr("Cannot rename %1 to %2: %3").arg(tmp, m_paths.folder(), fs::errnoText(err)));
+            tr("Cannot rename %1 to %2: %3").arg(tmp, m_paths.folder(), util::errnoText(err)));
         return;
     }
     if (::rename(
@@ -581,8 +581,8 @@ void PrefetchJob::finalise()
         != 0) {
         const int err = errno;
         QFile::remove(manifestTemp);
-        m_result.warnings
-            << tr("The model is in place, but its manifest could not be written: %1").arg(fs::errnoText(err));
+        m_result.warnings << tr("The model is in place, but its manifest could not be written: %1")
+                                 .arg(util::errnoText(err));
     }
     m_result.path = m_paths.folder();
     finish(PrefetchPhase::Done, tr("Downloaded %1 (%2 files).").arg(m_handle.text()).arg(stats.filesWritten));

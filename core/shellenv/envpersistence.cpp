@@ -1,7 +1,7 @@
 #include "core/shellenv/envpersistence.h"
 
-#include "core/util/fsutil.h"
 #include "core/hub/hubsettings.h"
+#include "core/util/fsutil.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -16,7 +16,7 @@
 #include <cerrno>
 #include <unistd.h>
 
-namespace tfhub::env {
+namespace tfhub::shellenv {
 
 namespace {
 
@@ -82,7 +82,7 @@ Status checkWritable(const QString &real, bool exists)
 {
     const QByteArray native = QFile::encodeName(exists ? real : QFileInfo(real).absolutePath());
     if (::access(native.constData(), W_OK) != 0)
-        return Error { tr("Cannot write %1: %2").arg(real, fs::errnoText(errno)) };
+        return Error { tr("Cannot write %1: %2").arg(real, util::errnoText(errno)) };
     return {};
 }
 
@@ -267,7 +267,7 @@ QList<TargetResult> EnvPersistence::apply(const QList<Target> &targets, const Ch
         }
         if (!QDir().mkpath(QFileInfo(r.writtenPath).absolutePath())) {
             r.error = tr("Cannot create the folder %1: %2")
-                          .arg(QFileInfo(r.writtenPath).absolutePath(), fs::errnoText(errno));
+                          .arg(QFileInfo(r.writtenPath).absolutePath(), util::errnoText(errno));
             results << r;
             continue;
         }
@@ -283,7 +283,7 @@ QList<TargetResult> EnvPersistence::apply(const QList<Target> &targets, const Ch
         const bool ownFile = target == Target::Fish || target == Target::Session;
         if (updated.isEmpty() && ownFile) {
             if (exists && !QFile::remove(r.writtenPath))
-                r.error = tr("Cannot remove %1: %2").arg(r.writtenPath, fs::errnoText(errno));
+                r.error = tr("Cannot remove %1: %2").arg(r.writtenPath, util::errnoText(errno));
         } else if (Status s = writeAtomically(r.writtenPath, updated); !s) {
             r.error = s.error();
         }
@@ -419,4 +419,4 @@ QList<Conflict> EnvPersistence::conflicts(const QProcessEnvironment &current) co
     return found;
 }
 
-} // namespace tfhub::env
+} // namespace tfhub::shellenv

@@ -11,7 +11,7 @@
 
 #include <optional>
 
-namespace tfhub::env {
+namespace tfhub::shellenv {
 
 /// Where the files live, from HOME, ZDOTDIR and XDG_CONFIG_HOME of an environment.
 struct Locations final
@@ -117,4 +117,4 @@ private:
     Locations m_locations;
 };
 
-} // namespace tfhub::env
+} // namespace tfhub::shellenv

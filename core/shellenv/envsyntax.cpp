@@ -3,7 +3,7 @@
 #include <QCoreApplication>
 #include <QRegularExpression>
 
-namespace tfhub::env {
+namespace tfhub::shellenv {
 
 namespace {
 
@@ -543,4 +543,4 @@ bool generatorLine(const QByteArray &line, QString *key, QString *value)
 
 } // namespace decode
 
-} // namespace tfhub::env
+} // namespace tfhub::shellenv

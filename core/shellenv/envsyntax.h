@@ -8,7 +8,7 @@
 
 #include <optional>
 
-namespace tfhub::env {
+namespace tfhub::shellenv {
 
 /// The two variables tensorflow_hub reads that we persist.
 enum class Variable { CacheDir, LoadFormat };
@@ -79,4 +79,4 @@ struct Assignment final
 };
 std::optional<Assignment> findAssignment(Target syntax, const QByteArray &line);
 
-} // namespace tfhub::env
+} // namespace tfhub::shellenv

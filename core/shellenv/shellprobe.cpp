@@ -5,7 +5,7 @@
 #include <QProcess>
 #include <QStandardPaths>
 
-namespace tfhub::env {
+namespace tfhub::shellenv {
 
 namespace {
 
@@ -176,4 +176,4 @@ QList<ProbeResult> all(const QProcessEnvironment &env, int timeoutMs)
 
 } // namespace probe
 
-} // namespace tfhub::env
+} // namespace tfhub::shellenv

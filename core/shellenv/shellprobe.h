@@ -8,7 +8,7 @@
 
 #include <optional>
 
-namespace tfhub::env {
+namespace tfhub::shellenv {
 
 /// What one kind of new shell (or the desktop session) sees, found by starting it.
 struct ProbeResult final
@@ -44,4 +44,4 @@ QList<ProbeResult> all(const QProcessEnvironment &env, int timeoutMs = 10000);
 
 } // namespace probe
 
-} // namespace tfhub::env
+} // namespace tfhub::shellenv

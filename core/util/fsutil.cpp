@@ -16,7 +16,7 @@
 
 #include <utility>
 
-namespace tfhub::fs {
+namespace tfhub::util {
 
 namespace {
 
@@ -216,4 +216,4 @@ VolumeInfo volumeInfo(const QString &path)
     return v;
 }
 
-} // namespace tfhub::fs
+} // namespace tfhub::util

@@ -4,7 +4,7 @@
 #include <QString>
 #include <QStringList>
 
-namespace tfhub::fs {
+namespace tfhub::util {
 
 /// Totals of a file tree, measured with lstat (links are not followed, hard links counted once).
 struct TreeStats final
@@ -58,4 +58,4 @@ struct VolumeInfo final
 };
 VolumeInfo volumeInfo(const QString &path);
 
-} // namespace tfhub::fs
+} // namespace tfhub::util

@@ -3,7 +3,7 @@
 #include <QCoreApplication>
 #include <QLocale>
 
-namespace tfhub {
+namespace tfhub::util {
 
 QString humanSize(qint64 bytes)
 {
@@ -36,4 +36,4 @@ QString relativeTime(const QDateTime &when, const QDateTime &now)
     return phrase("1 year", "%1 years", a / (86400 * 365));
 }
 
-} // namespace tfhub
+} // namespace tfhub::util

@@ -3,7 +3,7 @@
 #include <QDateTime>
 #include <QString>
 
-namespace tfhub {
+namespace tfhub::util {
 
 /// Human size in the C locale's units (e.g. "1.5 MiB"), for CLI output and logs.
 QString humanSize(qint64 bytes);
@@ -11,4 +11,4 @@ QString humanSize(qint64 bytes);
 /// "3 days ago", "just now", "in 2 hours"; relative to `now`.
 QString relativeTime(const QDateTime &when, const QDateTime &now = QDateTime::currentDateTime());
 
-} // namespace tfhub
+} // namespace tfhub::util

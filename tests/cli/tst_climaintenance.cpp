@@ -1,6 +1,6 @@
 #include "core/cache/cachelock.h"
-#include "core/util/fsutil.h"
 #include "core/cache/lockinfo.h"
+#include "core/util/fsutil.h"
 #include "tests/support/testdata.h"
 
 #include <QDir>
@@ -238,10 +238,11 @@ void TestCliMaintenance::liveDownloadRefused()
     // This test process holds the lock: alive for as long as the CLI runs.
     const qint64 pid = QCoreApplication::applicationPid();
     QVERIFY(test::writeFile(m_root + u'/' + m_key + QStringLiteral(".lock"),
-        lock::content(fs::hostName(), pid, QStringLiteral("0123456789abcdef0123456789abcdef"))));
+        lock::content(util::hostName(), pid, QStringLiteral("0123456789abcdef0123456789abcdef"))));
     const Run r = cli({ QStringLiteral("rm"), QStringLiteral("--yes"), Handle });
     QCOMPARE(r.code, 1);
-    QVERIFY2(r.err.contains(QStringLiteral("is being downloaded by %1 pid %2").arg(fs::hostName()).arg(pid)),
+    QVERIFY2(
+        r.err.contains(QStringLiteral("is being downloaded by %1 pid %2").arg(util::hostName()).arg(pid)),
         qPrintable(r.err));
     QVERIFY(QFileInfo(m_root + u'/' + m_key).isDir());
     QVERIFY(QFileInfo::exists(m_root + u'/' + m_key + QStringLiteral(".lock")));

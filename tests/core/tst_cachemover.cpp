@@ -1,8 +1,8 @@
 #include "core/cache/cachelock.h"
-#include "core/maintenance/cachemover.h"
 #include "core/cache/cachescanner.h"
-#include "core/util/fsutil.h"
 #include "core/cache/lockinfo.h"
+#include "core/maintenance/cachemover.h"
+#include "core/util/fsutil.h"
 #include "tests/support/testdata.h"
 
 #include <QCoreApplication>
@@ -136,7 +136,7 @@ void TestCacheMover::renameWithinVolume()
 {
     const QMap<QString, QByteArray> before = contents(m_src);
     const QString to = destination(false, QStringLiteral("new \"cache\" é"));
-    const Result<MoveReport> r = cachemove::run(
+    const Result<MoveReport> r = maintenance::moveCache(
         m_src, to, [](const MoveProgress &) {}, [] { return false; });
     QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error()));
     QVERIFY(!r->crossVolume);
@@ -147,18 +147,18 @@ void TestCacheMover::renameWithinVolume()
     expected.remove(QStringLiteral("notes.txt"));
     QCOMPARE(contents(to), expected);
     QString error;
-    for (const CacheEntry &e : scan::scanAll(to, ScanOptions(), &error))
+    for (const CacheEntry &e : cache::scanAll(to, ScanOptions(), &error))
         QCOMPARE(e.state, EntryState::Complete);
 }
 
 void TestCacheMover::copyAcrossVolumes()
 {
     QVERIFY2(g_tmpfs.isEmpty() == false, qPrintable(g_tmpfsError));
-    QVERIFY(fs::volumeInfo(g_tmpfs).totalBytes <= TmpfsBytes);
+    QVERIFY(util::volumeInfo(g_tmpfs).totalBytes <= TmpfsBytes);
     const QMap<QString, QByteArray> before = contents(m_src);
     const QString to = destination(true, QStringLiteral("moved cache"));
     QList<MoveProgress> seen;
-    const Result<MoveReport> r = cachemove::run(
+    const Result<MoveReport> r = maintenance::moveCache(
         m_src, to, [&seen](const MoveProgress &p) { seen << p; }, [] { return false; });
     QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error()));
     QVERIFY(r->crossVolume);
@@ -179,7 +179,7 @@ void TestCacheMover::copyAcrossVolumes()
         test::savedModelsDir() + QStringLiteral("/half_plus_two_cpu"));
     QVERIFY(test::writeFile(big + QLatin1Char('/') + key + QStringLiteral("/variables/huge.bin"),
         QByteArray(TmpfsBytes + 1024, 'x')));
-    const Result<MoveReport> full = cachemove::run(
+    const Result<MoveReport> full = maintenance::moveCache(
         big, destination(true, QStringLiteral("full")), [](const MoveProgress &) {}, [] { return false; });
     QVERIFY(!full.ok());
     QVERIFY2(full.error().contains(QStringLiteral("Not enough room")), qPrintable(full.error()));
@@ -211,7 +211,7 @@ void TestCacheMover::cancelledHalfWayLosesNothing()
         if (p.doneEntries == 2 && (!midEntry || p.doneBytes > afterSecond))
             cancel = true;
     };
-    const Result<MoveReport> r = cachemove::run(m_src, to, progress, [&cancel] { return cancel; });
+    const Result<MoveReport> r = maintenance::moveCache(m_src, to, progress, [&cancel] { return cancel; });
     QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error()));
     QVERIFY(r->cancelled);
     QCOMPARE(r->moved.size(), 2);
@@ -233,7 +233,7 @@ void TestCacheMover::cancelledHalfWayLosesNothing()
     for (const QString &name : namesIn(to))
         QVERIFY2(!name.endsWith(QLatin1String(".tmp")), qPrintable(name));
     // Going on later finishes the job.
-    const Result<MoveReport> rest = cachemove::run(
+    const Result<MoveReport> rest = maintenance::moveCache(
         m_src, to, [](const MoveProgress &) {}, [] { return false; });
     QVERIFY(rest.ok());
     QCOMPARE(rest->moved.size(), 3);
@@ -244,12 +244,12 @@ void TestCacheMover::liveLockIsSkipped()
     // A download in progress by this very (live) process: its entry must stay.
     const QString key = m_keys.at(2);
     const EntryPaths paths { m_src, key };
-    const QByteArray lockContent = lock::content(fs::hostName(), QCoreApplication::applicationPid(),
+    const QByteArray lockContent = lock::content(util::hostName(), QCoreApplication::applicationPid(),
         QStringLiteral("0123456789abcdef0123456789abcdef"));
     QVERIFY(test::writeFile(paths.lock(), lockContent));
     QVERIFY(QDir().mkpath(paths.tmpFolder(QStringLiteral("0123456789abcdef0123456789abcdef"))));
     const QString to = destination(false, QStringLiteral("dest"));
-    const Result<MoveReport> r = cachemove::run(
+    const Result<MoveReport> r = maintenance::moveCache(
         m_src, to, [](const MoveProgress &) {}, [] { return false; });
     QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error()));
     QCOMPARE(r->moved.size(), 4);
@@ -263,8 +263,8 @@ void TestCacheMover::liveLockIsSkipped()
 
 void TestCacheMover::destinationChecks()
 {
-    QVERIFY(!cachemove::checkDestination(m_src, m_src, 0).ok());
-    QVERIFY(!cachemove::checkDestination(m_src, m_src + QStringLiteral("/inner"), 0).ok());
+    QVERIFY(!maintenance::checkMoveDestination(m_src, m_src, 0).ok());
+    QVERIFY(!maintenance::checkMoveDestination(m_src, m_src + QStringLiteral("/inner"), 0).ok());
     // A read-only mount: access() would say yes to root, the probe file says no.
     QVERIFY2(!g_tmpfs.isEmpty(), qPrintable(g_tmpfsError));
     const QString ro = g_tmpfs + QStringLiteral("/ro");
@@ -275,11 +275,11 @@ void TestCacheMover::destinationChecks()
     QVERIFY(::mount(nullptr, QFile::encodeName(ro).constData(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY,
                 nullptr)
         == 0);
-    const Status s = cachemove::checkDestination(m_src, ro, 0);
+    const Status s = maintenance::checkMoveDestination(m_src, ro, 0);
     ::umount2(QFile::encodeName(ro).constData(), MNT_DETACH);
     QVERIFY(!s.ok());
     QVERIFY2(s.error().contains(ro) && s.error().contains(QStringLiteral("ead-only")), qPrintable(s.error()));
-    QVERIFY(cachemove::checkDestination(m_src, destination(false, QStringLiteral("fine")), 0).ok());
+    QVERIFY(maintenance::checkMoveDestination(m_src, destination(false, QStringLiteral("fine")), 0).ok());
 }
 
 void TestCacheMover::moverObjectReportsProgress()

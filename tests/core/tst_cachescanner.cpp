@@ -1,7 +1,7 @@
 #include "core/cache/cachescanner.h"
-#include "core/util/fsutil.h"
-#include "core/hub/handle.h"
 #include "core/cache/lockinfo.h"
+#include "core/hub/handle.h"
+#include "core/util/fsutil.h"
 #include "tests/support/testdata.h"
 
 #include <QDir>
@@ -57,7 +57,7 @@ private Q_SLOTS:
         QVERIFY(QDir().mkpath(m_root));
         m_options.graceSecs = 1;
         m_options.noProgressSecs = 60;
-        m_options.localHost = fs::hostName();
+        m_options.localHost = util::hostName();
         m_liveOwner.start(QStringLiteral("sleep"), { QStringLiteral("300") });
         QVERIFY(m_liveOwner.waitForStarted());
     }
@@ -96,7 +96,7 @@ private Q_SLOTS:
                 + QStringLiteral(".tmp/saved_model.pb"),
             "partial"));
         QVERIFY(
-            test::writeFile(lockPath(live), lock::content(fs::hostName(), m_liveOwner.processId(), kUid)));
+            test::writeFile(lockPath(live), lock::content(util::hostName(), m_liveOwner.processId(), kUid)));
 
         // stale lock: a dead local PID, nothing changed for an hour
         const QString dead = keyOf("https://tfhub.dev/google/dead/1");
@@ -104,7 +104,7 @@ private Q_SLOTS:
             = m_root + QLatin1Char('/') + dead + QLatin1Char('.') + kUid + QStringLiteral(".tmp");
         QVERIFY(
             test::writeFile(deadTmp + QStringLiteral("/variables/variables.index"), QByteArray(5000, 'x')));
-        QVERIFY(test::writeFile(lockPath(dead), lock::content(fs::hostName(), test::deadPid(), kUid)));
+        QVERIFY(test::writeFile(lockPath(dead), lock::content(util::hostName(), test::deadPid(), kUid)));
         QVERIFY(test::setMTime(deadTmp + QStringLiteral("/variables/variables.index"), longAgo));
         QVERIFY(test::setMTime(deadTmp + QStringLiteral("/variables"), longAgo));
         QVERIFY(test::setMTime(deadTmp, longAgo));
@@ -112,8 +112,8 @@ private Q_SLOTS:
 
         // reused PID: the live child's PID, but the lock predates that process
         const QString reused = keyOf("https://tfhub.dev/google/reused/1");
-        QVERIFY(
-            test::writeFile(lockPath(reused), lock::content(fs::hostName(), m_liveOwner.processId(), kUid)));
+        QVERIFY(test::writeFile(
+            lockPath(reused), lock::content(util::hostName(), m_liveOwner.processId(), kUid)));
         QVERIFY(test::setMTime(lockPath(reused), longAgo));
 
         // another host: active when recent, stale after the no-progress window
@@ -147,7 +147,7 @@ private Q_SLOTS:
         QVERIFY(QDir().mkpath(m_root + QLatin1Char('/') + tf2.toUpper()));
 
         QString error;
-        const QList<CacheEntry> entries = scan::scanAll(m_root, m_options, &error);
+        const QList<CacheEntry> entries = cache::scanAll(m_root, m_options, &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
 
         const auto stateOf = [&](const QString &key) { return find(entries, key).state; };
@@ -180,10 +180,10 @@ private Q_SLOTS:
         QCOMPARE(stateOf(tf2.toUpper()), EntryState::Foreign);
 
         // Sizes: allocated blocks and apparent bytes of the folder plus descriptor.
-        const fs::TreeStats folder = fs::measure(m_root + QLatin1Char('/') + tf2);
+        const util::TreeStats folder = util::measure(m_root + QLatin1Char('/') + tf2);
         QCOMPARE(find(entries, tf2).bytes,
             folder.bytes
-                + fs::stat(m_root + QLatin1Char('/') + tf2 + QStringLiteral(".descriptor.txt")).size);
+                + util::stat(m_root + QLatin1Char('/') + tf2 + QStringLiteral(".descriptor.txt")).size);
         QVERIFY(find(entries, tf2).diskBytes >= find(entries, tf2).bytes);
     }
 
@@ -194,12 +194,12 @@ private Q_SLOTS:
         const QString key = keyOf("https://tfhub.dev/google/container/1");
         QVERIFY(test::writeFile(tmp.filePath(key + QLatin1Char('.') + kUid + QStringLiteral(".tmp/x")), "x"));
         QVERIFY(test::writeFile(tmp.filePath(key + QStringLiteral(".lock")),
-            lock::content(fs::hostName(), test::deadPid(), kUid)));
+            lock::content(util::hostName(), test::deadPid(), kUid)));
         ScanOptions o = m_options;
         o.graceSecs = 3600;
-        QCOMPARE(scan::scanKey(tmp.path(), key, o).state, EntryState::Downloading);
+        QCOMPARE(cache::scanKey(tmp.path(), key, o).state, EntryState::Downloading);
         o.graceSecs = 0;
-        QCOMPARE(scan::scanKey(tmp.path(), key, o).state, EntryState::StaleLock);
+        QCOMPARE(cache::scanKey(tmp.path(), key, o).state, EntryState::StaleLock);
     }
 
     void leftoversOfCompleteEntryAreReclaimable()
@@ -209,10 +209,10 @@ private Q_SLOTS:
             test::savedModelsDir() + QStringLiteral("/half_plus_two_cpu"));
         QVERIFY(test::writeFile(tmp.filePath(key + QLatin1Char('.') + kUid + QStringLiteral(".tmp/big")),
             QByteArray(100000, 'b')));
-        const CacheEntry e = scan::scanKey(tmp.path(), key, m_options);
+        const CacheEntry e = cache::scanKey(tmp.path(), key, m_options);
         QCOMPARE(e.state, EntryState::Complete);
         QCOMPARE(e.reclaimableBytes,
-            fs::measure(tmp.filePath(key + QLatin1Char('.') + kUid + QStringLiteral(".tmp"))).diskBytes);
+            util::measure(tmp.filePath(key + QLatin1Char('.') + kUid + QStringLiteral(".tmp"))).diskBytes);
     }
 
     void lockParsing_data()
@@ -247,10 +247,10 @@ private Q_SLOTS:
     {
         QTemporaryDir tmp;
         QString error;
-        QVERIFY(scan::scanAll(tmp.filePath(QStringLiteral("nope")), m_options, &error).isEmpty());
+        QVERIFY(cache::scanAll(tmp.filePath(QStringLiteral("nope")), m_options, &error).isEmpty());
         QVERIFY(error.isEmpty());
         QVERIFY(test::writeFile(tmp.filePath(QStringLiteral("file")), "x"));
-        QVERIFY(scan::scanAll(tmp.filePath(QStringLiteral("file")), m_options, &error).isEmpty());
+        QVERIFY(cache::scanAll(tmp.filePath(QStringLiteral("file")), m_options, &error).isEmpty());
         QVERIFY2(error.contains(tmp.filePath(QStringLiteral("file")))
                 && error.contains(QStringLiteral("not a folder")),
             qPrintable(error));
@@ -267,7 +267,7 @@ private Q_SLOTS:
         QStringList seen;
         QString error;
         // While the first entry is reported, the last one is deleted and a new one appears.
-        const bool ok = scan::scanRoot(
+        const bool ok = cache::scanRoot(
             tmp.path(), m_options,
             [&](const CacheEntry &e) {
                 if (seen.isEmpty()) {

@@ -85,7 +85,7 @@ void TestCacheWatcher::itemKeyGroupsLikeTheScanner()
 {
     QFETCH(QString, name);
     QFETCH(bool, isKey);
-    QCOMPARE(scan::itemKey(name), isKey ? name.left(40) : name);
+    QCOMPARE(cache::itemKey(name), isKey ? name.left(40) : name);
 }
 
 void TestCacheWatcher::signaturesFollowChanges()
@@ -148,7 +148,7 @@ void TestCacheWatcher::foreignItemReportedByName()
     QVERIFY(test::writeFile(m_root + QStringLiteral("/notes.txt"), "mine"));
     QVERIFY(changed.wait(WaitMs));
     QCOMPARE(changed.constFirst().constFirst().toStringList(), QStringList { QStringLiteral("notes.txt") });
-    const CacheEntry e = scan::scanItem(m_root, QStringLiteral("notes.txt"), ScanOptions());
+    const CacheEntry e = cache::scanItem(m_root, QStringLiteral("notes.txt"), ScanOptions());
     QCOMPARE(e.state, EntryState::Foreign);
     QCOMPARE(e.artifacts.size(), 1);
 }

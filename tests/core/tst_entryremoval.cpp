@@ -1,8 +1,8 @@
 #include "core/cache/cachelock.h"
 #include "core/cache/cachescanner.h"
+#include "core/cache/lockinfo.h"
 #include "core/maintenance/entryremoval.h"
 #include "core/util/fsutil.h"
-#include "core/cache/lockinfo.h"
 #include "tests/support/testdata.h"
 
 #include <QCryptographicHash>
@@ -74,7 +74,7 @@ void TestEntryRemoval::initTestCase()
     // Deliberately missing: the trash code must create it (Qt 6.4 misbehaves otherwise).
     qputenv("XDG_DATA_HOME", QFile::encodeName(m_home.path() + QStringLiteral("/.local/share")));
     QVERIFY(!QFileInfo::exists(m_home.path() + QStringLiteral("/.local")));
-    QCOMPARE(removal::homeTrash(), m_home.path() + QStringLiteral("/.local/share/Trash"));
+    QCOMPARE(maintenance::homeTrash(), m_home.path() + QStringLiteral("/.local/share/Trash"));
 }
 
 void TestEntryRemoval::init()
@@ -100,7 +100,7 @@ QString TestEntryRemoval::makeFullEntry(const QString &handle)
     const EntryPaths paths { m_root, key };
     test::writeFile(paths.manifest(), "{}");
     test::writeFile(paths.tmpFolder(Uid) + QStringLiteral("/variables/part"), QByteArray(20000, 'x'));
-    test::writeFile(paths.lock(), lock::content(fs::hostName(), test::deadPid(), Uid));
+    test::writeFile(paths.lock(), lock::content(util::hostName(), test::deadPid(), Uid));
     test::writeFile(paths.lock() + QStringLiteral(".tmp") + Uid, "x");
     const qint64 old = QDateTime::currentSecsSinceEpoch() - 7200;
     for (const QString &p :
@@ -134,21 +134,21 @@ void TestEntryRemoval::namedAfterKey()
 {
     QFETCH(QString, name);
     QFETCH(bool, expected);
-    QCOMPARE(removal::isNamedAfterKey(name, keyOf(Handle)), expected);
+    QCOMPARE(maintenance::isNamedAfterKey(name, keyOf(Handle)), expected);
 }
 
 void TestEntryRemoval::planListsEveryArtifact()
 {
     const QString key = makeFullEntry(Handle);
     QVERIFY(!key.isEmpty());
-    const RemovalPlan plan = removal::plan(m_root, key);
+    const RemovalPlan plan = maintenance::planRemoval(m_root, key);
     QVERIFY2(plan.canRemove(), qPrintable(plan.refusal));
     QCOMPARE(plan.handle, Handle);
     QCOMPARE(plan.names.constFirst(), key); // the folder goes first
     QStringList names = plan.names;
     names.sort();
     QCOMPARE(names, namesIn(m_root));
-    const CacheEntry e = scan::scanKey(m_root, key, ScanOptions());
+    const CacheEntry e = cache::scanKey(m_root, key, ScanOptions());
     QCOMPARE(plan.diskBytes, e.diskBytes);
     QVERIFY(plan.diskBytes > 20000);
 }
@@ -161,8 +161,8 @@ void TestEntryRemoval::deleteRemovesOnlyTheEntry()
     QVERIFY(test::writeFile(m_root + QStringLiteral("/notes.txt"), "mine"));
     const QStringList before = namesIn(m_root);
 
-    const RemovalPlan plan = removal::plan(m_root, key);
-    const RemovalOutcome out = removal::execute(plan);
+    const RemovalPlan plan = maintenance::planRemoval(m_root, key);
+    const RemovalOutcome out = maintenance::executeRemoval(plan);
     QVERIFY2(out.ok, qPrintable(out.error));
     QCOMPARE(out.key, key);
     QCOMPARE(out.freedBytes, plan.diskBytes);
@@ -172,8 +172,8 @@ void TestEntryRemoval::deleteRemovesOnlyTheEntry()
             expected << name;
     }
     QCOMPARE(namesIn(m_root), expected);
-    QCOMPARE(scan::scanKey(m_root, other, ScanOptions()).state, EntryState::Complete);
-    QVERIFY(scan::scanKey(m_root, key, ScanOptions()).artifacts.isEmpty());
+    QCOMPARE(cache::scanKey(m_root, other, ScanOptions()).state, EntryState::Complete);
+    QVERIFY(cache::scanKey(m_root, key, ScanOptions()).artifacts.isEmpty());
 }
 
 void TestEntryRemoval::refusesWhileDownloading()
@@ -183,22 +183,22 @@ void TestEntryRemoval::refusesWhileDownloading()
     const EntryPaths paths { m_root, key };
     // This very process holds the lock: as alive as a holder can be.
     QVERIFY(test::writeFile(
-        paths.lock(), lock::content(fs::hostName(), QCoreApplication::applicationPid(), Uid)));
+        paths.lock(), lock::content(util::hostName(), QCoreApplication::applicationPid(), Uid)));
     QVERIFY(QDir().mkpath(paths.tmpFolder(Uid)));
     const QStringList before = namesIn(m_root);
 
-    const RemovalPlan plan = removal::plan(m_root, key);
+    const RemovalPlan plan = maintenance::planRemoval(m_root, key);
     QVERIFY(!plan.canRemove());
     const QString expected = QStringLiteral("is being downloaded by %1 pid %2")
-                                 .arg(fs::hostName())
+                                 .arg(util::hostName())
                                  .arg(QCoreApplication::applicationPid());
     QVERIFY2(plan.refusal.contains(expected), qPrintable(plan.refusal));
     QVERIFY(plan.refusal.contains(Handle));
 
-    const RemovalOutcome out = removal::execute(plan);
+    const RemovalOutcome out = maintenance::executeRemoval(plan);
     QVERIFY(!out.ok);
     QCOMPARE(out.error, plan.refusal);
-    QVERIFY(!removal::moveToTrash(plan).ok);
+    QVERIFY(!maintenance::moveToTrash(plan).ok);
     QCOMPARE(namesIn(m_root), before);
 }
 
@@ -206,12 +206,12 @@ void TestEntryRemoval::refusesWhenDownloadStartsAfterPlanning()
 {
     const QString key
         = test::makeEntry(m_root, Handle, test::savedModelsDir() + QStringLiteral("/half_plus_two_tf2_cpu"));
-    const RemovalPlan plan = removal::plan(m_root, key);
+    const RemovalPlan plan = maintenance::planRemoval(m_root, key);
     QVERIFY(plan.canRemove());
     const EntryPaths paths { m_root, key };
     QVERIFY(test::writeFile(
-        paths.lock(), lock::content(fs::hostName(), QCoreApplication::applicationPid(), Uid)));
-    const RemovalOutcome out = removal::execute(plan);
+        paths.lock(), lock::content(util::hostName(), QCoreApplication::applicationPid(), Uid)));
+    const RemovalOutcome out = maintenance::executeRemoval(plan);
     QVERIFY(!out.ok);
     QVERIFY2(out.error.contains(QStringLiteral("is being downloaded by")), qPrintable(out.error));
     QVERIFY(QFileInfo(paths.folder()).isDir());
@@ -228,7 +228,7 @@ void TestEntryRemoval::symlinkRemovedAsLink()
     QVERIFY(QFile::link(outside, folder + QStringLiteral("/assets/link-to-folder")));
     QVERIFY(QFile::link(outside + QStringLiteral("/data.bin"), folder + QStringLiteral("/link-to-file")));
 
-    const RemovalOutcome out = removal::execute(removal::plan(m_root, key));
+    const RemovalOutcome out = maintenance::executeRemoval(maintenance::planRemoval(m_root, key));
     QVERIFY2(out.ok, qPrintable(out.error));
     QVERIFY(!QFileInfo::exists(folder));
     QVERIFY(namesIn(m_root).isEmpty());
@@ -244,16 +244,16 @@ void TestEntryRemoval::foreignItemNeverRemovable()
         = test::makeEntry(m_root, Handle, test::savedModelsDir() + QStringLiteral("/half_plus_two_tf2_cpu"));
     QVERIFY(test::writeFile(m_root + u'/' + key + QStringLiteral(".bak"), "mine too"));
 
-    const RemovalPlan foreign = removal::plan(m_root, QStringLiteral("notes"));
+    const RemovalPlan foreign = maintenance::planRemoval(m_root, QStringLiteral("notes"));
     QVERIFY(!foreign.canRemove());
     QVERIFY2(foreign.refusal.contains(QStringLiteral("never removed")), qPrintable(foreign.refusal));
-    QVERIFY(!removal::execute(foreign).ok);
+    QVERIFY(!maintenance::executeRemoval(foreign).ok);
 
     // A plan that was tampered with (or built by hand) is checked again before anything goes.
-    RemovalPlan forged = removal::plan(m_root, key);
+    RemovalPlan forged = maintenance::planRemoval(m_root, key);
     QVERIFY(!forged.names.contains(key + QStringLiteral(".bak")));
     forged.names << key + QStringLiteral(".bak") << QStringLiteral("notes");
-    const RemovalOutcome out = removal::execute(forged);
+    const RemovalOutcome out = maintenance::executeRemoval(forged);
     QVERIFY(!out.ok);
     QVERIFY2(out.error.contains(QStringLiteral("is not named after")), qPrintable(out.error));
     QVERIFY(QFileInfo::exists(m_root + QStringLiteral("/notes/readme.txt")));
@@ -261,7 +261,7 @@ void TestEntryRemoval::foreignItemNeverRemovable()
     QVERIFY(QFileInfo(m_root + u'/' + key).isDir());
 
     // Deleting the entry leaves the look-alike in place.
-    QVERIFY(removal::execute(removal::plan(m_root, key)).ok);
+    QVERIFY(maintenance::executeRemoval(maintenance::planRemoval(m_root, key)).ok);
     QVERIFY(QFileInfo::exists(m_root + u'/' + key + QStringLiteral(".bak")));
 }
 
@@ -269,25 +269,27 @@ void TestEntryRemoval::cancelLeavesNothingLoadable()
 {
     const QString key
         = test::makeEntry(m_root, Handle, test::savedModelsDir() + QStringLiteral("/half_plus_two_tf2_cpu"));
-    const RemovalOutcome out = removal::execute(removal::plan(m_root, key), [] { return true; });
+    const RemovalOutcome out
+        = maintenance::executeRemoval(maintenance::planRemoval(m_root, key), [] { return true; });
     QVERIFY(!out.ok);
     QVERIFY(out.cancelled);
     QVERIFY(out.error.isEmpty());
     // What is left is a dead download that tensorflow_hub ignores, never a half-empty K/.
     QVERIFY(!QFileInfo::exists(m_root + u'/' + key));
-    const CacheEntry left = scan::scanKey(m_root, key, ScanOptions());
+    const CacheEntry left = cache::scanKey(m_root, key, ScanOptions());
     QCOMPARE(left.state, EntryState::AbandonedPartial);
     // And it can be finished later.
-    QVERIFY(removal::execute(removal::plan(m_root, key)).ok);
+    QVERIFY(maintenance::executeRemoval(maintenance::planRemoval(m_root, key)).ok);
     QVERIFY(namesIn(m_root).isEmpty());
 }
 
 void TestEntryRemoval::progressCountsUp()
 {
     const QString key = makeFullEntry(Handle);
-    const RemovalPlan plan = removal::plan(m_root, key);
+    const RemovalPlan plan = maintenance::planRemoval(m_root, key);
     QList<qint64> reports;
-    const RemovalOutcome out = removal::execute(plan, {}, [&reports](qint64 freed) { reports << freed; });
+    const RemovalOutcome out
+        = maintenance::executeRemoval(plan, {}, [&reports](qint64 freed) { reports << freed; });
     QVERIFY(out.ok);
     QVERIFY(reports.size() > 3);
     QVERIFY(std::is_sorted(reports.cbegin(), reports.cend()));
@@ -302,7 +304,7 @@ void TestEntryRemoval::trashCreatesFoldersAndMovesEverything()
     // Qt 6.4's bug puts the items into ./files/ under the current folder: make that observable.
     const QString cwd = QDir::currentPath();
     QVERIFY(QDir::setCurrent(m_tmp->path()));
-    const RemovalOutcome out = removal::moveToTrash(removal::plan(m_root, key));
+    const RemovalOutcome out = maintenance::moveToTrash(maintenance::planRemoval(m_root, key));
     QDir::setCurrent(cwd);
     QVERIFY2(out.ok, qPrintable(out.error));
     QCOMPARE(out.freedBytes, 0);
@@ -324,7 +326,8 @@ void TestEntryRemoval::removerRunsOffThread()
     const QString a = makeFullEntry(Handle);
     const QString b
         = test::makeEntry(m_root, OtherHandle, test::savedModelsDir() + QStringLiteral("/half_plus_two_cpu"));
-    const QList<RemovalPlan> plans { removal::plan(m_root, a), removal::plan(m_root, b) };
+    const QList<RemovalPlan> plans { maintenance::planRemoval(m_root, a),
+        maintenance::planRemoval(m_root, b) };
     EntryRemover remover;
     QSignalSpy done(&remover, &EntryRemover::finished);
     QSignalSpy each(&remover, &EntryRemover::entryRemoved);

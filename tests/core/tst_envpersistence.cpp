@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 using namespace tfhub;
-using namespace tfhub::env;
+using namespace tfhub::shellenv;
 
 namespace {
 

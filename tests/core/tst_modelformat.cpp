@@ -1,5 +1,5 @@
-#include "core/hub/descriptor.h"
 #include "core/cache/modelformat.h"
+#include "core/hub/descriptor.h"
 #include "tests/support/testdata.h"
 
 #include <QTemporaryDir>
@@ -23,7 +23,7 @@ private Q_SLOTS:
     {
         QFETCH(QString, folder);
         QFETCH(int, format);
-        QCOMPARE(int(model::detect(test::savedModelsDir() + QLatin1Char('/') + folder)), format);
+        QCOMPARE(int(cache::detect(test::savedModelsDir() + QLatin1Char('/') + folder)), format);
     }
 
     void hubModuleArchive()
@@ -31,7 +31,7 @@ private Q_SLOTS:
         QTemporaryDir tmp;
         QVERIFY(test::untar(
             test::savedModelsDir() + QStringLiteral("/half_plus_two_v1_hub_module.tar.gz"), tmp.path()));
-        QCOMPARE(model::detect(tmp.path()), ModelFormat::Tf1HubModule);
+        QCOMPARE(cache::detect(tmp.path()), ModelFormat::Tf1HubModule);
     }
 
     void fingerprintAloneIsNotTf2()
@@ -40,21 +40,21 @@ private Q_SLOTS:
         QTemporaryDir tmp;
         QVERIFY(test::copyTree(test::savedModelsDir() + QStringLiteral("/half_plus_two_cpu"), tmp.path()));
         QVERIFY(test::writeFile(tmp.filePath(QStringLiteral("fingerprint.pb")), QByteArray("\x08\x01", 2)));
-        QCOMPARE(model::detect(tmp.path()), ModelFormat::Tf1SavedModel);
+        QCOMPARE(cache::detect(tmp.path()), ModelFormat::Tf1SavedModel);
     }
 
     void wireFormat()
     {
         // SavedModel { meta_graphs (2) { object_graph_def (7) { } } }
         const QByteArray tf2("\x08\x01\x12\x02\x3a\x00", 6);
-        QVERIFY(model::savedModelHasObjectGraph(tf2));
+        QVERIFY(cache::savedModelHasObjectGraph(tf2));
         // MetaGraphDef with only meta_info_def (1)
         const QByteArray tf1("\x08\x01\x12\x02\x0a\x00", 6);
-        QVERIFY(!model::savedModelHasObjectGraph(tf1));
+        QVERIFY(!cache::savedModelHasObjectGraph(tf1));
         // Truncated length prefix: malformed, not TF2, no crash.
         const QByteArray broken("\x12\x7f\x3a", 3);
-        QVERIFY(!model::savedModelHasObjectGraph(broken));
-        QVERIFY(!model::savedModelHasObjectGraph(QByteArray()));
+        QVERIFY(!cache::savedModelHasObjectGraph(broken));
+        QVERIFY(!cache::savedModelHasObjectGraph(QByteArray()));
     }
 
     void pbtxtAndTfjsAndUnknown()
@@ -62,16 +62,16 @@ private Q_SLOTS:
         QTemporaryDir tmp;
         QVERIFY(test::writeFile(tmp.filePath(QStringLiteral("a/saved_model.pbtxt")),
             "saved_model_schema_version: 1\nmeta_graphs {\n  object_graph_def {\n  }\n}\n"));
-        QCOMPARE(model::detect(tmp.filePath(QStringLiteral("a"))), ModelFormat::Tf2SavedModel);
+        QCOMPARE(cache::detect(tmp.filePath(QStringLiteral("a"))), ModelFormat::Tf2SavedModel);
         QVERIFY(test::writeFile(tmp.filePath(QStringLiteral("b/saved_model.pbtxt")), "meta_graphs {\n}\n"));
-        QCOMPARE(model::detect(tmp.filePath(QStringLiteral("b"))), ModelFormat::Tf1SavedModel);
+        QCOMPARE(cache::detect(tmp.filePath(QStringLiteral("b"))), ModelFormat::Tf1SavedModel);
         QVERIFY(test::writeFile(tmp.filePath(QStringLiteral("c/model.json")),
             "{\"modelTopology\": {}, \"weightsManifest\": []}"));
-        QCOMPARE(model::detect(tmp.filePath(QStringLiteral("c"))), ModelFormat::TfJs);
+        QCOMPARE(cache::detect(tmp.filePath(QStringLiteral("c"))), ModelFormat::TfJs);
         QVERIFY(test::writeFile(tmp.filePath(QStringLiteral("d/readme.txt")), "hello"));
-        QCOMPARE(model::detect(tmp.filePath(QStringLiteral("d"))), ModelFormat::Unknown);
+        QCOMPARE(cache::detect(tmp.filePath(QStringLiteral("d"))), ModelFormat::Unknown);
         QVERIFY(test::writeFile(tmp.filePath(QStringLiteral("e/tfhub_module.pb")), "\x08\x03"));
-        QCOMPARE(model::detect(tmp.filePath(QStringLiteral("e"))), ModelFormat::Unknown); // no graph at all
+        QCOMPARE(cache::detect(tmp.filePath(QStringLiteral("e"))), ModelFormat::Unknown); // no graph at all
     }
 
     void requiredFiles()
@@ -85,9 +85,9 @@ private Q_SLOTS:
             test::writeFile(tmp.filePath(QStringLiteral("variables/variables.data-00000-of-00003")), "x"));
         QVERIFY(
             test::writeFile(tmp.filePath(QStringLiteral("variables/variables.data-00002-of-00003")), "x"));
-        const QList<model::RequiredFile> req = model::requiredFiles(tmp.path());
+        const QList<cache::RequiredFile> req = cache::requiredFiles(tmp.path());
         QStringList present, missing;
-        for (const model::RequiredFile &f : req)
+        for (const cache::RequiredFile &f : req)
             (f.present ? present : missing) << f.path;
         QCOMPARE(present,
             (QStringList { QStringLiteral("saved_model.pb"), QStringLiteral("variables/variables.index"),

@@ -1,8 +1,8 @@
 #include "core/cache/cachescanner.h"
-#include "core/prefetch/downloadqueue.h"
-#include "core/util/fsutil.h"
 #include "core/cache/lockinfo.h"
 #include "core/cache/manifest.h"
+#include "core/prefetch/downloadqueue.h"
+#include "core/util/fsutil.h"
 #include "core/util/sha256.h"
 #include "tests/support/testdata.h"
 #include "tests/support/testhub.h"
@@ -163,13 +163,13 @@ private Q_SLOTS:
         const QByteArray desc = d.readAll();
         QVERIFY(desc.startsWith(QByteArray("Module: " + h.toUtf8() + "\nDownload Time: ")));
         QVERIFY(!desc.endsWith('\n'));
-        QVERIFY(desc.contains(QByteArray("\nDownloader Hostname: " + fs::hostName().toUtf8() + " (PID:")));
+        QVERIFY(desc.contains(QByteArray("\nDownloader Hostname: " + util::hostName().toUtf8() + " (PID:")));
 
         // Only the entry, its descriptor and our manifest remain; the scanner agrees.
         QCOMPARE(namesIn(root),
             (QStringList {
                 key, key + QStringLiteral(".descriptor.txt"), key + QStringLiteral(".manifest.json") }));
-        const CacheEntry e = scan::scanKey(root, key, ScanOptions());
+        const CacheEntry e = cache::scanKey(root, key, ScanOptions());
         QCOMPARE(e.state, EntryState::Complete);
         QCOMPARE(e.format, ModelFormat::Tf1HubModule);
         QVERIFY(e.hasManifest);
@@ -421,7 +421,7 @@ private Q_SLOTS:
         owner.start(QStringLiteral("sleep"), { QStringLiteral("60") });
         QVERIFY(owner.waitForStarted());
         const QString uid = QStringLiteral("abcdefabcdefabcdefabcdefabcdef01");
-        const QByteArray content = lock::content(fs::hostName(), owner.processId(), uid);
+        const QByteArray content = lock::content(util::hostName(), owner.processId(), uid);
         QVERIFY(test::writeFile(root + QLatin1Char('/') + key + QStringLiteral(".lock"), content));
         DownloadQueue queue(options(root));
         QSignalSpy done(&queue, &DownloadQueue::jobFinished);
@@ -450,7 +450,7 @@ private Q_SLOTS:
         const QString key = Handle::cacheKeyOf(handle(path));
         const QString uid = QStringLiteral("deaddeaddeaddeaddeaddeaddeaddead");
         QVERIFY(test::writeFile(root + QLatin1Char('/') + key + QStringLiteral(".lock"),
-            lock::content(fs::hostName(), test::deadPid(), uid)));
+            lock::content(util::hostName(), test::deadPid(), uid)));
         QVERIFY(test::writeFile(
             root + QLatin1Char('/') + key + QLatin1Char('.') + uid + QStringLiteral(".tmp/saved_model.pb"),
             "half"));

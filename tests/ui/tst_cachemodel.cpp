@@ -119,7 +119,7 @@ void TestCacheModel::displayValues()
     QVERIFY(tip.startsWith(stateExplanation(EntryState::StaleLock)));
     QVERIFY(tip.contains(e.stateDetail));
     QCOMPARE(model.index(0, CacheModel::StateColumn).data(Qt::DecorationRole).typeId(), QMetaType::QIcon);
-    QCOMPARE(model.index(0, CacheModel::DownloadedColumn).data().toString(), relativeTime(when));
+    QCOMPARE(model.index(0, CacheModel::DownloadedColumn).data().toString(), util::relativeTime(when));
     QCOMPARE(model.index(0, CacheModel::DownloadedColumn).data(Qt::ToolTipRole).toString(),
         QLocale().toString(when, QLocale::LongFormat));
     QCOMPARE(model.index(0, CacheModel::DownloadedColumn).data(CacheModel::SortRole).toLongLong(),

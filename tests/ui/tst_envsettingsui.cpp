@@ -1,5 +1,5 @@
-#include "core/shellenv/envpersistence.h"
 #include "core/hub/hubsettings.h"
+#include "core/shellenv/envpersistence.h"
 #include "tests/support/testdata.h"
 #include "ui/settings/firstrunbar.h"
 #include "ui/widgets/messagebar.h"
@@ -133,9 +133,9 @@ void TestEnvSettingsUi::temporaryCacheMovedAndPersisted()
     QVERIFY(QFileInfo::exists(target + QLatin1Char('/') + key + QStringLiteral("/saved_model.pb")));
     QVERIFY(!QFileInfo::exists(s.cacheDir + QLatin1Char('/') + key));
     QCOMPARE(bar.kind(), MessageBar::Kind::Positive);
-    const env::EnvPersistence p;
-    QCOMPARE(p.read(env::Target::Bash).values.value(env::Variable::CacheDir), target);
-    QCOMPARE(p.read(env::Target::Session).values.value(env::Variable::CacheDir), target);
+    const shellenv::EnvPersistence p;
+    QCOMPARE(p.read(shellenv::Target::Bash).values.value(shellenv::Variable::CacheDir), target);
+    QCOMPARE(p.read(shellenv::Target::Session).values.value(shellenv::Variable::CacheDir), target);
     // Next start, still with the old environment: nothing more to say.
     MessageBar next;
     FirstRunBar later(&next);
@@ -160,9 +160,11 @@ void TestEnvSettingsUi::invalidLoadFormatFixed()
     fix->trigger();
     QVERIFY(finished.wait(30000));
     QCOMPARE(finished.first().at(0).toBool(), true);
-    const env::EnvPersistence p;
-    QCOMPARE(p.read(env::Target::Bash).values.value(env::Variable::LoadFormat), QStringLiteral("COMPRESSED"));
-    QCOMPARE(p.read(env::Target::Zsh).values.value(env::Variable::LoadFormat), QStringLiteral("COMPRESSED"));
+    const shellenv::EnvPersistence p;
+    QCOMPARE(p.read(shellenv::Target::Bash).values.value(shellenv::Variable::LoadFormat),
+        QStringLiteral("COMPRESSED"));
+    QCOMPARE(p.read(shellenv::Target::Zsh).values.value(shellenv::Variable::LoadFormat),
+        QStringLiteral("COMPRESSED"));
 }
 
 void TestEnvSettingsUi::persistentCacheShowsNothing()

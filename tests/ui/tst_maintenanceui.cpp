@@ -1,17 +1,17 @@
 #include "core/cache/cachelock.h"
-#include "core/util/fsutil.h"
 #include "core/cache/lockinfo.h"
+#include "core/util/fsutil.h"
 #include "tests/support/testdata.h"
-#include "ui/usage/breakdownview.h"
 #include "ui/cache/cacheactions.h"
 #include "ui/cache/cachefilterproxy.h"
 #include "ui/cache/cachemodel.h"
 #include "ui/cache/cachepage.h"
 #include "ui/cache/detailspane.h"
-#include "ui/window/mainwindow.h"
-#include "ui/widgets/messagebar.h"
+#include "ui/usage/breakdownview.h"
 #include "ui/usage/treemapwidget.h"
 #include "ui/usage/usagepage.h"
+#include "ui/widgets/messagebar.h"
+#include "ui/window/mainwindow.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
@@ -197,14 +197,14 @@ void TestMaintenanceUi::deleteRefusesLiveDownload()
     const QString key = addModel(m_root, HalfPlusTwo);
     const qint64 pid = QCoreApplication::applicationPid();
     QVERIFY(test::writeFile(
-        m_root + u'/' + key + QStringLiteral(".lock"), lock::content(fs::hostName(), pid, Uid)));
+        m_root + u'/' + key + QStringLiteral(".lock"), lock::content(util::hostName(), pid, Uid)));
     QVERIFY(openWindow());
     selectKey(key);
     page()->actions()->deleteAction()->trigger();
     auto *bar = page()->findChild<MessageBar *>();
     QTRY_VERIFY_WITH_TIMEOUT(bar->isVisible() && bar->kind() == MessageBar::Kind::Error, WaitMs);
-    QVERIFY2(
-        bar->text().contains(QStringLiteral("is being downloaded by %1 pid %2").arg(fs::hostName()).arg(pid)),
+    QVERIFY2(bar->text().contains(
+                 QStringLiteral("is being downloaded by %1 pid %2").arg(util::hostName()).arg(pid)),
         qPrintable(bar->text()));
     QVERIFY(QFileInfo(m_root + u'/' + key).isDir());
 }

@@ -1,12 +1,12 @@
+#include "core/cache/lockinfo.h"
+#include "core/hub/hubsettings.h"
 #include "core/prefetch/downloadqueue.h"
 #include "core/shellenv/envpersistence.h"
 #include "core/util/fsutil.h"
-#include "core/hub/hubsettings.h"
-#include "core/cache/lockinfo.h"
 #include "tests/support/testdata.h"
 #include "ui/settings/effectivevalues.h"
-#include "ui/widgets/messagebar.h"
 #include "ui/settings/settingspage.h"
+#include "ui/widgets/messagebar.h"
 
 #include <QCheckBox>
 #include <QLabel>
@@ -85,7 +85,7 @@ private Q_SLOTS:
 
 private:
     HubSettings settingsWithCache(const QString &dir) const;
-    void checkOnly(SettingsPage &page, const QList<env::Target> &targets) const;
+    void checkOnly(SettingsPage &page, const QList<shellenv::Target> &targets) const;
     bool apply(SettingsPage &page, const QString &button = QStringLiteral("applyButton")) const;
     QString home() const { return m_home->path(); }
 
@@ -146,10 +146,10 @@ HubSettings TestSettingsPage::settingsWithCache(const QString &dir) const
     return HubSettings::resolve(env);
 }
 
-void TestSettingsPage::checkOnly(SettingsPage &page, const QList<env::Target> &targets) const
+void TestSettingsPage::checkOnly(SettingsPage &page, const QList<shellenv::Target> &targets) const
 {
-    for (const env::Target t : env::allTargets()) {
-        auto *check = page.findChild<QCheckBox *>(QStringLiteral("target_") + env::targetName(t));
+    for (const shellenv::Target t : shellenv::allTargets()) {
+        auto *check = page.findChild<QCheckBox *>(QStringLiteral("target_") + shellenv::targetName(t));
         QVERIFY(check);
         check->setChecked(targets.contains(t));
     }
@@ -168,7 +168,7 @@ bool TestSettingsPage::apply(SettingsPage &page, const QString &button) const
 void TestSettingsPage::previewShowsExactLines()
 {
     SettingsPage page(m_queue.get(), HubSettings::resolve());
-    checkOnly(page, { env::Target::Bash, env::Target::Fish, env::Target::Session });
+    checkOnly(page, { shellenv::Target::Bash, shellenv::Target::Fish, shellenv::Target::Session });
     const QString dir = home() + QStringLiteral("/my models/Bob's \"best\"");
     page.findChild<QLineEdit *>(QStringLiteral("cacheDirEdit"))->setText(dir);
     page.findChild<QRadioButton *>(QStringLiteral("loadFormatCOMPRESSED"))->click();
@@ -216,7 +216,8 @@ void TestSettingsPage::applyWritesCheckedTargetsOnly()
     const QByteArray profile = "# my login settings\nexport EDITOR=vi\n";
     QVERIFY(test::writeFile(home() + QStringLiteral("/.profile"), profile));
     SettingsPage page(m_queue.get(), HubSettings::resolve());
-    checkOnly(page, { env::Target::Bash, env::Target::Zsh, env::Target::Fish, env::Target::Session });
+    checkOnly(page,
+        { shellenv::Target::Bash, shellenv::Target::Zsh, shellenv::Target::Fish, shellenv::Target::Session });
     const QString dir = home() + QStringLiteral("/my models/Bob's \"best\"");
     page.findChild<QLineEdit *>(QStringLiteral("cacheDirEdit"))->setText(dir);
     QVERIFY(apply(page));
@@ -232,13 +233,13 @@ void TestSettingsPage::applyWritesCheckedTargetsOnly()
     QCOMPARE(askShell(QStringLiteral("fish"),
                  { QStringLiteral("-c"), QStringLiteral("printf %s \"$TFHUB_CACHE_DIR\"") }),
         dir);
-    const env::EnvPersistence persistence;
-    QCOMPARE(persistence.read(env::Target::Session).values.value(env::Variable::CacheDir), dir);
+    const shellenv::EnvPersistence persistence;
+    QCOMPARE(persistence.read(shellenv::Target::Session).values.value(shellenv::Variable::CacheDir), dir);
     // The unchecked file is byte for byte what it was, and got no backup either.
     QCOMPARE(readAll(home() + QStringLiteral("/.profile")), profile);
     QCOMPARE(QDir(home()).entryList({ QStringLiteral(".profile*") }, QDir::Files | QDir::Hidden),
         QStringList { QStringLiteral(".profile") });
-    QVERIFY(!persistence.read(env::Target::Profile).hasBlock);
+    QVERIFY(!persistence.read(shellenv::Target::Profile).hasBlock);
     // The choice of files is remembered for the next time.
     QCOMPARE(QSettings().value(SettingsPage::targetsKey()).toStringList(),
         QStringList({ QStringLiteral("bash"), QStringLiteral("zsh"), QStringLiteral("fish"),
@@ -253,7 +254,7 @@ void TestSettingsPage::failingTargetDoesNotStopOthers()
     // A folder where ~/.zshrc should be: that file cannot be written.
     QVERIFY(QDir().mkpath(home() + QStringLiteral("/.zshrc")));
     SettingsPage page(m_queue.get(), HubSettings::resolve());
-    checkOnly(page, { env::Target::Bash, env::Target::Zsh });
+    checkOnly(page, { shellenv::Target::Bash, shellenv::Target::Zsh });
     page.findChild<QLineEdit *>(QStringLiteral("cacheDirEdit"))->setText(QStringLiteral("/srv/models"));
     QSignalSpy changed(&page, &SettingsPage::cacheDirChanged);
     QVERIFY(!apply(page));
@@ -262,7 +263,8 @@ void TestSettingsPage::failingTargetDoesNotStopOthers()
         qPrintable(page.messageBar()->text()));
     QVERIFY2(page.messageBar()->text().contains(QStringLiteral("Saved in %1/.bashrc").arg(home())),
         qPrintable(page.messageBar()->text()));
-    QCOMPARE(env::EnvPersistence().read(env::Target::Bash).values.value(env::Variable::CacheDir),
+    QCOMPARE(
+        shellenv::EnvPersistence().read(shellenv::Target::Bash).values.value(shellenv::Variable::CacheDir),
         QStringLiteral("/srv/models"));
     // One file has it, so the program follows.
     QCOMPARE(changed.size(), 1);
@@ -273,7 +275,7 @@ void TestSettingsPage::unsetRemovesBlock()
     const QByteArray bashrc = "alias ll='ls -l'\n";
     QVERIFY(test::writeFile(home() + QStringLiteral("/.bashrc"), bashrc));
     SettingsPage page(m_queue.get(), HubSettings::resolve());
-    checkOnly(page, { env::Target::Bash, env::Target::Session });
+    checkOnly(page, { shellenv::Target::Bash, shellenv::Target::Session });
     page.findChild<QLineEdit *>(QStringLiteral("cacheDirEdit"))->setText(QStringLiteral("/srv/models"));
     QVERIFY(apply(page));
     QVERIFY(readAll(home() + QStringLiteral("/.bashrc")).contains("export TFHUB_CACHE_DIR=\"/srv/models\""));
@@ -312,7 +314,7 @@ void TestSettingsPage::loadFormatWritesExactValue()
     const HubSettings current = HubSettings::resolve();
     qunsetenv("TFHUB_MODEL_LOAD_FORMAT");
     SettingsPage page(m_queue.get(), current);
-    checkOnly(page, { env::Target::Bash });
+    checkOnly(page, { shellenv::Target::Bash });
     QSignalSpy changed(&page, &SettingsPage::loadFormatChanged);
     auto *radio = page.findChild<QRadioButton *>(QStringLiteral("loadFormat") + format);
     QVERIFY(radio);
@@ -380,11 +382,11 @@ void TestSettingsPage::moveExistingModels()
         test::savedModelsDir() + QStringLiteral("/half_plus_two_tflite"));
     const QString uid = QStringLiteral("0123456789abcdef0123456789abcdef");
     QVERIFY(test::writeFile(from + QLatin1Char('/') + busy + QStringLiteral(".lock"),
-        lock::content(fs::hostName(), QCoreApplication::applicationPid(), uid)));
+        lock::content(util::hostName(), QCoreApplication::applicationPid(), uid)));
     QVERIFY(QDir().mkpath(from + QLatin1Char('/') + busy + QLatin1Char('.') + uid + QStringLiteral(".tmp")));
 
     SettingsPage page(m_queue.get(), settingsWithCache(from));
-    checkOnly(page, { env::Target::Bash });
+    checkOnly(page, { shellenv::Target::Bash });
     QCOMPARE(page.findChild<QLineEdit *>(QStringLiteral("cacheDirEdit"))->text(), from);
     page.findChild<QLineEdit *>(QStringLiteral("cacheDirEdit"))->setText(to);
     auto *move = page.findChild<QCheckBox *>(QStringLiteral("moveModelsCheck"));
@@ -416,7 +418,7 @@ void TestSettingsPage::moveExistingModels()
 void TestSettingsPage::effectiveValuesFollowApply()
 {
     SettingsPage page(m_queue.get(), HubSettings::resolve());
-    checkOnly(page, { env::Target::Bash });
+    checkOnly(page, { shellenv::Target::Bash });
     const QString dir = home() + QStringLiteral("/models \"v2\"");
     page.findChild<QLineEdit *>(QStringLiteral("cacheDirEdit"))->setText(dir);
     QVERIFY(apply(page));

@@ -2,8 +2,8 @@
 
 #include "core/cache/cachescanner.h"
 #include "core/catalog/catalogsources.h"
-#include "core/prefetch/downloadqueue.h"
 #include "core/hub/handle.h"
+#include "core/prefetch/downloadqueue.h"
 #include "ui/browse/browsedetails.h"
 #include "ui/browse/browsemodel.h"
 #include "ui/browse/browseproxy.h"
@@ -60,7 +60,7 @@ QSet<QString> completeKeys(const QString &root)
     if (root.isEmpty() || !QFileInfo(root).isDir())
         return keys;
     QString error;
-    for (const CacheEntry &e : scan::scanAll(root, ScanOptions(), &error)) {
+    for (const CacheEntry &e : cache::scanAll(root, ScanOptions(), &error)) {
         if (e.state == EntryState::Complete)
             keys.insert(e.key);
     }

@@ -220,15 +220,15 @@ CacheActions::VerifySummary CacheActions::verify(const QString &root, const QLis
         }
         // Entries that tensorflow_hub downloaded have no manifest: check what hub.load() needs.
         QStringList missing;
-        const QList<model::RequiredFile> required = model::requiredFiles(paths.folder());
-        for (const model::RequiredFile &f : required) {
+        const QList<cache::RequiredFile> required = cache::requiredFiles(paths.folder());
+        for (const cache::RequiredFile &f : required) {
             if (!f.present)
                 missing << f.path;
         }
         if (!missing.isEmpty())
             failures << tr("%1 lacks files that hub.load() needs: %2.")
                             .arg(name, missing.join(QStringLiteral(", ")));
-        else if (required.isEmpty() && !model::isLoadable(e.format))
+        else if (required.isEmpty() && !cache::isLoadable(e.format))
             failures << tr("%1 holds no model that hub.load() can read.").arg(name);
         else
             passes << tr("%1 has no manifest to compare with; the files hub.load() needs are present.")
@@ -287,7 +287,7 @@ void CacheActions::planRemoval(EntryRemover::Mode mode)
     m_planning->setFuture(QtConcurrent::run([root = m_root, keys, options = m_options] {
         QList<RemovalPlan> plans;
         for (const QString &key : keys)
-            plans << removal::plan(root, key, options);
+            plans << maintenance::planRemoval(root, key, options);
         return plans;
     }));
 }

@@ -180,7 +180,7 @@ QVariant CacheModel::data(const QModelIndex &index, int role) const
     case DownloadedColumn:
         switch (role) {
         case Qt::DisplayRole:
-            return e.downloaded.isValid() ? relativeTime(e.downloaded) : QString();
+            return e.downloaded.isValid() ? util::relativeTime(e.downloaded) : QString();
         case SortRole:
             return sortableTime(e.downloaded);
         case Qt::ToolTipRole:
@@ -191,7 +191,7 @@ QVariant CacheModel::data(const QModelIndex &index, int role) const
         const QDateTime used = lastUsed(e);
         switch (role) {
         case Qt::DisplayRole:
-            return used.isValid() ? relativeTime(used) : QString();
+            return used.isValid() ? util::relativeTime(used) : QString();
         case SortRole:
             return sortableTime(used);
         case Qt::ToolTipRole:

@@ -493,7 +493,7 @@ void CachePage::rescanKeys(const QStringList &keys)
     m_rescanningKeys = m_pendingRescan;
     m_pendingRescan.clear();
     m_rescan->setFuture(QtConcurrent::run(
-        [root = m_root, keys = m_rescanningKeys] { return scan::scanItems(root, keys, ScanOptions()); }));
+        [root = m_root, keys = m_rescanningKeys] { return cache::scanItems(root, keys, ScanOptions()); }));
 }
 
 void CachePage::onKeysRescanned()

@@ -1,8 +1,8 @@
 #include "ui/cache/detailspane.h"
 
-#include "core/util/humanize.h"
 #include "core/cache/manifest.h"
 #include "core/cache/modelformat.h"
+#include "core/util/humanize.h"
 #include "ui/cache/cachemodel.h"
 
 #include <QDir>
@@ -53,7 +53,7 @@ void listFolder(QPromise<DetailsPane::FileListing> &promise, const QString &fold
     listing.manifest = manifestStatus(manifest, hasManifest);
     if (savedModel) {
         QStringList lines;
-        for (const model::RequiredFile &f : model::requiredFiles(folder)) {
+        for (const cache::RequiredFile &f : cache::requiredFiles(folder)) {
             lines << (f.present ? DetailsPane::tr("✓ %1").arg(f.path)
                                 : DetailsPane::tr("✗ %1 (missing)").arg(f.path));
             listing.requiredOk = listing.requiredOk && f.present;
@@ -258,7 +258,7 @@ void DetailsPane::showFields()
     m_form->setRowVisible(m_downloaded, e.downloaded.isValid());
     if (e.downloaded.isValid()) {
         m_downloaded->setText(tr("%1 (%2)").arg(
-            locale.toString(e.downloaded, QLocale::LongFormat), relativeTime(e.downloaded)));
+            locale.toString(e.downloaded, QLocale::LongFormat), util::relativeTime(e.downloaded)));
     }
     const bool hasDownloader = !e.downloaderHost.isEmpty() || e.downloaderPid > 0;
     m_form->setRowVisible(m_downloader, hasDownloader);

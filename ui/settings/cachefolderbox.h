@@ -15,7 +15,7 @@ class CacheFolderBox final : public QGroupBox
 {
     Q_OBJECT
 public:
-    /// `persistentDir` is offered when the folder is temporary (see env::persistentCacheDir()).
+    /// `persistentDir` is offered when the folder is temporary (see shellenv::persistentCacheDir()).
     CacheFolderBox(const QString &dir, const QString &persistentDir, QWidget *parent = nullptr);
 
     QString text() const;

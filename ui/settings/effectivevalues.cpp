@@ -17,11 +17,11 @@ namespace {
 enum Column { NameColumn, CacheDirColumn, LoadFormatColumn, ColumnCount };
 
 // tensorflow_hub treats an empty variable as unset, and an unset load format as AUTO.
-std::optional<QString> effective(env::Variable variable, const std::optional<QString> &value)
+std::optional<QString> effective(shellenv::Variable variable, const std::optional<QString> &value)
 {
     if (!value || value->isEmpty())
-        return variable == env::Variable::LoadFormat ? std::optional<QString>(QStringLiteral("AUTO"))
-                                                     : std::nullopt;
+        return variable == shellenv::Variable::LoadFormat ? std::optional<QString>(QStringLiteral("AUTO"))
+                                                          : std::nullopt;
     return value;
 }
 
@@ -47,8 +47,8 @@ EffectiveValuesBox::EffectiveValuesBox(QWidget *parent) : QGroupBox(tr("Effectiv
     m_table->setObjectName(QStringLiteral("effectiveTable"));
     m_table->setAccessibleName(tr("Effective values"));
     m_table->setColumnCount(ColumnCount);
-    m_table->setHeaderLabels({ tr("Where"), env::variableName(env::Variable::CacheDir),
-        env::variableName(env::Variable::LoadFormat) });
+    m_table->setHeaderLabels({ tr("Where"), shellenv::variableName(shellenv::Variable::CacheDir),
+        shellenv::variableName(shellenv::Variable::LoadFormat) });
     m_table->setRootIsDecorated(false);
     m_table->setUniformRowHeights(true);
     m_table->setSelectionMode(QAbstractItemView::NoSelection);
@@ -111,8 +111,8 @@ void EffectiveValuesBox::startProbe()
     // pool is joined when the application exits. Each shell is bounded by the timeout.
     m_watcher.setFuture(QtConcurrent::run([env = m_inputs.env, timeout = m_shellTimeoutMs] {
         Outcome o;
-        o.shells = env::probe::all(env, timeout);
-        o.conflicts = env::EnvPersistence(env::Locations::fromEnvironment(env)).conflicts(env);
+        o.shells = shellenv::probe::all(env, timeout);
+        o.conflicts = shellenv::EnvPersistence(shellenv::Locations::fromEnvironment(env)).conflicts(env);
         return o;
     }));
 }
@@ -128,9 +128,9 @@ void EffectiveValuesBox::onProbed()
     const Outcome o = m_watcher.result();
     m_table->clear();
     addRow(tr("this program"), m_inputs.program, QString(), true);
-    for (const env::ProbeResult &r : o.shells) {
+    for (const shellenv::ProbeResult &r : o.shells) {
         VariableValues seen;
-        for (const env::Variable v : env::allVariables())
+        for (const shellenv::Variable v : shellenv::allVariables())
             seen.insert(v, r.value(v));
         addRow(displayName(r.name), seen, r.error, r.available);
     }
@@ -144,7 +144,7 @@ void EffectiveValuesBox::onProbed()
     m_again->setEnabled(true);
 
     QStringList lines;
-    for (const env::Conflict &c : o.conflicts)
+    for (const shellenv::Conflict &c : o.conflicts)
         lines << QStringLiteral("• ") + c.message;
     m_conflicts->setText(
         lines.isEmpty() ? QString() : tr("Also found:") + QLatin1Char('\n') + lines.join(QLatin1Char('\n')));
@@ -173,13 +173,13 @@ void EffectiveValuesBox::addRow(
         return;
     }
     QStringList differences;
-    for (const env::Variable v : env::allVariables()) {
+    for (const shellenv::Variable v : shellenv::allVariables()) {
         const std::optional<QString> value = seen.value(v);
-        item->setText(v == env::Variable::CacheDir ? CacheDirColumn : LoadFormatColumn, shown(value));
+        item->setText(v == shellenv::Variable::CacheDir ? CacheDirColumn : LoadFormatColumn, shown(value));
         const std::optional<QString> want = effective(v, m_inputs.saved.value(v));
         if (effective(v, value) != want)
-            differences
-                << tr("%1 is %2, not the saved %3.").arg(env::variableName(v), shown(value), shown(want));
+            differences << tr("%1 is %2, not the saved %3.")
+                               .arg(shellenv::variableName(v), shown(value), shown(want));
     }
     const bool ok = differences.isEmpty();
     item->setIcon(NameColumn,

@@ -17,7 +17,7 @@ class QTreeWidget;
 namespace tfhub::ui {
 
 /// Values of the two variables; std::nullopt means not set.
-using VariableValues = QMap<env::Variable, std::optional<QString>>;
+using VariableValues = QMap<shellenv::Variable, std::optional<QString>>;
 
 /// The "Effective values" section of the Settings page: what this program and each kind of new
 /// shell (and the next desktop session) actually see, with a tick when that matches the saved
@@ -53,8 +53,8 @@ private:
     };
     struct Outcome
     {
-        QList<env::ProbeResult> shells;
-        QList<env::Conflict> conflicts;
+        QList<shellenv::ProbeResult> shells;
+        QList<shellenv::Conflict> conflicts;
     };
 
     void startProbe();

@@ -8,13 +8,13 @@ namespace tfhub::ui {
 int ApplyOutcome::writtenCount() const
 {
     return static_cast<int>(std::count_if(
-        results.cbegin(), results.cend(), [](const env::TargetResult &r) { return r.error.isEmpty(); }));
+        results.cbegin(), results.cend(), [](const shellenv::TargetResult &r) { return r.error.isEmpty(); }));
 }
 
 QStringList ApplyOutcome::writeErrors() const
 {
     QStringList errors;
-    for (const env::TargetResult &r : results) {
+    for (const shellenv::TargetResult &r : results) {
         if (!r.error.isEmpty())
             errors << r.error;
     }
@@ -43,13 +43,13 @@ void EnvApplier::start(const ApplyRequest &request)
         ApplyOutcome o;
         // A cache that does not exist yet has nothing to move; that is no reason to refuse.
         if (!request.moveFrom.isEmpty() && QFileInfo::exists(request.moveFrom)) {
-            if (Status s = cachemove::checkDestination(request.moveFrom, request.moveTo, 0); !s) {
+            if (Status s = maintenance::checkMoveDestination(request.moveFrom, request.moveTo, 0); !s) {
                 o.checkError = s.error();
                 return o;
             }
             o.moveAttempted = true;
         }
-        const env::EnvPersistence persistence(request.locations);
+        const shellenv::EnvPersistence persistence(request.locations);
         o.results = persistence.apply(request.targets, request.changes);
         o.states = persistence.readAll();
         return o;

@@ -13,9 +13,9 @@ namespace tfhub::ui {
 /// cache's models to move along.
 struct ApplyRequest final
 {
-    env::Locations locations;
-    QList<env::Target> targets;
-    env::Changes changes;
+    shellenv::Locations locations;
+    QList<shellenv::Target> targets;
+    shellenv::Changes changes;
     QString moveFrom; ///< empty: move nothing
     QString moveTo;
 };
@@ -24,8 +24,8 @@ struct ApplyRequest final
 struct ApplyOutcome final
 {
     QString checkError; ///< the destination cannot take the models: nothing was written
-    QList<env::TargetResult> results;
-    QList<env::TargetState> states; ///< every target's file as it is after the writes
+    QList<shellenv::TargetResult> results;
+    QList<shellenv::TargetState> states; ///< every target's file as it is after the writes
     bool moveAttempted = false;
     MoveReport moveReport;
     QString moveError;

@@ -6,7 +6,7 @@
 
 namespace tfhub::ui {
 
-EnvPreviewBox::EnvPreviewBox(const env::Locations &locations, QWidget *parent)
+EnvPreviewBox::EnvPreviewBox(const shellenv::Locations &locations, QWidget *parent)
     : QGroupBox(tr("Preview"), parent), m_locations(locations)
 {
     setObjectName(QStringLiteral("previewGroup"));
@@ -19,13 +19,13 @@ EnvPreviewBox::EnvPreviewBox(const env::Locations &locations, QWidget *parent)
     m_noTargets->setObjectName(QStringLiteral("previewNoTargets"));
     layout->addWidget(m_noTargets);
     const QFont fixed = QFontDatabase::systemFont(QFontDatabase::FixedFont);
-    for (const env::Target t : env::allTargets()) {
+    for (const shellenv::Target t : shellenv::allTargets()) {
         auto *title = new QLabel(this);
-        title->setObjectName(QStringLiteral("previewTitle_") + env::targetName(t));
+        title->setObjectName(QStringLiteral("previewTitle_") + shellenv::targetName(t));
         title->setTextFormat(Qt::PlainText);
         // A label, not a text box: it is as tall as its lines, so the page scrolls and not each block.
         auto *block = new QLabel(this);
-        block->setObjectName(QStringLiteral("preview_") + env::targetName(t));
+        block->setObjectName(QStringLiteral("preview_") + shellenv::targetName(t));
         block->setAccessibleName(tr("Lines for %1").arg(m_locations.fileFor(t)));
         block->setTextFormat(Qt::PlainText);
         block->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
@@ -41,11 +41,11 @@ EnvPreviewBox::EnvPreviewBox(const env::Locations &locations, QWidget *parent)
     }
 }
 
-void EnvPreviewBox::showBlocks(const QList<env::Target> &targets,
-    const QMap<env::Target, env::TargetState> &states, const Result<env::Changes> &changes)
+void EnvPreviewBox::showBlocks(const QList<shellenv::Target> &targets,
+    const QMap<shellenv::Target, shellenv::TargetState> &states, const Result<shellenv::Changes> &changes)
 {
     m_noTargets->setVisible(targets.isEmpty());
-    for (const env::Target t : env::allTargets()) {
+    for (const shellenv::Target t : shellenv::allTargets()) {
         QLabel *title = m_titles.value(t);
         QLabel *block = m_blocks.value(t);
         const bool shown = targets.contains(t);
@@ -53,10 +53,10 @@ void EnvPreviewBox::showBlocks(const QList<env::Target> &targets,
         block->setVisible(shown);
         if (!shown)
             continue;
-        const env::TargetState state = states.value(t);
+        const shellenv::TargetState state = states.value(t);
         // The merge EnvPersistence::previewBlock() does, from the files as last read: no disk work
         // on every keystroke.
-        QMap<env::Variable, QString> values = state.values;
+        QMap<shellenv::Variable, QString> values = state.values;
         if (changes) {
             for (auto it = changes->cbegin(); it != changes->cend(); ++it) {
                 if (it.value())
@@ -69,7 +69,7 @@ void EnvPreviewBox::showBlocks(const QList<env::Target> &targets,
         title->setText(!state.exists ? tr("%1 (a new file):").arg(path)
                 : state.hasBlock     ? tr("%1 (replaces the block in it):").arg(path)
                                      : tr("%1 (added at the end):").arg(path));
-        block->setText(changes ? QString::fromUtf8(env::block::render(t, values, m_locations.home))
+        block->setText(changes ? QString::fromUtf8(shellenv::block::render(t, values, m_locations.home))
                                : tr("Give a usable cache folder above."));
         block->setEnabled(changes.ok());
     }

@@ -15,18 +15,19 @@ class EnvPreviewBox final : public QGroupBox
 {
     Q_OBJECT
 public:
-    explicit EnvPreviewBox(const env::Locations &locations, QWidget *parent = nullptr);
+    explicit EnvPreviewBox(const shellenv::Locations &locations, QWidget *parent = nullptr);
 
     /// Shows the blocks for `targets`, from the files as last read (`states`) and the wanted
     /// `changes`; an error in the changes leaves the blocks empty.
-    void showBlocks(const QList<env::Target> &targets, const QMap<env::Target, env::TargetState> &states,
-        const Result<env::Changes> &changes);
+    void showBlocks(const QList<shellenv::Target> &targets,
+        const QMap<shellenv::Target, shellenv::TargetState> &states,
+        const Result<shellenv::Changes> &changes);
 
 private:
-    env::Locations m_locations;
+    shellenv::Locations m_locations;
     QLabel *m_noTargets = nullptr;
-    QMap<env::Target, QLabel *> m_titles;
-    QMap<env::Target, QLabel *> m_blocks;
+    QMap<shellenv::Target, QLabel *> m_titles;
+    QMap<shellenv::Target, QLabel *> m_blocks;
 };
 
 } // namespace tfhub::ui

@@ -22,10 +22,10 @@ QString tildePath(const QString &path)
 }
 
 // The files to write: those that exist or apply here, and any that already holds our block.
-QList<env::Target> targetsFor(const env::EnvPersistence &p)
+QList<shellenv::Target> targetsFor(const shellenv::EnvPersistence &p)
 {
-    QList<env::Target> targets = p.locations().defaultTargets();
-    for (const env::TargetState &s : p.readAll()) {
+    QList<shellenv::Target> targets = p.locations().defaultTargets();
+    for (const shellenv::TargetState &s : p.readAll()) {
         if (s.hasBlock && !targets.contains(s.target))
             targets << s.target;
     }
@@ -70,15 +70,15 @@ bool FirstRunBar::check(const HubSettings &settings)
         showLoadFormatWarning();
         return true;
     }
-    const env::EnvPersistence persistence;
+    const shellenv::EnvPersistence persistence;
     bool persistedElsewhere = false;
-    for (const env::TargetState &s : persistence.readAll()) {
-        const QString dir = s.values.value(env::Variable::CacheDir);
-        if (!dir.isEmpty() && !env::isTemporaryDir(dir))
+    for (const shellenv::TargetState &s : persistence.readAll()) {
+        const QString dir = s.values.value(shellenv::Variable::CacheDir);
+        if (!dir.isEmpty() && !shellenv::isTemporaryDir(dir))
             persistedElsewhere = true; // done already; this process only predates it
     }
     const bool temporary = settings.cacheDirSource == ValueSource::Default
-        || env::isTemporaryDir(settings.cacheDir, settings.tempDir);
+        || shellenv::isTemporaryDir(settings.cacheDir, settings.tempDir);
     if (temporary && !persistedElsewhere && settings.cacheDirSource != ValueSource::CommandLine
         && !QSettings().value(dismissedKey(), false).toBool()) {
         showTemporaryWarning();
@@ -100,7 +100,7 @@ void FirstRunBar::showLoadFormatWarning()
     auto *fix = new QAction(tr("Set it to %1").arg(fixed), m_bar);
     fix->setObjectName(QStringLiteral("fixLoadFormatAction"));
     connect(fix, &QAction::triggered, this, [this, fixed] {
-        persist(static_cast<int>(env::Variable::LoadFormat), fixed,
+        persist(static_cast<int>(shellenv::Variable::LoadFormat), fixed,
             tr("TFHUB_MODEL_LOAD_FORMAT is now %1 for new terminals; programs started from the desktop see "
                "it "
                "after your next login.")
@@ -112,7 +112,7 @@ void FirstRunBar::showLoadFormatWarning()
 
 void FirstRunBar::showTemporaryWarning()
 {
-    m_target = env::persistentCacheDir();
+    m_target = shellenv::persistentCacheDir();
     m_bar->showMessage(MessageBar::Kind::Warning,
         tr("Your models are cached in %1, which is cleared on restart.").arg(m_settings.cacheDir));
     auto *use = new QAction(tr("Use %1").arg(tildePath(m_target)), m_bar);
@@ -135,7 +135,7 @@ void FirstRunBar::useSuggestedFolder()
             return;
         m_bar->showMessage(MessageBar::Kind::Information,
             tr("Moving your models to %1: %2 of %3…")
-                .arg(tildePath(m_target), humanSize(p.doneBytes), humanSize(p.totalBytes)));
+                .arg(tildePath(m_target), util::humanSize(p.doneBytes), util::humanSize(p.totalBytes)));
         auto *cancel = new QAction(tr("Cancel"), m_bar);
         cancel->setObjectName(QStringLiteral("cancelMoveAction"));
         connect(cancel, &QAction::triggered, m_mover, &CacheMover::cancel);
@@ -169,7 +169,7 @@ void FirstRunBar::onMoveFinished(const MoveReport &report, const QString &error)
               .arg(report.moved.size());
     if (!report.skipped.isEmpty())
         done += QLatin1Char(' ') + tr("Left in place: %1").arg(report.skipped.join(QLatin1Char(' ')));
-    persist(static_cast<int>(env::Variable::CacheDir), m_target, done);
+    persist(static_cast<int>(shellenv::Variable::CacheDir), m_target, done);
     Q_EMIT cacheDirChanged(m_target);
 }
 
@@ -178,11 +178,11 @@ void FirstRunBar::persist(int variable, const QString &value, const QString &don
     m_persistWatcher.setProperty("doneText", done);
     // File writes stay off the GUI thread like every other piece of disk work.
     m_persistWatcher.setFuture(QtConcurrent::run([variable, value] {
-        const env::EnvPersistence p;
-        env::Changes changes;
-        changes.insert(static_cast<env::Variable>(variable), value);
+        const shellenv::EnvPersistence p;
+        shellenv::Changes changes;
+        changes.insert(static_cast<shellenv::Variable>(variable), value);
         QStringList errors;
-        for (const env::TargetResult &r : p.apply(targetsFor(p), changes)) {
+        for (const shellenv::TargetResult &r : p.apply(targetsFor(p), changes)) {
             if (!r.error.isEmpty())
                 errors << r.error;
         }

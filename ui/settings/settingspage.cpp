@@ -86,9 +86,9 @@ HubSettings resolveFor(const DownloadQueue *queue)
 VariableValues valuesOf(const HubSettings &s)
 {
     VariableValues v;
-    v.insert(env::Variable::CacheDir,
+    v.insert(shellenv::Variable::CacheDir,
         s.cacheDirSource == ValueSource::Default ? std::nullopt : std::optional<QString>(s.cacheDir));
-    v.insert(env::Variable::LoadFormat,
+    v.insert(shellenv::Variable::LoadFormat,
         s.loadFormatSource == ValueSource::Default ? std::nullopt : std::optional<QString>(s.loadFormatRaw));
     return v;
 }
@@ -150,7 +150,7 @@ SettingsPage::SettingsPage(DownloadQueue *queue, const HubSettings &current, QWi
     , m_queue(queue)
     , m_current(current)
     , m_env(QProcessEnvironment::systemEnvironment())
-    , m_persistence(env::Locations::fromEnvironment(m_env))
+    , m_persistence(shellenv::Locations::fromEnvironment(m_env))
     , m_program(valuesOf(current))
 {
     Q_ASSERT(queue);
@@ -175,8 +175,9 @@ SettingsPage::SettingsPage(DownloadQueue *queue, const HubSettings &current, QWi
     // small screens.
     auto *content = new QWidget;
     m_sections = new QVBoxLayout(content);
-    m_cacheBox = new CacheFolderBox(savedValues().value(env::Variable::CacheDir).value_or(m_current.cacheDir),
-        env::persistentCacheDir(m_env));
+    m_cacheBox
+        = new CacheFolderBox(savedValues().value(shellenv::Variable::CacheDir).value_or(m_current.cacheDir),
+            shellenv::persistentCacheDir(m_env));
     connect(m_cacheBox, &CacheFolderBox::edited, this, &SettingsPage::updatePreview);
     m_preview = new EnvPreviewBox(m_persistence.locations());
     m_sections->addWidget(m_cacheBox);
@@ -210,7 +211,7 @@ void SettingsPage::setCurrent(const HubSettings &current)
     m_program = valuesOf(current);
     // Whoever changed it may have saved it too (the first-run bar does): show the files as they are.
     loadStates(m_persistence.readAll());
-    m_cacheBox->setText(savedValues().value(env::Variable::CacheDir).value_or(current.cacheDir));
+    m_cacheBox->setText(savedValues().value(shellenv::Variable::CacheDir).value_or(current.cacheDir));
     showCurrentSource();
     updatePreview();
     refreshEffective();
@@ -227,7 +228,7 @@ QWidget *SettingsPage::createLoadFormatGroup()
     m_formatBox = group;
     group->setObjectName(QStringLiteral("loadFormatGroup"));
     m_formats = new QButtonGroup(this);
-    const std::optional<QString> saved = savedValues().value(env::Variable::LoadFormat);
+    const std::optional<QString> saved = savedValues().value(shellenv::Variable::LoadFormat);
     const LoadFormat initial = saved && HubSettings::parseLoadFormat(*saved) != LoadFormat::Invalid
         ? HubSettings::parseLoadFormat(*saved)
         : m_current.loadFormat;
@@ -263,27 +264,27 @@ QWidget *SettingsPage::createTargetsGroup()
                                    "previous version is kept as a backup."),
         group));
 
-    QList<env::Target> chosen;
+    QList<shellenv::Target> chosen;
     const QStringList stored = QSettings().value(targetsKey()).toStringList();
     for (const QString &name : stored) {
-        env::Target t;
-        if (env::targetFromName(name, &t))
+        shellenv::Target t;
+        if (shellenv::targetFromName(name, &t))
             chosen << t;
     }
     if (!QSettings().contains(targetsKey())) {
         chosen = m_persistence.locations().defaultTargets();
         // A file that already holds our block is kept in step, or it would go on setting old values.
-        for (const env::TargetState &s : std::as_const(m_states)) {
+        for (const shellenv::TargetState &s : std::as_const(m_states)) {
             if (s.hasBlock && !chosen.contains(s.target))
                 chosen << s.target;
         }
     }
-    for (const env::Target t : env::allTargets()) {
+    for (const shellenv::Target t : shellenv::allTargets()) {
         QString path = m_persistence.locations().fileFor(t);
         auto *check = new QCheckBox(
-            tr("%1 — %2").arg(path.replace(QLatin1Char('&'), QStringLiteral("&&")), env::targetLabel(t)),
+            tr("%1 — %2").arg(path.replace(QLatin1Char('&'), QStringLiteral("&&")), shellenv::targetLabel(t)),
             group);
-        check->setObjectName(QStringLiteral("target_") + env::targetName(t));
+        check->setObjectName(QStringLiteral("target_") + shellenv::targetName(t));
         check->setChecked(chosen.contains(t));
         connect(check, &QCheckBox::toggled, this, &SettingsPage::updatePreview);
         m_targetChecks.insert(t, check);
@@ -336,25 +337,25 @@ QWidget *SettingsPage::createApplyRow()
     return box;
 }
 
-void SettingsPage::loadStates(const QList<env::TargetState> &states)
+void SettingsPage::loadStates(const QList<shellenv::TargetState> &states)
 {
     m_states.clear();
-    for (const env::TargetState &s : states)
+    for (const shellenv::TargetState &s : states)
         m_states.insert(s.target, s);
 }
 
 VariableValues SettingsPage::savedValues() const
 {
     // The checked files first: they are the ones Apply keeps in step.
-    QList<env::Target> order = checkedTargets();
-    for (const env::Target t : env::allTargets()) {
+    QList<shellenv::Target> order = checkedTargets();
+    for (const shellenv::Target t : shellenv::allTargets()) {
         if (!order.contains(t))
             order << t;
     }
     VariableValues saved;
-    for (const env::Variable v : env::allVariables()) {
+    for (const shellenv::Variable v : shellenv::allVariables()) {
         saved.insert(v, std::nullopt);
-        for (const env::Target t : std::as_const(order)) {
+        for (const shellenv::Target t : std::as_const(order)) {
             if (m_states.value(t).values.contains(v)) {
                 saved.insert(v, m_states.value(t).values.value(v));
                 break;
@@ -371,18 +372,18 @@ void SettingsPage::showCurrentSource()
               .arg(QDir::toNativeSeparators(m_current.cacheDir),
                   m_switchedHere ? tr("applied on this page") : sourceLabel(m_current.cacheDirSource));
     QStringList savedIn;
-    for (const env::TargetState &s : std::as_const(m_states)) {
-        if (s.values.contains(env::Variable::CacheDir))
-            savedIn << tr("%1 in %2").arg(s.values.value(env::Variable::CacheDir), s.path);
+    for (const shellenv::TargetState &s : std::as_const(m_states)) {
+        if (s.values.contains(shellenv::Variable::CacheDir))
+            savedIn << tr("%1 in %2").arg(s.values.value(shellenv::Variable::CacheDir), s.path);
     }
     if (!savedIn.isEmpty())
         text += QLatin1Char(' ') + tr("Saved for new programs: %1.").arg(savedIn.join(QStringLiteral("; ")));
     m_cacheBox->setSourceText(text);
 }
 
-QList<env::Target> SettingsPage::checkedTargets() const
+QList<shellenv::Target> SettingsPage::checkedTargets() const
 {
-    QList<env::Target> targets;
+    QList<shellenv::Target> targets;
     for (auto it = m_targetChecks.cbegin(); it != m_targetChecks.cend(); ++it) {
         if (it.value()->isChecked())
             targets << it.key();
@@ -390,27 +391,28 @@ QList<env::Target> SettingsPage::checkedTargets() const
     return targets;
 }
 
-Result<env::Changes> SettingsPage::formChanges() const
+Result<shellenv::Changes> SettingsPage::formChanges() const
 {
-    const Result<QString> dir
-        = env::normalizeValue(env::Variable::CacheDir, m_cacheBox->text(), m_persistence.locations().home);
+    const Result<QString> dir = shellenv::normalizeValue(
+        shellenv::Variable::CacheDir, m_cacheBox->text(), m_persistence.locations().home);
     if (!dir)
         return Error { dir.error() };
-    env::Changes changes;
-    changes.insert(env::Variable::CacheDir, *dir);
+    shellenv::Changes changes;
+    changes.insert(shellenv::Variable::CacheDir, *dir);
     if (m_formats->checkedId() >= 0)
         changes.insert(
-            env::Variable::LoadFormat, loadFormatName(static_cast<LoadFormat>(m_formats->checkedId())));
+            shellenv::Variable::LoadFormat, loadFormatName(static_cast<LoadFormat>(m_formats->checkedId())));
     return changes;
 }
 
 void SettingsPage::updatePreview()
 {
-    const Result<env::Changes> changes = formChanges();
+    const Result<shellenv::Changes> changes = formChanges();
     m_cacheBox->setError(changes ? QString() : changes.error());
-    const QString dir = changes ? changes->value(env::Variable::CacheDir).value_or(QString()) : QString();
-    m_cacheBox->setTemporary(changes && env::isTemporaryDir(dir, m_current.tempDir) ? dir : QString());
-    const QList<env::Target> targets = checkedTargets();
+    const QString dir
+        = changes ? changes->value(shellenv::Variable::CacheDir).value_or(QString()) : QString();
+    m_cacheBox->setTemporary(changes && shellenv::isTemporaryDir(dir, m_current.tempDir) ? dir : QString());
+    const QList<shellenv::Target> targets = checkedTargets();
     m_preview->showBlocks(targets, m_states, changes);
     const bool busy = m_applier->isRunning();
     m_apply->setEnabled(changes && !targets.isEmpty() && !busy);
@@ -429,24 +431,24 @@ void SettingsPage::startApply(bool unset)
         return;
     }
     if (unset) {
-        for (const env::Variable v : env::allVariables())
+        for (const shellenv::Variable v : shellenv::allVariables())
             request.changes.insert(v, std::nullopt);
     } else {
-        const Result<env::Changes> changes = formChanges();
+        const Result<shellenv::Changes> changes = formChanges();
         if (!changes) {
             m_bar->showMessage(MessageBar::Kind::Error, changes.error());
             return;
         }
         request.changes = *changes;
-        const QString dir = *request.changes.value(env::Variable::CacheDir);
+        const QString dir = *request.changes.value(shellenv::Variable::CacheDir);
         if (m_cacheBox->moveModels() && dir != QDir::cleanPath(m_current.cacheDir)) {
             request.moveFrom = m_current.cacheDir;
             request.moveTo = dir;
         }
     }
     QStringList names;
-    for (const env::Target t : std::as_const(request.targets))
-        names << env::targetName(t);
+    for (const shellenv::Target t : std::as_const(request.targets))
+        names << shellenv::targetName(t);
     QSettings().setValue(targetsKey(), names);
 
     m_pendingUnset = unset;
@@ -466,7 +468,7 @@ void SettingsPage::onMoveProgress(const MoveProgress &p)
     }
     m_moveLabel->setText(tr("Moving %1 (%2 of %3)…")
                              .arg(p.current.isEmpty() ? m_cacheBox->text() : p.current,
-                                 humanSize(p.doneBytes), humanSize(p.totalBytes)));
+                                 util::humanSize(p.doneBytes), util::humanSize(p.totalBytes)));
 }
 
 void SettingsPage::onApplied(const ApplyOutcome &o)
@@ -481,7 +483,7 @@ void SettingsPage::onApplied(const ApplyOutcome &o)
     }
     loadStates(o.states);
     QStringList savedIn;
-    for (const env::TargetResult &r : o.results) {
+    for (const shellenv::TargetResult &r : o.results) {
         if (r.error.isEmpty())
             savedIn << r.path;
     }
@@ -509,7 +511,7 @@ void SettingsPage::onApplied(const ApplyOutcome &o)
                     .arg(m.to, m.from);
     } else if (o.moveAttempted) {
         text << tr("%n model(s) moved to %1 (%2).", nullptr, static_cast<int>(m.moved.size()))
-                    .arg(m.to, humanSize(m.bytes));
+                    .arg(m.to, util::humanSize(m.bytes));
     }
     if (o.moveAttempted && !m.skipped.isEmpty())
         text << tr("Left in place: %1").arg(m.skipped.join(QLatin1Char(' ')));
@@ -521,15 +523,15 @@ void SettingsPage::onApplied(const ApplyOutcome &o)
     m_bar->showMessage(kind, text.join(QLatin1Char(' ')), details);
 
     if (!m_pendingUnset && !savedIn.isEmpty()) {
-        const QString dir = *m_pendingChanges.value(env::Variable::CacheDir);
-        m_program.insert(env::Variable::CacheDir, dir);
+        const QString dir = *m_pendingChanges.value(shellenv::Variable::CacheDir);
+        m_program.insert(shellenv::Variable::CacheDir, dir);
         if (dir != QDir::cleanPath(m_current.cacheDir)) {
             m_current.cacheDir = dir;
             m_switchedHere = true;
             Q_EMIT cacheDirChanged(dir);
         }
-        if (const std::optional<QString> format = m_pendingChanges.value(env::Variable::LoadFormat)) {
-            m_program.insert(env::Variable::LoadFormat, *format);
+        if (const std::optional<QString> format = m_pendingChanges.value(shellenv::Variable::LoadFormat)) {
+            m_program.insert(shellenv::Variable::LoadFormat, *format);
             const bool changed = *format != m_current.loadFormatRaw;
             m_current.loadFormatRaw = *format;
             m_current.loadFormat = HubSettings::parseLoadFormat(*format);

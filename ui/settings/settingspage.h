@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/shellenv/envpersistence.h"
 #include "core/hub/hubsettings.h"
+#include "core/shellenv/envpersistence.h"
 #include "ui/settings/effectivevalues.h"
 
 #include <QMap>
@@ -86,11 +86,11 @@ private:
     QWidget *createDownloadsGroup();
     void onDownloadSettingEdited();
 
-    void loadStates(const QList<env::TargetState> &states);
+    void loadStates(const QList<shellenv::TargetState> &states);
     void showCurrentSource();
-    QList<env::Target> checkedTargets() const;
+    QList<shellenv::Target> checkedTargets() const;
     /// The form as changes to write; an error when the folder is not usable.
-    Result<env::Changes> formChanges() const;
+    Result<shellenv::Changes> formChanges() const;
     void updatePreview();
     void startApply(bool unset);
     void onMoveProgress(const MoveProgress &progress);
@@ -103,8 +103,8 @@ private:
     DownloadQueue *m_queue;
     HubSettings m_current;
     QProcessEnvironment m_env;
-    env::EnvPersistence m_persistence;
-    QMap<env::Target, env::TargetState> m_states; ///< the files as last read, for the preview
+    shellenv::EnvPersistence m_persistence;
+    QMap<shellenv::Target, shellenv::TargetState> m_states; ///< the files as last read, for the preview
     VariableValues m_program; ///< what this program uses, as values of the variables
 
     MessageBar *m_bar = nullptr;
@@ -114,7 +114,7 @@ private:
     QWidget *m_formatBox = nullptr;
     QButtonGroup *m_formats = nullptr;
     QWidget *m_targetsBox = nullptr;
-    QMap<env::Target, QCheckBox *> m_targetChecks;
+    QMap<shellenv::Target, QCheckBox *> m_targetChecks;
     EnvPreviewBox *m_preview = nullptr;
     QPushButton *m_apply = nullptr;
     QPushButton *m_unset = nullptr;
@@ -126,7 +126,7 @@ private:
     EnvApplier *m_applier = nullptr;
     bool m_switchedHere = false; ///< m_current.cacheDir was set by Apply, not by its source
     bool m_pendingUnset = false;
-    env::Changes m_pendingChanges;
+    shellenv::Changes m_pendingChanges;
 
     QSpinBox *m_concurrency = nullptr;
     QSpinBox *m_stallTimeout = nullptr;

@@ -1,9 +1,9 @@
 #include "ui/usage/usagepage.h"
 
-#include "core/util/fsutil.h"
 #include "core/hub/handle.h"
-#include "ui/usage/breakdownview.h"
+#include "core/util/fsutil.h"
 #include "ui/cache/cachemodel.h"
+#include "ui/usage/breakdownview.h"
 #include "ui/usage/treemapwidget.h"
 
 #include <QAction>
@@ -330,7 +330,7 @@ void UsagePage::recompute()
 
 void UsagePage::updateFreeSpace()
 {
-    const fs::VolumeInfo volume = fs::volumeInfo(m_root);
+    const util::VolumeInfo volume = util::volumeInfo(m_root);
     const QLocale locale;
     m_free->setText(volume.freeBytes >= 0 ? locale.formattedDataSize(volume.freeBytes) : tr("unknown"));
     m_free->setToolTip(volume.totalBytes >= 0 ? tr("%1 free of %2")
