@@ -1,6 +1,6 @@
 #include "core/cache/cachescanner.h"
 
-#include "core/cache/lockinfo.h"
+#include "core/cache/lock.h"
 #include "core/cache/modelformat.h"
 #include "core/hub/descriptor.h"
 #include "core/util/fsutil.h"
@@ -143,7 +143,7 @@ CacheEntry scanGroup(
             break;
         }
         case Artifact::Kind::Lock:
-            e.lock = lock::parse(readSmallFile(root + QLatin1Char('/') + name, 4096));
+            e.lock = cache::parseLock(readSmallFile(root + QLatin1Char('/') + name, 4096));
             lockMTime = info.mtime;
             lockArtifact = a;
             break;
@@ -172,22 +172,22 @@ CacheEntry scanGroup(
             if (t.isValid() && (!lastProgress.isValid() || t > lastProgress))
                 lastProgress = t;
         }
-        const lock::Liveness l
-            = lock::judge(e.lock, lockMTime, lastProgress, localHost, options.noProgressSecs, now);
+        const cache::Liveness l
+            = cache::judgeLock(e.lock, lockMTime, lastProgress, localHost, options.noProgressSecs, now);
         const QString owner = e.lock.valid ? tr("%1 pid %2").arg(e.lock.host).arg(e.lock.pid)
                                            : tr("an unreadable lock (\"%1\")").arg(e.lock.raw.left(80));
         switch (l) {
-        case lock::Liveness::Alive:
+        case cache::Liveness::Alive:
             liveLock = true;
             e.stateDetail = tr("Being downloaded by %1.").arg(owner);
             break;
-        case lock::Liveness::RemoteActive:
-        case lock::Liveness::Unreadable:
+        case cache::Liveness::RemoteActive:
+        case cache::Liveness::Unreadable:
             liveLock = true;
             e.stateDetail = tr("Being downloaded by %1 (another host; last progress %2).")
                                 .arg(owner, lastProgress.toString(Qt::ISODate));
             break;
-        case lock::Liveness::Dead:
+        case cache::Liveness::Dead:
             // A process in a container that shares our host name is invisible here: keep treating
             // the lock as live while its download still grows.
             if (lastProgress.isValid() && lastProgress.secsTo(now) < options.graceSecs) {
@@ -201,7 +201,7 @@ CacheEntry scanGroup(
                 e.stateDetail = tr("Locked by %1, which is no longer running.").arg(owner);
             }
             break;
-        case lock::Liveness::RemoteStale:
+        case cache::Liveness::RemoteStale:
             staleLock = true;
             e.stateDetail = tr("Locked by %1 with no progress since %2.")
                                 .arg(owner, lastProgress.toString(Qt::ISODate));

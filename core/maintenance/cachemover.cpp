@@ -1,8 +1,7 @@
 #include "core/maintenance/cachemover.h"
 
-#include "core/cache/cachelock.h"
 #include "core/cache/cachescanner.h"
-#include "core/cache/lockinfo.h"
+#include "core/cache/lock.h"
 #include "core/util/fsutil.h"
 #include "core/util/humanize.h"
 #include "core/util/sha256.h"
@@ -261,15 +260,15 @@ Result<MoveReport> moveCache(const QString &from, const QString &to,
         const EntryPaths dst { to, e.key };
         // Holding the entry's lock keeps tensorflow_hub from downloading it again meanwhile.
         const QString uid = QUuid::createUuid().toString(QUuid::Id128);
-        const QByteArray lockContent = lock::content(host, QCoreApplication::applicationPid(), uid);
-        const Result<bool> locked = cachelock::tryAcquire(src, lockContent);
+        const QByteArray lockContent = cache::lockContent(host, QCoreApplication::applicationPid(), uid);
+        const Result<bool> locked = cache::tryAcquireLock(src, lockContent);
         if (!locked || !*locked) {
             report.skipped << (locked ? tr("%1: locked by another program (%2); left in place.")
-                                            .arg(label, QString::fromUtf8(cachelock::read(src)))
+                                            .arg(label, QString::fromUtf8(cache::readLock(src)))
                                       : locked.error());
             continue;
         }
-        const auto unlock = qScopeGuard([&] { cachelock::release(src, lockContent); });
+        const auto unlock = qScopeGuard([&] { cache::releaseLock(src, lockContent); });
 
         QStringList names;
         if (e.hasFolder)
@@ -317,7 +316,7 @@ Result<MoveReport> moveCache(const QString &from, const QString &to,
                 } else if (!in.open(QIODevice::ReadOnly)) {
                     copier.error = tr("Cannot read %1: %2").arg(in.fileName(), in.errorString());
                     ok = false;
-                } else if (Status s = cachelock::atomicWrite(target, in.readAll()); !s) {
+                } else if (Status s = util::atomicWrite(target, in.readAll()); !s) {
                     copier.error = s.error();
                     ok = false;
                 } else {
@@ -331,7 +330,7 @@ Result<MoveReport> moveCache(const QString &from, const QString &to,
             }
             if (!ok) {
                 // Undo the copy: the source is untouched, so nothing is lost and nothing doubled.
-                (void)cachelock::removeTree(tmp);
+                (void)util::removeTree(tmp);
                 for (const QString &f : std::as_const(created))
                     QFile::remove(f);
                 p.doneBytes = before;
@@ -344,7 +343,7 @@ Result<MoveReport> moveCache(const QString &from, const QString &to,
             p.doneBytes = before + e.bytes; // descriptors and manifests count too
             // The copy is verified and in place: now the source goes, the folder first.
             if (e.hasFolder) {
-                if (Status s = cachelock::removeTree(src.folder()); !s)
+                if (Status s = util::removeTree(src.folder()); !s)
                     report.leftBehind
                         << tr("%1: copied, but the original could not be removed: %2").arg(label, s.error());
             }

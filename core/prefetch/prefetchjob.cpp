@@ -1,7 +1,7 @@
 #include "core/prefetch/prefetchjob.h"
 
 #include "core/archive/archiveextractor.h"
-#include "core/cache/lockinfo.h"
+#include "core/cache/lock.h"
 #include "core/cache/manifest.h"
 #include "core/cache/modelformat.h"
 #include "core/hub/descriptor.h"
@@ -110,7 +110,7 @@ PrefetchJob::PrefetchJob(Handle handle, PrefetchOptions options, QObject *parent
         m_options.localHost = util::hostName();
     m_paths = EntryPaths { m_options.cacheRoot, m_handle.cacheKey() };
     m_uid = QUuid::createUuid().toString(QUuid::Id128);
-    m_lockContent = lock::content(m_options.localHost, QCoreApplication::applicationPid(), m_uid);
+    m_lockContent = cache::lockContent(m_options.localHost, QCoreApplication::applicationPid(), m_uid);
     m_lockTimer.setInterval(m_options.lockPollMs);
     connect(&m_lockTimer, &QTimer::timeout, this, &PrefetchJob::pollLock);
     m_stallTimer.setSingleShot(true);
@@ -183,7 +183,7 @@ void PrefetchJob::start()
 
 void PrefetchJob::tryLock()
 {
-    const Result<bool> got = cachelock::tryAcquire(m_paths, m_lockContent);
+    const Result<bool> got = cache::tryAcquireLock(m_paths, m_lockContent);
     if (!got) {
         finish(PrefetchPhase::Failed, got.error());
         return;
@@ -218,12 +218,12 @@ void PrefetchJob::pollLock()
         // Remove the dead holder's tmp folder, then its lock if it is still the one we judged.
         Q_EMIT warning(tr("Taking over the lock of %1: %2.").arg(m_handle.text(), m_watcher->reason()));
         if (m_watcher->owner().valid) {
-            if (Status s = cachelock::removeTree(m_paths.tmpFolder(m_watcher->owner().uid)); !s) {
+            if (Status s = util::removeTree(m_paths.tmpFolder(m_watcher->owner().uid)); !s) {
                 finish(PrefetchPhase::Failed, s.error());
                 return;
             }
         }
-        if (cachelock::read(m_paths) == m_watcher->content())
+        if (cache::readLock(m_paths) == m_watcher->content())
             QFile::remove(m_paths.lock());
         m_watcher.reset();
         m_lockTimer.stop();
@@ -245,8 +245,7 @@ void PrefetchJob::beginDownload()
             finish(PrefetchPhase::Done, tr("Already cached (downloaded by another process meanwhile)."));
             return;
         }
-        if (Status s = cachelock::removeTree(m_paths.folder());
-            !s) { // the library deletes an empty folder too
+        if (Status s = util::removeTree(m_paths.folder()); !s) { // the library deletes an empty folder too
             finish(PrefetchPhase::Failed, s.error());
             return;
         }
@@ -360,7 +359,7 @@ bool PrefetchJob::restartExtraction()
         m_extractor->cancel();
         m_extractor.reset();
     }
-    if (Status s = cachelock::removeTree(m_paths.tmpFolder(m_uid)); !s) {
+    if (Status s = util::removeTree(m_paths.tmpFolder(m_uid)); !s) {
         finish(PrefetchPhase::Failed, s.error());
         return false;
     }
@@ -543,7 +542,7 @@ void PrefetchJob::finalise()
     // The library writes the descriptor before the rename; so do we, plus our manifest.
     const QByteArray descriptor = Descriptor::serialize(
         m_handle.text(), manifest.downloaded, m_options.localHost, QCoreApplication::applicationPid());
-    if (Status s = cachelock::atomicWrite(m_paths.descriptor(), descriptor); !s) {
+    if (Status s = util::atomicWrite(m_paths.descriptor(), descriptor); !s) {
         finish(PrefetchPhase::Failed, s.error());
         return;
     }
@@ -649,10 +648,10 @@ void PrefetchJob::cleanupDownload()
         m_extractor.reset();
     }
     // Always: our own tmp folder goes, and our lock only if it is still ours.
-    if (Status s = cachelock::removeTree(m_paths.tmpFolder(m_uid)); !s)
+    if (Status s = util::removeTree(m_paths.tmpFolder(m_uid)); !s)
         m_result.warnings << s.error();
     if (m_haveLock) {
-        cachelock::release(m_paths, m_lockContent);
+        cache::releaseLock(m_paths, m_lockContent);
         m_haveLock = false;
     }
 }

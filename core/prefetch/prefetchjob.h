@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/cache/cachelock.h"
+#include "core/cache/lock.h"
 #include "core/hub/handle.h"
 #include "core/hub/hubsettings.h"
 

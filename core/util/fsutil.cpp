@@ -6,6 +6,7 @@
 #include <QFileInfo>
 #include <QSet>
 #include <QStorageInfo>
+#include <QUuid>
 
 #include <cerrno>
 #include <cstring>
@@ -43,7 +44,7 @@ void walk(int dirFd, const QString &path, TreeStats &s, InodeSet &seen, int dept
     DIR *dir = ::fdopendir(dirFd);
     if (!dir) {
         s.problems
-            << QCoreApplication::translate("tfhub::fs", "Cannot read %1: %2").arg(path, errnoText(errno));
+            << QCoreApplication::translate("tfhub::util", "Cannot read %1: %2").arg(path, errnoText(errno));
         ::close(dirFd);
         return;
     }
@@ -62,14 +63,14 @@ void walk(int dirFd, const QString &path, TreeStats &s, InodeSet &seen, int dept
             ++s.dirs;
             const QString child = path + QLatin1Char('/') + QFile::decodeName(name);
             if (depth > 256) {
-                s.problems << QCoreApplication::translate("tfhub::fs", "Cannot read %1: nested too deeply")
+                s.problems << QCoreApplication::translate("tfhub::util", "Cannot read %1: nested too deeply")
                                   .arg(child);
                 continue;
             }
             const int fd = ::openat(::dirfd(dir), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (fd < 0) {
                 if (errno != ENOENT)
-                    s.problems << QCoreApplication::translate("tfhub::fs", "Cannot read %1: %2")
+                    s.problems << QCoreApplication::translate("tfhub::util", "Cannot read %1: %2")
                                       .arg(child, errnoText(errno));
                 continue;
             }
@@ -105,8 +106,8 @@ TreeStats measure(const QString &path)
     };
     if (::lstat(native.constData(), &st) != 0) {
         if (errno != ENOENT)
-            s.problems
-                << QCoreApplication::translate("tfhub::fs", "Cannot read %1: %2").arg(path, errnoText(errno));
+            s.problems << QCoreApplication::translate("tfhub::util", "Cannot read %1: %2")
+                              .arg(path, errnoText(errno));
         return s;
     }
     s.diskBytes += static_cast<qint64>(st.st_blocks) * 512;
@@ -124,8 +125,8 @@ TreeStats measure(const QString &path)
     const int fd = ::open(native.constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         if (errno != ENOENT)
-            s.problems
-                << QCoreApplication::translate("tfhub::fs", "Cannot read %1: %2").arg(path, errnoText(errno));
+            s.problems << QCoreApplication::translate("tfhub::util", "Cannot read %1: %2")
+                              .arg(path, errnoText(errno));
         return s;
     }
     InodeSet seen;
@@ -214,6 +215,72 @@ VolumeInfo volumeInfo(const QString &path)
         v.totalBytes = storage.bytesTotal();
     }
     return v;
+}
+
+namespace {
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("tfhub::util", text);
+}
+} // namespace
+
+QString randomHex32()
+{
+    return QUuid::createUuid().toString(QUuid::Id128);
+}
+
+Status writeNewFile(const QString &path, const QByteArray &data)
+{
+    const QByteArray native = QFile::encodeName(path);
+    const int fd = ::open(native.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return Error { tr("Cannot create %1: %2").arg(path, errnoText(errno)) };
+    qsizetype done = 0;
+    while (done < data.size()) {
+        const ssize_t n = ::write(fd, data.constData() + done, static_cast<size_t>(data.size() - done));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            const int err = errno;
+            ::close(fd);
+            ::unlink(native.constData());
+            return Error { tr("Cannot write %1: %2").arg(path, errnoText(err)) };
+        }
+        done += n;
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+        const int err = errno;
+        ::unlink(native.constData());
+        return Error { tr("Cannot write %1: %2").arg(path, errnoText(err)) };
+    }
+    return {};
+}
+Status atomicWrite(const QString &path, const QByteArray &data)
+{
+    const QString temp = path + QStringLiteral(".tmp") + randomHex32();
+    if (Status s = writeNewFile(temp, data); !s)
+        return s;
+    if (::rename(QFile::encodeName(temp).constData(), QFile::encodeName(path).constData()) != 0) {
+        const int err = errno;
+        ::unlink(QFile::encodeName(temp).constData());
+        return Error { tr("Cannot write %1: %2").arg(path, errnoText(err)) };
+    }
+    return {};
+}
+
+Status removeTree(const QString &path)
+{
+    const util::PathInfo info = util::stat(path);
+    if (!info.exists)
+        return {};
+    if (!info.isDir) {
+        if (!QFile::remove(path))
+            return Error { tr("Cannot remove %1: %2").arg(path, errnoText(errno)) };
+        return {};
+    }
+    if (!QDir(path).removeRecursively())
+        return Error { tr("Cannot remove all of %1 (some files could not be deleted).").arg(path) };
+    return {};
 }
 
 } // namespace tfhub::util

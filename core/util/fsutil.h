@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/util/result.h"
+
 #include <QDateTime>
 #include <QString>
 #include <QStringList>
@@ -57,5 +59,18 @@ struct VolumeInfo final
     qint64 totalBytes = -1;
 };
 VolumeInfo volumeInfo(const QString &path);
+
+/// 32 random lower-case hex digits, as the library names its temporaries (`uuid.uuid4().hex`).
+QString randomHex32();
+
+/// Creates `path` (failing if it exists) with `data`, synced to disk before it is closed.
+Status writeNewFile(const QString &path, const QByteArray &data);
+
+/// Writes `data` to `path` atomically (a `<name>.tmp<32 hex>` sibling, then rename), as the
+/// library names its own temporaries so scanners recognise a leftover.
+Status atomicWrite(const QString &path, const QByteArray &data);
+
+/// Removes a file or a folder tree; errors name the path and cause.
+Status removeTree(const QString &path);
 
 } // namespace tfhub::util

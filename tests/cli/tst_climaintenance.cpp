@@ -1,5 +1,4 @@
-#include "core/cache/cachelock.h"
-#include "core/cache/lockinfo.h"
+#include "core/cache/lock.h"
 #include "core/util/fsutil.h"
 #include "tests/support/testdata.h"
 
@@ -238,7 +237,7 @@ void TestCliMaintenance::liveDownloadRefused()
     // This test process holds the lock: alive for as long as the CLI runs.
     const qint64 pid = QCoreApplication::applicationPid();
     QVERIFY(test::writeFile(m_root + u'/' + m_key + QStringLiteral(".lock"),
-        lock::content(util::hostName(), pid, QStringLiteral("0123456789abcdef0123456789abcdef"))));
+        cache::lockContent(util::hostName(), pid, QStringLiteral("0123456789abcdef0123456789abcdef"))));
     const Run r = cli({ QStringLiteral("rm"), QStringLiteral("--yes"), Handle });
     QCOMPARE(r.code, 1);
     QVERIFY2(

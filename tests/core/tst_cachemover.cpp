@@ -1,6 +1,5 @@
-#include "core/cache/cachelock.h"
 #include "core/cache/cachescanner.h"
-#include "core/cache/lockinfo.h"
+#include "core/cache/lock.h"
 #include "core/maintenance/cachemover.h"
 #include "core/util/fsutil.h"
 #include "tests/support/testdata.h"
@@ -244,7 +243,7 @@ void TestCacheMover::liveLockIsSkipped()
     // A download in progress by this very (live) process: its entry must stay.
     const QString key = m_keys.at(2);
     const EntryPaths paths { m_src, key };
-    const QByteArray lockContent = lock::content(util::hostName(), QCoreApplication::applicationPid(),
+    const QByteArray lockContent = cache::lockContent(util::hostName(), QCoreApplication::applicationPid(),
         QStringLiteral("0123456789abcdef0123456789abcdef"));
     QVERIFY(test::writeFile(paths.lock(), lockContent));
     QVERIFY(QDir().mkpath(paths.tmpFolder(QStringLiteral("0123456789abcdef0123456789abcdef"))));
@@ -257,7 +256,7 @@ void TestCacheMover::liveLockIsSkipped()
     QCOMPARE(r->skipped.size(), 1);
     QVERIFY2(r->skipped.first().contains(QStringLiteral("model-2")), qPrintable(r->skipped.first()));
     QVERIFY(QFileInfo::exists(paths.folder()));
-    QCOMPARE(cachelock::read(paths), lockContent);
+    QCOMPARE(cache::readLock(paths), lockContent);
     QVERIFY(!QFileInfo::exists(to + QLatin1Char('/') + key));
 }
 

@@ -1,5 +1,5 @@
 #include "core/cache/cachescanner.h"
-#include "core/cache/lockinfo.h"
+#include "core/cache/lock.h"
 #include "core/hub/handle.h"
 #include "core/util/fsutil.h"
 #include "tests/support/testdata.h"
@@ -95,8 +95,8 @@ private Q_SLOTS:
         QVERIFY(test::writeFile(m_root + QLatin1Char('/') + live + QLatin1Char('.') + kUid
                 + QStringLiteral(".tmp/saved_model.pb"),
             "partial"));
-        QVERIFY(
-            test::writeFile(lockPath(live), lock::content(util::hostName(), m_liveOwner.processId(), kUid)));
+        QVERIFY(test::writeFile(
+            lockPath(live), cache::lockContent(util::hostName(), m_liveOwner.processId(), kUid)));
 
         // stale lock: a dead local PID, nothing changed for an hour
         const QString dead = keyOf("https://tfhub.dev/google/dead/1");
@@ -104,7 +104,7 @@ private Q_SLOTS:
             = m_root + QLatin1Char('/') + dead + QLatin1Char('.') + kUid + QStringLiteral(".tmp");
         QVERIFY(
             test::writeFile(deadTmp + QStringLiteral("/variables/variables.index"), QByteArray(5000, 'x')));
-        QVERIFY(test::writeFile(lockPath(dead), lock::content(util::hostName(), test::deadPid(), kUid)));
+        QVERIFY(test::writeFile(lockPath(dead), cache::lockContent(util::hostName(), test::deadPid(), kUid)));
         QVERIFY(test::setMTime(deadTmp + QStringLiteral("/variables/variables.index"), longAgo));
         QVERIFY(test::setMTime(deadTmp + QStringLiteral("/variables"), longAgo));
         QVERIFY(test::setMTime(deadTmp, longAgo));
@@ -113,16 +113,16 @@ private Q_SLOTS:
         // reused PID: the live child's PID, but the lock predates that process
         const QString reused = keyOf("https://tfhub.dev/google/reused/1");
         QVERIFY(test::writeFile(
-            lockPath(reused), lock::content(util::hostName(), m_liveOwner.processId(), kUid)));
+            lockPath(reused), cache::lockContent(util::hostName(), m_liveOwner.processId(), kUid)));
         QVERIFY(test::setMTime(lockPath(reused), longAgo));
 
         // another host: active when recent, stale after the no-progress window
         const QString remoteActive = keyOf("https://tfhub.dev/google/remote-active/1");
         QVERIFY(test::writeFile(
-            lockPath(remoteActive), lock::content(QStringLiteral("other.host.example"), 77, kUid)));
+            lockPath(remoteActive), cache::lockContent(QStringLiteral("other.host.example"), 77, kUid)));
         const QString remoteStale = keyOf("https://tfhub.dev/google/remote-stale/1");
         QVERIFY(test::writeFile(
-            lockPath(remoteStale), lock::content(QStringLiteral("other.host.example"), 77, kUid)));
+            lockPath(remoteStale), cache::lockContent(QStringLiteral("other.host.example"), 77, kUid)));
         QVERIFY(test::setMTime(lockPath(remoteStale), longAgo));
 
         // abandoned partial download: tmp folder, no lock
@@ -194,7 +194,7 @@ private Q_SLOTS:
         const QString key = keyOf("https://tfhub.dev/google/container/1");
         QVERIFY(test::writeFile(tmp.filePath(key + QLatin1Char('.') + kUid + QStringLiteral(".tmp/x")), "x"));
         QVERIFY(test::writeFile(tmp.filePath(key + QStringLiteral(".lock")),
-            lock::content(util::hostName(), test::deadPid(), kUid)));
+            cache::lockContent(util::hostName(), test::deadPid(), kUid)));
         ScanOptions o = m_options;
         o.graceSecs = 3600;
         QCOMPARE(cache::scanKey(tmp.path(), key, o).state, EntryState::Downloading);
@@ -237,7 +237,7 @@ private Q_SLOTS:
         QFETCH(bool, valid);
         QFETCH(QString, host);
         QFETCH(qint64, pid);
-        const LockOwner o = lock::parse(content);
+        const LockOwner o = cache::parseLock(content);
         QCOMPARE(o.valid, valid);
         QCOMPARE(o.host, host);
         QCOMPARE(o.pid, pid);

@@ -1,6 +1,5 @@
-#include "core/cache/cachelock.h"
 #include "core/cache/cachescanner.h"
-#include "core/cache/lockinfo.h"
+#include "core/cache/lock.h"
 #include "core/maintenance/entryremoval.h"
 #include "core/util/fsutil.h"
 #include "tests/support/testdata.h"
@@ -100,7 +99,7 @@ QString TestEntryRemoval::makeFullEntry(const QString &handle)
     const EntryPaths paths { m_root, key };
     test::writeFile(paths.manifest(), "{}");
     test::writeFile(paths.tmpFolder(Uid) + QStringLiteral("/variables/part"), QByteArray(20000, 'x'));
-    test::writeFile(paths.lock(), lock::content(util::hostName(), test::deadPid(), Uid));
+    test::writeFile(paths.lock(), cache::lockContent(util::hostName(), test::deadPid(), Uid));
     test::writeFile(paths.lock() + QStringLiteral(".tmp") + Uid, "x");
     const qint64 old = QDateTime::currentSecsSinceEpoch() - 7200;
     for (const QString &p :
@@ -183,7 +182,7 @@ void TestEntryRemoval::refusesWhileDownloading()
     const EntryPaths paths { m_root, key };
     // This very process holds the lock: as alive as a holder can be.
     QVERIFY(test::writeFile(
-        paths.lock(), lock::content(util::hostName(), QCoreApplication::applicationPid(), Uid)));
+        paths.lock(), cache::lockContent(util::hostName(), QCoreApplication::applicationPid(), Uid)));
     QVERIFY(QDir().mkpath(paths.tmpFolder(Uid)));
     const QStringList before = namesIn(m_root);
 
@@ -210,7 +209,7 @@ void TestEntryRemoval::refusesWhenDownloadStartsAfterPlanning()
     QVERIFY(plan.canRemove());
     const EntryPaths paths { m_root, key };
     QVERIFY(test::writeFile(
-        paths.lock(), lock::content(util::hostName(), QCoreApplication::applicationPid(), Uid)));
+        paths.lock(), cache::lockContent(util::hostName(), QCoreApplication::applicationPid(), Uid)));
     const RemovalOutcome out = maintenance::executeRemoval(plan);
     QVERIFY(!out.ok);
     QVERIFY2(out.error.contains(QStringLiteral("is being downloaded by")), qPrintable(out.error));

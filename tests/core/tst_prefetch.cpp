@@ -1,5 +1,5 @@
 #include "core/cache/cachescanner.h"
-#include "core/cache/lockinfo.h"
+#include "core/cache/lock.h"
 #include "core/cache/manifest.h"
 #include "core/prefetch/downloadqueue.h"
 #include "core/util/fsutil.h"
@@ -421,7 +421,7 @@ private Q_SLOTS:
         owner.start(QStringLiteral("sleep"), { QStringLiteral("60") });
         QVERIFY(owner.waitForStarted());
         const QString uid = QStringLiteral("abcdefabcdefabcdefabcdefabcdef01");
-        const QByteArray content = lock::content(util::hostName(), owner.processId(), uid);
+        const QByteArray content = cache::lockContent(util::hostName(), owner.processId(), uid);
         QVERIFY(test::writeFile(root + QLatin1Char('/') + key + QStringLiteral(".lock"), content));
         DownloadQueue queue(options(root));
         QSignalSpy done(&queue, &DownloadQueue::jobFinished);
@@ -450,7 +450,7 @@ private Q_SLOTS:
         const QString key = Handle::cacheKeyOf(handle(path));
         const QString uid = QStringLiteral("deaddeaddeaddeaddeaddeaddeaddead");
         QVERIFY(test::writeFile(root + QLatin1Char('/') + key + QStringLiteral(".lock"),
-            lock::content(util::hostName(), test::deadPid(), uid)));
+            cache::lockContent(util::hostName(), test::deadPid(), uid)));
         QVERIFY(test::writeFile(
             root + QLatin1Char('/') + key + QLatin1Char('.') + uid + QStringLiteral(".tmp/saved_model.pb"),
             "half"));
@@ -469,7 +469,7 @@ private Q_SLOTS:
         const QString root = tmp.filePath(QStringLiteral("cache"));
         const QString key = Handle::cacheKeyOf(handle(path));
         QVERIFY(test::writeFile(root + QLatin1Char('/') + key + QStringLiteral(".lock"),
-            lock::content(
+            cache::lockContent(
                 QStringLiteral("far.away.example"), 1, QStringLiteral("0000000000000000000000000000beef"))));
         DownloadQueue queue(options(root));
         QSignalSpy done(&queue, &DownloadQueue::jobFinished);

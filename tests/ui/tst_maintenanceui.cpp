@@ -1,5 +1,4 @@
-#include "core/cache/cachelock.h"
-#include "core/cache/lockinfo.h"
+#include "core/cache/lock.h"
 #include "core/util/fsutil.h"
 #include "tests/support/testdata.h"
 #include "ui/cache/cacheactions.h"
@@ -197,7 +196,7 @@ void TestMaintenanceUi::deleteRefusesLiveDownload()
     const QString key = addModel(m_root, HalfPlusTwo);
     const qint64 pid = QCoreApplication::applicationPid();
     QVERIFY(test::writeFile(
-        m_root + u'/' + key + QStringLiteral(".lock"), lock::content(util::hostName(), pid, Uid)));
+        m_root + u'/' + key + QStringLiteral(".lock"), cache::lockContent(util::hostName(), pid, Uid)));
     QVERIFY(openWindow());
     selectKey(key);
     page()->actions()->deleteAction()->trigger();

@@ -1,4 +1,4 @@
-#include "core/cache/lockinfo.h"
+#include "core/cache/lock.h"
 #include "core/hub/hubsettings.h"
 #include "core/prefetch/downloadqueue.h"
 #include "core/shellenv/envpersistence.h"
@@ -382,7 +382,7 @@ void TestSettingsPage::moveExistingModels()
         test::savedModelsDir() + QStringLiteral("/half_plus_two_tflite"));
     const QString uid = QStringLiteral("0123456789abcdef0123456789abcdef");
     QVERIFY(test::writeFile(from + QLatin1Char('/') + busy + QStringLiteral(".lock"),
-        lock::content(util::hostName(), QCoreApplication::applicationPid(), uid)));
+        cache::lockContent(util::hostName(), QCoreApplication::applicationPid(), uid)));
     QVERIFY(QDir().mkpath(from + QLatin1Char('/') + busy + QLatin1Char('.') + uid + QStringLiteral(".tmp")));
 
     SettingsPage page(m_queue.get(), settingsWithCache(from));

@@ -1,6 +1,6 @@
 #include "ui/cache/cacheactions.h"
 
-#include "core/cache/cachelock.h"
+#include "core/cache/lock.h"
 #include "core/cache/manifest.h"
 #include "core/cache/modelformat.h"
 #include "ui/cache/cachemodel.h"

@@ -23,28 +23,41 @@ struct EntryPaths final
     }
 };
 
-/// The lock protocol, compatible with tensorflow_hub both ways.
-namespace cachelock {
+/// tensorflow_hub's lock protocol, compatible both ways: parsing and writing `<host>.<pid>.<uid>`,
+/// judging an owner, taking and releasing the lock.
+namespace cache {
+
+/// Parses `<host>.<pid>.<uid>` from the right (host names contain dots).
+LockOwner parseLock(const QByteArray &content);
+
+/// The content we write into a lock: `<host>.<pid>.<uid>`.
+QByteArray lockContent(const QString &host, qint64 pid, const QString &uid);
+
+enum class Liveness {
+    Alive, ///< owner runs on this host (and started before the lock was written)
+    Dead, ///< owner is gone on this host, or its PID now belongs to a younger process
+    RemoteActive, ///< another host's lock that made progress within the no-progress window
+    RemoteStale, ///< another host's lock with no progress for the whole window
+    Unreadable, ///< content cannot be parsed: judged by progress like a remote one
+};
+
+/// Judges a lock's owner. `lastProgress` is the newest of the lock's mtime and its tmp folder's
+/// newest mtime; `lockWritten` the lock's mtime.
+Liveness judgeLock(const LockOwner &owner, const QDateTime &lockWritten, const QDateTime &lastProgress,
+    const QString &localHost, int noProgressSecs, const QDateTime &now = QDateTime::currentDateTime());
 
 /// Writes `content` to `paths.lock()` without ever overwriting another's lock and without ever
 /// leaving it empty: a complete temp file is link(2)ed into place, which fails if the name exists.
 /// Returns true when the lock is ours, false when somebody else holds it.
-Result<bool> tryAcquire(const EntryPaths &paths, const QByteArray &content);
+Result<bool> tryAcquireLock(const EntryPaths &paths, const QByteArray &content);
 
 /// Removes the lock only if it still holds `content` (the library's rule).
-void release(const EntryPaths &paths, const QByteArray &content);
+void releaseLock(const EntryPaths &paths, const QByteArray &content);
 
 /// Reads the lock's content; empty when there is none.
-QByteArray read(const EntryPaths &paths, bool *exists = nullptr);
+QByteArray readLock(const EntryPaths &paths, bool *exists = nullptr);
 
-/// Writes `data` to `path` atomically (a `<name>.tmp<32 hex>` sibling, then rename), as the
-/// library names its own temporaries so scanners recognise a leftover.
-Status atomicWrite(const QString &path, const QByteArray &data);
-
-/// Removes a folder tree; errors name the path and cause.
-Status removeTree(const QString &path);
-
-} // namespace cachelock
+} // namespace cache
 
 /// Watches a lock held by somebody else and decides when it may be taken over:
 /// - holder on this host and alive: wait;

@@ -1,12 +1,12 @@
-#include "core/cache/cachelock.h"
+#include "core/cache/lock.h"
 
-#include "core/cache/lockinfo.h"
 #include "core/util/fsutil.h"
 
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QUuid>
 
 #include <cerrno>
@@ -22,47 +22,63 @@ QString tr(const char *text)
     return QCoreApplication::translate("tfhub::cachelock", text);
 }
 
-QString hex32()
-{
-    return QUuid::createUuid().toString(QUuid::Id128);
-}
-
-Status writeNewFile(const QString &path, const QByteArray &data)
-{
-    const QByteArray native = QFile::encodeName(path);
-    const int fd = ::open(native.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return Error { tr("Cannot create %1: %2").arg(path, util::errnoText(errno)) };
-    qsizetype done = 0;
-    while (done < data.size()) {
-        const ssize_t n = ::write(fd, data.constData() + done, static_cast<size_t>(data.size() - done));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            const int err = errno;
-            ::close(fd);
-            ::unlink(native.constData());
-            return Error { tr("Cannot write %1: %2").arg(path, util::errnoText(err)) };
-        }
-        done += n;
-    }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        const int err = errno;
-        ::unlink(native.constData());
-        return Error { tr("Cannot write %1: %2").arg(path, util::errnoText(err)) };
-    }
-    return {};
-}
 } // namespace
 
-namespace cachelock {
+namespace cache {
 
-Result<bool> tryAcquire(const EntryPaths &paths, const QByteArray &content)
+LockOwner parseLock(const QByteArray &content)
+{
+    LockOwner owner;
+    owner.raw = QString::fromUtf8(content);
+    const QString text = owner.raw.trimmed();
+    const qsizetype lastDot = text.lastIndexOf(QLatin1Char('.'));
+    if (lastDot <= 0)
+        return owner;
+    const qsizetype pidDot = text.lastIndexOf(QLatin1Char('.'), lastDot - 1);
+    if (pidDot <= 0)
+        return owner;
+    bool pidOk = false;
+    const qint64 pid = text.mid(pidDot + 1, lastDot - pidDot - 1).toLongLong(&pidOk);
+    const QString uid = text.mid(lastDot + 1);
+    static const QRegularExpression uidPattern(QStringLiteral("^[0-9a-f]{32}$"));
+    if (!pidOk || pid <= 0 || !uidPattern.match(uid).hasMatch())
+        return owner;
+    owner.host = text.left(pidDot);
+    owner.pid = pid;
+    owner.uid = uid;
+    owner.valid = true;
+    return owner;
+}
+
+QByteArray lockContent(const QString &host, qint64 pid, const QString &uid)
+{
+    return (host + QLatin1Char('.') + QString::number(pid) + QLatin1Char('.') + uid).toUtf8();
+}
+
+Liveness judgeLock(const LockOwner &owner, const QDateTime &lockWritten, const QDateTime &lastProgress,
+    const QString &localHost, int noProgressSecs, const QDateTime &now)
+{
+    const bool progressed = lastProgress.isValid() && lastProgress.secsTo(now) < noProgressSecs;
+    if (!owner.valid)
+        return progressed ? Liveness::Unreadable : Liveness::RemoteStale;
+    if (owner.host != localHost)
+        return progressed ? Liveness::RemoteActive : Liveness::RemoteStale;
+    const util::ProcessInfo p = util::processInfo(owner.pid);
+    if (!p.alive)
+        return Liveness::Dead;
+    // A PID is reused once its process is gone: a process younger than the lock is not its writer.
+    // Start times are known to a clock tick; allow a second of slack.
+    if (p.started.isValid() && lockWritten.isValid() && p.started > lockWritten.addSecs(1))
+        return Liveness::Dead;
+    return Liveness::Alive;
+}
+
+Result<bool> tryAcquireLock(const EntryPaths &paths, const QByteArray &content)
 {
     if (!QDir().mkpath(paths.root))
         return Error { tr("Cannot create the cache folder %1: %2").arg(paths.root, util::errnoText(errno)) };
-    const QString temp = paths.lock() + QStringLiteral(".tmp") + hex32();
-    if (Status s = writeNewFile(temp, content); !s)
+    const QString temp = paths.lock() + QStringLiteral(".tmp") + util::randomHex32();
+    if (Status s = util::writeNewFile(temp, content); !s)
         return Error { s.error() };
     const int rc = ::link(QFile::encodeName(temp).constData(), QFile::encodeName(paths.lock()).constData());
     const int err = errno;
@@ -74,7 +90,7 @@ Result<bool> tryAcquire(const EntryPaths &paths, const QByteArray &content)
     return Error { tr("Cannot create the lock %1: %2").arg(paths.lock(), util::errnoText(err)) };
 }
 
-QByteArray read(const EntryPaths &paths, bool *exists)
+QByteArray readLock(const EntryPaths &paths, bool *exists)
 {
     QFile f(paths.lock());
     const bool open = f.open(QIODevice::ReadOnly);
@@ -83,42 +99,14 @@ QByteArray read(const EntryPaths &paths, bool *exists)
     return open ? f.read(4096) : QByteArray();
 }
 
-void release(const EntryPaths &paths, const QByteArray &content)
+void releaseLock(const EntryPaths &paths, const QByteArray &content)
 {
     bool exists = false;
-    if (read(paths, &exists) == content && exists)
+    if (readLock(paths, &exists) == content && exists)
         QFile::remove(paths.lock());
 }
 
-Status atomicWrite(const QString &path, const QByteArray &data)
-{
-    const QString temp = path + QStringLiteral(".tmp") + hex32();
-    if (Status s = writeNewFile(temp, data); !s)
-        return s;
-    if (::rename(QFile::encodeName(temp).constData(), QFile::encodeName(path).constData()) != 0) {
-        const int err = errno;
-        ::unlink(QFile::encodeName(temp).constData());
-        return Error { tr("Cannot write %1: %2").arg(path, util::errnoText(err)) };
-    }
-    return {};
-}
-
-Status removeTree(const QString &path)
-{
-    const util::PathInfo info = util::stat(path);
-    if (!info.exists)
-        return {};
-    if (!info.isDir) {
-        if (!QFile::remove(path))
-            return Error { tr("Cannot remove %1: %2").arg(path, util::errnoText(errno)) };
-        return {};
-    }
-    if (!QDir(path).removeRecursively())
-        return Error { tr("Cannot remove all of %1 (some files could not be deleted).").arg(path) };
-    return {};
-}
-
-} // namespace cachelock
+} // namespace cache
 
 LockWatcher::LockWatcher(EntryPaths paths, QString localHost, int graceSecs, int noProgressSecs)
     : m_paths(std::move(paths))
@@ -138,10 +126,10 @@ QString LockWatcher::holderText() const
 LockWatcher::Verdict LockWatcher::check(const QDateTime &now)
 {
     bool exists = false;
-    const QByteArray content = cachelock::read(m_paths, &exists);
+    const QByteArray content = cache::readLock(m_paths, &exists);
     if (!exists)
         return Verdict::Gone;
-    const LockOwner owner = lock::parse(content);
+    const LockOwner owner = cache::parseLock(content);
     const qint64 tmpBytes = owner.valid ? util::measure(m_paths.tmpFolder(owner.uid)).bytes : 0;
     // Progress is what the library compares: the lock's content and the tmp folder's byte size.
     if (content != m_content || tmpBytes != m_tmpBytes || !m_lastChange.isValid()) {
