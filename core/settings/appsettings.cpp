@@ -1,0 +1,53 @@
+#include "core/settings/appsettings.h"
+
+#include <QSettings>
+
+namespace tfhub::settings {
+
+int IntSetting::read(const QSettings &settings) const
+{
+    bool ok = false;
+    const int value = settings.value(name()).toInt(&ok);
+    return ok ? clamp(value) : defaultValue;
+}
+
+void IntSetting::write(QSettings &settings, int value) const
+{
+    settings.setValue(name(), clamp(value));
+}
+
+bool BoolSetting::read(const QSettings &settings) const
+{
+    const QVariant v = settings.value(name());
+    // QVariant converts any non-empty string but "false" and "0" to true: only accept real booleans.
+    if (v.typeId() == QMetaType::Bool)
+        return v.toBool();
+    const QString text = v.toString().trimmed().toLower();
+    if (text == QLatin1String("true") || text == QLatin1String("1"))
+        return true;
+    if (text == QLatin1String("false") || text == QLatin1String("0"))
+        return false;
+    return defaultValue;
+}
+
+void BoolSetting::write(QSettings &settings, bool value) const
+{
+    settings.setValue(name(), value);
+}
+
+QString organizationName()
+{
+    return QStringLiteral("tfhub-cache-manager");
+}
+
+QString applicationName()
+{
+    return QStringLiteral("tfhub-cache-manager");
+}
+
+std::unique_ptr<QSettings> openShared()
+{
+    return std::make_unique<QSettings>(organizationName(), applicationName());
+}
+
+} // namespace tfhub::settings

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+
+class QSettings;
+
+// Every key the desktop app and the command-line tool keep in their shared settings file, with its
+// default and limits, so that the two executables and a hand-edited file agree on them.
+namespace tfhub::settings {
+
+/// A whole-number setting with inclusive limits. Reading clamps, so a hand-edited file cannot ask
+/// for 500 downloads at once or none.
+struct IntSetting final
+{
+    const char *key;
+    int defaultValue;
+    int min;
+    int max;
+
+    QString name() const { return QString::fromLatin1(key); }
+    constexpr int clamp(int value) const { return value < min ? min : (value > max ? max : value); }
+    /// The stored value clamped to the limits; the default when absent or not a number.
+    int read(const QSettings &settings) const;
+    /// Stores `value` clamped to the limits.
+    void write(QSettings &settings, int value) const;
+};
+
+struct BoolSetting final
+{
+    const char *key;
+    bool defaultValue;
+
+    QString name() const { return QString::fromLatin1(key); }
+    bool read(const QSettings &settings) const;
+    void write(QSettings &settings, bool value) const;
+};
+
+/// A key with no default: window geometry, splitter and header states (opaque bytes), lists.
+struct Key final
+{
+    const char *key;
+
+    QString name() const { return QString::fromLatin1(key); }
+};
+
+// Downloads (the GUI's Settings page; the CLI's `prefetch --jobs`).
+inline constexpr IntSetting DownloadConcurrency { "downloads/concurrency", 3, 1, 16 };
+inline constexpr IntSetting StallTimeoutSecs { "downloads/stallTimeoutSecs", 60, 5, 3600 };
+inline constexpr IntSetting Retries { "downloads/retries", 5, 0, 20 };
+
+// Which shell and session files `config set` / the Settings page write by default (target names).
+inline constexpr Key EnvironmentTargets { "environment/targets" };
+// The user's extra catalogs (folders or handle lists), shared by `catalog import` and Browse.
+inline constexpr Key CatalogExtraSources { "catalog/extraSources" };
+// "Not now" on the temporary-cache-folder bar.
+inline constexpr BoolSetting TemporaryCacheDismissed { "firstRun/temporaryCacheDismissed", false };
+
+// Window state.
+inline constexpr Key MainWindowGeometry { "mainWindow/geometry" };
+inline constexpr Key MainWindowState { "mainWindow/windowState" };
+inline constexpr Key CachePageSplitter { "cachePage/splitter" };
+inline constexpr Key CachePageHeader { "cachePage/header" };
+inline constexpr Key BrowseSplitter { "browse/splitter" };
+inline constexpr Key BrowseHeader { "browse/header" };
+inline constexpr BoolSetting BrowseFiltersVisible { "browse/filtersVisible", true };
+inline constexpr BoolSetting BrowseLatestOnly { "browse/latestOnly", true };
+
+/// The organisation and application name of the settings file both executables share; the CLI's
+/// own application name differs, so it must open the file by these names.
+QString organizationName();
+QString applicationName();
+/// The shared settings file (QSettings' native format and location for the names above).
+std::unique_ptr<QSettings> openShared();
+
+} // namespace tfhub::settings
