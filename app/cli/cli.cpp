@@ -1,15 +1,16 @@
 #include "app/cli/cli.h"
 
 #include "app/cli/clicommon.h"
-#include "app/cli/cliextensions.h"
 #include "app/cli/clioutput.h"
 #include "app/cli/cliprefetch.h"
+#include "app/cli/verbs.h"
 #include "core/cache/cachescanner.h"
 #include "core/cache/modelformat.h"
 #include "core/cache/resolve.h"
 #include "core/hub/handle.h"
 #include "core/hub/hubsettings.h"
 #include "core/prefetch/prefetchjob.h"
+#include "core/settings/appsettings.h"
 #include "core/util/fsutil.h"
 #include "core/util/humanize.h"
 
@@ -32,60 +33,6 @@ QString tr(const char *text)
     return QCoreApplication::translate("tfhub::cli", text);
 }
 
-const char *const kUsage = QT_TRANSLATE_NOOP("tfhub::cli",
-    "Usage: tfhub-cache [--cache-dir DIR] COMMAND [ARGS]\n"
-    "\n"
-    "Manage the model cache of the tensorflow_hub Python library.\n"
-    "\n"
-    "Commands:\n"
-    "  key HANDLE             the cache folder name (SHA-1) of a handle\n"
-    "  resolve HANDLE         the path hub.resolve() returns for a handle, and whether it is cached\n"
-    "  list                   the entries of the cache\n"
-    "      --json             machine-readable output (see README, \"JSON output\")\n"
-    "      --sort KEY         size, name, date (downloaded) or accessed\n"
-    "      --state STATE      complete, empty, downloading, stale-lock, partial,\n"
-    "                         orphan-descriptor, not-loadable or foreign\n"
-    "  du [--json]            totals by state and by model format\n"
-    "  info HANDLE|KEY [--json]  everything known about one entry\n"
-    "  config [--json]        effective settings and where each value comes from\n"
-    "  prefetch HANDLE... [--jobs N] [--json]\n"
-    "                         download models into the cache as tensorflow_hub would\n"
-    "                         (N at once, default 3); Ctrl-C cancels cleanly\n"
-    "  verify HANDLE|KEY...|--all [--json]\n"
-    "                         check prefetched models against their manifests\n"
-    "  rm HANDLE|KEY... [--trash] [--dry-run] [--yes]\n"
-    "                         delete entries (or move them to the trash); never touches\n"
-    "                         anything not named after their keys\n"
-    "  config set cache-dir DIR [--move] [--targets bash,zsh,fish,profile,session]\n"
-    "  config set load-format COMPRESSED|UNCOMPRESSED|AUTO\n"
-    "  config unset cache-dir|load-format   config show [--json]\n"
-    "                         persist the settings in shell and session files\n"
-    "  search WORDS... [--task T] [--publisher P] [--format F] [--json]\n"
-    "                         search the tfhub.dev catalog (offline)\n"
-    "  catalog import|sources|remove|stats|build-index\n"
-    "                         manage extra catalogs\n"
-    "\n"
-    "Options:\n"
-    "  --cache-dir DIR        use DIR as the cache (alias --tfhub_cache_dir); overrides\n"
-    "                         TFHUB_CACHE_DIR and the default\n"
-    "  -h, --help             show this help\n"
-    "  -v, --version          show the version\n"
-    "\n"
-    "Exit status: 0 success, 1 failure, 2 usage error.\n");
-
-struct Args final
-{
-    QString verb;
-    QStringList positional;
-    QString cacheDir;
-    bool json = false;
-    QString sort;
-    QString state;
-    int jobs = 3;
-    bool all = false;
-    QStringList given; ///< verb options that were given, to check they fit the verb
-};
-
 QString shortKey(const QString &key)
 {
     return isCacheKey(key) ? key.left(12) : key;
@@ -98,7 +45,7 @@ QString displayHandle(const CacheEntry &e)
     return e.handle.isEmpty() ? tr("unknown") : e.handle;
 }
 
-HubSettings settingsFor(const Args &a)
+HubSettings settingsFor(const Invocation &a)
 {
     return HubSettings::resolve(QProcessEnvironment::systemEnvironment(), a.cacheDir);
 }
@@ -118,20 +65,6 @@ QList<CacheEntry> scanOrFail(const HubSettings &s, bool *ok)
     return entries;
 }
 
-int cmdKey(const Args &a)
-{
-    if (a.positional.size() != 1)
-        return usageError(tr("'key' takes exactly one HANDLE."));
-    const Result<Handle> h = Handle::parse(a.positional.first());
-    if (!h)
-        return failure(h.error());
-    out() << h->cacheKey() << '\n';
-    out().flush();
-    if (h->kind() == Handle::Kind::LocalPath || h->kind() == Handle::Kind::GcsPath)
-        err() << tr("note: tensorflow_hub uses this handle in place and never caches it.") << '\n';
-    return Ok;
-}
-
 QString resolutionName(Resolution::Kind k)
 {
     switch (k) {
@@ -149,10 +82,26 @@ QString resolutionName(Resolution::Kind k)
     return QString();
 }
 
-int cmdResolve(const Args &a)
+} // namespace
+
+int runKey(const Invocation &a)
 {
     if (a.positional.size() != 1)
-        return usageError(tr("'resolve' takes exactly one HANDLE."));
+        return verbUsageError(a.verb, tr("'key' takes exactly one HANDLE."));
+    const Result<Handle> h = Handle::parse(a.positional.first());
+    if (!h)
+        return failure(h.error());
+    out() << h->cacheKey() << '\n';
+    out().flush();
+    if (h->kind() == Handle::Kind::LocalPath || h->kind() == Handle::Kind::GcsPath)
+        err() << tr("note: tensorflow_hub uses this handle in place and never caches it.") << '\n';
+    return Ok;
+}
+
+int runResolve(const Invocation &a)
+{
+    if (a.positional.size() != 1)
+        return verbUsageError(a.verb, tr("'resolve' takes exactly one HANDLE."));
     const Result<Handle> h = Handle::parse(a.positional.first());
     if (!h)
         return failure(h.error());
@@ -178,7 +127,7 @@ int cmdResolve(const Args &a)
             r.message = job.result().message;
         }
     }
-    if (a.json) {
+    if (a.has("--json")) {
         printJson({ { QStringLiteral("handle"), h->text() },
             { QStringLiteral("kind"), Handle::kindName(h->kind()) }, { QStringLiteral("key"), r.key },
             { QStringLiteral("status"), resolutionName(r.kind) }, { QStringLiteral("path"), r.path },
@@ -194,46 +143,49 @@ int cmdResolve(const Args &a)
     return r.kind == Resolution::Kind::Failure ? Failure : Ok;
 }
 
-int cmdList(const Args &a)
+int runList(const Invocation &a)
 {
+    const QString sort = a.value("--sort");
+    const QString state = a.value("--state");
     if (!a.positional.isEmpty())
-        return usageError(tr("'list' takes no arguments."));
+        return verbUsageError(a.verb, tr("'list' takes no arguments."));
     static const QStringList sorts { QStringLiteral("size"), QStringLiteral("name"), QStringLiteral("date"),
         QStringLiteral("accessed") };
-    if (!a.sort.isEmpty() && !sorts.contains(a.sort))
-        return usageError(tr("Unknown sort key '%1': use size, name, date or accessed.").arg(a.sort));
+    if (!sort.isEmpty() && !sorts.contains(sort))
+        return verbUsageError(
+            a.verb, tr("Unknown sort key '%1': use size, name, date or accessed.").arg(sort));
     EntryState wanted = EntryState::Complete;
-    if (!a.state.isEmpty() && !stateFromName(a.state, &wanted)) {
+    if (!state.isEmpty() && !stateFromName(state, &wanted)) {
         QStringList names;
         for (const EntryState st : allStates())
             names << stateName(st);
-        return usageError(
-            tr("Unknown state '%1': use one of %2.").arg(a.state, names.join(QStringLiteral(", "))));
+        return verbUsageError(
+            a.verb, tr("Unknown state '%1': use one of %2.").arg(state, names.join(QStringLiteral(", "))));
     }
     const HubSettings s = settingsFor(a);
     bool ok = false;
     QList<CacheEntry> entries = scanOrFail(s, &ok);
     if (!ok)
         return Failure;
-    if (!a.state.isEmpty())
+    if (!state.isEmpty())
         entries.removeIf([wanted](const CacheEntry &e) { return e.state != wanted; });
 
     const auto name
         = [](const CacheEntry &e) { return e.handle.isEmpty() ? QStringLiteral("\xff") + e.key : e.handle; };
-    if (a.sort == QLatin1String("size"))
+    if (sort == QLatin1String("size"))
         std::stable_sort(entries.begin(), entries.end(),
             [](const CacheEntry &l, const CacheEntry &r) { return l.diskBytes > r.diskBytes; });
-    else if (a.sort == QLatin1String("date"))
+    else if (sort == QLatin1String("date"))
         std::stable_sort(entries.begin(), entries.end(),
             [](const CacheEntry &l, const CacheEntry &r) { return l.downloaded > r.downloaded; });
-    else if (a.sort == QLatin1String("accessed"))
+    else if (sort == QLatin1String("accessed"))
         std::stable_sort(entries.begin(), entries.end(),
             [](const CacheEntry &l, const CacheEntry &r) { return l.lastAccessed > r.lastAccessed; });
     else
         std::stable_sort(entries.begin(), entries.end(),
             [&name](const CacheEntry &l, const CacheEntry &r) { return name(l) < name(r); });
 
-    if (a.json) {
+    if (a.has("--json")) {
         QJsonArray arr;
         for (const CacheEntry &e : std::as_const(entries))
             arr.append(entryToJson(e, s.cacheDir));
@@ -263,10 +215,10 @@ int cmdList(const Args &a)
     return Ok;
 }
 
-int cmdDu(const Args &a)
+int runDu(const Invocation &a)
 {
     if (!a.positional.isEmpty())
-        return usageError(tr("'du' takes no arguments."));
+        return verbUsageError(a.verb, tr("'du' takes no arguments."));
     const HubSettings s = settingsFor(a);
     bool ok = false;
     const QList<CacheEntry> entries = scanOrFail(s, &ok);
@@ -297,7 +249,7 @@ int cmdDu(const Args &a)
         reclaimable += e.reclaimableBytes;
     }
     const util::VolumeInfo vol = util::volumeInfo(s.cacheDir);
-    if (a.json) {
+    if (a.has("--json")) {
         const auto toJson = [](const Sum &sum) {
             return QJsonObject { { QStringLiteral("count"), sum.count },
                 { QStringLiteral("diskBytes"), sum.disk }, { QStringLiteral("bytes"), sum.bytes } };
@@ -336,10 +288,10 @@ int cmdDu(const Args &a)
     return Ok;
 }
 
-int cmdInfo(const Args &a)
+int runInfo(const Invocation &a)
 {
     if (a.positional.size() != 1)
-        return usageError(tr("'info' takes exactly one HANDLE or KEY."));
+        return verbUsageError(a.verb, tr("'info' takes exactly one HANDLE or KEY."));
     const QString arg = a.positional.first();
     QString key = arg;
     if (!isCacheKey(arg)) {
@@ -352,7 +304,7 @@ int cmdInfo(const Args &a)
     const CacheEntry e = cache::scanKey(s.cacheDir, key, ScanOptions());
     if (e.artifacts.isEmpty())
         return failure(tr("No cache entry for %1 (key %2) in %3.").arg(arg, key, s.cacheDir));
-    if (a.json) {
+    if (a.has("--json")) {
         QJsonObject o = entryToJson(e, s.cacheDir);
         QJsonArray required;
         if (e.hasFolder) {
@@ -401,15 +353,17 @@ int cmdInfo(const Args &a)
     return Ok;
 }
 
-int cmdConfig(const Args &a)
+namespace {
+
+int showConfig(const Invocation &a)
 {
     if (!a.positional.isEmpty())
-        return usageError(tr("'config' takes no arguments here."));
+        return verbUsageError(a.verb, tr("'config' takes no arguments here."));
     const QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     const HubSettings s = settingsFor(a);
     const QString progress = env.value(QStringLiteral("TFHUB_DOWNLOAD_PROGRESS"));
     const bool certOff = env.value(QStringLiteral("TFHUB_DISABLE_CERT_VALIDATION")) == QLatin1String("true");
-    if (a.json) {
+    if (a.has("--json")) {
         printJson({ { QStringLiteral("schema"), 1 }, { QStringLiteral("cacheDir"), s.cacheDir },
             { QStringLiteral("cacheDirSource"), sourceName(s.cacheDirSource) },
             { QStringLiteral("loadFormat"), loadFormatName(s.loadFormat) },
@@ -448,159 +402,39 @@ int cmdConfig(const Args &a)
 
 } // namespace
 
-// Verbs with their own argument parsing: found before the shared parser sees their options.
-int runExtension(const QStringList &arguments, bool *handled)
+int runConfig(const Invocation &in)
 {
-    *handled = false;
-    QString cacheDir;
-    for (qsizetype i = 1; i < arguments.size(); ++i) {
-        const QString arg = arguments.at(i);
-        if (arg == QLatin1String("--cache-dir") || arg == QLatin1String("--tfhub_cache_dir")) {
-            if (++i < arguments.size())
-                cacheDir = arguments.at(i);
-            continue;
-        }
-        if (arg.startsWith(QLatin1String("--cache-dir="))
-            || arg.startsWith(QLatin1String("--tfhub_cache_dir="))) {
-            cacheDir = arg.section(QLatin1Char('='), 1);
-            continue;
-        }
-        if (arg.startsWith(QLatin1Char('-')))
-            return 0; // a global option such as --help: the shared parser handles it
-        const QStringList rest = arguments.mid(i + 1);
-        using Verb = int (*)(const QString &, const QStringList &);
-        Verb verb = nullptr;
-        if (arg == QLatin1String("config") && !rest.isEmpty()
-            && (rest.first() == QLatin1String("set") || rest.first() == QLatin1String("unset")
-                || rest.first() == QLatin1String("show")))
-            verb = &runConfigVerb;
-        else if (arg == QLatin1String("search"))
-            verb = &runSearchVerb;
-        else if (arg == QLatin1String("catalog"))
-            verb = &runCatalogVerb;
-        else if (arg == QLatin1String("rm"))
-            verb = &runRemoveVerb;
-        if (verb) {
-            *handled = true;
-            return verb(cacheDir, rest);
-        }
-        return 0;
-    }
-    return 0;
+    static const QStringList actions { QStringLiteral("set"), QStringLiteral("unset"),
+        QStringLiteral("show") };
+    if (!in.positional.isEmpty() && actions.contains(in.positional.first()))
+        return runConfigVerb(in.cacheDir, in.raw);
+    if (in.has("--move") || in.has("--targets"))
+        return verbUsageError(in.verb, tr("--move and --targets go with 'config set' and 'config unset'."));
+    return showConfig(in);
+}
+
+int runPrefetchVerb(const Invocation &in)
+{
+    if (in.positional.isEmpty())
+        return verbUsageError(in.verb, tr("'prefetch' needs at least one HANDLE."));
+    const int jobs
+        = in.has("--jobs") ? in.value("--jobs").toInt() : settings::DownloadConcurrency.defaultValue;
+    return runPrefetch({ in.cacheDir, in.positional, jobs, in.has("--json") });
+}
+
+int runVerifyVerb(const Invocation &in)
+{
+    if (in.positional.isEmpty() == !in.has("--all"))
+        return verbUsageError(in.verb, tr("'verify' takes HANDLE or KEY arguments, or --all."));
+    return runVerify(in.cacheDir, in.positional, in.has("--all"), in.has("--json"));
 }
 
 int run(const QStringList &arguments)
 {
-    bool handled = false;
-    const int code = runExtension(arguments, &handled);
-    if (handled)
-        return code;
-    Args a;
-    bool help = false;
-    bool version = false;
-    for (qsizetype i = 1; i < arguments.size(); ++i) {
-        const QString arg = arguments.at(i);
-        const auto takeValue = [&](QString *target) -> bool {
-            const qsizetype eq = arg.indexOf(QLatin1Char('='));
-            if (arg.startsWith(QLatin1String("--")) && eq > 0) {
-                *target = arg.mid(eq + 1);
-                return true;
-            }
-            if (i + 1 >= arguments.size())
-                return false;
-            *target = arguments.at(++i);
-            return true;
-        };
-        const QString name = arg.startsWith(QLatin1String("--")) ? arg.section(QLatin1Char('='), 0, 0) : arg;
-        if (name == QLatin1String("--")) {
-            a.positional += arguments.mid(i + 1);
-            break;
-        } else if (name == QLatin1String("-h") || name == QLatin1String("--help")) {
-            help = true;
-        } else if (name == QLatin1String("-v") || name == QLatin1String("--version")) {
-            version = true;
-        } else if (name == QLatin1String("--cache-dir") || name == QLatin1String("--tfhub_cache_dir")) {
-            if (!takeValue(&a.cacheDir) || a.cacheDir.isEmpty())
-                return usageError(tr("%1 needs a folder.").arg(name));
-        } else if (name == QLatin1String("--json")) {
-            a.json = true;
-            a.given << name;
-        } else if (name == QLatin1String("--sort")) {
-            if (!takeValue(&a.sort))
-                return usageError(tr("--sort needs a key."));
-            a.given << name;
-        } else if (name == QLatin1String("--jobs")) {
-            QString v;
-            bool ok = false;
-            if (!takeValue(&v) || (a.jobs = v.toInt(&ok), !ok) || a.jobs < 1 || a.jobs > 16)
-                return usageError(tr("--jobs needs a number from 1 to 16."));
-            a.given << name;
-        } else if (name == QLatin1String("--all")) {
-            a.all = true;
-            a.given << name;
-        } else if (name == QLatin1String("--state")) {
-            if (!takeValue(&a.state))
-                return usageError(tr("--state needs a state."));
-            a.given << name;
-        } else if (arg.startsWith(QLatin1Char('-')) && arg.size() > 1) {
-            return usageError(tr("Unknown option '%1'.").arg(arg));
-        } else if (a.verb.isEmpty()) {
-            a.verb = arg;
-        } else {
-            a.positional << arg;
-        }
-    }
-    if (help) {
-        out() << tr(kUsage);
-        out().flush();
-        return Ok;
-    }
-    if (version) {
-        out() << "tfhub-cache " << QCoreApplication::applicationVersion() << '\n';
-        out().flush();
-        return Ok;
-    }
-    if (a.verb.isEmpty())
-        return usageError(tr("No command given."));
-
-    const QMap<QString, QStringList> allowed {
-        { QStringLiteral("key"), {} },
-        { QStringLiteral("resolve"), { QStringLiteral("--json") } },
-        { QStringLiteral("list"),
-            { QStringLiteral("--json"), QStringLiteral("--sort"), QStringLiteral("--state") } },
-        { QStringLiteral("du"), { QStringLiteral("--json") } },
-        { QStringLiteral("info"), { QStringLiteral("--json") } },
-        { QStringLiteral("config"), { QStringLiteral("--json") } },
-        { QStringLiteral("prefetch"), { QStringLiteral("--json"), QStringLiteral("--jobs") } },
-        { QStringLiteral("verify"), { QStringLiteral("--json"), QStringLiteral("--all") } },
-    };
-    if (!allowed.contains(a.verb))
-        return usageError(tr("Unknown command '%1'.").arg(a.verb));
-    for (const QString &opt : std::as_const(a.given)) {
-        if (!allowed.value(a.verb).contains(opt))
-            return usageError(tr("'%1' does not take %2.").arg(a.verb, opt));
-    }
-    if (a.verb == QLatin1String("key"))
-        return cmdKey(a);
-    if (a.verb == QLatin1String("resolve"))
-        return cmdResolve(a);
-    if (a.verb == QLatin1String("list"))
-        return cmdList(a);
-    if (a.verb == QLatin1String("du"))
-        return cmdDu(a);
-    if (a.verb == QLatin1String("prefetch")) {
-        if (a.positional.isEmpty())
-            return usageError(tr("'prefetch' needs at least one HANDLE."));
-        return runPrefetch({ a.cacheDir, a.positional, a.jobs, a.json });
-    }
-    if (a.verb == QLatin1String("verify")) {
-        if (a.positional.isEmpty() == !a.all)
-            return usageError(tr("'verify' takes HANDLE or KEY arguments, or --all."));
-        return runVerify(a.cacheDir, a.positional, a.all, a.json);
-    }
-    if (a.verb == QLatin1String("info"))
-        return cmdInfo(a);
-    return cmdConfig(a);
+    const ParseOutcome parsed = parseCommandLine(arguments);
+    if (parsed.exitCode)
+        return *parsed.exitCode;
+    return parsed.verb->handler(parsed.invocation);
 }
 
 } // namespace tfhub::cli

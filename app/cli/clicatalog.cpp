@@ -3,13 +3,14 @@
 #include "app/cli/clicommon.h"
 
 #include "app/cli/cli.h"
-#include "app/cli/cliextensions.h"
 #include "app/cli/clioutput.h"
+#include "app/cli/verbs.h"
 #include "core/cache/cachescanner.h"
 #include "core/catalog/catalogimporter.h"
 #include "core/catalog/catalogindex.h"
 #include "core/catalog/catalogsources.h"
 #include "core/hub/hubsettings.h"
+#include "core/settings/appsettings.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -31,10 +32,10 @@ QString tr(const char *text)
     return QCoreApplication::translate("tfhub::cli", text);
 }
 
-QSettings sharedSettings()
+// The GUI's settings file, so that a catalog imported here shows up on its Browse page.
+std::unique_ptr<QSettings> sharedSettings()
 {
-    // The GUI's settings file, so that a catalog imported here shows up on its Browse page.
-    return QSettings(catalog::sharedSettingsOrganization(), catalog::sharedSettingsOrganization());
+    return settings::openShared();
 }
 
 // The complete entries of the cache; an absent cache folder is an empty cache, not an error.
@@ -63,72 +64,36 @@ struct SearchArgs final
     int limit = 50;
 };
 
-const char *const kSearchUsage = QT_TRANSLATE_NOOP("tfhub::cli",
-    "Usage: tfhub-cache search WORDS... [--task T] [--publisher P] [--format F] [--kind K]\n"
-    "                          [--language L] [--fine-tunable true|false] [--all-versions]\n"
-    "                          [--limit N] [--json]\n"
-    "Searches the bundled tfhub.dev catalog and your extra catalogs (see 'catalog import').\n"
-    "Every word must match the handle, publisher, task, architecture or dataset. Only the\n"
-    "latest version of each model is listed unless --all-versions is given. --limit 0 lists all.\n");
-
-int parseSearch(const QStringList &args, SearchArgs *a)
+int parseSearch(const Invocation &in, SearchArgs *a)
 {
-    a->query.latestOnly = true;
-    const QMap<QString, Facet> facets {
-        { QStringLiteral("--task"), Facet::Task },
-        { QStringLiteral("--publisher"), Facet::Publisher },
-        { QStringLiteral("--format"), Facet::Format },
-        { QStringLiteral("--kind"), Facet::Kind },
-        { QStringLiteral("--language"), Facet::Language },
-        { QStringLiteral("--fine-tunable"), Facet::FineTunable },
+    a->query.latestOnly = !in.has("--all-versions");
+    a->json = in.has("--json");
+    if (in.has("--limit"))
+        a->limit = in.value("--limit").toInt();
+    const QList<std::pair<const char *, Facet>> facets {
+        { "--task", Facet::Task },
+        { "--publisher", Facet::Publisher },
+        { "--format", Facet::Format },
+        { "--kind", Facet::Kind },
+        { "--language", Facet::Language },
+        { "--fine-tunable", Facet::FineTunable },
     };
-    for (qsizetype i = 0; i < args.size(); ++i) {
-        const QString arg = args.at(i);
-        const QString name = arg.startsWith(QLatin1String("--")) ? arg.section(QLatin1Char('='), 0, 0) : arg;
-        const auto value = [&](QString *v) {
-            if (arg.contains(QLatin1Char('=')) && arg.startsWith(QLatin1String("--"))) {
-                *v = arg.section(QLatin1Char('='), 1);
-                return true;
-            }
-            if (i + 1 >= args.size())
-                return false;
-            *v = args.at(++i);
-            return true;
-        };
-        if (name == QLatin1String("-h") || name == QLatin1String("--help")) {
-            out() << tr(kSearchUsage);
-            out().flush();
-            return -1;
-        } else if (name == QLatin1String("--json")) {
-            a->json = true;
-        } else if (name == QLatin1String("--all-versions")) {
-            a->query.latestOnly = false;
-        } else if (name == QLatin1String("--limit")) {
-            QString v;
-            bool ok = false;
-            if (!value(&v) || (a->limit = v.toInt(&ok), !ok) || a->limit < 0)
-                return usageError(tr("--limit needs a number (0 for no limit)."));
-        } else if (facets.contains(name)) {
-            QString v;
-            if (!value(&v) || v.isEmpty())
-                return usageError(tr("%1 needs a value.").arg(name));
-            if (name == QLatin1String("--kind")) {
-                CatalogKind k {};
-                if (!catalog::kindFromName(v, &k))
-                    return usageError(tr("Unknown kind '%1': use module, lite, tfjs, coral, placeholder, "
-                                         "collection or publisher.")
-                                          .arg(v));
-            }
-            if (name == QLatin1String("--fine-tunable") && v != QLatin1String("true")
-                && v != QLatin1String("false"))
-                return usageError(tr("--fine-tunable takes true or false, not '%1'.").arg(v));
-            a->query.filters.insert(facets.value(name), v);
-        } else if (arg.startsWith(QLatin1Char('-')) && arg.size() > 1) {
-            return usageError(tr("'search' does not take %1.").arg(arg));
-        } else {
-            a->words << arg;
-        }
+    for (const auto &[name, facet] : facets) {
+        if (!in.has(name))
+            continue;
+        const QString v = in.value(name);
+        if (v.isEmpty())
+            return verbUsageError(in.verb, tr("%1 needs a value.").arg(QLatin1String(name)));
+        CatalogKind k {};
+        if (facet == Facet::Kind && !catalog::kindFromName(v, &k))
+            return verbUsageError(in.verb,
+                tr("Unknown kind '%1': use module, lite, tfjs, coral, placeholder, collection or publisher.")
+                    .arg(v));
+        if (facet == Facet::FineTunable && v != QLatin1String("true") && v != QLatin1String("false"))
+            return verbUsageError(in.verb, tr("--fine-tunable takes true or false, not '%1'.").arg(v));
+        a->query.filters.insert(facet, v);
     }
+    a->words = in.positional;
     a->query.text = a->words.join(QLatin1Char(' '));
     return Ok;
 }
@@ -152,12 +117,13 @@ QString stateText(const Catalog &c, qsizetype i, CacheState state)
     return QString();
 }
 
-int cmdSearch(const QString &cacheDir, const QStringList &args)
+int cmdSearch(const Invocation &in)
 {
     SearchArgs a;
-    if (const int rc = parseSearch(args, &a); rc != Ok)
-        return rc < 0 ? Ok : rc;
-    catalog::LoadResult loaded = catalog::loadAll(catalog::extraSources(sharedSettings()));
+    if (const int rc = parseSearch(in, &a); rc != Ok)
+        return rc;
+    const QString &cacheDir = in.cacheDir;
+    catalog::LoadResult loaded = catalog::loadAll(catalog::extraSources(*sharedSettings()));
     for (const QString &m : std::as_const(loaded.messages))
         err() << "tfhub-cache: " << tr("warning: ") << m << '\n';
     err().flush();
@@ -235,20 +201,11 @@ void printReport(const ImportReport &r, const QString &what, bool json, const QS
     out().flush();
 }
 
-int cmdImport(const QStringList &args)
+int cmdImport(const QStringList &paths, bool json)
 {
-    bool json = false;
-    QStringList paths;
-    for (const QString &a : args) {
-        if (a == QLatin1String("--json"))
-            json = true;
-        else if (a.startsWith(QLatin1Char('-')) && a.size() > 1)
-            return usageError(tr("'catalog import' does not take %1.").arg(a));
-        else
-            paths << a;
-    }
     if (paths.size() != 1)
-        return usageError(tr("'catalog import' takes exactly one folder or handle list."));
+        return verbUsageError(
+            QStringLiteral("catalog"), tr("'catalog import' takes exactly one folder or handle list."));
     const QString path = QFileInfo(paths.first()).absoluteFilePath();
     const Result<ImportReport> r = catalog::importSource(path);
     if (!r)
@@ -256,13 +213,13 @@ int cmdImport(const QStringList &args)
     if (r->entries.isEmpty())
         return failure(tr("%1 holds no catalog entries; it was not added.").arg(path));
     printReport(*r, path, json);
-    QSettings settings = sharedSettings();
-    QStringList sources = catalog::extraSources(settings);
+    const std::unique_ptr<QSettings> settings = sharedSettings();
+    QStringList sources = catalog::extraSources(*settings);
     if (!sources.contains(path)) {
         sources << path;
-        catalog::setExtraSources(settings, sources);
-        if (settings.status() != QSettings::NoError)
-            return failure(tr("Cannot save the catalog list in %1.").arg(settings.fileName()));
+        catalog::setExtraSources(*settings, sources);
+        if (settings->status() != QSettings::NoError)
+            return failure(tr("Cannot save the catalog list in %1.").arg(settings->fileName()));
     }
     return Ok;
 }
@@ -270,7 +227,8 @@ int cmdImport(const QStringList &args)
 int cmdBuildIndex(const QStringList &args)
 {
     if (args.size() != 2)
-        return usageError(tr("'catalog build-index' takes a folder and an output file."));
+        return verbUsageError(
+            QStringLiteral("catalog"), tr("'catalog build-index' takes a folder and an output file."));
     const Result<ImportReport> r = catalog::importFolder(args.at(0), QString());
     if (!r)
         return failure(r.error());
@@ -287,8 +245,8 @@ int cmdBuildIndex(const QStringList &args)
 int cmdSources(const QStringList &args)
 {
     if (!args.isEmpty())
-        return usageError(tr("'catalog sources' takes no arguments."));
-    const QStringList sources = catalog::extraSources(sharedSettings());
+        return verbUsageError(QStringLiteral("catalog"), tr("'catalog sources' takes no arguments."));
+    const QStringList sources = catalog::extraSources(*sharedSettings());
     if (sources.isEmpty())
         out() << tr("No extra catalogs; only the bundled tfhub.dev catalog is used.") << '\n';
     for (const QString &s : sources)
@@ -302,7 +260,7 @@ int cmdSources(const QStringList &args)
 int cmdStats(const QStringList &args)
 {
     if (!args.isEmpty())
-        return usageError(tr("'catalog stats' takes no arguments."));
+        return verbUsageError(QStringLiteral("catalog"), tr("'catalog stats' takes no arguments."));
     QElapsedTimer timer;
     timer.start();
     Result<QList<CatalogEntry>> bundled = catalog::loadBundledIndex();
@@ -324,24 +282,16 @@ int cmdStats(const QStringList &args)
 int cmdRemove(const QStringList &args)
 {
     if (args.size() != 1)
-        return usageError(tr("'catalog remove' takes one folder or handle list."));
-    QSettings settings = sharedSettings();
-    QStringList sources = catalog::extraSources(settings);
+        return verbUsageError(
+            QStringLiteral("catalog"), tr("'catalog remove' takes one folder or handle list."));
+    const std::unique_ptr<QSettings> settings = sharedSettings();
+    QStringList sources = catalog::extraSources(*settings);
     const QString path = QFileInfo(args.first()).absoluteFilePath();
     if (!sources.removeOne(path) && !sources.removeOne(args.first()))
         return failure(tr("%1 is not one of the extra catalogs.").arg(args.first()));
-    catalog::setExtraSources(settings, sources);
+    catalog::setExtraSources(*settings, sources);
     return Ok;
 }
-
-const char *const kCatalogUsage = QT_TRANSLATE_NOOP("tfhub::cli",
-    "Usage: tfhub-cache catalog COMMAND\n"
-    "  import PATH [--json]      add a folder in the tfhub.dev documentation format, or a file\n"
-    "                            with one handle a line, as an extra catalog; prints its counts\n"
-    "  sources                   the extra catalogs\n"
-    "  remove PATH               forget an extra catalog\n"
-    "  stats                     counts of the bundled catalog and its load time\n"
-    "  build-index DIR OUT       write the compact index of DIR (how the bundled one is made)\n");
 
 } // namespace
 
@@ -384,23 +334,22 @@ QJsonObject catalogEntryToJson(const Catalog &c, qsizetype i, const QSet<QString
         { QStringLiteral("source"), e.source } };
 }
 
-int runSearchVerb(const QString &cacheDir, const QStringList &args)
+int runSearchVerb(const Invocation &in)
 {
-    return cmdSearch(cacheDir, args);
+    return cmdSearch(in);
 }
 
-int runCatalogVerb(const QString &cacheDir, const QStringList &args)
+int runCatalogVerb(const Invocation &in)
 {
-    Q_UNUSED(cacheDir);
-    if (args.isEmpty() || args.first() == QLatin1String("--help") || args.first() == QLatin1String("-h")) {
-        (args.isEmpty() ? err() : out()) << tr(kCatalogUsage);
-        (args.isEmpty() ? err() : out()).flush();
-        return args.isEmpty() ? Usage : Ok;
-    }
-    const QString &sub = args.first();
-    const QStringList rest = args.mid(1);
+    if (in.positional.isEmpty())
+        return verbUsageError(
+            in.verb, tr("Say which catalog command: import, sources, remove, stats or build-index."));
+    const QString &sub = in.positional.first();
+    const QStringList rest = in.positional.mid(1);
     if (sub == QLatin1String("import"))
-        return cmdImport(rest);
+        return cmdImport(rest, in.has("--json"));
+    if (in.has("--json"))
+        return verbUsageError(in.verb, tr("--json goes with 'catalog import'."));
     if (sub == QLatin1String("build-index"))
         return cmdBuildIndex(rest);
     if (sub == QLatin1String("sources"))
@@ -409,7 +358,7 @@ int runCatalogVerb(const QString &cacheDir, const QStringList &args)
         return cmdStats(rest);
     if (sub == QLatin1String("remove"))
         return cmdRemove(rest);
-    return usageError(tr("Unknown catalog command '%1'.").arg(sub));
+    return verbUsageError(in.verb, tr("Unknown catalog command '%1'.").arg(sub));
 }
 
 } // namespace tfhub::cli

@@ -28,6 +28,12 @@ int usageError(const QString &message, const QString &hint)
     return Usage;
 }
 
+int verbUsageError(const QString &verb, const QString &message)
+{
+    return usageError(
+        message, QCoreApplication::translate("tfhub::cli", "Try 'tfhub-cache %1 --help'.").arg(verb));
+}
+
 int failure(const QString &message)
 {
     err() << "tfhub-cache: " << message << '\n';

@@ -13,6 +13,8 @@ QTextStream &err();
 /// Prints "tfhub-cache: MESSAGE" and `hint` (by default, where to find help); returns the usage
 /// exit code.
 int usageError(const QString &message, const QString &hint = QString());
+/// usageError() with the hint "Try 'tfhub-cache VERB --help'.".
+int verbUsageError(const QString &verb, const QString &message);
 /// Prints "tfhub-cache: MESSAGE"; returns the failure exit code.
 int failure(const QString &message);
 /// Prints a JSON document, indented, to stdout.

@@ -3,7 +3,7 @@
 #include "app/cli/clicommon.h"
 
 #include "app/cli/cli.h"
-#include "app/cli/cliextensions.h"
+#include "app/cli/verbs.h"
 #include "app/cli/clioutput.h"
 #include "core/hub/hubsettings.h"
 #include "core/maintenance/cachemover.h"

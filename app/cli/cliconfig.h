@@ -1,5 +1,5 @@
 #pragma once
 
 // `tfhub-cache config set|unset|show`: defines tfhub::cli::runConfigVerb() declared in
-// app/cli/cliextensions.h, on top of core/shellenv/envpersistence.h, core/shellenv/shellprobe.h and core/maintenance/cachemover.h.
-#include "app/cli/cliextensions.h"
+// app/cli/verbs.h, on top of core/shellenv/envpersistence.h, core/shellenv/shellprobe.h and core/maintenance/cachemover.h.
+#include "app/cli/verbs.h"

@@ -32,9 +32,7 @@ constexpr int Usage = 2;
 
 int rmUsageError(const QString &message)
 {
-    err() << "tfhub-cache: " << message << '\n' << tr("Try 'tfhub-cache rm --help'.") << '\n';
-    err().flush();
-    return Usage;
+    return verbUsageError(QStringLiteral("rm"), message);
 }
 
 void problem(const QString &message)
@@ -93,47 +91,13 @@ bool confirm(const QString &question)
 
 } // namespace
 
-QString removeUsage()
+int runRemoveVerb(const Invocation &in)
 {
-    return tr("Usage: tfhub-cache [--cache-dir DIR] rm HANDLE|KEY... [--trash] [--dry-run] [--yes]\n"
-              "\n"
-              "Delete cache entries: the model folder, its descriptor and manifest, and the leftovers\n"
-              "of dead downloads (tmp folders, a stale lock). An entry that a running download holds\n"
-              "is refused; items that are not cache entries are never touched.\n"
-              "\n"
-              "  --trash     move the items to the trash instead (frees nothing until it is emptied)\n"
-              "  --dry-run   print what would be removed and freed, and remove nothing\n"
-              "  --yes, -y   do not ask; required when standard input is not a terminal\n"
-              "\n"
-              "Exit status: 0 success, 1 failure (nothing or not everything removed), 2 usage error.\n");
-}
-
-int runRemoveVerb(const QString &cacheDir, const QStringList &args)
-{
-    bool trash = false;
-    bool dryRun = false;
-    bool yes = false;
-    QStringList targets;
-    bool optionsDone = false;
-    for (const QString &arg : args) {
-        if (optionsDone || !arg.startsWith(QLatin1Char('-')) || arg == QLatin1String("-")) {
-            targets << arg;
-        } else if (arg == QLatin1String("--")) {
-            optionsDone = true;
-        } else if (arg == QLatin1String("--trash")) {
-            trash = true;
-        } else if (arg == QLatin1String("--dry-run") || arg == QLatin1String("-n")) {
-            dryRun = true;
-        } else if (arg == QLatin1String("--yes") || arg == QLatin1String("-y")) {
-            yes = true;
-        } else if (arg == QLatin1String("--help") || arg == QLatin1String("-h")) {
-            out() << removeUsage();
-            out().flush();
-            return Ok;
-        } else {
-            return rmUsageError(tr("'rm' does not take %1.").arg(arg));
-        }
-    }
+    const bool trash = in.has("--trash");
+    const bool dryRun = in.has("--dry-run");
+    const bool yes = in.has("--yes");
+    const QStringList &targets = in.positional;
+    const QString &cacheDir = in.cacheDir;
     if (targets.isEmpty())
         return rmUsageError(tr("'rm' needs at least one HANDLE or KEY."));
 

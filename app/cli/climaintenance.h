@@ -1,10 +1,5 @@
 #pragma once
 
-#include "app/cli/cliextensions.h"
-
-namespace tfhub::cli {
-
-/// The usage text of `tfhub-cache rm`.
-QString removeUsage();
-
-} // namespace tfhub::cli
+// `tfhub-cache rm`: defines tfhub::cli::runRemoveVerb() declared in app/cli/verbs.h, on top of
+// core/maintenance/entryremoval.h.
+#include "app/cli/verbs.h"
