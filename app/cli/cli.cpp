@@ -138,6 +138,8 @@ int runResolve(const Invocation &a)
             out() << r.path << '\n';
         out().flush();
         err() << r.message << '\n';
+        if (!a.missingCacheNote.isEmpty())
+            err() << a.missingCacheNote << '\n';
         err().flush();
     }
     return r.kind == Resolution::Kind::Failure ? Failure : Ok;
@@ -195,7 +197,8 @@ int runList(const Invocation &a)
         return Ok;
     }
     if (entries.isEmpty()) {
-        out() << tr("No entries in %1.").arg(s.cacheDir) << '\n';
+        out() << (a.missingCacheNote.isEmpty() ? tr("No entries in %1.").arg(s.cacheDir) : a.missingCacheNote)
+              << '\n';
         out().flush();
         return Ok;
     }
@@ -203,7 +206,7 @@ int runList(const Invocation &a)
         { tr("KEY"), tr("STATE"), tr("FORMAT"), tr("SIZE"), tr("FILES"), tr("DOWNLOADED"), tr("HANDLE") });
     t.setRightAligned({ 3, 4 });
     for (const CacheEntry &e : std::as_const(entries)) {
-        t.addRow({ shortKey(e.key), stateName(e.state),
+        t.addRow({ a.has("--no-trunc") ? e.key : shortKey(e.key), stateName(e.state),
             e.state == EntryState::Foreign ? QStringLiteral("-") : formatName(e.format),
             util::humanSize(e.diskBytes), QString::number(e.files),
             e.downloaded.isValid() ? e.downloaded.toString(QStringLiteral("yyyy-MM-dd HH:mm"))
@@ -265,7 +268,8 @@ int runDu(const Invocation &a)
             { QStringLiteral("byFormat"), formats } });
         return Ok;
     }
-    out() << tr("Cache folder: %1").arg(s.cacheDir) << "\n\n";
+    out() << (a.missingCacheNote.isEmpty() ? tr("Cache folder: %1").arg(s.cacheDir) : a.missingCacheNote)
+          << "\n\n";
     Table st({ tr("STATE"), tr("ENTRIES"), tr("ON DISK"), tr("APPARENT") });
     st.setRightAligned({ 1, 2, 3 });
     for (auto it = byState.cbegin(); it != byState.cend(); ++it)
@@ -302,8 +306,11 @@ int runInfo(const Invocation &a)
     }
     const HubSettings s = settingsFor(a);
     const CacheEntry e = cache::scanKey(s.cacheDir, key, ScanOptions());
-    if (e.artifacts.isEmpty())
+    if (e.artifacts.isEmpty()) {
+        if (!a.missingCacheNote.isEmpty())
+            return failure(a.missingCacheNote);
         return failure(tr("No cache entry for %1 (key %2) in %3.").arg(arg, key, s.cacheDir));
+    }
     if (a.has("--json")) {
         QJsonObject o = entryToJson(e, s.cacheDir);
         QJsonArray required;
@@ -426,15 +433,30 @@ int runVerifyVerb(const Invocation &in)
 {
     if (in.positional.isEmpty() == !in.has("--all"))
         return verbUsageError(in.verb, tr("'verify' takes HANDLE or KEY arguments, or --all."));
+    if (!in.missingCacheNote.isEmpty() && !in.has("--json")) {
+        (in.has("--all") ? out() : err()) << in.missingCacheNote << '\n';
+        (in.has("--all") ? out() : err()).flush();
+    }
     return runVerify(in.cacheDir, in.positional, in.has("--all"), in.has("--json"));
 }
 
 int run(const QStringList &arguments)
 {
-    const ParseOutcome parsed = parseCommandLine(arguments);
+    ParseOutcome parsed = parseCommandLine(arguments);
     if (parsed.exitCode)
         return *parsed.exitCode;
-    return parsed.verb->handler(parsed.invocation);
+    Invocation &in = parsed.invocation;
+    const bool usesCache
+        = parsed.verb->cache != CacheUse::None || (in.verb == QLatin1String("config") && in.has("--move"));
+    if (usesCache) {
+        // Before anything reads or writes: a URL would become a local "gs:" folder, a file no cache.
+        const CacheDirCheck check = HubSettings::checkCacheDir(settingsFor(in).cacheDir);
+        if (!check.usable())
+            return failure(check.message);
+        if (check.state == CacheDirCheck::State::Missing)
+            in.missingCacheNote = check.message;
+    }
+    return parsed.verb->handler(in);
 }
 
 } // namespace tfhub::cli

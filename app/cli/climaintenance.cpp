@@ -100,6 +100,10 @@ int runRemoveVerb(const Invocation &in)
     const QString &cacheDir = in.cacheDir;
     if (targets.isEmpty())
         return rmUsageError(tr("'rm' needs at least one HANDLE or KEY."));
+    if (!in.missingCacheNote.isEmpty()) {
+        problem(in.missingCacheNote);
+        return Failure;
+    }
 
     const QString root
         = QDir(HubSettings::resolve(QProcessEnvironment::systemEnvironment(), cacheDir).cacheDir)

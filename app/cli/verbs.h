@@ -38,7 +38,8 @@ struct Invocation final
     QStringList positional;
     QStringList raw; ///< the verb's arguments as given, without the global options
     QMap<QString, QString> options; ///< given options by their name; flags map to an empty value
-    bool cacheMissing = false; ///< the cache folder does not exist yet (set for verbs that use it)
+    /// For verbs that use the cache: one line saying the cache folder does not exist yet, or empty.
+    QString missingCacheNote;
 
     bool has(const char *name) const { return options.contains(QString::fromLatin1(name)); }
     QString value(const char *name) const { return options.value(QString::fromLatin1(name)); }

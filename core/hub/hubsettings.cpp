@@ -3,6 +3,8 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <QRegularExpression>
 #include <QUuid>
 
 #include <fcntl.h>
@@ -132,6 +134,49 @@ HubSettings HubSettings::resolve(
     }
     s.loadFormat = parseLoadFormat(s.loadFormatRaw);
     return s;
+}
+
+bool HubSettings::isUrl(const QString &path)
+{
+    static const QRegularExpression scheme(QStringLiteral("^[A-Za-z][A-Za-z0-9+.-]*://"));
+    return scheme.match(path).hasMatch();
+}
+
+CacheDirCheck HubSettings::checkCacheDir(const QString &cacheDir)
+{
+    using State = CacheDirCheck::State;
+    if (isUrl(cacheDir)) {
+        const QString scheme = cacheDir.section(QLatin1Char(':'), 0, 0);
+        QString why = scheme == QLatin1String("gs")
+            ? tr("The cache folder %1 is in Google Cloud Storage. tensorflow_hub can keep its cache there, "
+                 "but this tool manages only local cache folders (gs:// is not supported yet); nothing was "
+                 "read or written.")
+            : tr("The cache folder %1 is a URL. This tool manages only local cache folders (%2:// is not "
+                 "supported); nothing was read or written.");
+        if (scheme == QLatin1String("file"))
+            why += QLatin1Char(' ') + tr("Give the path without file://.");
+        return { State::Unsupported, why.arg(cacheDir, scheme) };
+    }
+    const QFileInfo info(cacheDir);
+    if (info.isDir())
+        return { State::Folder, QString() };
+    if (info.exists())
+        return { State::NotAFolder, tr("The cache folder %1 is not a folder.").arg(cacheDir) };
+    if (info.isSymLink())
+        return { State::NotAFolder,
+            tr("The cache folder %1 is not a folder: it is a link to %2, which does not exist.")
+                .arg(cacheDir, info.symLinkTarget()) };
+    // tensorflow_hub makes the missing folders on first download: that fails under a file.
+    for (QFileInfo up(info.absolutePath()); !up.isRoot(); up.setFile(up.absolutePath())) {
+        if (up.isDir())
+            break;
+        if (up.exists())
+            return { State::NotAFolder,
+                tr("The cache folder %1 cannot exist: %2 is not a folder.").arg(cacheDir, up.filePath()) };
+    }
+    return { State::Missing,
+        tr("The cache folder %1 does not exist yet; tensorflow_hub creates it on first download.")
+            .arg(cacheDir) };
 }
 
 } // namespace tfhub

@@ -18,6 +18,22 @@ QString sourceLabel(ValueSource source); ///< translated, e.g. "environment (TFH
 QString sourceName(ValueSource source); ///< stable machine name, e.g. "environment"
 QString loadFormatName(LoadFormat format); ///< "AUTO", "COMPRESSED", "UNCOMPRESSED", "invalid"
 
+/// What a cache folder setting names, checked before anything reads or writes it.
+struct CacheDirCheck final
+{
+    enum class State {
+        Folder, ///< an existing folder (or a link to one)
+        Missing, ///< nothing there yet: an empty cache, which tensorflow_hub creates on first download
+        NotAFolder, ///< a file, or a path through one: no cache can be there
+        Unsupported, ///< a URL such as gs://bucket/cache, which tensorflow_hub reads through tf.io.gfile
+    };
+    State state = State::Folder;
+    QString message; ///< one line naming the folder and the cause; empty for Folder
+
+    /// Folder or Missing: the cache can be read (a missing one is empty) and written.
+    bool usable() const { return state == State::Folder || state == State::Missing; }
+};
+
 /// The effective cache folder and load format, with the library's precedence.
 struct HubSettings final
 {
@@ -37,6 +53,13 @@ struct HubSettings final
     /// Python's tempfile.gettempdir(): the first usable folder of TMPDIR, TEMP, TMP, /tmp, /var/tmp,
     /// /usr/tmp, then the current folder.
     static QString pythonTempDir(const QProcessEnvironment &env);
+
+    /// The one check of a cache folder both executables make before touching it. A "scheme://"
+    /// value (gs://, s3://, file:// ...) is refused: taken as a local path it would become a folder
+    /// named "gs:" in the working directory.
+    static CacheDirCheck checkCacheDir(const QString &cacheDir);
+    /// True for "scheme://..." (RFC 3986 scheme), which tensorflow_hub hands to tf.io.gfile.
+    static bool isUrl(const QString &path);
 
     /// Exact, case-sensitive parse of a TFHUB_MODEL_LOAD_FORMAT value.
     static LoadFormat parseLoadFormat(const QString &value);

@@ -30,9 +30,12 @@ private:
     QString m_cache;
     QString m_tf2, m_tf1, m_empty;
 
-    Run run(const QStringList &args, const QList<std::pair<QString, QString>> &env = {})
+    Run run(const QStringList &args, const QList<std::pair<QString, QString>> &env = {},
+        const QString &workDir = QString())
     {
         QProcess p;
+        if (!workDir.isEmpty())
+            p.setWorkingDirectory(workDir);
         QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
         e.insert(QStringLiteral("HOME"), m_tmp.filePath(QStringLiteral("home")));
         e.insert(QStringLiteral("TMPDIR"), m_tmp.filePath(QStringLiteral("tmp")));
@@ -419,6 +422,101 @@ private Q_SLOTS:
             QStringLiteral("list") });
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains(QStringLiteral("not a folder")), qPrintable(r.err));
+    }
+
+    // Every verb that uses the cache, with arguments it would otherwise accept.
+    static QList<QStringList> cacheVerbs()
+    {
+        const QString h = QStringLiteral("https://tfhub.dev/google/tf2/1");
+        return { { QStringLiteral("list") }, { QStringLiteral("du") }, { QStringLiteral("info"), h },
+            { QStringLiteral("resolve"), h }, { QStringLiteral("verify"), h },
+            { QStringLiteral("verify"), QStringLiteral("--all") },
+            { QStringLiteral("rm"), QStringLiteral("--yes"), h },
+            { QStringLiteral("prefetch"), QStringLiteral("http://127.0.0.1:9/google/tf2/1") },
+            { QStringLiteral("search"), QStringLiteral("mobilenet") } };
+    }
+
+    void urlCacheDirIsRefusedWritingNothing()
+    {
+        QTemporaryDir work;
+        QVERIFY(work.isValid());
+        for (const QStringList &args : cacheVerbs()) {
+            for (const bool viaEnv : { true, false }) {
+                const QString dir = QStringLiteral("gs://bucket/cache");
+                const Run r = viaEnv
+                    ? run(args, { { QStringLiteral("TFHUB_CACHE_DIR"), dir } }, work.path())
+                    : run(QStringList { QStringLiteral("--cache-dir"), dir } + args, {}, work.path());
+                const QString what = args.join(QLatin1Char(' ')) + QStringLiteral(": ") + r.err;
+                QCOMPARE(r.code, 1);
+                QVERIFY2(
+                    r.err.contains(dir) && r.err.contains(QStringLiteral("not supported")), qPrintable(what));
+                QVERIFY2(r.out.isEmpty(), qPrintable(what));
+                QVERIFY2(QDir(work.path()).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden),
+                    qPrintable(what));
+            }
+        }
+        const Run s3
+            = run({ QStringLiteral("--cache-dir"), QStringLiteral("s3://b/c"), QStringLiteral("list") }, {},
+                work.path());
+        QCOMPARE(s3.code, 1);
+        QVERIFY2(s3.err.contains(QStringLiteral("s3://")), qPrintable(s3.err));
+        // 'key' and 'config' do not use the cache folder: they still work and say where it points.
+        QCOMPARE(run({ QStringLiteral("--cache-dir"), QStringLiteral("gs://b/c"), QStringLiteral("key"),
+                         QStringLiteral("https://tfhub.dev/google/tf2/1") },
+                     {}, work.path())
+                     .code,
+            0);
+        QVERIFY(QDir(work.path()).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden));
+    }
+
+    void cacheDirThatIsAFileFailsInEveryVerb()
+    {
+        const QString file = m_tmp.filePath(QStringLiteral("plainfile2"));
+        QVERIFY(test::writeFile(file, "x"));
+        for (const QStringList &args : cacheVerbs()) {
+            for (const QString &dir : QStringList { file, file + QStringLiteral("/sub") }) {
+                const Run r = run(QStringList { QStringLiteral("--cache-dir"), dir } + args);
+                const QString what = args.join(QLatin1Char(' ')) + QStringLiteral(": ") + r.err;
+                QCOMPARE(r.code, 1);
+                QVERIFY2(
+                    r.err.contains(QStringLiteral("not a folder")) && r.err.contains(file), qPrintable(what));
+                QVERIFY2(r.out.isEmpty(), qPrintable(what));
+            }
+        }
+    }
+
+    void missingCacheDirIsAnEmptyCacheAndSaysSo()
+    {
+        const QString dir = m_tmp.filePath(QStringLiteral("not/yet"));
+        const QString note
+            = QStringLiteral("does not exist yet; tensorflow_hub creates it on first download");
+        const QString h = QStringLiteral("https://tfhub.dev/google/tf2/1");
+        const auto cli = [&](QStringList args) {
+            return run(QStringList { QStringLiteral("--cache-dir"), dir } + args);
+        };
+        Run r = cli({ QStringLiteral("list") });
+        QCOMPARE(r.code, 0);
+        QCOMPARE(r.out.count(note), 1);
+        QVERIFY(r.out.contains(dir));
+        r = cli({ QStringLiteral("list"), QStringLiteral("--json") });
+        QCOMPARE(r.code, 0);
+        QCOMPARE(r.json().value(QStringLiteral("entries")).toArray().size(), 0);
+        r = cli({ QStringLiteral("du") });
+        QCOMPARE(r.code, 0);
+        QCOMPARE(r.out.count(note), 1);
+        r = cli({ QStringLiteral("verify"), QStringLiteral("--all") });
+        QCOMPARE(r.code, 0);
+        QCOMPARE(r.out.count(note), 1);
+        r = cli({ QStringLiteral("resolve"), h });
+        QCOMPARE(r.code, 0);
+        QCOMPARE(r.err.count(note), 1);
+        for (const QStringList &args : { QStringList { QStringLiteral("info"), h },
+                 QStringList { QStringLiteral("rm"), QStringLiteral("--yes"), h } }) {
+            r = cli(args);
+            QCOMPARE(r.code, 1);
+            QVERIFY2(r.err.count(note) == 1, qPrintable(r.err));
+        }
+        QVERIFY(!QFileInfo::exists(m_tmp.filePath(QStringLiteral("not"))));
     }
 };
 

@@ -125,6 +125,65 @@ private Q_SLOTS:
         QCOMPARE(s.loadFormat, LoadFormat::Compressed);
         QCOMPARE(s.loadFormatSource, ValueSource::CommandLine);
     }
+
+    void urlCacheDirsAreRefused_data()
+    {
+        QTest::addColumn<QString>("dir");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("gs") << QStringLiteral("gs://bucket/cache") << QStringLiteral("not supported yet");
+        QTest::newRow("s3") << QStringLiteral("s3://bucket/cache")
+                            << QStringLiteral("s3:// is not supported");
+        QTest::newRow("file") << QStringLiteral("file:///tmp/cache") << QStringLiteral("without file://");
+        QTest::newRow("hdfs") << QStringLiteral("hdfs://name/cache") << QStringLiteral("hdfs://");
+    }
+    void urlCacheDirsAreRefused()
+    {
+        QFETCH(QString, dir);
+        QFETCH(QString, says);
+        QVERIFY(HubSettings::isUrl(dir));
+        const CacheDirCheck c = HubSettings::checkCacheDir(dir);
+        QCOMPARE(c.state, CacheDirCheck::State::Unsupported);
+        QVERIFY(!c.usable());
+        QVERIFY2(c.message.contains(dir) && c.message.contains(says), qPrintable(c.message));
+    }
+
+    void localPathsAreNoUrls()
+    {
+        for (const char *p : { "/tmp/gs:/bucket", "gs:/bucket", "relative/dir", "C:/x", "a b://c", "1x://y" })
+            QVERIFY2(!HubSettings::isUrl(QString::fromLatin1(p)), p);
+    }
+
+    void localCacheDirStates()
+    {
+        QTemporaryDir tmp;
+        QVERIFY(tmp.isValid());
+        QCOMPARE(HubSettings::checkCacheDir(tmp.path()).state, CacheDirCheck::State::Folder);
+        QVERIFY(HubSettings::checkCacheDir(tmp.path()).message.isEmpty());
+
+        const QString missing = tmp.filePath(QStringLiteral("a/b"));
+        const CacheDirCheck m = HubSettings::checkCacheDir(missing);
+        QCOMPARE(m.state, CacheDirCheck::State::Missing);
+        QVERIFY(m.usable());
+        QVERIFY2(m.message.contains(missing) && m.message.contains(QStringLiteral("does not exist yet")),
+            qPrintable(m.message));
+
+        const QString file = tmp.filePath(QStringLiteral("file"));
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.close();
+        for (const QString &dir : QStringList { file, file + QStringLiteral("/under/it") }) {
+            const CacheDirCheck c = HubSettings::checkCacheDir(dir);
+            QCOMPARE(c.state, CacheDirCheck::State::NotAFolder);
+            QVERIFY(!c.usable());
+            QVERIFY2(c.message.contains(QStringLiteral("not a folder")) && c.message.contains(dir),
+                qPrintable(c.message));
+        }
+
+        const QString dangling = tmp.filePath(QStringLiteral("dangling"));
+        QVERIFY(QFile::link(tmp.filePath(QStringLiteral("nowhere")), dangling));
+        QCOMPARE(HubSettings::checkCacheDir(dangling).state, CacheDirCheck::State::NotAFolder);
+        QVERIFY(!QFileInfo::exists(tmp.filePath(QStringLiteral("a"))));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestHubSettings)
