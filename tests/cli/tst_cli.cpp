@@ -44,7 +44,12 @@ private:
         for (const auto &[k, v] : env)
             e.insert(k, v);
         p.setProcessEnvironment(e);
-        p.start(qEnvironmentVariable("TFHUB_CLI"), args);
+        // A leading "sh" runs the rest as a shell script, for arguments QProcess cannot pass: bytes
+        // that are not valid UTF-8. The script finds the executable in $TFHUB_CLI.
+        if (args.value(0) == QLatin1String("sh"))
+            p.start(QStringLiteral("/bin/sh"), { QStringLiteral("-c"), args.mid(1).join(QLatin1Char(' ')) });
+        else
+            p.start(qEnvironmentVariable("TFHUB_CLI"), args);
         Run r;
         if (!p.waitForFinished(30000))
             return r;
@@ -517,6 +522,48 @@ private Q_SLOTS:
             QVERIFY2(r.err.count(note) == 1, qPrintable(r.err));
         }
         QVERIFY(!QFileInfo::exists(m_tmp.filePath(QStringLiteral("not"))));
+    }
+
+    void cacheDirBytesThatAreNoTextAreRefused_data()
+    {
+        QTest::addColumn<QString>("option");
+        QTest::newRow("separate") << QStringLiteral("--cache-dir ");
+        QTest::newRow("joined") << QStringLiteral("--cache-dir=");
+        QTest::newRow("alias") << QStringLiteral("--tfhub_cache_dir ");
+    }
+    void cacheDirBytesThatAreNoTextAreRefused()
+    {
+        // Qt reads the byte 0xFF as U+FFFD: the folder used would not be the one named.
+        QFETCH(QString, option);
+        QTemporaryDir work;
+        QVERIFY(work.isValid());
+        const Run r = run({ QStringLiteral("sh"), QStringLiteral("exec \"$TFHUB_CLI\""),
+                              option + QStringLiteral("\"$(printf 'bad\\377name')\""),
+                              QStringLiteral("prefetch"), QStringLiteral("http://127.0.0.1:9/google/tf2/1") },
+            {}, work.path());
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("--cache-dir")) && r.err.contains(QStringLiteral("encoding")),
+            qPrintable(r.err));
+        QVERIFY(QDir(work.path()).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden));
+    }
+
+    void cacheDirWithReplacementCharacterIsAccepted()
+    {
+        // U+FFFD written as UTF-8 (EF BF BD) is a real name, not a decoding accident.
+        const QString dir = m_tmp.filePath(QStringLiteral("odd \uFFFD name"));
+        test::makeEntry(dir, QStringLiteral("https://tfhub.dev/google/tf2/1"),
+            test::savedModelsDir() + QStringLiteral("/half_plus_two_tf2_cpu"));
+        const Run r
+            = run({ QStringLiteral("--cache-dir"), dir, QStringLiteral("list"), QStringLiteral("--json") });
+        QCOMPARE(r.code, 0);
+        QCOMPARE(r.json().value(QStringLiteral("cacheDir")).toString(), dir);
+        QCOMPARE(r.json().value(QStringLiteral("entries")).toArray().size(), 1);
+        const Run viaShell
+            = run({ QStringLiteral("sh"), QStringLiteral("exec \"$TFHUB_CLI\" --cache-dir"),
+                      QStringLiteral("\"$(printf '%s/odd \\357\\277\\275 name' \"$T\")\" list --json") },
+                { { QStringLiteral("T"), m_tmp.path() } });
+        QCOMPARE(viaShell.code, 0);
+        QCOMPARE(viaShell.json().value(QStringLiteral("entries")).toArray().size(), 1);
     }
 };
 
