@@ -3,6 +3,7 @@
 #include "app/cli/clicommon.h"
 #include "app/cli/clioutput.h"
 #include "app/cli/cliprefetch.h"
+#include "app/cli/clitarget.h"
 #include "app/cli/verbs.h"
 #include "core/cache/cachescanner.h"
 #include "core/cache/modelformat.h"
@@ -297,14 +298,14 @@ int runInfo(const Invocation &a)
     if (a.positional.size() != 1)
         return verbUsageError(a.verb, tr("'info' takes exactly one HANDLE or KEY."));
     const QString arg = a.positional.first();
-    QString key = arg;
-    if (!isCacheKey(arg)) {
-        const Result<Handle> h = Handle::parse(arg);
-        if (!h)
-            return failure(h.error());
-        key = h->cacheKey();
-    }
     const HubSettings s = settingsFor(a);
+    const Target target = resolveTarget(s.cacheDir, arg);
+    if (target.code != Ok) {
+        failure(
+            target.code == Failure && !a.missingCacheNote.isEmpty() ? a.missingCacheNote : target.message);
+        return target.code;
+    }
+    const QString &key = target.key;
     const CacheEntry e = cache::scanKey(s.cacheDir, key, ScanOptions());
     if (e.artifacts.isEmpty()) {
         if (!a.missingCacheNote.isEmpty())
@@ -437,7 +438,18 @@ int runVerifyVerb(const Invocation &in)
         (in.has("--all") ? out() : err()) << in.missingCacheNote << '\n';
         (in.has("--all") ? out() : err()).flush();
     }
-    return runVerify(in.cacheDir, in.positional, in.has("--all"), in.has("--json"));
+    // Key prefixes become keys here; handles and whole keys pass as they are.
+    QStringList targets;
+    const QString cacheDir = settingsFor(in).cacheDir;
+    for (const QString &arg : in.positional) {
+        const Target t = isKeyPrefix(arg) ? resolveTarget(cacheDir, arg) : Target { arg, Ok, QString() };
+        if (t.code != Ok) {
+            failure(t.message);
+            return t.code;
+        }
+        targets << t.key;
+    }
+    return runVerify(in.cacheDir, targets, in.has("--all"), in.has("--json"));
 }
 
 int run(const QStringList &arguments)

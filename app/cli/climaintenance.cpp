@@ -1,6 +1,7 @@
 #include "app/cli/climaintenance.h"
 
 #include "app/cli/clicommon.h"
+#include "app/cli/clitarget.h"
 
 #include "core/cache/cachescanner.h"
 #include "core/hub/handle.h"
@@ -109,9 +110,27 @@ int runRemoveVerb(const Invocation &in)
         = QDir(HubSettings::resolve(QProcessEnvironment::systemEnvironment(), cacheDir).cacheDir)
               .absolutePath();
     bool failed = false;
+    QStringList resolved;
+    for (const QString &target : targets) {
+        // A key prefix as 'list' prints it, unless an item of the root has that very name.
+        if (!isKeyPrefix(target) || QFileInfo::exists(root + u'/' + target)) {
+            resolved << target;
+            continue;
+        }
+        const Target t = resolveTarget(root, target);
+        if (t.code == Usage) {
+            problem(t.message);
+            return Usage; // before anything is removed
+        }
+        if (t.code == Ok)
+            resolved << t.key;
+        else
+            problem(t.message);
+        failed = failed || t.code != Ok;
+    }
     QList<RemovalPlan> plans;
     QStringList seen;
-    for (const QString &target : std::as_const(targets)) {
+    for (const QString &target : std::as_const(resolved)) {
         const RemovalPlan p = planFor(root, target);
         if (!p.canRemove()) {
             problem(p.refusal);

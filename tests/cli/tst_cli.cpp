@@ -565,6 +565,63 @@ private Q_SLOTS:
         QCOMPARE(viaShell.code, 0);
         QCOMPARE(viaShell.json().value(QStringLiteral("entries")).toArray().size(), 1);
     }
+
+    void keyPrefixesAsListPrintsThem()
+    {
+        // The KEY column of 'list' names the entry in info, verify and rm.
+        const Run list = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("list") });
+        QVERIFY(list.out.contains(m_tf2.left(12)));
+        QVERIFY(!list.out.contains(m_tf2));
+        const Run full = run(
+            { QStringLiteral("--cache-dir"), m_cache, QStringLiteral("list"), QStringLiteral("--no-trunc") });
+        QCOMPARE(full.code, 0);
+        QVERIFY(full.out.contains(m_tf2));
+
+        for (const QString &prefix : { m_tf2.left(12), m_tf2.left(6), m_tf2.left(12).toUpper() }) {
+            const Run info = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("info"), prefix,
+                QStringLiteral("--json") });
+            QCOMPARE(info.code, 0);
+            QCOMPARE(info.json().value(QStringLiteral("key")).toString(), m_tf2);
+        }
+        const Run verify = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("verify"),
+            m_tf2.left(8), QStringLiteral("--json") });
+        const QJsonArray entries = verify.json().value(QStringLiteral("entries")).toArray();
+        QCOMPARE(entries.size(), 1);
+        QCOMPARE(entries.first().toObject().value(QStringLiteral("key")).toString(), m_tf2);
+
+        const Run none = run(
+            { QStringLiteral("--cache-dir"), m_cache, QStringLiteral("info"), QStringLiteral("ffffff0") });
+        QCOMPARE(none.code, 1);
+        QVERIFY2(none.err.contains(QStringLiteral("ffffff0")), qPrintable(none.err));
+    }
+
+    void ambiguousKeyPrefixListsCandidates()
+    {
+        QTemporaryDir cache;
+        QVERIFY(cache.isValid());
+        const QString a = QStringLiteral("abcdef") + QString(34, QLatin1Char('0'));
+        const QString b = QStringLiteral("abcdef") + QString(34, QLatin1Char('1'));
+        for (const QString &k : { a, b })
+            QVERIFY(QDir(cache.path()).mkpath(k));
+        for (const QString &verb :
+            { QStringLiteral("info"), QStringLiteral("verify"), QStringLiteral("rm") }) {
+            const Run r
+                = run({ QStringLiteral("--cache-dir"), cache.path(), verb, QStringLiteral("abcdef") });
+            QCOMPARE(r.code, 2);
+            QVERIFY2(r.err.contains(QStringLiteral("ambiguous")) && r.err.contains(a) && r.err.contains(b),
+                qPrintable(r.err));
+        }
+        QVERIFY(QFileInfo(cache.filePath(a)).isDir() && QFileInfo(cache.filePath(b)).isDir());
+        const Run one = run({ QStringLiteral("--cache-dir"), cache.path(), QStringLiteral("info"),
+            QStringLiteral("abcdef1"), QStringLiteral("--json") });
+        QCOMPARE(one.code, 0);
+        QCOMPARE(one.json().value(QStringLiteral("key")).toString(), b);
+        const Run rm = run({ QStringLiteral("--cache-dir"), cache.path(), QStringLiteral("rm"),
+            QStringLiteral("--yes"), QStringLiteral("abcdef0") });
+        QCOMPARE(rm.code, 0);
+        QVERIFY(!QFileInfo::exists(cache.filePath(a)));
+        QVERIFY(QFileInfo(cache.filePath(b)).isDir());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCli)
