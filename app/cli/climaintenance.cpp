@@ -16,6 +16,7 @@
 #include <QTextStream>
 
 #include <cstdio>
+#include <optional>
 #include <unistd.h>
 
 namespace tfhub::cli {
@@ -90,6 +91,69 @@ bool confirm(const QString &question)
     return answer == QLatin1String("y") || answer == QLatin1String("yes");
 }
 
+// The removal plans of the arguments, once each; nullopt (the reason printed) when a key prefix is
+// ambiguous, so that nothing is removed. `failed` is set when an argument names nothing removable.
+std::optional<QList<RemovalPlan>> plansFor(const QString &root, const QStringList &targets, bool *failed)
+{
+    QStringList resolved;
+    for (const QString &target : targets) {
+        // A key prefix as 'list' prints it, unless an item of the root has that very name.
+        if (!isKeyPrefix(target) || QFileInfo::exists(root + u'/' + target)) {
+            resolved << target;
+            continue;
+        }
+        const Target t = resolveTarget(root, target);
+        if (t.code == Usage) {
+            problem(t.message);
+            return std::nullopt;
+        }
+        if (t.code == Ok)
+            resolved << t.key;
+        else
+            problem(t.message);
+        *failed = *failed || t.code != Ok;
+    }
+    QList<RemovalPlan> plans;
+    QStringList seen;
+    for (const QString &target : std::as_const(resolved)) {
+        const RemovalPlan p = planFor(root, target);
+        if (!p.canRemove()) {
+            problem(p.refusal);
+            *failed = true;
+        } else if (!seen.contains(p.key)) {
+            seen << p.key;
+            plans << p;
+        }
+    }
+    return plans;
+}
+
+// Removes (or trashes) every planned entry and reports each; returns false when one failed.
+bool execute(const QList<RemovalPlan> &plans, bool trash)
+{
+    bool ok = true;
+    qint64 freed = 0;
+    for (const RemovalPlan &p : plans) {
+        const RemovalOutcome o = trash ? maintenance::moveToTrash(p) : maintenance::executeRemoval(p);
+        freed += o.freedBytes;
+        if (!o.ok) {
+            problem(o.error.isEmpty() ? tr("Removing %1 was interrupted.").arg(label(p)) : o.error);
+            ok = false;
+            continue;
+        }
+        if (trash)
+            out() << tr("Moved %1 to the trash.").arg(label(p)) << '\n';
+        else
+            out() << tr("Deleted %1, freed %2.").arg(label(p), util::humanSize(o.freedBytes)) << '\n';
+    }
+    if (trash)
+        out() << tr("Nothing is freed until the trash is emptied.") << '\n';
+    else if (plans.size() > 1)
+        out() << tr("Freed %1 in total.").arg(util::humanSize(freed)) << '\n';
+    out().flush();
+    return ok;
+}
+
 } // namespace
 
 int runRemoveVerb(const Invocation &in)
@@ -110,36 +174,10 @@ int runRemoveVerb(const Invocation &in)
         = QDir(HubSettings::resolve(QProcessEnvironment::systemEnvironment(), cacheDir).cacheDir)
               .absolutePath();
     bool failed = false;
-    QStringList resolved;
-    for (const QString &target : targets) {
-        // A key prefix as 'list' prints it, unless an item of the root has that very name.
-        if (!isKeyPrefix(target) || QFileInfo::exists(root + u'/' + target)) {
-            resolved << target;
-            continue;
-        }
-        const Target t = resolveTarget(root, target);
-        if (t.code == Usage) {
-            problem(t.message);
-            return Usage; // before anything is removed
-        }
-        if (t.code == Ok)
-            resolved << t.key;
-        else
-            problem(t.message);
-        failed = failed || t.code != Ok;
-    }
-    QList<RemovalPlan> plans;
-    QStringList seen;
-    for (const QString &target : std::as_const(resolved)) {
-        const RemovalPlan p = planFor(root, target);
-        if (!p.canRemove()) {
-            problem(p.refusal);
-            failed = true;
-        } else if (!seen.contains(p.key)) {
-            seen << p.key;
-            plans << p;
-        }
-    }
+    const std::optional<QList<RemovalPlan>> planned = plansFor(root, targets, &failed);
+    if (!planned)
+        return Usage;
+    const QList<RemovalPlan> &plans = *planned;
     if (plans.isEmpty())
         return Failure;
 
@@ -179,25 +217,8 @@ int runRemoveVerb(const Invocation &in)
         }
     }
 
-    qint64 freed = 0;
-    for (const RemovalPlan &p : std::as_const(plans)) {
-        const RemovalOutcome o = trash ? maintenance::moveToTrash(p) : maintenance::executeRemoval(p);
-        freed += o.freedBytes;
-        if (!o.ok) {
-            problem(o.error.isEmpty() ? tr("Removing %1 was interrupted.").arg(label(p)) : o.error);
-            failed = true;
-            continue;
-        }
-        if (trash)
-            out() << tr("Moved %1 to the trash.").arg(label(p)) << '\n';
-        else
-            out() << tr("Deleted %1, freed %2.").arg(label(p), util::humanSize(o.freedBytes)) << '\n';
-    }
-    if (trash)
-        out() << tr("Nothing is freed until the trash is emptied.") << '\n';
-    else if (plans.size() > 1)
-        out() << tr("Freed %1 in total.").arg(util::humanSize(freed)) << '\n';
-    out().flush();
+    if (!execute(plans, trash))
+        failed = true;
     return failed ? Failure : Ok;
 }
 
