@@ -17,6 +17,7 @@
 
 #include <QCoreApplication>
 #include <QEventLoop>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QMap>
@@ -81,6 +82,13 @@ QString resolutionName(Resolution::Kind k)
         return QStringLiteral("failure");
     }
     return QString();
+}
+
+// Like --cache-dir, a variable whose bytes Qt decodes to U+FFFD would name another folder.
+bool rawEnvironmentIsText(const char *name)
+{
+    const QByteArray raw = qgetenv(name);
+    return QFile::encodeName(QFile::decodeName(raw)) == raw;
 }
 
 } // namespace
@@ -404,6 +412,8 @@ int showConfig(const Invocation &a)
         out() << '\n'
               << tr("note: %1 is in a temporary folder, which is cleared on restart.").arg(s.cacheDir)
               << '\n';
+    if (const CacheDirCheck check = HubSettings::checkCacheDir(s.cacheDir); !check.message.isEmpty())
+        out() << '\n' << (check.usable() ? tr("note: ") : tr("warning: ")) << check.message << '\n';
     out().flush();
     return Ok;
 }
@@ -460,6 +470,9 @@ int run(const QStringList &arguments)
     Invocation &in = parsed.invocation;
     const bool usesCache
         = parsed.verb->cache != CacheUse::None || (in.verb == QLatin1String("config") && in.has("--move"));
+    if (usesCache && in.cacheDir.isEmpty() && !rawEnvironmentIsText("TFHUB_CACHE_DIR"))
+        return failure(tr("TFHUB_CACHE_DIR is not valid in the locale's encoding: it holds bytes that cannot "
+                          "be read as text, and the folder used would be another one than named."));
     if (usesCache) {
         // Before anything reads or writes: a URL would become a local "gs:" folder, a file no cache.
         const CacheDirCheck check = HubSettings::checkCacheDir(settingsFor(in).cacheDir);

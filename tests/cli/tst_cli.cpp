@@ -547,6 +547,31 @@ private Q_SLOTS:
         QVERIFY(QDir(work.path()).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden));
     }
 
+    void cacheDirVariableBytesThatAreNoTextAreRefused()
+    {
+        QTemporaryDir work;
+        QVERIFY(work.isValid());
+        const Run r
+            = run({ QStringLiteral("sh"), QStringLiteral("TFHUB_CACHE_DIR=\"$(printf 'bad\\377name')\""),
+                      QStringLiteral("exec \"$TFHUB_CLI\" prefetch http://127.0.0.1:9/google/tf2/1") },
+                {}, work.path());
+        QCOMPARE(r.code, 1);
+        QVERIFY2(
+            r.err.contains(QStringLiteral("TFHUB_CACHE_DIR")) && r.err.contains(QStringLiteral("encoding")),
+            qPrintable(r.err));
+        QVERIFY(QDir(work.path()).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden));
+    }
+
+    void configWarnsAboutAnUnusableCacheDir()
+    {
+        const Run r = run({ QStringLiteral("config") },
+            { { QStringLiteral("TFHUB_CACHE_DIR"), QStringLiteral("gs://b/c") } });
+        QCOMPARE(r.code, 0);
+        QVERIFY2(
+            r.out.contains(QStringLiteral("warning: ")) && r.out.contains(QStringLiteral("not supported")),
+            qPrintable(r.out));
+    }
+
     void cacheDirWithReplacementCharacterIsAccepted()
     {
         // U+FFFD written as UTF-8 (EF BF BD) is a real name, not a decoding accident.
