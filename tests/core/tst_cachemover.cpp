@@ -279,6 +279,7 @@ void TestCacheMover::destinationChecks()
 
 void TestCacheMover::moverObjectReportsProgress()
 {
+    TFHUB_REQUIRE(!g_tmpfs.isEmpty(), g_tmpfsError);
     CacheMover mover;
     QSignalSpy progress(&mover, &CacheMover::progressChanged);
     QSignalSpy finished(&mover, &CacheMover::finished);

@@ -20,6 +20,12 @@ QString errnoText()
     return QString::fromLocal8Bit(std::strerror(errno));
 }
 
+// ENOSPC means the user namespace limit (user.max_user_namespaces) is 0 or reached.
+const char *const UserNamespaceHint
+    = "an ordinary user needs unprivileged user namespaces (sysctl "
+      "kernel.unprivileged_userns_clone=1 on Debian, user.max_user_namespaces "
+      "above 0, no AppArmor or container policy refusing them)";
+
 // A user namespace made by one of these tests maps a single id: root there cannot become anyone else.
 bool mapsManyUsers()
 {
@@ -75,11 +81,9 @@ QString privateMountUnavailable()
             return QStringLiteral("'%1 true' did not run: %2").arg(prefix.join(u' '), p.errorString());
         if (p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0)
             return QString();
-        return QStringLiteral("no private mount namespace can be made here ('%1 true' says: %2); an "
-                              "ordinary user needs unprivileged user namespaces (sysctl "
-                              "kernel.unprivileged_userns_clone=1 on Debian, or no AppArmor or "
-                              "container policy refusing them)")
-            .arg(prefix.join(u' '), QString::fromLocal8Bit(p.readAll()).trimmed());
+        return QStringLiteral("no private mount namespace can be made here ('%1 true' says: %2); %3")
+            .arg(prefix.join(u' '), QString::fromLocal8Bit(p.readAll()).trimmed(),
+                QLatin1String(UserNamespaceHint));
     }();
     return reason;
 }
@@ -89,10 +93,11 @@ QString enterPrivateMountNamespace()
     const bool root = isRoot();
     const QByteArray uid = QByteArray::number(::geteuid());
     const QByteArray gid = QByteArray::number(::getegid());
-    if (::unshare(CLONE_NEWNS | (root ? 0 : CLONE_NEWUSER)) != 0) {
-        return QStringLiteral("unshare(%1) was refused: %2")
-            .arg(root ? QStringLiteral("CLONE_NEWNS") : QStringLiteral("CLONE_NEWUSER | CLONE_NEWNS"),
-                errnoText());
+    if (root && ::unshare(CLONE_NEWNS) != 0)
+        return QStringLiteral("unshare(CLONE_NEWNS) was refused: %1").arg(errnoText());
+    if (!root && ::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
+        return QStringLiteral("unshare(CLONE_NEWUSER | CLONE_NEWNS) was refused: %1; %2")
+            .arg(errnoText(), QLatin1String(UserNamespaceHint));
     }
     if (!root) {
         // setgroups must be denied before an unprivileged process may map its group.
