@@ -1,5 +1,6 @@
 #include "core/cache/lock.h"
 #include "core/util/fsutil.h"
+#include "tests/support/privilege.h"
 #include "tests/support/testdata.h"
 
 #include <QDir>
@@ -265,6 +266,7 @@ void TestCliMaintenance::unwritableCacheAsUnprivilegedUser()
 {
     // We run as root, who may write anywhere: run the tool as "nobody", who may read the cache
     // (so it sees the entry) but not change it.
+    TFHUB_REQUIRE_ROOT("only root can run the tool as another user (nobody)");
     QVERIFY(QFile::exists(QStringLiteral("/usr/bin/setpriv")));
     QVERIFY(::chmod(QFile::encodeName(m_tmp->path()).constData(), 0755) == 0);
     const Run r = wrapped(QStringLiteral("setpriv"),
@@ -282,9 +284,12 @@ void TestCliMaintenance::readOnlyMount()
 {
     // A private mount namespace: the read-only bind mount is gone when the shell exits.
     const QString script = QStringLiteral("mount --bind -o ro \"$1\" \"$1\" && shift && exec \"$@\"");
-    const Run r = wrapped(QStringLiteral("unshare"),
-        { QStringLiteral("-m"), QStringLiteral("sh"), QStringLiteral("-c"), script, QStringLiteral("sh"),
-            m_root, qEnvironmentVariable("TFHUB_CLI"), QStringLiteral("--cache-dir"), m_root },
+    TFHUB_REQUIRE_PRIVATE_MOUNT();
+    const QStringList ns = test::privateMountPrefix();
+    const Run r = wrapped(ns.first(),
+        ns.mid(1)
+            + QStringList { QStringLiteral("sh"), QStringLiteral("-c"), script, QStringLiteral("sh"), m_root,
+                qEnvironmentVariable("TFHUB_CLI"), QStringLiteral("--cache-dir"), m_root },
         { QStringLiteral("rm"), QStringLiteral("--yes"), Handle });
     QCOMPARE(r.code, 1);
     const QString expected

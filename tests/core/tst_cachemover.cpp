@@ -2,6 +2,7 @@
 #include "core/cache/lock.h"
 #include "core/maintenance/cachemover.h"
 #include "core/util/fsutil.h"
+#include "tests/support/privilege.h"
 #include "tests/support/testdata.h"
 
 #include <QCoreApplication>
@@ -33,13 +34,8 @@ QString setUpTmpfs()
     char tmpl[] = "/tmp/tst_cachemover-tmpfs-XXXXXX";
     if (!::mkdtemp(tmpl))
         return QStringLiteral("mkdtemp: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
-    if (::unshare(CLONE_NEWNS) != 0)
-        return QStringLiteral("unshare(CLONE_NEWNS) was refused: %1")
-            .arg(QString::fromLocal8Bit(std::strerror(errno)));
-    // Private, so the test's mount never shows up outside its namespace.
-    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-        return QStringLiteral("making / private was refused: %1")
-            .arg(QString::fromLocal8Bit(std::strerror(errno)));
+    if (const QString error = test::enterPrivateMountNamespace(); !error.isEmpty())
+        return error;
     const QByteArray options = "size=" + QByteArray::number(TmpfsBytes) + ",mode=0755";
     if (::mount("tmpfs", tmpl, "tmpfs", 0, options.constData()) != 0)
         return QStringLiteral("mounting a tmpfs on %1 was refused: %2")
@@ -152,7 +148,7 @@ void TestCacheMover::renameWithinVolume()
 
 void TestCacheMover::copyAcrossVolumes()
 {
-    QVERIFY2(g_tmpfs.isEmpty() == false, qPrintable(g_tmpfsError));
+    TFHUB_REQUIRE(!g_tmpfs.isEmpty(), g_tmpfsError);
     QVERIFY(util::volumeInfo(g_tmpfs).totalBytes <= TmpfsBytes);
     const QMap<QString, QByteArray> before = contents(m_src);
     const QString to = destination(true, QStringLiteral("moved cache"));
@@ -198,7 +194,7 @@ void TestCacheMover::cancelledHalfWayLosesNothing()
 {
     QFETCH(bool, otherVolume);
     QFETCH(bool, midEntry);
-    QVERIFY2(!otherVolume || !g_tmpfs.isEmpty(), qPrintable(g_tmpfsError));
+    TFHUB_REQUIRE(!otherVolume || !g_tmpfs.isEmpty(), g_tmpfsError);
     const QMap<QString, QByteArray> before = contents(m_src);
     const QString to = destination(otherVolume, QStringLiteral("half"));
     bool cancel = false;
@@ -265,7 +261,7 @@ void TestCacheMover::destinationChecks()
     QVERIFY(!maintenance::checkMoveDestination(m_src, m_src, 0).ok());
     QVERIFY(!maintenance::checkMoveDestination(m_src, m_src + QStringLiteral("/inner"), 0).ok());
     // A read-only mount: access() would say yes to root, the probe file says no.
-    QVERIFY2(!g_tmpfs.isEmpty(), qPrintable(g_tmpfsError));
+    TFHUB_REQUIRE(!g_tmpfs.isEmpty(), g_tmpfsError);
     const QString ro = g_tmpfs + QStringLiteral("/ro");
     QVERIFY(QDir().mkpath(ro));
     QVERIFY(::mount(QFile::encodeName(ro).constData(), QFile::encodeName(ro).constData(), nullptr, MS_BIND,
@@ -283,6 +279,7 @@ void TestCacheMover::destinationChecks()
 
 void TestCacheMover::moverObjectReportsProgress()
 {
+    TFHUB_REQUIRE(!g_tmpfs.isEmpty(), g_tmpfsError);
     CacheMover mover;
     QSignalSpy progress(&mover, &CacheMover::progressChanged);
     QSignalSpy finished(&mover, &CacheMover::finished);

@@ -2,6 +2,7 @@
 #include "core/cache/lock.h"
 #include "core/hub/handle.h"
 #include "core/util/fsutil.h"
+#include "tests/support/privilege.h"
 #include "tests/support/testdata.h"
 
 #include <QDir>
@@ -287,6 +288,7 @@ private Q_SLOTS:
     void unreadableFolderIsReported()
     {
         // Root reads everything, so the scan runs as an unprivileged user through the CLI.
+        TFHUB_REQUIRE_ROOT("only root can run the scan as another user (nobody)");
         QTemporaryDir tmp;
         QVERIFY(QFile::setPermissions(
             tmp.path(), QFile::permissions(tmp.path()) | QFile::ExeOther | QFile::ReadOther));

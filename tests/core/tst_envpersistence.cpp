@@ -1,5 +1,6 @@
 #include "core/shellenv/envpersistence.h"
 #include "core/shellenv/shellprobe.h"
+#include "tests/support/privilege.h"
 #include "tests/support/testdata.h"
 
 #include <QDir>
@@ -482,7 +483,7 @@ void TestEnvPersistence::unwritableRcReportedOthersApplied()
 {
     const QString cli = qEnvironmentVariable("TFHUB_CLI");
     QVERIFY2(!cli.isEmpty(), "TFHUB_CLI is not set (run through ctest)");
-    QVERIFY2(::geteuid() == 0, "this step needs root to drop to an unprivileged user for real");
+    TFHUB_REQUIRE_ROOT("only root can run the tool as another user (nobody) for a real permission error");
     const QString h = home();
     // The home belongs to the unprivileged user; its .zshrc stays root's and read-only to it.
     QVERIFY(test::writeFile(h + QStringLiteral("/.bashrc"), "# bash\n"));

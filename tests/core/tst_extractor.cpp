@@ -1,6 +1,7 @@
 #include "core/archive/archivedecoder.h"
 #include "core/archive/archiveextractor.h"
 #include "core/util/sha256.h"
+#include "tests/support/privilege.h"
 #include "tests/support/testdata.h"
 
 #include <QCryptographicHash>
@@ -748,17 +749,21 @@ void TestExtractor::unwritableDestination()
     const QString mountPoint = temp.filePath(QStringLiteral("mnt"));
     QVERIFY(QDir().mkpath(mountPoint));
     // A private mount namespace, so the tiny tmpfs is invisible to everything else; a read-only
-    // one is made by remounting after the destination folder exists.
+    // one is made by remounting after the destination folder exists (a bind remount: a plain one
+    // repeats the tmpfs's uid= option, which a user namespace refuses).
     const QString script = QStringLiteral("mount -t tmpfs -o size=64k none \"$1\" || exit 97\n"
                                           "mkdir \"$1/K.tmp\" || exit 98\n"
-                                          "mount -o remount,\"$2\" \"$1\" || exit 99\n"
+                                          "mount -o remount,bind,\"$2\" \"$1\" || exit 99\n"
                                           "exec \"$3\" %1 \"$4\" \"$1/K.tmp\"\n")
                                .arg(QLatin1String(kHelperSwitch));
+    TFHUB_REQUIRE_PRIVATE_MOUNT();
+    const QStringList ns = tfhub::test::privateMountPrefix();
     QProcess process;
     process.setProcessChannelMode(QProcess::MergedChannels);
-    process.start(QStringLiteral("unshare"),
-        { QStringLiteral("-m"), QStringLiteral("sh"), QStringLiteral("-c"), script, QStringLiteral("sh"),
-            mountPoint, mountOptions, QCoreApplication::applicationFilePath(), archivePath });
+    process.start(ns.first(),
+        ns.mid(1)
+            + QStringList { QStringLiteral("sh"), QStringLiteral("-c"), script, QStringLiteral("sh"),
+                mountPoint, mountOptions, QCoreApplication::applicationFilePath(), archivePath });
     QVERIFY(process.waitForFinished(120000));
     const QString output = QString::fromLocal8Bit(process.readAll());
     QVERIFY2(process.exitStatus() == QProcess::NormalExit && process.exitCode() == 1,

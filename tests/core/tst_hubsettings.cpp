@@ -1,4 +1,5 @@
 #include "core/hub/hubsettings.h"
+#include "tests/support/privilege.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -71,10 +72,12 @@ private Q_SLOTS:
         QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
         e.remove(QStringLiteral("TFHUB_CACHE_DIR"));
         p.setProcessEnvironment(e);
-        p.start(QStringLiteral("unshare"),
-            { QStringLiteral("-m"), QStringLiteral("--propagation"), QStringLiteral("private"),
-                QStringLiteral("sh"), QStringLiteral("-c"), script, QStringLiteral("sh"), ro.path(),
-                fallback.path(), cli });
+        TFHUB_REQUIRE_PRIVATE_MOUNT();
+        const QStringList ns = test::privateMountPrefix();
+        p.start(ns.first(),
+            ns.mid(1)
+                + QStringList { QStringLiteral("sh"), QStringLiteral("-c"), script, QStringLiteral("sh"),
+                    ro.path(), fallback.path(), cli });
         QVERIFY(p.waitForFinished(30000));
         QVERIFY2(p.exitCode() == 0,
             qPrintable(QStringLiteral("mount namespace step failed (%1): %2")

@@ -4,6 +4,7 @@
 #include "core/prefetch/downloadqueue.h"
 #include "core/util/fsutil.h"
 #include "core/util/sha256.h"
+#include "tests/support/privilege.h"
 #include "tests/support/testdata.h"
 #include "tests/support/testhub.h"
 
@@ -583,11 +584,13 @@ private Q_SLOTS:
             "mount -t tmpfs -o size=256k tfhub-test \"$1\" || { echo 'mount refused' >&2; exit 99; }; "
             "\"$2\" --cache-dir \"$1/cache\" prefetch \"$3\"; rc=$?; "
             "echo \"LEFT:$(ls -A \"$1/cache\" 2>/dev/null | tr '\\n' ' ')\"; exit $rc");
+        TFHUB_REQUIRE_PRIVATE_MOUNT();
+        const QStringList ns = test::privateMountPrefix();
         QProcess p;
-        p.start(QStringLiteral("unshare"),
-            { QStringLiteral("-m"), QStringLiteral("--propagation"), QStringLiteral("private"),
-                QStringLiteral("sh"), QStringLiteral("-c"), script, QStringLiteral("sh"), mnt,
-                qEnvironmentVariable("TFHUB_CLI"), handle(QStringLiteral("/google/big/1")) });
+        p.start(ns.first(),
+            ns.mid(1)
+                + QStringList { QStringLiteral("sh"), QStringLiteral("-c"), script, QStringLiteral("sh"), mnt,
+                    qEnvironmentVariable("TFHUB_CLI"), handle(QStringLiteral("/google/big/1")) });
         QVERIFY(p.waitForFinished(60000));
         const QString out = QString::fromUtf8(p.readAllStandardOutput());
         const QString err = QString::fromUtf8(p.readAllStandardError());
