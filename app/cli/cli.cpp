@@ -472,7 +472,7 @@ int runExtension(const QStringList &arguments, bool *handled)
         Verb verb = nullptr;
         if (arg == QLatin1String("config") && !rest.isEmpty()
             && (rest.first() == QLatin1String("set") || rest.first() == QLatin1String("unset")
-                || rest.first() == QLatin1String("show")))
+                || rest.first() == QLatin1String("show") || rest.first() == QLatin1String("move")))
             verb = &runConfigVerb;
         else if (arg == QLatin1String("search"))
             verb = &runSearchVerb;
