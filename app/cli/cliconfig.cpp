@@ -13,6 +13,7 @@
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -151,6 +152,9 @@ int applyAndReport(const shellenv::EnvPersistence &p, const QList<shellenv::Targ
             ++*written;
         if (!r.changed) {
             out() << shellenv::targetName(r.target) << ": " << tr("%1 already up to date").arg(file) << '\n';
+        } else if (r.removed) {
+            out() << shellenv::targetName(r.target) << ": "
+                  << tr("%1 removed (it held nothing but the setting)").arg(file) << '\n';
         } else {
             out() << shellenv::targetName(r.target) << ": " << tr("%1 updated").arg(file);
             if (r.writtenPath != r.path)
@@ -177,7 +181,7 @@ int show(const QString &cacheDir, bool json)
     const HubSettings current = HubSettings::resolve(env, cacheDir);
     const QList<shellenv::TargetState> states = p.readAll();
     const QList<shellenv::ProbeResult> probes = shellenv::probe::all(env);
-    const QList<shellenv::Conflict> conflicts = p.conflicts(env);
+    const QList<shellenv::Conflict> conflicts = p.conflicts(env, probes);
     if (json) {
         QJsonArray persisted;
         for (const shellenv::TargetState &s : states) {
