@@ -49,6 +49,20 @@ const char *const kConfigUsage = QT_TRANSLATE_NOOP("tfhub::cli",
     "folder and deletes the originals, --undo puts everything back in the old folder.\n");
 
 std::atomic<bool> g_interrupted { false };
+QByteArrayList g_rawArguments;
+
+// A cache folder given on the command line must name the folder it names in bytes: refuses one
+// whose bytes Qt could not decode (they became U+FFFD in `value`).
+Status checkRawPath(const QString &value)
+{
+    for (const QByteArray &raw : std::as_const(g_rawArguments)) {
+        if (QFile::decodeName(raw) != value)
+            continue;
+        if (const Result<QString> path = shellenv::pathFromLocalBytes(raw); !path)
+            return Error { path.error() };
+    }
+    return {};
+}
 
 extern "C" void onInterrupt(int)
 {
@@ -479,6 +493,10 @@ int setOrUnset(const QString &cacheDir, const ConfigArgs &c, const QList<shellen
         return configUsageError(tr("'config set %1' takes exactly one value.").arg(name));
     if (c.move && variable != shellenv::Variable::CacheDir)
         return configUsageError(tr("--move goes with cache-dir."));
+    if (variable == shellenv::Variable::CacheDir) {
+        if (const Status s = checkRawPath(c.positional.at(1)); !s)
+            return configUsageError(s.error());
+    }
     const Result<QString> value = shellenv::normalizeValue(variable, c.positional.at(1), p.locations().home);
     if (!value)
         return configUsageError(value.error());
@@ -523,6 +541,13 @@ int runConfigVerb(const QString &cacheDir, const QStringList &args)
             targets << t;
     }
     return setOrUnset(cacheDir, c, targets);
+}
+
+void keepRawArguments(int argc, const char *const *argv)
+{
+    g_rawArguments.clear();
+    for (int i = 0; i < argc; ++i)
+        g_rawArguments << QByteArray(argv[i]);
 }
 
 void notePendingMove(const QStringList &arguments)

@@ -124,6 +124,26 @@ Result<QString> normalizeValue(Variable variable, const QString &value, const QS
     return QDir::cleanPath(path);
 }
 
+Result<QString> pathFromLocalBytes(const QByteArray &raw)
+{
+    const QString decoded = QFile::decodeName(raw);
+    if (QFile::encodeName(decoded) == raw)
+        return decoded;
+    // The bytes as they are: those beyond ASCII as \xNN, so the user sees which ones are at fault.
+    QString shown;
+    for (const char c : raw) {
+        const auto byte = static_cast<unsigned char>(c);
+        shown += byte < 0x80 ? QString(QLatin1Char(c))
+                             : QStringLiteral("\\x") + QString::number(byte, 16).toUpper();
+    }
+    const bool utf8 = QFile::decodeName(QByteArrayLiteral("\xc3\xa9")) == QString(QChar(0xe9));
+    const QString encoding = utf8 ? QStringLiteral("UTF-8") : tr("this system's encoding");
+    return Error { tr("The cache folder \"%1\" is not valid %2 text: saved, it would become \"%3\", another "
+                      "folder, and bash and Python would look there. Rename the folder so that its name "
+                      "is valid %2, or choose another.")
+                       .arg(shown, encoding, decoded) };
+}
+
 QString persistentCacheDir(const QProcessEnvironment &env)
 {
     const QString cache = env.value(QStringLiteral("XDG_CACHE_HOME"));

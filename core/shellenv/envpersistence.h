@@ -40,6 +40,13 @@ using Changes = QMap<Variable, std::optional<QString>>;
 /// UNCOMPRESSED or AUTO.
 Result<QString> normalizeValue(Variable variable, const QString &value, const QString &home);
 
+/// A path given as raw bytes (a command-line argument), decoded with the local 8-bit encoding
+/// (QFile::decodeName). Refused when it does not survive the way back (QFile::encodeName): bytes
+/// that are not valid in the locale's encoding (Latin-1 in a UTF-8 locale) would turn into U+FFFD
+/// and the setting would name another folder than the one given. A name that really holds U+FFFD
+/// survives and is accepted. Call it before normalizeValue() wherever raw bytes are at hand.
+Result<QString> pathFromLocalBytes(const QByteArray &raw);
+
 /// The persistent cache folder to offer instead of a temporary one: $XDG_CACHE_HOME/tfhub_modules,
 /// or ~/.cache/tfhub_modules when XDG_CACHE_HOME is unset or not absolute (the XDG rules).
 QString persistentCacheDir(const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment());

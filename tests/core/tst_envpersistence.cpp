@@ -93,6 +93,7 @@ private Q_SLOTS:
     void blockReplace();
     void normalize_data();
     void normalize();
+    void rawBytesMustSurviveDecoding();
     void realShellsSeeAwkwardValues_data();
     void realShellsSeeAwkwardValues();
     void applyingTwiceChangesNothing();
@@ -217,6 +218,23 @@ void TestEnvPersistence::normalize()
         QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error()));
         QCOMPARE(*r, expected);
     }
+}
+
+void TestEnvPersistence::rawBytesMustSurviveDecoding()
+{
+    // Latin-1 é in a UTF-8 locale: Qt decodes it to U+FFFD, which would be saved as another folder.
+    const Result<QString> latin1 = pathFromLocalBytes(QByteArray("/tmp/lat\xe9n"));
+    QVERIFY(!latin1.ok());
+    QVERIFY2(latin1.error().contains(QStringLiteral("/tmp/lat\\xE9n"))
+            && latin1.error().contains(QStringLiteral("UTF-8")),
+        qPrintable(latin1.error()));
+    // A name that really holds U+FFFD (its UTF-8 bytes) is a valid name like any other.
+    const Result<QString> replacement = pathFromLocalBytes(QByteArray("/tmp/lat\xef\xbf\xbdn"));
+    QVERIFY(replacement.ok());
+    QCOMPARE(*replacement, QStringLiteral("/tmp/lat") + QChar(0xfffd) + QStringLiteral("n"));
+    const Result<QString> accented = pathFromLocalBytes(QByteArray("/tmp/lat\xc3\xa9n"));
+    QVERIFY(accented.ok());
+    QCOMPARE(*accented, QStringLiteral("/tmp/lat") + QChar(0xe9) + QStringLiteral("n"));
 }
 
 void TestEnvPersistence::realShellsSeeAwkwardValues_data()
