@@ -215,9 +215,16 @@ bool moveItem(
     return true;
 }
 
-// Checks the destination, how the files can travel and that each can; fills in `j`.
-Status prepare(MoveJournal &j, const Plan &plan)
+// Checks the destination, how the files can travel and that each can; writes the journal.
+Status prepare(const QString &from, const QString &to, const Plan &plan, MoveJournal *journal)
 {
+    MoveJournal &j = *journal;
+    j.id = util::randomHex32();
+    j.from = QDir::cleanPath(from);
+    j.to = QDir::cleanPath(to);
+    j.started = QDateTime::currentDateTimeUtc();
+    j.host = util::hostName();
+    j.pid = QCoreApplication::applicationPid();
     if (Status s = maintenance::checkMoveDestination(j.from, j.to, 0); !s)
         return s;
     const Result<bool> renames = renameWorks(j.from, j.to);
@@ -237,6 +244,35 @@ Status prepare(MoveJournal &j, const Plan &plan)
     }
     j.items = plan.items;
     return maintenance::writeJournal(j);
+}
+
+// Refuses a move while another is pending, scans `from` and sorts its entries. False when the
+// move stops here: report.error says why, or there is nothing to move.
+bool planMove(const MoveOptions &options, MoveReport &report, Plan *planned)
+{
+    for (const QString &dir : { report.from, report.to }) {
+        const Result<std::optional<MoveJournal>> pending = maintenance::readPendingMove(dir);
+        if (!pending || *pending) {
+            report.error = pending ? tr("An earlier move of the cache from %1 to %2 was not finished; finish "
+                                        "or undo it first.")
+                                         .arg((*pending)->from, (*pending)->to)
+                                   : pending.error();
+            return false;
+        }
+    }
+    if (!QFileInfo::exists(report.from))
+        return false; // nothing to move
+    const QList<CacheEntry> entries = cache::scanAll(report.from, options.scan, &report.error);
+    if (!report.error.isEmpty())
+        return false;
+    *planned = plan(entries, report.to, report);
+    if (!report.skipped.isEmpty() && !options.leaveBehind) {
+        report.error = tr("Nothing was moved: %n model(s) cannot move now and would be missing from %1: %2",
+            static_cast<int>(report.skipped.size()))
+                           .arg(report.to, report.skipped.join(QLatin1Char(' ')));
+        return false;
+    }
+    return !planned->items.isEmpty();
 }
 
 } // namespace
@@ -284,38 +320,11 @@ MoveReport moveCache(const QString &from, const QString &to, const MoveOptions &
     MoveReport report;
     report.from = from;
     report.to = to;
-    for (const QString &dir : { from, to }) {
-        const Result<std::optional<MoveJournal>> pending = readPendingMove(dir);
-        if (!pending || *pending) {
-            report.error = pending ? tr("An earlier move of the cache from %1 to %2 was not finished; finish "
-                                        "or undo it first.")
-                                         .arg((*pending)->from, (*pending)->to)
-                                   : pending.error();
-            return report;
-        }
-    }
-    if (!QFileInfo::exists(from))
-        return report; // nothing to move
-    QList<CacheEntry> entries = cache::scanAll(from, options.scan, &report.error);
-    if (!report.error.isEmpty())
-        return report;
-    const Plan planned = plan(entries, to, report);
-    if (!report.skipped.isEmpty() && !options.leaveBehind) {
-        report.error = tr("Nothing was moved: %n model(s) cannot move now and would be missing from %1: %2",
-            static_cast<int>(report.skipped.size()))
-                           .arg(to, report.skipped.join(QLatin1Char(' ')));
-        return report;
-    }
-    if (planned.items.isEmpty())
+    Plan planned;
+    if (!planMove(options, report, &planned))
         return report;
     MoveJournal j;
-    j.id = util::randomHex32();
-    j.from = QDir::cleanPath(from);
-    j.to = QDir::cleanPath(to);
-    j.started = QDateTime::currentDateTimeUtc();
-    j.host = util::hostName();
-    j.pid = QCoreApplication::applicationPid();
-    if (Status s = prepare(j, planned); !s) {
+    if (Status s = prepare(from, to, planned, &j); !s) {
         report.error = s.error();
         return report;
     }
