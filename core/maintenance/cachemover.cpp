@@ -529,15 +529,16 @@ void CacheMover::start(const QString &from, const QString &to, const MoveOptions
     });
 }
 
-void CacheMover::finishMove()
+void CacheMover::finishMove(const QString &dir)
 {
-    run([to = m_to, scan = m_scan](
+    run([to = dir.isEmpty() ? m_to : dir, scan = m_scan](
             const std::function<void(const MoveProgress &)> &) { return maintenance::finishMove(to, scan); });
 }
 
-void CacheMover::undoMove()
+void CacheMover::undoMove(const QString &dir)
 {
-    run([to = m_to](const std::function<void(const MoveProgress &)> &) { return maintenance::undoMove(to); });
+    run([to = dir.isEmpty() ? m_to : dir](
+            const std::function<void(const MoveProgress &)> &) { return maintenance::undoMove(to); });
 }
 
 void CacheMover::run(std::function<MoveReport(const std::function<void(const MoveProgress &)> &)> job)

@@ -110,8 +110,10 @@ public:
 
     void start(const QString &from, const QString &to);
     void start(const QString &from, const QString &to, const MoveOptions &options);
-    void finishMove();
-    void undoMove();
+    /// Step 3 / undo of the move started last, or of the pending move recorded in `dir`
+    /// (maintenance::pendingMove()), e.g. one offered at start-up after a crash.
+    void finishMove(const QString &dir = QString());
+    void undoMove(const QString &dir = QString());
     void cancel();
     bool isRunning() const { return m_running; }
 
