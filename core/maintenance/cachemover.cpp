@@ -246,6 +246,27 @@ Status prepare(const QString &from, const QString &to, const Plan &plan, MoveJou
     return maintenance::writeJournal(j);
 }
 
+// Undoes a move cut short (`why` is empty when cancelled): the cache is whole in the source again.
+MoveReport stopMove(const MoveJournal &j, const QString &why, bool destinationExisted, MoveReport report)
+{
+    QStringList problems;
+    undoItems(j, j.items, &problems);
+    if (problems.isEmpty()) {
+        maintenance::removeJournal(j);
+        if (!destinationExisted)
+            QDir().rmdir(j.to); // only when we created it and it is empty
+    }
+    report.moved.clear();
+    report.bytes = 0;
+    report.cancelled = why.isEmpty();
+    report.error = why.isEmpty()
+        ? QString()
+        : tr("%1 Nothing was moved: the cache is whole in %2.").arg(why, report.from);
+    if (!problems.isEmpty())
+        report.error += QLatin1Char(' ') + tr("Undoing left these: %1").arg(problems.join(QLatin1Char(' ')));
+    return report;
+}
+
 // Refuses a move while another is pending, scans `from` and sorts its entries. False when the
 // move stops here: report.error says why, or there is nothing to move.
 bool planMove(const MoveOptions &options, MoveReport &report, Plan *planned)
@@ -323,11 +344,10 @@ MoveReport moveCache(const QString &from, const QString &to, const MoveOptions &
     Plan planned;
     if (!planMove(options, report, &planned))
         return report;
+    const bool destinationExisted = QFileInfo::exists(to);
     MoveJournal j;
-    if (Status s = prepare(from, to, planned, &j); !s) {
-        report.error = s.error();
-        return report;
-    }
+    if (Status s = prepare(from, to, planned, &j); !s)
+        return stopMove(j, s.error(), destinationExisted, report);
     report.crossVolume = j.crossVolume;
 
     MoveProgress p;
@@ -340,21 +360,7 @@ MoveReport moveCache(const QString &from, const QString &to, const MoveOptions &
     });
     QList<MoveJournal::Item> done;
     const QByteArray lockContent = cache::lockContent(j.host, j.pid, j.id);
-    const auto stop = [&](const QString &why) {
-        QStringList problems;
-        undoItems(j, j.items, &problems);
-        if (problems.isEmpty())
-            removeJournal(j);
-        report.moved.clear();
-        report.bytes = 0;
-        report.cancelled = why.isEmpty();
-        report.error = why.isEmpty() ? QString()
-                                     : tr("%1 Nothing was moved: the cache is whole in %2.").arg(why, from);
-        if (!problems.isEmpty())
-            report.error
-                += QLatin1Char(' ') + tr("Undoing left these: %1").arg(problems.join(QLatin1Char(' ')));
-        return report;
-    };
+    const auto stop = [&](const QString &why) { return stopMove(j, why, destinationExisted, report); };
     for (const MoveJournal::Item &item : std::as_const(planned.items)) {
         if (cancelled())
             return stop(QString());
