@@ -422,12 +422,15 @@ int showConfig(const Invocation &a)
 
 int runConfig(const Invocation &in)
 {
-    static const QStringList actions { QStringLiteral("set"), QStringLiteral("unset"),
-        QStringLiteral("show") };
+    static const QStringList actions { QStringLiteral("set"), QStringLiteral("unset"), QStringLiteral("show"),
+        QStringLiteral("move") };
     if (!in.positional.isEmpty() && actions.contains(in.positional.first()))
         return runConfigVerb(in.cacheDir, in.raw);
-    if (in.has("--move") || in.has("--targets"))
-        return verbUsageError(in.verb, tr("--move and --targets go with 'config set' and 'config unset'."));
+    if (in.has("--move") || in.has("--targets") || in.has("--leave-behind"))
+        return verbUsageError(
+            in.verb, tr("--move, --leave-behind and --targets go with 'config set' and 'config unset'."));
+    if (in.has("--finish") || in.has("--undo"))
+        return verbUsageError(in.verb, tr("--finish and --undo go with 'config move'."));
     return showConfig(in);
 }
 

@@ -1,4 +1,5 @@
 #include "app/cli/cli.h"
+#include "app/cli/cliconfig.h"
 #include "app/cli/verbs.h"
 
 #include <QCoreApplication>
@@ -10,5 +11,6 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("tfhub-cache"));
     QCoreApplication::setApplicationVersion(QStringLiteral(TFHUB_VERSION));
+    tfhub::cli::notePendingMove(QCoreApplication::arguments());
     return tfhub::cli::run(QCoreApplication::arguments());
 }

@@ -3,8 +3,8 @@
 #include "app/cli/clicommon.h"
 
 #include "app/cli/cli.h"
-#include "app/cli/verbs.h"
 #include "app/cli/clioutput.h"
+#include "app/cli/verbs.h"
 #include "core/hub/hubsettings.h"
 #include "core/maintenance/cachemover.h"
 #include "core/shellenv/envpersistence.h"
@@ -13,6 +13,7 @@
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -25,23 +26,42 @@ namespace tfhub::cli {
 
 namespace {
 
-QString tr(const char *text)
+QString tr(const char *text, int n = -1)
 {
-    return QCoreApplication::translate("tfhub::cli", text);
+    return QCoreApplication::translate("tfhub::cli", text, nullptr, n);
 }
 
 const char *const kConfigUsage = QT_TRANSLATE_NOOP("tfhub::cli",
-    "Usage: tfhub-cache config set cache-dir DIR [--move] [--targets LIST]\n"
+    "Usage: tfhub-cache config set cache-dir DIR [--move [--leave-behind]] [--targets LIST]\n"
     "       tfhub-cache config set load-format COMPRESSED|UNCOMPRESSED|AUTO [--targets LIST]\n"
     "       tfhub-cache config unset cache-dir|load-format [--targets LIST]\n"
     "       tfhub-cache config show [--json]\n"
+    "       tfhub-cache config move [--finish|--undo]\n"
     "\n"
     "LIST is a comma-separated choice of bash, zsh, profile, fish and session (the desktop\n"
     "session: programs started from the desktop see it after the next login). By default, set\n"
     "writes to those that exist or apply here, unset removes from every file that holds it.\n"
-    "--move moves the models of the current cache folder to DIR first.\n");
+    "--move moves the models of the current cache folder to DIR first, and saves DIR only once\n"
+    "every model is there (across volumes: copied, verified and synced; the originals are deleted\n"
+    "after DIR is saved). A model that cannot move (a download in progress) stops the move before\n"
+    "anything changes, unless --leave-behind says to move the rest and switch anyway.\n"
+    "'config move' shows a move that was cut short (a crash or a kill); --finish saves its new\n"
+    "folder and deletes the originals, --undo puts everything back in the old folder.\n");
 
 std::atomic<bool> g_interrupted { false };
+
+// A cache folder given on the command line must name the folder it names in bytes: refuses one
+// whose bytes Qt could not decode (they became U+FFFD in `value`).
+Status checkRawPath(const QString &value)
+{
+    for (const QByteArray &raw : rawArguments()) {
+        if (QFile::decodeName(raw) != value)
+            continue;
+        if (const Result<QString> path = shellenv::pathFromLocalBytes(raw); !path)
+            return Error { path.error() };
+    }
+    return {};
+}
 
 extern "C" void onInterrupt(int)
 {
@@ -77,7 +97,23 @@ void printWarnings(const QList<shellenv::Conflict> &conflicts, bool all)
     err().flush();
 }
 
-int moveCache(const QString &from, const QString &to)
+// The move's outcome, in words: what moved, what stayed and what is left in the old folder.
+void printMoveReport(const MoveReport &r)
+{
+    if (!r.moved.isEmpty())
+        out() << tr("Moved %1 entries (%2) from %3 to %4%5.")
+                     .arg(r.moved.size())
+                     .arg(util::humanSize(r.bytes), r.from, r.to,
+                         r.crossVolume ? tr(", copied and verified across volumes") : QString())
+              << '\n';
+    for (const QString &s : r.skipped)
+        out() << tr("stayed in %1: ").arg(r.from) << s << '\n';
+    for (const QString &s : r.leftBehind)
+        out() << tr("left in place: ") << s << '\n';
+    out().flush();
+}
+
+MoveReport copyCache(const QString &from, const QString &to, bool leaveBehind)
 {
     struct sigaction sa
     {
@@ -104,37 +140,17 @@ int moveCache(const QString &from, const QString &to)
               << '\n';
         err().flush();
     };
-    const Result<MoveReport> r
-        = maintenance::moveCache(from, to, progress, [] { return g_interrupted.load(); });
+    MoveOptions options;
+    options.leaveBehind = leaveBehind;
+    const MoveReport r
+        = maintenance::moveCache(from, to, options, progress, [] { return g_interrupted.load(); });
     ::sigaction(SIGINT, &oldInt, nullptr);
     ::sigaction(SIGTERM, &oldTerm, nullptr);
-    if (!r) {
-        err() << "tfhub-cache: " << r.error() << '\n';
-        err().flush();
-        return Failure;
-    }
-    out() << tr("Moved %1 entries (%2) from %3 to %4%5.")
-                 .arg(r->moved.size())
-                 .arg(util::humanSize(r->bytes), from, to,
-                     r->crossVolume ? tr(", copied and verified across volumes") : QString())
-          << '\n';
-    for (const QString &s : r->skipped)
-        out() << tr("skipped: ") << s << '\n';
-    for (const QString &s : r->leftBehind)
-        out() << tr("left in place: ") << s << '\n';
-    out().flush();
-    if (r->cancelled) {
-        err() << tr("Cancelled: the entries not yet moved are still in %1; the setting was not changed.")
-                     .arg(from)
-              << '\n';
-        err().flush();
-        return Failure;
-    }
-    return Ok;
+    return r;
 }
 
 int applyAndReport(const shellenv::EnvPersistence &p, const QList<shellenv::Target> &targets,
-    const shellenv::Changes &changes)
+    const shellenv::Changes &changes, int *written = nullptr)
 {
     bool failed = false;
     const QString home = p.locations().home;
@@ -143,8 +159,15 @@ int applyAndReport(const shellenv::EnvPersistence &p, const QList<shellenv::Targ
         if (!r.error.isEmpty()) {
             err() << "tfhub-cache: " << shellenv::targetName(r.target) << ": " << r.error << '\n';
             failed = true;
-        } else if (!r.changed) {
+            continue;
+        }
+        if (written)
+            ++*written;
+        if (!r.changed) {
             out() << shellenv::targetName(r.target) << ": " << tr("%1 already up to date").arg(file) << '\n';
+        } else if (r.removed) {
+            out() << shellenv::targetName(r.target) << ": "
+                  << tr("%1 removed (it held nothing but the setting)").arg(file) << '\n';
         } else {
             out() << shellenv::targetName(r.target) << ": " << tr("%1 updated").arg(file);
             if (r.writtenPath != r.path)
@@ -171,7 +194,7 @@ int show(const QString &cacheDir, bool json)
     const HubSettings current = HubSettings::resolve(env, cacheDir);
     const QList<shellenv::TargetState> states = p.readAll();
     const QList<shellenv::ProbeResult> probes = shellenv::probe::all(env);
-    const QList<shellenv::Conflict> conflicts = p.conflicts(env);
+    const QList<shellenv::Conflict> conflicts = p.conflicts(env, probes);
     if (json) {
         QJsonArray persisted;
         for (const shellenv::TargetState &s : states) {
@@ -259,27 +282,164 @@ int show(const QString &cacheDir, bool json)
     return Ok;
 }
 
+// `set cache-dir DIR --move`: the models first, then the setting, then the originals go.
+int setWithMove(const shellenv::EnvPersistence &p, const QList<shellenv::Target> &targets,
+    const QString &from, const QString &to, bool leaveBehind)
+{
+    const MoveReport r = copyCache(from, to, leaveBehind);
+    printMoveReport(r);
+    if (!r.switchable()) {
+        if (r.cancelled)
+            err() << tr("Cancelled: nothing was moved, the cache is whole in %1.").arg(from) << '\n';
+        else
+            err() << "tfhub-cache: " << r.error << '\n';
+        if (!r.skipped.isEmpty() && !leaveBehind)
+            err() << tr("Move again once they are done, or pass --leave-behind to move the rest and "
+                        "switch anyway.")
+                  << '\n';
+        err() << tr("The setting was not changed.") << '\n';
+        err().flush();
+        return Failure;
+    }
+    shellenv::Changes changes;
+    changes.insert(shellenv::Variable::CacheDir, to);
+    int written = 0;
+    const int code = applyAndReport(p, targets, changes, &written);
+    if (r.moved.isEmpty())
+        return code;
+    if (written == 0) {
+        const MoveReport u = maintenance::undoMove(to);
+        err() << (u.undone ? tr("The setting could not be saved, so the move was undone: the models are "
+                                "back in %1.")
+                                 .arg(from)
+                           : tr("The setting could not be saved, and undoing the move failed: %1 Run "
+                                "'tfhub-cache config move --undo'.")
+                                 .arg(u.error))
+              << '\n';
+        err().flush();
+        return Failure;
+    }
+    const MoveReport f = maintenance::finishMove(to);
+    for (const QString &s : f.leftBehind)
+        out() << tr("left in place: ") << s << '\n';
+    out().flush();
+    if (!f.error.isEmpty())
+        return failure(f.error);
+    return code;
+}
+
+// The targets whose block holds the cache folder (`value` when given).
+QList<shellenv::Target> targetsHolding(const shellenv::EnvPersistence &p, const QString &value = QString())
+{
+    QList<shellenv::Target> targets;
+    for (const shellenv::TargetState &s : p.readAll()) {
+        if (s.values.contains(shellenv::Variable::CacheDir)
+            && (value.isEmpty() || s.values.value(shellenv::Variable::CacheDir) == value))
+            targets << s.target;
+    }
+    return targets;
+}
+
+int undoPendingMove(const shellenv::EnvPersistence &p, const maintenance::MoveJournal &j)
+{
+    const MoveReport r = maintenance::undoMove(j.to);
+    if (!r.undone)
+        return failure(r.error);
+    out() << tr("Undone: the models are back in %1.").arg(j.from) << '\n';
+    out().flush();
+    const QList<shellenv::Target> targets = targetsHolding(p, j.to);
+    if (targets.isEmpty())
+        return Ok;
+    shellenv::Changes changes;
+    changes.insert(shellenv::Variable::CacheDir, j.from);
+    return applyAndReport(p, targets, changes);
+}
+
+int finishPendingMove(const shellenv::EnvPersistence &p, const maintenance::MoveJournal &j)
+{
+    if (j.phase == maintenance::MoveJournal::Phase::Copying)
+        return failure(maintenance::finishMove(j.to).error);
+    QList<shellenv::Target> targets = targetsHolding(p);
+    if (targets.isEmpty())
+        targets = p.locations().defaultTargets();
+    shellenv::Changes changes;
+    changes.insert(shellenv::Variable::CacheDir, j.to);
+    int written = 0;
+    const int code = applyAndReport(p, targets, changes, &written);
+    if (written == 0)
+        return failure(tr("The setting could not be saved, so the originals in %1 are kept.").arg(j.from));
+    const MoveReport r = maintenance::finishMove(j.to);
+    printMoveReport(r);
+    if (!r.error.isEmpty())
+        return failure(r.error);
+    return code;
+}
+
+// `config move [--finish|--undo]`: a move cut short by a crash or a kill.
+int moveAction(const QString &cacheDir, const QString &action)
+{
+    const QString dir = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), cacheDir).cacheDir;
+    const Result<std::optional<maintenance::MoveJournal>> pending = maintenance::pendingMove(dir);
+    if (!pending)
+        return failure(pending.error());
+    if (!*pending) {
+        out() << tr("No unfinished move of the cache in %1.").arg(dir) << '\n';
+        out().flush();
+        return action.isEmpty() ? Ok : Failure;
+    }
+    const maintenance::MoveJournal &j = **pending;
+    const shellenv::EnvPersistence p;
+    if (action == QLatin1String("--undo"))
+        return undoPendingMove(p, j);
+    if (action == QLatin1String("--finish"))
+        return finishPendingMove(p, j);
+    out() << tr("A move of the cache from %1 to %2 (%n model(s)) was cut short while %3.",
+        static_cast<int>(j.items.size()))
+                 .arg(j.from, j.to, maintenance::MoveJournal::phaseName(j.phase))
+          << '\n'
+          << tr("Finish it: tfhub-cache config move --finish\nUndo it:   tfhub-cache config move --undo")
+          << '\n';
+    out().flush();
+    return Ok;
+}
+
 } // namespace
 
-int runConfigVerb(const QString &cacheDir, const QStringList &args)
+namespace {
+
+struct ConfigArgs
 {
-    const QString action = args.value(0);
+    QString action;
     QStringList positional;
     QString targetList;
     bool move = false;
+    bool leaveBehind = false;
     bool json = false;
+    QString moveStep; ///< --finish or --undo
+};
+
+// Returns -1 when the arguments are fine, else the exit code to return.
+int parseConfigArgs(const QStringList &args, ConfigArgs *c)
+{
+    c->action = args.value(0);
     for (qsizetype i = 1; i < args.size(); ++i) {
         const QString &a = args.at(i);
         if (a == QLatin1String("--move")) {
-            move = true;
+            c->move = true;
+        } else if (a == QLatin1String("--leave-behind")) {
+            c->leaveBehind = true;
+        } else if (a == QLatin1String("--finish") || a == QLatin1String("--undo")) {
+            if (!c->moveStep.isEmpty() && c->moveStep != a)
+                return configUsageError(tr("Say --finish or --undo, not both."));
+            c->moveStep = a;
         } else if (a == QLatin1String("--json")) {
-            json = true;
+            c->json = true;
         } else if (a == QLatin1String("--targets") || a.startsWith(QLatin1String("--targets="))) {
             if (a.contains(QLatin1Char('=')))
-                targetList = a.section(QLatin1Char('='), 1);
+                c->targetList = a.section(QLatin1Char('='), 1);
             else if (++i < args.size())
-                targetList = args.at(i);
-            if (targetList.isEmpty())
+                c->targetList = args.at(i);
+            if (c->targetList.isEmpty())
                 return configUsageError(tr("--targets needs a list such as bash,zsh,session."));
         } else if (a == QLatin1String("-h") || a == QLatin1String("--help")) {
             out() << tr(kConfigUsage);
@@ -288,28 +448,21 @@ int runConfigVerb(const QString &cacheDir, const QStringList &args)
         } else if (a.startsWith(QLatin1String("--"))) {
             return configUsageError(tr("Unknown option '%1'.").arg(a));
         } else {
-            positional << a;
+            c->positional << a;
         }
     }
-    if (action == QLatin1String("show")) {
-        if (!positional.isEmpty() || move || !targetList.isEmpty())
-            return configUsageError(tr("'config show' takes only --json."));
-        return show(cacheDir, json);
-    }
-    if (json)
-        return configUsageError(tr("--json goes with 'config show'."));
+    if (!c->moveStep.isEmpty() && c->action != QLatin1String("move"))
+        return configUsageError(tr("%1 goes with 'config move'.").arg(c->moveStep));
+    if (c->leaveBehind && !c->move)
+        return configUsageError(tr("--leave-behind goes with --move."));
+    return -1;
+}
 
+int setOrUnset(const QString &cacheDir, const ConfigArgs &c, const QList<shellenv::Target> &chosen)
+{
     const shellenv::EnvPersistence p;
-    QList<shellenv::Target> targets;
-    for (const QString &name : targetList.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-        shellenv::Target t;
-        if (!shellenv::targetFromName(name.trimmed(), &t))
-            return configUsageError(
-                tr("Unknown target '%1': use bash, zsh, profile, fish or session.").arg(name));
-        if (!targets.contains(t))
-            targets << t;
-    }
-    const QString name = positional.value(0);
+    QList<shellenv::Target> targets = chosen;
+    const QString name = c.positional.value(0);
     shellenv::Variable variable = shellenv::Variable::CacheDir;
     if (name == QLatin1String("load-format"))
         variable = shellenv::Variable::LoadFormat;
@@ -317,8 +470,8 @@ int runConfigVerb(const QString &cacheDir, const QStringList &args)
         return configUsageError(tr("Say which setting: cache-dir or load-format."));
 
     shellenv::Changes changes;
-    if (action == QLatin1String("unset")) {
-        if (positional.size() != 1 || move)
+    if (c.action == QLatin1String("unset")) {
+        if (c.positional.size() != 1 || c.move)
             return configUsageError(tr("'config unset' takes cache-dir or load-format only."));
         if (targets.isEmpty()) {
             for (const shellenv::TargetState &s : p.readAll()) {
@@ -335,24 +488,86 @@ int runConfigVerb(const QString &cacheDir, const QStringList &args)
         changes.insert(variable, std::nullopt);
         return applyAndReport(p, targets, changes);
     }
-    if (action != QLatin1String("set"))
-        return configUsageError(tr("Unknown config action '%1'.").arg(action));
-    if (positional.size() != 2)
+    if (c.positional.size() != 2)
         return configUsageError(tr("'config set %1' takes exactly one value.").arg(name));
-    if (move && variable != shellenv::Variable::CacheDir)
+    if (c.move && variable != shellenv::Variable::CacheDir)
         return configUsageError(tr("--move goes with cache-dir."));
-    const Result<QString> value = shellenv::normalizeValue(variable, positional.at(1), p.locations().home);
+    if (variable == shellenv::Variable::CacheDir) {
+        if (const Status s = checkRawPath(c.positional.at(1)); !s)
+            return configUsageError(s.error());
+    }
+    const Result<QString> value = shellenv::normalizeValue(variable, c.positional.at(1), p.locations().home);
     if (!value)
         return configUsageError(value.error());
     if (targets.isEmpty())
         targets = p.locations().defaultTargets();
-    if (move) {
+    if (c.move) {
         const HubSettings current = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), cacheDir);
-        if (const int code = moveCache(current.cacheDir, *value); code != Ok)
-            return code;
+        return setWithMove(p, targets, current.cacheDir, *value, c.leaveBehind);
     }
     changes.insert(variable, *value);
     return applyAndReport(p, targets, changes);
+}
+
+} // namespace
+
+int runConfigVerb(const QString &cacheDir, const QStringList &args)
+{
+    ConfigArgs c;
+    if (const int code = parseConfigArgs(args, &c); code >= 0)
+        return code;
+    if (c.action == QLatin1String("show")) {
+        if (!c.positional.isEmpty() || c.move || !c.targetList.isEmpty())
+            return configUsageError(tr("'config show' takes only --json."));
+        return show(cacheDir, c.json);
+    }
+    if (c.json)
+        return configUsageError(tr("--json goes with 'config show'."));
+    if (c.action == QLatin1String("move")) {
+        if (!c.positional.isEmpty() || c.move || !c.targetList.isEmpty())
+            return configUsageError(tr("'config move' takes only --finish or --undo."));
+        return moveAction(cacheDir, c.moveStep);
+    }
+    if (c.action != QLatin1String("set") && c.action != QLatin1String("unset"))
+        return configUsageError(tr("Unknown config action '%1'.").arg(c.action));
+    QList<shellenv::Target> targets;
+    for (const QString &name : c.targetList.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        shellenv::Target t;
+        if (!shellenv::targetFromName(name.trimmed(), &t))
+            return configUsageError(
+                tr("Unknown target '%1': use bash, zsh, profile, fish or session.").arg(name));
+        if (!targets.contains(t))
+            targets << t;
+    }
+    return setOrUnset(cacheDir, c, targets);
+}
+
+void notePendingMove(const QStringList &arguments)
+{
+    QString cacheDir;
+    for (qsizetype i = 1; i < arguments.size(); ++i) {
+        const QString &a = arguments.at(i);
+        if ((a == QLatin1String("--cache-dir") || a == QLatin1String("--tfhub_cache_dir"))
+            && i + 1 < arguments.size())
+            cacheDir = arguments.at(++i);
+        else if (a.startsWith(QLatin1String("--cache-dir="))
+            || a.startsWith(QLatin1String("--tfhub_cache_dir=")))
+            cacheDir = a.section(QLatin1Char('='), 1);
+        else if (a == QLatin1String("config") && arguments.value(i + 1) == QLatin1String("move"))
+            return; // that verb says it itself
+    }
+    const QString dir = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), cacheDir).cacheDir;
+    const Result<std::optional<maintenance::MoveJournal>> pending = maintenance::pendingMove(dir);
+    if (!pending) {
+        err() << "tfhub-cache: " << pending.error() << '\n';
+    } else if (*pending) {
+        err() << "tfhub-cache: "
+              << tr("a move of the cache from %1 to %2 was cut short; run 'tfhub-cache config move --finish' "
+                    "to complete it or 'tfhub-cache config move --undo' to put everything back in %1.")
+                     .arg((*pending)->from, (*pending)->to)
+              << '\n';
+    }
+    err().flush();
 }
 
 } // namespace tfhub::cli

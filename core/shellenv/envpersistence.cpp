@@ -30,6 +30,12 @@ const QString BackupSuffix = QStringLiteral(".tfhub-backup");
 const QString SessionGenerator
     = QStringLiteral("/usr/lib/systemd/user-environment-generators/30-systemd-environment-d-generator");
 
+// Fish's conf.d file and the session's environment.d file are ours alone.
+bool isOwnFile(Target target)
+{
+    return target == Target::Fish || target == Target::Session;
+}
+
 bool hasExecutable(const QProcessEnvironment &env, const QString &name)
 {
     const QStringList path = env.value(QStringLiteral("PATH")).split(QLatin1Char(':'), Qt::SkipEmptyParts);
@@ -116,6 +122,26 @@ Result<QString> normalizeValue(Variable variable, const QString &value, const QS
             "would each use a different cache.")
                            .arg(value) };
     return QDir::cleanPath(path);
+}
+
+Result<QString> pathFromLocalBytes(const QByteArray &raw)
+{
+    const QString decoded = QFile::decodeName(raw);
+    if (QFile::encodeName(decoded) == raw)
+        return decoded;
+    // The bytes as they are: those beyond ASCII as \xNN, so the user sees which ones are at fault.
+    QString shown;
+    for (const char c : raw) {
+        const auto byte = static_cast<unsigned char>(c);
+        shown += byte < 0x80 ? QString(QLatin1Char(c))
+                             : QStringLiteral("\\x") + QString::number(byte, 16).toUpper();
+    }
+    const bool utf8 = QFile::decodeName(QByteArrayLiteral("\xc3\xa9")) == QString(QChar(0xe9));
+    const QString encoding = utf8 ? QStringLiteral("UTF-8") : tr("this system's encoding");
+    return Error { tr("The cache folder \"%1\" is not valid %2 text: saved, it would become \"%3\", another "
+                      "folder, and bash and Python would look there. Rename the folder so that its name "
+                      "is valid %2, or choose another.")
+                       .arg(shown, encoding, decoded) };
 }
 
 QString persistentCacheDir(const QProcessEnvironment &env)
@@ -208,6 +234,7 @@ TargetState EnvPersistence::read(Target target) const
         return state;
     }
     state.values = block::parse(target, *content, m_locations.home, &state.hasBlock);
+    state.ours = isOwnFile(target) || !state.exists || block::hasCreatedNote(*content);
     return state;
 }
 
@@ -221,75 +248,77 @@ QList<TargetState> EnvPersistence::readAll() const
 
 QString EnvPersistence::previewBlock(Target target, const Changes &changes) const
 {
-    QMap<Variable, QString> values = read(target).values;
+    const TargetState state = read(target);
+    QMap<Variable, QString> values = state.values;
     for (auto it = changes.cbegin(); it != changes.cend(); ++it) {
         if (it.value())
             values.insert(it.key(), *it.value());
         else
             values.remove(it.key());
     }
-    return QString::fromUtf8(block::render(target, values, m_locations.home));
+    const QByteArray lines = block::render(target, values, m_locations.home);
+    // An rc file we create for the block says so, so that removing the block removes the file.
+    return QString::fromUtf8(state.ours && !isOwnFile(target) ? block::withCreatedNote(lines) : lines);
+}
+
+TargetResult EnvPersistence::applyOne(Target target, const Changes &changes) const
+{
+    TargetResult r;
+    r.target = target;
+    r.path = m_locations.fileFor(target);
+    r.writtenPath = resolveLinks(r.path);
+    bool exists = false;
+    const Result<QByteArray> content = readFile(r.writtenPath, &exists);
+    if (!content) {
+        r.error = content.error();
+        return r;
+    }
+    if (const QString problem = block::markerProblem(*content); !problem.isEmpty()) {
+        r.error = tr("Left %1 unchanged: %2. Remove the damaged block by hand, then apply again.")
+                      .arg(r.writtenPath, problem);
+        return r;
+    }
+    const QByteArray updated = block::replace(*content, previewBlock(target, changes).toUtf8());
+    if (updated == *content && (exists || updated.isEmpty()))
+        return r; // nothing to do: applying twice changes nothing, not even the mtime
+    if (Status s = checkWritable(r.writtenPath, exists); !s) {
+        // The folder may not exist yet (fish's conf.d, environment.d): that is not the error.
+        if (exists || QFileInfo::exists(QFileInfo(r.writtenPath).absolutePath())) {
+            r.error = s.error();
+            return r;
+        }
+    }
+    if (!QDir().mkpath(QFileInfo(r.writtenPath).absolutePath())) {
+        r.error = tr("Cannot create the folder %1: %2")
+                      .arg(QFileInfo(r.writtenPath).absolutePath(), util::errnoText(errno));
+        return r;
+    }
+    // Only the user's own lines are worth a backup: a file that held only our block has none.
+    if (exists && !block::replace(*content, QByteArray()).isEmpty()) {
+        r.backupPath = r.writtenPath + BackupSuffix;
+        if (Status s = writeAtomically(r.backupPath, *content, QFile::permissions(r.writtenPath)); !s) {
+            r.error = s.error();
+            r.backupPath.clear();
+            return r;
+        }
+    }
+    const bool ours = isOwnFile(target) || block::hasCreatedNote(*content);
+    if (updated.isEmpty() && ours) {
+        if (exists && !QFile::remove(r.writtenPath))
+            r.error = tr("Cannot remove %1: %2").arg(r.writtenPath, util::errnoText(errno));
+        r.removed = r.error.isEmpty();
+    } else if (Status s = writeAtomically(r.writtenPath, updated); !s) {
+        r.error = s.error();
+    }
+    r.changed = r.error.isEmpty();
+    return r;
 }
 
 QList<TargetResult> EnvPersistence::apply(const QList<Target> &targets, const Changes &changes) const
 {
     QList<TargetResult> results;
-    for (const Target target : targets) {
-        TargetResult r;
-        r.target = target;
-        r.path = m_locations.fileFor(target);
-        r.writtenPath = resolveLinks(r.path);
-        bool exists = false;
-        const Result<QByteArray> content = readFile(r.writtenPath, &exists);
-        if (!content) {
-            r.error = content.error();
-            results << r;
-            continue;
-        }
-        if (const QString problem = block::markerProblem(*content); !problem.isEmpty()) {
-            r.error = tr("Left %1 unchanged: %2. Remove the damaged block by hand, then apply again.")
-                          .arg(r.writtenPath, problem);
-            results << r;
-            continue;
-        }
-        const QByteArray updated = block::replace(*content, previewBlock(target, changes).toUtf8());
-        if (updated == *content && (exists || updated.isEmpty())) {
-            results << r; // nothing to do: applying twice changes nothing, not even the mtime
-            continue;
-        }
-        if (Status s = checkWritable(r.writtenPath, exists); !s) {
-            // The folder may not exist yet (fish's conf.d, environment.d): that is not the error.
-            if (exists || QFileInfo::exists(QFileInfo(r.writtenPath).absolutePath())) {
-                r.error = s.error();
-                results << r;
-                continue;
-            }
-        }
-        if (!QDir().mkpath(QFileInfo(r.writtenPath).absolutePath())) {
-            r.error = tr("Cannot create the folder %1: %2")
-                          .arg(QFileInfo(r.writtenPath).absolutePath(), util::errnoText(errno));
-            results << r;
-            continue;
-        }
-        if (exists) {
-            r.backupPath = r.writtenPath + BackupSuffix;
-            if (Status s = writeAtomically(r.backupPath, *content, QFile::permissions(r.writtenPath)); !s) {
-                r.error = s.error();
-                results << r;
-                continue;
-            }
-        }
-        // Files that are ours alone go away when they would be empty; a user's rc file stays.
-        const bool ownFile = target == Target::Fish || target == Target::Session;
-        if (updated.isEmpty() && ownFile) {
-            if (exists && !QFile::remove(r.writtenPath))
-                r.error = tr("Cannot remove %1: %2").arg(r.writtenPath, util::errnoText(errno));
-        } else if (Status s = writeAtomically(r.writtenPath, updated); !s) {
-            r.error = s.error();
-        }
-        r.changed = r.error.isEmpty();
-        results << r;
-    }
+    for (const Target target : targets)
+        results << applyOne(target, changes);
     return results;
 }
 
@@ -318,105 +347,6 @@ QList<std::pair<QString, Target>> EnvPersistence::scannedFiles() const
     for (const QString &name : envD.entryList({ QStringLiteral("*.conf") }, QDir::Files, QDir::Name))
         add(envD.filePath(name), Target::Session);
     return files;
-}
-
-QList<Conflict> EnvPersistence::conflicts(const QProcessEnvironment &current) const
-{
-    QList<Conflict> found;
-    const QString ourSession = m_locations.fileFor(Target::Session);
-    for (const auto &[path, syntax] : scannedFiles()) {
-        bool exists = false;
-        const Result<QByteArray> content = readFile(path, &exists);
-        if (!content || !exists)
-            continue;
-        const auto [begin, end] = block::markerLines(*content);
-        const QByteArrayList lines = content->split('\n');
-        for (int n = 1; n <= lines.size(); ++n) {
-            if (begin > 0 && n >= begin && n <= end)
-                continue;
-            const std::optional<Assignment> a = findAssignment(syntax, lines.at(n - 1));
-            if (!a)
-                continue;
-            Conflict c;
-            c.variable = a->variable;
-            c.file = path;
-            c.line = n;
-            c.text = QString::fromUtf8(lines.at(n - 1)).trimmed();
-            const QString where = tr("%1, line %2").arg(path).arg(n);
-            const QString name = variableName(a->variable);
-            if (begin > 0 && n > end) {
-                c.kind = Conflict::Kind::WinsOverOurs;
-                c.message = tr("%1 sets %2 after the managed block, so this line wins: %3")
-                                .arg(where, name, c.text);
-            } else if (begin > 0) {
-                c.kind = Conflict::Kind::LosesToOurs;
-                c.message = tr("%1 sets %2 before the managed block; the managed value wins: %3")
-                                .arg(where, name, c.text);
-            } else if (syntax == Target::Session) {
-                // environment.d files are read in the order of their names; later ones win.
-                const bool later = QFileInfo(path).fileName() > QFileInfo(ourSession).fileName();
-                c.kind = later ? Conflict::Kind::WinsOverOurs : Conflict::Kind::LosesToOurs;
-                c.message = later
-                    ? tr("%1 also sets %2 and is read after ours, so it wins: %3").arg(where, name, c.text)
-                    : tr("%1 also sets %2 but is read before ours: %3").arg(where, name, c.text);
-            } else {
-                c.kind = Conflict::Kind::SetElsewhere;
-                c.message = tr("%1 also sets %2; whichever file the shell reads last wins: %3")
-                                .arg(where, name, c.text);
-            }
-            found << c;
-            if (a->variable == Variable::LoadFormat && !a->unset) {
-                const std::optional<QString> v = syntax == Target::Fish ? decode::fishWord(a->value, current)
-                    : syntax == Target::Session ? decode::environmentD(a->value, current)
-                                                : decode::posixWord(a->value, current);
-                if (v && HubSettings::parseLoadFormat(*v) == LoadFormat::Invalid) {
-                    Conflict invalid = c;
-                    invalid.kind = Conflict::Kind::InvalidValue;
-                    invalid.message
-                        = tr("%1 sets TFHUB_MODEL_LOAD_FORMAT to \"%2\", which tensorflow_hub does not "
-                             "accept (use COMPRESSED, UNCOMPRESSED or AUTO, in capitals).")
-                              .arg(where, *v);
-                    found << invalid;
-                }
-            }
-        }
-    }
-
-    for (const Variable v : allVariables()) {
-        QStringList persisted;
-        for (const TargetState &s : readAll()) {
-            if (s.values.contains(v) && !persisted.contains(s.values.value(v)))
-                persisted << s.values.value(v);
-        }
-        if (persisted.isEmpty())
-            continue;
-        const QString name = variableName(v);
-        Conflict c;
-        c.kind = Conflict::Kind::EnvironmentDiffers;
-        c.variable = v;
-        const QString quotedList
-            = QLatin1Char('"') + persisted.join(QStringLiteral("\", \"")) + QLatin1Char('"');
-        if (persisted.size() > 1) {
-            c.message = tr("The files disagree on %1: %2.").arg(name, quotedList);
-            found << c;
-        }
-        if (!current.contains(name)) {
-            c.message
-                = tr("%1 is not set in this program's environment, but %2 is persisted: programs started "
-                     "before the change do not see it until they are restarted (the desktop session until "
-                     "the next login).")
-                      .arg(name, quotedList);
-            found << c;
-        } else if (!persisted.contains(current.value(name))) {
-            c.message
-                = tr("This program was started with %1=\"%2\", but %3 is persisted: programs started before "
-                     "the change keep the old value until they are restarted (the desktop session until the "
-                     "next login).")
-                      .arg(name, current.value(name), quotedList);
-            found << c;
-        }
-    }
-    return found;
 }
 
 } // namespace tfhub::shellenv

@@ -17,6 +17,8 @@ const QByteArray EndMarker = QByteArrayLiteral("# <<< tfhub-cache-manager <<<");
 // Not translated: the block must read the same whichever language wrote it.
 const QByteArray Notice = QByteArrayLiteral(
     "# Managed by TF Hub Cache Manager (tfhub-cache config); this block is replaced on change.");
+const QByteArray CreatedNote
+    = QByteArrayLiteral("# This file was created for this block; removing the block removes the file.");
 
 bool isNameChar(QChar c, bool first)
 {
@@ -236,6 +238,33 @@ QByteArray render(Target target, const QMap<Variable, QString> &values, const QS
     lines << EndMarker;
     // Always LF: shells keep a CR as part of the value, so CRLF lines would corrupt our own values
     // even in a file whose other lines use CRLF.
+    return lines.join('\n');
+}
+
+QByteArray createdNote()
+{
+    return CreatedNote;
+}
+
+bool hasCreatedNote(const QByteArray &content)
+{
+    const auto [begin, end] = markerLines(content);
+    if (begin <= 0)
+        return false;
+    const QByteArrayList lines = content.split('\n');
+    for (int n = begin + 1; n < end; ++n) {
+        if (stripCr(lines.at(n - 1)).trimmed() == CreatedNote)
+            return true;
+    }
+    return false;
+}
+
+QByteArray withCreatedNote(const QByteArray &block)
+{
+    if (block.isEmpty())
+        return block;
+    QByteArrayList lines = block.split('\n');
+    lines.insert(qMin<qsizetype>(2, lines.size()), CreatedNote);
     return lines.join('\n');
 }
 

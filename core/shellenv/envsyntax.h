@@ -42,6 +42,14 @@ QString markerProblem(const QByteArray &content);
 /// Line numbers (1-based) of our markers in `content`; {0, 0} when there is no complete block.
 std::pair<int, int> markerLines(const QByteArray &content);
 
+/// The comment line a block carries in a shell file that did not exist before we wrote it: such a
+/// file holds nothing of the user's, so removing the block removes the file.
+QByteArray createdNote(); ///< "# This file was created for this block; ..."
+/// Whether our block in `content` carries createdNote().
+bool hasCreatedNote(const QByteArray &content);
+/// `block` (from render()) with createdNote() after its first two lines; empty stays empty.
+QByteArray withCreatedNote(const QByteArray &block);
+
 /// The block's lines for `values` in the syntax of `target` (no final newline); empty when no values.
 QByteArray render(Target target, const QMap<Variable, QString> &values, const QString &home);
 

@@ -1,6 +1,7 @@
 #include "core/shellenv/shellprobe.h"
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QFileInfo>
 #include <QProcess>
 #include <QStandardPaths>
@@ -65,11 +66,12 @@ QString findProgram(const QProcessEnvironment &env, const QString &name)
     return QStandardPaths::findExecutable(name, path);
 }
 
-ProbeResult runShell(const QString &name, const QString &program, const QStringList &args,
+ProbeResult runShell(const QString &name, Target target, const QString &program, const QStringList &args,
     const QProcessEnvironment &env, int timeoutMs)
 {
     ProbeResult r;
     r.name = name;
+    r.target = target;
     r.available = !program.isEmpty();
     if (!r.available)
         return r;
@@ -99,6 +101,25 @@ ProbeResult runShell(const QString &name, const QString &program, const QStringL
         r.cacheDir = QString::fromUtf8(fields.at(1));
     if (fields.at(2) == "1")
         r.loadFormat = QString::fromUtf8(fields.at(3));
+    return r;
+}
+
+// fish creates its data folder (~/.local/share/fish) on every start: asking it must not leave
+// that behind in a home that had none. Only folders it created and left empty are removed.
+ProbeResult runFish(const QProcessEnvironment &env, const QProcessEnvironment &base, int timeoutMs)
+{
+    const QString xdg = base.value(QStringLiteral("XDG_DATA_HOME"));
+    const QString dataHome = xdg.startsWith(QLatin1Char('/'))
+        ? xdg
+        : base.value(QStringLiteral("HOME")) + QStringLiteral("/.local/share");
+    QStringList absent;
+    for (QString dir = dataHome + QStringLiteral("/fish"); dir.size() > 1 && !QFileInfo::exists(dir);
+         dir = QFileInfo(dir).absolutePath())
+        absent << dir;
+    const ProbeResult r = runShell(QStringLiteral("fish"), Target::Fish,
+        findProgram(env, QStringLiteral("fish")), { QStringLiteral("-c"), FishScript }, base, timeoutMs);
+    for (const QString &dir : std::as_const(absent))
+        QDir().rmdir(dir);
     return r;
 }
 
@@ -159,12 +180,13 @@ QList<ProbeResult> shells(const QProcessEnvironment &env, int timeoutMs, const P
     }
     const QString bash = findProgram(env, QStringLiteral("bash"));
     return {
-        runShell(QStringLiteral("bash"), bash, { QStringLiteral("-ic"), PosixScript }, base, timeoutMs),
-        runShell(tr("bash (login)"), bash, { QStringLiteral("-lc"), PosixScript }, base, timeoutMs),
-        runShell(QStringLiteral("zsh"), findProgram(env, QStringLiteral("zsh")),
+        runShell(QStringLiteral("bash"), Target::Bash, bash, { QStringLiteral("-ic"), PosixScript }, base,
+            timeoutMs),
+        runShell(tr("bash (login)"), Target::Profile, bash, { QStringLiteral("-lc"), PosixScript }, base,
+            timeoutMs),
+        runShell(QStringLiteral("zsh"), Target::Zsh, findProgram(env, QStringLiteral("zsh")),
             { QStringLiteral("-ic"), PosixScript }, base, timeoutMs),
-        runShell(QStringLiteral("fish"), findProgram(env, QStringLiteral("fish")),
-            { QStringLiteral("-c"), FishScript }, base, timeoutMs),
+        runFish(env, base, timeoutMs),
     };
 }
 

@@ -15,6 +15,7 @@ struct ProbeResult final
 {
     QString name; ///< "bash", "bash (login)", "zsh", "fish", "session"
     QString command; ///< what was run, for the curious
+    Target target = Target::Session; ///< the file of ours this shell reads
     bool available = false; ///< the shell or generator is installed
     QString error; ///< it did not finish, or printed nothing we could read
     std::optional<QString> cacheDir; ///< std::nullopt: not set

@@ -283,4 +283,58 @@ Status removeTree(const QString &path)
     return {};
 }
 
+namespace {
+
+Status syncPath(const QString &path, int flags, bool dataOnly)
+{
+    const int fd = ::open(QFile::encodeName(path).constData(), flags | O_CLOEXEC);
+    if (fd < 0)
+        return Error { tr("Cannot open %1 to sync it: %2").arg(path, errnoText(errno)) };
+    const int rc = dataOnly ? ::fdatasync(fd) : ::fsync(fd);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0)
+        return Error { tr("Cannot sync %1 to disk: %2").arg(path, errnoText(err)) };
+    return {};
+}
+
+} // namespace
+
+Status syncFile(const QString &path)
+{
+    return syncPath(path, O_RDONLY, true);
+}
+
+Status syncDir(const QString &path)
+{
+    return syncPath(path, O_RDONLY | O_DIRECTORY, false);
+}
+
+Status syncTree(const QString &path)
+{
+    struct stat st
+    {
+    };
+    if (::lstat(QFile::encodeName(path).constData(), &st) != 0)
+        return Error { tr("Cannot read %1: %2").arg(path, errnoText(errno)) };
+    if (S_ISREG(st.st_mode))
+        return syncFile(path);
+    if (!S_ISDIR(st.st_mode))
+        return {}; // a link's target is synced where it lives; a link itself is metadata of its folder
+    const QStringList names
+        = QDir(path).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System);
+    for (const QString &name : names) {
+        if (Status s = syncTree(path + QLatin1Char('/') + name); !s)
+            return s;
+    }
+    return syncDir(path);
+}
+
+Status durableWrite(const QString &path, const QByteArray &data)
+{
+    if (Status s = atomicWrite(path, data); !s)
+        return s;
+    return syncDir(QFileInfo(path).absolutePath());
+}
+
 } // namespace tfhub::util

@@ -73,4 +73,17 @@ Status atomicWrite(const QString &path, const QByteArray &data);
 /// Removes a file or a folder tree; errors name the path and cause.
 Status removeTree(const QString &path);
 
+/// fdatasync()s a file, so its data survives a crash; errors name the file and the cause.
+Status syncFile(const QString &path);
+
+/// fsync()s a folder, so the names created, renamed or removed in it survive a crash.
+Status syncDir(const QString &path);
+
+/// fdatasync()s every file and fsync()s every folder of a tree (links are not followed).
+Status syncTree(const QString &path);
+
+/// atomicWrite() that also syncs the folder, so after a crash `path` holds either the old or the
+/// new data, and the rename is on disk once this returns.
+Status durableWrite(const QString &path, const QByteArray &data);
+
 } // namespace tfhub::util

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace tfhub;
@@ -44,16 +45,21 @@ QString setUpTmpfs()
     return QString();
 }
 
-// Relative path -> content of every file under `root`.
+// Relative path -> content of every regular file under `root` (a FIFO is never opened: it would
+// block), leaving out the move journal.
 QMap<QString, QByteArray> contents(const QString &root)
 {
     QMap<QString, QByteArray> files;
     QDirIterator it(root, QDir::Files | QDir::Hidden | QDir::System, QDirIterator::Subdirectories);
     while (it.hasNext()) {
         const QString path = it.next();
+        if (it.fileName() == maintenance::MoveJournal::fileName())
+            continue;
         QFile f(path);
-        files.insert(
-            QDir(root).relativeFilePath(path), f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray("?"));
+        files.insert(QDir(root).relativeFilePath(path),
+            !util::stat(path).isFile          ? QByteArray("(not a file)")
+                : f.open(QIODevice::ReadOnly) ? f.readAll()
+                                              : QByteArray("?"));
     }
     return files;
 }
@@ -61,6 +67,14 @@ QMap<QString, QByteArray> contents(const QString &root)
 QStringList namesIn(const QString &dir)
 {
     return QDir(dir).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden, QDir::Name);
+}
+
+const auto noProgress = [](const MoveProgress &) {};
+const auto never = [] { return false; };
+
+bool hasJournal(const QString &dir)
+{
+    return QFileInfo::exists(dir + QLatin1Char('/') + maintenance::MoveJournal::fileName());
 }
 
 } // namespace
@@ -75,11 +89,21 @@ private Q_SLOTS:
 
     void renameWithinVolume();
     void copyAcrossVolumes();
+    void notEnoughRoom();
+    void fifoStopsTheMoveBeforeAnything();
+    void failureMidWayUndoesEveryCopy();
     void cancelledHalfWayLosesNothing_data();
     void cancelledHalfWayLosesNothing();
-    void liveLockIsSkipped();
+    void liveLockStopsTheMoveUnlessLeftBehind();
+    void staleLockIsTakenOver();
+    void interruptedMoveIsFinished_data();
+    void interruptedMoveIsFinished();
+    void interruptedMoveIsUndone_data();
+    void interruptedMoveIsUndone();
+    void cutShortWhileCopyingCanOnlyBeUndone();
     void destinationChecks();
     void moverObjectReportsProgress();
+    void moverObjectInSteps();
 
 private:
     /// Five real entries, one with a manifest, plus a foreign file.
@@ -131,16 +155,20 @@ void TestCacheMover::renameWithinVolume()
 {
     const QMap<QString, QByteArray> before = contents(m_src);
     const QString to = destination(false, QStringLiteral("new \"cache\" é"));
-    const Result<MoveReport> r = maintenance::moveCache(
-        m_src, to, [](const MoveProgress &) {}, [] { return false; });
-    QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error()));
-    QVERIFY(!r->crossVolume);
-    QCOMPARE(r->moved.size(), 5);
-    QCOMPARE(r->leftBehind.size(), 1); // notes.txt is not ours to move
+    const MoveReport r = maintenance::moveCache(m_src, to, MoveOptions(), noProgress, never);
+    QVERIFY2(r.switchable(), qPrintable(r.error));
+    QVERIFY(!r.crossVolume);
+    QCOMPARE(r.moved.size(), 5);
+    QCOMPARE(r.leftBehind.size(), 1); // notes.txt is not ours to move
+    QVERIFY(hasJournal(to));
+    QVERIFY(hasJournal(m_src));
+    const MoveReport f = maintenance::finishMove(to);
+    QVERIFY2(f.sourcesRemoved, qPrintable(f.error));
     QCOMPARE(namesIn(m_src), QStringList { QStringLiteral("notes.txt") });
     QMap<QString, QByteArray> expected = before;
     expected.remove(QStringLiteral("notes.txt"));
     QCOMPARE(contents(to), expected);
+    QCOMPARE(namesIn(to).size(), 5 * 2 + 1); // folders, descriptors, one manifest; no journal
     QString error;
     for (const CacheEntry &e : cache::scanAll(to, ScanOptions(), &error))
         QCOMPARE(e.state, EntryState::Complete);
@@ -153,32 +181,95 @@ void TestCacheMover::copyAcrossVolumes()
     const QMap<QString, QByteArray> before = contents(m_src);
     const QString to = destination(true, QStringLiteral("moved cache"));
     QList<MoveProgress> seen;
-    const Result<MoveReport> r = maintenance::moveCache(
-        m_src, to, [&seen](const MoveProgress &p) { seen << p; }, [] { return false; });
-    QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error()));
-    QVERIFY(r->crossVolume);
-    QCOMPARE(r->moved.size(), 5);
+    const MoveReport r = maintenance::moveCache(
+        m_src, to, MoveOptions(), [&seen](const MoveProgress &p) { seen << p; }, never);
+    QVERIFY2(r.switchable(), qPrintable(r.error));
+    QVERIFY(r.crossVolume);
+    QCOMPARE(r.moved.size(), 5);
     QMap<QString, QByteArray> expected = before;
     expected.remove(QStringLiteral("notes.txt"));
     QCOMPARE(contents(to), expected);
-    QCOMPARE(namesIn(m_src), QStringList { QStringLiteral("notes.txt") });
+    // Copied, verified, synced: the sources stay whole until the caller saved the setting.
+    QCOMPARE(contents(m_src), before);
     QVERIFY(!seen.isEmpty());
     QCOMPARE(seen.last().doneBytes, seen.last().totalBytes);
     QCOMPARE(seen.last().doneEntries, 5);
     for (qsizetype i = 1; i < seen.size(); ++i)
         QVERIFY(seen.at(i).doneBytes >= seen.at(i - 1).doneBytes);
 
-    // No room: a cache larger than the tmpfs is refused before anything is copied.
+    const MoveReport f = maintenance::finishMove(to);
+    QVERIFY2(f.sourcesRemoved, qPrintable(f.error));
+    QCOMPARE(f.moved.size(), 5);
+    QCOMPARE(namesIn(m_src), QStringList { QStringLiteral("notes.txt") });
+    QCOMPARE(contents(to), expected);
+    QVERIFY(!hasJournal(to));
+    QVERIFY(!maintenance::pendingMove(to)->has_value());
+}
+
+void TestCacheMover::notEnoughRoom()
+{
+    TFHUB_REQUIRE(!g_tmpfs.isEmpty(), g_tmpfsError);
+    // A cache larger than the tmpfs is refused before anything is copied.
     const QString big = m_tmp->filePath(QStringLiteral("big"));
     const QString key = test::makeEntry(big, QStringLiteral("https://tfhub.dev/test/big/1"),
         test::savedModelsDir() + QStringLiteral("/half_plus_two_cpu"));
     QVERIFY(test::writeFile(big + QLatin1Char('/') + key + QStringLiteral("/variables/huge.bin"),
         QByteArray(TmpfsBytes + 1024, 'x')));
-    const Result<MoveReport> full = maintenance::moveCache(
-        big, destination(true, QStringLiteral("full")), [](const MoveProgress &) {}, [] { return false; });
-    QVERIFY(!full.ok());
-    QVERIFY2(full.error().contains(QStringLiteral("Not enough room")), qPrintable(full.error()));
+    const QString to = destination(true, QStringLiteral("full"));
+    const MoveReport full = maintenance::moveCache(big, to, MoveOptions(), noProgress, never);
+    QVERIFY(!full.switchable());
+    QVERIFY2(full.error.contains(QStringLiteral("Not enough room")), qPrintable(full.error));
     QVERIFY(QFileInfo::exists(big + QLatin1Char('/') + key + QStringLiteral("/variables/huge.bin")));
+    QVERIFY(namesIn(to).isEmpty());
+}
+
+void TestCacheMover::fifoStopsTheMoveBeforeAnything()
+{
+    // The reported case: a FIFO inside the second entry, a move to another volume.
+    TFHUB_REQUIRE(!g_tmpfs.isEmpty(), g_tmpfsError);
+    const QString fifo = m_src + QLatin1Char('/') + m_keys.at(1) + QStringLiteral("/assets.fifo");
+    QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+    const QMap<QString, QByteArray> before = contents(m_src);
+    const QString to = destination(true, QStringLiteral("fifo"));
+    const MoveReport r = maintenance::moveCache(m_src, to, MoveOptions(), noProgress, never);
+    QVERIFY(!r.switchable());
+    QVERIFY2(r.error.contains(fifo) && r.error.contains(QStringLiteral("FIFO"))
+            && r.error.contains(QStringLiteral("model-1")),
+        qPrintable(r.error));
+    QVERIFY(r.moved.isEmpty());
+    QCOMPARE(contents(m_src), before);
+    QVERIFY(namesIn(to).isEmpty());
+    QVERIFY(!hasJournal(m_src));
+}
+
+void TestCacheMover::failureMidWayUndoesEveryCopy()
+{
+    // Something that cannot be copied appears in the third entry once two are copied already.
+    TFHUB_REQUIRE(!g_tmpfs.isEmpty(), g_tmpfsError);
+    const QMap<QString, QByteArray> before = contents(m_src);
+    const QString to = destination(true, QStringLiteral("midway"));
+    QString fifo;
+    const auto progress = [&](const MoveProgress &p) {
+        if (p.doneEntries == 2 && fifo.isEmpty()) {
+            QString error;
+            const QList<CacheEntry> entries = cache::scanAll(m_src, ScanOptions(), &error);
+            // The order of the move is the order of the scan; pick the next entry's folder.
+            fifo = m_src + QLatin1Char('/') + entries.at(2).key + QStringLiteral("/late.fifo");
+            QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+        }
+    };
+    const MoveReport r = maintenance::moveCache(m_src, to, MoveOptions(), progress, never);
+    QVERIFY(!fifo.isEmpty());
+    QVERIFY(!r.switchable());
+    QVERIFY2(
+        r.error.contains(fifo) && r.error.contains(QStringLiteral("Nothing was moved")), qPrintable(r.error));
+    QVERIFY(r.moved.isEmpty());
+    QFile::remove(fifo);
+    QCOMPARE(contents(m_src), before);
+    QVERIFY2(namesIn(to).isEmpty(), qPrintable(namesIn(to).join(QLatin1Char(' '))));
+    QVERIFY(!hasJournal(m_src));
+    for (const QString &key : std::as_const(m_keys))
+        QVERIFY(!QFileInfo::exists(m_src + QLatin1Char('/') + key + QStringLiteral(".lock")));
 }
 
 void TestCacheMover::cancelledHalfWayLosesNothing_data()
@@ -206,35 +297,25 @@ void TestCacheMover::cancelledHalfWayLosesNothing()
         if (p.doneEntries == 2 && (!midEntry || p.doneBytes > afterSecond))
             cancel = true;
     };
-    const Result<MoveReport> r = maintenance::moveCache(m_src, to, progress, [&cancel] { return cancel; });
-    QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error()));
-    QVERIFY(r->cancelled);
-    QCOMPARE(r->moved.size(), 2);
-    // Every entry wholly in one place, complete, never in both; no partial copy left behind.
-    const QMap<QString, QByteArray> inSource = contents(m_src);
-    const QMap<QString, QByteArray> inDestination = contents(to);
-    QMap<QString, QByteArray> together = inSource;
-    for (auto it = inDestination.cbegin(); it != inDestination.cend(); ++it) {
-        QVERIFY2(!together.contains(it.key()), qPrintable(it.key()));
-        together.insert(it.key(), it.value());
-    }
-    QCOMPARE(together, before);
-    for (const QString &key : std::as_const(m_keys)) {
-        const bool moved = r->moved.contains(key);
-        QCOMPARE(QFileInfo::exists(to + QLatin1Char('/') + key), moved);
-        QCOMPARE(QFileInfo::exists(m_src + QLatin1Char('/') + key), !moved);
+    const MoveReport r
+        = maintenance::moveCache(m_src, to, MoveOptions(), progress, [&cancel] { return cancel; });
+    QVERIFY(r.cancelled);
+    QVERIFY(!r.switchable());
+    QVERIFY(r.moved.isEmpty());
+    // A split cache is never left: everything is back in the source, nothing in the destination.
+    QCOMPARE(contents(m_src), before);
+    QVERIFY2(namesIn(to).isEmpty(), qPrintable(namesIn(to).join(QLatin1Char(' '))));
+    QVERIFY(!hasJournal(m_src));
+    for (const QString &key : std::as_const(m_keys))
         QVERIFY(!QFileInfo::exists(m_src + QLatin1Char('/') + key + QStringLiteral(".lock")));
-    }
-    for (const QString &name : namesIn(to))
-        QVERIFY2(!name.endsWith(QLatin1String(".tmp")), qPrintable(name));
-    // Going on later finishes the job.
-    const Result<MoveReport> rest = maintenance::moveCache(
-        m_src, to, [](const MoveProgress &) {}, [] { return false; });
-    QVERIFY(rest.ok());
-    QCOMPARE(rest->moved.size(), 3);
+    // Moving again does the whole job.
+    const MoveReport again = maintenance::moveCache(m_src, to, MoveOptions(), noProgress, never);
+    QVERIFY2(again.switchable(), qPrintable(again.error));
+    QCOMPARE(again.moved.size(), 5);
+    QVERIFY(maintenance::finishMove(to).sourcesRemoved);
 }
 
-void TestCacheMover::liveLockIsSkipped()
+void TestCacheMover::liveLockStopsTheMoveUnlessLeftBehind()
 {
     // A download in progress by this very (live) process: its entry must stay.
     const QString key = m_keys.at(2);
@@ -243,17 +324,139 @@ void TestCacheMover::liveLockIsSkipped()
         QStringLiteral("0123456789abcdef0123456789abcdef"));
     QVERIFY(test::writeFile(paths.lock(), lockContent));
     QVERIFY(QDir().mkpath(paths.tmpFolder(QStringLiteral("0123456789abcdef0123456789abcdef"))));
+    const QMap<QString, QByteArray> before = contents(m_src);
     const QString to = destination(false, QStringLiteral("dest"));
-    const Result<MoveReport> r = maintenance::moveCache(
-        m_src, to, [](const MoveProgress &) {}, [] { return false; });
-    QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error()));
-    QCOMPARE(r->moved.size(), 4);
-    QVERIFY(!r->moved.contains(key));
-    QCOMPARE(r->skipped.size(), 1);
-    QVERIFY2(r->skipped.first().contains(QStringLiteral("model-2")), qPrintable(r->skipped.first()));
+
+    const MoveReport refused = maintenance::moveCache(m_src, to, MoveOptions(), noProgress, never);
+    QVERIFY(!refused.switchable());
+    QVERIFY(refused.moved.isEmpty());
+    QCOMPARE(refused.skippedKeys, QStringList { key });
+    QVERIFY2(refused.error.contains(QStringLiteral("model-2")), qPrintable(refused.error));
+    QCOMPARE(contents(m_src), before);
+
+    MoveOptions leave;
+    leave.leaveBehind = true;
+    const MoveReport r = maintenance::moveCache(m_src, to, leave, noProgress, never);
+    QVERIFY2(r.switchable(), qPrintable(r.error));
+    QCOMPARE(r.moved.size(), 4);
+    QVERIFY(!r.moved.contains(key));
+    QCOMPARE(r.skipped.size(), 1);
+    QVERIFY2(r.skipped.first().contains(QStringLiteral("model-2")), qPrintable(r.skipped.first()));
+    QVERIFY(maintenance::finishMove(to).sourcesRemoved);
     QVERIFY(QFileInfo::exists(paths.folder()));
     QCOMPARE(cache::readLock(paths), lockContent);
     QVERIFY(!QFileInfo::exists(to + QLatin1Char('/') + key));
+}
+
+void TestCacheMover::staleLockIsTakenOver()
+{
+    // A lock whose owner is dead, long untouched: `list` calls it stale, so the mover takes it over.
+    TFHUB_REQUIRE(!g_tmpfs.isEmpty(), g_tmpfsError);
+    const QString key = m_keys.at(3);
+    const EntryPaths paths { m_src, key };
+    QVERIFY(test::writeFile(paths.lock(),
+        cache::lockContent(
+            util::hostName(), test::deadPid(), QStringLiteral("fedcba9876543210fedcba9876543210"))));
+    QVERIFY(test::setMTime(paths.lock(), QDateTime::currentSecsSinceEpoch() - 3600));
+    QString error;
+    QVERIFY(cache::scanKey(m_src, key, ScanOptions()).state != EntryState::Downloading);
+    const QString to = destination(true, QStringLiteral("stale"));
+    const MoveReport r = maintenance::moveCache(m_src, to, MoveOptions(), noProgress, never);
+    QVERIFY2(r.switchable(), qPrintable(r.error));
+    QCOMPARE(r.moved.size(), 5);
+    QVERIFY(r.skipped.isEmpty());
+    QVERIFY(maintenance::finishMove(to).sourcesRemoved);
+    QCOMPARE(namesIn(m_src), QStringList { QStringLiteral("notes.txt") });
+    QCOMPARE(cache::scanKey(to, key, ScanOptions()).state, EntryState::Complete);
+}
+
+void TestCacheMover::interruptedMoveIsFinished_data()
+{
+    QTest::addColumn<bool>("otherVolume");
+    QTest::addColumn<bool>("fromSource");
+    QTest::newRow("same volume, setting still old") << false << true;
+    QTest::newRow("across volumes, setting still old") << true << true;
+    QTest::newRow("across volumes, setting switched") << true << false;
+}
+
+void TestCacheMover::interruptedMoveIsFinished()
+{
+    // A crash right after the copy: the journal is found from either folder and finishes the move.
+    QFETCH(bool, otherVolume);
+    QFETCH(bool, fromSource);
+    TFHUB_REQUIRE(!otherVolume || !g_tmpfs.isEmpty(), g_tmpfsError);
+    const QMap<QString, QByteArray> before = contents(m_src);
+    const QString to = destination(otherVolume, QStringLiteral("crash"));
+    QVERIFY(maintenance::moveCache(m_src, to, MoveOptions(), noProgress, never).switchable());
+    const QString dir = fromSource ? m_src : to;
+    const auto pending = maintenance::pendingMove(dir);
+    QVERIFY2(pending.ok(), pending.ok() ? "" : qPrintable(pending.error()));
+    QVERIFY(pending->has_value());
+    QCOMPARE((*pending)->from, QDir::cleanPath(m_src));
+    QCOMPARE((*pending)->to, QDir::cleanPath(to));
+    QCOMPARE((*pending)->phase, maintenance::MoveJournal::Phase::Copied);
+    QCOMPARE((*pending)->items.size(), 5);
+    // A second move is refused while this one is pending.
+    QVERIFY(!maintenance::moveCache(
+        m_src, destination(false, QStringLiteral("other")), MoveOptions(), noProgress, never)
+                 .switchable());
+
+    const MoveReport f = maintenance::finishMove(dir);
+    QVERIFY2(f.sourcesRemoved, qPrintable(f.error));
+    QCOMPARE(f.moved.size(), 5);
+    QMap<QString, QByteArray> expected = before;
+    expected.remove(QStringLiteral("notes.txt"));
+    QCOMPARE(contents(to), expected);
+    QCOMPARE(namesIn(m_src), QStringList { QStringLiteral("notes.txt") });
+    QVERIFY(!maintenance::pendingMove(dir)->has_value());
+}
+
+void TestCacheMover::interruptedMoveIsUndone_data()
+{
+    QTest::addColumn<bool>("otherVolume");
+    QTest::newRow("same volume") << false;
+    QTest::newRow("across volumes") << true;
+}
+
+void TestCacheMover::interruptedMoveIsUndone()
+{
+    QFETCH(bool, otherVolume);
+    TFHUB_REQUIRE(!otherVolume || !g_tmpfs.isEmpty(), g_tmpfsError);
+    const QMap<QString, QByteArray> before = contents(m_src);
+    const QString to = destination(otherVolume, QStringLiteral("undo"));
+    QVERIFY(maintenance::moveCache(m_src, to, MoveOptions(), noProgress, never).switchable());
+    const MoveReport u = maintenance::undoMove(m_src);
+    QVERIFY2(u.undone, qPrintable(u.error));
+    QCOMPARE(contents(m_src), before);
+    QVERIFY2(namesIn(to).isEmpty(), qPrintable(namesIn(to).join(QLatin1Char(' '))));
+    QVERIFY(!hasJournal(m_src));
+    QVERIFY(!maintenance::pendingMove(m_src)->has_value());
+}
+
+void TestCacheMover::cutShortWhileCopyingCanOnlyBeUndone()
+{
+    TFHUB_REQUIRE(!g_tmpfs.isEmpty(), g_tmpfsError);
+    const QMap<QString, QByteArray> before = contents(m_src);
+    const QString to = destination(true, QStringLiteral("copying"));
+    QVERIFY(maintenance::moveCache(m_src, to, MoveOptions(), noProgress, never).switchable());
+    // As a kill during the copy leaves it: the journal still says "copying".
+    for (const QString &dir : { m_src, to }) {
+        const QString path = dir + QLatin1Char('/') + maintenance::MoveJournal::fileName();
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QByteArray text = f.readAll();
+        f.close();
+        QVERIFY(text.contains("\"copied\""));
+        QVERIFY(util::atomicWrite(path, text.replace("\"copied\"", "\"copying\"")).ok());
+    }
+    const MoveReport f = maintenance::finishMove(to);
+    QVERIFY(!f.sourcesRemoved);
+    QVERIFY2(f.error.contains(QStringLiteral("undo")), qPrintable(f.error));
+    QCOMPARE(contents(m_src), before);
+    const MoveReport u = maintenance::undoMove(to);
+    QVERIFY2(u.undone, qPrintable(u.error));
+    QCOMPARE(contents(m_src), before);
+    QVERIFY(namesIn(to).isEmpty());
 }
 
 void TestCacheMover::destinationChecks()
@@ -280,6 +483,7 @@ void TestCacheMover::destinationChecks()
 void TestCacheMover::moverObjectReportsProgress()
 {
     TFHUB_REQUIRE(!g_tmpfs.isEmpty(), g_tmpfsError);
+    // The one-shot form: copy and delete the sources in one go.
     CacheMover mover;
     QSignalSpy progress(&mover, &CacheMover::progressChanged);
     QSignalSpy finished(&mover, &CacheMover::finished);
@@ -289,8 +493,30 @@ void TestCacheMover::moverObjectReportsProgress()
     QCOMPARE(finished.first().at(1).toString(), QString());
     const MoveReport report = finished.first().at(0).value<MoveReport>();
     QCOMPARE(report.moved.size(), 5);
+    QVERIFY(report.sourcesRemoved);
     QVERIFY(!progress.isEmpty());
     QVERIFY(!mover.isRunning());
+    QCOMPARE(namesIn(m_src), QStringList { QStringLiteral("notes.txt") });
+}
+
+void TestCacheMover::moverObjectInSteps()
+{
+    // As a settings page uses it: copy, (save the setting,) then finish.
+    CacheMover mover;
+    QSignalSpy finished(&mover, &CacheMover::finished);
+    const QMap<QString, QByteArray> before = contents(m_src);
+    const QString to = destination(true, QStringLiteral("steps"));
+    mover.start(m_src, to, MoveOptions());
+    QVERIFY(finished.wait(30000));
+    const MoveReport copied = finished.takeFirst().at(0).value<MoveReport>();
+    QVERIFY2(copied.switchable(), qPrintable(copied.error));
+    QVERIFY(!copied.sourcesRemoved);
+    QCOMPARE(contents(m_src), before);
+    mover.finishMove();
+    QVERIFY(finished.wait(30000));
+    const MoveReport done = finished.takeFirst().at(0).value<MoveReport>();
+    QVERIFY2(done.sourcesRemoved, qPrintable(done.error));
+    QCOMPARE(namesIn(m_src), QStringList { QStringLiteral("notes.txt") });
 }
 
 int main(int argc, char **argv)

@@ -4,6 +4,7 @@
 #include "tests/support/testdata.h"
 
 #include <QDir>
+#include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
@@ -93,13 +94,17 @@ private Q_SLOTS:
     void blockReplace();
     void normalize_data();
     void normalize();
+    void rawBytesMustSurviveDecoding();
     void realShellsSeeAwkwardValues_data();
     void realShellsSeeAwkwardValues();
     void applyingTwiceChangesNothing();
+    void roundTripLeavesHomeAsFound();
     void existingContentPreservedExactly();
     void loadFormatSetAndUnset();
     void defaultTargetsAndLocations();
     void conflictsDetected();
+    void conflictsFollowWhatShellsSee_data();
+    void conflictsFollowWhatShellsSee();
     void probeReportsShellsAndSession();
     void unwritableRcReportedOthersApplied();
     void damagedBlockLeavesFileAlone_data();
@@ -216,6 +221,23 @@ void TestEnvPersistence::normalize()
     }
 }
 
+void TestEnvPersistence::rawBytesMustSurviveDecoding()
+{
+    // Latin-1 é in a UTF-8 locale: Qt decodes it to U+FFFD, which would be saved as another folder.
+    const Result<QString> latin1 = pathFromLocalBytes(QByteArray("/tmp/lat\xe9n"));
+    QVERIFY(!latin1.ok());
+    QVERIFY2(latin1.error().contains(QStringLiteral("/tmp/lat\\xE9n"))
+            && latin1.error().contains(QStringLiteral("UTF-8")),
+        qPrintable(latin1.error()));
+    // A name that really holds U+FFFD (its UTF-8 bytes) is a valid name like any other.
+    const Result<QString> replacement = pathFromLocalBytes(QByteArray("/tmp/lat\xef\xbf\xbdn"));
+    QVERIFY(replacement.ok());
+    QCOMPARE(*replacement, QStringLiteral("/tmp/lat") + QChar(0xfffd) + QStringLiteral("n"));
+    const Result<QString> accented = pathFromLocalBytes(QByteArray("/tmp/lat\xc3\xa9n"));
+    QVERIFY(accented.ok());
+    QCOMPARE(*accented, QStringLiteral("/tmp/lat") + QChar(0xe9) + QStringLiteral("n"));
+}
+
 void TestEnvPersistence::realShellsSeeAwkwardValues_data()
 {
     QTest::addColumn<QString>("relative"); // to the temporary root, or "~/" for the home
@@ -265,10 +287,11 @@ void TestEnvPersistence::realShellsSeeAwkwardValues()
         QVERIFY2(!out.value.has_value(), shell);
     }
     QCOMPARE(askGenerator(name), std::optional<QString>());
-    // Our own files are gone; the rc files we created are empty.
-    QVERIFY(!QFileInfo::exists(p.locations().fileFor(Target::Fish)));
-    QVERIFY(!QFileInfo::exists(p.locations().fileFor(Target::Session)));
-    QCOMPARE(readAll(p.locations().fileFor(Target::Bash)), QByteArray());
+    // The files we created are gone again, with no backups of them.
+    for (const Target t : everyTarget()) {
+        QVERIFY2(!QFileInfo::exists(p.locations().fileFor(t)), qPrintable(p.locations().fileFor(t)));
+        QVERIFY(!QFileInfo::exists(p.locations().fileFor(t) + QStringLiteral(".tfhub-backup")));
+    }
 }
 
 void TestEnvPersistence::applyingTwiceChangesNothing()
@@ -298,6 +321,65 @@ void TestEnvPersistence::applyingTwiceChangesNothing()
         QCOMPARE(QFileInfo(it.key()).lastModified(), mtimes.value(it.key()));
         QVERIFY(!QFileInfo::exists(it.key() + QStringLiteral(".tfhub-backup")));
     }
+}
+
+namespace {
+
+// Relative path of every file under `dir`, hidden ones included.
+QStringList filesUnder(const QString &dir)
+{
+    QStringList files;
+    QDirIterator it(dir, QDir::Files | QDir::Hidden | QDir::System, QDirIterator::Subdirectories);
+    while (it.hasNext())
+        files << QDir(dir).relativeFilePath(it.next());
+    files.sort();
+    return files;
+}
+
+} // namespace
+
+void TestEnvPersistence::roundTripLeavesHomeAsFound()
+{
+    // An empty .bash_profile is the user's, even though it holds nothing: it decides which login
+    // file bash reads, so it must survive; every file we create must go again.
+    const QString h = home();
+    QVERIFY(test::writeFile(h + QStringLiteral("/.bash_profile"), QByteArray()));
+    const QStringList before = filesUnder(h);
+    EnvPersistence p;
+    for (const TargetResult &r : p.apply(everyTarget(), setCacheDir(h + QStringLiteral("/models")))) {
+        QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
+        QVERIFY(r.changed);
+        QVERIFY2(r.backupPath.isEmpty(), qPrintable(r.backupPath)); // nothing of the user's to keep
+    }
+    QCOMPARE(filesUnder(h).size(), before.size() + 4);
+    QVERIFY(block::hasCreatedNote(readAll(h + QStringLiteral("/.bashrc"))));
+    QVERIFY(!block::hasCreatedNote(readAll(h + QStringLiteral("/.bash_profile"))));
+    // Changing the value keeps the note, and still makes no backup of a file that is only ours.
+    for (const TargetResult &r : p.apply(everyTarget(), setCacheDir(h + QStringLiteral("/other"))))
+        QVERIFY(r.backupPath.isEmpty());
+    QVERIFY(block::hasCreatedNote(readAll(h + QStringLiteral("/.bashrc"))));
+
+    Changes unset;
+    unset.insert(Variable::CacheDir, std::nullopt);
+    for (const TargetResult &r : p.apply(everyTarget(), unset)) {
+        QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
+        QVERIFY(r.changed);
+        QCOMPARE(r.removed, r.target != Target::Profile);
+        QVERIFY(r.backupPath.isEmpty());
+    }
+    QCOMPARE(filesUnder(h), before);
+    QCOMPARE(readAll(h + QStringLiteral("/.bash_profile")), QByteArray());
+
+    // A file we created that the user has since added to is theirs as well: only the block goes.
+    for (const TargetResult &r : p.apply({ Target::Bash }, setCacheDir(h + QStringLiteral("/models"))))
+        QVERIFY(r.changed);
+    const QString bashrc = h + QStringLiteral("/.bashrc");
+    QVERIFY(test::writeFile(bashrc, readAll(bashrc) + "alias ll='ls -l'\n"));
+    for (const TargetResult &r : p.apply({ Target::Bash }, unset)) {
+        QVERIFY(!r.removed);
+        QVERIFY(!r.backupPath.isEmpty());
+    }
+    QCOMPARE(readAll(bashrc), QByteArray("alias ll='ls -l'\n"));
 }
 
 void TestEnvPersistence::existingContentPreservedExactly()
@@ -431,7 +513,6 @@ void TestEnvPersistence::conflictsDetected()
     const QByteArray all = messages.join(QLatin1Char('\n')).toUtf8();
     QVERIFY2(has(Conflict::Kind::LosesToOurs, QStringLiteral("/.bashrc"), 1), all.constData());
     QVERIFY2(has(Conflict::Kind::WinsOverOurs, QStringLiteral("/.bashrc"), 6), all.constData());
-    QVERIFY2(has(Conflict::Kind::SetElsewhere, QStringLiteral("/.zshenv"), 1), all.constData());
     QVERIFY2(has(Conflict::Kind::InvalidValue, QStringLiteral("/.zshenv"), 1), all.constData());
     QVERIFY2(has(Conflict::Kind::WinsOverOurs, QStringLiteral("/zz-mine.conf"), 1), all.constData());
     QVERIFY2(has(Conflict::Kind::EnvironmentDiffers, QString(), 0), all.constData());
@@ -450,6 +531,72 @@ void TestEnvPersistence::conflictsDetected()
         QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
     current.insert(QStringLiteral("TFHUB_CACHE_DIR"), dir);
     QCOMPARE(p.conflicts(current).size(), 0);
+}
+
+void TestEnvPersistence::conflictsFollowWhatShellsSee_data()
+{
+    QTest::addColumn<QByteArray>("after");
+    QTest::addColumn<int>("line"); // the line named as winning, 0 for none
+    QTest::addColumn<QString>("seen");
+    QTest::newRow("two assignments on one line")
+        << QByteArray("export A=1 TFHUB_CACHE_DIR=/mine\n") << 1 << QStringLiteral("/mine");
+    QTest::newRow("indented inside an if")
+        << QByteArray("if [ -n \"$HOME\" ]; then\n    TFHUB_CACHE_DIR=/mine; export TFHUB_CACHE_DIR\nfi\n")
+        << 2 << QStringLiteral("/mine");
+    QTest::newRow("inside an if that never runs")
+        << QByteArray("if false; then\n  export TFHUB_CACHE_DIR=/never\nfi\n") << 0 << QString();
+}
+
+void TestEnvPersistence::conflictsFollowWhatShellsSee()
+{
+    QFETCH(QByteArray, after);
+    QFETCH(int, line);
+    QFETCH(QString, seen);
+    const QString bashrc = home() + QStringLiteral("/.bashrc");
+    QVERIFY(test::writeFile(bashrc, "alias ll='ls -l'\n"));
+    EnvPersistence p;
+    const QString dir = m_root.filePath(QStringLiteral("persisted"));
+    for (const TargetResult &r : p.apply({ Target::Bash }, setCacheDir(dir)))
+        QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
+    const QByteArray before = readAll(bashrc);
+    const int offset = static_cast<int>(before.count('\n'));
+    QVERIFY(test::writeFile(bashrc, before + after));
+
+    // The shell is the judge.
+    const ShellOutput bash = askShell(QStringLiteral("bash"), variableName(Variable::CacheDir));
+    QVERIFY(bash.ran);
+    QCOMPARE(*bash.value, line ? seen : dir);
+
+    const QList<ProbeResult> probes = probe::all(QProcessEnvironment::systemEnvironment(), ShellTimeoutMs);
+    QProcessEnvironment current;
+    current.insert(variableName(Variable::CacheDir), dir);
+    const QList<Conflict> found = p.conflicts(current, probes);
+    QStringList messages;
+    QList<Conflict> wins;
+    for (const Conflict &c : found) {
+        messages << c.message;
+        if (c.kind == Conflict::Kind::WinsOverOurs)
+            wins << c;
+    }
+    const QByteArray all = messages.join(QLatin1Char('\n')).toUtf8();
+    if (!line) {
+        QVERIFY2(wins.isEmpty(), all.constData());
+        // Only mentioned, and said not to win.
+        QVERIFY2(std::any_of(found.cbegin(), found.cend(),
+                     [&](const Conflict &c) {
+                         return c.kind == Conflict::Kind::LosesToOurs && c.line == offset + 2;
+                     }),
+            all.constData());
+        return;
+    }
+    QVERIFY2(!wins.isEmpty(), all.constData());
+    const Conflict &c = wins.first();
+    QCOMPARE(c.shell, QStringLiteral("bash"));
+    QCOMPARE(c.file, bashrc);
+    QCOMPARE(c.line, offset + line);
+    QVERIFY2(c.message.contains(seen) && c.message.contains(dir)
+            && c.message.contains(QStringLiteral("line %1").arg(offset + line)),
+        qPrintable(c.message));
 }
 
 void TestEnvPersistence::probeReportsShellsAndSession()
