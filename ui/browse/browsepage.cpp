@@ -1,12 +1,13 @@
 #include "ui/browse/browsepage.h"
 
-#include "core/cache/cachescanner.h"
 #include "core/catalog/catalogsources.h"
 #include "core/hub/handle.h"
 #include "core/prefetch/downloadqueue.h"
 #include "ui/browse/browsedetails.h"
 #include "ui/browse/browsemodel.h"
 #include "ui/browse/browseproxy.h"
+#include "ui/cache/cachemodel.h"
+#include "ui/cache/livecache.h"
 #include "ui/widgets/messagebar.h"
 
 #include <QAction>
@@ -26,6 +27,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSplitter>
+#include <QTimer>
 #include <QToolButton>
 #include <QTreeView>
 #include <QVBoxLayout>
@@ -54,25 +56,19 @@ QString facetLabel(Facet facet)
     return QString();
 }
 
-QSet<QString> completeKeys(const QString &root)
-{
-    QSet<QString> keys;
-    if (root.isEmpty() || !QFileInfo(root).isDir())
-        return keys;
-    QString error;
-    for (const CacheEntry &e : cache::scanAll(root, ScanOptions(), &error)) {
-        if (e.state == EntryState::Complete)
-            keys.insert(e.key);
-    }
-    return keys;
-}
-
 } // namespace
 
 BrowsePage::BrowsePage(QWidget *parent)
-    : QWidget(parent), m_model(new BrowseModel(this)), m_proxy(new BrowseProxy(this))
+    : QWidget(parent)
+    , m_model(new BrowseModel(this))
+    , m_proxy(new BrowseProxy(this))
+    , m_badgeUpdate(new QTimer(this))
 {
     m_proxy->setBrowseModel(m_model);
+    // The live cache changes in bursts (a scan's batches); the badges follow once per burst.
+    m_badgeUpdate->setSingleShot(true);
+    m_badgeUpdate->setInterval(0);
+    connect(m_badgeUpdate, &QTimer::timeout, this, &BrowsePage::refreshCacheState);
     buildUi();
     applyQuery();
     updateActions();
@@ -254,36 +250,45 @@ void BrowsePage::setDownloadQueue(DownloadQueue *queue)
         connect(queue, &DownloadQueue::jobFinished, this, [this](int id, const PrefetchResult &result) {
             if (result.phase != PrefetchPhase::Done || !m_queue)
                 return;
-            // The badge changes at once; the rescan that follows confirms it from the disk.
+            // The badge changes at once; the rescan of the entry confirms it from the disk.
+            const QString key = Handle::cacheKeyOf(m_queue->handleOf(id));
             QSet<QString> keys = m_model->cachedKeys();
-            keys.insert(Handle::cacheKeyOf(m_queue->handleOf(id)));
+            keys.insert(key);
             m_model->setCachedKeys(std::move(keys));
             showCurrent();
-            refreshCacheState();
+            if (m_live)
+                m_live->rescanKeys({ key });
         });
     }
     updateActions();
 }
 
-void BrowsePage::setCacheRoot(const QString &root)
+void BrowsePage::setLiveCache(LiveCache *live)
 {
-    m_cacheRoot = root;
+    if (m_live) {
+        disconnect(m_live, nullptr, this, nullptr);
+        disconnect(m_live->model(), nullptr, this, nullptr);
+    }
+    m_live = live;
+    if (live) {
+        const auto later = [this] { m_badgeUpdate->start(); };
+        QAbstractItemModel *model = live->model();
+        connect(model, &QAbstractItemModel::rowsInserted, this, later);
+        connect(model, &QAbstractItemModel::rowsRemoved, this, later);
+        connect(model, &QAbstractItemModel::dataChanged, this, later);
+        connect(model, &QAbstractItemModel::modelReset, this, later);
+        // A scan that changed nothing still confirms the badges.
+        connect(live, &LiveCache::scanFinished, this, later);
+    }
     refreshCacheState();
 }
 
 void BrowsePage::refreshCacheState()
 {
-    const quint64 generation = ++m_scanGeneration;
-    auto *watcher = new QFutureWatcher<QSet<QString>>(this);
-    connect(watcher, &QFutureWatcher<QSet<QString>>::finished, this, [this, watcher, generation] {
-        watcher->deleteLater();
-        if (generation != m_scanGeneration)
-            return; // a newer scan (another root, or a later download) is on its way
-        m_model->setCachedKeys(watcher->result());
-        showCurrent();
-        Q_EMIT cacheStateRefreshed();
-    });
-    watcher->setFuture(QtConcurrent::run(completeKeys, m_cacheRoot));
+    m_badgeUpdate->stop();
+    m_model->setCachedKeys(m_live ? m_live->completeKeys() : QSet<QString>());
+    showCurrent();
+    Q_EMIT cacheStateRefreshed();
 }
 
 void BrowsePage::reloadCatalog()

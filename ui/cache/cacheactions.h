@@ -40,6 +40,8 @@ public:
     QWidget *progressWidget() const { return m_progress; }
 
     void setScanOptions(const ScanOptions &options);
+    /// The cache folder switched: actions from now on act there.
+    void setRoot(const QString &root) { m_root = root; }
     bool isRemoving() const;
 
     /// Enables the actions that fit the current selection.

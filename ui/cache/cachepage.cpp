@@ -1,11 +1,10 @@
 #include "ui/cache/cachepage.h"
 
-#include "core/cache/cachescanner.h"
-#include "core/cache/cachewatcher.h"
 #include "ui/cache/cacheactions.h"
 #include "ui/cache/cachefilterproxy.h"
 #include "ui/cache/cachemodel.h"
 #include "ui/cache/detailspane.h"
+#include "ui/cache/livecache.h"
 #include "ui/widgets/messagebar.h"
 
 #include <QAction>
@@ -31,7 +30,6 @@
 #include <QToolButton>
 #include <QUrl>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 
@@ -61,12 +59,10 @@ protected:
 
 } // namespace
 
-CachePage::CachePage(const QString &cacheRoot, QWidget *parent)
+CachePage::CachePage(LiveCache *live, QWidget *parent)
     : QWidget(parent)
-    , m_root(QDir::cleanPath(cacheRoot))
-    , m_scanner(new CacheScanner(this))
-    , m_watcher(new CacheWatcher(this))
-    , m_model(new CacheModel(this))
+    , m_live(live)
+    , m_model(live->model())
     , m_proxy(new CacheFilterProxy(this))
     , m_viewUpdate(new QTimer(this))
 {
@@ -90,7 +86,7 @@ CachePage::CachePage(const QString &cacheRoot, QWidget *parent)
     connect(m_prefetchAgainAction, &QAction::triggered, this, &CachePage::prefetchAgain);
     m_messageBar = new MessageBar(this);
     m_actions = new CacheActions(
-        m_root, [this] { return selectedEntries(); }, m_messageBar, this);
+        m_live->root(), [this] { return selectedEntries(); }, m_messageBar, this);
     connect(m_actions, &CacheActions::entriesChanged, this, &CachePage::rescanKeys);
     addActions(
         { m_copyAction, m_openFolderAction, m_actions->copyPathAction(), m_actions->copySnippetAction(),
@@ -180,7 +176,7 @@ CachePage::CachePage(const QString &cacheRoot, QWidget *parent)
     connect(m_table, &QAbstractItemView::activated, this, &CachePage::openFolder);
 
     m_details = new DetailsPane(this);
-    m_details->setCacheRoot(m_root);
+    m_details->setCacheRoot(m_live->root());
 
     m_splitter = new QSplitter(Qt::Horizontal, this);
     m_splitter->setObjectName(QStringLiteral("cacheSplitter"));
@@ -202,13 +198,13 @@ CachePage::CachePage(const QString &cacheRoot, QWidget *parent)
     layout->addWidget(m_actions->progressWidget());
     layout->addWidget(m_stack, 1);
 
-    connect(m_scanner, &CacheScanner::entriesFound, this, &CachePage::onEntriesFound);
-    connect(m_scanner, &CacheScanner::problem, this, &CachePage::onScanProblem);
-    connect(m_scanner, &CacheScanner::finished, this, &CachePage::onScanFinished);
-    // Changes by other processes (a download, a terminal rm) reach the table without a refresh.
-    connect(m_watcher, &CacheWatcher::keysChanged, this, &CachePage::rescanKeys);
-    m_rescan = new QFutureWatcher<QList<CacheEntry>>(this);
-    connect(m_rescan, &QFutureWatcherBase::finished, this, &CachePage::onKeysRescanned);
+    connect(m_live, &LiveCache::rootChanged, this, &CachePage::onRootChanged);
+    connect(m_live, &LiveCache::scanStarted, this, [this] {
+        m_messageBar->dismiss();
+        updateView();
+    });
+    connect(m_live, &LiveCache::scanProblem, this, [this] { showScanProblems(false); });
+    connect(m_live, &LiveCache::scanFinished, this, &CachePage::onScanFinished);
 
     // Scan results arrive in bursts; totals and details follow once per burst, not once per row.
     m_viewUpdate->setSingleShot(true);
@@ -237,14 +233,24 @@ CachePage::~CachePage()
     // half-destroyed page.
     m_viewUpdate->stop();
     disconnect(m_viewUpdate, nullptr, this, nullptr);
-    disconnect(m_scanner, nullptr, this, nullptr);
+    disconnect(m_live, nullptr, this, nullptr);
     disconnect(m_model, nullptr, this, nullptr);
     disconnect(m_table->selectionModel(), nullptr, this, nullptr);
-    disconnect(m_watcher, nullptr, this, nullptr);
-    disconnect(m_rescan, nullptr, this, nullptr);
-    m_watcher->stop();
-    m_scanner->cancel();
-    m_rescan->waitForFinished();
+}
+
+QString CachePage::cacheRoot() const
+{
+    return m_live->root();
+}
+
+bool CachePage::isScanning() const
+{
+    return m_live->isScanning();
+}
+
+CacheWatcher *CachePage::watcher() const
+{
+    return m_live->watcher();
 }
 
 qint64 CachePage::totalDiskBytes() const
@@ -330,83 +336,39 @@ void CachePage::restoreState(const QSettings &settings)
 
 void CachePage::refresh()
 {
-    // The scanner reports a superseded scan as finished(false) at once; that is no failure.
-    stopScan();
-    m_scanProblems.clear();
-    m_scanFailed = false;
-    m_messageBar->dismiss();
-    // A missing folder is the normal state before the first download, not an error; one stat
-    // decides it without starting a worker.
-    if (!QFileInfo::exists(m_root)) {
-        m_watcher->start(m_root);
-        Q_EMIT scanStarted();
-        m_model->clear();
-        updateView();
-        Q_EMIT scanFinished(true);
-        return;
-    }
-    m_seenKeys.clear();
-    m_scanning = true;
-    // The watcher's baseline is taken while the scan runs: whatever changes after it is rescanned.
-    m_watcher->start(m_root);
-    m_scanner->start(m_root);
-    Q_EMIT scanStarted();
-    updateView();
+    m_live->refresh();
 }
 
 void CachePage::stopScan()
 {
-    m_scanning = false;
-    m_scanner->cancel();
+    m_live->stop();
 }
 
-void CachePage::onEntriesFound(const QList<CacheEntry> &entries)
+void CachePage::onRootChanged()
 {
-    if (!m_scanning)
-        return;
-    for (const CacheEntry &entry : entries)
-        m_seenKeys.insert(entry.key);
-    m_model->upsertEntries(entries);
-}
-
-void CachePage::onScanProblem(const QString &message)
-{
-    m_scanProblems.append(message);
-    showScanProblems(false);
+    m_actions->setRoot(m_live->root());
+    m_details->setCacheRoot(m_live->root());
+    m_messageBar->dismiss();
+    updateView();
 }
 
 void CachePage::onScanFinished(bool complete)
 {
-    if (!m_scanning)
-        return;
-    m_scanning = false;
-    if (complete) {
-        // Whatever the finished scan did not see is gone from the disk.
-        QStringList gone;
-        const QStringList keys = m_model->keys();
-        for (const QString &key : keys) {
-            if (!m_seenKeys.contains(key))
-                gone.append(key);
-        }
-        m_model->removeKeys(gone);
-    }
-    m_scanFailed = !complete;
-    if (!complete && m_scanProblems.isEmpty())
-        m_scanProblems.append(tr("The scan of %1 did not complete.").arg(QDir::toNativeSeparators(m_root)));
-    if (!m_scanProblems.isEmpty())
+    if (!m_live->scanProblems().isEmpty())
         showScanProblems(!complete);
-    m_seenKeys.clear();
     updateView();
-    Q_EMIT scanFinished(complete);
 }
 
 void CachePage::showScanProblems(bool failed)
 {
-    QString text = m_scanProblems.constFirst();
-    if (m_scanProblems.size() > 1)
-        text += u' ' + tr("(and %n more problem(s))", nullptr, static_cast<int>(m_scanProblems.size() - 1));
+    const QStringList problems = m_live->scanProblems();
+    if (problems.isEmpty())
+        return;
+    QString text = problems.constFirst();
+    if (problems.size() > 1)
+        text += u' ' + tr("(and %n more problem(s))", nullptr, static_cast<int>(problems.size() - 1));
     m_messageBar->showMessage(
-        failed ? MessageBar::Kind::Error : MessageBar::Kind::Warning, text, m_scanProblems.join(u'\n'));
+        failed ? MessageBar::Kind::Error : MessageBar::Kind::Warning, text, problems.join(u'\n'));
 }
 
 void CachePage::updateView()
@@ -419,12 +381,13 @@ void CachePage::updateView()
 
 void CachePage::updateEmptyState()
 {
-    const bool empty = m_model->rowCount() == 0 && !m_scanning;
+    const bool empty = m_model->rowCount() == 0 && !m_live->isScanning();
     if (empty) {
-        const QString folder = QDir::toNativeSeparators(m_root);
-        if (m_scanFailed)
+        const QString root = m_live->root();
+        const QString folder = QDir::toNativeSeparators(root);
+        if (m_live->scanFailed())
             m_emptyText->setText(tr("The cache folder %1 could not be read.").arg(folder));
-        else if (QFileInfo::exists(m_root))
+        else if (QFileInfo::exists(root))
             m_emptyText->setText(
                 tr("Models that tensorflow_hub downloads into %1 will show up here.").arg(folder));
         else
@@ -484,38 +447,7 @@ void CachePage::selectKeys(const QStringList &keys)
 
 void CachePage::rescanKeys(const QStringList &keys)
 {
-    for (const QString &key : keys) {
-        if (!m_pendingRescan.contains(key))
-            m_pendingRescan.append(key);
-    }
-    if (m_rescan->isRunning() || m_pendingRescan.isEmpty())
-        return;
-    m_rescanningKeys = m_pendingRescan;
-    m_pendingRescan.clear();
-    m_rescan->setFuture(QtConcurrent::run(
-        [root = m_root, keys = m_rescanningKeys] { return cache::scanItems(root, keys, ScanOptions()); }));
-}
-
-void CachePage::onKeysRescanned()
-{
-    const QList<CacheEntry> entries
-        = m_rescan->future().resultCount() > 0 ? m_rescan->result() : QList<CacheEntry>();
-    QList<CacheEntry> present;
-    QStringList gone;
-    for (const CacheEntry &entry : entries) {
-        if (entry.artifacts.isEmpty()) {
-            gone.append(entry.key);
-        } else {
-            present.append(entry);
-            // A full scan that runs meanwhile may have listed the folder before this item appeared.
-            if (m_scanning)
-                m_seenKeys.insert(entry.key);
-        }
-    }
-    m_model->upsertEntries(present);
-    m_model->removeKeys(gone);
-    m_rescanningKeys.clear();
-    rescanKeys({});
+    m_live->rescanKeys(keys);
 }
 
 void CachePage::updateSelection()
@@ -583,7 +515,7 @@ void CachePage::openFolder()
     if (rows.size() != 1)
         return;
     const CacheEntry &entry = m_model->entryAt(rows.constFirst());
-    const QString path = entry.hasFolder ? entry.folderPath(m_root) : m_root;
+    const QString path = entry.hasFolder ? entry.folderPath(m_live->root()) : m_live->root();
     if (!QDesktopServices::openUrl(QUrl::fromLocalFile(path))) {
         m_messageBar->showMessage(MessageBar::Kind::Warning,
             tr("Cannot open %1: no file manager is available.").arg(QDir::toNativeSeparators(path)));

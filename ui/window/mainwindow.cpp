@@ -1,14 +1,15 @@
 #include "ui/window/mainwindow.h"
 
-#include "core/prefetch/downloadqueue.h"
 #include "core/hub/hubsettings.h"
+#include "core/prefetch/downloadqueue.h"
 #include "ui/browse/browsepage.h"
 #include "ui/cache/cachepage.h"
+#include "ui/cache/livecache.h"
 #include "ui/downloads/downloadspage.h"
 #include "ui/settings/firstrunbar.h"
-#include "ui/widgets/messagebar.h"
 #include "ui/settings/settingspage.h"
 #include "ui/usage/usagepage.h"
+#include "ui/widgets/messagebar.h"
 
 #include <QAction>
 #include <QApplication>
@@ -54,11 +55,11 @@ QIcon themeIcon(const QString &name, const QString &fallback = QString())
 } // namespace
 
 MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWidget *parent)
-    : QMainWindow(parent), m_root(QDir::cleanPath(cacheRoot)), m_sourceLabel(sourceLabel)
+    : QMainWindow(parent), m_sourceLabel(sourceLabel), m_live(new LiveCache(cacheRoot, this))
 {
     setWindowTitle(tr("TF Hub Cache Manager"));
 
-    const HubSettings hub = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), m_root);
+    const HubSettings hub = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), m_live->root());
     m_queue = new DownloadQueue(PrefetchOptions::fromEnvironment(hub), this);
     SettingsPage::applyStoredSettings(m_queue);
     m_rescanTimer = new QTimer(this);
@@ -81,18 +82,18 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
     // Browse comes first in the list (ui.md); the window still opens on the Cache page.
     m_browsePage = new BrowsePage(this);
     m_browsePage->setDownloadQueue(m_queue);
-    m_browsePage->setCacheRoot(m_root);
+    m_browsePage->setLiveCache(m_live);
     m_browsePage->reloadCatalog();
     addPage(m_browsePage, themeIcon(QStringLiteral("edit-find"), QStringLiteral(":/icons/browse.svg")),
         tr("Browse"));
-    m_cachePage = new CachePage(m_root, this);
+    m_cachePage = new CachePage(m_live, this);
     addPage(m_cachePage, themeIcon(QStringLiteral("drive-harddisk"), QStringLiteral(":/icons/cache.svg")),
         tr("Cache"));
     m_downloadsPage = new DownloadsPage(m_queue, this);
     addPage(m_downloadsPage,
         themeIcon(QStringLiteral("folder-download"), QStringLiteral(":/icons/downloads.svg")),
         tr("Downloads"));
-    m_usagePage = new UsagePage(m_root, m_cachePage->model(), this);
+    m_usagePage = new UsagePage(m_live, this);
     addPage(m_usagePage, themeIcon(QStringLiteral("view-statistics"), QStringLiteral(":/icons/usage.svg")),
         tr("Usage"));
     m_settingsPage = new SettingsPage(m_queue, this);
@@ -123,9 +124,9 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
     createMenus();
     createStatusBar();
 
-    connect(m_cachePage, &CachePage::scanStarted, this, &MainWindow::onScanStarted);
-    connect(m_cachePage, &CachePage::scanFinished, this, &MainWindow::onScanFinished);
-    connect(m_cachePage, &CachePage::scanFinished, this, &MainWindow::scanFinished);
+    connect(m_live, &LiveCache::scanStarted, this, &MainWindow::onScanStarted);
+    connect(m_live, &LiveCache::scanFinished, this, &MainWindow::onScanFinished);
+    connect(m_live, &LiveCache::scanFinished, this, &MainWindow::scanFinished);
     connect(m_cachePage, &CachePage::totalsChanged, this, &MainWindow::updateTotals);
     connect(m_cachePage, &CachePage::selectionTotalChanged, this, &MainWindow::updateSelectionTotal);
     connect(m_cachePage, &CachePage::prefetchRequested, this, &MainWindow::prefetchAgain);
@@ -139,7 +140,7 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
             m_downloadStatusTimer->start();
     });
     connect(m_downloadStatusTimer, &QTimer::timeout, this, &MainWindow::updateDownloadStatus);
-    connect(m_rescanTimer, &QTimer::timeout, m_cachePage, &CachePage::refresh);
+    connect(m_rescanTimer, &QTimer::timeout, m_live, &LiveCache::refresh);
     // Prefetch from the menu while another page shows: the handles box is on the Downloads page.
     connect(m_downloadsPage->prefetchAction(), &QAction::triggered, this,
         [this] { showPage(QStringLiteral("downloads")); });
@@ -153,9 +154,12 @@ MainWindow::~MainWindow()
 {
     // The page outlives this destructor body; its last signals must not reach a half-destroyed window.
     disconnect(m_cachePage, nullptr, this, nullptr);
+    disconnect(m_live, nullptr, this, nullptr);
     disconnect(m_queue, nullptr, this, nullptr);
     m_rescanTimer->stop();
     m_downloadStatusTimer->stop();
+    // The pages show the LiveCache's model: they go first, while it still exists.
+    delete takeCentralWidget();
 }
 
 QStringList MainWindow::pageNames()
@@ -231,13 +235,12 @@ void MainWindow::createMenus()
 
 void MainWindow::createStatusBar()
 {
-    const QString folder = QDir::toNativeSeparators(m_root);
-    m_folderLabel = new QLabel(tr("Cache: %1 (%2)").arg(folder, m_sourceLabel), this);
+    m_folderLabel = new QLabel(this);
     m_folderLabel->setObjectName(QStringLiteral("folderLabel"));
     m_folderLabel->setTextFormat(Qt::PlainText);
     // A long path must not force the window wider; the full text stays in the tooltip.
     m_folderLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
-    m_folderLabel->setToolTip(tr("Cache folder: %1\nSet by: %2").arg(folder, m_sourceLabel));
+    updateFolderLabel();
 
     m_selectionLabel = new QLabel(this);
     m_selectionLabel->setObjectName(QStringLiteral("selectionLabel"));
@@ -264,6 +267,18 @@ void MainWindow::createStatusBar()
     statusBar()->addPermanentWidget(m_selectionLabel);
     statusBar()->addPermanentWidget(m_totalLabel);
     statusBar()->addPermanentWidget(m_freeLabel);
+}
+
+void MainWindow::updateFolderLabel()
+{
+    const QString folder = QDir::toNativeSeparators(m_live->root());
+    m_folderLabel->setText(tr("Cache: %1 (%2)").arg(folder, m_sourceLabel));
+    m_folderLabel->setToolTip(tr("Cache folder: %1\nSet by: %2").arg(folder, m_sourceLabel));
+}
+
+QString MainWindow::cacheRoot() const
+{
+    return m_live->root();
 }
 
 void MainWindow::addPage(QWidget *page, const QIcon &icon, const QString &title)
@@ -312,7 +327,7 @@ void MainWindow::saveSettings() const
 
 void MainWindow::offerReopen(const QString &dir)
 {
-    if (QDir(dir) == QDir(m_root))
+    if (QDir(dir) == QDir(m_live->root()))
         return;
     // The pages are built for one folder: offer to reopen the window on the new one.
     auto *reopen = new QAction(tr("Reopen on %1").arg(QDir::toNativeSeparators(dir)), m_topBar);
@@ -323,7 +338,7 @@ void MainWindow::offerReopen(const QString &dir)
     });
     m_topBar->showMessage(MessageBar::Kind::Information,
         tr("The cache folder is now %1. This window still shows %2.")
-            .arg(QDir::toNativeSeparators(dir), QDir::toNativeSeparators(m_root)));
+            .arg(QDir::toNativeSeparators(dir), QDir::toNativeSeparators(m_live->root())));
     m_topBar->addAction(reopen);
 }
 
@@ -335,7 +350,6 @@ void MainWindow::checkFirstRun(const HubSettings &settings)
             m_settingsPage->setCurrent(HubSettings::resolve(QProcessEnvironment::systemEnvironment()));
             offerReopen(dir);
         });
-        connect(m_firstRun, &FirstRunBar::finished, m_browsePage, &BrowsePage::refreshCacheState);
     }
     m_firstRun->check(settings);
 }
@@ -395,7 +409,7 @@ void MainWindow::updateFreeSpace()
 {
     // QStorageInfo needs an existing path; the volume of the nearest existing parent is the one
     // the cache will be created on.
-    QString path = m_root;
+    QString path = m_live->root();
     while (!path.isEmpty() && !QFileInfo::exists(path) && path != QDir::rootPath())
         path = QFileInfo(path).path();
     const QStorageInfo volume(path);

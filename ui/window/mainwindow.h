@@ -22,13 +22,16 @@ class BrowsePage;
 class CachePage;
 class DownloadsPage;
 class FirstRunBar;
+class LiveCache;
 class MessageBar;
 class SettingsPage;
 class UsagePage;
 
-/// The application window: a navigation list of pages (Cache, Downloads, Settings) and a status
-/// bar that always shows the cache folder, its source, the total size, the free space and, while
-/// models download, how many and how fast. It owns the one DownloadQueue of the application.
+/// The application window: a navigation list of pages (Browse, Cache, Downloads, Usage, Settings)
+/// and a status bar that always shows the cache folder, its source, the total size, the free space
+/// and, while models download, how many and how fast. It owns the one DownloadQueue and the one
+/// LiveCache of the application; every page shows that LiveCache, so a new cache folder applies
+/// in place.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
@@ -37,7 +40,8 @@ public:
     MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    QString cacheRoot() const { return m_root; }
+    QString cacheRoot() const;
+    LiveCache *liveCache() const { return m_live; }
     CachePage *cachePage() const { return m_cachePage; }
     DownloadsPage *downloadsPage() const { return m_downloadsPage; }
     SettingsPage *settingsPage() const { return m_settingsPage; }
@@ -72,6 +76,7 @@ private:
     void createActions();
     void createMenus();
     void createStatusBar();
+    void updateFolderLabel();
     /// Pages plug in here: one navigation entry (icon + word) per stacked page.
     void addPage(QWidget *page, const QIcon &icon, const QString &title);
 
@@ -89,8 +94,8 @@ private:
     void prefetchAgain(const QStringList &handles);
     void showOnCachePage(const QStringList &keys);
 
-    QString m_root;
     QString m_sourceLabel;
+    LiveCache *m_live = nullptr;
 
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_pages = nullptr;
