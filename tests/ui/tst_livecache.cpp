@@ -10,11 +10,15 @@
 #include "ui/settings/settingspage.h"
 #include "ui/usage/treemapwidget.h"
 #include "ui/usage/usagepage.h"
+#include "ui/widgets/messagebar.h"
 #include "ui/window/mainwindow.h"
 
 #include <QAbstractItemModelTester>
+#include <QCheckBox>
 #include <QDir>
 #include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTableView>
@@ -75,6 +79,7 @@ private Q_SLOTS:
 
     void modelUnderTester();
     void diskChangesReachEveryPage();
+    void settingsSwitchRootInPlace();
 
 private:
     bool openWindow();
@@ -192,6 +197,45 @@ void TestLiveCache::diskChangesReachEveryPage()
     QTRY_COMPARE_WITH_TIMEOUT(cacheTableKeys(), QSet<QString> { second }, WaitMs);
     QTRY_COMPARE_WITH_TIMEOUT(usageKeys(), QSet<QString> { second }, WaitMs);
     QTRY_COMPARE_WITH_TIMEOUT(browseCachedKeys(), QSet<QString> { second }, WaitMs);
+}
+
+void TestLiveCache::settingsSwitchRootInPlace()
+{
+    const QString first = addModel(m_root, HalfPlusTwo);
+    QVERIFY(openWindow());
+    QTRY_COMPARE_WITH_TIMEOUT(browseCachedKeys(), QSet<QString> { first }, WaitMs);
+    const QString other = m_tmp->path() + QStringLiteral("/other cache");
+    const QString second = addModel(other, HalfPlusTwoV2);
+    QVERIFY(!second.isEmpty());
+
+    // The Settings page applies the other folder (without moving the models, which stay).
+    SettingsPage *settings = m_window->settingsPage();
+    for (QCheckBox *check : settings->findChildren<QCheckBox *>()) {
+        if (check->objectName().startsWith(QLatin1String("target_")))
+            check->setChecked(check->objectName() == QLatin1String("target_bash"));
+    }
+    settings->findChild<QCheckBox *>(QStringLiteral("moveModelsCheck"))->setChecked(false);
+    settings->findChild<QLineEdit *>(QStringLiteral("cacheDirEdit"))->setText(other);
+    QSignalSpy applied(settings, &SettingsPage::applyFinished);
+    settings->findChild<QPushButton *>(QStringLiteral("applyButton"))->click();
+    QVERIFY(applied.wait(WaitMs));
+    QVERIFY2(applied.constFirst().constFirst().toBool(), qPrintable(settings->messageBar()->text()));
+
+    // Every page shows the other folder, with no reopen.
+    QCOMPARE(m_window->cacheRoot(), other);
+    QCOMPARE(m_window->liveCache()->root(), other);
+    QCOMPARE(m_window->downloadQueue()->options().cacheRoot, other);
+    QTRY_COMPARE_WITH_TIMEOUT(cacheTableKeys(), QSet<QString> { second }, WaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(usageKeys(), QSet<QString> { second }, WaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(browseCachedKeys(), QSet<QString> { second }, WaitMs);
+    const QString label = m_window->findChild<QLabel *>(QStringLiteral("folderLabel"))->text();
+    QVERIFY2(label.contains(QDir::toNativeSeparators(other)), qPrintable(label));
+
+    // And it follows the new folder live: the old one is no longer watched.
+    QVERIFY(!addModel(m_root, HalfPlusTwoV2).isEmpty());
+    QVERIFY(removeModel(other, second));
+    QTRY_COMPARE_WITH_TIMEOUT(cacheTableKeys(), QSet<QString>(), WaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(browseCachedKeys(), QSet<QString>(), WaitMs);
 }
 
 QTEST_MAIN(TestLiveCache)

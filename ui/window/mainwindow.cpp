@@ -131,7 +131,8 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
     connect(m_cachePage, &CachePage::selectionTotalChanged, this, &MainWindow::updateSelectionTotal);
     connect(m_cachePage, &CachePage::prefetchRequested, this, &MainWindow::prefetchAgain);
     connect(m_usagePage, &UsagePage::selectRequested, this, &MainWindow::showOnCachePage);
-    connect(m_settingsPage, &SettingsPage::cacheDirChanged, this, &MainWindow::offerReopen);
+    connect(m_settingsPage, &SettingsPage::cacheDirChanged, this,
+        [this](const QString &dir) { switchCacheRoot(dir, tr("persisted setting")); });
 
     connect(m_queue, &DownloadQueue::jobFinished, this, &MainWindow::onJobFinished);
     connect(m_queue, &DownloadQueue::jobAdded, this, &MainWindow::updateDownloadStatus);
@@ -325,21 +326,18 @@ void MainWindow::saveSettings() const
     m_browsePage->saveState(settings);
 }
 
-void MainWindow::offerReopen(const QString &dir)
+void MainWindow::switchCacheRoot(const QString &dir, const QString &sourceLabel)
 {
-    if (QDir(dir) == QDir(m_live->root()))
+    if (QDir::cleanPath(dir) == m_live->root())
         return;
-    // The pages are built for one folder: offer to reopen the window on the new one.
-    auto *reopen = new QAction(tr("Reopen on %1").arg(QDir::toNativeSeparators(dir)), m_topBar);
-    connect(reopen, &QAction::triggered, this, [this, dir] {
-        if (QProcess::startDetached(
-                QCoreApplication::applicationFilePath(), { QStringLiteral("--cache-dir"), dir }))
-            close();
-    });
-    m_topBar->showMessage(MessageBar::Kind::Information,
-        tr("The cache folder is now %1. This window still shows %2.")
-            .arg(QDir::toNativeSeparators(dir), QDir::toNativeSeparators(m_live->root())));
-    m_topBar->addAction(reopen);
+    m_sourceLabel = sourceLabel;
+    // Jobs already running finish where they started; new ones download into the new folder.
+    PrefetchOptions options = m_queue->options();
+    options.cacheRoot = QDir::cleanPath(dir);
+    m_queue->setOptions(options);
+    m_live->setRoot(dir);
+    updateFolderLabel();
+    updateFreeSpace();
 }
 
 void MainWindow::checkFirstRun(const HubSettings &settings)
@@ -348,7 +346,7 @@ void MainWindow::checkFirstRun(const HubSettings &settings)
         m_firstRun = new FirstRunBar(m_topBar, this);
         connect(m_firstRun, &FirstRunBar::cacheDirChanged, this, [this](const QString &dir) {
             m_settingsPage->setCurrent(HubSettings::resolve(QProcessEnvironment::systemEnvironment()));
-            offerReopen(dir);
+            switchCacheRoot(dir, tr("persisted setting"));
         });
     }
     m_firstRun->check(settings);

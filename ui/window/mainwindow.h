@@ -52,8 +52,9 @@ public:
     /// Shows the first-run warnings (a cache folder cleared on restart, an invalid load format)
     /// for the settings as the environment and the --cache-dir option give them.
     void checkFirstRun(const tfhub::HubSettings &settings);
-    /// After the cache folder was changed and persisted: says so, offering to reopen on it.
-    void offerReopen(const QString &dir);
+    /// Shows `dir` on every page from now on, and downloads go there; `sourceLabel` says where
+    /// the value came from. Nothing happens when it is the folder shown already.
+    void switchCacheRoot(const QString &dir, const QString &sourceLabel);
     DownloadQueue *downloadQueue() const { return m_queue; }
 
     /// Names for showPage(): "cache", "downloads", "usage", "settings".
