@@ -159,12 +159,8 @@ SettingsPage::SettingsPage(DownloadQueue *queue, const HubSettings &current, QWi
     loadStates(m_persistence.readAll());
 
     m_applier = new EnvApplier(this);
-    connect(m_applier, &EnvApplier::moveStarted, this, [this] {
-        m_moveLabel->setText(tr("Moving your models to %1…").arg(m_cacheBox->text()));
-        m_moveProgress->setRange(0, 0);
-        m_cancelMove->setEnabled(true);
-        m_moveRow->show();
-    });
+    connect(m_applier, &EnvApplier::moveStarted, this,
+        [this] { m_moveLabel->setText(tr("Moving your models to %1…").arg(m_cacheBox->text())); });
     connect(m_applier, &EnvApplier::moveProgressChanged, this, &SettingsPage::onMoveProgress);
     connect(m_applier, &EnvApplier::finished, this, &SettingsPage::onApplied);
 
@@ -430,6 +426,7 @@ void SettingsPage::startApply(bool unset)
         m_bar->showMessage(MessageBar::Kind::Error, tr("Check at least one file to save the settings in."));
         return;
     }
+    request.unset = unset;
     if (unset) {
         for (const shellenv::Variable v : shellenv::allVariables())
             request.changes.insert(v, std::nullopt);
@@ -453,6 +450,13 @@ void SettingsPage::startApply(bool unset)
 
     m_pendingUnset = unset;
     m_pendingChanges = request.changes;
+    if (!request.moveFrom.isEmpty()) {
+        // Cancel is offered from the start: nothing is saved until the models are moved.
+        m_moveLabel->setText(tr("Checking %1…").arg(request.moveTo));
+        m_moveProgress->setRange(0, 0);
+        m_cancelMove->setEnabled(true);
+        m_moveRow->show();
+    }
     m_bar->showMessage(
         MessageBar::Kind::Information, unset ? tr("Removing the settings…") : tr("Saving the settings…"));
     setBusy(true);
@@ -504,10 +508,12 @@ void SettingsPage::onApplied(const ApplyOutcome &o)
     const MoveReport &m = o.moveReport;
     if (o.moveAttempted && !o.moveError.isEmpty()) {
         ok = false;
-        text << tr("Moving the models failed: %1 They are still in %2.").arg(o.moveError, m.from);
+        text << tr("Moving the models failed: %1 They are still in %2. Nothing was saved.")
+                    .arg(o.moveError, m.from);
     } else if (o.moveAttempted && m.cancelled) {
-        text << tr("Moving was cancelled: %n model(s) moved to %1; the rest are still in %2.", nullptr,
-            static_cast<int>(m.moved.size()))
+        text << tr("Moving was cancelled: %n model(s) moved to %1; the rest are still in %2. Nothing was "
+                   "saved.",
+            nullptr, static_cast<int>(m.moved.size()))
                     .arg(m.to, m.from);
     } else if (o.moveAttempted) {
         text << tr("%n model(s) moved to %1 (%2).", nullptr, static_cast<int>(m.moved.size()))
@@ -517,9 +523,9 @@ void SettingsPage::onApplied(const ApplyOutcome &o)
         text << tr("Left in place: %1").arg(m.skipped.join(QLatin1Char(' ')));
     if (o.moveAttempted && !m.leftBehind.isEmpty())
         details = m.leftBehind.join(QLatin1Char('\n'));
-    const MessageBar::Kind kind = !ok               ? MessageBar::Kind::Error
-        : (o.moveAttempted && !m.skipped.isEmpty()) ? MessageBar::Kind::Warning
-                                                    : MessageBar::Kind::Positive;
+    const MessageBar::Kind kind = !ok                                ? MessageBar::Kind::Error
+        : (o.moveAttempted && (!m.skipped.isEmpty() || m.cancelled)) ? MessageBar::Kind::Warning
+                                                                     : MessageBar::Kind::Positive;
     m_bar->showMessage(kind, text.join(QLatin1Char(' ')), details);
 
     if (!m_pendingUnset && !savedIn.isEmpty()) {
