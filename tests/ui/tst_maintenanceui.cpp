@@ -1,4 +1,5 @@
 #include "core/cache/lock.h"
+#include "core/cache/manifest.h"
 #include "core/util/fsutil.h"
 #include "tests/support/testdata.h"
 #include "ui/cache/cacheactions.h"
@@ -63,6 +64,7 @@ private Q_SLOTS:
     void deleteRefusesLiveDownload();
     void trashWarnsThatNothingIsFreed();
     void verifyReportsInMessageBar();
+    void verifyStopsWhenPageCloses();
     void detailsShowManifestAndRequiredFiles();
     void pythonSnippet();
     void entryFromAnotherProcessAppears();
@@ -238,6 +240,36 @@ void TestMaintenanceUi::verifyReportsInMessageBar()
     page()->actions()->verifyAction()->trigger();
     QTRY_VERIFY_WITH_TIMEOUT(bar->kind() == MessageBar::Kind::Error, WaitMs);
     QVERIFY2(bar->text().contains(QStringLiteral("variables/variables.index")), qPrintable(bar->text()));
+}
+
+void TestMaintenanceUi::verifyStopsWhenPageCloses()
+{
+    // An entry whose manifest lists one huge file: hashing it takes seconds, the whole of it
+    // in one file. Sparse, so it takes no room on the disk.
+    const QString key = addModel(m_root, HalfPlusTwo);
+    const QString big = m_root + u'/' + key + QStringLiteral("/variables/huge.bin");
+    constexpr qint64 HugeBytes = qint64(16) << 30;
+    QFile file(big);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    QVERIFY(file.resize(HugeBytes));
+    file.close();
+    Manifest manifest;
+    manifest.handle = HalfPlusTwo;
+    manifest.key = key;
+    manifest.files.append({ QStringLiteral("variables/huge.bin"), HugeBytes, QByteArray(64, '0') });
+    QVERIFY(test::writeFile(m_root + u'/' + key + QStringLiteral(".manifest.json"), manifest.toJson()));
+    QVERIFY(openWindow());
+    selectKey(key);
+    QVERIFY(page()->model()->entryAt(page()->model()->rowOfKey(key)).hasManifest);
+
+    page()->actions()->verifyAction()->trigger();
+    const QFuture<CacheActions::VerifySummary> job = page()->actions()->verifyJob();
+    QVERIFY(!job.isFinished());
+    // Closing the window destroys the page: it must not wait for the hash of the whole file.
+    m_window.reset();
+    QVERIFY(job.isFinished());
+    QVERIFY(job.resultCount() == 1);
+    QVERIFY2(job.result().cancelled, qPrintable(job.result().text));
 }
 
 void TestMaintenanceUi::detailsShowManifestAndRequiredFiles()
