@@ -9,6 +9,7 @@
 #include "ui/browse/browseproxy.h"
 #include "ui/cache/livecache.h"
 #include "ui/widgets/messagebar.h"
+#include "ui/widgets/pythonsnippet.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
@@ -51,6 +52,7 @@ private Q_SLOTS:
     void cachedBadgeAfterPrefetch();
     void pastedHandles();
     void copyHandleAndSnippet();
+    void snippetEscapesHandle();
 
 private:
     bool selectHandle(const QString &handle);
@@ -313,6 +315,24 @@ void TestBrowse::copyHandleAndSnippet()
     m_page->copySnippet();
     QVERIFY(QGuiApplication::clipboard()->text().contains(
         QLatin1String("hub.load(\"https://tfhub.dev/google/yamnet/1\")")));
+}
+
+void TestBrowse::snippetEscapesHandle()
+{
+    // A handle from a user's list may hold characters that end or escape a Python string.
+    const QString handle = QStringLiteral("https://example.com/models/a\"b\\c.tar.gz");
+    const QString list = m_tmp->path() + QStringLiteral("/odd.txt");
+    QVERIFY(test::writeFile(list, (handle + QLatin1Char('\n')).toUtf8()));
+    QSignalSpy loaded(m_page.get(), &BrowsePage::catalogLoaded);
+    m_page->addCatalogSource(list);
+    QVERIFY(loaded.wait(30000));
+    QVERIFY(selectHandle(handle));
+    m_page->copySnippet();
+    const QString code = QGuiApplication::clipboard()->text();
+    QVERIFY2(
+        code.contains(QLatin1String("model = hub.load(\"https://example.com/models/a\\\"b\\\\c.tar.gz\")\n")),
+        qPrintable(code));
+    QCOMPARE(code, pythonSnippet({ handle }));
 }
 
 QTEST_MAIN(TestBrowse)

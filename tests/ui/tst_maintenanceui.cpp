@@ -11,6 +11,7 @@
 #include "ui/usage/treemapwidget.h"
 #include "ui/usage/usagepage.h"
 #include "ui/widgets/messagebar.h"
+#include "ui/widgets/pythonsnippet.h"
 #include "ui/window/mainwindow.h"
 
 #include <QAbstractItemModelTester>
@@ -66,6 +67,7 @@ private Q_SLOTS:
     void verifyReportsInMessageBar();
     void verifyStopsWhenPageCloses();
     void detailsShowManifestAndRequiredFiles();
+    void pythonSnippet_data();
     void pythonSnippet();
     void entryFromAnotherProcessAppears();
     void squarifyKeepsAreasProportional_data();
@@ -288,14 +290,31 @@ void TestMaintenanceUi::detailsShowManifestAndRequiredFiles()
     QVERIFY2(manifest.startsWith(QStringLiteral("None")), qPrintable(manifest));
 }
 
+void TestMaintenanceUi::pythonSnippet_data()
+{
+    QTest::addColumn<QStringList>("handles");
+    QTest::addColumn<QString>("code");
+    const QString head = QStringLiteral("import tensorflow_hub as hub\n\n");
+    QTest::newRow("one") << QStringList { HalfPlusTwo }
+                         << head + QStringLiteral("model = hub.load(\"%1\")\n").arg(HalfPlusTwo);
+    QTest::newRow("quote") << QStringList { QStringLiteral("a\"b") }
+                           << head + QStringLiteral("model = hub.load(\"a\\\"b\")\n");
+    QTest::newRow("backslash") << QStringList { QStringLiteral("C:\\models\\x") }
+                               << head + QStringLiteral("model = hub.load(\"C:\\\\models\\\\x\")\n");
+    // The backslash before a quote must not escape the quote's own backslash.
+    QTest::newRow("backslash quote") << QStringList { QStringLiteral("a\\\"") }
+                                     << head + QStringLiteral("model = hub.load(\"a\\\\\\\"\")\n");
+    QTest::newRow("two") << QStringList { HalfPlusTwo, HalfPlusTwoV2 }
+                         << head
+            + QStringLiteral("model_1 = hub.load(\"%1\")\nmodel_2 = hub.load(\"%2\")\n")
+                  .arg(HalfPlusTwo, HalfPlusTwoV2);
+}
+
 void TestMaintenanceUi::pythonSnippet()
 {
-    QCOMPARE(CacheActions::pythonSnippet({ HalfPlusTwo }),
-        QStringLiteral("import tensorflow_hub as hub\n\nmodel = hub.load(\"%1\")\n").arg(HalfPlusTwo));
-    QVERIFY(CacheActions::pythonSnippet({ QStringLiteral("a\"b") })
-                .contains(QStringLiteral("hub.load(\"a\\\"b\")")));
-    QVERIFY(CacheActions::pythonSnippet({ HalfPlusTwo, HalfPlusTwoV2 })
-                .contains(QStringLiteral("model_2 = hub.load(")));
+    QFETCH(QStringList, handles);
+    QFETCH(QString, code);
+    QCOMPARE(ui::pythonSnippet(handles), code);
 }
 
 void TestMaintenanceUi::entryFromAnotherProcessAppears()

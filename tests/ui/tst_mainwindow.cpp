@@ -75,6 +75,7 @@ private Q_SLOTS:
     void remembersLayout();
     void firstRunWarnings();
     void folderChangeSwitchesInPlace();
+    void aboutCreditsEveryLibrary();
 
 private:
     template<class T> T *child(const QString &name) const
@@ -397,6 +398,14 @@ void TestMainWindow::firstRunWarnings()
     env.insert(QStringLiteral("TFHUB_MODEL_LOAD_FORMAT"), QStringLiteral("compressed"));
     m_window->checkFirstRun(HubSettings::resolve(env));
     QVERIFY2(bar->text().contains(QStringLiteral("compressed")), qPrintable(bar->text()));
+}
+
+void TestMainWindow::aboutCreditsEveryLibrary()
+{
+    const QString text = MainWindow::aboutText();
+    for (const char *credit : { "Qt 6", "GNU LGPL version 3", "libarchive (BSD 2-clause", "QuaZip (GNU LGPL",
+             "ISA-L", "BSD 3-clause", "OpenSSL's libcrypto (Apache License 2.0)", "zlib (zlib licence)" })
+        QVERIFY2(text.contains(QLatin1String(credit)), credit);
 }
 
 void TestMainWindow::folderChangeSwitchesInPlace()

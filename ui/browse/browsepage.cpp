@@ -9,6 +9,7 @@
 #include "ui/cache/cachemodel.h"
 #include "ui/cache/livecache.h"
 #include "ui/widgets/messagebar.h"
+#include "ui/widgets/pythonsnippet.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -512,18 +513,14 @@ void BrowsePage::copyHandles()
 void BrowsePage::copySnippet()
 {
     const Catalog *c = m_model->catalog();
-    QStringList lines { QStringLiteral("import tensorflow_hub as hub"), QString() };
-    int n = 0;
+    QStringList handles;
     for (const qsizetype i : selectedEntries()) {
         const CatalogEntry &e = c->at(i);
-        if (!e.isLoadable())
-            continue;
-        const QString name = n == 0 ? QStringLiteral("model") : QStringLiteral("model_%1").arg(n + 1);
-        lines << QStringLiteral("%1 = hub.load(\"%2\")").arg(name, e.handle);
-        ++n;
+        if (e.isLoadable() && !handles.contains(e.handle))
+            handles << e.handle;
     }
-    if (n > 0)
-        QGuiApplication::clipboard()->setText(lines.join(QLatin1Char('\n')) + QLatin1Char('\n'));
+    if (!handles.isEmpty())
+        QGuiApplication::clipboard()->setText(pythonSnippet(handles));
 }
 
 void BrowsePage::saveState(QSettings &settings) const

@@ -5,6 +5,7 @@
 #include "core/cache/modelformat.h"
 #include "ui/cache/cachemodel.h"
 #include "ui/widgets/messagebar.h"
+#include "ui/widgets/pythonsnippet.h"
 
 #include <QAction>
 #include <QApplication>
@@ -158,19 +159,6 @@ void CacheActions::updateEnabled(const QList<CacheEntry> &selected)
     m_verify->setEnabled(anyFolder && !m_verifying->isRunning());
     m_delete->setEnabled(anyCacheItem && !isRemoving());
     m_trash->setEnabled(anyCacheItem && !isRemoving());
-}
-
-QString CacheActions::pythonSnippet(const QStringList &handles)
-{
-    QString code = QStringLiteral("import tensorflow_hub as hub\n\n");
-    const bool many = handles.size() > 1;
-    for (qsizetype i = 0; i < handles.size(); ++i) {
-        QString literal = handles.at(i);
-        literal.replace(u'\\', QStringLiteral("\\\\")).replace(u'"', QStringLiteral("\\\""));
-        const QString name = many ? QStringLiteral("model_%1").arg(i + 1) : QStringLiteral("model");
-        code += name + QStringLiteral(" = hub.load(\"") + literal + QStringLiteral("\")\n");
-    }
-    return code;
 }
 
 void CacheActions::copyPaths()

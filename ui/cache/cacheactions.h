@@ -50,9 +50,6 @@ public:
     /// Enables the actions that fit the current selection.
     void updateEnabled(const QList<CacheEntry> &selected);
 
-    /// The snippet Copy Python Snippet puts on the clipboard for these handles.
-    static QString pythonSnippet(const QStringList &handles);
-
     /// What Verify found, in words for the message bar.
     struct VerifySummary
     {

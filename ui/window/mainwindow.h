@@ -57,6 +57,10 @@ public:
     void switchCacheRoot(const QString &dir, const QString &sourceLabel);
     DownloadQueue *downloadQueue() const { return m_queue; }
 
+    /// The About box's text: what the program is, and the libraries it is built with and their
+    /// licences.
+    static QString aboutText();
+
     /// Names for showPage(): "cache", "downloads", "usage", "settings".
     static QStringList pageNames();
     /// Shows the page called `name`; false when there is none.
