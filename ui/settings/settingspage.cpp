@@ -5,6 +5,7 @@
 #include "ui/settings/cachefolderbox.h"
 #include "ui/settings/envapplier.h"
 #include "ui/settings/envpreviewbox.h"
+#include "ui/settings/outcomemessage.h"
 #include "ui/widgets/messagebar.h"
 
 #include <QButtonGroup>
@@ -479,79 +480,41 @@ void SettingsPage::onApplied(const ApplyOutcome &o)
 {
     setBusy(false);
     m_moveRow->hide();
+    const OutcomeMessage message = settingsOutcomeMessage(o);
+    m_bar->showMessage(message.kind, message.text, message.details);
     if (!o.checkError.isEmpty()) {
-        m_bar->showMessage(
-            MessageBar::Kind::Error, o.checkError + QLatin1Char(' ') + tr("Nothing was saved."));
         Q_EMIT applyFinished(false);
         return;
     }
     loadStates(o.states);
-    QStringList savedIn;
-    for (const shellenv::TargetResult &r : o.results) {
-        if (r.error.isEmpty())
-            savedIn << r.path;
-    }
-    const QStringList errors = o.writeErrors();
-    bool ok = errors.isEmpty();
-    QStringList text = errors;
-    QString details;
-    if (!savedIn.isEmpty()) {
-        const QString files = savedIn.join(QStringLiteral(", "));
-        text << (m_pendingUnset
-                ? tr("Removed the settings from %1. New terminals use tensorflow_hub's defaults; "
-                     "programs started from the desktop after your next login.")
-                      .arg(files)
-                : tr("Saved in %1. New terminals get the values now; programs started from the desktop "
-                     "after your next login.")
-                      .arg(files));
-    }
-    const MoveReport &m = o.moveReport;
-    if (o.moveAttempted && !o.moveError.isEmpty()) {
-        ok = false;
-        text << tr("Moving the models failed: %1 They are still in %2. Nothing was saved.")
-                    .arg(o.moveError, m.from);
-    } else if (o.moveAttempted && m.cancelled) {
-        text << tr("Moving was cancelled: %n model(s) moved to %1; the rest are still in %2. Nothing was "
-                   "saved.",
-            nullptr, static_cast<int>(m.moved.size()))
-                    .arg(m.to, m.from);
-    } else if (o.moveAttempted) {
-        text << tr("%n model(s) moved to %1 (%2).", nullptr, static_cast<int>(m.moved.size()))
-                    .arg(m.to, util::humanSize(m.bytes));
-    }
-    if (o.moveAttempted && !m.skipped.isEmpty())
-        text << tr("Left in place: %1").arg(m.skipped.join(QLatin1Char(' ')));
-    if (o.moveAttempted && !m.leftBehind.isEmpty())
-        details = m.leftBehind.join(QLatin1Char('\n'));
-    const MessageBar::Kind kind = !ok                                ? MessageBar::Kind::Error
-        : (o.moveAttempted && (!m.skipped.isEmpty() || m.cancelled)) ? MessageBar::Kind::Warning
-                                                                     : MessageBar::Kind::Positive;
-    m_bar->showMessage(kind, text.join(QLatin1Char(' ')), details);
-
-    if (!m_pendingUnset && !savedIn.isEmpty()) {
-        const QString dir = *m_pendingChanges.value(shellenv::Variable::CacheDir);
-        m_program.insert(shellenv::Variable::CacheDir, dir);
-        if (dir != QDir::cleanPath(m_current.cacheDir)) {
-            m_current.cacheDir = dir;
-            m_switchedHere = true;
-            Q_EMIT cacheDirChanged(dir);
-        }
-        if (const std::optional<QString> format = m_pendingChanges.value(shellenv::Variable::LoadFormat)) {
-            m_program.insert(shellenv::Variable::LoadFormat, *format);
-            const bool changed = *format != m_current.loadFormatRaw;
-            m_current.loadFormatRaw = *format;
-            m_current.loadFormat = HubSettings::parseLoadFormat(*format);
-            PrefetchOptions options = m_queue->options();
-            options.loadFormat = m_current.loadFormat;
-            m_queue->setOptions(options);
-            if (changed)
-                Q_EMIT loadFormatChanged(*format);
-        }
-    }
+    if (!m_pendingUnset && !message.savedIn.isEmpty())
+        adoptSavedValues();
     showCurrentSource();
     updatePreview();
     refreshEffective();
-    Q_EMIT applyFinished(ok && !savedIn.isEmpty());
+    Q_EMIT applyFinished(message.ok);
+}
+
+void SettingsPage::adoptSavedValues()
+{
+    const QString dir = *m_pendingChanges.value(shellenv::Variable::CacheDir);
+    m_program.insert(shellenv::Variable::CacheDir, dir);
+    if (dir != QDir::cleanPath(m_current.cacheDir)) {
+        m_current.cacheDir = dir;
+        m_switchedHere = true;
+        Q_EMIT cacheDirChanged(dir);
+    }
+    if (const std::optional<QString> format = m_pendingChanges.value(shellenv::Variable::LoadFormat)) {
+        m_program.insert(shellenv::Variable::LoadFormat, *format);
+        const bool changed = *format != m_current.loadFormatRaw;
+        m_current.loadFormatRaw = *format;
+        m_current.loadFormat = HubSettings::parseLoadFormat(*format);
+        PrefetchOptions options = m_queue->options();
+        options.loadFormat = m_current.loadFormat;
+        m_queue->setOptions(options);
+        if (changed)
+            Q_EMIT loadFormatChanged(*format);
+    }
 }
 
 void SettingsPage::setBusy(bool busy)

@@ -95,6 +95,8 @@ private:
     void startApply(bool unset);
     void onMoveProgress(const MoveProgress &progress);
     void onApplied(const ApplyOutcome &outcome);
+    /// After Apply saved the form: this program uses the saved folder and load format now.
+    void adoptSavedValues();
     void setBusy(bool busy);
     VariableValues savedValues() const;
     VariableValues programValues() const;
