@@ -1,6 +1,7 @@
 #include "ui/cache/cachepage.h"
 
 #include "ui/cache/cacheactions.h"
+#include "ui/cache/cachefilterbar.h"
 #include "ui/cache/cachefilterproxy.h"
 #include "ui/cache/cachemodel.h"
 #include "ui/cache/detailspane.h"
@@ -17,7 +18,6 @@
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
-#include <QLineEdit>
 #include <QMenu>
 #include <QPushButton>
 #include <QSettings>
@@ -69,112 +69,11 @@ CachePage::CachePage(LiveCache *live, QWidget *parent)
     setObjectName(QStringLiteral("cachePage"));
     m_proxy->setSourceModel(m_model);
 
-    m_copyAction = new QAction(QIcon::fromTheme(QStringLiteral("edit-copy")), tr("&Copy Handle"), this);
-    m_copyAction->setShortcut(QKeySequence::Copy);
-    m_copyAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-    connect(m_copyAction, &QAction::triggered, this, &CachePage::copyHandles);
-    m_openFolderAction
-        = new QAction(QIcon::fromTheme(QStringLiteral("document-open-folder")), tr("&Open Folder"), this);
-    m_openFolderAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_O));
-    m_openFolderAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-    m_openFolderAction->setToolTip(tr("Open the model's folder in the file manager"));
-    connect(m_openFolderAction, &QAction::triggered, this, &CachePage::openFolder);
-    m_prefetchAgainAction
-        = new QAction(QIcon::fromTheme(QStringLiteral("download")), tr("&Prefetch Again"), this);
-    m_prefetchAgainAction->setObjectName(QStringLiteral("prefetchAgainAction"));
-    m_prefetchAgainAction->setToolTip(tr("Download the selected models again into the cache"));
-    connect(m_prefetchAgainAction, &QAction::triggered, this, &CachePage::prefetchAgain);
-    m_messageBar = new MessageBar(this);
-    m_actions = new CacheActions(
-        m_live->root(), [this] { return selectedEntries(); }, m_messageBar, this);
-    connect(m_actions, &CacheActions::entriesChanged, this, &CachePage::rescanKeys);
-    addActions(
-        { m_copyAction, m_openFolderAction, m_actions->copyPathAction(), m_actions->copySnippetAction(),
-            m_actions->verifyAction(), m_actions->deleteAction(), m_actions->trashAction() });
+    createActions();
+    m_filterBar = new CacheFilterBar(m_proxy, this);
+    connect(m_filterBar, &CacheFilterBar::filtersChanged, this, &CachePage::updateSelection);
 
-    auto *toolBar = new QToolBar(tr("Cache actions"), this);
-    toolBar->setObjectName(QStringLiteral("cacheToolBar"));
-    toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
-    toolBar->setIconSize(QSize(16, 16));
-    toolBar->addAction(m_openFolderAction);
-    toolBar->addAction(m_copyAction);
-    toolBar->addAction(m_prefetchAgainAction);
-    toolBar->addAction(m_actions->verifyAction());
-    toolBar->addSeparator();
-    toolBar->addAction(m_actions->deleteAction());
-    toolBar->addAction(m_actions->trashAction());
-
-    m_search = new QLineEdit(this);
-    m_search->setObjectName(QStringLiteral("searchEdit"));
-    m_search->setPlaceholderText(tr("Filter by handle, key or publisher (Ctrl+F)"));
-    m_search->setClearButtonEnabled(true);
-    m_search->setAccessibleName(tr("Filter"));
-    m_search->addAction(QIcon::fromTheme(QStringLiteral("edit-find")), QLineEdit::LeadingPosition);
-    connect(m_search, &QLineEdit::textChanged, m_proxy, &CacheFilterProxy::setFilterText);
-
-    m_stateMenu = new QMenu(this);
-    m_stateMenu->setToolTipsVisible(true);
-    for (const EntryState state : allStates()) {
-        QAction *action = m_stateMenu->addAction(CacheModel::stateIcon(state), stateLabel(state));
-        action->setCheckable(true);
-        action->setData(static_cast<int>(state));
-        action->setToolTip(stateExplanation(state));
-        connect(action, &QAction::toggled, this, &CachePage::applyFilters);
-    }
-    m_formatMenu = new QMenu(this);
-    for (const ModelFormat format : allFormats()) {
-        QAction *action = m_formatMenu->addAction(formatLabel(format));
-        action->setCheckable(true);
-        action->setData(static_cast<int>(format));
-        connect(action, &QAction::toggled, this, &CachePage::applyFilters);
-    }
-    m_stateButton = createFilterButton(tr("State"), m_stateMenu);
-    m_stateButton->setObjectName(QStringLiteral("stateFilterButton"));
-    m_formatButton = createFilterButton(tr("Format"), m_formatMenu);
-    m_formatButton->setObjectName(QStringLiteral("formatFilterButton"));
-
-    auto *filterRow = new QHBoxLayout;
-    filterRow->addWidget(m_search, 1);
-    filterRow->addWidget(m_stateButton);
-    filterRow->addWidget(m_formatButton);
-
-    m_table = new QTableView(this);
-    m_table->setObjectName(QStringLiteral("cacheTable"));
-    m_table->setModel(m_proxy);
-    m_table->setSortingEnabled(true);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_table->setShowGrid(false);
-    m_table->setWordWrap(false);
-    m_table->setAlternatingRowColors(true);
-    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
-    m_table->setItemDelegateForColumn(CacheModel::HandleColumn, new HandleDelegate(m_table));
-    m_table->verticalHeader()->hide();
-    // Fixed row heights keep the table fast with thousands of rows.
-    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 10);
-    QHeaderView *header = m_table->horizontalHeader();
-    header->setSectionsMovable(true);
-    header->setHighlightSections(false);
-    // The handle takes whatever the other columns leave.
-    header->setStretchLastSection(false);
-    header->setMinimumSectionSize(40);
-    header->setContextMenuPolicy(Qt::CustomContextMenu);
-    header->setSectionResizeMode(CacheModel::HandleColumn, QHeaderView::Stretch);
-    header->resizeSection(CacheModel::SizeColumn, 85);
-    header->resizeSection(CacheModel::FilesColumn, 60);
-    header->resizeSection(CacheModel::FormatColumn, 120);
-    header->resizeSection(CacheModel::StateColumn, 145);
-    header->resizeSection(CacheModel::DownloadedColumn, 100);
-    header->resizeSection(CacheModel::LastUsedColumn, 100);
-    // The details pane shows the file count; the handle needs the room more (the header's
-    // context menu brings the column back).
-    header->setSectionHidden(CacheModel::FilesColumn, true);
-    m_table->sortByColumn(CacheModel::SizeColumn, Qt::DescendingOrder);
-    connect(m_table, &QWidget::customContextMenuRequested, this, &CachePage::showTableMenu);
-    connect(header, &QWidget::customContextMenuRequested, this, &CachePage::showHeaderMenu);
-    connect(m_table, &QAbstractItemView::activated, this, &CachePage::openFolder);
-
+    createTable();
     m_details = new DetailsPane(this);
     m_details->setCacheRoot(m_live->root());
 
@@ -193,8 +92,8 @@ CachePage::CachePage(LiveCache *live, QWidget *parent)
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_messageBar);
-    layout->addWidget(toolBar);
-    layout->addLayout(filterRow);
+    layout->addWidget(createToolBar());
+    layout->addWidget(m_filterBar);
     layout->addWidget(m_actions->progressWidget());
     layout->addWidget(m_stack, 1);
 
@@ -272,18 +171,90 @@ QList<QAction *> CachePage::entryActions() const
 
 void CachePage::focusSearch()
 {
-    m_search->setFocus(Qt::ShortcutFocusReason);
-    m_search->selectAll();
+    m_filterBar->focusSearch();
 }
 
-QToolButton *CachePage::createFilterButton(const QString &text, QMenu *menu)
+void CachePage::createActions()
 {
-    auto *button = new QToolButton(this);
-    button->setText(text);
-    button->setMenu(menu);
-    button->setPopupMode(QToolButton::InstantPopup);
-    button->setToolButtonStyle(Qt::ToolButtonTextOnly);
-    return button;
+    m_copyAction = new QAction(QIcon::fromTheme(QStringLiteral("edit-copy")), tr("&Copy Handle"), this);
+    m_copyAction->setShortcut(QKeySequence::Copy);
+    m_copyAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(m_copyAction, &QAction::triggered, this, &CachePage::copyHandles);
+    m_openFolderAction
+        = new QAction(QIcon::fromTheme(QStringLiteral("document-open-folder")), tr("&Open Folder"), this);
+    m_openFolderAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_O));
+    m_openFolderAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_openFolderAction->setToolTip(tr("Open the model's folder in the file manager"));
+    connect(m_openFolderAction, &QAction::triggered, this, &CachePage::openFolder);
+    m_prefetchAgainAction
+        = new QAction(QIcon::fromTheme(QStringLiteral("download")), tr("&Prefetch Again"), this);
+    m_prefetchAgainAction->setObjectName(QStringLiteral("prefetchAgainAction"));
+    m_prefetchAgainAction->setToolTip(tr("Download the selected models again into the cache"));
+    connect(m_prefetchAgainAction, &QAction::triggered, this, &CachePage::prefetchAgain);
+    m_messageBar = new MessageBar(this);
+    m_actions = new CacheActions(
+        m_live->root(), [this] { return selectedEntries(); }, m_messageBar, this);
+    connect(m_actions, &CacheActions::entriesChanged, this, &CachePage::rescanKeys);
+    addActions(
+        { m_copyAction, m_openFolderAction, m_actions->copyPathAction(), m_actions->copySnippetAction(),
+            m_actions->verifyAction(), m_actions->deleteAction(), m_actions->trashAction() });
+}
+
+QToolBar *CachePage::createToolBar()
+{
+    auto *toolBar = new QToolBar(tr("Cache actions"), this);
+    toolBar->setObjectName(QStringLiteral("cacheToolBar"));
+    toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolBar->setIconSize(QSize(16, 16));
+    toolBar->addAction(m_openFolderAction);
+    toolBar->addAction(m_copyAction);
+    toolBar->addAction(m_prefetchAgainAction);
+    toolBar->addAction(m_actions->verifyAction());
+    toolBar->addSeparator();
+    toolBar->addAction(m_actions->deleteAction());
+    toolBar->addAction(m_actions->trashAction());
+
+    return toolBar;
+}
+
+void CachePage::createTable()
+{
+    m_table = new QTableView(this);
+    m_table->setObjectName(QStringLiteral("cacheTable"));
+    m_table->setModel(m_proxy);
+    m_table->setSortingEnabled(true);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_table->setShowGrid(false);
+    m_table->setWordWrap(false);
+    m_table->setAlternatingRowColors(true);
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_table->setItemDelegateForColumn(CacheModel::HandleColumn, new HandleDelegate(m_table));
+    m_table->verticalHeader()->hide();
+    // Fixed row heights keep the table fast with thousands of rows.
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 10);
+    QHeaderView *header = m_table->horizontalHeader();
+    header->setSectionsMovable(true);
+    header->setHighlightSections(false);
+    // The handle takes whatever the other columns leave.
+    header->setStretchLastSection(false);
+    header->setMinimumSectionSize(40);
+    header->setContextMenuPolicy(Qt::CustomContextMenu);
+    header->setSectionResizeMode(CacheModel::HandleColumn, QHeaderView::Stretch);
+    header->resizeSection(CacheModel::SizeColumn, 85);
+    header->resizeSection(CacheModel::FilesColumn, 60);
+    header->resizeSection(CacheModel::FormatColumn, 120);
+    header->resizeSection(CacheModel::StateColumn, 145);
+    header->resizeSection(CacheModel::DownloadedColumn, 100);
+    header->resizeSection(CacheModel::LastUsedColumn, 100);
+    // The details pane shows the file count; the handle needs the room more (the header's
+    // context menu brings the column back).
+    header->setSectionHidden(CacheModel::FilesColumn, true);
+    m_table->sortByColumn(CacheModel::SizeColumn, Qt::DescendingOrder);
+    connect(m_table, &QWidget::customContextMenuRequested, this, &CachePage::showTableMenu);
+    connect(header, &QWidget::customContextMenuRequested, this, &CachePage::showHeaderMenu);
+    connect(m_table, &QAbstractItemView::activated, this, &CachePage::openFolder);
 }
 
 QWidget *CachePage::createEmptyState()
@@ -418,11 +389,7 @@ QList<CacheEntry> CachePage::selectedEntries() const
 
 void CachePage::selectKeys(const QStringList &keys)
 {
-    m_search->clear();
-    for (QMenu *menu : { m_stateMenu, m_formatMenu }) {
-        for (QAction *action : menu->actions())
-            action->setChecked(false);
-    }
+    m_filterBar->clear();
     QItemSelection selection;
     QModelIndex first;
     for (const QString &key : keys) {
@@ -477,25 +444,6 @@ void CachePage::updateDetails()
         m_details->setEntry(m_model->entryAt(m_proxy->mapToSource(current).row()));
     else
         m_details->clear();
-}
-
-void CachePage::applyFilters()
-{
-    QSet<EntryState> states;
-    for (const QAction *action : m_stateMenu->actions()) {
-        if (action->isChecked())
-            states.insert(static_cast<EntryState>(action->data().toInt()));
-    }
-    QSet<ModelFormat> formats;
-    for (const QAction *action : m_formatMenu->actions()) {
-        if (action->isChecked())
-            formats.insert(static_cast<ModelFormat>(action->data().toInt()));
-    }
-    m_proxy->setStateFilter(states);
-    m_proxy->setFormatFilter(formats);
-    m_stateButton->setText(states.isEmpty() ? tr("State") : tr("State (%1)").arg(states.size()));
-    m_formatButton->setText(formats.isEmpty() ? tr("Format") : tr("Format (%1)").arg(formats.size()));
-    updateSelection();
 }
 
 void CachePage::copyHandles()

@@ -14,7 +14,7 @@ class QSplitter;
 class QStackedWidget;
 class QTableView;
 class QTimer;
-class QToolButton;
+class QToolBar;
 
 namespace tfhub {
 class CacheWatcher;
@@ -23,6 +23,7 @@ class CacheWatcher;
 namespace tfhub::ui {
 
 class CacheActions;
+class CacheFilterBar;
 class CacheFilterProxy;
 class CacheModel;
 class DetailsPane;
@@ -72,8 +73,10 @@ Q_SIGNALS:
     void prefetchRequested(const QStringList &handles);
 
 private:
+    void createActions();
+    QToolBar *createToolBar();
+    void createTable();
     QWidget *createEmptyState();
-    QToolButton *createFilterButton(const QString &text, QMenu *menu);
 
     void onRootChanged();
     void onScanFinished(bool complete);
@@ -83,7 +86,6 @@ private:
     void updateEmptyState();
     void updateSelection();
     void updateDetails();
-    void applyFilters();
 
     QList<int> selectedSourceRows() const;
     QList<CacheEntry> selectedEntries() const;
@@ -101,11 +103,7 @@ private:
     QTimer *m_viewUpdate = nullptr;
 
     MessageBar *m_messageBar = nullptr;
-    QLineEdit *m_search = nullptr;
-    QMenu *m_stateMenu = nullptr;
-    QMenu *m_formatMenu = nullptr;
-    QToolButton *m_stateButton = nullptr;
-    QToolButton *m_formatButton = nullptr;
+    CacheFilterBar *m_filterBar = nullptr;
     QStackedWidget *m_stack = nullptr;
     QSplitter *m_splitter = nullptr;
     QTableView *m_table = nullptr;
