@@ -80,6 +80,24 @@ BrowsePage::~BrowsePage() = default;
 void BrowsePage::buildUi()
 {
     m_messages = new MessageBar(this);
+    QLayout *searchRow = createSearchRow();
+    createFiltersPanel();
+    createView();
+    QLayout *actionRow = createActionRow();
+    createPastePanel();
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_messages);
+    layout->addLayout(searchRow);
+    layout->addWidget(m_splitter, 1);
+    layout->addLayout(actionRow);
+    layout->addWidget(m_pasteToggle, 0, Qt::AlignLeft);
+    layout->addWidget(m_pastePanel);
+    setFocusProxy(m_search);
+}
+
+QLayout *BrowsePage::createSearchRow()
+{
     m_search = new QLineEdit(this);
     m_search->setPlaceholderText(tr("Search handles, publishers, tasks, architectures, datasets"));
     m_search->setClearButtonEnabled(true);
@@ -103,6 +121,11 @@ void BrowsePage::buildUi()
     top->addWidget(m_filtersButton);
     top->addWidget(addCatalog);
 
+    return top;
+}
+
+void BrowsePage::createFiltersPanel()
+{
     m_filtersPanel = new QWidget(this);
     auto *form = new QFormLayout(m_filtersPanel);
     form->setContentsMargins(0, 0, 0, 0);
@@ -123,7 +146,10 @@ void BrowsePage::buildUi()
     connect(m_latestOnly, &QCheckBox::toggled, this, &BrowsePage::applyQuery);
     form->addRow(m_latestOnly);
     connect(m_filtersButton, &QToolButton::toggled, m_filtersPanel, &QWidget::setVisible);
+}
 
+void BrowsePage::createView()
+{
     m_view = new QTreeView(this);
     m_view->setModel(m_proxy);
     m_view->setRootIsDecorated(false);
@@ -168,7 +194,10 @@ void BrowsePage::buildUi()
     m_splitter->addWidget(m_details);
     m_splitter->setStretchFactor(1, 1);
     m_splitter->setChildrenCollapsible(true);
+}
 
+QLayout *BrowsePage::createActionRow()
+{
     m_prefetch = new QAction(QIcon::fromTheme(QStringLiteral("download")), tr("&Prefetch"), this);
     m_prefetch->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
     m_prefetch->setShortcutContext(Qt::WidgetWithChildrenShortcut);
@@ -199,6 +228,11 @@ void BrowsePage::buildUi()
     buttons->addStretch(1);
     buttons->addWidget(m_count);
 
+    return buttons;
+}
+
+void BrowsePage::createPastePanel()
+{
     m_pasteToggle = new QToolButton(this);
     m_pasteToggle->setText(tr("Paste handles"));
     m_pasteToggle->setCheckable(true);
@@ -222,15 +256,6 @@ void BrowsePage::buildUi()
         if (on)
             m_paste->setFocus();
     });
-
-    auto *layout = new QVBoxLayout(this);
-    layout->addWidget(m_messages);
-    layout->addLayout(top);
-    layout->addWidget(m_splitter, 1);
-    layout->addLayout(buttons);
-    layout->addWidget(m_pasteToggle, 0, Qt::AlignLeft);
-    layout->addWidget(m_pastePanel);
-    setFocusProxy(m_search);
 }
 
 QComboBox *BrowsePage::facetCombo(Facet facet) const

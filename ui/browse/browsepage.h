@@ -12,6 +12,7 @@ class QAction;
 class QCheckBox;
 class QComboBox;
 class QLabel;
+class QLayout;
 class QLineEdit;
 class QPlainTextEdit;
 class QSettings;
@@ -88,6 +89,11 @@ Q_SIGNALS:
 
 private:
     void buildUi();
+    QLayout *createSearchRow();
+    void createFiltersPanel();
+    void createView();
+    QLayout *createActionRow();
+    void createPastePanel();
     void applyQuery();
     void updateFacets();
     void updateActions();

@@ -79,27 +79,7 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
     m_pages = new QStackedWidget(this);
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
 
-    // Browse comes first in the list (ui.md); the window still opens on the Cache page.
-    m_browsePage = new BrowsePage(this);
-    m_browsePage->setDownloadQueue(m_queue);
-    m_browsePage->setLiveCache(m_live);
-    m_browsePage->reloadCatalog();
-    addPage(m_browsePage, themeIcon(QStringLiteral("edit-find"), QStringLiteral(":/icons/browse.svg")),
-        tr("Browse"));
-    m_cachePage = new CachePage(m_live, this);
-    addPage(m_cachePage, themeIcon(QStringLiteral("drive-harddisk"), QStringLiteral(":/icons/cache.svg")),
-        tr("Cache"));
-    m_downloadsPage = new DownloadsPage(m_queue, this);
-    addPage(m_downloadsPage,
-        themeIcon(QStringLiteral("folder-download"), QStringLiteral(":/icons/downloads.svg")),
-        tr("Downloads"));
-    m_usagePage = new UsagePage(m_live, this);
-    addPage(m_usagePage, themeIcon(QStringLiteral("view-statistics"), QStringLiteral(":/icons/usage.svg")),
-        tr("Usage"));
-    m_settingsPage = new SettingsPage(m_queue, this);
-    addPage(m_settingsPage, themeIcon(QStringLiteral("configure"), QStringLiteral(":/icons/settings.svg")),
-        tr("Settings"));
-    m_navigation->setCurrentRow(m_pages->indexOf(m_cachePage));
+    createPages();
 
     auto *central = new QWidget(this);
     auto *outer = new QVBoxLayout(central);
@@ -177,6 +157,31 @@ bool MainWindow::showPage(const QString &name)
         return false;
     m_navigation->setCurrentRow(m_pages->indexOf(pages.at(i)));
     return true;
+}
+
+void MainWindow::createPages()
+{
+    // Browse comes first in the list (ui.md); the window still opens on the Cache page.
+    m_browsePage = new BrowsePage(this);
+    m_browsePage->setDownloadQueue(m_queue);
+    m_browsePage->setLiveCache(m_live);
+    m_browsePage->reloadCatalog();
+    addPage(m_browsePage, themeIcon(QStringLiteral("edit-find"), QStringLiteral(":/icons/browse.svg")),
+        tr("Browse"));
+    m_cachePage = new CachePage(m_live, this);
+    addPage(m_cachePage, themeIcon(QStringLiteral("drive-harddisk"), QStringLiteral(":/icons/cache.svg")),
+        tr("Cache"));
+    m_downloadsPage = new DownloadsPage(m_queue, this);
+    addPage(m_downloadsPage,
+        themeIcon(QStringLiteral("folder-download"), QStringLiteral(":/icons/downloads.svg")),
+        tr("Downloads"));
+    m_usagePage = new UsagePage(m_live, this);
+    addPage(m_usagePage, themeIcon(QStringLiteral("view-statistics"), QStringLiteral(":/icons/usage.svg")),
+        tr("Usage"));
+    m_settingsPage = new SettingsPage(m_queue, this);
+    addPage(m_settingsPage, themeIcon(QStringLiteral("configure"), QStringLiteral(":/icons/settings.svg")),
+        tr("Settings"));
+    m_navigation->setCurrentRow(m_pages->indexOf(m_cachePage));
 }
 
 void MainWindow::createActions()

@@ -79,6 +79,7 @@ protected:
 
 private:
     void createActions();
+    void createPages();
     void createMenus();
     void createStatusBar();
     void updateFolderLabel();
