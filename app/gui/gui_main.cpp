@@ -60,6 +60,38 @@ QPalette darkPalette()
     return p;
 }
 
+// Saves a picture of the window and quits.
+void grabWhenScanned(tfhub::ui::MainWindow &window, const QString &screenshot, int delayMs)
+{
+    // Grabbed once the first scan has filled the Cache page, so the picture does not depend
+    // on how fast the disk is.
+    QObject::connect(
+        &window, &tfhub::ui::MainWindow::scanFinished, &window,
+        [&window, screenshot, delayMs] {
+            QTimer::singleShot(delayMs, &window, [&window, screenshot] {
+                const bool saved = window.grab().save(screenshot);
+                if (!saved)
+                    std::fputs(
+                        qPrintable(QCoreApplication::translate("main", "Cannot write %1\n").arg(screenshot)),
+                        stderr);
+                QCoreApplication::exit(saved ? 0 : 1);
+            });
+        },
+        Qt::SingleShotConnection);
+}
+
+void setUpLook(bool dark)
+{
+    if (dark) {
+        QApplication::setStyle(QStringLiteral("Fusion"));
+        QApplication::setPalette(darkPalette());
+    }
+    QGuiApplication::setApplicationDisplayName(QCoreApplication::translate("main", "TF Hub Cache Manager"));
+    QGuiApplication::setDesktopFileName(QStringLiteral("tfhub-cache-manager"));
+    QApplication::setWindowIcon(
+        QIcon::fromTheme(QStringLiteral("tfhub-cache-manager"), QIcon(QStringLiteral(":/icons/app.svg"))));
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -112,14 +144,7 @@ int main(int argc, char *argv[])
         return 1;
     }
 
-    if (parser.isSet(darkOption)) {
-        QApplication::setStyle(QStringLiteral("Fusion"));
-        QApplication::setPalette(darkPalette());
-    }
-    QGuiApplication::setApplicationDisplayName(QCoreApplication::translate("main", "TF Hub Cache Manager"));
-    QGuiApplication::setDesktopFileName(QStringLiteral("tfhub-cache-manager"));
-    QApplication::setWindowIcon(
-        QIcon::fromTheme(QStringLiteral("tfhub-cache-manager"), QIcon(QStringLiteral(":/icons/app.svg"))));
+    setUpLook(parser.isSet(darkOption));
 
     const tfhub::HubSettings settings
         = tfhub::HubSettings::resolve(QProcessEnvironment::systemEnvironment(), parser.value(cacheDirOption));
@@ -141,25 +166,8 @@ int main(int argc, char *argv[])
     if (parser.isSet(searchOption))
         window.browsePage()->searchField()->setText(parser.value(searchOption));
     const QString screenshot = parser.value(screenshotOption);
-    if (!screenshot.isEmpty()) {
-        // Grabbed once the first scan has filled the Cache page, so the picture does not depend
-        // on how fast the disk is.
-        const int delayMs = std::max(0, parser.value(delayOption).toInt());
-        QObject::connect(
-            &window, &tfhub::ui::MainWindow::scanFinished, &window,
-            [&window, screenshot, delayMs] {
-                QTimer::singleShot(delayMs, &window, [&window, screenshot] {
-                    const bool saved = window.grab().save(screenshot);
-                    if (!saved)
-                        std::fputs(
-                            qPrintable(
-                                QCoreApplication::translate("main", "Cannot write %1\n").arg(screenshot)),
-                            stderr);
-                    QCoreApplication::exit(saved ? 0 : 1);
-                });
-            },
-            Qt::SingleShotConnection);
-    }
+    if (!screenshot.isEmpty())
+        grabWhenScanned(window, screenshot, std::max(0, parser.value(delayOption).toInt()));
     if (parser.isSet(benchmarkOption))
         tfhub::app::startBenchmark(window, sinceStart);
     window.refresh();

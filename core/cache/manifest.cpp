@@ -99,8 +99,12 @@ Result<VerifyReport> verifyFolder(
         }
         Sha256 hash;
         qint64 n = 0;
-        while ((n = file.read(buffer.data(), buffer.size())) > 0)
+        // Checked inside a file too: one model file can take many seconds to hash.
+        while ((n = file.read(buffer.data(), buffer.size())) > 0) {
+            if (cancelled && cancelled())
+                return Error { tr("Verification of %1 was cancelled.").arg(folder) };
             hash.addData(buffer.constData(), n);
+        }
         if (hash.resultHex() != f.sha256)
             report.modified << f.path;
     }

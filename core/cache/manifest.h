@@ -44,7 +44,8 @@ struct VerifyReport final
     bool ok() const { return modified.isEmpty() && missing.isEmpty() && extra.isEmpty(); }
 };
 
-/// Hashes every file of `folder` and compares with the manifest. `cancelled` may stop it early.
+/// Hashes every file of `folder` and compares with the manifest. `cancelled` is polled between
+/// files and between chunks of a file, and stops it early with an error.
 Result<VerifyReport> verifyFolder(
     const QString &folder, const Manifest &manifest, const std::function<bool()> &cancelled = {});
 

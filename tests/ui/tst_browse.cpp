@@ -1,13 +1,15 @@
 #include "core/catalog/catalogsources.h"
-#include "core/prefetch/downloadqueue.h"
 #include "core/hub/handle.h"
+#include "core/prefetch/downloadqueue.h"
 #include "tests/support/testdata.h"
 #include "tests/support/testhub.h"
 #include "ui/browse/browsedetails.h"
 #include "ui/browse/browsemodel.h"
 #include "ui/browse/browsepage.h"
 #include "ui/browse/browseproxy.h"
+#include "ui/cache/livecache.h"
 #include "ui/widgets/messagebar.h"
+#include "ui/widgets/pythonsnippet.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
@@ -50,6 +52,7 @@ private Q_SLOTS:
     void cachedBadgeAfterPrefetch();
     void pastedHandles();
     void copyHandleAndSnippet();
+    void snippetEscapesHandle();
 
 private:
     bool selectHandle(const QString &handle);
@@ -60,6 +63,7 @@ private:
     QString m_root;
     test::TestHub m_hub;
     std::unique_ptr<DownloadQueue> m_queue;
+    std::unique_ptr<LiveCache> m_live;
     std::unique_ptr<BrowsePage> m_page;
     std::unique_ptr<QAbstractItemModelTester> m_modelTester;
     std::unique_ptr<QAbstractItemModelTester> m_proxyTester;
@@ -111,7 +115,9 @@ void TestBrowse::init()
     m_page->show();
     QSignalSpy loaded(m_page.get(), &BrowsePage::catalogLoaded);
     QSignalSpy scanned(m_page.get(), &BrowsePage::cacheStateRefreshed);
-    m_page->setCacheRoot(m_root);
+    m_live = std::make_unique<LiveCache>(m_root);
+    m_page->setLiveCache(m_live.get());
+    m_live->refresh();
     m_page->reloadCatalog();
     QVERIFY(loaded.wait(30000));
     QVERIFY(scanned.count() > 0 || scanned.wait(30000));
@@ -122,6 +128,7 @@ void TestBrowse::cleanup()
     m_proxyTester.reset();
     m_modelTester.reset();
     m_page.reset();
+    m_live.reset();
     m_queue.reset();
     m_tmp.reset();
 }
@@ -270,7 +277,6 @@ void TestBrowse::cachedBadgeAfterPrefetch()
 
     QSignalSpy finished(m_queue.get(), &DownloadQueue::jobFinished);
     QSignalSpy queued(m_page.get(), &BrowsePage::prefetchQueued);
-    QSignalSpy scanned(m_page.get(), &BrowsePage::cacheStateRefreshed);
     m_page->prefetchAction()->trigger();
     QCOMPARE(queued.count(), 1);
     QVERIFY(finished.wait(60000));
@@ -279,8 +285,8 @@ void TestBrowse::cachedBadgeAfterPrefetch()
     QVERIFY(QFileInfo(m_root + QLatin1Char('/') + key).isDir());
 
     // The rescan after the download confirms the badge from the disk.
-    QVERIFY(scanned.wait(30000));
-    QVERIFY(m_page->model()->cachedKeys().contains(key));
+    QTRY_VERIFY_WITH_TIMEOUT(m_live->completeKeys().contains(key), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_page->model()->cachedKeys().contains(key), 30000);
     badge = m_page->view()->currentIndex().siblingAtColumn(BrowseModel::CachedColumn);
     QCOMPARE(badge.data(BrowseModel::CacheStateRole).toInt(), int(CacheState::Cached));
     QCOMPARE(badge.data().toString(), BrowseModel::tr("cached"));
@@ -309,6 +315,24 @@ void TestBrowse::copyHandleAndSnippet()
     m_page->copySnippet();
     QVERIFY(QGuiApplication::clipboard()->text().contains(
         QLatin1String("hub.load(\"https://tfhub.dev/google/yamnet/1\")")));
+}
+
+void TestBrowse::snippetEscapesHandle()
+{
+    // A handle from a user's list may hold characters that end or escape a Python string.
+    const QString handle = QStringLiteral("https://example.com/models/a\"b\\c.tar.gz");
+    const QString list = m_tmp->path() + QStringLiteral("/odd.txt");
+    QVERIFY(test::writeFile(list, (handle + QLatin1Char('\n')).toUtf8()));
+    QSignalSpy loaded(m_page.get(), &BrowsePage::catalogLoaded);
+    m_page->addCatalogSource(list);
+    QVERIFY(loaded.wait(30000));
+    QVERIFY(selectHandle(handle));
+    m_page->copySnippet();
+    const QString code = QGuiApplication::clipboard()->text();
+    QVERIFY2(
+        code.contains(QLatin1String("model = hub.load(\"https://example.com/models/a\\\"b\\\\c.tar.gz\")\n")),
+        qPrintable(code));
+    QCOMPARE(code, pythonSnippet({ handle }));
 }
 
 QTEST_MAIN(TestBrowse)

@@ -1,4 +1,5 @@
 #include "core/cache/lock.h"
+#include "core/cache/manifest.h"
 #include "core/util/fsutil.h"
 #include "tests/support/testdata.h"
 #include "ui/cache/cacheactions.h"
@@ -10,6 +11,7 @@
 #include "ui/usage/treemapwidget.h"
 #include "ui/usage/usagepage.h"
 #include "ui/widgets/messagebar.h"
+#include "ui/widgets/pythonsnippet.h"
 #include "ui/window/mainwindow.h"
 
 #include <QAbstractItemModelTester>
@@ -63,7 +65,9 @@ private Q_SLOTS:
     void deleteRefusesLiveDownload();
     void trashWarnsThatNothingIsFreed();
     void verifyReportsInMessageBar();
+    void verifyStopsWhenPageCloses();
     void detailsShowManifestAndRequiredFiles();
+    void pythonSnippet_data();
     void pythonSnippet();
     void entryFromAnotherProcessAppears();
     void squarifyKeepsAreasProportional_data();
@@ -240,6 +244,36 @@ void TestMaintenanceUi::verifyReportsInMessageBar()
     QVERIFY2(bar->text().contains(QStringLiteral("variables/variables.index")), qPrintable(bar->text()));
 }
 
+void TestMaintenanceUi::verifyStopsWhenPageCloses()
+{
+    // An entry whose manifest lists one huge file: hashing it takes seconds, the whole of it
+    // in one file. Sparse, so it takes no room on the disk.
+    const QString key = addModel(m_root, HalfPlusTwo);
+    const QString big = m_root + u'/' + key + QStringLiteral("/variables/huge.bin");
+    constexpr qint64 HugeBytes = qint64(16) << 30;
+    QFile file(big);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    QVERIFY(file.resize(HugeBytes));
+    file.close();
+    Manifest manifest;
+    manifest.handle = HalfPlusTwo;
+    manifest.key = key;
+    manifest.files.append({ QStringLiteral("variables/huge.bin"), HugeBytes, QByteArray(64, '0') });
+    QVERIFY(test::writeFile(m_root + u'/' + key + QStringLiteral(".manifest.json"), manifest.toJson()));
+    QVERIFY(openWindow());
+    selectKey(key);
+    QVERIFY(page()->model()->entryAt(page()->model()->rowOfKey(key)).hasManifest);
+
+    page()->actions()->verifyAction()->trigger();
+    const QFuture<CacheActions::VerifySummary> job = page()->actions()->verifyJob();
+    QVERIFY(!job.isFinished());
+    // Closing the window destroys the page: it must not wait for the hash of the whole file.
+    m_window.reset();
+    QVERIFY(job.isFinished());
+    QVERIFY(job.resultCount() == 1);
+    QVERIFY2(job.result().cancelled, qPrintable(job.result().text));
+}
+
 void TestMaintenanceUi::detailsShowManifestAndRequiredFiles()
 {
     const QString key = addModel(m_root, HalfPlusTwo);
@@ -256,14 +290,31 @@ void TestMaintenanceUi::detailsShowManifestAndRequiredFiles()
     QVERIFY2(manifest.startsWith(QStringLiteral("None")), qPrintable(manifest));
 }
 
+void TestMaintenanceUi::pythonSnippet_data()
+{
+    QTest::addColumn<QStringList>("handles");
+    QTest::addColumn<QString>("code");
+    const QString head = QStringLiteral("import tensorflow_hub as hub\n\n");
+    QTest::newRow("one") << QStringList { HalfPlusTwo }
+                         << head + QStringLiteral("model = hub.load(\"%1\")\n").arg(HalfPlusTwo);
+    QTest::newRow("quote") << QStringList { QStringLiteral("a\"b") }
+                           << head + QStringLiteral("model = hub.load(\"a\\\"b\")\n");
+    QTest::newRow("backslash") << QStringList { QStringLiteral("C:\\models\\x") }
+                               << head + QStringLiteral("model = hub.load(\"C:\\\\models\\\\x\")\n");
+    // The backslash before a quote must not escape the quote's own backslash.
+    QTest::newRow("backslash quote") << QStringList { QStringLiteral("a\\\"") }
+                                     << head + QStringLiteral("model = hub.load(\"a\\\\\\\"\")\n");
+    QTest::newRow("two") << QStringList { HalfPlusTwo, HalfPlusTwoV2 }
+                         << head
+            + QStringLiteral("model_1 = hub.load(\"%1\")\nmodel_2 = hub.load(\"%2\")\n")
+                  .arg(HalfPlusTwo, HalfPlusTwoV2);
+}
+
 void TestMaintenanceUi::pythonSnippet()
 {
-    QCOMPARE(CacheActions::pythonSnippet({ HalfPlusTwo }),
-        QStringLiteral("import tensorflow_hub as hub\n\nmodel = hub.load(\"%1\")\n").arg(HalfPlusTwo));
-    QVERIFY(CacheActions::pythonSnippet({ QStringLiteral("a\"b") })
-                .contains(QStringLiteral("hub.load(\"a\\\"b\")")));
-    QVERIFY(CacheActions::pythonSnippet({ HalfPlusTwo, HalfPlusTwoV2 })
-                .contains(QStringLiteral("model_2 = hub.load(")));
+    QFETCH(QStringList, handles);
+    QFETCH(QString, code);
+    QCOMPARE(ui::pythonSnippet(handles), code);
 }
 
 void TestMaintenanceUi::entryFromAnotherProcessAppears()

@@ -1,12 +1,13 @@
 #include "core/hub/hubsettings.h"
+#include "core/prefetch/downloadqueue.h"
 #include "tests/support/testdata.h"
 #include "ui/cache/cachefilterproxy.h"
 #include "ui/cache/cachemodel.h"
 #include "ui/cache/cachepage.h"
 #include "ui/cache/detailspane.h"
-#include "ui/window/mainwindow.h"
-#include "ui/widgets/messagebar.h"
 #include "ui/settings/settingspage.h"
+#include "ui/widgets/messagebar.h"
+#include "ui/window/mainwindow.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -73,7 +74,8 @@ private Q_SLOTS:
     void scannerErrorInMessageBar();
     void remembersLayout();
     void firstRunWarnings();
-    void folderChangeOffersReopen();
+    void folderChangeSwitchesInPlace();
+    void aboutCreditsEveryLibrary();
 
 private:
     template<class T> T *child(const QString &name) const
@@ -398,18 +400,29 @@ void TestMainWindow::firstRunWarnings()
     QVERIFY2(bar->text().contains(QStringLiteral("compressed")), qPrintable(bar->text()));
 }
 
-void TestMainWindow::folderChangeOffersReopen()
+void TestMainWindow::aboutCreditsEveryLibrary()
 {
+    const QString text = MainWindow::aboutText();
+    for (const char *credit : { "Qt 6", "GNU LGPL version 3", "libarchive (BSD 2-clause", "QuaZip (GNU LGPL",
+             "ISA-L", "BSD 3-clause", "OpenSSL's libcrypto (Apache License 2.0)", "zlib (zlib licence)" })
+        QVERIFY2(text.contains(QLatin1String(credit)), credit);
+}
+
+void TestMainWindow::folderChangeSwitchesInPlace()
+{
+    QVERIFY(addModel(m_root, HalfPlusTwo));
     QVERIFY(scan());
-    auto *bar = m_window->windowMessageBar();
-    Q_EMIT m_window->settingsPage()->cacheDirChanged(m_root); // the same folder: nothing to say
-    QVERIFY(!bar->isVisible());
     const QString moved = m_tmp->path() + QStringLiteral("/moved cache");
+    QVERIFY(addModel(moved, HalfPlusTwoV2));
     Q_EMIT m_window->settingsPage()->cacheDirChanged(moved);
-    QVERIFY(bar->isVisible());
-    QVERIFY2(bar->text().contains(QDir::toNativeSeparators(moved)), qPrintable(bar->text()));
-    bool offered = false;
-    for (QAction *a : bar->findChildren<QAction *>())
-        offered = offered || a->text().contains(QStringLiteral("Reopen"));
-    QVERIFY(offered);
+    // No reopen: the window shows the new folder, and says where it came from.
+    QVERIFY(!m_window->windowMessageBar()->isVisible());
+    QCOMPARE(m_window->cacheRoot(), moved);
+    QCOMPARE(m_window->downloadQueue()->options().cacheRoot, moved);
+    const QString label = child<QLabel>(QStringLiteral("folderLabel"))->text();
+    QVERIFY2(label.contains(QDir::toNativeSeparators(moved)), qPrintable(label));
+    auto *table = child<QTableView>(QStringLiteral("cacheTable"));
+    QTRY_COMPARE_WITH_TIMEOUT(table->model()->rowCount(), 1, ScanTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        table->model()->index(0, CacheModel::HandleColumn).data().toString(), HalfPlusTwoV2, ScanTimeoutMs);
 }

@@ -22,6 +22,8 @@
 #include <QTreeWidget>
 #include <QtTest>
 
+#include <sys/stat.h>
+
 using namespace tfhub;
 using namespace tfhub::ui;
 
@@ -49,6 +51,14 @@ QString askShell(const QString &shell, const QStringList &args)
     if (!p.waitForFinished(30000))
         return QStringLiteral("<%1 did not finish>").arg(shell);
     return QString::fromUtf8(p.readAllStandardOutput());
+}
+
+dev_t deviceOf(const QString &path)
+{
+    struct stat st
+    {
+    };
+    return ::stat(QFile::encodeName(path).constData(), &st) == 0 ? st.st_dev : 0;
 }
 
 QTreeWidgetItem *rowNamed(const SettingsPage &page, const QString &name)
@@ -81,10 +91,16 @@ private Q_SLOTS:
     void temporaryFolderWarning();
     void invalidFolderDisablesApply();
     void moveExistingModels();
+    void cancelledMoveSavesNothing();
+    void failedMoveSavesNothing();
     void effectiveValuesFollowApply();
 
 private:
     HubSettings settingsWithCache(const QString &dir) const;
+    /// Asks the page to save `to` as the cache folder and to move the models there.
+    void startMove(SettingsPage &page, const QString &to) const;
+    /// Nothing names `dir` in any file, and the page still uses `from`.
+    void checkNothingSaved(const SettingsPage &page, const QString &from, const QString &dir) const;
     void checkOnly(SettingsPage &page, const QList<shellenv::Target> &targets) const;
     bool apply(SettingsPage &page, const QString &button = QStringLiteral("applyButton")) const;
     QString home() const { return m_home->path(); }
@@ -413,6 +429,89 @@ void TestSettingsPage::moveExistingModels()
     QCOMPARE(changed.first().at(0).toString(), to);
     QCOMPARE(page.current().cacheDir, to);
     QVERIFY(!page.findChild<QWidget *>(QStringLiteral("moveRow"))->isVisibleTo(&page));
+}
+
+void TestSettingsPage::startMove(SettingsPage &page, const QString &to) const
+{
+    checkOnly(page, { shellenv::Target::Bash });
+    page.findChild<QLineEdit *>(QStringLiteral("cacheDirEdit"))->setText(to);
+    auto *move = page.findChild<QCheckBox *>(QStringLiteral("moveModelsCheck"));
+    QVERIFY(move);
+    move->setChecked(true);
+    page.findChild<QPushButton *>(QStringLiteral("applyButton"))->click();
+    QVERIFY(page.isBusy());
+}
+
+void TestSettingsPage::checkNothingSaved(
+    const SettingsPage &page, const QString &from, const QString &dir) const
+{
+    for (const shellenv::TargetState &s : shellenv::EnvPersistence().readAll())
+        QVERIFY2(!s.values.contains(shellenv::Variable::CacheDir), qPrintable(s.path));
+    QVERIFY(!readAll(home() + QStringLiteral("/.bashrc")).contains(QFile::encodeName(dir)));
+    QCOMPARE(page.current().cacheDir, from);
+    QVERIFY(!page.findChild<QWidget *>(QStringLiteral("moveRow"))->isVisibleTo(&page));
+}
+
+void TestSettingsPage::cancelledMoveSavesNothing()
+{
+    const QString from = home() + QStringLiteral("/old cache");
+    const QString to = home() + QStringLiteral("/new cache");
+    const QString key = test::makeEntry(from, QStringLiteral("https://tfhub.dev/test/tflite/1"),
+        test::savedModelsDir() + QStringLiteral("/half_plus_two_tflite"));
+    QVERIFY(!key.isEmpty());
+    SettingsPage page(m_queue.get(), settingsWithCache(from));
+    QSignalSpy changed(&page, &SettingsPage::cacheDirChanged);
+    QSignalSpy finished(&page, &SettingsPage::applyFinished);
+    startMove(page, to);
+    // Cancel is there from the start; pressed before the move begins, no model moves.
+    auto *cancel = page.findChild<QPushButton *>(QStringLiteral("cancelMoveButton"));
+    QVERIFY(cancel->isVisibleTo(&page));
+    QVERIFY(cancel->isEnabled());
+    cancel->click();
+    QVERIFY(finished.wait(ApplyTimeoutMs));
+    QCOMPARE(finished.first().at(0).toBool(), false);
+
+    QCOMPARE(changed.size(), 0);
+    checkNothingSaved(page, from, to);
+    QVERIFY(QFileInfo::exists(from + QLatin1Char('/') + key));
+    QVERIFY(!QFileInfo::exists(to + QLatin1Char('/') + key));
+    const QString text = page.messageBar()->text();
+    QVERIFY2(text.contains(QStringLiteral("Moving was cancelled")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("Nothing was saved")), qPrintable(text));
+    QCOMPARE(page.messageBar()->kind(), MessageBar::Kind::Warning);
+}
+
+void TestSettingsPage::failedMoveSavesNothing()
+{
+    // A FIFO cannot be copied, and a move to another volume copies: that entry's move fails.
+    // /dev/shm is a tmpfs of its own on Linux; where it is not, there is no second volume here.
+    QTemporaryDir other(QStringLiteral("/dev/shm/tst_settingspage-XXXXXX"));
+    if (!other.isValid() || deviceOf(other.path()) == deviceOf(home()))
+        QSKIP("No second volume (a writable /dev/shm on another device) to move across.");
+    const QString from = home() + QStringLiteral("/old cache");
+    const QString to = other.path() + QStringLiteral("/new cache");
+    const QString key = test::makeEntry(from, QStringLiteral("https://tfhub.dev/test/tflite/1"),
+        test::savedModelsDir() + QStringLiteral("/half_plus_two_tflite"));
+    QVERIFY(!key.isEmpty());
+    const QString fifo = from + QLatin1Char('/') + key + QStringLiteral("/pipe");
+    QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+
+    SettingsPage page(m_queue.get(), settingsWithCache(from));
+    QSignalSpy changed(&page, &SettingsPage::cacheDirChanged);
+    QSignalSpy finished(&page, &SettingsPage::applyFinished);
+    startMove(page, to);
+    QVERIFY(finished.wait(ApplyTimeoutMs));
+    QCOMPARE(finished.first().at(0).toBool(), false);
+
+    QCOMPARE(changed.size(), 0);
+    checkNothingSaved(page, from, to);
+    QVERIFY(QFileInfo::exists(fifo));
+    QVERIFY(!QFileInfo::exists(to + QLatin1Char('/') + key));
+    const QString text = page.messageBar()->text();
+    QVERIFY2(text.contains(QStringLiteral("Moving the models failed")), qPrintable(text));
+    QVERIFY2(text.contains(fifo), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("Nothing was saved")), qPrintable(text));
+    QCOMPARE(page.messageBar()->kind(), MessageBar::Kind::Error);
 }
 
 void TestSettingsPage::effectiveValuesFollowApply()

@@ -1,13 +1,15 @@
 #include "ui/browse/browsepage.h"
 
-#include "core/cache/cachescanner.h"
 #include "core/catalog/catalogsources.h"
 #include "core/hub/handle.h"
 #include "core/prefetch/downloadqueue.h"
 #include "ui/browse/browsedetails.h"
 #include "ui/browse/browsemodel.h"
 #include "ui/browse/browseproxy.h"
+#include "ui/cache/cachemodel.h"
+#include "ui/cache/livecache.h"
 #include "ui/widgets/messagebar.h"
+#include "ui/widgets/pythonsnippet.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -26,6 +28,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSplitter>
+#include <QTimer>
 #include <QToolButton>
 #include <QTreeView>
 #include <QVBoxLayout>
@@ -54,25 +57,19 @@ QString facetLabel(Facet facet)
     return QString();
 }
 
-QSet<QString> completeKeys(const QString &root)
-{
-    QSet<QString> keys;
-    if (root.isEmpty() || !QFileInfo(root).isDir())
-        return keys;
-    QString error;
-    for (const CacheEntry &e : cache::scanAll(root, ScanOptions(), &error)) {
-        if (e.state == EntryState::Complete)
-            keys.insert(e.key);
-    }
-    return keys;
-}
-
 } // namespace
 
 BrowsePage::BrowsePage(QWidget *parent)
-    : QWidget(parent), m_model(new BrowseModel(this)), m_proxy(new BrowseProxy(this))
+    : QWidget(parent)
+    , m_model(new BrowseModel(this))
+    , m_proxy(new BrowseProxy(this))
+    , m_badgeUpdate(new QTimer(this))
 {
     m_proxy->setBrowseModel(m_model);
+    // The live cache changes in bursts (a scan's batches); the badges follow once per burst.
+    m_badgeUpdate->setSingleShot(true);
+    m_badgeUpdate->setInterval(0);
+    connect(m_badgeUpdate, &QTimer::timeout, this, &BrowsePage::refreshCacheState);
     buildUi();
     applyQuery();
     updateActions();
@@ -83,6 +80,24 @@ BrowsePage::~BrowsePage() = default;
 void BrowsePage::buildUi()
 {
     m_messages = new MessageBar(this);
+    QLayout *searchRow = createSearchRow();
+    createFiltersPanel();
+    createView();
+    QLayout *actionRow = createActionRow();
+    createPastePanel();
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_messages);
+    layout->addLayout(searchRow);
+    layout->addWidget(m_splitter, 1);
+    layout->addLayout(actionRow);
+    layout->addWidget(m_pasteToggle, 0, Qt::AlignLeft);
+    layout->addWidget(m_pastePanel);
+    setFocusProxy(m_search);
+}
+
+QLayout *BrowsePage::createSearchRow()
+{
     m_search = new QLineEdit(this);
     m_search->setPlaceholderText(tr("Search handles, publishers, tasks, architectures, datasets"));
     m_search->setClearButtonEnabled(true);
@@ -106,6 +121,11 @@ void BrowsePage::buildUi()
     top->addWidget(m_filtersButton);
     top->addWidget(addCatalog);
 
+    return top;
+}
+
+void BrowsePage::createFiltersPanel()
+{
     m_filtersPanel = new QWidget(this);
     auto *form = new QFormLayout(m_filtersPanel);
     form->setContentsMargins(0, 0, 0, 0);
@@ -126,7 +146,10 @@ void BrowsePage::buildUi()
     connect(m_latestOnly, &QCheckBox::toggled, this, &BrowsePage::applyQuery);
     form->addRow(m_latestOnly);
     connect(m_filtersButton, &QToolButton::toggled, m_filtersPanel, &QWidget::setVisible);
+}
 
+void BrowsePage::createView()
+{
     m_view = new QTreeView(this);
     m_view->setModel(m_proxy);
     m_view->setRootIsDecorated(false);
@@ -171,7 +194,10 @@ void BrowsePage::buildUi()
     m_splitter->addWidget(m_details);
     m_splitter->setStretchFactor(1, 1);
     m_splitter->setChildrenCollapsible(true);
+}
 
+QLayout *BrowsePage::createActionRow()
+{
     m_prefetch = new QAction(QIcon::fromTheme(QStringLiteral("download")), tr("&Prefetch"), this);
     m_prefetch->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
     m_prefetch->setShortcutContext(Qt::WidgetWithChildrenShortcut);
@@ -202,6 +228,11 @@ void BrowsePage::buildUi()
     buttons->addStretch(1);
     buttons->addWidget(m_count);
 
+    return buttons;
+}
+
+void BrowsePage::createPastePanel()
+{
     m_pasteToggle = new QToolButton(this);
     m_pasteToggle->setText(tr("Paste handles"));
     m_pasteToggle->setCheckable(true);
@@ -225,15 +256,6 @@ void BrowsePage::buildUi()
         if (on)
             m_paste->setFocus();
     });
-
-    auto *layout = new QVBoxLayout(this);
-    layout->addWidget(m_messages);
-    layout->addLayout(top);
-    layout->addWidget(m_splitter, 1);
-    layout->addLayout(buttons);
-    layout->addWidget(m_pasteToggle, 0, Qt::AlignLeft);
-    layout->addWidget(m_pastePanel);
-    setFocusProxy(m_search);
 }
 
 QComboBox *BrowsePage::facetCombo(Facet facet) const
@@ -254,36 +276,45 @@ void BrowsePage::setDownloadQueue(DownloadQueue *queue)
         connect(queue, &DownloadQueue::jobFinished, this, [this](int id, const PrefetchResult &result) {
             if (result.phase != PrefetchPhase::Done || !m_queue)
                 return;
-            // The badge changes at once; the rescan that follows confirms it from the disk.
+            // The badge changes at once; the rescan of the entry confirms it from the disk.
+            const QString key = Handle::cacheKeyOf(m_queue->handleOf(id));
             QSet<QString> keys = m_model->cachedKeys();
-            keys.insert(Handle::cacheKeyOf(m_queue->handleOf(id)));
+            keys.insert(key);
             m_model->setCachedKeys(std::move(keys));
             showCurrent();
-            refreshCacheState();
+            if (m_live)
+                m_live->rescanKeys({ key });
         });
     }
     updateActions();
 }
 
-void BrowsePage::setCacheRoot(const QString &root)
+void BrowsePage::setLiveCache(LiveCache *live)
 {
-    m_cacheRoot = root;
+    if (m_live) {
+        disconnect(m_live, nullptr, this, nullptr);
+        disconnect(m_live->model(), nullptr, this, nullptr);
+    }
+    m_live = live;
+    if (live) {
+        const auto later = [this] { m_badgeUpdate->start(); };
+        QAbstractItemModel *model = live->model();
+        connect(model, &QAbstractItemModel::rowsInserted, this, later);
+        connect(model, &QAbstractItemModel::rowsRemoved, this, later);
+        connect(model, &QAbstractItemModel::dataChanged, this, later);
+        connect(model, &QAbstractItemModel::modelReset, this, later);
+        // A scan that changed nothing still confirms the badges.
+        connect(live, &LiveCache::scanFinished, this, later);
+    }
     refreshCacheState();
 }
 
 void BrowsePage::refreshCacheState()
 {
-    const quint64 generation = ++m_scanGeneration;
-    auto *watcher = new QFutureWatcher<QSet<QString>>(this);
-    connect(watcher, &QFutureWatcher<QSet<QString>>::finished, this, [this, watcher, generation] {
-        watcher->deleteLater();
-        if (generation != m_scanGeneration)
-            return; // a newer scan (another root, or a later download) is on its way
-        m_model->setCachedKeys(watcher->result());
-        showCurrent();
-        Q_EMIT cacheStateRefreshed();
-    });
-    watcher->setFuture(QtConcurrent::run(completeKeys, m_cacheRoot));
+    m_badgeUpdate->stop();
+    m_model->setCachedKeys(m_live ? m_live->completeKeys() : QSet<QString>());
+    showCurrent();
+    Q_EMIT cacheStateRefreshed();
 }
 
 void BrowsePage::reloadCatalog()
@@ -507,18 +538,14 @@ void BrowsePage::copyHandles()
 void BrowsePage::copySnippet()
 {
     const Catalog *c = m_model->catalog();
-    QStringList lines { QStringLiteral("import tensorflow_hub as hub"), QString() };
-    int n = 0;
+    QStringList handles;
     for (const qsizetype i : selectedEntries()) {
         const CatalogEntry &e = c->at(i);
-        if (!e.isLoadable())
-            continue;
-        const QString name = n == 0 ? QStringLiteral("model") : QStringLiteral("model_%1").arg(n + 1);
-        lines << QStringLiteral("%1 = hub.load(\"%2\")").arg(name, e.handle);
-        ++n;
+        if (e.isLoadable() && !handles.contains(e.handle))
+            handles << e.handle;
     }
-    if (n > 0)
-        QGuiApplication::clipboard()->setText(lines.join(QLatin1Char('\n')) + QLatin1Char('\n'));
+    if (!handles.isEmpty())
+        QGuiApplication::clipboard()->setText(pythonSnippet(handles));
 }
 
 void BrowsePage::saveState(QSettings &settings) const

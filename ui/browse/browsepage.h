@@ -12,10 +12,12 @@ class QAction;
 class QCheckBox;
 class QComboBox;
 class QLabel;
+class QLayout;
 class QLineEdit;
 class QPlainTextEdit;
 class QSettings;
 class QSplitter;
+class QTimer;
 class QToolButton;
 class QTreeView;
 
@@ -28,6 +30,7 @@ namespace tfhub::ui {
 class BrowseDetails;
 class BrowseModel;
 class BrowseProxy;
+class LiveCache;
 class MessageBar;
 
 /// The Browse page: search the bundled tfhub.dev catalog and the user's extra catalogs offline,
@@ -43,12 +46,14 @@ public:
 
     /// Prefetch hands handles to this queue; without one, Prefetch is disabled.
     void setDownloadQueue(DownloadQueue *queue);
-    /// The cache to show badges for; rescanned (off the GUI thread) now and after each download.
-    void setCacheRoot(const QString &root);
+    /// The cache to show badges for: they follow its model (scans, changes on disk, a switch of
+    /// folder) and a finished download rescans its entry.
+    void setLiveCache(LiveCache *live);
     /// Loads the bundled catalog and the extra sources kept in QSettings, off the GUI thread.
     void reloadCatalog();
     /// Adds a folder (tfhub.dev format) or handle list as an extra catalog, kept in QSettings.
     void addCatalogSource(const QString &path);
+    /// Takes the badges from the live cache's entries now.
     void refreshCacheState();
     void focusSearch();
 
@@ -77,13 +82,18 @@ public Q_SLOTS:
 Q_SIGNALS:
     /// The catalog finished (re)loading.
     void catalogLoaded();
-    /// A cache scan finished and the badges show it.
+    /// The badges were updated from the live cache.
     void cacheStateRefreshed();
     /// Handles were handed to the download queue.
     void prefetchQueued(int count);
 
 private:
     void buildUi();
+    QLayout *createSearchRow();
+    void createFiltersPanel();
+    void createView();
+    QLayout *createActionRow();
+    void createPastePanel();
     void applyQuery();
     void updateFacets();
     void updateActions();
@@ -110,9 +120,9 @@ private:
     QAction *m_copyHandle = nullptr;
     QAction *m_copySnippet = nullptr;
     QPointer<DownloadQueue> m_queue;
-    QString m_cacheRoot;
+    QPointer<LiveCache> m_live;
+    QTimer *m_badgeUpdate = nullptr;
     quint64 m_loadGeneration = 0;
-    quint64 m_scanGeneration = 0;
     bool m_updatingFacets = false;
 };
 

@@ -5,6 +5,7 @@
 #include "core/cache/modelformat.h"
 #include "ui/cache/cachemodel.h"
 #include "ui/widgets/messagebar.h"
+#include "ui/widgets/pythonsnippet.h"
 
 #include <QAction>
 #include <QApplication>
@@ -93,14 +94,20 @@ CacheActions::CacheActions(
     m_progressBar->setMaximumWidth(240);
     m_cancel = new QToolButton(m_progress);
     m_cancel->setText(tr("Cancel"));
-    m_cancel->setToolTip(tr("Stop removing; what is already removed stays removed"));
+    m_cancel->setObjectName(QStringLiteral("cancelActionButton"));
+    m_cancel->setToolTip(tr("Stop; what is already removed stays removed"));
     auto *layout = new QHBoxLayout(m_progress);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_progressLabel, 1);
     layout->addWidget(m_progressBar);
     layout->addWidget(m_cancel);
     m_progress->hide();
-    connect(m_cancel, &QToolButton::clicked, m_remover, &EntryRemover::cancel);
+    connect(m_cancel, &QToolButton::clicked, this, [this] {
+        if (m_verifying->isRunning())
+            cancelVerify();
+        else
+            m_remover->cancel();
+    });
 
     connect(m_remover, &EntryRemover::progressChanged, this, &CacheActions::onRemovalProgress);
     connect(m_remover, &EntryRemover::finished, this, &CacheActions::onRemovalFinished);
@@ -108,20 +115,23 @@ CacheActions::CacheActions(
         if (m_planning->future().resultCount() > 0)
             confirmRemoval(m_planningMode, m_planning->result());
     });
-    connect(m_verifying, &QFutureWatcherBase::finished, this, [this] {
-        m_verify->setEnabled(true);
-        if (m_verifying->future().resultCount() == 0)
-            return;
-        const VerifySummary s = m_verifying->result();
-        m_messageBar->showMessage(
-            s.ok ? MessageBar::Kind::Positive : MessageBar::Kind::Error, s.text, s.details);
-    });
+    connect(m_verifying, &QFutureWatcherBase::finished, this, &CacheActions::onVerified);
 }
 
 CacheActions::~CacheActions()
 {
+    // Hashing a large model takes long; the job stops at its next chunk instead of holding up
+    // the window's close.
+    if (m_verifyCancel)
+        *m_verifyCancel = true;
     m_planning->waitForFinished();
     m_verifying->waitForFinished();
+}
+
+void CacheActions::cancelVerify()
+{
+    if (m_verifyCancel)
+        *m_verifyCancel = true;
 }
 
 void CacheActions::setScanOptions(const ScanOptions &options)
@@ -151,19 +161,6 @@ void CacheActions::updateEnabled(const QList<CacheEntry> &selected)
     m_trash->setEnabled(anyCacheItem && !isRemoving());
 }
 
-QString CacheActions::pythonSnippet(const QStringList &handles)
-{
-    QString code = QStringLiteral("import tensorflow_hub as hub\n\n");
-    const bool many = handles.size() > 1;
-    for (qsizetype i = 0; i < handles.size(); ++i) {
-        QString literal = handles.at(i);
-        literal.replace(u'\\', QStringLiteral("\\\\")).replace(u'"', QStringLiteral("\\\""));
-        const QString name = many ? QStringLiteral("model_%1").arg(i + 1) : QStringLiteral("model");
-        code += name + QStringLiteral(" = hub.load(\"") + literal + QStringLiteral("\")\n");
-    }
-    return code;
-}
-
 void CacheActions::copyPaths()
 {
     QStringList paths;
@@ -184,12 +181,25 @@ void CacheActions::copySnippet()
         QApplication::clipboard()->setText(pythonSnippet(handles));
 }
 
-CacheActions::VerifySummary CacheActions::verify(const QString &root, const QList<CacheEntry> &entries)
+CacheActions::VerifySummary CacheActions::verify(
+    const QString &root, const QList<CacheEntry> &entries, const std::function<bool()> &cancelled)
 {
     VerifySummary s;
     QStringList failures;
     QStringList passes;
+    const auto stopped = [&] {
+        if (!cancelled || !cancelled())
+            return false;
+        s.cancelled = true;
+        s.text = tr("Verification was cancelled after %1 of %2 models.")
+                     .arg(failures.size() + passes.size())
+                     .arg(entries.size());
+        s.details = (failures + passes).join(u'\n');
+        return true;
+    };
     for (const CacheEntry &e : entries) {
+        if (stopped())
+            return s;
         if (!e.hasFolder)
             continue;
         const QString name = CacheModel::displayName(e);
@@ -200,7 +210,9 @@ CacheActions::VerifySummary CacheActions::verify(const QString &root, const QLis
                 failures << m.error();
                 continue;
             }
-            const Result<VerifyReport> r = verifyFolder(paths.folder(), *m);
+            const Result<VerifyReport> r = verifyFolder(paths.folder(), *m, cancelled);
+            if (!r && stopped())
+                return s;
             if (!r) {
                 failures << r.error();
             } else if (r->ok()) {
@@ -256,9 +268,28 @@ void CacheActions::verifySelected()
     if (entries.isEmpty() || m_verifying->isRunning())
         return;
     m_verify->setEnabled(false);
-    m_messageBar->showMessage(
-        MessageBar::Kind::Information, tr("Verifying %1…").arg(modelsText(entries.size())));
-    m_verifying->setFuture(QtConcurrent::run(&CacheActions::verify, m_root, entries));
+    m_messageBar->dismiss();
+    m_progressLabel->setText(tr("Verifying %1…").arg(modelsText(entries.size())));
+    m_progressBar->setRange(0, 0);
+    m_progress->show();
+    m_verifyCancel = std::make_shared<std::atomic<bool>>(false);
+    m_verifying->setFuture(QtConcurrent::run([root = m_root, entries, cancel = m_verifyCancel] {
+        return verify(root, entries, [cancel] { return cancel->load(); });
+    }));
+}
+
+void CacheActions::onVerified()
+{
+    m_verify->setEnabled(true);
+    if (!m_remover->isRunning())
+        m_progress->hide();
+    if (m_verifying->future().resultCount() == 0)
+        return;
+    const VerifySummary s = m_verifying->result();
+    const MessageBar::Kind kind = s.cancelled ? MessageBar::Kind::Information
+        : s.ok                                ? MessageBar::Kind::Positive
+                                              : MessageBar::Kind::Error;
+    m_messageBar->showMessage(kind, s.text, s.details);
 }
 
 void CacheActions::deleteSelected()

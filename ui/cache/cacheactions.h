@@ -7,7 +7,9 @@
 #include <QObject>
 #include <QStringList>
 
+#include <atomic>
 #include <functional>
+#include <memory>
 
 class QAction;
 class QLabel;
@@ -36,27 +38,34 @@ public:
     QAction *verifyAction() const { return m_verify; }
     QAction *deleteAction() const { return m_delete; }
     QAction *trashAction() const { return m_trash; }
-    /// A row with the removal's progress and a Cancel button; hidden while nothing runs.
+    /// A row with the progress of a removal or a Verify and a Cancel button; hidden while
+    /// nothing runs.
     QWidget *progressWidget() const { return m_progress; }
 
     void setScanOptions(const ScanOptions &options);
+    /// The cache folder switched: actions from now on act there.
+    void setRoot(const QString &root) { m_root = root; }
     bool isRemoving() const;
 
     /// Enables the actions that fit the current selection.
     void updateEnabled(const QList<CacheEntry> &selected);
 
-    /// The snippet Copy Python Snippet puts on the clipboard for these handles.
-    static QString pythonSnippet(const QStringList &handles);
-
     /// What Verify found, in words for the message bar.
     struct VerifySummary
     {
         bool ok = false;
+        bool cancelled = false; ///< stopped early; `text` says how far it came
         QString text;
         QString details;
     };
     /// Checks entries against their manifests (or, without one, for the files hub.load() needs).
-    static VerifySummary verify(const QString &root, const QList<CacheEntry> &entries);
+    /// `cancelled` is polled between entries, between files and inside large files.
+    static VerifySummary verify(
+        const QString &root, const QList<CacheEntry> &entries, const std::function<bool()> &cancelled = {});
+    /// The running (or last) Verify; its result says whether it was cancelled.
+    QFuture<VerifySummary> verifyJob() const { return m_verifying->future(); }
+    /// Stops a running Verify soon (between chunks of a file); it reports itself as cancelled.
+    void cancelVerify();
 
     void deleteSelected();
     void trashSelected();
@@ -69,6 +78,7 @@ private:
     void copyPaths();
     void copySnippet();
     void verifySelected();
+    void onVerified();
     void planRemoval(EntryRemover::Mode mode);
     void confirmRemoval(EntryRemover::Mode mode, const QList<RemovalPlan> &plans);
     void onRemovalProgress(qint64 done, qint64 total);
@@ -84,6 +94,8 @@ private:
     QFutureWatcher<QList<RemovalPlan>> *m_planning = nullptr;
     EntryRemover::Mode m_planningMode = EntryRemover::Mode::Delete;
     QFutureWatcher<VerifySummary> *m_verifying = nullptr;
+    /// Shared with the running Verify job, which may outlive a cancelled request by a chunk.
+    std::shared_ptr<std::atomic<bool>> m_verifyCancel;
 
     QAction *m_copyPath = nullptr;
     QAction *m_copySnippet = nullptr;

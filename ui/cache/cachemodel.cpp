@@ -47,6 +47,20 @@ template<class Emit> void forEachRun(QList<int> rows, Emit emitRun)
     }
 }
 
+// The roles of a column that shows a time: relative for reading, exact in the tooltip.
+QVariant timeData(const QDateTime &when, int role)
+{
+    switch (role) {
+    case Qt::DisplayRole:
+        return when.isValid() ? util::relativeTime(when) : QString();
+    case CacheModel::SortRole:
+        return sortableTime(when);
+    case Qt::ToolTipRole:
+        return exactTime(when);
+    }
+    return {};
+}
+
 } // namespace
 
 CacheModel::CacheModel(QObject *parent) : QAbstractTableModel(parent) { }
@@ -178,27 +192,9 @@ QVariant CacheModel::data(const QModelIndex &index, int role) const
         }
         break;
     case DownloadedColumn:
-        switch (role) {
-        case Qt::DisplayRole:
-            return e.downloaded.isValid() ? util::relativeTime(e.downloaded) : QString();
-        case SortRole:
-            return sortableTime(e.downloaded);
-        case Qt::ToolTipRole:
-            return exactTime(e.downloaded);
-        }
-        break;
-    case LastUsedColumn: {
-        const QDateTime used = lastUsed(e);
-        switch (role) {
-        case Qt::DisplayRole:
-            return used.isValid() ? util::relativeTime(used) : QString();
-        case SortRole:
-            return sortableTime(used);
-        case Qt::ToolTipRole:
-            return exactTime(used);
-        }
-        break;
-    }
+        return timeData(e.downloaded, role);
+    case LastUsedColumn:
+        return timeData(lastUsed(e), role);
     }
     return {};
 }

@@ -1,11 +1,11 @@
 #include "ui/cache/cachepage.h"
 
-#include "core/cache/cachescanner.h"
-#include "core/cache/cachewatcher.h"
 #include "ui/cache/cacheactions.h"
+#include "ui/cache/cachefilterbar.h"
 #include "ui/cache/cachefilterproxy.h"
 #include "ui/cache/cachemodel.h"
 #include "ui/cache/detailspane.h"
+#include "ui/cache/livecache.h"
 #include "ui/widgets/messagebar.h"
 
 #include <QAction>
@@ -18,7 +18,6 @@
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
-#include <QLineEdit>
 #include <QMenu>
 #include <QPushButton>
 #include <QSettings>
@@ -31,7 +30,6 @@
 #include <QToolButton>
 #include <QUrl>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 
@@ -61,18 +59,123 @@ protected:
 
 } // namespace
 
-CachePage::CachePage(const QString &cacheRoot, QWidget *parent)
+CachePage::CachePage(LiveCache *live, QWidget *parent)
     : QWidget(parent)
-    , m_root(QDir::cleanPath(cacheRoot))
-    , m_scanner(new CacheScanner(this))
-    , m_watcher(new CacheWatcher(this))
-    , m_model(new CacheModel(this))
+    , m_live(live)
+    , m_model(live->model())
     , m_proxy(new CacheFilterProxy(this))
     , m_viewUpdate(new QTimer(this))
 {
     setObjectName(QStringLiteral("cachePage"));
     m_proxy->setSourceModel(m_model);
 
+    createActions();
+    m_filterBar = new CacheFilterBar(m_proxy, this);
+    connect(m_filterBar, &CacheFilterBar::filtersChanged, this, &CachePage::updateSelection);
+
+    createTable();
+    m_details = new DetailsPane(this);
+    m_details->setCacheRoot(m_live->root());
+
+    m_splitter = new QSplitter(Qt::Horizontal, this);
+    m_splitter->setObjectName(QStringLiteral("cacheSplitter"));
+    m_splitter->addWidget(m_table);
+    m_splitter->addWidget(m_details);
+    m_splitter->setStretchFactor(0, 3);
+    m_splitter->setStretchFactor(1, 1);
+    m_splitter->setChildrenCollapsible(false);
+    m_splitter->setSizes({ 880, 260 });
+
+    m_stack = new QStackedWidget(this);
+    m_stack->insertWidget(TablePage, m_splitter);
+    m_stack->insertWidget(EmptyPage, createEmptyState());
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_messageBar);
+    layout->addWidget(createToolBar());
+    layout->addWidget(m_filterBar);
+    layout->addWidget(m_actions->progressWidget());
+    layout->addWidget(m_stack, 1);
+
+    connect(m_live, &LiveCache::rootChanged, this, &CachePage::onRootChanged);
+    connect(m_live, &LiveCache::scanStarted, this, [this] {
+        m_messageBar->dismiss();
+        updateView();
+    });
+    connect(m_live, &LiveCache::scanProblem, this, [this] { showScanProblems(false); });
+    connect(m_live, &LiveCache::scanFinished, this, &CachePage::onScanFinished);
+
+    // Scan results arrive in bursts; totals and details follow once per burst, not once per row.
+    m_viewUpdate->setSingleShot(true);
+    m_viewUpdate->setInterval(0);
+    connect(m_viewUpdate, &QTimer::timeout, this, &CachePage::updateView);
+    connect(m_model, &QAbstractItemModel::rowsInserted, m_viewUpdate, qOverload<>(&QTimer::start));
+    connect(m_model, &QAbstractItemModel::rowsRemoved, m_viewUpdate, qOverload<>(&QTimer::start));
+    connect(m_model, &QAbstractItemModel::dataChanged, m_viewUpdate, qOverload<>(&QTimer::start));
+    connect(m_model, &QAbstractItemModel::modelReset, m_viewUpdate, qOverload<>(&QTimer::start));
+    // Filtering drops selected rows without a selectionChanged signal; the selection total follows.
+    connect(m_proxy, &QAbstractItemModel::rowsRemoved, m_viewUpdate, qOverload<>(&QTimer::start));
+    connect(m_proxy, &QAbstractItemModel::layoutChanged, m_viewUpdate, qOverload<>(&QTimer::start));
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        updateSelection();
+        updateDetails();
+    });
+    connect(
+        m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &CachePage::updateDetails);
+
+    updateView();
+}
+
+CachePage::~CachePage()
+{
+    // Children outlive this destructor body; none of their last signals may reach a
+    // half-destroyed page.
+    m_viewUpdate->stop();
+    disconnect(m_viewUpdate, nullptr, this, nullptr);
+    disconnect(m_live, nullptr, this, nullptr);
+    disconnect(m_model, nullptr, this, nullptr);
+    disconnect(m_table->selectionModel(), nullptr, this, nullptr);
+}
+
+QString CachePage::cacheRoot() const
+{
+    return m_live->root();
+}
+
+bool CachePage::isScanning() const
+{
+    return m_live->isScanning();
+}
+
+CacheWatcher *CachePage::watcher() const
+{
+    return m_live->watcher();
+}
+
+qint64 CachePage::totalDiskBytes() const
+{
+    return m_model->totalDiskBytes();
+}
+
+int CachePage::entryCount() const
+{
+    return m_model->rowCount();
+}
+
+QList<QAction *> CachePage::entryActions() const
+{
+    return { m_openFolderAction, m_copyAction, m_actions->copyPathAction(), m_actions->copySnippetAction(),
+        m_prefetchAgainAction, m_actions->verifyAction(), m_actions->deleteAction(),
+        m_actions->trashAction() };
+}
+
+void CachePage::focusSearch()
+{
+    m_filterBar->focusSearch();
+}
+
+void CachePage::createActions()
+{
     m_copyAction = new QAction(QIcon::fromTheme(QStringLiteral("edit-copy")), tr("&Copy Handle"), this);
     m_copyAction->setShortcut(QKeySequence::Copy);
     m_copyAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
@@ -90,12 +193,15 @@ CachePage::CachePage(const QString &cacheRoot, QWidget *parent)
     connect(m_prefetchAgainAction, &QAction::triggered, this, &CachePage::prefetchAgain);
     m_messageBar = new MessageBar(this);
     m_actions = new CacheActions(
-        m_root, [this] { return selectedEntries(); }, m_messageBar, this);
+        m_live->root(), [this] { return selectedEntries(); }, m_messageBar, this);
     connect(m_actions, &CacheActions::entriesChanged, this, &CachePage::rescanKeys);
     addActions(
         { m_copyAction, m_openFolderAction, m_actions->copyPathAction(), m_actions->copySnippetAction(),
             m_actions->verifyAction(), m_actions->deleteAction(), m_actions->trashAction() });
+}
 
+QToolBar *CachePage::createToolBar()
+{
     auto *toolBar = new QToolBar(tr("Cache actions"), this);
     toolBar->setObjectName(QStringLiteral("cacheToolBar"));
     toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
@@ -108,40 +214,11 @@ CachePage::CachePage(const QString &cacheRoot, QWidget *parent)
     toolBar->addAction(m_actions->deleteAction());
     toolBar->addAction(m_actions->trashAction());
 
-    m_search = new QLineEdit(this);
-    m_search->setObjectName(QStringLiteral("searchEdit"));
-    m_search->setPlaceholderText(tr("Filter by handle, key or publisher (Ctrl+F)"));
-    m_search->setClearButtonEnabled(true);
-    m_search->setAccessibleName(tr("Filter"));
-    m_search->addAction(QIcon::fromTheme(QStringLiteral("edit-find")), QLineEdit::LeadingPosition);
-    connect(m_search, &QLineEdit::textChanged, m_proxy, &CacheFilterProxy::setFilterText);
+    return toolBar;
+}
 
-    m_stateMenu = new QMenu(this);
-    m_stateMenu->setToolTipsVisible(true);
-    for (const EntryState state : allStates()) {
-        QAction *action = m_stateMenu->addAction(CacheModel::stateIcon(state), stateLabel(state));
-        action->setCheckable(true);
-        action->setData(static_cast<int>(state));
-        action->setToolTip(stateExplanation(state));
-        connect(action, &QAction::toggled, this, &CachePage::applyFilters);
-    }
-    m_formatMenu = new QMenu(this);
-    for (const ModelFormat format : allFormats()) {
-        QAction *action = m_formatMenu->addAction(formatLabel(format));
-        action->setCheckable(true);
-        action->setData(static_cast<int>(format));
-        connect(action, &QAction::toggled, this, &CachePage::applyFilters);
-    }
-    m_stateButton = createFilterButton(tr("State"), m_stateMenu);
-    m_stateButton->setObjectName(QStringLiteral("stateFilterButton"));
-    m_formatButton = createFilterButton(tr("Format"), m_formatMenu);
-    m_formatButton->setObjectName(QStringLiteral("formatFilterButton"));
-
-    auto *filterRow = new QHBoxLayout;
-    filterRow->addWidget(m_search, 1);
-    filterRow->addWidget(m_stateButton);
-    filterRow->addWidget(m_formatButton);
-
+void CachePage::createTable()
+{
     m_table = new QTableView(this);
     m_table->setObjectName(QStringLiteral("cacheTable"));
     m_table->setModel(m_proxy);
@@ -178,106 +255,6 @@ CachePage::CachePage(const QString &cacheRoot, QWidget *parent)
     connect(m_table, &QWidget::customContextMenuRequested, this, &CachePage::showTableMenu);
     connect(header, &QWidget::customContextMenuRequested, this, &CachePage::showHeaderMenu);
     connect(m_table, &QAbstractItemView::activated, this, &CachePage::openFolder);
-
-    m_details = new DetailsPane(this);
-    m_details->setCacheRoot(m_root);
-
-    m_splitter = new QSplitter(Qt::Horizontal, this);
-    m_splitter->setObjectName(QStringLiteral("cacheSplitter"));
-    m_splitter->addWidget(m_table);
-    m_splitter->addWidget(m_details);
-    m_splitter->setStretchFactor(0, 3);
-    m_splitter->setStretchFactor(1, 1);
-    m_splitter->setChildrenCollapsible(false);
-    m_splitter->setSizes({ 880, 260 });
-
-    m_stack = new QStackedWidget(this);
-    m_stack->insertWidget(TablePage, m_splitter);
-    m_stack->insertWidget(EmptyPage, createEmptyState());
-
-    auto *layout = new QVBoxLayout(this);
-    layout->addWidget(m_messageBar);
-    layout->addWidget(toolBar);
-    layout->addLayout(filterRow);
-    layout->addWidget(m_actions->progressWidget());
-    layout->addWidget(m_stack, 1);
-
-    connect(m_scanner, &CacheScanner::entriesFound, this, &CachePage::onEntriesFound);
-    connect(m_scanner, &CacheScanner::problem, this, &CachePage::onScanProblem);
-    connect(m_scanner, &CacheScanner::finished, this, &CachePage::onScanFinished);
-    // Changes by other processes (a download, a terminal rm) reach the table without a refresh.
-    connect(m_watcher, &CacheWatcher::keysChanged, this, &CachePage::rescanKeys);
-    m_rescan = new QFutureWatcher<QList<CacheEntry>>(this);
-    connect(m_rescan, &QFutureWatcherBase::finished, this, &CachePage::onKeysRescanned);
-
-    // Scan results arrive in bursts; totals and details follow once per burst, not once per row.
-    m_viewUpdate->setSingleShot(true);
-    m_viewUpdate->setInterval(0);
-    connect(m_viewUpdate, &QTimer::timeout, this, &CachePage::updateView);
-    connect(m_model, &QAbstractItemModel::rowsInserted, m_viewUpdate, qOverload<>(&QTimer::start));
-    connect(m_model, &QAbstractItemModel::rowsRemoved, m_viewUpdate, qOverload<>(&QTimer::start));
-    connect(m_model, &QAbstractItemModel::dataChanged, m_viewUpdate, qOverload<>(&QTimer::start));
-    connect(m_model, &QAbstractItemModel::modelReset, m_viewUpdate, qOverload<>(&QTimer::start));
-    // Filtering drops selected rows without a selectionChanged signal; the selection total follows.
-    connect(m_proxy, &QAbstractItemModel::rowsRemoved, m_viewUpdate, qOverload<>(&QTimer::start));
-    connect(m_proxy, &QAbstractItemModel::layoutChanged, m_viewUpdate, qOverload<>(&QTimer::start));
-    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
-        updateSelection();
-        updateDetails();
-    });
-    connect(
-        m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &CachePage::updateDetails);
-
-    updateView();
-}
-
-CachePage::~CachePage()
-{
-    // Children outlive this destructor body; none of their last signals may reach a
-    // half-destroyed page.
-    m_viewUpdate->stop();
-    disconnect(m_viewUpdate, nullptr, this, nullptr);
-    disconnect(m_scanner, nullptr, this, nullptr);
-    disconnect(m_model, nullptr, this, nullptr);
-    disconnect(m_table->selectionModel(), nullptr, this, nullptr);
-    disconnect(m_watcher, nullptr, this, nullptr);
-    disconnect(m_rescan, nullptr, this, nullptr);
-    m_watcher->stop();
-    m_scanner->cancel();
-    m_rescan->waitForFinished();
-}
-
-qint64 CachePage::totalDiskBytes() const
-{
-    return m_model->totalDiskBytes();
-}
-
-int CachePage::entryCount() const
-{
-    return m_model->rowCount();
-}
-
-QList<QAction *> CachePage::entryActions() const
-{
-    return { m_openFolderAction, m_copyAction, m_actions->copyPathAction(), m_actions->copySnippetAction(),
-        m_prefetchAgainAction, m_actions->verifyAction(), m_actions->deleteAction(),
-        m_actions->trashAction() };
-}
-
-void CachePage::focusSearch()
-{
-    m_search->setFocus(Qt::ShortcutFocusReason);
-    m_search->selectAll();
-}
-
-QToolButton *CachePage::createFilterButton(const QString &text, QMenu *menu)
-{
-    auto *button = new QToolButton(this);
-    button->setText(text);
-    button->setMenu(menu);
-    button->setPopupMode(QToolButton::InstantPopup);
-    button->setToolButtonStyle(Qt::ToolButtonTextOnly);
-    return button;
 }
 
 QWidget *CachePage::createEmptyState()
@@ -330,83 +307,39 @@ void CachePage::restoreState(const QSettings &settings)
 
 void CachePage::refresh()
 {
-    // The scanner reports a superseded scan as finished(false) at once; that is no failure.
-    stopScan();
-    m_scanProblems.clear();
-    m_scanFailed = false;
-    m_messageBar->dismiss();
-    // A missing folder is the normal state before the first download, not an error; one stat
-    // decides it without starting a worker.
-    if (!QFileInfo::exists(m_root)) {
-        m_watcher->start(m_root);
-        Q_EMIT scanStarted();
-        m_model->clear();
-        updateView();
-        Q_EMIT scanFinished(true);
-        return;
-    }
-    m_seenKeys.clear();
-    m_scanning = true;
-    // The watcher's baseline is taken while the scan runs: whatever changes after it is rescanned.
-    m_watcher->start(m_root);
-    m_scanner->start(m_root);
-    Q_EMIT scanStarted();
-    updateView();
+    m_live->refresh();
 }
 
 void CachePage::stopScan()
 {
-    m_scanning = false;
-    m_scanner->cancel();
+    m_live->stop();
 }
 
-void CachePage::onEntriesFound(const QList<CacheEntry> &entries)
+void CachePage::onRootChanged()
 {
-    if (!m_scanning)
-        return;
-    for (const CacheEntry &entry : entries)
-        m_seenKeys.insert(entry.key);
-    m_model->upsertEntries(entries);
-}
-
-void CachePage::onScanProblem(const QString &message)
-{
-    m_scanProblems.append(message);
-    showScanProblems(false);
+    m_actions->setRoot(m_live->root());
+    m_details->setCacheRoot(m_live->root());
+    m_messageBar->dismiss();
+    updateView();
 }
 
 void CachePage::onScanFinished(bool complete)
 {
-    if (!m_scanning)
-        return;
-    m_scanning = false;
-    if (complete) {
-        // Whatever the finished scan did not see is gone from the disk.
-        QStringList gone;
-        const QStringList keys = m_model->keys();
-        for (const QString &key : keys) {
-            if (!m_seenKeys.contains(key))
-                gone.append(key);
-        }
-        m_model->removeKeys(gone);
-    }
-    m_scanFailed = !complete;
-    if (!complete && m_scanProblems.isEmpty())
-        m_scanProblems.append(tr("The scan of %1 did not complete.").arg(QDir::toNativeSeparators(m_root)));
-    if (!m_scanProblems.isEmpty())
+    if (!m_live->scanProblems().isEmpty())
         showScanProblems(!complete);
-    m_seenKeys.clear();
     updateView();
-    Q_EMIT scanFinished(complete);
 }
 
 void CachePage::showScanProblems(bool failed)
 {
-    QString text = m_scanProblems.constFirst();
-    if (m_scanProblems.size() > 1)
-        text += u' ' + tr("(and %n more problem(s))", nullptr, static_cast<int>(m_scanProblems.size() - 1));
+    const QStringList problems = m_live->scanProblems();
+    if (problems.isEmpty())
+        return;
+    QString text = problems.constFirst();
+    if (problems.size() > 1)
+        text += u' ' + tr("(and %n more problem(s))", nullptr, static_cast<int>(problems.size() - 1));
     m_messageBar->showMessage(
-        failed ? MessageBar::Kind::Error : MessageBar::Kind::Warning, text, m_scanProblems.join(u'\n'));
+        failed ? MessageBar::Kind::Error : MessageBar::Kind::Warning, text, problems.join(u'\n'));
 }
 
 void CachePage::updateView()
@@ -419,12 +352,13 @@ void CachePage::updateView()
 
 void CachePage::updateEmptyState()
 {
-    const bool empty = m_model->rowCount() == 0 && !m_scanning;
+    const bool empty = m_model->rowCount() == 0 && !m_live->isScanning();
     if (empty) {
-        const QString folder = QDir::toNativeSeparators(m_root);
-        if (m_scanFailed)
+        const QString root = m_live->root();
+        const QString folder = QDir::toNativeSeparators(root);
+        if (m_live->scanFailed())
             m_emptyText->setText(tr("The cache folder %1 could not be read.").arg(folder));
-        else if (QFileInfo::exists(m_root))
+        else if (QFileInfo::exists(root))
             m_emptyText->setText(
                 tr("Models that tensorflow_hub downloads into %1 will show up here.").arg(folder));
         else
@@ -455,11 +389,7 @@ QList<CacheEntry> CachePage::selectedEntries() const
 
 void CachePage::selectKeys(const QStringList &keys)
 {
-    m_search->clear();
-    for (QMenu *menu : { m_stateMenu, m_formatMenu }) {
-        for (QAction *action : menu->actions())
-            action->setChecked(false);
-    }
+    m_filterBar->clear();
     QItemSelection selection;
     QModelIndex first;
     for (const QString &key : keys) {
@@ -484,38 +414,7 @@ void CachePage::selectKeys(const QStringList &keys)
 
 void CachePage::rescanKeys(const QStringList &keys)
 {
-    for (const QString &key : keys) {
-        if (!m_pendingRescan.contains(key))
-            m_pendingRescan.append(key);
-    }
-    if (m_rescan->isRunning() || m_pendingRescan.isEmpty())
-        return;
-    m_rescanningKeys = m_pendingRescan;
-    m_pendingRescan.clear();
-    m_rescan->setFuture(QtConcurrent::run(
-        [root = m_root, keys = m_rescanningKeys] { return cache::scanItems(root, keys, ScanOptions()); }));
-}
-
-void CachePage::onKeysRescanned()
-{
-    const QList<CacheEntry> entries
-        = m_rescan->future().resultCount() > 0 ? m_rescan->result() : QList<CacheEntry>();
-    QList<CacheEntry> present;
-    QStringList gone;
-    for (const CacheEntry &entry : entries) {
-        if (entry.artifacts.isEmpty()) {
-            gone.append(entry.key);
-        } else {
-            present.append(entry);
-            // A full scan that runs meanwhile may have listed the folder before this item appeared.
-            if (m_scanning)
-                m_seenKeys.insert(entry.key);
-        }
-    }
-    m_model->upsertEntries(present);
-    m_model->removeKeys(gone);
-    m_rescanningKeys.clear();
-    rescanKeys({});
+    m_live->rescanKeys(keys);
 }
 
 void CachePage::updateSelection()
@@ -547,25 +446,6 @@ void CachePage::updateDetails()
         m_details->clear();
 }
 
-void CachePage::applyFilters()
-{
-    QSet<EntryState> states;
-    for (const QAction *action : m_stateMenu->actions()) {
-        if (action->isChecked())
-            states.insert(static_cast<EntryState>(action->data().toInt()));
-    }
-    QSet<ModelFormat> formats;
-    for (const QAction *action : m_formatMenu->actions()) {
-        if (action->isChecked())
-            formats.insert(static_cast<ModelFormat>(action->data().toInt()));
-    }
-    m_proxy->setStateFilter(states);
-    m_proxy->setFormatFilter(formats);
-    m_stateButton->setText(states.isEmpty() ? tr("State") : tr("State (%1)").arg(states.size()));
-    m_formatButton->setText(formats.isEmpty() ? tr("Format") : tr("Format (%1)").arg(formats.size()));
-    updateSelection();
-}
-
 void CachePage::copyHandles()
 {
     QStringList lines;
@@ -583,7 +463,7 @@ void CachePage::openFolder()
     if (rows.size() != 1)
         return;
     const CacheEntry &entry = m_model->entryAt(rows.constFirst());
-    const QString path = entry.hasFolder ? entry.folderPath(m_root) : m_root;
+    const QString path = entry.hasFolder ? entry.folderPath(m_live->root()) : m_live->root();
     if (!QDesktopServices::openUrl(QUrl::fromLocalFile(path))) {
         m_messageBar->showMessage(MessageBar::Kind::Warning,
             tr("Cannot open %1: no file manager is available.").arg(QDir::toNativeSeparators(path)));

@@ -2,8 +2,6 @@
 
 #include "core/cache/cacheentry.h"
 
-#include <QFutureWatcher>
-#include <QSet>
 #include <QStringList>
 #include <QWidget>
 
@@ -16,32 +14,34 @@ class QSplitter;
 class QStackedWidget;
 class QTableView;
 class QTimer;
-class QToolButton;
+class QToolBar;
 
 namespace tfhub {
-class CacheScanner;
 class CacheWatcher;
-} // namespace tfhub
+}
 
 namespace tfhub::ui {
 
 class CacheActions;
+class CacheFilterBar;
 class CacheFilterProxy;
 class CacheModel;
 class DetailsPane;
+class LiveCache;
 class MessageBar;
 
-/// The Cache page: what one cache root holds, as a filterable table with a details pane.
-/// Scans run on the CacheScanner's thread; rows update in place as batches arrive.
+/// The Cache page: what the cache folder holds, as a filterable table with a details pane. It
+/// shows the shared LiveCache's model, which scans off the GUI thread and follows the disk; when
+/// the LiveCache switches folders, the page follows.
 class CachePage final : public QWidget
 {
     Q_OBJECT
 public:
-    explicit CachePage(const QString &cacheRoot, QWidget *parent = nullptr);
+    explicit CachePage(LiveCache *live, QWidget *parent = nullptr);
     ~CachePage() override;
 
-    QString cacheRoot() const { return m_root; }
-    bool isScanning() const { return m_scanning; }
+    QString cacheRoot() const;
+    bool isScanning() const;
     qint64 totalDiskBytes() const;
     int entryCount() const;
 
@@ -49,13 +49,12 @@ public:
     QList<QAction *> entryActions() const;
     void focusSearch();
 
-    /// The entries, for pages that summarise them (Usage).
     CacheModel *model() const { return m_model; }
     CacheActions *actions() const { return m_actions; }
     /// Clears the filters and selects the rows of these keys (the first becomes current).
     void selectKeys(const QStringList &keys);
     /// The CacheWatcher that keeps the table live (tests shorten its intervals).
-    CacheWatcher *watcher() const { return m_watcher; }
+    CacheWatcher *watcher() const;
 
     void saveState(QSettings &settings) const;
     void restoreState(const QSettings &settings);
@@ -68,20 +67,18 @@ public Q_SLOTS:
     void stopScan();
 
 Q_SIGNALS:
-    void scanStarted();
-    /// `complete` is false when the scan failed; a superseded scan reports nothing.
-    void scanFinished(bool complete);
     void totalsChanged(qint64 diskBytes, int entries);
     void selectionTotalChanged(int entries, qint64 diskBytes);
     /// The user asked to download these handles again ("Prefetch Again").
     void prefetchRequested(const QStringList &handles);
 
 private:
+    void createActions();
+    QToolBar *createToolBar();
+    void createTable();
     QWidget *createEmptyState();
-    QToolButton *createFilterButton(const QString &text, QMenu *menu);
 
-    void onEntriesFound(const QList<tfhub::CacheEntry> &entries);
-    void onScanProblem(const QString &message);
+    void onRootChanged();
     void onScanFinished(bool complete);
     void showScanProblems(bool failed);
 
@@ -89,39 +86,24 @@ private:
     void updateEmptyState();
     void updateSelection();
     void updateDetails();
-    void applyFilters();
 
     QList<int> selectedSourceRows() const;
     QList<CacheEntry> selectedEntries() const;
-    void onKeysRescanned();
     void copyHandles();
     void openFolder();
     void prefetchAgain();
     void showTableMenu(const QPoint &pos);
     void showHeaderMenu(const QPoint &pos);
 
-    QString m_root;
-    CacheScanner *m_scanner = nullptr;
-    CacheWatcher *m_watcher = nullptr;
+    LiveCache *m_live = nullptr;
     CacheActions *m_actions = nullptr;
-    QStringList m_pendingRescan;
-    QStringList m_rescanningKeys;
-    QFutureWatcher<QList<CacheEntry>> *m_rescan = nullptr;
-    bool m_scanning = false;
-    bool m_scanFailed = false;
-    QSet<QString> m_seenKeys;
-    QStringList m_scanProblems;
 
     CacheModel *m_model = nullptr;
     CacheFilterProxy *m_proxy = nullptr;
     QTimer *m_viewUpdate = nullptr;
 
     MessageBar *m_messageBar = nullptr;
-    QLineEdit *m_search = nullptr;
-    QMenu *m_stateMenu = nullptr;
-    QMenu *m_formatMenu = nullptr;
-    QToolButton *m_stateButton = nullptr;
-    QToolButton *m_formatButton = nullptr;
+    CacheFilterBar *m_filterBar = nullptr;
     QStackedWidget *m_stack = nullptr;
     QSplitter *m_splitter = nullptr;
     QTableView *m_table = nullptr;

@@ -16,6 +16,7 @@ struct ApplyRequest final
     shellenv::Locations locations;
     QList<shellenv::Target> targets;
     shellenv::Changes changes;
+    bool unset = false; ///< `changes` remove the variables (Unset), for the outcome's words
     QString moveFrom; ///< empty: move nothing
     QString moveTo;
 };
@@ -23,21 +24,25 @@ struct ApplyRequest final
 /// How an ApplyRequest went. Every step is reported, so the page can say exactly what happened.
 struct ApplyOutcome final
 {
+    bool unset = false; ///< the request removed the variables instead of setting them
     QString checkError; ///< the destination cannot take the models: nothing was written
-    QList<shellenv::TargetResult> results;
-    QList<shellenv::TargetState> states; ///< every target's file as it is after the writes
+    QList<shellenv::TargetResult> results; ///< empty when nothing was written
+    QList<shellenv::TargetState> states; ///< every target's file as it is after the apply
     bool moveAttempted = false;
     MoveReport moveReport;
     QString moveError;
 
     int writtenCount() const;
     QStringList writeErrors() const;
+    /// The move was asked for and did not complete (failed or cancelled): nothing was written.
+    bool moveStopped() const { return moveAttempted && (!moveError.isEmpty() || moveReport.cancelled); }
 };
 
-/// Runs an ApplyRequest without blocking the GUI thread: checks the move's destination and writes
-/// the files on a pool thread, then moves the models with a CacheMover (progress, cancel).
-/// The destination is checked before anything is written, so a folder that cannot be created is
-/// never persisted.
+/// Runs an ApplyRequest without blocking the GUI thread: checks the move's destination on a pool
+/// thread, moves the models with a CacheMover (progress, cancel), and only once they are moved
+/// writes the files (again on a pool thread). A move that fails or is cancelled writes nothing,
+/// so the saved folder is never one that does not hold the models (as the CLI and the first-run
+/// bar do).
 class EnvApplier final : public QObject
 {
     Q_OBJECT
@@ -46,24 +51,29 @@ public:
     ~EnvApplier() override;
 
     void start(const ApplyRequest &request);
-    /// Cancels the move; the file writes are short and always finish.
+    /// Cancels the move (then nothing is written); the file writes are short and always finish.
     void cancel();
     bool isRunning() const { return m_running; }
 
 Q_SIGNALS:
-    /// The files are written and the models start moving.
+    /// The destination is fine and the models start moving.
     void moveStarted();
     void moveProgressChanged(const tfhub::MoveProgress &progress);
     void finished(const tfhub::ui::ApplyOutcome &outcome);
 
 private:
-    void onWritten();
+    void onStepDone();
     void onMoveFinished(const MoveReport &report, const QString &error);
+    void startWriting();
     void finish();
+
+    enum class Step { Checking, Moving, Writing };
 
     ApplyRequest m_request;
     ApplyOutcome m_outcome;
-    QFutureWatcher<ApplyOutcome> m_writeWatcher;
+    Step m_step = Step::Checking;
+    bool m_cancelRequested = false;
+    QFutureWatcher<ApplyOutcome> m_watcher;
     CacheMover *m_mover = nullptr;
     bool m_running = false;
 };

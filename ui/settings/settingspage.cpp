@@ -3,8 +3,10 @@
 #include "core/prefetch/downloadqueue.h"
 #include "core/util/humanize.h"
 #include "ui/settings/cachefolderbox.h"
+#include "ui/settings/downloadsbox.h"
 #include "ui/settings/envapplier.h"
 #include "ui/settings/envpreviewbox.h"
+#include "ui/settings/outcomemessage.h"
 #include "ui/widgets/messagebar.h"
 
 #include <QButtonGroup>
@@ -28,40 +30,6 @@
 namespace tfhub::ui {
 
 namespace {
-
-constexpr int MinStallTimeoutSecs = 5;
-constexpr int MaxStallTimeoutSecs = 3600;
-constexpr int MaxRetries = 20;
-
-struct DownloadSettings
-{
-    int concurrency = SettingsPage::DefaultConcurrency;
-    int stallTimeoutSecs = SettingsPage::DefaultStallTimeoutSecs;
-    int retries = SettingsPage::DefaultRetries;
-};
-
-// A hand-edited settings file must not start 500 downloads or none.
-DownloadSettings readDownloadSettings()
-{
-    const QSettings settings;
-    DownloadSettings s;
-    s.concurrency = std::clamp(settings.value(SettingsPage::concurrencyKey(), s.concurrency).toInt(), 1,
-        SettingsPage::MaxConcurrency);
-    s.stallTimeoutSecs
-        = std::clamp(settings.value(SettingsPage::stallTimeoutKey(), s.stallTimeoutSecs).toInt(),
-            MinStallTimeoutSecs, MaxStallTimeoutSecs);
-    s.retries = std::clamp(settings.value(SettingsPage::retriesKey(), s.retries).toInt(), 0, MaxRetries);
-    return s;
-}
-
-void applyTo(DownloadQueue *queue, const DownloadSettings &s)
-{
-    queue->setConcurrency(s.concurrency);
-    PrefetchOptions options = queue->options();
-    options.stallSecs = s.stallTimeoutSecs;
-    options.retries = s.retries;
-    queue->setOptions(options);
-}
 
 QLabel *hintLabel(const QString &text, QWidget *parent)
 {
@@ -115,21 +83,6 @@ const FormatChoice FormatChoices[] = {
 
 } // namespace
 
-QString SettingsPage::concurrencyKey()
-{
-    return QStringLiteral("downloads/concurrency");
-}
-
-QString SettingsPage::stallTimeoutKey()
-{
-    return QStringLiteral("downloads/stallTimeoutSecs");
-}
-
-QString SettingsPage::retriesKey()
-{
-    return QStringLiteral("downloads/retries");
-}
-
 QString SettingsPage::targetsKey()
 {
     return QStringLiteral("environment/targets");
@@ -137,7 +90,7 @@ QString SettingsPage::targetsKey()
 
 void SettingsPage::applyStoredSettings(DownloadQueue *queue)
 {
-    applyTo(queue, readDownloadSettings());
+    DownloadsBox::applyStoredSettings(queue);
 }
 
 SettingsPage::SettingsPage(DownloadQueue *queue, QWidget *parent)
@@ -159,12 +112,8 @@ SettingsPage::SettingsPage(DownloadQueue *queue, const HubSettings &current, QWi
     loadStates(m_persistence.readAll());
 
     m_applier = new EnvApplier(this);
-    connect(m_applier, &EnvApplier::moveStarted, this, [this] {
-        m_moveLabel->setText(tr("Moving your models to %1…").arg(m_cacheBox->text()));
-        m_moveProgress->setRange(0, 0);
-        m_cancelMove->setEnabled(true);
-        m_moveRow->show();
-    });
+    connect(m_applier, &EnvApplier::moveStarted, this,
+        [this] { m_moveLabel->setText(tr("Moving your models to %1…").arg(m_cacheBox->text())); });
     connect(m_applier, &EnvApplier::moveProgressChanged, this, &SettingsPage::onMoveProgress);
     connect(m_applier, &EnvApplier::finished, this, &SettingsPage::onApplied);
 
@@ -186,7 +135,9 @@ SettingsPage::SettingsPage(DownloadQueue *queue, const HubSettings &current, QWi
     m_sections->addWidget(m_preview);
     m_sections->addWidget(createApplyRow());
     m_sections->addWidget(m_effective);
-    m_sections->addWidget(createDownloadsGroup());
+    auto *downloads = new DownloadsBox(m_queue);
+    connect(downloads, &DownloadsBox::changed, this, &SettingsPage::settingsChanged);
+    m_sections->addWidget(downloads);
     m_sections->addStretch(1);
 
     auto *scroll = new QScrollArea(this);
@@ -430,6 +381,7 @@ void SettingsPage::startApply(bool unset)
         m_bar->showMessage(MessageBar::Kind::Error, tr("Check at least one file to save the settings in."));
         return;
     }
+    request.unset = unset;
     if (unset) {
         for (const shellenv::Variable v : shellenv::allVariables())
             request.changes.insert(v, std::nullopt);
@@ -453,6 +405,13 @@ void SettingsPage::startApply(bool unset)
 
     m_pendingUnset = unset;
     m_pendingChanges = request.changes;
+    if (!request.moveFrom.isEmpty()) {
+        // Cancel is offered from the start: nothing is saved until the models are moved.
+        m_moveLabel->setText(tr("Checking %1…").arg(request.moveTo));
+        m_moveProgress->setRange(0, 0);
+        m_cancelMove->setEnabled(true);
+        m_moveRow->show();
+    }
     m_bar->showMessage(
         MessageBar::Kind::Information, unset ? tr("Removing the settings…") : tr("Saving the settings…"));
     setBusy(true);
@@ -475,77 +434,41 @@ void SettingsPage::onApplied(const ApplyOutcome &o)
 {
     setBusy(false);
     m_moveRow->hide();
+    const OutcomeMessage message = settingsOutcomeMessage(o);
+    m_bar->showMessage(message.kind, message.text, message.details);
     if (!o.checkError.isEmpty()) {
-        m_bar->showMessage(
-            MessageBar::Kind::Error, o.checkError + QLatin1Char(' ') + tr("Nothing was saved."));
         Q_EMIT applyFinished(false);
         return;
     }
     loadStates(o.states);
-    QStringList savedIn;
-    for (const shellenv::TargetResult &r : o.results) {
-        if (r.error.isEmpty())
-            savedIn << r.path;
-    }
-    const QStringList errors = o.writeErrors();
-    bool ok = errors.isEmpty();
-    QStringList text = errors;
-    QString details;
-    if (!savedIn.isEmpty()) {
-        const QString files = savedIn.join(QStringLiteral(", "));
-        text << (m_pendingUnset
-                ? tr("Removed the settings from %1. New terminals use tensorflow_hub's defaults; "
-                     "programs started from the desktop after your next login.")
-                      .arg(files)
-                : tr("Saved in %1. New terminals get the values now; programs started from the desktop "
-                     "after your next login.")
-                      .arg(files));
-    }
-    const MoveReport &m = o.moveReport;
-    if (o.moveAttempted && !o.moveError.isEmpty()) {
-        ok = false;
-        text << tr("Moving the models failed: %1 They are still in %2.").arg(o.moveError, m.from);
-    } else if (o.moveAttempted && m.cancelled) {
-        text << tr("Moving was cancelled: %n model(s) moved to %1; the rest are still in %2.", nullptr,
-            static_cast<int>(m.moved.size()))
-                    .arg(m.to, m.from);
-    } else if (o.moveAttempted) {
-        text << tr("%n model(s) moved to %1 (%2).", nullptr, static_cast<int>(m.moved.size()))
-                    .arg(m.to, util::humanSize(m.bytes));
-    }
-    if (o.moveAttempted && !m.skipped.isEmpty())
-        text << tr("Left in place: %1").arg(m.skipped.join(QLatin1Char(' ')));
-    if (o.moveAttempted && !m.leftBehind.isEmpty())
-        details = m.leftBehind.join(QLatin1Char('\n'));
-    const MessageBar::Kind kind = !ok               ? MessageBar::Kind::Error
-        : (o.moveAttempted && !m.skipped.isEmpty()) ? MessageBar::Kind::Warning
-                                                    : MessageBar::Kind::Positive;
-    m_bar->showMessage(kind, text.join(QLatin1Char(' ')), details);
-
-    if (!m_pendingUnset && !savedIn.isEmpty()) {
-        const QString dir = *m_pendingChanges.value(shellenv::Variable::CacheDir);
-        m_program.insert(shellenv::Variable::CacheDir, dir);
-        if (dir != QDir::cleanPath(m_current.cacheDir)) {
-            m_current.cacheDir = dir;
-            m_switchedHere = true;
-            Q_EMIT cacheDirChanged(dir);
-        }
-        if (const std::optional<QString> format = m_pendingChanges.value(shellenv::Variable::LoadFormat)) {
-            m_program.insert(shellenv::Variable::LoadFormat, *format);
-            const bool changed = *format != m_current.loadFormatRaw;
-            m_current.loadFormatRaw = *format;
-            m_current.loadFormat = HubSettings::parseLoadFormat(*format);
-            PrefetchOptions options = m_queue->options();
-            options.loadFormat = m_current.loadFormat;
-            m_queue->setOptions(options);
-            if (changed)
-                Q_EMIT loadFormatChanged(*format);
-        }
-    }
+    if (!m_pendingUnset && !message.savedIn.isEmpty())
+        adoptSavedValues();
     showCurrentSource();
     updatePreview();
     refreshEffective();
-    Q_EMIT applyFinished(ok && !savedIn.isEmpty());
+    Q_EMIT applyFinished(message.ok);
+}
+
+void SettingsPage::adoptSavedValues()
+{
+    const QString dir = *m_pendingChanges.value(shellenv::Variable::CacheDir);
+    m_program.insert(shellenv::Variable::CacheDir, dir);
+    if (dir != QDir::cleanPath(m_current.cacheDir)) {
+        m_current.cacheDir = dir;
+        m_switchedHere = true;
+        Q_EMIT cacheDirChanged(dir);
+    }
+    if (const std::optional<QString> format = m_pendingChanges.value(shellenv::Variable::LoadFormat)) {
+        m_program.insert(shellenv::Variable::LoadFormat, *format);
+        const bool changed = *format != m_current.loadFormatRaw;
+        m_current.loadFormatRaw = *format;
+        m_current.loadFormat = HubSettings::parseLoadFormat(*format);
+        PrefetchOptions options = m_queue->options();
+        options.loadFormat = m_current.loadFormat;
+        m_queue->setOptions(options);
+        if (changed)
+            Q_EMIT loadFormatChanged(*format);
+    }
 }
 
 void SettingsPage::setBusy(bool busy)
@@ -559,63 +482,6 @@ void SettingsPage::setBusy(bool busy)
 void SettingsPage::refreshEffective()
 {
     m_effective->refresh(m_env, savedValues(), m_program);
-}
-
-QWidget *SettingsPage::createDownloadsGroup()
-{
-    const DownloadSettings stored = readDownloadSettings();
-
-    auto *group = new QGroupBox(tr("Downloads"));
-    group->setObjectName(QStringLiteral("downloadsGroup"));
-
-    m_concurrency = new QSpinBox(group);
-    m_concurrency->setObjectName(QStringLiteral("concurrencySpin"));
-    m_concurrency->setRange(1, MaxConcurrency);
-    m_concurrency->setValue(stored.concurrency);
-    m_concurrency->setAccessibleName(tr("Simultaneous downloads"));
-    m_concurrency->setToolTip(tr("How many models download at the same time; the others wait in the queue."));
-
-    m_stallTimeout = new QSpinBox(group);
-    m_stallTimeout->setObjectName(QStringLiteral("stallTimeoutSpin"));
-    m_stallTimeout->setRange(MinStallTimeoutSecs, MaxStallTimeoutSecs);
-    m_stallTimeout->setSuffix(tr(" s"));
-    m_stallTimeout->setValue(stored.stallTimeoutSecs);
-    m_stallTimeout->setAccessibleName(tr("Stall timeout"));
-    m_stallTimeout->setToolTip(
-        tr("A download that receives nothing for this long is dropped and retried from where it stopped."));
-
-    m_retries = new QSpinBox(group);
-    m_retries->setObjectName(QStringLiteral("retriesSpin"));
-    m_retries->setRange(0, MaxRetries);
-    m_retries->setValue(stored.retries);
-    m_retries->setAccessibleName(tr("Retries"));
-    m_retries->setToolTip(tr("How often a download is retried after a network error or a busy server."));
-
-    auto *form = new QFormLayout(group);
-    form->setFieldGrowthPolicy(QFormLayout::FieldsStayAtSizeHint);
-    form->addRow(tr("&Simultaneous downloads:"), m_concurrency);
-    form->addRow(tr("S&tall timeout:"), m_stallTimeout);
-    form->addRow(tr("&Retries:"), m_retries);
-    form->addRow(
-        hintLabel(tr("The stall timeout and retries apply to downloads that start from now on."), group));
-
-    for (QSpinBox *spin : { m_concurrency, m_stallTimeout, m_retries })
-        connect(spin, &QSpinBox::valueChanged, this, &SettingsPage::onDownloadSettingEdited);
-    return group;
-}
-
-void SettingsPage::onDownloadSettingEdited()
-{
-    DownloadSettings s;
-    s.concurrency = m_concurrency->value();
-    s.stallTimeoutSecs = m_stallTimeout->value();
-    s.retries = m_retries->value();
-    QSettings settings;
-    settings.setValue(concurrencyKey(), s.concurrency);
-    settings.setValue(stallTimeoutKey(), s.stallTimeoutSecs);
-    settings.setValue(retriesKey(), s.retries);
-    applyTo(m_queue, s);
-    Q_EMIT settingsChanged();
 }
 
 } // namespace tfhub::ui

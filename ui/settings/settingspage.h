@@ -2,6 +2,7 @@
 
 #include "core/hub/hubsettings.h"
 #include "core/shellenv/envpersistence.h"
+#include "ui/settings/downloadsbox.h"
 #include "ui/settings/effectivevalues.h"
 
 #include <QMap>
@@ -13,7 +14,6 @@ class QCheckBox;
 class QLabel;
 class QProgressBar;
 class QPushButton;
-class QSpinBox;
 class QVBoxLayout;
 
 namespace tfhub {
@@ -38,14 +38,11 @@ class SettingsPage final : public QWidget
 {
     Q_OBJECT
 public:
-    static constexpr int DefaultConcurrency = 3;
-    static constexpr int MaxConcurrency = 8;
-    static constexpr int DefaultStallTimeoutSecs = 60;
-    static constexpr int DefaultRetries = 5;
+    static constexpr int DefaultConcurrency = DownloadsBox::DefaultConcurrency;
+    static constexpr int MaxConcurrency = DownloadsBox::MaxConcurrency;
+    static constexpr int DefaultStallTimeoutSecs = DownloadsBox::DefaultStallTimeoutSecs;
+    static constexpr int DefaultRetries = DownloadsBox::DefaultRetries;
 
-    static QString concurrencyKey();
-    static QString stallTimeoutKey();
-    static QString retriesKey();
     /// The targets chosen last time (their machine names); absent: Locations::defaultTargets().
     static QString targetsKey();
 
@@ -83,8 +80,6 @@ private:
     QWidget *createLoadFormatGroup();
     QWidget *createTargetsGroup();
     QWidget *createApplyRow();
-    QWidget *createDownloadsGroup();
-    void onDownloadSettingEdited();
 
     void loadStates(const QList<shellenv::TargetState> &states);
     void showCurrentSource();
@@ -95,6 +90,8 @@ private:
     void startApply(bool unset);
     void onMoveProgress(const MoveProgress &progress);
     void onApplied(const ApplyOutcome &outcome);
+    /// After Apply saved the form: this program uses the saved folder and load format now.
+    void adoptSavedValues();
     void setBusy(bool busy);
     VariableValues savedValues() const;
     VariableValues programValues() const;
@@ -127,10 +124,6 @@ private:
     bool m_switchedHere = false; ///< m_current.cacheDir was set by Apply, not by its source
     bool m_pendingUnset = false;
     shellenv::Changes m_pendingChanges;
-
-    QSpinBox *m_concurrency = nullptr;
-    QSpinBox *m_stallTimeout = nullptr;
-    QSpinBox *m_retries = nullptr;
 };
 
 } // namespace tfhub::ui

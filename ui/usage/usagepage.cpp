@@ -3,6 +3,7 @@
 #include "core/hub/handle.h"
 #include "core/util/fsutil.h"
 #include "ui/cache/cachemodel.h"
+#include "ui/cache/livecache.h"
 #include "ui/usage/breakdownview.h"
 #include "ui/usage/treemapwidget.h"
 
@@ -114,10 +115,10 @@ QString publisherOf(const CacheEntry &e)
 
 } // namespace
 
-UsagePage::UsagePage(const QString &cacheRoot, CacheModel *model, QWidget *parent)
+UsagePage::UsagePage(LiveCache *live, QWidget *parent)
     : QWidget(parent)
-    , m_root(cacheRoot)
-    , m_model(model)
+    , m_live(live)
+    , m_model(live->model())
     , m_recompute(new QTimer(this))
     , m_treemap(new TreemapWidget(this))
     , m_byPublisher(new BreakdownModel(tr("Publisher"), this))
@@ -188,6 +189,7 @@ UsagePage::UsagePage(const QString &cacheRoot, CacheModel *model, QWidget *paren
         connect(m_model, signal, m_recompute, qOverload<>(&QTimer::start));
     connect(m_model, &QAbstractItemModel::dataChanged, m_recompute, qOverload<>(&QTimer::start));
     connect(m_model, &QAbstractItemModel::modelReset, m_recompute, qOverload<>(&QTimer::start));
+    connect(m_live, &LiveCache::rootChanged, this, &UsagePage::updateFreeSpace);
     updateLegend();
     recompute();
 }
@@ -330,7 +332,7 @@ void UsagePage::recompute()
 
 void UsagePage::updateFreeSpace()
 {
-    const util::VolumeInfo volume = util::volumeInfo(m_root);
+    const util::VolumeInfo volume = util::volumeInfo(m_live->root());
     const QLocale locale;
     m_free->setText(volume.freeBytes >= 0 ? locale.formattedDataSize(volume.freeBytes) : tr("unknown"));
     m_free->setToolTip(volume.totalBytes >= 0 ? tr("%1 free of %2")

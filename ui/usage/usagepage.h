@@ -16,18 +16,19 @@ namespace tfhub::ui {
 
 class BreakdownModel;
 class CacheModel;
+class LiveCache;
 class TreemapWidget;
 
 /// The Usage page: how much the cache takes, what is free and what can be reclaimed, a treemap of
-/// the entries and breakdowns by publisher, format and age. It reads the Cache page's model, so it
-/// follows every scan and live update without scanning itself.
+/// the entries and breakdowns by publisher, format and age. It reads the shared LiveCache's model,
+/// so it follows every scan, live update and switch of folder without scanning itself.
 class UsagePage final : public QWidget
 {
     Q_OBJECT
 public:
     enum class ColorMode { Format, Age };
 
-    UsagePage(const QString &cacheRoot, CacheModel *model, QWidget *parent = nullptr);
+    explicit UsagePage(LiveCache *live, QWidget *parent = nullptr);
 
     TreemapWidget *treemap() const { return m_treemap; }
     BreakdownModel *publisherBreakdown() const { return m_byPublisher; }
@@ -64,7 +65,7 @@ private:
     void updateLegend();
     QColor colorFor(const CacheEntry &entry) const;
 
-    QString m_root;
+    LiveCache *m_live;
     CacheModel *m_model;
     ColorMode m_colorMode = ColorMode::Format;
     QStringList m_reclaimableKeys;

@@ -1,14 +1,15 @@
 #include "ui/window/mainwindow.h"
 
-#include "core/prefetch/downloadqueue.h"
 #include "core/hub/hubsettings.h"
+#include "core/prefetch/downloadqueue.h"
 #include "ui/browse/browsepage.h"
 #include "ui/cache/cachepage.h"
+#include "ui/cache/livecache.h"
 #include "ui/downloads/downloadspage.h"
 #include "ui/settings/firstrunbar.h"
-#include "ui/widgets/messagebar.h"
 #include "ui/settings/settingspage.h"
 #include "ui/usage/usagepage.h"
+#include "ui/widgets/messagebar.h"
 
 #include <QAction>
 #include <QApplication>
@@ -54,11 +55,11 @@ QIcon themeIcon(const QString &name, const QString &fallback = QString())
 } // namespace
 
 MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWidget *parent)
-    : QMainWindow(parent), m_root(QDir::cleanPath(cacheRoot)), m_sourceLabel(sourceLabel)
+    : QMainWindow(parent), m_sourceLabel(sourceLabel), m_live(new LiveCache(cacheRoot, this))
 {
     setWindowTitle(tr("TF Hub Cache Manager"));
 
-    const HubSettings hub = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), m_root);
+    const HubSettings hub = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), m_live->root());
     m_queue = new DownloadQueue(PrefetchOptions::fromEnvironment(hub), this);
     SettingsPage::applyStoredSettings(m_queue);
     m_rescanTimer = new QTimer(this);
@@ -78,27 +79,7 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
     m_pages = new QStackedWidget(this);
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
 
-    // Browse comes first in the list (ui.md); the window still opens on the Cache page.
-    m_browsePage = new BrowsePage(this);
-    m_browsePage->setDownloadQueue(m_queue);
-    m_browsePage->setCacheRoot(m_root);
-    m_browsePage->reloadCatalog();
-    addPage(m_browsePage, themeIcon(QStringLiteral("edit-find"), QStringLiteral(":/icons/browse.svg")),
-        tr("Browse"));
-    m_cachePage = new CachePage(m_root, this);
-    addPage(m_cachePage, themeIcon(QStringLiteral("drive-harddisk"), QStringLiteral(":/icons/cache.svg")),
-        tr("Cache"));
-    m_downloadsPage = new DownloadsPage(m_queue, this);
-    addPage(m_downloadsPage,
-        themeIcon(QStringLiteral("folder-download"), QStringLiteral(":/icons/downloads.svg")),
-        tr("Downloads"));
-    m_usagePage = new UsagePage(m_root, m_cachePage->model(), this);
-    addPage(m_usagePage, themeIcon(QStringLiteral("view-statistics"), QStringLiteral(":/icons/usage.svg")),
-        tr("Usage"));
-    m_settingsPage = new SettingsPage(m_queue, this);
-    addPage(m_settingsPage, themeIcon(QStringLiteral("configure"), QStringLiteral(":/icons/settings.svg")),
-        tr("Settings"));
-    m_navigation->setCurrentRow(m_pages->indexOf(m_cachePage));
+    createPages();
 
     auto *central = new QWidget(this);
     auto *outer = new QVBoxLayout(central);
@@ -123,14 +104,15 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
     createMenus();
     createStatusBar();
 
-    connect(m_cachePage, &CachePage::scanStarted, this, &MainWindow::onScanStarted);
-    connect(m_cachePage, &CachePage::scanFinished, this, &MainWindow::onScanFinished);
-    connect(m_cachePage, &CachePage::scanFinished, this, &MainWindow::scanFinished);
+    connect(m_live, &LiveCache::scanStarted, this, &MainWindow::onScanStarted);
+    connect(m_live, &LiveCache::scanFinished, this, &MainWindow::onScanFinished);
+    connect(m_live, &LiveCache::scanFinished, this, &MainWindow::scanFinished);
     connect(m_cachePage, &CachePage::totalsChanged, this, &MainWindow::updateTotals);
     connect(m_cachePage, &CachePage::selectionTotalChanged, this, &MainWindow::updateSelectionTotal);
     connect(m_cachePage, &CachePage::prefetchRequested, this, &MainWindow::prefetchAgain);
     connect(m_usagePage, &UsagePage::selectRequested, this, &MainWindow::showOnCachePage);
-    connect(m_settingsPage, &SettingsPage::cacheDirChanged, this, &MainWindow::offerReopen);
+    connect(m_settingsPage, &SettingsPage::cacheDirChanged, this,
+        [this](const QString &dir) { switchCacheRoot(dir, tr("persisted setting")); });
 
     connect(m_queue, &DownloadQueue::jobFinished, this, &MainWindow::onJobFinished);
     connect(m_queue, &DownloadQueue::jobAdded, this, &MainWindow::updateDownloadStatus);
@@ -139,7 +121,7 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
             m_downloadStatusTimer->start();
     });
     connect(m_downloadStatusTimer, &QTimer::timeout, this, &MainWindow::updateDownloadStatus);
-    connect(m_rescanTimer, &QTimer::timeout, m_cachePage, &CachePage::refresh);
+    connect(m_rescanTimer, &QTimer::timeout, m_live, &LiveCache::refresh);
     // Prefetch from the menu while another page shows: the handles box is on the Downloads page.
     connect(m_downloadsPage->prefetchAction(), &QAction::triggered, this,
         [this] { showPage(QStringLiteral("downloads")); });
@@ -153,9 +135,12 @@ MainWindow::~MainWindow()
 {
     // The page outlives this destructor body; its last signals must not reach a half-destroyed window.
     disconnect(m_cachePage, nullptr, this, nullptr);
+    disconnect(m_live, nullptr, this, nullptr);
     disconnect(m_queue, nullptr, this, nullptr);
     m_rescanTimer->stop();
     m_downloadStatusTimer->stop();
+    // The pages show the LiveCache's model: they go first, while it still exists.
+    delete takeCentralWidget();
 }
 
 QStringList MainWindow::pageNames()
@@ -172,6 +157,31 @@ bool MainWindow::showPage(const QString &name)
         return false;
     m_navigation->setCurrentRow(m_pages->indexOf(pages.at(i)));
     return true;
+}
+
+void MainWindow::createPages()
+{
+    // Browse comes first in the list (ui.md); the window still opens on the Cache page.
+    m_browsePage = new BrowsePage(this);
+    m_browsePage->setDownloadQueue(m_queue);
+    m_browsePage->setLiveCache(m_live);
+    m_browsePage->reloadCatalog();
+    addPage(m_browsePage, themeIcon(QStringLiteral("edit-find"), QStringLiteral(":/icons/browse.svg")),
+        tr("Browse"));
+    m_cachePage = new CachePage(m_live, this);
+    addPage(m_cachePage, themeIcon(QStringLiteral("drive-harddisk"), QStringLiteral(":/icons/cache.svg")),
+        tr("Cache"));
+    m_downloadsPage = new DownloadsPage(m_queue, this);
+    addPage(m_downloadsPage,
+        themeIcon(QStringLiteral("folder-download"), QStringLiteral(":/icons/downloads.svg")),
+        tr("Downloads"));
+    m_usagePage = new UsagePage(m_live, this);
+    addPage(m_usagePage, themeIcon(QStringLiteral("view-statistics"), QStringLiteral(":/icons/usage.svg")),
+        tr("Usage"));
+    m_settingsPage = new SettingsPage(m_queue, this);
+    addPage(m_settingsPage, themeIcon(QStringLiteral("configure"), QStringLiteral(":/icons/settings.svg")),
+        tr("Settings"));
+    m_navigation->setCurrentRow(m_pages->indexOf(m_cachePage));
 }
 
 void MainWindow::createActions()
@@ -231,13 +241,12 @@ void MainWindow::createMenus()
 
 void MainWindow::createStatusBar()
 {
-    const QString folder = QDir::toNativeSeparators(m_root);
-    m_folderLabel = new QLabel(tr("Cache: %1 (%2)").arg(folder, m_sourceLabel), this);
+    m_folderLabel = new QLabel(this);
     m_folderLabel->setObjectName(QStringLiteral("folderLabel"));
     m_folderLabel->setTextFormat(Qt::PlainText);
     // A long path must not force the window wider; the full text stays in the tooltip.
     m_folderLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
-    m_folderLabel->setToolTip(tr("Cache folder: %1\nSet by: %2").arg(folder, m_sourceLabel));
+    updateFolderLabel();
 
     m_selectionLabel = new QLabel(this);
     m_selectionLabel->setObjectName(QStringLiteral("selectionLabel"));
@@ -264,6 +273,18 @@ void MainWindow::createStatusBar()
     statusBar()->addPermanentWidget(m_selectionLabel);
     statusBar()->addPermanentWidget(m_totalLabel);
     statusBar()->addPermanentWidget(m_freeLabel);
+}
+
+void MainWindow::updateFolderLabel()
+{
+    const QString folder = QDir::toNativeSeparators(m_live->root());
+    m_folderLabel->setText(tr("Cache: %1 (%2)").arg(folder, m_sourceLabel));
+    m_folderLabel->setToolTip(tr("Cache folder: %1\nSet by: %2").arg(folder, m_sourceLabel));
+}
+
+QString MainWindow::cacheRoot() const
+{
+    return m_live->root();
 }
 
 void MainWindow::addPage(QWidget *page, const QIcon &icon, const QString &title)
@@ -310,21 +331,18 @@ void MainWindow::saveSettings() const
     m_browsePage->saveState(settings);
 }
 
-void MainWindow::offerReopen(const QString &dir)
+void MainWindow::switchCacheRoot(const QString &dir, const QString &sourceLabel)
 {
-    if (QDir(dir) == QDir(m_root))
+    if (QDir::cleanPath(dir) == m_live->root())
         return;
-    // The pages are built for one folder: offer to reopen the window on the new one.
-    auto *reopen = new QAction(tr("Reopen on %1").arg(QDir::toNativeSeparators(dir)), m_topBar);
-    connect(reopen, &QAction::triggered, this, [this, dir] {
-        if (QProcess::startDetached(
-                QCoreApplication::applicationFilePath(), { QStringLiteral("--cache-dir"), dir }))
-            close();
-    });
-    m_topBar->showMessage(MessageBar::Kind::Information,
-        tr("The cache folder is now %1. This window still shows %2.")
-            .arg(QDir::toNativeSeparators(dir), QDir::toNativeSeparators(m_root)));
-    m_topBar->addAction(reopen);
+    m_sourceLabel = sourceLabel;
+    // Jobs already running finish where they started; new ones download into the new folder.
+    PrefetchOptions options = m_queue->options();
+    options.cacheRoot = QDir::cleanPath(dir);
+    m_queue->setOptions(options);
+    m_live->setRoot(dir);
+    updateFolderLabel();
+    updateFreeSpace();
 }
 
 void MainWindow::checkFirstRun(const HubSettings &settings)
@@ -333,9 +351,8 @@ void MainWindow::checkFirstRun(const HubSettings &settings)
         m_firstRun = new FirstRunBar(m_topBar, this);
         connect(m_firstRun, &FirstRunBar::cacheDirChanged, this, [this](const QString &dir) {
             m_settingsPage->setCurrent(HubSettings::resolve(QProcessEnvironment::systemEnvironment()));
-            offerReopen(dir);
+            switchCacheRoot(dir, tr("persisted setting"));
         });
-        connect(m_firstRun, &FirstRunBar::finished, m_browsePage, &BrowsePage::refreshCacheState);
     }
     m_firstRun->check(settings);
 }
@@ -395,7 +412,7 @@ void MainWindow::updateFreeSpace()
 {
     // QStorageInfo needs an existing path; the volume of the nearest existing parent is the one
     // the cache will be created on.
-    QString path = m_root;
+    QString path = m_live->root();
     while (!path.isEmpty() && !QFileInfo::exists(path) && path != QDir::rootPath())
         path = QFileInfo(path).path();
     const QStorageInfo volume(path);
@@ -446,18 +463,26 @@ void MainWindow::prefetchAgain(const QStringList &handles)
     m_downloadsPage->queueHandles(handles);
 }
 
+QString MainWindow::aboutText()
+{
+    // Every library linked into the program, as the licences ask to be credited.
+    return tr("<h3>TF Hub Cache Manager %1</h3>"
+              "<p>Browse, prefetch and clean up the model cache shared with the "
+              "tensorflow_hub Python library.</p>"
+              "<p>Licensed under the MIT licence.</p>"
+              "<p>Built with:</p><ul>"
+              "<li>Qt %2 (GNU LGPL version 3)</li>"
+              "<li>libarchive (BSD 2-clause licence)</li>"
+              "<li>QuaZip (GNU LGPL version 2.1, with a static linking exception)</li>"
+              "<li>ISA-L, Intel's Intelligent Storage Acceleration Library (BSD 3-clause licence)</li>"
+              "<li>OpenSSL's libcrypto (Apache License 2.0)</li>"
+              "<li>zlib (zlib licence)</li></ul>")
+        .arg(QStringLiteral(TFHUB_VERSION), QString::fromLatin1(qVersion()));
+}
+
 void MainWindow::showAbout()
 {
-    const QString text = tr("<h3>TF Hub Cache Manager %1</h3>"
-                            "<p>Browse, prefetch and clean up the model cache shared with the "
-                            "tensorflow_hub Python library.</p>"
-                            "<p>Licensed under the MIT licence.</p>"
-                            "<p>Built with:</p><ul>"
-                            "<li>Qt %2 (LGPLv3)</li>"
-                            "<li>libarchive (BSD licence)</li>"
-                            "<li>QuaZip (LGPL)</li></ul>")
-                             .arg(QStringLiteral(TFHUB_VERSION), QString::fromLatin1(qVersion()));
-    QMessageBox::about(this, tr("About TF Hub Cache Manager"), text);
+    QMessageBox::about(this, tr("About TF Hub Cache Manager"), aboutText());
 }
 
 } // namespace tfhub::ui

@@ -22,13 +22,16 @@ class BrowsePage;
 class CachePage;
 class DownloadsPage;
 class FirstRunBar;
+class LiveCache;
 class MessageBar;
 class SettingsPage;
 class UsagePage;
 
-/// The application window: a navigation list of pages (Cache, Downloads, Settings) and a status
-/// bar that always shows the cache folder, its source, the total size, the free space and, while
-/// models download, how many and how fast. It owns the one DownloadQueue of the application.
+/// The application window: a navigation list of pages (Browse, Cache, Downloads, Usage, Settings)
+/// and a status bar that always shows the cache folder, its source, the total size, the free space
+/// and, while models download, how many and how fast. It owns the one DownloadQueue and the one
+/// LiveCache of the application; every page shows that LiveCache, so a new cache folder applies
+/// in place.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
@@ -37,7 +40,8 @@ public:
     MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    QString cacheRoot() const { return m_root; }
+    QString cacheRoot() const;
+    LiveCache *liveCache() const { return m_live; }
     CachePage *cachePage() const { return m_cachePage; }
     DownloadsPage *downloadsPage() const { return m_downloadsPage; }
     SettingsPage *settingsPage() const { return m_settingsPage; }
@@ -48,9 +52,14 @@ public:
     /// Shows the first-run warnings (a cache folder cleared on restart, an invalid load format)
     /// for the settings as the environment and the --cache-dir option give them.
     void checkFirstRun(const tfhub::HubSettings &settings);
-    /// After the cache folder was changed and persisted: says so, offering to reopen on it.
-    void offerReopen(const QString &dir);
+    /// Shows `dir` on every page from now on, and downloads go there; `sourceLabel` says where
+    /// the value came from. Nothing happens when it is the folder shown already.
+    void switchCacheRoot(const QString &dir, const QString &sourceLabel);
     DownloadQueue *downloadQueue() const { return m_queue; }
+
+    /// The About box's text: what the program is, and the libraries it is built with and their
+    /// licences.
+    static QString aboutText();
 
     /// Names for showPage(): "cache", "downloads", "usage", "settings".
     static QStringList pageNames();
@@ -70,8 +79,10 @@ protected:
 
 private:
     void createActions();
+    void createPages();
     void createMenus();
     void createStatusBar();
+    void updateFolderLabel();
     /// Pages plug in here: one navigation entry (icon + word) per stacked page.
     void addPage(QWidget *page, const QIcon &icon, const QString &title);
 
@@ -89,8 +100,8 @@ private:
     void prefetchAgain(const QStringList &handles);
     void showOnCachePage(const QStringList &keys);
 
-    QString m_root;
     QString m_sourceLabel;
+    LiveCache *m_live = nullptr;
 
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_pages = nullptr;

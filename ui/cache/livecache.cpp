@@ -1,0 +1,178 @@
+#include "ui/cache/livecache.h"
+
+#include "core/cache/cachewatcher.h"
+#include "ui/cache/cachemodel.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace tfhub::ui {
+
+LiveCache::LiveCache(const QString &root, QObject *parent)
+    : QObject(parent)
+    , m_root(QDir::cleanPath(root))
+    , m_scanner(new CacheScanner(this))
+    , m_watcher(new CacheWatcher(this))
+    , m_model(new CacheModel(this))
+    , m_rescan(new QFutureWatcher<QList<CacheEntry>>(this))
+{
+    connect(m_scanner, &CacheScanner::entriesFound, this, &LiveCache::onEntriesFound);
+    connect(m_scanner, &CacheScanner::problem, this, &LiveCache::onScanProblem);
+    connect(m_scanner, &CacheScanner::finished, this, &LiveCache::onScanFinished);
+    // Changes by other processes (a download, a terminal rm) reach the model without a refresh.
+    connect(m_watcher, &CacheWatcher::keysChanged, this, &LiveCache::rescanKeys);
+    connect(m_rescan, &QFutureWatcherBase::finished, this, &LiveCache::onKeysRescanned);
+}
+
+LiveCache::~LiveCache()
+{
+    // The model is a child too: the last results must not reach it while the children go.
+    disconnect(m_scanner, nullptr, this, nullptr);
+    disconnect(m_watcher, nullptr, this, nullptr);
+    disconnect(m_rescan, nullptr, this, nullptr);
+    m_watcher->stop();
+    m_scanner->cancel();
+    m_rescan->waitForFinished();
+}
+
+QSet<QString> LiveCache::completeKeys() const
+{
+    QSet<QString> keys;
+    for (int row = 0; row < m_model->rowCount(); ++row) {
+        const CacheEntry &e = m_model->entryAt(row);
+        if (e.state == EntryState::Complete)
+            keys.insert(e.key);
+    }
+    return keys;
+}
+
+void LiveCache::setScanOptions(const ScanOptions &options)
+{
+    m_options = options;
+    m_scanner->setOptions(options);
+}
+
+void LiveCache::setRoot(const QString &root)
+{
+    const QString clean = QDir::cleanPath(root);
+    if (clean == m_root)
+        return;
+    stop();
+    m_root = clean;
+    // Rows of the old folder must not linger while the new one is scanned; a rescan of the old
+    // folder still running is dropped when it ends (see onKeysRescanned).
+    m_pendingRescan.clear();
+    m_model->clear();
+    Q_EMIT rootChanged(m_root);
+    refresh();
+}
+
+void LiveCache::refresh()
+{
+    // The scanner reports a superseded scan as finished(false) at once; that is no failure.
+    m_scanning = false;
+    m_scanner->cancel();
+    m_scanProblems.clear();
+    m_scanFailed = false;
+    // A missing folder is the normal state before the first download, not an error; one stat
+    // decides it without starting a worker.
+    if (!QFileInfo::exists(m_root)) {
+        m_watcher->start(m_root);
+        Q_EMIT scanStarted();
+        m_model->clear();
+        Q_EMIT scanFinished(true);
+        return;
+    }
+    m_seenKeys.clear();
+    m_scanning = true;
+    // The watcher's baseline is taken while the scan runs: whatever changes after it is rescanned.
+    m_watcher->start(m_root);
+    m_scanner->start(m_root);
+    Q_EMIT scanStarted();
+}
+
+void LiveCache::stop()
+{
+    m_scanning = false;
+    m_scanner->cancel();
+    m_watcher->stop();
+}
+
+void LiveCache::onEntriesFound(const QList<CacheEntry> &entries)
+{
+    if (!m_scanning)
+        return;
+    for (const CacheEntry &entry : entries)
+        m_seenKeys.insert(entry.key);
+    m_model->upsertEntries(entries);
+}
+
+void LiveCache::onScanProblem(const QString &message)
+{
+    m_scanProblems.append(message);
+    Q_EMIT scanProblem(message);
+}
+
+void LiveCache::onScanFinished(bool complete)
+{
+    if (!m_scanning)
+        return;
+    m_scanning = false;
+    if (complete) {
+        // Whatever the finished scan did not see is gone from the disk.
+        QStringList gone;
+        const QStringList keys = m_model->keys();
+        for (const QString &key : keys) {
+            if (!m_seenKeys.contains(key))
+                gone.append(key);
+        }
+        m_model->removeKeys(gone);
+    }
+    m_scanFailed = !complete;
+    if (!complete && m_scanProblems.isEmpty())
+        m_scanProblems.append(tr("The scan of %1 did not complete.").arg(QDir::toNativeSeparators(m_root)));
+    m_seenKeys.clear();
+    Q_EMIT scanFinished(complete);
+}
+
+void LiveCache::rescanKeys(const QStringList &keys)
+{
+    for (const QString &key : keys) {
+        if (!m_pendingRescan.contains(key))
+            m_pendingRescan.append(key);
+    }
+    if (m_rescan->isRunning() || m_pendingRescan.isEmpty())
+        return;
+    const QStringList batch = m_pendingRescan;
+    m_pendingRescan.clear();
+    m_rescanningRoot = m_root;
+    m_rescan->setFuture(QtConcurrent::run(
+        [root = m_root, batch, options = m_options] { return cache::scanItems(root, batch, options); }));
+}
+
+void LiveCache::onKeysRescanned()
+{
+    const QList<CacheEntry> entries
+        = m_rescan->future().resultCount() > 0 ? m_rescan->result() : QList<CacheEntry>();
+    // Items of a folder that is no longer shown must not become rows of the new one.
+    if (m_rescanningRoot == m_root) {
+        QList<CacheEntry> present;
+        QStringList gone;
+        for (const CacheEntry &entry : entries) {
+            if (entry.artifacts.isEmpty()) {
+                gone.append(entry.key);
+            } else {
+                present.append(entry);
+                // A full scan that runs meanwhile may have listed the folder before this item appeared.
+                if (m_scanning)
+                    m_seenKeys.insert(entry.key);
+            }
+        }
+        m_model->upsertEntries(present);
+        m_model->removeKeys(gone);
+    }
+    rescanKeys({});
+}
+
+} // namespace tfhub::ui

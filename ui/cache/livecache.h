@@ -1,0 +1,85 @@
+#pragma once
+
+#include "core/cache/cacheentry.h"
+#include "core/cache/cachescanner.h"
+
+#include <QFutureWatcher>
+#include <QObject>
+#include <QSet>
+#include <QStringList>
+
+namespace tfhub {
+class CacheWatcher;
+}
+
+namespace tfhub::ui {
+
+class CacheModel;
+
+/// The one live view of the cache folder that every page shares: it owns the CacheScanner (full
+/// scans off the GUI thread), the CacheWatcher (changes by other processes), the rescans of
+/// single items, and the CacheModel they keep up to date. The main window creates it once;
+/// pages show its model and never scan themselves. setRoot() switches to another folder in
+/// place, so a new cache folder needs no restart.
+class LiveCache final : public QObject
+{
+    Q_OBJECT
+public:
+    explicit LiveCache(const QString &root, QObject *parent = nullptr);
+    ~LiveCache() override;
+
+    QString root() const { return m_root; }
+    CacheModel *model() const { return m_model; }
+    /// Tests shorten its intervals.
+    CacheWatcher *watcher() const { return m_watcher; }
+    bool isScanning() const { return m_scanning; }
+    /// The last full scan did not complete (the folder could not be read).
+    bool scanFailed() const { return m_scanFailed; }
+    /// What went wrong during the last full scan, in words for the user.
+    QStringList scanProblems() const { return m_scanProblems; }
+    /// The keys of the entries that are complete (what tensorflow_hub loads without a download).
+    QSet<QString> completeKeys() const;
+
+    void setScanOptions(const ScanOptions &options);
+    const ScanOptions &scanOptions() const { return m_options; }
+
+    /// Shows `root` from now on: empties the model, drops the work on the old folder, then scans
+    /// and watches the new one. Nothing happens when it is the folder shown already.
+    void setRoot(const QString &root);
+
+public Q_SLOTS:
+    /// Scans the whole folder again; rows update in place as batches arrive.
+    void refresh();
+    /// Rescans only these items (keys, or foreign names) and updates or removes their rows.
+    void rescanKeys(const QStringList &keys);
+    /// Stops a running scan and the watcher without reporting a failure.
+    void stop();
+
+Q_SIGNALS:
+    void rootChanged(const QString &root);
+    void scanStarted();
+    void scanProblem(const QString &message);
+    /// `complete` is false when the scan failed; a superseded scan reports nothing.
+    void scanFinished(bool complete);
+
+private:
+    void onEntriesFound(const QList<tfhub::CacheEntry> &entries);
+    void onScanProblem(const QString &message);
+    void onScanFinished(bool complete);
+    void onKeysRescanned();
+
+    QString m_root;
+    ScanOptions m_options;
+    CacheScanner *m_scanner = nullptr;
+    CacheWatcher *m_watcher = nullptr;
+    CacheModel *m_model = nullptr;
+    bool m_scanning = false;
+    bool m_scanFailed = false;
+    QSet<QString> m_seenKeys;
+    QStringList m_scanProblems;
+    QStringList m_pendingRescan;
+    QString m_rescanningRoot;
+    QFutureWatcher<QList<CacheEntry>> *m_rescan = nullptr;
+};
+
+} // namespace tfhub::ui
