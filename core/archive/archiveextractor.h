@@ -16,9 +16,10 @@ namespace tfhub {
 /// bytes) into an existing, empty folder while it downloads; no archive file is ever stored.
 ///
 /// Threads: the caller's thread feeds bytes (and hashes them); a decode thread inflates and
-/// parses the tar; a writer thread creates the files with large writes and hashes each one. The
-/// stages are joined by bounded queues, so a prefetch runs at the speed of its slowest stage and
-/// memory stays below kMaxBufferedBytes whatever the archive's size.
+/// parses the tar and hashes each file; writer threads (detail::WriterLanes) create the files with
+/// large writes. The stages are joined by bounded queues (detail::InputQueue, WriterLanes), so a prefetch
+/// runs at the speed of its slowest stage and memory stays below kMaxBufferedBytes whatever the archive's
+/// size.
 ///
 /// Back-pressure: feed() blocks while the input queue is full. It is meant to be called from a
 /// download thread (one QNetworkAccessManager per download thread); with a bounded
