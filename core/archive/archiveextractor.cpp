@@ -128,6 +128,10 @@ Status ArchiveExtractor::Pipeline::finish()
         m_finishing = true;
         m_input.close();
         join();
+        if (!stopped()) {
+            if (Status synced = m_lanes.syncFolders(); !synced)
+                fail(synced.error());
+        }
         m_archiveDigest = m_archiveHash.resultHex();
     }
     std::lock_guard lock(m_mutex);

@@ -83,7 +83,9 @@ public:
     /// True when feed() would not block now (or would return false at once).
     bool canAcceptMore() const;
 
-    /// Marks the end of the input and waits until everything is decoded, checked and written.
+    /// Marks the end of the input and waits until everything is decoded, checked, written and on
+    /// the disk (every file's data and every folder's entries synced), so the caller may publish
+    /// the folder with a rename.
     /// Returns the outcome; calling it again returns the same.
     Status finish();
 

@@ -131,6 +131,27 @@ void WriterLanes::releaseUnused(qsizetype bytes)
     m_notFull.notify_all();
 }
 
+// The folders' entries reach the disk too (POSIX asks for an fsync of the folder to make a new
+// name durable); after the files, so one journal commit usually covers them all.
+Status WriterLanes::syncFolders() const
+{
+    QSet<QByteArray> folders { QByteArray() };
+    for (const Lane &lane : m_lanes)
+        folders.unite(lane.madeFolders);
+    for (const QByteArray &relative : std::as_const(folders)) {
+        const QByteArray path = relative.isEmpty() ? m_root : absolute(relative);
+        const int fd = ::open(path.constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+            return Error { systemError(tr("Cannot open the folder %1: %2."), path, errno) };
+        const int synced = ::fsync(fd);
+        const int error = errno;
+        ::close(fd);
+        if (synced != 0)
+            return Error { systemError(tr("Cannot write the folder %1: %2."), path, error) };
+    }
+    return {};
+}
+
 QList<WriterLanes::FileRecord> WriterLanes::manifest() const
 {
     std::lock_guard lock(m_mutex);
@@ -201,11 +222,21 @@ Status WriterLanes::beginFile(Lane &lane, const QByteArray &relative)
     return {};
 }
 
+// The data reaches the disk before the file counts as written: a prefetch renames the folder
+// into the cache on success, and after a power cut a renamed entry must not hold truncated files.
+// fdatasync() rather than one syncfs() at the end: syncfs() also waits for every other program's
+// unwritten data on that disk, so its cost has no bound.
 Status WriterLanes::endFile(Lane &lane, QByteArray sha256)
 {
     const int fd = std::exchange(lane.fd, -1);
-    if (::close(fd) != 0)
-        return Error { systemError(tr("Cannot write %1: %2."), absolute(lane.filePath), errno) };
+    int synced;
+    do
+        synced = ::fdatasync(fd);
+    while (synced != 0 && errno == EINTR);
+    const int syncError = synced != 0 ? errno : 0;
+    if (::close(fd) != 0 || syncError != 0)
+        return Error { systemError(
+            tr("Cannot write %1: %2."), absolute(lane.filePath), syncError != 0 ? syncError : errno) };
     FileRecord record { QFile::decodeName(lane.filePath), lane.fileWritten, std::move(sha256) };
     std::lock_guard lock(m_mutex);
     m_manifest[lane.filePath] = std::move(record);

@@ -37,6 +37,8 @@ struct WriteOp
 /// write budget for every block (reserveBlock()), which the writer gives back once the block is
 /// written, so the bytes queued here stay below the budget whatever the archive's size.
 ///
+/// Durability: every file's data is on the disk (fdatasync) before it counts as written.
+///
 /// Threads: push(), laneFor(), reserveBlock() and releaseUnused() belong to the decode thread;
 /// stop() to any; the rest to the thread that owns the extraction. A failing writer reports
 /// through `onFailure` (which is expected to call stop()) and ends.
@@ -73,6 +75,11 @@ public:
     Result<QByteArray> reserveBlock(qsizetype capacity);
     /// Gives back budget reserved but not filled.
     void releaseUnused(qsizetype bytes);
+
+    /// Makes the entries of the destination and of every folder made on the way durable; for
+    /// after join(), once every lane finished without failure (each file's data is synced as
+    /// the file ends).
+    Status syncFolders() const;
 
     qint64 writtenBytes() const { return m_writtenBytes.load(); }
     qint64 filesWritten() const { return m_filesWritten.load(); }
