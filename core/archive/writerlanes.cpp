@@ -25,7 +25,11 @@ QString systemError(const QString &text, const QByteArray &path, int error)
 
 WriterLanes::WriterLanes(const QByteArray &root, qsizetype budget, BufferMeter &meter,
     std::function<void(const QString &)> onFailure)
-    : m_root(root), m_budget(budget), m_meter(meter), m_onFailure(std::move(onFailure))
+    : m_root(root)
+    , m_budget(budget)
+    , m_meter(meter)
+    , m_onFailure(std::move(onFailure))
+    , m_sync([this](SyncPool::Job &&job) { fileSynced(std::move(job)); }, m_onFailure)
 {
 }
 
@@ -39,6 +43,7 @@ WriterLanes::~WriterLanes()
 
 void WriterLanes::start()
 {
+    m_sync.start();
     for (Lane &lane : m_lanes)
         lane.thread = std::thread([this, &lane] { writeMain(lane); });
 }
@@ -49,6 +54,8 @@ void WriterLanes::join()
         if (lane.thread.joinable())
             lane.thread.join();
     }
+    m_sync.close();
+    m_sync.join();
 }
 
 bool WriterLanes::running() const
@@ -65,6 +72,7 @@ void WriterLanes::stop(const QString &error)
     m_error = error;
     m_notFull.notify_all();
     m_notEmpty.notify_all();
+    m_sync.stop(error);
 }
 
 int WriterLanes::laneFor(const QByteArray &path)
@@ -222,26 +230,22 @@ Status WriterLanes::beginFile(Lane &lane, const QByteArray &relative)
     return {};
 }
 
-// The data reaches the disk before the file counts as written: a prefetch renames the folder
-// into the cache on success, and after a power cut a renamed entry must not hold truncated files.
-// fdatasync() rather than one syncfs() at the end: syncfs() also waits for every other program's
-// unwritten data on that disk, so its cost has no bound.
+// The file counts as written once the sync pool has its data on the disk.
 Status WriterLanes::endFile(Lane &lane, QByteArray sha256)
 {
-    const int fd = std::exchange(lane.fd, -1);
-    int synced;
-    do
-        synced = ::fdatasync(fd);
-    while (synced != 0 && errno == EINTR);
-    const int syncError = synced != 0 ? errno : 0;
-    if (::close(fd) != 0 || syncError != 0)
-        return Error { systemError(
-            tr("Cannot write %1: %2."), absolute(lane.filePath), syncError != 0 ? syncError : errno) };
-    FileRecord record { QFile::decodeName(lane.filePath), lane.fileWritten, std::move(sha256) };
+    SyncPool::Job job;
+    job.fd = std::exchange(lane.fd, -1);
+    job.path = absolute(lane.filePath);
+    job.relative = lane.filePath;
+    job.record = FileRecord { QFile::decodeName(lane.filePath), lane.fileWritten, std::move(sha256) };
+    return m_sync.submit(std::move(job));
+}
+
+void WriterLanes::fileSynced(SyncPool::Job &&job)
+{
     std::lock_guard lock(m_mutex);
-    m_manifest[lane.filePath] = std::move(record);
+    m_manifest[job.relative] = std::move(job.record);
     ++m_filesWritten;
-    return {};
 }
 
 Status WriterLanes::writeBlock(Lane &lane, WriteOp &op)

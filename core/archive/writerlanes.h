@@ -2,6 +2,7 @@
 
 #include "core/archive/archiveextractor.h"
 #include "core/archive/inputqueue.h"
+#include "core/archive/syncpool.h"
 #include "core/util/result.h"
 
 #include <QByteArray>
@@ -37,7 +38,8 @@ struct WriteOp
 /// write budget for every block (reserveBlock()), which the writer gives back once the block is
 /// written, so the bytes queued here stay below the budget whatever the archive's size.
 ///
-/// Durability: every file's data is on the disk (fdatasync) before it counts as written.
+/// Durability: every file's data is on the disk (fdatasync, by a SyncPool while the lane goes on
+/// with the next file) before it counts as written; join() waits for that.
 ///
 /// Threads: push(), laneFor(), reserveBlock() and releaseUnused() belong to the decode thread;
 /// stop() to any; the rest to the thread that owns the extraction. A failing writer reports
@@ -108,6 +110,7 @@ private:
     Status beginFile(Lane &lane, const QByteArray &relative);
     Status endFile(Lane &lane, QByteArray sha256);
     Status writeBlock(Lane &lane, WriteOp &op);
+    void fileSynced(SyncPool::Job &&job);
     Status makeFolders(Lane &lane, const QByteArray &relative);
     QByteArray absolute(const QByteArray &relative) const { return m_root + '/' + relative; }
 
@@ -130,6 +133,8 @@ private:
 
     std::atomic<qint64> m_writtenBytes { 0 };
     std::atomic<qint64> m_filesWritten { 0 };
+
+    SyncPool m_sync; // last: its threads use the members above
 };
 
 } // namespace tfhub::detail
