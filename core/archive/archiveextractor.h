@@ -16,9 +16,10 @@ namespace tfhub {
 /// bytes) into an existing, empty folder while it downloads; no archive file is ever stored.
 ///
 /// Threads: the caller's thread feeds bytes (and hashes them); a decode thread inflates and
-/// parses the tar; a writer thread creates the files with large writes and hashes each one. The
-/// stages are joined by bounded queues, so a prefetch runs at the speed of its slowest stage and
-/// memory stays below kMaxBufferedBytes whatever the archive's size.
+/// parses the tar and hashes each file; writer threads (detail::WriterLanes) create the files with
+/// large writes. The stages are joined by bounded queues (detail::InputQueue, WriterLanes), so a prefetch
+/// runs at the speed of its slowest stage and memory stays below kMaxBufferedBytes whatever the archive's
+/// size.
 ///
 /// Back-pressure: feed() blocks while the input queue is full. It is meant to be called from a
 /// download thread (one QNetworkAccessManager per download thread); with a bounded
@@ -82,7 +83,9 @@ public:
     /// True when feed() would not block now (or would return false at once).
     bool canAcceptMore() const;
 
-    /// Marks the end of the input and waits until everything is decoded, checked and written.
+    /// Marks the end of the input and waits until everything is decoded, checked, written and on
+    /// the disk (every file's data and every folder's entries synced), so the caller may publish
+    /// the folder with a rename.
     /// Returns the outcome; calling it again returns the same.
     Status finish();
 

@@ -223,6 +223,7 @@ private slots:
     void boundedMemory();
     void unwritableDestination_data();
     void unwritableDestination();
+    void filesReachTheDisk();
 };
 
 void TestExtractor::normalizeMemberName_data()
@@ -774,7 +775,82 @@ void TestExtractor::unwritableDestination()
     QVERIFY(QDir(mountPoint).isEmpty()); // the tmpfs never existed out here
 }
 
-// The child side of unwritableDestination(): extracts an archive file and reports the outcome.
+// Power-cut safety: a prefetch renames the extracted folder into the cache once the extractor
+// reports success, so by then every file's data, and every folder's entries, must be on the
+// disk. Seen from outside: the system calls of an extraction, traced with `strace -y` (which
+// names the file behind each descriptor), show an fdatasync or fsync of every regular file and
+// an fsync of every folder before the helper prints its outcome.
+void TestExtractor::filesReachTheDisk()
+{
+    const QString strace = QStandardPaths::findExecutable(QStringLiteral("strace"));
+    if (strace.isEmpty())
+        QSKIP("strace is not installed");
+    QTemporaryDir temp;
+    QVERIFY(temp.isValid());
+    const QString archivePath = temp.filePath(QStringLiteral("model.tar.gz"));
+    // Shards of several write blocks land on both writer lanes; small files, an empty one and
+    // nested folders made on the way cover the other paths of the writers.
+    QVERIFY(tfhub::test::writeFile(archivePath,
+        gzipMember(TarBuilder()
+                       .file("saved_model.pb", noise(300000, 21))
+                       .dir("variables")
+                       .file("variables/variables.data-00000-of-00002", noise(3 << 20, 22))
+                       .file("variables/variables.data-00001-of-00002", noise(5 << 19, 23))
+                       .file("variables/variables.index", noise(134, 24))
+                       .file("assets/deep/er/vocab.txt", "hello\nworld\n")
+                       .file("assets/empty.txt", {})
+                       .build())));
+    const QString destination = QFileInfo(temp.path()).canonicalFilePath() + QStringLiteral("/K.tmp");
+    QVERIFY(QDir().mkpath(destination));
+    const QString tracePath = temp.filePath(QStringLiteral("trace"));
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    process.start(strace,
+        { QStringLiteral("-f"), QStringLiteral("-qq"), QStringLiteral("-y"), QStringLiteral("-e"),
+            QStringLiteral("signal=none"), QStringLiteral("-e"),
+            QStringLiteral("trace=fdatasync,fsync,syncfs,sync,write"), QStringLiteral("-o"), tracePath,
+            QCoreApplication::applicationFilePath(), QLatin1String(kHelperSwitch), archivePath,
+            destination });
+    QVERIFY(process.waitForFinished(120000));
+    const QString output = QString::fromLocal8Bit(process.readAll());
+    if (output.contains(QStringLiteral("PTRACE_")))
+        QSKIP(qPrintable(QStringLiteral("strace cannot trace here: ") + output));
+    QVERIFY2(process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0, qPrintable(output));
+    QVERIFY2(output.contains(QStringLiteral("EXTRACT-OK")), qPrintable(output));
+
+    QFile trace(tracePath);
+    QVERIFY(trace.open(QIODevice::ReadOnly));
+    QSet<QString> synced;
+    bool reported = false;
+    static const QRegularExpression syncCall(QStringLiteral(R"((?:fdatasync|fsync)\(\d+<([^>]*)>)"));
+    while (!trace.atEnd()) {
+        const QString line = QString::fromLocal8Bit(trace.readLine());
+        if (line.contains(QStringLiteral("\"EXTRACT-OK"))) {
+            reported = true;
+            break;
+        }
+        if (const QRegularExpressionMatch match = syncCall.match(line); match.hasMatch())
+            synced.insert(match.captured(1));
+    }
+    QVERIFY2(reported, "the helper's report is not in the trace");
+    QStringList missing;
+    QDirIterator it(
+        destination, QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden, QDirIterator::Subdirectories);
+    QStringList paths { destination };
+    while (it.hasNext())
+        paths.append(it.next());
+    QCOMPARE(paths.size(), 11); // the destination, 6 files (one empty) and 4 folders
+    for (const QString &path : std::as_const(paths)) {
+        if (!synced.contains(path))
+            missing.append(path);
+    }
+    QVERIFY2(missing.isEmpty(),
+        qPrintable(QStringLiteral("not synced before the extraction reported success: ")
+            + missing.join(QStringLiteral(", "))));
+}
+
+// The child side of unwritableDestination() and filesReachTheDisk(): extracts an archive file and reports the
+// outcome.
 static int extractHelper(const QString &archivePath, const QString &destination)
 {
     QFile file(archivePath);
@@ -790,6 +866,7 @@ static int extractHelper(const QString &archivePath, const QString &destination)
     const Status status = extractor.finish();
     if (status.ok()) {
         std::printf("EXTRACT-OK\n");
+        std::fflush(stdout); // one write, right after finish(), for filesReachTheDisk()'s trace
         return 0;
     }
     std::printf("EXTRACT-ERROR: %s\n", qPrintable(status.error()));

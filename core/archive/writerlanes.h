@@ -1,0 +1,140 @@
+#pragma once
+
+#include "core/archive/archiveextractor.h"
+#include "core/archive/inputqueue.h"
+#include "core/archive/syncpool.h"
+#include "core/util/result.h"
+
+#include <QByteArray>
+#include <QCoreApplication>
+#include <QHash>
+#include <QSet>
+#include <QString>
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace tfhub::detail {
+
+/// One step for a writer thread, in archive order within its lane.
+struct WriteOp
+{
+    enum class Kind { Directory, BeginFile, Data, EndFile, Finish };
+    Kind kind = Kind::Finish;
+    QByteArray path;
+    QByteArray data; // file bytes (Data) or the file's SHA-256 in hex (EndFile)
+    qsizetype reserved = 0; // write budget held by `data`
+};
+
+/// The writer threads of an extraction and the bounded queues that feed them. Each file goes to
+/// one lane, whose thread creates it and writes its blocks in order; the decode thread reserves
+/// write budget for every block (reserveBlock()), which the writer gives back once the block is
+/// written, so the bytes queued here stay below the budget whatever the archive's size.
+///
+/// Durability: every file's data is on the disk (fdatasync, by a SyncPool while the lane goes on
+/// with the next file) before it counts as written; join() waits for that.
+///
+/// Threads: push(), laneFor(), reserveBlock() and releaseUnused() belong to the decode thread;
+/// stop() to any; the rest to the thread that owns the extraction. A failing writer reports
+/// through `onFailure` (which is expected to call stop()) and ends.
+class WriterLanes final
+{
+    Q_DECLARE_TR_FUNCTIONS(tfhub::ArchiveExtractor)
+
+public:
+    using FileRecord = ArchiveExtractor::FileRecord;
+
+    /// Files are written below `root`, an existing folder.
+    WriterLanes(const QByteArray &root, qsizetype budget, BufferMeter &meter,
+        std::function<void(const QString &)> onFailure);
+    ~WriterLanes();
+    WriterLanes(const WriterLanes &) = delete;
+    WriterLanes &operator=(const WriterLanes &) = delete;
+
+    void start();
+    /// Waits for the writer threads (after a Finish op in every lane, or stop()).
+    void join();
+    bool running() const;
+    void stop(const QString &error);
+
+    /// The lane that writes `path`: the one with less pending data, so two large shards are
+    /// written side by side; a name seen before keeps its lane, so a member repeated in the
+    /// archive is written in order.
+    int laneFor(const QByteArray &path);
+    /// Queues an op; fails once stopped. A Directory op may go to any lane.
+    Status push(int lane, WriteOp op);
+    /// Queues the Finish op in every lane.
+    Status finishAll();
+    /// Reserves `capacity` bytes of write budget, blocking while the writers are behind, and
+    /// returns an empty buffer to fill (a recycled one when it is a whole block).
+    Result<QByteArray> reserveBlock(qsizetype capacity);
+    /// Gives back budget reserved but not filled.
+    void releaseUnused(qsizetype bytes);
+
+    /// Makes the entries of the destination and of every folder made on the way durable; for
+    /// after join(), once every lane finished without failure (each file's data is synced as
+    /// the file ends).
+    Status syncFolders() const;
+
+    qint64 writtenBytes() const { return m_writtenBytes.load(); }
+    qint64 filesWritten() const { return m_filesWritten.load(); }
+    /// The files written so far, sorted by path.
+    QList<FileRecord> manifest() const;
+
+private:
+    // One writer thread and the operations queued for it (guarded by m_mutex, except the file
+    // state that only its thread touches).
+    struct Lane
+    {
+        std::deque<WriteOp> ops;
+        qint64 pending = 0;
+        std::thread thread;
+        int fd = -1;
+        QByteArray filePath;
+        qint64 fileWritten = 0;
+        QSet<QByteArray> madeFolders;
+    };
+    // The kernel's page-cache write path, not inflating, is the slowest stage of an extraction,
+    // and it runs in parallel for different files.
+    static constexpr int kLanes = 2;
+
+    void writeMain(Lane &lane);
+    Status apply(Lane &lane, WriteOp &op);
+    Status beginFile(Lane &lane, const QByteArray &relative);
+    Status endFile(Lane &lane, QByteArray sha256);
+    Status writeBlock(Lane &lane, WriteOp &op);
+    void fileSynced(SyncPool::Job &&job);
+    Status makeFolders(Lane &lane, const QByteArray &relative);
+    QByteArray absolute(const QByteArray &relative) const { return m_root + '/' + relative; }
+
+    const QByteArray m_root;
+    const qsizetype m_budget;
+    BufferMeter &m_meter;
+    const std::function<void(const QString &)> m_onFailure;
+
+    mutable std::mutex m_mutex;
+    std::condition_variable m_notFull; // write budget came back
+    std::condition_variable m_notEmpty; // an op was queued
+    bool m_stopped = false;
+    QString m_error;
+    qint64 m_reserved = 0; // write budget held by queued and filling blocks
+    std::vector<QByteArray> m_spareBlocks;
+    std::map<QByteArray, FileRecord> m_manifest;
+    std::array<Lane, kLanes> m_lanes;
+
+    QHash<QByteArray, int> m_laneOf; // the decode thread's
+
+    std::atomic<qint64> m_writtenBytes { 0 };
+    std::atomic<qint64> m_filesWritten { 0 };
+
+    SyncPool m_sync; // last: its threads use the members above
+};
+
+} // namespace tfhub::detail
