@@ -61,8 +61,10 @@ Result<EntryPublisher::Outcome> EntryPublisher::publish(
     // The library writes the descriptor before the rename; so do we, plus our manifest.
     if (Status s = util::atomicWrite(m_paths.descriptor(), descriptor); !s)
         return Error { s.error() };
-    if (util::stat(m_paths.folder()).exists) {
-        // Someone else published meanwhile: keep their copy, as the library does.
+    // Someone else published meanwhile: keep their copy, as the library does. An empty folder
+    // is no copy: rename(2) replaces it, as the library's rename does.
+    const util::PathInfo existing = util::stat(m_paths.folder());
+    if (existing.exists && !(existing.isDir && isEmptyDir(m_paths.folder()))) {
         outcome.alreadyCached = true;
         return outcome;
     }
@@ -74,6 +76,10 @@ Result<EntryPublisher::Outcome> EntryPublisher::publish(
     if (::rename(QFile::encodeName(tmp).constData(), QFile::encodeName(m_paths.folder()).constData()) != 0) {
         const int err = errno;
         QFile::remove(manifestTemp);
+        if (err == ENOTEMPTY || err == EEXIST) { // the empty folder was filled meanwhile
+            outcome.alreadyCached = true;
+            return outcome;
+        }
         return Error { tr("Cannot rename %1 to %2: %3").arg(tmp, m_paths.folder(), util::errnoText(err)) };
     }
     if (::rename(

@@ -5,7 +5,6 @@
 #include "core/util/fsutil.h"
 
 #include <QCoreApplication>
-#include <QFile>
 #include <QLocale>
 #include <QNetworkAccessManager>
 #include <QProcessEnvironment>
@@ -191,14 +190,13 @@ void PrefetchJob::pollLock()
 
 void PrefetchJob::takeOverLock()
 {
-    // Remove the dead holder's tmp folder, then its lock if it is still the one we judged.
+    // Remove the holder's lock if it is still the one we judged, then the tmp folder of a dead
+    // holder (a live one that made no progress cleans up after itself).
     Q_EMIT warning(tr("Taking over the lock of %1: %2.").arg(m_handle.text(), m_watcher->reason()));
-    if (m_watcher->owner().valid) {
+    if (m_watcher->removeIfUnchanged() && m_watcher->owner().valid && !m_watcher->holderAlive()) {
         if (Status s = util::removeTree(m_paths.tmpFolder(m_watcher->owner().uid)); !s)
             return finish(PrefetchPhase::Failed, s.error());
     }
-    if (cache::readLock(m_paths) == m_watcher->content())
-        QFile::remove(m_paths.lock());
     m_watcher.reset();
     m_lockTimer.stop();
     tryLock();

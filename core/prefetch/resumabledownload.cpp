@@ -177,9 +177,18 @@ void ResumableDownload::onReadyRead()
     if (!reply || m_aborting || m_done)
         return;
     const int status = hubrequest::status(reply);
-    if (status != 200 && status != 206)
-        return; // an error or redirect body: not the file
     m_stallTimer.start();
+    if (status != 200 && status != 206) {
+        // An error or redirect body is not the file: drain it, since with the bounded reply buffer
+        // an unread body would never finish; past the bound, stop (the status is all we need).
+        m_discarded += reply->skip(reply->bytesAvailable());
+        if (m_discarded > kReplyBuffer) {
+            m_aborting = true;
+            m_abortReason.clear();
+            reply->abort();
+        }
+        return;
+    }
     while (reply->bytesAvailable() > 0) {
         const QByteArray chunk = reply->read(kReadChunk);
         if (chunk.isEmpty())
@@ -229,6 +238,13 @@ bool ResumableDownload::handleRedirect(QNetworkReply *reply, int status)
 bool ResumableDownload::handleHttpError(QNetworkReply *reply, int status)
 {
     if (status == 416 && m_resumeRequested) {
+        qint64 start = -1, total = -1;
+        parseContentRange(reply->rawHeader("Content-Range"), &start, &total);
+        if (total == m_offset && (m_expectedEnd < 0 || m_expectedEnd == m_offset)) {
+            // Every byte had arrived; only the end of the previous response was lost.
+            succeed();
+            return true;
+        }
         fail(tr("%1 announced %2 bytes but has only %3 (it answered HTTP 416 to a request for the rest).")
                  .arg(reply->url().toString())
                  .arg(m_expectedEnd)
@@ -272,8 +288,10 @@ void ResumableDownload::onFinished()
         return;
     const bool aborted = m_aborting;
     m_aborting = false;
+    m_discarded = 0;
+    // The status first: a redirect or an error stays one even when its body was cut short.
     const int status = hubrequest::status(reply);
-    if (!aborted && (handleRedirect(reply, status) || handleHttpError(reply, status)))
+    if (handleRedirect(reply, status) || handleHttpError(reply, status))
         return;
     if (aborted && !m_abortReason.isEmpty()) {
         const QString why = m_abortReason;
@@ -293,6 +311,11 @@ void ResumableDownload::onFinished()
             return retryOrFail(why);
         return fail(why);
     }
+    succeed();
+}
+
+void ResumableDownload::succeed()
+{
     m_done = true;
     Q_EMIT succeeded();
 }

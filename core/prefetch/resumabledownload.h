@@ -68,6 +68,7 @@ private:
     bool handleHttpError(QNetworkReply *reply, int status);
     void retryOrFail(const QString &why);
     void fail(const QString &message);
+    void succeed();
     bool restartSink();
 
     QNetworkAccessManager *m_nam;
@@ -90,6 +91,7 @@ private:
     bool m_aborting = false; ///< the reply is aborted on purpose
     QString m_abortReason; ///< set: retry for this reason; empty: the sink failed
     QString m_sinkError;
+    qint64 m_discarded = 0; ///< bytes of a non-2xx body thrown away
     bool m_done = false;
 };
 

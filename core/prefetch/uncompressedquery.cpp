@@ -18,6 +18,7 @@ UncompressedQuery::~UncompressedQuery()
 
 void UncompressedQuery::start(const QUrl &url)
 {
+    m_redirects = 0;
     send(url);
 }
 
@@ -50,6 +51,15 @@ void UncompressedQuery::onFinished()
     if (status == 0) {
         Q_EMIT failed(tr("%1: %2").arg(reply->url().toString(), reply->errorString()));
         return;
+    }
+    // urlopen follows 301, 302, 303, 307 and 308 like any download (same cap, same schemes);
+    // only a redirect it cannot follow reaches the library, as an HTTPError with its status.
+    if (hubrequest::isRedirect(status)) {
+        const QUrl target = hubrequest::redirectTarget(reply);
+        if (target.isValid() && hubrequest::isFollowable(target) && ++m_redirects <= m_options.maxRedirects) {
+            send(target);
+            return;
+        }
     }
     const QByteArray body = reply->readAll();
     // The library's exact messages.

@@ -14,7 +14,8 @@ namespace tfhub {
 
 /// TFHUB_MODEL_LOAD_FORMAT=UNCOMPRESSED: asks the hub where the model lives, as the library does
 /// (`?tf-hub-format=uncompressed`, answered by a 303 whose body is a `gs://` location), with the
-/// library's exact error messages. Nothing is downloaded or cached.
+/// library's exact error messages. Redirects are followed as urlopen follows them (a 303 to an
+/// http(s) URL too); the answer that cannot be followed is the result. Nothing is cached.
 class UncompressedQuery final : public QObject
 {
     Q_OBJECT
@@ -41,6 +42,7 @@ private:
     QNetworkAccessManager *m_nam;
     TransportOptions m_options;
     QPointer<QNetworkReply> m_reply;
+    int m_redirects = 0;
 };
 
 } // namespace tfhub

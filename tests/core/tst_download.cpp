@@ -3,11 +3,14 @@
 #include "core/prefetch/resumabledownload.h"
 #include "core/prefetch/uncompressedquery.h"
 #include "core/util/progressmeter.h"
+#include "tests/support/testdata.h"
 #include "tests/support/testhub.h"
 
 #include <QNetworkAccessManager>
+#include <QProcess>
 #include <QRandomGenerator>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QtTest>
 
 using namespace tfhub;
@@ -234,6 +237,40 @@ private Q_SLOTS:
         QCOMPARE(m_hub.requestCount(QStringLiteral("/blob")), 3);
     }
 
+    void largeErrorBodyFailsAtOnce()
+    {
+        // A 404 whose HTML page is larger than the reply buffer fails like a short one: at once,
+        // with the status, not as a stall retried until the attempts run out.
+        m_hub.addPage(QStringLiteral("/big404"), 404, QByteArray(3 * 1024 * 1024, 'x'));
+        MemorySink sink;
+        const Outcome r = fetch(QStringLiteral("/big404"), sink);
+        QVERIFY(!r.ok);
+        QVERIFY2(r.message.contains(QStringLiteral("HTTP 404")), qPrintable(r.message));
+        QCOMPARE(m_hub.requestCount(QStringLiteral("/big404")), 1);
+        QVERIFY(sink.bytes.isEmpty());
+    }
+
+    void rangeNotSatisfiableAfterTheLastByteFinishes()
+    {
+        // Every byte arrives, but the response ends without its chunked terminator: the resume
+        // asks for bytes=<size>- and gets 416 with the size. That is a complete download.
+        m_hub.addArchive(QStringLiteral("/whole"), m_blob);
+        TestHub::Fault f;
+        f.chunked = true;
+        f.truncateAt = m_blob.size();
+        m_hub.setFault(QStringLiteral("/whole"), f);
+        MemorySink sink;
+        const Outcome r = fetch(QStringLiteral("/whole"), sink);
+        QVERIFY2(r.ok, qPrintable(r.message));
+        QVERIFY(sink.bytes == m_blob);
+        QCOMPARE(sink.restarts, 0);
+        bool askedForTheEnd = false;
+        for (const TestHub::Request &q : m_hub.requests())
+            askedForTheEnd
+                = askedForTheEnd || q.header("Range") == "bytes=" + QByteArray::number(m_blob.size()) + '-';
+        QVERIFY(askedForTheEnd);
+    }
+
     void aRefusingSinkEndsTheDownload()
     {
         MemorySink sink;
@@ -261,6 +298,123 @@ private Q_SLOTS:
         QVERIFY(!r.ok);
         QCOMPARE(r.message,
             QStringLiteral("Expected server to return a GCS location but received https://example.org/x"));
+    }
+
+    void uncompressedFollowsRedirectsAsUrlopen()
+    {
+        // tfhub.dev now redirects to Kaggle first: 302, then the 303 with a gs:// Location (which
+        // urlopen cannot follow) and the location as body.
+        m_hub.addRedirect(QStringLiteral("/tfhub/m"), QStringLiteral("/kaggle/m"), 302);
+        m_hub.addPage(QStringLiteral("/kaggle/m"), 303, "gs://kaggle-bucket/m", "text/plain",
+            { { "Location", "gs://kaggle-bucket/m" } });
+        Outcome r = ask(QStringLiteral("/tfhub/m?tf-hub-format=uncompressed"));
+        QVERIFY2(r.ok, qPrintable(r.message));
+        QCOMPARE(r.message, QStringLiteral("gs://kaggle-bucket/m"));
+
+        // A 303 to an http(s) page is followed like any redirect: what counts is where it ends.
+        m_hub.addPage(
+            QStringLiteral("/see/plain"), 303, "gs://not-used/x", "text/plain", { { "Location", "/plain" } });
+        m_hub.addPage(QStringLiteral("/plain"), 200, "a page");
+        r = ask(QStringLiteral("/see/plain?tf-hub-format=uncompressed"));
+        QVERIFY(!r.ok);
+        QCOMPARE(r.message, QStringLiteral("Expected 303 See other HTTP response but received code 200"));
+
+        // A chain through the hub: 301, 307, then the hub's own 303 without a Location.
+        m_hub.addArchive(QStringLiteral("/chain/m"), m_blob);
+        m_hub.setUncompressedLocation(QStringLiteral("/chain/m"), "gs://bucket/chain/m");
+        m_hub.addRedirect(QStringLiteral("/chain/a"), QStringLiteral("/chain/b"), 301);
+        m_hub.addRedirect(QStringLiteral("/chain/b"), QStringLiteral("/chain/m"), 307);
+        r = ask(QStringLiteral("/chain/a?tf-hub-format=uncompressed"));
+        QVERIFY2(r.ok, qPrintable(r.message));
+        QCOMPARE(r.message, QStringLiteral("gs://bucket/chain/m"));
+
+        // A 302 that urlopen cannot follow is the library's "received code 302".
+        m_hub.addRedirect(QStringLiteral("/odd"), QStringLiteral("gs://bucket/odd"), 302);
+        r = ask(QStringLiteral("/odd?tf-hub-format=uncompressed"));
+        QVERIFY(!r.ok);
+        QCOMPARE(r.message, QStringLiteral("Expected 303 See other HTTP response but received code 302"));
+
+        // The redirect cap is the compressed path's: 10 followed, the 11th answer is the result.
+        m_hub.clearRequests();
+        m_hub.addRedirect(QStringLiteral("/uring/a"), QStringLiteral("/uring/b"), 302);
+        m_hub.addRedirect(QStringLiteral("/uring/b"), QStringLiteral("/uring/a"), 302);
+        r = ask(QStringLiteral("/uring/a?tf-hub-format=uncompressed"));
+        QVERIFY(!r.ok);
+        QCOMPARE(r.message, QStringLiteral("Expected 303 See other HTTP response but received code 302"));
+        QCOMPARE(
+            m_hub.requestCount(QStringLiteral("/uring/a")) + m_hub.requestCount(QStringLiteral("/uring/b")),
+            11);
+    }
+
+    void corporateCertificateAuthority()
+    {
+        // A CA of our own signs the hub's certificate, as a corporate TLS proxy's would.
+        QTemporaryDir tls;
+        const auto openssl = [&](const QStringList &args) {
+            QProcess p;
+            p.setWorkingDirectory(tls.path());
+            p.start(QStringLiteral("openssl"), args);
+            return p.waitForFinished(60000) && p.exitCode() == 0;
+        };
+        QVERIFY(test::writeFile(tls.filePath(QStringLiteral("ext.cnf")),
+            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"));
+        QVERIFY(openssl({ QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+            QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-keyout"),
+            QStringLiteral("ca.key"), QStringLiteral("-out"), QStringLiteral("ca.pem"),
+            QStringLiteral("-days"), QStringLiteral("2"), QStringLiteral("-subj"),
+            QStringLiteral("/CN=Example Corp Root CA") }));
+        QVERIFY(openssl({ QStringLiteral("req"), QStringLiteral("-newkey"), QStringLiteral("rsa:2048"),
+            QStringLiteral("-nodes"), QStringLiteral("-keyout"), QStringLiteral("server.key"),
+            QStringLiteral("-out"), QStringLiteral("server.csr"), QStringLiteral("-subj"),
+            QStringLiteral("/CN=127.0.0.1") }));
+        QVERIFY(openssl({ QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"),
+            QStringLiteral("server.csr"), QStringLiteral("-CA"), QStringLiteral("ca.pem"),
+            QStringLiteral("-CAkey"), QStringLiteral("ca.key"), QStringLiteral("-CAcreateserial"),
+            QStringLiteral("-out"), QStringLiteral("server.pem"), QStringLiteral("-days"),
+            QStringLiteral("2"), QStringLiteral("-extfile"), QStringLiteral("ext.cnf") }));
+        TestHub secure;
+        QVERIFY(secure.startTls(
+            tls.filePath(QStringLiteral("server.pem")), tls.filePath(QStringLiteral("server.key"))));
+        secure.addArchive(QStringLiteral("/tls"), m_blob);
+        const auto fetchTls = [&](TransportOptions o) {
+            MemorySink sink;
+            QNetworkAccessManager nam;
+            ResumableDownload d(&nam, &sink, o);
+            QSignalSpy ok(&d, &ResumableDownload::succeeded);
+            QSignalSpy failed(&d, &ResumableDownload::failed);
+            d.start(secure.url(QStringLiteral("/tls")), QStringLiteral("tls"));
+            (void)QTest::qWaitFor([&] { return !ok.isEmpty() || !failed.isEmpty(); }, 30000);
+            return Outcome { !ok.isEmpty() && sink.bytes == m_blob,
+                failed.isEmpty() ? QString() : failed.first().first().toString() };
+        };
+        qunsetenv("SSL_CERT_FILE");
+        qunsetenv("SSL_CERT_DIR");
+        // Not trusted: the message names the host, the issuer and both remedies; no retries.
+        Outcome r = fetchTls(fast());
+        QVERIFY(!r.ok);
+        for (const QString &part : { QStringLiteral("127.0.0.1"), QStringLiteral("Example Corp Root CA"),
+                 QStringLiteral("certificate store"), QStringLiteral("SSL_CERT_FILE") })
+            QVERIFY2(r.message.contains(part), qPrintable(r.message));
+        QCOMPARE(secure.requestCount(QStringLiteral("/tls")), 0);
+        // SSL_CERT_FILE names the CA: trusted.
+        qputenv("SSL_CERT_FILE", QFile::encodeName(tls.filePath(QStringLiteral("ca.pem"))));
+        r = fetchTls(fast());
+        QVERIFY2(r.ok, qPrintable(r.message));
+        qunsetenv("SSL_CERT_FILE");
+        // So does SSL_CERT_DIR (a list of folders, as OpenSSL reads it).
+        QVERIFY(QDir(tls.path()).mkdir(QStringLiteral("certs")));
+        QVERIFY(QFile::copy(
+            tls.filePath(QStringLiteral("ca.pem")), tls.filePath(QStringLiteral("certs/corp.pem"))));
+        qputenv("SSL_CERT_DIR",
+            QFile::encodeName(QStringLiteral("/nonexistent:") + tls.filePath(QStringLiteral("certs"))));
+        r = fetchTls(fast());
+        QVERIFY2(r.ok, qPrintable(r.message));
+        qunsetenv("SSL_CERT_DIR");
+        // TFHUB_DISABLE_CERT_VALIDATION=true still turns the check off.
+        TransportOptions unchecked = fast();
+        unchecked.disableTlsVerification = true;
+        r = fetchTls(unchecked);
+        QVERIFY2(r.ok, qPrintable(r.message));
     }
 
     void progressMeterThrottlesAndEstimates()
