@@ -4,10 +4,13 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QDirIterator>
 #include <QFile>
 
 #include <cerrno>
 #include <cstdio>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace tfhub {
 
@@ -21,6 +24,31 @@ QString tr(const char *text)
 bool isEmptyDir(const QString &path)
 {
     return QDir(path).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System);
+}
+
+Status syncFolder(const QString &folder)
+{
+    const int fd = ::open(QFile::encodeName(folder).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || ::fsync(fd) != 0) {
+        const int err = errno;
+        if (fd >= 0)
+            ::close(fd);
+        return Error { tr("Cannot sync %1: %2").arg(folder, util::errnoText(err)) };
+    }
+    ::close(fd);
+    return {};
+}
+
+// The names inside every folder of the tree (the files' data is synced by the extractor).
+Status syncFolders(const QString &root)
+{
+    QDirIterator it(root, QDir::Dirs | QDir::NoDotAndDotDot | QDir::Hidden | QDir::NoSymLinks,
+        QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        if (Status s = syncFolder(it.next()); !s)
+            return s;
+    }
+    return syncFolder(root);
 }
 
 } // namespace
@@ -73,6 +101,12 @@ Result<EntryPublisher::Outcome> EntryPublisher::publish(
     const QString manifestTemp = m_paths.manifest() + QStringLiteral(".tmp") + m_uid;
     if (Status s = util::writeNewFile(manifestTemp, manifest.toJson()); !s)
         return Error { s.error() };
+    // Durable publish: everything inside is on disk before the rename makes it K, and the
+    // cache folder is synced after it (a crash never leaves a K/ with missing or empty files).
+    if (Status s = syncFolders(tmp); !s) {
+        QFile::remove(manifestTemp);
+        return Error { s.error() };
+    }
     if (::rename(QFile::encodeName(tmp).constData(), QFile::encodeName(m_paths.folder()).constData()) != 0) {
         const int err = errno;
         QFile::remove(manifestTemp);
@@ -90,6 +124,8 @@ Result<EntryPublisher::Outcome> EntryPublisher::publish(
         outcome.warnings << tr("The model is in place, but its manifest could not be written: %1")
                                 .arg(util::errnoText(err));
     }
+    if (Status s = syncFolder(m_paths.root); !s)
+        outcome.warnings << s.error();
     return outcome;
 }
 
