@@ -117,6 +117,8 @@ void ResumableDownload::send(const QUrl &url)
     connect(m_reply, &QNetworkReply::metaDataChanged, this, &ResumableDownload::onMetaData);
     connect(m_reply, &QNetworkReply::readyRead, this, &ResumableDownload::onReadyRead);
     connect(m_reply, &QNetworkReply::finished, this, &ResumableDownload::onFinished);
+    connect(m_reply, &QNetworkReply::sslErrors, this, [this](const QList<QSslError> &e) { m_sslErrors = e; });
+    m_sslErrors.clear();
     m_stallTimer.start();
 }
 
@@ -302,6 +304,8 @@ void ResumableDownload::onFinished()
         return fail(m_sinkError);
 
     const QNetworkReply::NetworkError error = reply->error();
+    if (error == QNetworkReply::SslHandshakeFailedError)
+        return fail(hubrequest::certificateProblem(reply->url(), m_sslErrors, reply->errorString()));
     const bool truncated = m_expectedEnd >= 0 && m_offset < m_expectedEnd;
     if (error != QNetworkReply::NoError || truncated) {
         const QString why = error != QNetworkReply::NoError

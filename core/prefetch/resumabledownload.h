@@ -91,6 +91,7 @@ private:
     bool m_aborting = false; ///< the reply is aborted on purpose
     QString m_abortReason; ///< set: retry for this reason; empty: the sink failed
     QString m_sinkError;
+    QList<QSslError> m_sslErrors; ///< of the current reply
     qint64 m_discarded = 0; ///< bytes of a non-2xx body thrown away
     bool m_done = false;
 };

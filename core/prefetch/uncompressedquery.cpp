@@ -38,6 +38,8 @@ void UncompressedQuery::send(const QUrl &url)
     request.setTransferTimeout(m_options.stallSecs * 1000);
     m_reply = m_nam->get(request);
     connect(m_reply, &QNetworkReply::finished, this, &UncompressedQuery::onFinished);
+    connect(m_reply, &QNetworkReply::sslErrors, this, [this](const QList<QSslError> &e) { m_sslErrors = e; });
+    m_sslErrors.clear();
 }
 
 void UncompressedQuery::onFinished()
@@ -48,6 +50,10 @@ void UncompressedQuery::onFinished()
     reply->deleteLater();
     m_reply = nullptr;
     const int status = hubrequest::status(reply);
+    if (status == 0 && reply->error() == QNetworkReply::SslHandshakeFailedError) {
+        Q_EMIT failed(hubrequest::certificateProblem(reply->url(), m_sslErrors, reply->errorString()));
+        return;
+    }
     if (status == 0) {
         Q_EMIT failed(tr("%1: %2").arg(reply->url().toString(), reply->errorString()));
         return;

@@ -43,6 +43,7 @@ private:
     TransportOptions m_options;
     QPointer<QNetworkReply> m_reply;
     int m_redirects = 0;
+    QList<QSslError> m_sslErrors; ///< of the current reply
 };
 
 } // namespace tfhub
