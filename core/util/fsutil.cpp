@@ -255,6 +255,7 @@ Status writeNewFile(const QString &path, const QByteArray &data)
     }
     return {};
 }
+
 namespace {
 // A rename is durable only once the folder holding the new name is synced.
 Status syncParentFolder(const QString &path)

@@ -252,12 +252,14 @@ private Q_SLOTS:
 
     void rangeNotSatisfiableAfterTheLastByteFinishes()
     {
-        // Every byte arrives, but the response ends without its chunked terminator: the resume
-        // asks for bytes=<size>- and gets 416 with the size. That is a complete download.
+        // Every byte arrives, but the response's chunked terminator never does: the stall ends
+        // it, and the resume asks for bytes=<size>-, answered 416 with the size. That is a
+        // complete download.
         m_hub.addArchive(QStringLiteral("/whole"), m_blob);
         TestHub::Fault f;
         f.chunked = true;
-        f.truncateAt = m_blob.size();
+        f.stallAt = m_blob.size();
+        f.stallMs = -1;
         m_hub.setFault(QStringLiteral("/whole"), f);
         MemorySink sink;
         const Outcome r = fetch(QStringLiteral("/whole"), sink);
