@@ -26,17 +26,24 @@ PrefetchJob::PrefetchJob(Handle handle, PrefetchOptions options, QObject *parent
     , m_options(std::move(options))
     , m_paths { m_options.cacheRoot, m_handle.cacheKey() }
     , m_uid(makeUid())
-    , m_lockTimer(this)
     , m_publisher(m_paths, m_uid)
 {
-    // The timer is a child so that moveToThread() takes it along to the download thread.
+    // Children (the lock taker and its timer) move along with moveToThread() to the download thread.
     qRegisterMetaType<PrefetchProgress>();
     qRegisterMetaType<PrefetchResult>();
     if (m_options.localHost.isEmpty())
         m_options.localHost = util::hostName();
-    m_lockContent = cache::lockContent(m_options.localHost, QCoreApplication::applicationPid(), m_uid);
-    m_lockTimer.setInterval(m_options.lockPollMs);
-    connect(&m_lockTimer, &QTimer::timeout, this, &PrefetchJob::pollLock);
+    m_lock = new LockTaker(m_paths,
+        cache::lockContent(m_options.localHost, QCoreApplication::applicationPid(), m_uid), m_options, this);
+    connect(m_lock, &LockTaker::acquired, this, &PrefetchJob::beginDownload);
+    connect(m_lock, &LockTaker::waiting, this, [this](const QString &reason) {
+        setPhase(PrefetchPhase::WaitingForLock, tr("waiting for another download: %1").arg(reason));
+    });
+    connect(m_lock, &LockTaker::takingOver, this, [this](const QString &reason) {
+        Q_EMIT warning(tr("Taking over the lock of %1: %2.").arg(m_handle.text(), reason));
+    });
+    connect(m_lock, &LockTaker::failed, this,
+        [this](const QString &message) { finish(PrefetchPhase::Failed, message); });
 }
 
 PrefetchJob::~PrefetchJob()
@@ -90,7 +97,7 @@ void PrefetchJob::start()
     connect(m_download.get(), &ResumableDownload::succeeded, this, &PrefetchJob::finalise);
     connect(m_download.get(), &ResumableDownload::failed, this,
         [this](const QString &message) { finish(PrefetchPhase::Failed, message); });
-    tryLock();
+    m_lock->start();
 }
 
 bool PrefetchJob::finishIfCached(const QString &message)
@@ -101,53 +108,6 @@ bool PrefetchJob::finishIfCached(const QString &message)
     m_result.path = m_paths.folder();
     finish(PrefetchPhase::Done, message);
     return true;
-}
-
-void PrefetchJob::tryLock()
-{
-    const Result<bool> got = cache::tryAcquireLock(m_paths, m_lockContent);
-    if (!got)
-        return finish(PrefetchPhase::Failed, got.error());
-    if (*got) {
-        m_haveLock = true;
-        m_lockTimer.stop();
-        beginDownload();
-        return;
-    }
-    if (!m_watcher)
-        m_watcher = std::make_unique<LockWatcher>(
-            m_paths, m_options.localHost, m_options.graceSecs, m_options.noProgressSecs);
-    pollLock();
-    if (!isFinished() && !m_haveLock && !m_lockTimer.isActive())
-        m_lockTimer.start();
-}
-
-void PrefetchJob::pollLock()
-{
-    switch (m_watcher->check()) {
-    case LockWatcher::Verdict::Gone:
-        m_lockTimer.stop();
-        return tryLock();
-    case LockWatcher::Verdict::Wait:
-        return setPhase(
-            PrefetchPhase::WaitingForLock, tr("waiting for another download: %1").arg(m_watcher->reason()));
-    case LockWatcher::Verdict::TakeOver:
-        return takeOverLock();
-    }
-}
-
-void PrefetchJob::takeOverLock()
-{
-    // Remove the holder's lock if it is still the one we judged, then the tmp folder of a dead
-    // holder (a live one that made no progress cleans up after itself).
-    Q_EMIT warning(tr("Taking over the lock of %1: %2.").arg(m_handle.text(), m_watcher->reason()));
-    if (m_watcher->removeIfUnchanged() && m_watcher->owner().valid && !m_watcher->holderAlive()) {
-        if (Status s = util::removeTree(m_paths.tmpFolder(m_watcher->owner().uid)); !s)
-            return finish(PrefetchPhase::Failed, s.error());
-    }
-    m_watcher.reset();
-    m_lockTimer.stop();
-    tryLock();
 }
 
 void PrefetchJob::beginDownload()
@@ -262,7 +222,6 @@ void PrefetchJob::cancel()
 
 void PrefetchJob::cleanupDownload()
 {
-    m_lockTimer.stop();
     if (m_download)
         m_download->abort();
     if (m_query)
@@ -274,10 +233,7 @@ void PrefetchJob::cleanupDownload()
     // Always: our own tmp folder goes, and our lock only if it is still ours.
     if (Status s = m_publisher.discard(); !s)
         m_result.warnings << s.error();
-    if (m_haveLock) {
-        cache::releaseLock(m_paths, m_lockContent);
-        m_haveLock = false;
-    }
+    m_lock->release();
 }
 
 void PrefetchJob::finish(PrefetchPhase phase, const QString &message)

@@ -3,13 +3,13 @@
 #include "core/cache/lock.h"
 #include "core/hub/handle.h"
 #include "core/prefetch/entrypublisher.h"
+#include "core/prefetch/locktaker.h"
 #include "core/prefetch/prefetchtypes.h"
 #include "core/prefetch/resumabledownload.h"
 #include "core/prefetch/uncompressedquery.h"
 #include "core/util/progressmeter.h"
 
 #include <QObject>
-#include <QTimer>
 
 #include <memory>
 
@@ -47,9 +47,6 @@ Q_SIGNALS:
 
 private:
     bool finishIfCached(const QString &message);
-    void tryLock();
-    void pollLock();
-    void takeOverLock();
     void beginDownload();
     void onBodyStarted(qint64 total, bool fresh);
     Status restart() override;
@@ -65,10 +62,7 @@ private:
     PrefetchOptions m_options;
     EntryPaths m_paths;
     QString m_uid;
-    QByteArray m_lockContent;
-    bool m_haveLock = false;
-    std::unique_ptr<LockWatcher> m_watcher;
-    QTimer m_lockTimer;
+    LockTaker *m_lock = nullptr; ///< a child, so that moveToThread() takes it along
 
     QNetworkAccessManager *m_nam = nullptr;
     QUrl m_url; ///< the handle's archive URL
