@@ -118,22 +118,17 @@ int runResolve(const Invocation &a)
     Resolution r = resolveHandle(*h, s);
     if (r.kind == Resolution::Kind::Remote && h->isHttp()) {
         // Under UNCOMPRESSED the server names the remote location: ask it, as the library would.
-        PrefetchOptions options = PrefetchOptions::fromEnvironment(s);
-        options.loadFormat = LoadFormat::Uncompressed;
-        PrefetchJob job(*h, options);
-        QEventLoop loop;
-        QObject::connect(&job, &PrefetchJob::finished, &loop, &QEventLoop::quit);
-        QTimer::singleShot(0, &job, &PrefetchJob::start);
-        loop.exec();
-        if (job.result().phase == PrefetchPhase::Done) {
-            r.path = job.result().remoteLocation;
+        const Result<QString> location
+            = UncompressedQuery::ask(*h, PrefetchOptions::fromEnvironment(s).transport());
+        if (location) {
+            r.path = *location;
             r.message
                 = tr("With TFHUB_MODEL_LOAD_FORMAT=UNCOMPRESSED tensorflow_hub reads this model from %1; "
                      "nothing is cached.")
                       .arg(r.path);
         } else {
             r.kind = Resolution::Kind::Failure;
-            r.message = job.result().message;
+            r.message = location.error();
         }
     }
     if (a.has("--json")) {

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace tfhub {
@@ -116,6 +117,27 @@ LockWatcher::LockWatcher(EntryPaths paths, QString localHost, int graceSecs, int
 {
 }
 
+bool LockWatcher::removeIfUnchanged()
+{
+    // Move the lock aside first: from then on nobody can replace what we compare and remove (a
+    // plain compare-then-unlink could delete a lock another waiter took in between). The aside
+    // name is a library-style temporary, which scanners recognise should we die here.
+    const QByteArray lock = QFile::encodeName(m_paths.lock());
+    const QByteArray aside = QFile::encodeName(m_paths.lock() + QStringLiteral(".tmp") + util::randomHex32());
+    if (m_inode == 0 || ::rename(lock.constData(), aside.constData()) != 0)
+        return false;
+    struct stat st = {};
+    QFile f(QFile::decodeName(aside));
+    const bool same = ::lstat(aside.constData(), &st) == 0 && static_cast<quint64>(st.st_ino) == m_inode
+        && f.open(QIODevice::ReadOnly) && f.read(4096) == m_content;
+    if (!same) {
+        // Not the lock we judged: put it back, unless yet another lock has appeared meanwhile.
+        ::link(aside.constData(), lock.constData());
+    }
+    ::unlink(aside.constData());
+    return same;
+}
+
 QString LockWatcher::holderText() const
 {
     if (m_owner.valid)
@@ -131,20 +153,34 @@ LockWatcher::Verdict LockWatcher::check(const QDateTime &now)
         return Verdict::Gone;
     const LockOwner owner = cache::parseLock(content);
     const qint64 tmpBytes = owner.valid ? util::measure(m_paths.tmpFolder(owner.uid)).bytes : 0;
-    // Progress is what the library compares: the lock's content and the tmp folder's byte size.
-    if (content != m_content || tmpBytes != m_tmpBytes || !m_lastChange.isValid()) {
+    struct stat st = {};
+    const quint64 inode = ::lstat(QFile::encodeName(m_paths.lock()).constData(), &st) == 0
+        ? static_cast<quint64>(st.st_ino)
+        : 0;
+    // Progress is what the library compares: the lock's content and the tmp folder's byte size
+    // (and a new lock file is a new holder).
+    if (content != m_content || tmpBytes != m_tmpBytes || inode != m_inode || !m_lastChange.isValid()) {
         m_content = content;
+        m_inode = inode;
         m_owner = owner;
         m_tmpBytes = tmpBytes;
         m_lastChange = now;
     }
     const qint64 still = m_lastChange.secsTo(now);
+    m_holderAlive = false;
     if (owner.valid && owner.host == m_localHost) {
         const util::ProcessInfo p = util::processInfo(owner.pid);
         const QDateTime written = util::stat(m_paths.lock()).mtime;
         const bool reused
             = p.alive && p.started.isValid() && written.isValid() && p.started > written.addSecs(1);
-        if (p.alive && !reused) {
+        m_holderAlive = p.alive && !reused;
+        if (m_holderAlive) {
+            // Alive but stuck (hung, say): the library's no-progress rule applies to every
+            // holder, and we never act sooner than it does.
+            if (still >= m_noProgressSecs) {
+                m_reason = tr("%1 made no progress for %2 s").arg(holderText()).arg(still);
+                return Verdict::TakeOver;
+            }
             m_reason = tr("being downloaded by %1").arg(holderText());
             return Verdict::Wait;
         }

@@ -60,7 +60,8 @@ QByteArray readLock(const EntryPaths &paths, bool *exists = nullptr);
 } // namespace cache
 
 /// Watches a lock held by somebody else and decides when it may be taken over:
-/// - holder on this host and alive: wait;
+/// - holder on this host and alive: wait, but take over after `noProgressSecs` without progress
+///   (the library's rule, which applies to every holder);
 /// - holder on this host and gone: take over once its tmp folder has not changed for `graceSecs`
 ///   (a container sharing our host name has PIDs we cannot see);
 /// - holder on another host (or unreadable): the library's rule, take over once neither the lock's
@@ -75,11 +76,18 @@ public:
     /// Looks at the lock and the holder's tmp folder now.
     Verdict check(const QDateTime &now = QDateTime::currentDateTime());
 
+    /// Removes the lock judged by the last check() only if it is still that very lock (same
+    /// content and same inode), so that a waiter never deletes a lock another has just taken.
+    /// True when it was removed.
+    bool removeIfUnchanged();
+
     /// Who holds it, in words: "host pid 1234".
     QString holderText() const;
     const LockOwner &owner() const { return m_owner; }
     QByteArray content() const { return m_content; }
     QString reason() const { return m_reason; }
+    /// The last check() found the holder running on this host.
+    bool holderAlive() const { return m_holderAlive; }
 
 private:
     EntryPaths m_paths;
@@ -87,10 +95,12 @@ private:
     int m_graceSecs;
     int m_noProgressSecs;
     QByteArray m_content;
+    quint64 m_inode = 0; ///< of the lock file judged
     LockOwner m_owner;
     qint64 m_tmpBytes = -1;
     QDateTime m_lastChange;
     QString m_reason;
+    bool m_holderAlive = false;
 };
 
 } // namespace tfhub

@@ -255,6 +255,24 @@ Status writeNewFile(const QString &path, const QByteArray &data)
     }
     return {};
 }
+
+namespace {
+// A rename is durable only once the folder holding the new name is synced.
+Status syncParentFolder(const QString &path)
+{
+    const QString folder = QFileInfo(path).absolutePath();
+    const int fd = ::open(QFile::encodeName(folder).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || ::fsync(fd) != 0) {
+        const int err = errno;
+        if (fd >= 0)
+            ::close(fd);
+        return Error { tr("Cannot sync %1: %2").arg(folder, errnoText(err)) };
+    }
+    ::close(fd);
+    return {};
+}
+} // namespace
+
 Status atomicWrite(const QString &path, const QByteArray &data)
 {
     const QString temp = path + QStringLiteral(".tmp") + randomHex32();
@@ -265,7 +283,7 @@ Status atomicWrite(const QString &path, const QByteArray &data)
         ::unlink(QFile::encodeName(temp).constData());
         return Error { tr("Cannot write %1: %2").arg(path, errnoText(err)) };
     }
-    return {};
+    return syncParentFolder(path);
 }
 
 Status removeTree(const QString &path)

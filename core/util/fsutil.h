@@ -66,8 +66,9 @@ QString randomHex32();
 /// Creates `path` (failing if it exists) with `data`, synced to disk before it is closed.
 Status writeNewFile(const QString &path, const QByteArray &data);
 
-/// Writes `data` to `path` atomically (a `<name>.tmp<32 hex>` sibling, then rename), as the
-/// library names its own temporaries so scanners recognise a leftover.
+/// Writes `data` to `path` atomically and durably (a `<name>.tmp<32 hex>` sibling synced, the
+/// rename, then the folder synced), as the library names its own temporaries so scanners
+/// recognise a leftover.
 Status atomicWrite(const QString &path, const QByteArray &data);
 
 /// Removes a file or a folder tree; errors name the path and cause.

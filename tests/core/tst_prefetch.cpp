@@ -424,7 +424,9 @@ private Q_SLOTS:
         const QString uid = QStringLiteral("abcdefabcdefabcdefabcdefabcdef01");
         const QByteArray content = cache::lockContent(util::hostName(), owner.processId(), uid);
         QVERIFY(test::writeFile(root + QLatin1Char('/') + key + QStringLiteral(".lock"), content));
-        DownloadQueue queue(options(root));
+        PrefetchOptions o = options(root);
+        o.noProgressSecs = 600; // a live holder without progress is taken over only after this
+        DownloadQueue queue(o);
         QSignalSpy done(&queue, &DownloadQueue::jobFinished);
         QVERIFY(queue.enqueue(handle(path)).ok());
         // Well past the grace period: a live owner is never taken over.

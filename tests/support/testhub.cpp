@@ -2,8 +2,12 @@
 
 #include <QCryptographicHash>
 #include <QDateTime>
+#include <QFile>
 #include <QLocale>
 #include <QPointer>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslServer>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
@@ -79,6 +83,9 @@ public:
         connect(m_socket, &QTcpSocket::readyRead, this, &HubConnection::onReadyRead);
         connect(m_socket, &QTcpSocket::bytesWritten, this, &HubConnection::pump);
         connect(m_socket, &QTcpSocket::disconnected, this, &QObject::deleteLater);
+        // Over TLS the request may have arrived with the handshake, before we were connected.
+        if (m_socket->bytesAvailable() > 0)
+            QMetaObject::invokeMethod(this, &HubConnection::onReadyRead, Qt::QueuedConnection);
         m_throttle.setInterval(20);
         connect(&m_throttle, &QTimer::timeout, this, [this] {
             m_allowance += std::max<qint64>(1, m_fault.bytesPerSecond / 50);
@@ -165,7 +172,7 @@ private:
         if (redirected) {
             QByteArray location = redirect.first;
             if (location.startsWith('/'))
-                location.prepend("http://127.0.0.1:" + QByteArray::number(m_state->port));
+                location.prepend(m_state->scheme + "://127.0.0.1:" + QByteArray::number(m_state->port));
             if (!location.contains('?') && !request.query.isEmpty())
                 location += '?' + request.query;
             return send(redirect.second, { { "Location", location } }, {}, "text/plain");
@@ -173,7 +180,7 @@ private:
         if (!found)
             return sendStatus(404);
         if (!route.archive)
-            return send(route.status, {}, route.body, route.contentType);
+            return send(route.status, route.headers, route.body, route.contentType);
 
         if (request.query.split('&').contains("tf-hub-format=uncompressed")) {
             if (route.gcsLocation.isEmpty())
@@ -323,16 +330,22 @@ private:
     bool m_done = false;
 };
 
-class HubServer final : public QTcpServer
+// Accepts connections on a plain or a TLS listener (a QSslServer queues them after the handshake).
+class HubServer final : public QObject
 {
 public:
-    explicit HubServer(TestHub::State *state) : m_state(state)
+    HubServer(TestHub::State *state, QTcpServer *listener) : m_state(state), m_listener(listener)
     {
-        connect(this, &QTcpServer::newConnection, this, [this] {
-            while (QTcpSocket *socket = nextPendingConnection())
+        m_listener->setParent(this);
+        const auto accept = [this] {
+            while (QTcpSocket *socket = m_listener->nextPendingConnection())
                 m_connections.append(new HubConnection(socket, m_state, this));
-        });
+        };
+        connect(m_listener, &QTcpServer::newConnection, this, accept);
+        connect(m_listener, &QTcpServer::pendingConnectionAvailable, this, accept);
     }
+
+    QTcpServer *listener() const { return m_listener; }
 
     void releaseStalls()
     {
@@ -345,6 +358,7 @@ public:
 
 private:
     TestHub::State *m_state;
+    QTcpServer *m_listener;
     QList<QPointer<HubConnection>> m_connections;
 };
 
@@ -362,7 +376,32 @@ bool TestHub::start()
 {
     if (m_server)
         return true;
-    m_server = new HubServer(&m_state);
+    return listen(new QTcpServer);
+}
+
+bool TestHub::startTls(const QString &certificatePem, const QString &keyPem)
+{
+    if (m_server)
+        return false;
+    QFile cert(certificatePem), key(keyPem);
+    if (!cert.open(QIODevice::ReadOnly) || !key.open(QIODevice::ReadOnly))
+        return false;
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setLocalCertificate(QSslCertificate(cert.readAll(), QSsl::Pem));
+    tls.setPrivateKey(QSslKey(key.readAll(), QSsl::Rsa, QSsl::Pem));
+    tls.setPeerVerifyMode(QSslSocket::VerifyNone);
+    auto *server = new QSslServer;
+    server->setSslConfiguration(tls);
+    {
+        QMutexLocker lock(&m_state.mutex);
+        m_state.scheme = "https";
+    }
+    return listen(server);
+}
+
+bool TestHub::listen(QTcpServer *listener)
+{
+    m_server = new HubServer(&m_state, listener);
     m_server->moveToThread(&m_thread);
     QObject::connect(&m_thread, &QThread::finished, m_server, &QObject::deleteLater);
     m_thread.start();
@@ -370,9 +409,9 @@ bool TestHub::start()
     QMetaObject::invokeMethod(
         m_server,
         [this, &listening] {
-            listening = m_server->listen(QHostAddress::LocalHost, 0);
+            listening = m_server->listener()->listen(QHostAddress::LocalHost, 0);
             QMutexLocker lock(&m_state.mutex);
-            m_state.port = m_server->serverPort();
+            m_state.port = m_server->listener()->serverPort();
         },
         Qt::BlockingQueuedConnection);
     return listening;
@@ -390,7 +429,8 @@ void TestHub::stop()
 QUrl TestHub::baseUrl() const
 {
     QMutexLocker lock(&m_state.mutex);
-    return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_state.port));
+    return QUrl(
+        QStringLiteral("%1://127.0.0.1:%2").arg(QString::fromLatin1(m_state.scheme)).arg(m_state.port));
 }
 
 QUrl TestHub::url(const QString &pathAndQuery) const
@@ -416,13 +456,15 @@ void TestHub::setUncompressedLocation(const QString &path, const QByteArray &gcs
     m_state.routes[path.toUtf8()].gcsLocation = gcsLocation;
 }
 
-void TestHub::addPage(const QString &path, int status, const QByteArray &body, const QByteArray &contentType)
+void TestHub::addPage(const QString &path, int status, const QByteArray &body, const QByteArray &contentType,
+    const QList<QPair<QByteArray, QByteArray>> &headers)
 {
     QMutexLocker lock(&m_state.mutex);
     Route route;
     route.status = status;
     route.body = body;
     route.contentType = contentType;
+    route.headers = headers;
     m_state.routes.insert(path.toUtf8(), route);
 }
 

@@ -11,6 +11,8 @@
 
 #include <optional>
 
+class QTcpServer;
+
 namespace tfhub::test {
 
 class HubServer;
@@ -58,8 +60,10 @@ public:
 
     /// Listens on 127.0.0.1 with an ephemeral port. Returns false when that fails.
     bool start();
+    /// The same over TLS (https://127.0.0.1:<port>), with a PEM certificate and key.
+    bool startTls(const QString &certificatePem, const QString &keyPem);
     void stop();
-    /// http://127.0.0.1:<port>
+    /// http://127.0.0.1:<port> (https:// after startTls())
     QUrl baseUrl() const;
     /// baseUrl() with a path (and query), e.g. url("/google/m/1?tf-hub-format=compressed").
     QUrl url(const QString &pathAndQuery) const;
@@ -69,9 +73,11 @@ public:
     /// ETag and Last-Modified, as a re-published model would.
     void addArchive(const QString &path, const QByteArray &bytes);
     void setUncompressedLocation(const QString &path, const QByteArray &gcsLocation);
-    /// Serves a fixed answer (e.g. an HTML page with 200) at `path`, whatever the query.
+    /// Serves a fixed answer (e.g. an HTML page with 200) at `path`, whatever the query, with
+    /// extra header fields (e.g. a Location for a 303).
     void addPage(const QString &path, int status, const QByteArray &body,
-        const QByteArray &contentType = QByteArrayLiteral("text/html"));
+        const QByteArray &contentType = QByteArrayLiteral("text/html"),
+        const QList<QPair<QByteArray, QByteArray>> &headers = {});
     /// Redirects `from` (any query) to `to` with `code` (301, 302, 303, 307, 308). A `to` that
     /// starts with '/' is on this hub; a `to` without a query gets the request's query.
     void addRedirect(const QString &from, const QString &to, int code = 302);
@@ -101,6 +107,7 @@ public:
         QByteArray etag;
         QByteArray lastModified;
         QByteArray gcsLocation;
+        QList<QPair<QByteArray, QByteArray>> headers;
         bool archive = false;
     };
     struct State
@@ -115,9 +122,12 @@ public:
         int stallsBegun = 0;
         int generation = 0;
         quint16 port = 0;
+        QByteArray scheme = "http";
     };
 
 private:
+    bool listen(QTcpServer *listener);
+
     State m_state;
     QThread m_thread;
     HubServer *m_server = nullptr;

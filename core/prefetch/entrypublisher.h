@@ -1,0 +1,42 @@
+#pragma once
+
+#include "core/cache/lock.h"
+#include "core/cache/manifest.h"
+#include "core/util/result.h"
+
+#include <QStringList>
+
+namespace tfhub {
+
+/// The cache side of one download: our tmp folder `K.<uid>.tmp`, and publishing it as the
+/// library does (descriptor, then the rename to `K`), plus our manifest beside it.
+class EntryPublisher final
+{
+public:
+    EntryPublisher(EntryPaths paths, QString uid);
+
+    QString tmpFolder() const { return m_paths.tmpFolder(m_uid); }
+
+    /// The library's "already cached" test: `K/` exists and is not empty.
+    static bool isPublished(const EntryPaths &paths);
+
+    /// An empty tmp folder of ours, made afresh (a previous one is removed).
+    Status prepare();
+    /// Removes our tmp folder, if any.
+    Status discard();
+
+    struct Outcome
+    {
+        bool alreadyCached = false; ///< another copy was published meanwhile and is kept
+        QStringList warnings;
+    };
+    /// Publishes the tmp folder as `K` with `descriptor` and `manifest` (whose handle names the
+    /// model in messages). Fails, publishing nothing, when the tmp folder is empty.
+    Result<Outcome> publish(const Manifest &manifest, const QByteArray &descriptor);
+
+private:
+    EntryPaths m_paths;
+    QString m_uid;
+};
+
+} // namespace tfhub

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <QList>
+#include <QNetworkRequest>
+#include <QSslConfiguration>
+#include <QSslError>
+#include <QString>
+#include <QUrl>
+
+class QNetworkReply;
+
+namespace tfhub {
+
+/// How downloads talk to hubs and storage; shared by ResumableDownload and UncompressedQuery.
+struct TransportOptions final
+{
+    int stallSecs = 60; ///< no bytes for this long counts as a failure
+    int retries = 5; ///< transient failures retried this many times
+    int backoffMs = 1000; ///< first retry delay, doubled each time, capped at 30 s
+    int maxRedirects = 10; ///< as Python's urllib
+    bool disableTlsVerification = false; ///< only with TFHUB_DISABLE_CERT_VALIDATION=true
+};
+
+namespace hubrequest {
+
+/// A GET as tensorflow_hub sends it: identity encoding, our User-Agent, HTTP/1.1, redirects
+/// left to the caller (they are counted and checked against the library's rules), and for
+/// https the TLS configuration below.
+QNetworkRequest make(const QUrl &url, const TransportOptions &options);
+
+/// The TLS configuration for downloads: the system's CA certificates plus those named by
+/// SSL_CERT_FILE (a PEM file) and SSL_CERT_DIR (folders, ':'-separated), as OpenSSL and so
+/// Python read them; without verification for TFHUB_DISABLE_CERT_VALIDATION=true.
+QSslConfiguration tlsConfiguration(bool disableVerification);
+
+/// A certificate failure in words a user can act on: the host, the issuer it was not trusted
+/// for, and the remedies (the system's store, or SSL_CERT_FILE).
+QString certificateProblem(const QUrl &url, const QList<QSslError> &errors, const QString &fallback);
+
+bool isRedirect(int status);
+
+/// Where a redirect answer points: the Location resolved against the reply's URL. Invalid when
+/// there is none.
+QUrl redirectTarget(const QNetworkReply *reply);
+
+/// Whether we follow a redirect to `target`: http(s) only, as the compressed path always did.
+bool isFollowable(const QUrl &target);
+
+/// The HTTP status of a reply, 0 when no response arrived.
+int status(const QNetworkReply *reply);
+
+} // namespace hubrequest
+
+} // namespace tfhub

@@ -1,0 +1,61 @@
+#include "core/prefetch/prefetchtypes.h"
+
+#include <QCoreApplication>
+#include <QProcessEnvironment>
+
+namespace tfhub {
+
+namespace {
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("tfhub::PrefetchJob", text);
+}
+} // namespace
+
+PrefetchOptions PrefetchOptions::fromEnvironment(const HubSettings &settings)
+{
+    const QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    PrefetchOptions o;
+    o.cacheRoot = settings.cacheDir;
+    o.loadFormat = settings.loadFormat;
+    o.storageHost = env.value(QStringLiteral("STORAGE_EMULATOR_HOST"));
+    o.disableTlsVerification
+        = env.value(QStringLiteral("TFHUB_DISABLE_CERT_VALIDATION")) == QLatin1String("true");
+    return o;
+}
+
+TransportOptions PrefetchOptions::transport() const
+{
+    TransportOptions t;
+    t.stallSecs = stallSecs;
+    t.retries = retries;
+    t.backoffMs = backoffMs;
+    t.maxRedirects = maxRedirects;
+    t.disableTlsVerification = disableTlsVerification;
+    return t;
+}
+
+QString phaseName(PrefetchPhase phase)
+{
+    switch (phase) {
+    case PrefetchPhase::Queued:
+        return tr("queued");
+    case PrefetchPhase::WaitingForLock:
+        return tr("waiting for lock");
+    case PrefetchPhase::Connecting:
+        return tr("connecting");
+    case PrefetchPhase::Downloading:
+        return tr("downloading");
+    case PrefetchPhase::Finalising:
+        return tr("finalising");
+    case PrefetchPhase::Done:
+        return tr("done");
+    case PrefetchPhase::Failed:
+        return tr("failed");
+    case PrefetchPhase::Cancelled:
+        return tr("cancelled");
+    }
+    return QString();
+}
+
+} // namespace tfhub

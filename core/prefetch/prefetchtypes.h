@@ -1,0 +1,73 @@
+#pragma once
+
+#include "core/hub/hubsettings.h"
+#include "core/prefetch/hubrequest.h"
+
+#include <QMetaType>
+#include <QString>
+#include <QStringList>
+
+namespace tfhub {
+
+/// Tunables of a prefetch; tests shrink the times to about a second.
+struct PrefetchOptions final
+{
+    QString cacheRoot;
+    LoadFormat loadFormat = LoadFormat::Auto;
+    int lockPollMs = 5000; ///< how often a waiter looks at another's lock
+    int graceSecs = 30; ///< dead local holder: its tmp folder must be idle this long
+    int noProgressSecs = 20 * 60; ///< any holder without progress: the library's no-progress rule
+    int stallSecs = 60; ///< no bytes for this long counts as a failure
+    int retries = 5; ///< transient failures retried this many times
+    int backoffMs = 1000; ///< first retry delay, doubled each time, capped at 30 s
+    int maxRedirects = 10;
+    QString storageHost; ///< STORAGE_EMULATOR_HOST for gs:// tarballs
+    QString localHost; ///< empty: this machine's host name
+    bool disableTlsVerification = false; ///< only with TFHUB_DISABLE_CERT_VALIDATION=true
+
+    TransportOptions transport() const;
+
+    /// Options from the environment (STORAGE_EMULATOR_HOST, TFHUB_DISABLE_CERT_VALIDATION).
+    static PrefetchOptions fromEnvironment(const HubSettings &settings);
+};
+
+enum class PrefetchPhase {
+    Queued,
+    WaitingForLock,
+    Connecting,
+    Downloading,
+    Finalising,
+    Done,
+    Failed,
+    Cancelled
+};
+QString phaseName(PrefetchPhase phase);
+
+struct PrefetchProgress final
+{
+    PrefetchPhase phase = PrefetchPhase::Queued;
+    qint64 received = 0; ///< compressed bytes consumed
+    qint64 total = -1; ///< archive size when known
+    qint64 written = 0; ///< bytes written to disk
+    qint64 files = 0;
+    double bytesPerSec = 0;
+    qint64 etaSecs = -1;
+    int attempt = 1;
+    QString detail; ///< e.g. "waiting for another download by host pid 1234"
+};
+
+/// The outcome of a finished job.
+struct PrefetchResult final
+{
+    PrefetchPhase phase = PrefetchPhase::Failed; ///< Done, Failed or Cancelled
+    QString message;
+    QString path; ///< the model folder (Done)
+    bool alreadyCached = false;
+    QString remoteLocation; ///< UNCOMPRESSED: the gs:// location the server named
+    QStringList warnings;
+};
+
+} // namespace tfhub
+
+Q_DECLARE_METATYPE(tfhub::PrefetchProgress)
+Q_DECLARE_METATYPE(tfhub::PrefetchResult)
