@@ -1,5 +1,6 @@
 #include "core/cache/cachescanner.h"
 
+#include "core/cache/entrystate.h"
 #include "core/cache/lock.h"
 #include "core/cache/modelformat.h"
 #include "core/hub/descriptor.h"
@@ -97,20 +98,67 @@ Artifact measureArtifact(
     return a;
 }
 
-CacheEntry scanGroup(
-    const QString &root, const QString &key, const QStringList &names, const ScanOptions &options)
+// Everything named after one key, read once: the entry's artifacts and the facts its state needs.
+struct Collected final
 {
-    CacheEntry e;
-    e.key = key;
-    const QString localHost = options.localHost.isEmpty() ? util::hostName() : options.localHost;
-    const QDateTime now = QDateTime::currentDateTime();
-
-    bool folderEmpty = false;
-    bool folderIsDir = true;
-    QMap<QString, Artifact> tmpFolders; // by uid
-    Artifact lockArtifact;
+    CacheEntry entry;
+    cache::EntryFacts facts;
     QDateTime lockMTime;
+    QMap<QString, Artifact> tmpFolders; // by uid
+};
 
+void noteArtifact(Collected &c, const QString &root, const QString &name, Artifact::Kind kind,
+    const util::PathInfo &info, const util::TreeStats &stats, const Artifact &a)
+{
+    CacheEntry &e = c.entry;
+    switch (kind) {
+    case Artifact::Kind::Folder:
+        e.hasFolder = true;
+        c.facts.hasFolder = true;
+        c.facts.folderIsDir = info.isDir;
+        c.facts.folderEmpty = info.isDir && stats.files == 0 && stats.dirs == 0 && stats.others == 0
+            && stats.problems.isEmpty();
+        c.facts.folderProblems = !stats.problems.isEmpty();
+        e.files = stats.files;
+        e.lastModified = stats.newestMTime;
+        e.lastAccessed = stats.newestATime;
+        break;
+    case Artifact::Kind::Descriptor: {
+        e.hasDescriptor = true;
+        const Descriptor d = Descriptor::parse(readSmallFile(root + QLatin1Char('/') + name));
+        e.handle = d.handle;
+        e.downloaded = d.downloadTime;
+        e.downloaderHost = d.host;
+        e.downloaderPid = d.pid;
+        break;
+    }
+    case Artifact::Kind::Lock:
+        e.lock = cache::parseLock(readSmallFile(root + QLatin1Char('/') + name, 4096));
+        c.facts.hasLock = true;
+        c.facts.lock = e.lock;
+        c.lockMTime = info.mtime;
+        break;
+    case Artifact::Kind::TmpFolder:
+        c.tmpFolders.insert(name.mid(41, 32), a);
+        c.facts.hasTmpFolders = true;
+        break;
+    case Artifact::Kind::Manifest:
+        e.hasManifest = true;
+        break;
+    case Artifact::Kind::AtomicTemp:
+        c.facts.hasAtomicTemps = true;
+        break;
+    case Artifact::Kind::Foreign:
+        break;
+    }
+}
+
+// Measures every artifact of one key and reads its descriptor and lock.
+Collected collect(const QString &root, const QString &key, const QStringList &names)
+{
+    Collected c;
+    c.entry.key = key;
+    c.facts.key = key;
     for (const QString &name : names) {
         Artifact::Kind kind = Artifact::Kind::Foreign;
         classifySuffix(name.mid(40), &kind);
@@ -118,144 +166,72 @@ CacheEntry scanGroup(
         if (!info.exists)
             continue; // vanished since the folder was listed
         util::TreeStats stats;
-        Artifact a = measureArtifact(root, name, kind, &stats);
-        e.problems += stats.problems;
-        e.diskBytes += a.diskBytes;
-        e.bytes += a.bytes;
-        switch (kind) {
-        case Artifact::Kind::Folder: {
-            e.hasFolder = true;
-            folderIsDir = info.isDir;
-            folderEmpty = info.isDir && stats.files == 0 && stats.dirs == 0 && stats.others == 0
-                && stats.problems.isEmpty();
-            e.files = stats.files;
-            e.lastModified = stats.newestMTime;
-            e.lastAccessed = stats.newestATime;
-            break;
-        }
-        case Artifact::Kind::Descriptor: {
-            e.hasDescriptor = true;
-            const Descriptor d = Descriptor::parse(readSmallFile(root + QLatin1Char('/') + name));
-            e.handle = d.handle;
-            e.downloaded = d.downloadTime;
-            e.downloaderHost = d.host;
-            e.downloaderPid = d.pid;
-            break;
-        }
-        case Artifact::Kind::Lock:
-            e.lock = cache::parseLock(readSmallFile(root + QLatin1Char('/') + name, 4096));
-            lockMTime = info.mtime;
-            lockArtifact = a;
-            break;
-        case Artifact::Kind::TmpFolder:
-            tmpFolders.insert(name.mid(41, 32), a);
-            break;
-        case Artifact::Kind::Manifest:
-            e.hasManifest = true;
-            break;
-        case Artifact::Kind::AtomicTemp:
-        case Artifact::Kind::Foreign:
-            break;
-        }
-        e.artifacts << a;
+        const Artifact a = measureArtifact(root, name, kind, &stats);
+        c.entry.problems += stats.problems;
+        c.entry.diskBytes += a.diskBytes;
+        c.entry.bytes += a.bytes;
+        noteArtifact(c, root, name, kind, info, stats, a);
+        c.entry.artifacts << a;
     }
+    return c;
+}
 
-    // The lock decides first: a live download owns the whole entry.
-    bool liveLock = false;
-    bool staleLock = false;
-    const bool hasLock = std::any_of(e.artifacts.cbegin(), e.artifacts.cend(),
-        [](const Artifact &a) { return a.kind == Artifact::Kind::Lock; });
-    if (hasLock) {
-        QDateTime lastProgress = lockMTime;
-        if (e.lock.valid && tmpFolders.contains(e.lock.uid)) {
-            const QDateTime t = tmpFolders.value(e.lock.uid).modified;
-            if (t.isValid() && (!lastProgress.isValid() || t > lastProgress))
-                lastProgress = t;
-        }
-        const cache::Liveness l
-            = cache::judgeLock(e.lock, lockMTime, lastProgress, localHost, options.noProgressSecs, now);
-        const QString owner = e.lock.valid ? tr("%1 pid %2").arg(e.lock.host).arg(e.lock.pid)
-                                           : tr("an unreadable lock (\"%1\")").arg(e.lock.raw.left(80));
-        switch (l) {
-        case cache::Liveness::Alive:
-            liveLock = true;
-            e.stateDetail = tr("Being downloaded by %1.").arg(owner);
-            break;
-        case cache::Liveness::RemoteActive:
-        case cache::Liveness::Unreadable:
-            liveLock = true;
-            e.stateDetail = tr("Being downloaded by %1 (another host; last progress %2).")
-                                .arg(owner, lastProgress.toString(Qt::ISODate));
-            break;
-        case cache::Liveness::Dead:
-            // A process in a container that shares our host name is invisible here: keep treating
-            // the lock as live while its download still grows.
-            if (lastProgress.isValid() && lastProgress.secsTo(now) < options.graceSecs) {
-                liveLock = true;
-                e.stateDetail
-                    = tr("Locked by %1, which is not running here, but the download changed %2 s ago.")
-                          .arg(owner)
-                          .arg(lastProgress.secsTo(now));
-            } else {
-                staleLock = true;
-                e.stateDetail = tr("Locked by %1, which is no longer running.").arg(owner);
-            }
-            break;
-        case cache::Liveness::RemoteStale:
-            staleLock = true;
-            e.stateDetail = tr("Locked by %1 with no progress since %2.")
-                                .arg(owner, lastProgress.toString(Qt::ISODate));
-            break;
-        }
+// Judges the lock's owner (this needs the process table, so it is not part of decideState).
+void judgeLockOwner(Collected &c, const QString &localHost)
+{
+    if (!c.facts.hasLock)
+        return;
+    QDateTime lastProgress = c.lockMTime;
+    const LockOwner &lock = c.entry.lock;
+    if (lock.valid && c.tmpFolders.contains(lock.uid)) {
+        const QDateTime t = c.tmpFolders.value(lock.uid).modified;
+        if (t.isValid() && (!lastProgress.isValid() || t > lastProgress))
+            lastProgress = t;
     }
+    c.facts.lastProgress = lastProgress;
+    c.facts.liveness
+        = cache::judgeLock(lock, c.lockMTime, lastProgress, localHost, c.facts.noProgressSecs, c.facts.now);
+}
 
-    // Leftovers that are never used again: tmp folders not owned by a live lock, atomic-write temps.
+// Bytes never used again: tmp folders not owned by a live lock, atomic-write temps, a stale lock.
+qint64 leftoverBytes(const CacheEntry &e, cache::LockStatus lock)
+{
+    const bool live = lock == cache::LockStatus::Live;
     qint64 leftovers = 0;
-    for (const Artifact &a : std::as_const(e.artifacts)) {
-        const bool ownedTmp = a.kind == Artifact::Kind::TmpFolder && liveLock && e.lock.valid
-            && a.name.mid(41, 32) == e.lock.uid;
+    for (const Artifact &a : e.artifacts) {
+        const bool ownedTmp
+            = a.kind == Artifact::Kind::TmpFolder && live && e.lock.valid && a.name.mid(41, 32) == e.lock.uid;
         if ((a.kind == Artifact::Kind::TmpFolder && !ownedTmp)
-            || (a.kind == Artifact::Kind::AtomicTemp && !liveLock))
+            || (a.kind == Artifact::Kind::AtomicTemp && !live)
+            || (a.kind == Artifact::Kind::Lock && lock == cache::LockStatus::Stale))
             leftovers += a.diskBytes;
     }
-    if (staleLock)
-        leftovers += lockArtifact.diskBytes;
+    return leftovers;
+}
 
-    if (e.hasFolder) {
-        e.format = folderIsDir ? cache::detect(root + QLatin1Char('/') + key) : ModelFormat::Unknown;
-    }
+CacheEntry scanGroup(
+    const QString &root, const QString &key, const QStringList &names, const ScanOptions &options)
+{
+    Collected c = collect(root, key, names);
+    CacheEntry &e = c.entry;
+    c.facts.graceSecs = options.graceSecs;
+    c.facts.noProgressSecs = options.noProgressSecs;
+    c.facts.now = QDateTime::currentDateTime();
+    judgeLockOwner(c, options.localHost.isEmpty() ? util::hostName() : options.localHost);
+
+    if (e.hasFolder && c.facts.folderIsDir)
+        e.format = cache::detect(root + QLatin1Char('/') + key);
+    c.facts.loadable = cache::isLoadable(e.format);
     if (!e.downloaded.isValid() && e.hasFolder)
         e.downloaded = util::stat(root + QLatin1Char('/') + key).mtime;
 
-    if (liveLock) {
-        e.state = EntryState::Downloading;
-    } else if (e.hasFolder && !folderEmpty && cache::isLoadable(e.format)) {
-        e.state = EntryState::Complete;
-        if (staleLock)
-            e.stateDetail = tr("Complete; a stale lock is left over.");
-        e.reclaimableBytes = leftovers;
-    } else if (staleLock) {
-        e.state = EntryState::StaleLock;
+    const cache::StateDecision d = cache::decideState(c.facts);
+    e.state = d.state;
+    e.stateDetail = d.detail;
+    if (d.state == EntryState::Complete)
+        e.reclaimableBytes = leftoverBytes(e, d.lock);
+    else if (d.state != EntryState::Downloading)
         e.reclaimableBytes = e.diskBytes;
-    } else if (e.hasFolder && folderEmpty) {
-        e.state = EntryState::EmptyFolder;
-        e.reclaimableBytes = e.diskBytes;
-    } else if (e.hasFolder) {
-        e.state = EntryState::NotLoadable;
-        if (!folderIsDir)
-            e.stateDetail = tr("%1 is a file, not a folder.").arg(key);
-        else if (!e.problems.isEmpty())
-            e.stateDetail = tr("Parts of the folder cannot be read.");
-        e.reclaimableBytes = e.diskBytes;
-    } else if (!tmpFolders.isEmpty()
-        || std::any_of(e.artifacts.cbegin(), e.artifacts.cend(),
-            [](const Artifact &a) { return a.kind == Artifact::Kind::AtomicTemp; })) {
-        e.state = EntryState::AbandonedPartial;
-        e.reclaimableBytes = e.diskBytes;
-    } else {
-        e.state = EntryState::OrphanDescriptor;
-        e.reclaimableBytes = e.diskBytes;
-    }
     return e;
 }
 
