@@ -71,6 +71,8 @@ struct CacheEntry final
     QDateTime lastAccessed; ///< newest atime in the entry (as far as the mount records it)
 
     bool hasFolder = false;
+    bool folderNonEmpty = false; ///< K/ is a folder with something in it: tensorflow_hub returns it as cached
+    bool loadable = false; ///< K/ holds a model hub.load() (or TFLite / TF.js tooling) can read
     bool hasDescriptor = false;
     bool hasManifest = false;
     LockOwner lock; ///< valid when a K.lock exists

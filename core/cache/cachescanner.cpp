@@ -119,6 +119,7 @@ void noteArtifact(Collected &c, const QString &root, const QString &name, Artifa
         c.facts.folderEmpty = info.isDir && stats.files == 0 && stats.dirs == 0 && stats.others == 0
             && stats.problems.isEmpty();
         c.facts.folderProblems = !stats.problems.isEmpty();
+        e.folderNonEmpty = info.isDir && stats.files + stats.dirs + stats.others > 0;
         e.files = stats.files;
         e.lastModified = stats.newestMTime;
         e.lastAccessed = stats.newestATime;
@@ -221,7 +222,8 @@ CacheEntry scanGroup(
 
     if (e.hasFolder && c.facts.folderIsDir)
         e.format = cache::detect(root + QLatin1Char('/') + key);
-    c.facts.loadable = cache::isLoadable(e.format);
+    e.loadable = cache::isLoadable(e.format);
+    c.facts.loadable = e.loadable;
     if (!e.downloaded.isValid() && e.hasFolder)
         e.downloaded = util::stat(root + QLatin1Char('/') + key).mtime;
 
