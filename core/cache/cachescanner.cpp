@@ -11,12 +11,15 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QHash>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QMap>
 #include <QRegularExpression>
 
 #include <algorithm>
 #include <cerrno>
 #include <dirent.h>
+#include <unistd.h>
 
 namespace tfhub {
 
@@ -50,11 +53,19 @@ bool classifySuffix(const QString &suffix, Artifact::Kind *kind)
     return true;
 }
 
+// Our own small files (descriptor, lock, manifest): read without moving their access time where
+// the kernel allows it; they are not what "last used" is about, so elsewhere they are read anyway.
 QByteArray readSmallFile(const QString &path, qint64 cap = 64 * 1024)
 {
     QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
+    const int fd = util::openNoAtime(path);
+    const bool open = fd >= 0 ? f.open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)
+                              : f.open(QIODevice::ReadOnly);
+    if (!open) {
+        if (fd >= 0)
+            ::close(fd);
         return QByteArray();
+    }
     return f.read(cap);
 }
 
@@ -90,7 +101,8 @@ Artifact measureArtifact(
     Artifact a;
     a.kind = kind;
     a.name = name;
-    *stats = util::measure(root + QLatin1Char('/') + name);
+    // The model folder's first two levels are kept: they tell its format and its last use.
+    *stats = util::measure(root + QLatin1Char('/') + name, kind == Artifact::Kind::Folder ? 1 : -1);
     a.diskBytes = stats->diskBytes;
     a.bytes = stats->bytes;
     a.files = stats->files;
@@ -105,24 +117,27 @@ struct Collected final
     cache::EntryFacts facts;
     QDateTime lockMTime;
     QMap<QString, Artifact> tmpFolders; // by uid
+    QList<util::ListedName> folderListing; // K/'s first two levels
+    QDateTime folderMTime;
 };
 
 void noteArtifact(Collected &c, const QString &root, const QString &name, Artifact::Kind kind,
-    const util::PathInfo &info, const util::TreeStats &stats, const Artifact &a)
+    const util::TreeStats &stats, const Artifact &a)
 {
     CacheEntry &e = c.entry;
     switch (kind) {
     case Artifact::Kind::Folder:
         e.hasFolder = true;
         c.facts.hasFolder = true;
-        c.facts.folderIsDir = info.isDir;
-        c.facts.folderEmpty = info.isDir && stats.files == 0 && stats.dirs == 0 && stats.others == 0
+        c.facts.folderIsDir = stats.isDir;
+        c.facts.folderEmpty = stats.isDir && stats.files == 0 && stats.dirs == 0 && stats.others == 0
             && stats.problems.isEmpty();
         c.facts.folderProblems = !stats.problems.isEmpty();
-        e.folderNonEmpty = info.isDir && stats.files + stats.dirs + stats.others > 0;
+        e.folderNonEmpty = stats.isDir && stats.files + stats.dirs + stats.others > 0;
         e.files = stats.files;
         e.lastModified = stats.newestMTime;
-        e.lastAccessed = stats.newestATime;
+        c.folderMTime = stats.mtime;
+        c.folderListing = stats.listed;
         break;
     case Artifact::Kind::Descriptor: {
         e.hasDescriptor = true;
@@ -137,7 +152,7 @@ void noteArtifact(Collected &c, const QString &root, const QString &name, Artifa
         e.lock = cache::parseLock(readSmallFile(root + QLatin1Char('/') + name, 4096));
         c.facts.hasLock = true;
         c.facts.lock = e.lock;
-        c.lockMTime = info.mtime;
+        c.lockMTime = stats.mtime;
         break;
     case Artifact::Kind::TmpFolder:
         c.tmpFolders.insert(name.mid(41, 32), a);
@@ -163,15 +178,14 @@ Collected collect(const QString &root, const QString &key, const QStringList &na
     for (const QString &name : names) {
         Artifact::Kind kind = Artifact::Kind::Foreign;
         classifySuffix(name.mid(40), &kind);
-        const util::PathInfo info = util::stat(root + QLatin1Char('/') + name);
-        if (!info.exists)
-            continue; // vanished since the folder was listed
         util::TreeStats stats;
         const Artifact a = measureArtifact(root, name, kind, &stats);
+        if (!stats.exists)
+            continue; // vanished since the folder was listed
         c.entry.problems += stats.problems;
         c.entry.diskBytes += a.diskBytes;
         c.entry.bytes += a.bytes;
-        noteArtifact(c, root, name, kind, info, stats, a);
+        noteArtifact(c, root, name, kind, stats, a);
         c.entry.artifacts << a;
     }
     return c;
@@ -210,8 +224,44 @@ qint64 leftoverBytes(const CacheEntry &e, cache::LockStatus lock)
     return leftovers;
 }
 
-CacheEntry scanGroup(
-    const QString &root, const QString &key, const QStringList &names, const ScanOptions &options)
+// The format our manifest records (a file of ours: reading it moves no time that matters).
+ModelFormat manifestFormat(const QString &path)
+{
+    const QString name = QJsonDocument::fromJson(readSmallFile(path, 16 * 1024 * 1024))
+                             .object()
+                             .value(QStringLiteral("format"))
+                             .toString();
+    for (const ModelFormat f : allFormats()) {
+        if (formatName(f) == name)
+            return f;
+    }
+    return ModelFormat::Unknown;
+}
+
+// The model folder's format, and its last use: the newest access time of the files hub.load()
+// always reads, never of folders (listing one, as every scan does, moves its access time), and
+// none at all where the mount records no access times (`atimes` false).
+void inspectFolder(Collected &c, const QString &root, bool atimes)
+{
+    CacheEntry &e = c.entry;
+    if (!e.hasFolder || !c.facts.folderIsDir)
+        return;
+    const QString folder = root + QLatin1Char('/') + e.key;
+    const cache::ModelInfo m = cache::inspect(folder, c.folderListing);
+    e.format = m.format;
+    e.loadable = m.loadable;
+    if (m.formatUnread && e.hasManifest)
+        e.format = manifestFormat(folder + QStringLiteral(".manifest.json"));
+    if (!atimes)
+        return;
+    for (const util::ListedName &n : std::as_const(c.folderListing)) {
+        if (m.loadFiles.contains(n.path) && (!e.lastAccessed.isValid() || n.atime > e.lastAccessed))
+            e.lastAccessed = n.atime;
+    }
+}
+
+CacheEntry scanGroup(const QString &root, const QString &key, const QStringList &names,
+    const ScanOptions &options, bool atimes)
 {
     Collected c = collect(root, key, names);
     CacheEntry &e = c.entry;
@@ -220,12 +270,10 @@ CacheEntry scanGroup(
     c.facts.now = QDateTime::currentDateTime();
     judgeLockOwner(c, options.localHost.isEmpty() ? util::hostName() : options.localHost);
 
-    if (e.hasFolder && c.facts.folderIsDir)
-        e.format = cache::detect(root + QLatin1Char('/') + key);
-    e.loadable = cache::isLoadable(e.format);
+    inspectFolder(c, root, atimes);
     c.facts.loadable = e.loadable;
     if (!e.downloaded.isValid() && e.hasFolder)
-        e.downloaded = util::stat(root + QLatin1Char('/') + key).mtime;
+        e.downloaded = c.folderMTime;
 
     const cache::StateDecision d = cache::decideState(c.facts);
     e.state = d.state;
@@ -237,18 +285,21 @@ CacheEntry scanGroup(
     return e;
 }
 
-CacheEntry scanForeign(const QString &root, const QString &name)
+CacheEntry scanForeign(const QString &root, const QString &name, bool atimes)
 {
     CacheEntry e;
     e.key = name;
     e.state = EntryState::Foreign;
     util::TreeStats stats;
-    e.artifacts << measureArtifact(root, name, Artifact::Kind::Foreign, &stats);
+    const Artifact a = measureArtifact(root, name, Artifact::Kind::Foreign, &stats);
+    if (!stats.exists)
+        return e; // vanished since the folder was listed
+    e.artifacts << a;
     e.diskBytes = stats.diskBytes;
     e.bytes = stats.bytes;
     e.files = stats.files;
     e.lastModified = stats.newestMTime;
-    e.lastAccessed = stats.newestATime;
+    e.lastAccessed = atimes ? stats.newestATime : QDateTime();
     e.problems = stats.problems;
     return e;
 }
@@ -272,6 +323,7 @@ bool scanRoot(const QString &root, const ScanOptions &options,
     if (!exists)
         return true; // nothing cached yet: the library creates the folder on first download
 
+    const bool atimes = util::recordsAccessTimes(root);
     QMap<QString, QStringList> groups;
     QStringList foreign;
     for (const QString &name : names) {
@@ -284,7 +336,7 @@ bool scanRoot(const QString &root, const ScanOptions &options,
     for (auto it = groups.cbegin(); it != groups.cend(); ++it) {
         if (cancelled && cancelled())
             return true;
-        const CacheEntry e = scanGroup(root, it.key(), it.value(), options);
+        const CacheEntry e = scanGroup(root, it.key(), it.value(), options, atimes);
         if (!e.artifacts.isEmpty())
             onEntry(e);
     }
@@ -292,8 +344,9 @@ bool scanRoot(const QString &root, const ScanOptions &options,
     for (const QString &name : std::as_const(foreign)) {
         if (cancelled && cancelled())
             return true;
-        if (util::stat(root + QLatin1Char('/') + name).exists)
-            onEntry(scanForeign(root, name));
+        const CacheEntry e = scanForeign(root, name, atimes);
+        if (!e.artifacts.isEmpty())
+            onEntry(e);
     }
     return true;
 }
@@ -323,6 +376,7 @@ QList<CacheEntry> scanItems(const QString &root, const QStringList &itemKeys, co
     QHash<QString, QStringList> names;
     for (const QString &name : listNames(root, &exists, &err))
         names[itemKey(name)] << name;
+    const bool atimes = !names.isEmpty() && util::recordsAccessTimes(root);
     QList<CacheEntry> out;
     for (const QString &item : itemKeys) {
         const QStringList mine = names.value(item);
@@ -331,9 +385,9 @@ QList<CacheEntry> scanItems(const QString &root, const QStringList &itemKeys, co
             e.key = item;
             out << e; // gone (or never there): no artifacts
         } else if (isCacheKey(item)) {
-            out << scanGroup(root, item, mine, options);
+            out << scanGroup(root, item, mine, options, atimes);
         } else {
-            out << scanForeign(root, item);
+            out << scanForeign(root, item, atimes);
         }
     }
     return out;
