@@ -11,8 +11,9 @@ namespace tfhub {
 enum class EntryState {
     Complete, ///< K/ holds a loadable model; hub.load() uses it without a download.
     EmptyFolder, ///< K/ exists but is empty: tensorflow_hub deletes and downloads it again.
-    Downloading, ///< K.lock held by a live process (or by another host still making progress).
-    StaleLock, ///< K.lock whose owner is gone on this host, or that made no progress for too long.
+    Downloading, ///< K.lock held by a download still making progress (a live process, another host).
+    StaleLock, ///< K.lock whose owner is gone on this host, or that made no progress for too long
+               ///< (the library's rule, which holds for a live holder too).
     AbandonedPartial, ///< only K.<uid>.tmp/ left behind by a download whose owner is gone.
     OrphanDescriptor, ///< K.descriptor.txt with no K/ folder.
     NotLoadable, ///< K/ is not empty but holds no SavedModel, TFLite or TF.js model.

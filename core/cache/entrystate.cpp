@@ -27,8 +27,17 @@ StateDecision judgeLockStatus(const EntryFacts &f)
     const QString progress = f.lastProgress.toString(Qt::ISODate);
     switch (f.liveness) {
     case Liveness::Alive:
-        d.lock = LockStatus::Live;
-        d.detail = tr("Being downloaded by %1.").arg(owner);
+        // The library takes over any lock whose download made no progress for its two 10-minute
+        // checks, live holder or not: so do we, never sooner (noProgressSecs).
+        if (f.lastProgress.isValid() && f.lastProgress.secsTo(f.now) >= f.noProgressSecs) {
+            d.lock = LockStatus::Stale;
+            d.detail = tr("Locked by %1, which is running but made no progress for %2 minutes.")
+                           .arg(owner)
+                           .arg(f.lastProgress.secsTo(f.now) / 60);
+        } else {
+            d.lock = LockStatus::Live;
+            d.detail = tr("Being downloaded by %1.").arg(owner);
+        }
         break;
     case Liveness::RemoteActive:
     case Liveness::Unreadable:

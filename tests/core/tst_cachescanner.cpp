@@ -232,6 +232,44 @@ private Q_SLOTS:
         QCOMPARE(cache::scanKey(tmp.path(), key, o).state, EntryState::StaleLock);
     }
 
+    // The library takes over a lock whose download made no progress for its window whoever holds
+    // it, a live local holder too: so the scan calls it stale, not "downloading" forever. A lock
+    // older than its holder means a reused PID, so the holder must have started long ago: PID 1.
+    void liveHolderWithoutProgressIsStale()
+    {
+        const util::ProcessInfo init = util::processInfo(1);
+        const QDateTime now = QDateTime::currentDateTime();
+        if (!init.alive || !init.started.isValid() || init.started.secsTo(now) < 3 * 60)
+            QSKIP("Needs PID 1 started over three minutes ago.");
+        QTemporaryDir tmp;
+        const QString key = keyOf("https://tfhub.dev/google/stuck/1");
+        const QString tmpFolder = tmp.filePath(key + QLatin1Char('.') + kUid + QStringLiteral(".tmp"));
+        const QString lock = tmp.filePath(key + QStringLiteral(".lock"));
+        QVERIFY(test::writeFile(tmpFolder + QStringLiteral("/saved_model.pb"), "partial"));
+        QVERIFY(test::writeFile(lock, cache::lockContent(util::hostName(), 1, kUid)));
+        const qint64 written = init.started.toSecsSinceEpoch() + 2;
+        QVERIFY(test::setMTime(tmpFolder + QStringLiteral("/saved_model.pb"), written));
+        QVERIFY(test::setMTime(tmpFolder, written));
+        QVERIFY(test::setMTime(lock, written));
+        ScanOptions o = m_options;
+        o.noProgressSecs = 120;
+
+        const qint64 before = (QDateTime::currentSecsSinceEpoch() - written) / 60;
+        CacheEntry e = cache::scanKey(tmp.path(), key, o);
+        const qint64 after = (QDateTime::currentSecsSinceEpoch() - written) / 60;
+        QCOMPARE(e.state, EntryState::StaleLock);
+        QVERIFY2(e.stateDetail.contains(QStringLiteral("no progress for %1 minutes").arg(before))
+                || e.stateDetail.contains(QStringLiteral("no progress for %1 minutes").arg(after)),
+            qPrintable(e.stateDetail));
+        QCOMPARE(e.reclaimableBytes, e.diskBytes);
+
+        // Progress a moment ago: downloading again.
+        QVERIFY(test::writeFile(tmpFolder + QStringLiteral("/variables.index"), "more"));
+        e = cache::scanKey(tmp.path(), key, o);
+        QCOMPARE(e.state, EntryState::Downloading);
+        QVERIFY2(e.stateDetail.contains(QStringLiteral("pid 1.")), qPrintable(e.stateDetail));
+    }
+
     void leftoversOfCompleteEntryAreReclaimable()
     {
         QTemporaryDir tmp;

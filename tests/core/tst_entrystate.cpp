@@ -140,6 +140,19 @@ private Q_SLOTS:
         QTest::newRow("remote stale") << Facts().lock(V::RemoteStale, 3600, QStringLiteral("far.example"))
                                       << S::StaleLock << L::Stale << QStringLiteral("with no progress since");
 
+        // The library takes over any lock after its no-progress window, live holder or not.
+        QTest::newRow("alive, no progress for the window")
+            << Facts().lock(V::Alive, 20 * 60).tmp() << S::StaleLock << L::Stale
+            << QStringLiteral("Locked by here pid 42, which is running but made no progress for 20 minutes.");
+        QTest::newRow("alive, no progress for hours")
+            << Facts().lock(V::Alive, 3 * 3600 + 59).tmp() << S::StaleLock << L::Stale
+            << QStringLiteral("no progress for 180 minutes");
+        QTest::newRow("alive, a second short of the window")
+            << Facts().lock(V::Alive, 20 * 60 - 1).tmp() << S::Downloading << L::Live
+            << QStringLiteral("Being downloaded");
+        QTest::newRow("alive, no progress, beside complete folder") << Facts().folder().lock(V::Alive,
+            3600) << S::Complete << L::Stale << QStringLiteral("Complete; a stale lock is left over.");
+
         // A stale lock beside a folder: a loadable folder wins, anything else is the stale lock.
         QTest::newRow("stale lock beside complete folder") << Facts().folder().lock(V::Dead,
             3600) << S::Complete << L::Stale << QStringLiteral("Complete; a stale lock is left over.");
