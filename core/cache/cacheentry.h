@@ -38,7 +38,7 @@ struct Artifact final
     qint64 diskBytes = 0; ///< allocated blocks
     qint64 bytes = 0; ///< apparent size
     qint64 files = 0;
-    QDateTime modified;
+    QDateTime modified; ///< newest mtime of the artifact (in UTC)
 };
 
 /// Owner of a K.lock file, parsed from the right (host names contain dots).

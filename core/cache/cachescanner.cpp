@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <dirent.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace tfhub {
@@ -55,18 +56,26 @@ bool classifySuffix(const QString &suffix, Artifact::Kind *kind)
 
 // Our own small files (descriptor, lock, manifest): read without moving their access time where
 // the kernel allows it; they are not what "last used" is about, so elsewhere they are read anyway.
+// Plain read(2): no stat of the file, which QFile would add.
 QByteArray readSmallFile(const QString &path, qint64 cap = 64 * 1024)
 {
-    QFile f(path);
-    const int fd = util::openNoAtime(path);
-    const bool open = fd >= 0 ? f.open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)
-                              : f.open(QIODevice::ReadOnly);
-    if (!open) {
-        if (fd >= 0)
-            ::close(fd);
+    int fd = util::openNoAtime(path);
+    if (fd < 0 && errno == EPERM)
+        fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return QByteArray();
+    QByteArray data;
+    char buf[16 * 1024];
+    while (data.size() < cap) {
+        const ssize_t n = ::read(fd, buf, static_cast<size_t>(qMin<qint64>(sizeof buf, cap - data.size())));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        data.append(buf, n);
     }
-    return f.read(cap);
+    ::close(fd);
+    return data;
 }
 
 // Lists the names in `root`; `ok` false with `error` when the folder cannot be read.
@@ -135,7 +144,7 @@ void noteArtifact(Collected &c, const QString &root, const QString &name, Artifa
         c.facts.folderProblems = !stats.problems.isEmpty();
         e.folderNonEmpty = stats.isDir && stats.files + stats.dirs + stats.others > 0;
         e.files = stats.files;
-        e.lastModified = stats.newestMTime;
+        e.lastModified = stats.newestMTime.toLocalTime();
         c.folderMTime = stats.mtime;
         c.folderListing = stats.listed;
         break;
@@ -258,6 +267,7 @@ void inspectFolder(Collected &c, const QString &root, bool atimes)
         if (m.loadFiles.contains(n.path) && (!e.lastAccessed.isValid() || n.atime > e.lastAccessed))
             e.lastAccessed = n.atime;
     }
+    e.lastAccessed = e.lastAccessed.toLocalTime();
 }
 
 CacheEntry scanGroup(const QString &root, const QString &key, const QStringList &names,
@@ -267,13 +277,13 @@ CacheEntry scanGroup(const QString &root, const QString &key, const QStringList 
     CacheEntry &e = c.entry;
     c.facts.graceSecs = options.graceSecs;
     c.facts.noProgressSecs = options.noProgressSecs;
-    c.facts.now = QDateTime::currentDateTime();
+    c.facts.now = QDateTime::currentDateTimeUtc();
     judgeLockOwner(c, options.localHost.isEmpty() ? util::hostName() : options.localHost);
 
     inspectFolder(c, root, atimes);
     c.facts.loadable = e.loadable;
     if (!e.downloaded.isValid() && e.hasFolder)
-        e.downloaded = c.folderMTime;
+        e.downloaded = c.folderMTime.toLocalTime();
 
     const cache::StateDecision d = cache::decideState(c.facts);
     e.state = d.state;
@@ -298,8 +308,8 @@ CacheEntry scanForeign(const QString &root, const QString &name, bool atimes)
     e.diskBytes = stats.diskBytes;
     e.bytes = stats.bytes;
     e.files = stats.files;
-    e.lastModified = stats.newestMTime;
-    e.lastAccessed = atimes ? stats.newestATime : QDateTime();
+    e.lastModified = stats.newestMTime.toLocalTime();
+    e.lastAccessed = atimes ? stats.newestATime.toLocalTime() : QDateTime();
     e.problems = stats.problems;
     return e;
 }

@@ -24,7 +24,7 @@ StateDecision judgeLockStatus(const EntryFacts &f)
     if (!f.hasLock)
         return d;
     const QString owner = ownerText(f.lock);
-    const QString progress = f.lastProgress.toString(Qt::ISODate);
+    const QString progress = f.lastProgress.toLocalTime().toString(Qt::ISODate);
     switch (f.liveness) {
     case Liveness::Alive:
         // The library takes over any lock whose download made no progress for its two 10-minute

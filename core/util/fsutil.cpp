@@ -26,6 +26,14 @@ QDateTime toDateTime(const timespec &ts)
     return QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000);
 }
 
+// A walk's times are in UTC: each local time costs the C library a look at /etc/localtime (one
+// stat per conversion, more than the walk's own stats).
+QDateTime toUtcDateTime(const timespec &ts)
+{
+    return QDateTime::fromMSecsSinceEpoch(
+        static_cast<qint64>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000, Qt::UTC);
+}
+
 bool newer(const timespec &a, const timespec &b)
 {
     return a.tv_sec != b.tv_sec ? a.tv_sec > b.tv_sec : a.tv_nsec > b.tv_nsec;
@@ -82,7 +90,7 @@ struct Walk final
         n.isDir = S_ISDIR(st.st_mode);
         n.isFile = S_ISREG(st.st_mode);
         n.size = st.st_size;
-        n.atime = toDateTime(st.st_atim);
+        n.atime = toUtcDateTime(st.st_atim);
         s.listed << n;
     }
 
@@ -165,7 +173,7 @@ TreeStats measure(const QString &path, int listDepth)
     }
     s.exists = true;
     s.isDir = S_ISDIR(st.st_mode);
-    s.mtime = toDateTime(st.st_mtim);
+    s.mtime = toUtcDateTime(st.st_mtim);
     Walk w { s, listDepth, {} };
     w.count(st);
     s.dirs = 0; // the measured folder itself is not one of its folders
@@ -177,9 +185,9 @@ TreeStats measure(const QString &path, int listDepth)
             s.problems << cannotRead(path, errnoText(errno));
     }
     if (w.anyM)
-        s.newestMTime = toDateTime(w.newestM);
+        s.newestMTime = toUtcDateTime(w.newestM);
     if (w.anyA)
-        s.newestATime = toDateTime(w.newestA);
+        s.newestATime = toUtcDateTime(w.newestA);
     return s;
 }
 

@@ -9,7 +9,7 @@
 
 namespace tfhub::util {
 
-/// One name met while measuring a folder, with what its lstat told.
+/// One name met while measuring a folder, with what its lstat told (times in UTC).
 struct ListedName final
 {
     QString path; ///< relative to the measured folder, '/'-separated
@@ -19,7 +19,8 @@ struct ListedName final
     QDateTime atime;
 };
 
-/// Totals of a file tree, measured with lstat (links are not followed, hard links counted once).
+/// Totals of a file tree, measured with lstat; its times are in UTC (QDateTime::toLocalTime() for
+/// display) (links are not followed, hard links counted once).
 struct TreeStats final
 {
     bool exists = false; ///< the measured path itself was there
