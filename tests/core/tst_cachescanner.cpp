@@ -449,6 +449,38 @@ private Q_SLOTS:
         QCOMPARE(util::recordsAccessTimes(mountinfo, path), records);
     }
 
+    // On a mount that records no access times, "last used" is unknown rather than invented. The
+    // CLI runs in a private mount namespace over a tmpfs mounted noatime.
+    void noatimeMountHasNoLastUsed()
+    {
+        if (::geteuid() != 0)
+            QSKIP("Needs root to mount a tmpfs in a private mount namespace.");
+        QTemporaryDir tmp;
+        const QString mnt = tmp.filePath(QStringLiteral("mnt"));
+        QVERIFY(QDir().mkpath(mnt));
+        const QString model = test::savedModelsDir() + QStringLiteral("/half_plus_two_tf2_cpu");
+        const QString script = QStringLiteral(
+            "mount -t tmpfs -o noatime,size=8m tfhub-test \"$1\" && cp -r \"$2\" \"$1/%1\" && "
+            "\"$3\" --cache-dir \"$1\" list --json")
+                                   .arg(keyOf("https://tfhub.dev/a/noatime/1"));
+        QProcess p;
+        p.start(QStringLiteral("unshare"),
+            { QStringLiteral("--mount"), QStringLiteral("--propagation"), QStringLiteral("private"),
+                QStringLiteral("sh"), QStringLiteral("-c"), script, QStringLiteral("sh"), mnt, model,
+                qEnvironmentVariable("TFHUB_CLI") });
+        QVERIFY(p.waitForFinished(30000));
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        const QJsonArray entries = QJsonDocument::fromJson(p.readAllStandardOutput())
+                                       .object()
+                                       .value(QStringLiteral("entries"))
+                                       .toArray();
+        QCOMPARE(entries.size(), 1);
+        const QJsonObject e = entries.first().toObject();
+        QCOMPARE(e.value(QStringLiteral("state")).toString(), QStringLiteral("complete"));
+        QVERIFY(e.value(QStringLiteral("lastAccessed")).isNull());
+        QVERIFY(!e.value(QStringLiteral("lastModified")).isNull());
+    }
+
     // Another user's cache: we may not open its files without moving their access times
     // (O_NOATIME is for the owner and root), so the scan must not read them at all. The format
     // then comes from our manifest, or stays unknown; the entry is still complete.
