@@ -7,6 +7,8 @@
 #include <QRegularExpression>
 
 #include <optional>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace tfhub::cache {
@@ -122,19 +124,26 @@ std::optional<bool> looksLikeTfLite(const QString &path)
 }
 
 // Whether a binary SavedModel declares a TF2 object graph; nullopt when unread.
+// Mapped straight from the descriptor: one fstat (for the size as the file is now, so that a
+// file replaced since the listing cannot be mapped past its end), where QFile took two.
 std::optional<bool> savedModelPbIsTf2(const QString &path)
 {
-    QFile f;
-    if (!openQuietly(f, path))
+    const int fd = util::openNoAtime(path);
+    if (fd < 0)
         return std::nullopt;
+    struct stat st
+    {
+    };
+    const qint64 size = ::fstat(fd, &st) == 0 ? static_cast<qint64>(st.st_size) : -1;
     // Mapped, so a graph with large embedded constants is not copied into memory.
-    const qint64 size = f.size();
-    uchar *mapped = size > 0 ? f.map(0, size) : nullptr;
-    const QByteArray view
-        = mapped ? QByteArray::fromRawData(reinterpret_cast<const char *>(mapped), size) : f.readAll();
-    const bool tf2 = savedModelHasObjectGraph(view);
-    if (mapped)
-        f.unmap(mapped);
+    void *mapped
+        = size > 0 ? ::mmap(nullptr, static_cast<size_t>(size), PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+    ::close(fd);
+    if (mapped == MAP_FAILED)
+        return size == 0 ? std::optional<bool>(false) : std::nullopt;
+    const bool tf2
+        = savedModelHasObjectGraph(QByteArray::fromRawData(static_cast<const char *>(mapped), size));
+    ::munmap(mapped, static_cast<size_t>(size));
     return tf2;
 }
 
