@@ -90,8 +90,8 @@ QString stateExplanation(EntryState state)
     case EntryState::Downloading:
         return tr("Being downloaded: a running process holds this model's lock.");
     case EntryState::StaleLock:
-        return tr("Stale lock: the download that locked this model is gone. tensorflow_hub waits about "
-                  "20 minutes before it ignores the lock.");
+        return tr("Stale lock: the download that locked this model is gone, or has made no progress for "
+                  "about 20 minutes. tensorflow_hub waits that long before it ignores the lock.");
     case EntryState::AbandonedPartial:
         return tr("Abandoned download: a half-finished download was left behind. It is never used and "
                   "tensorflow_hub never removes it.");

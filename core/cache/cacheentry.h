@@ -11,8 +11,9 @@ namespace tfhub {
 enum class EntryState {
     Complete, ///< K/ holds a loadable model; hub.load() uses it without a download.
     EmptyFolder, ///< K/ exists but is empty: tensorflow_hub deletes and downloads it again.
-    Downloading, ///< K.lock held by a live process (or by another host still making progress).
-    StaleLock, ///< K.lock whose owner is gone on this host, or that made no progress for too long.
+    Downloading, ///< K.lock held by a download still making progress (a live process, another host).
+    StaleLock, ///< K.lock whose owner is gone on this host, or that made no progress for too long
+               ///< (the library's rule, which holds for a live holder too).
     AbandonedPartial, ///< only K.<uid>.tmp/ left behind by a download whose owner is gone.
     OrphanDescriptor, ///< K.descriptor.txt with no K/ folder.
     NotLoadable, ///< K/ is not empty but holds no SavedModel, TFLite or TF.js model.
@@ -37,7 +38,7 @@ struct Artifact final
     qint64 diskBytes = 0; ///< allocated blocks
     qint64 bytes = 0; ///< apparent size
     qint64 files = 0;
-    QDateTime modified;
+    QDateTime modified; ///< newest mtime of the artifact (in UTC)
 };
 
 /// Owner of a K.lock file, parsed from the right (host names contain dots).
@@ -71,6 +72,8 @@ struct CacheEntry final
     QDateTime lastAccessed; ///< newest atime in the entry (as far as the mount records it)
 
     bool hasFolder = false;
+    bool folderNonEmpty = false; ///< K/ is a folder with something in it: tensorflow_hub returns it as cached
+    bool loadable = false; ///< K/ holds a model hub.load() (or TFLite / TF.js tooling) can read
     bool hasDescriptor = false;
     bool hasManifest = false;
     LockOwner lock; ///< valid when a K.lock exists

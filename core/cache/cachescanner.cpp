@@ -1,5 +1,6 @@
 #include "core/cache/cachescanner.h"
 
+#include "core/cache/entrystate.h"
 #include "core/cache/lock.h"
 #include "core/cache/modelformat.h"
 #include "core/hub/descriptor.h"
@@ -10,12 +11,16 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QHash>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QMap>
 #include <QRegularExpression>
 
 #include <algorithm>
 #include <cerrno>
 #include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace tfhub {
 
@@ -49,12 +54,28 @@ bool classifySuffix(const QString &suffix, Artifact::Kind *kind)
     return true;
 }
 
+// Our own small files (descriptor, lock, manifest): read without moving their access time where
+// the kernel allows it; they are not what "last used" is about, so elsewhere they are read anyway.
+// Plain read(2): no stat of the file, which QFile would add.
 QByteArray readSmallFile(const QString &path, qint64 cap = 64 * 1024)
 {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
+    int fd = util::openNoAtime(path);
+    if (fd < 0 && errno == EPERM)
+        fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return QByteArray();
-    return f.read(cap);
+    QByteArray data;
+    char buf[16 * 1024];
+    while (data.size() < cap) {
+        const ssize_t n = ::read(fd, buf, static_cast<size_t>(qMin<qint64>(sizeof buf, cap - data.size())));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        data.append(buf, n);
+    }
+    ::close(fd);
+    return data;
 }
 
 // Lists the names in `root`; `ok` false with `error` when the folder cannot be read.
@@ -89,7 +110,8 @@ Artifact measureArtifact(
     Artifact a;
     a.kind = kind;
     a.name = name;
-    *stats = util::measure(root + QLatin1Char('/') + name);
+    // The model folder's first two levels are kept: they tell its format and its last use.
+    *stats = util::measure(root + QLatin1Char('/') + name, kind == Artifact::Kind::Folder ? 1 : -1);
     a.diskBytes = stats->diskBytes;
     a.bytes = stats->bytes;
     a.files = stats->files;
@@ -97,180 +119,197 @@ Artifact measureArtifact(
     return a;
 }
 
-CacheEntry scanGroup(
-    const QString &root, const QString &key, const QStringList &names, const ScanOptions &options)
+// Everything named after one key, read once: the entry's artifacts and the facts its state needs.
+struct Collected final
 {
-    CacheEntry e;
-    e.key = key;
-    const QString localHost = options.localHost.isEmpty() ? util::hostName() : options.localHost;
-    const QDateTime now = QDateTime::currentDateTime();
-
-    bool folderEmpty = false;
-    bool folderIsDir = true;
-    QMap<QString, Artifact> tmpFolders; // by uid
-    Artifact lockArtifact;
+    CacheEntry entry;
+    cache::EntryFacts facts;
     QDateTime lockMTime;
+    QMap<QString, Artifact> tmpFolders; // by uid
+    QList<util::ListedName> folderListing; // K/'s first two levels
+    QDateTime folderMTime;
+};
 
+void noteArtifact(Collected &c, const QString &root, const QString &name, Artifact::Kind kind,
+    const util::TreeStats &stats, const Artifact &a)
+{
+    CacheEntry &e = c.entry;
+    switch (kind) {
+    case Artifact::Kind::Folder:
+        e.hasFolder = true;
+        c.facts.hasFolder = true;
+        c.facts.folderIsDir = stats.isDir;
+        c.facts.folderEmpty = stats.isDir && stats.files == 0 && stats.dirs == 0 && stats.others == 0
+            && stats.problems.isEmpty();
+        c.facts.folderProblems = !stats.problems.isEmpty();
+        e.folderNonEmpty = stats.isDir && stats.files + stats.dirs + stats.others > 0;
+        e.files = stats.files;
+        e.lastModified = stats.newestMTime.toLocalTime();
+        c.folderMTime = stats.mtime;
+        c.folderListing = stats.listed;
+        break;
+    case Artifact::Kind::Descriptor: {
+        e.hasDescriptor = true;
+        const Descriptor d = Descriptor::parse(readSmallFile(root + QLatin1Char('/') + name));
+        e.handle = d.handle;
+        e.downloaded = d.downloadTime;
+        e.downloaderHost = d.host;
+        e.downloaderPid = d.pid;
+        break;
+    }
+    case Artifact::Kind::Lock:
+        e.lock = cache::parseLock(readSmallFile(root + QLatin1Char('/') + name, 4096));
+        c.facts.hasLock = true;
+        c.facts.lock = e.lock;
+        c.lockMTime = stats.mtime;
+        break;
+    case Artifact::Kind::TmpFolder:
+        c.tmpFolders.insert(name.mid(41, 32), a);
+        c.facts.hasTmpFolders = true;
+        break;
+    case Artifact::Kind::Manifest:
+        e.hasManifest = true;
+        break;
+    case Artifact::Kind::AtomicTemp:
+        c.facts.hasAtomicTemps = true;
+        break;
+    case Artifact::Kind::Foreign:
+        break;
+    }
+}
+
+// Measures every artifact of one key and reads its descriptor and lock.
+Collected collect(const QString &root, const QString &key, const QStringList &names)
+{
+    Collected c;
+    c.entry.key = key;
+    c.facts.key = key;
     for (const QString &name : names) {
         Artifact::Kind kind = Artifact::Kind::Foreign;
         classifySuffix(name.mid(40), &kind);
-        const util::PathInfo info = util::stat(root + QLatin1Char('/') + name);
-        if (!info.exists)
-            continue; // vanished since the folder was listed
         util::TreeStats stats;
-        Artifact a = measureArtifact(root, name, kind, &stats);
-        e.problems += stats.problems;
-        e.diskBytes += a.diskBytes;
-        e.bytes += a.bytes;
-        switch (kind) {
-        case Artifact::Kind::Folder: {
-            e.hasFolder = true;
-            folderIsDir = info.isDir;
-            folderEmpty = info.isDir && stats.files == 0 && stats.dirs == 0 && stats.others == 0
-                && stats.problems.isEmpty();
-            e.files = stats.files;
-            e.lastModified = stats.newestMTime;
-            e.lastAccessed = stats.newestATime;
-            break;
-        }
-        case Artifact::Kind::Descriptor: {
-            e.hasDescriptor = true;
-            const Descriptor d = Descriptor::parse(readSmallFile(root + QLatin1Char('/') + name));
-            e.handle = d.handle;
-            e.downloaded = d.downloadTime;
-            e.downloaderHost = d.host;
-            e.downloaderPid = d.pid;
-            break;
-        }
-        case Artifact::Kind::Lock:
-            e.lock = cache::parseLock(readSmallFile(root + QLatin1Char('/') + name, 4096));
-            lockMTime = info.mtime;
-            lockArtifact = a;
-            break;
-        case Artifact::Kind::TmpFolder:
-            tmpFolders.insert(name.mid(41, 32), a);
-            break;
-        case Artifact::Kind::Manifest:
-            e.hasManifest = true;
-            break;
-        case Artifact::Kind::AtomicTemp:
-        case Artifact::Kind::Foreign:
-            break;
-        }
-        e.artifacts << a;
+        const Artifact a = measureArtifact(root, name, kind, &stats);
+        if (!stats.exists)
+            continue; // vanished since the folder was listed
+        c.entry.problems += stats.problems;
+        c.entry.diskBytes += a.diskBytes;
+        c.entry.bytes += a.bytes;
+        noteArtifact(c, root, name, kind, stats, a);
+        c.entry.artifacts << a;
     }
+    return c;
+}
 
-    // The lock decides first: a live download owns the whole entry.
-    bool liveLock = false;
-    bool staleLock = false;
-    const bool hasLock = std::any_of(e.artifacts.cbegin(), e.artifacts.cend(),
-        [](const Artifact &a) { return a.kind == Artifact::Kind::Lock; });
-    if (hasLock) {
-        QDateTime lastProgress = lockMTime;
-        if (e.lock.valid && tmpFolders.contains(e.lock.uid)) {
-            const QDateTime t = tmpFolders.value(e.lock.uid).modified;
-            if (t.isValid() && (!lastProgress.isValid() || t > lastProgress))
-                lastProgress = t;
-        }
-        const cache::Liveness l
-            = cache::judgeLock(e.lock, lockMTime, lastProgress, localHost, options.noProgressSecs, now);
-        const QString owner = e.lock.valid ? tr("%1 pid %2").arg(e.lock.host).arg(e.lock.pid)
-                                           : tr("an unreadable lock (\"%1\")").arg(e.lock.raw.left(80));
-        switch (l) {
-        case cache::Liveness::Alive:
-            liveLock = true;
-            e.stateDetail = tr("Being downloaded by %1.").arg(owner);
-            break;
-        case cache::Liveness::RemoteActive:
-        case cache::Liveness::Unreadable:
-            liveLock = true;
-            e.stateDetail = tr("Being downloaded by %1 (another host; last progress %2).")
-                                .arg(owner, lastProgress.toString(Qt::ISODate));
-            break;
-        case cache::Liveness::Dead:
-            // A process in a container that shares our host name is invisible here: keep treating
-            // the lock as live while its download still grows.
-            if (lastProgress.isValid() && lastProgress.secsTo(now) < options.graceSecs) {
-                liveLock = true;
-                e.stateDetail
-                    = tr("Locked by %1, which is not running here, but the download changed %2 s ago.")
-                          .arg(owner)
-                          .arg(lastProgress.secsTo(now));
-            } else {
-                staleLock = true;
-                e.stateDetail = tr("Locked by %1, which is no longer running.").arg(owner);
-            }
-            break;
-        case cache::Liveness::RemoteStale:
-            staleLock = true;
-            e.stateDetail = tr("Locked by %1 with no progress since %2.")
-                                .arg(owner, lastProgress.toString(Qt::ISODate));
-            break;
-        }
+// Judges the lock's owner (this needs the process table, so it is not part of decideState).
+void judgeLockOwner(Collected &c, const QString &localHost)
+{
+    if (!c.facts.hasLock)
+        return;
+    QDateTime lastProgress = c.lockMTime;
+    const LockOwner &lock = c.entry.lock;
+    if (lock.valid && c.tmpFolders.contains(lock.uid)) {
+        const QDateTime t = c.tmpFolders.value(lock.uid).modified;
+        if (t.isValid() && (!lastProgress.isValid() || t > lastProgress))
+            lastProgress = t;
     }
+    c.facts.lastProgress = lastProgress;
+    c.facts.liveness
+        = cache::judgeLock(lock, c.lockMTime, lastProgress, localHost, c.facts.noProgressSecs, c.facts.now);
+}
 
-    // Leftovers that are never used again: tmp folders not owned by a live lock, atomic-write temps.
+// Bytes never used again: tmp folders not owned by a live lock, atomic-write temps, a stale lock.
+qint64 leftoverBytes(const CacheEntry &e, cache::LockStatus lock)
+{
+    const bool live = lock == cache::LockStatus::Live;
     qint64 leftovers = 0;
-    for (const Artifact &a : std::as_const(e.artifacts)) {
-        const bool ownedTmp = a.kind == Artifact::Kind::TmpFolder && liveLock && e.lock.valid
-            && a.name.mid(41, 32) == e.lock.uid;
+    for (const Artifact &a : e.artifacts) {
+        const bool ownedTmp
+            = a.kind == Artifact::Kind::TmpFolder && live && e.lock.valid && a.name.mid(41, 32) == e.lock.uid;
         if ((a.kind == Artifact::Kind::TmpFolder && !ownedTmp)
-            || (a.kind == Artifact::Kind::AtomicTemp && !liveLock))
+            || (a.kind == Artifact::Kind::AtomicTemp && !live)
+            || (a.kind == Artifact::Kind::Lock && lock == cache::LockStatus::Stale))
             leftovers += a.diskBytes;
     }
-    if (staleLock)
-        leftovers += lockArtifact.diskBytes;
+    return leftovers;
+}
 
-    if (e.hasFolder) {
-        e.format = folderIsDir ? cache::detect(root + QLatin1Char('/') + key) : ModelFormat::Unknown;
+// The format our manifest records (a file of ours: reading it moves no time that matters).
+ModelFormat manifestFormat(const QString &path)
+{
+    const QString name = QJsonDocument::fromJson(readSmallFile(path, 16 * 1024 * 1024))
+                             .object()
+                             .value(QStringLiteral("format"))
+                             .toString();
+    for (const ModelFormat f : allFormats()) {
+        if (formatName(f) == name)
+            return f;
     }
+    return ModelFormat::Unknown;
+}
+
+// The model folder's format, and its last use: the newest access time of the files hub.load()
+// always reads, never of folders (listing one, as every scan does, moves its access time), and
+// none at all where the mount records no access times (`atimes` false).
+void inspectFolder(Collected &c, const QString &root, bool atimes)
+{
+    CacheEntry &e = c.entry;
+    if (!e.hasFolder || !c.facts.folderIsDir)
+        return;
+    const QString folder = root + QLatin1Char('/') + e.key;
+    const cache::ModelInfo m = cache::inspect(folder, c.folderListing);
+    e.format = m.format;
+    e.loadable = m.loadable;
+    if (m.formatUnread && e.hasManifest)
+        e.format = manifestFormat(folder + QStringLiteral(".manifest.json"));
+    if (!atimes)
+        return;
+    for (const util::ListedName &n : std::as_const(c.folderListing)) {
+        if (m.loadFiles.contains(n.path) && (!e.lastAccessed.isValid() || n.atime > e.lastAccessed))
+            e.lastAccessed = n.atime;
+    }
+    e.lastAccessed = e.lastAccessed.toLocalTime();
+}
+
+CacheEntry scanGroup(const QString &root, const QString &key, const QStringList &names,
+    const ScanOptions &options, bool atimes)
+{
+    Collected c = collect(root, key, names);
+    CacheEntry &e = c.entry;
+    c.facts.graceSecs = options.graceSecs;
+    c.facts.noProgressSecs = options.noProgressSecs;
+    c.facts.now = QDateTime::currentDateTimeUtc();
+    judgeLockOwner(c, options.localHost.isEmpty() ? util::hostName() : options.localHost);
+
+    inspectFolder(c, root, atimes);
+    c.facts.loadable = e.loadable;
     if (!e.downloaded.isValid() && e.hasFolder)
-        e.downloaded = util::stat(root + QLatin1Char('/') + key).mtime;
+        e.downloaded = c.folderMTime.toLocalTime();
 
-    if (liveLock) {
-        e.state = EntryState::Downloading;
-    } else if (e.hasFolder && !folderEmpty && cache::isLoadable(e.format)) {
-        e.state = EntryState::Complete;
-        if (staleLock)
-            e.stateDetail = tr("Complete; a stale lock is left over.");
-        e.reclaimableBytes = leftovers;
-    } else if (staleLock) {
-        e.state = EntryState::StaleLock;
+    const cache::StateDecision d = cache::decideState(c.facts);
+    e.state = d.state;
+    e.stateDetail = d.detail;
+    if (d.state == EntryState::Complete)
+        e.reclaimableBytes = leftoverBytes(e, d.lock);
+    else if (d.state != EntryState::Downloading)
         e.reclaimableBytes = e.diskBytes;
-    } else if (e.hasFolder && folderEmpty) {
-        e.state = EntryState::EmptyFolder;
-        e.reclaimableBytes = e.diskBytes;
-    } else if (e.hasFolder) {
-        e.state = EntryState::NotLoadable;
-        if (!folderIsDir)
-            e.stateDetail = tr("%1 is a file, not a folder.").arg(key);
-        else if (!e.problems.isEmpty())
-            e.stateDetail = tr("Parts of the folder cannot be read.");
-        e.reclaimableBytes = e.diskBytes;
-    } else if (!tmpFolders.isEmpty()
-        || std::any_of(e.artifacts.cbegin(), e.artifacts.cend(),
-            [](const Artifact &a) { return a.kind == Artifact::Kind::AtomicTemp; })) {
-        e.state = EntryState::AbandonedPartial;
-        e.reclaimableBytes = e.diskBytes;
-    } else {
-        e.state = EntryState::OrphanDescriptor;
-        e.reclaimableBytes = e.diskBytes;
-    }
     return e;
 }
 
-CacheEntry scanForeign(const QString &root, const QString &name)
+CacheEntry scanForeign(const QString &root, const QString &name, bool atimes)
 {
     CacheEntry e;
     e.key = name;
     e.state = EntryState::Foreign;
     util::TreeStats stats;
-    e.artifacts << measureArtifact(root, name, Artifact::Kind::Foreign, &stats);
+    const Artifact a = measureArtifact(root, name, Artifact::Kind::Foreign, &stats);
+    if (!stats.exists)
+        return e; // vanished since the folder was listed
+    e.artifacts << a;
     e.diskBytes = stats.diskBytes;
     e.bytes = stats.bytes;
     e.files = stats.files;
-    e.lastModified = stats.newestMTime;
-    e.lastAccessed = stats.newestATime;
+    e.lastModified = stats.newestMTime.toLocalTime();
+    e.lastAccessed = atimes ? stats.newestATime.toLocalTime() : QDateTime();
     e.problems = stats.problems;
     return e;
 }
@@ -294,6 +333,7 @@ bool scanRoot(const QString &root, const ScanOptions &options,
     if (!exists)
         return true; // nothing cached yet: the library creates the folder on first download
 
+    const bool atimes = util::recordsAccessTimes(root);
     QMap<QString, QStringList> groups;
     QStringList foreign;
     for (const QString &name : names) {
@@ -306,7 +346,7 @@ bool scanRoot(const QString &root, const ScanOptions &options,
     for (auto it = groups.cbegin(); it != groups.cend(); ++it) {
         if (cancelled && cancelled())
             return true;
-        const CacheEntry e = scanGroup(root, it.key(), it.value(), options);
+        const CacheEntry e = scanGroup(root, it.key(), it.value(), options, atimes);
         if (!e.artifacts.isEmpty())
             onEntry(e);
     }
@@ -314,8 +354,9 @@ bool scanRoot(const QString &root, const ScanOptions &options,
     for (const QString &name : std::as_const(foreign)) {
         if (cancelled && cancelled())
             return true;
-        if (util::stat(root + QLatin1Char('/') + name).exists)
-            onEntry(scanForeign(root, name));
+        const CacheEntry e = scanForeign(root, name, atimes);
+        if (!e.artifacts.isEmpty())
+            onEntry(e);
     }
     return true;
 }
@@ -345,6 +386,7 @@ QList<CacheEntry> scanItems(const QString &root, const QStringList &itemKeys, co
     QHash<QString, QStringList> names;
     for (const QString &name : listNames(root, &exists, &err))
         names[itemKey(name)] << name;
+    const bool atimes = !names.isEmpty() && util::recordsAccessTimes(root);
     QList<CacheEntry> out;
     for (const QString &item : itemKeys) {
         const QStringList mine = names.value(item);
@@ -353,9 +395,9 @@ QList<CacheEntry> scanItems(const QString &root, const QStringList &itemKeys, co
             e.key = item;
             out << e; // gone (or never there): no artifacts
         } else if (isCacheKey(item)) {
-            out << scanGroup(root, item, mine, options);
+            out << scanGroup(root, item, mine, options, atimes);
         } else {
-            out << scanForeign(root, item);
+            out << scanForeign(root, item, atimes);
         }
     }
     return out;

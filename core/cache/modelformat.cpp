@@ -3,7 +3,13 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QHash>
 #include <QRegularExpression>
+
+#include <optional>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace tfhub::cache {
 
@@ -94,13 +100,112 @@ bool metaGraphHasObjectGraph(const uchar *data, qsizetype size)
     return false;
 }
 
-bool looksLikeTfLite(const QString &path)
+// Opens a file without moving its access time; false when that is not allowed (not our file) or
+// the file cannot be opened.
+bool openQuietly(QFile &f, const QString &path)
 {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
+    const int fd = util::openNoAtime(path);
+    if (fd < 0)
         return false;
+    if (f.open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle))
+        return true;
+    ::close(fd);
+    return false;
+}
+
+// Whether the file starts as a FlatBuffer with the TFLite identifier; nullopt when unread.
+std::optional<bool> looksLikeTfLite(const QString &path)
+{
+    QFile f;
+    if (!openQuietly(f, path))
+        return std::nullopt;
     const QByteArray head = f.read(8);
     return head.size() == 8 && head.mid(4, 4) == "TFL3";
+}
+
+// Whether a binary SavedModel declares a TF2 object graph; nullopt when unread.
+// Mapped straight from the descriptor: one fstat (for the size as the file is now, so that a
+// file replaced since the listing cannot be mapped past its end), where QFile took two.
+std::optional<bool> savedModelPbIsTf2(const QString &path)
+{
+    const int fd = util::openNoAtime(path);
+    if (fd < 0)
+        return std::nullopt;
+    struct stat st
+    {
+    };
+    const qint64 size = ::fstat(fd, &st) == 0 ? static_cast<qint64>(st.st_size) : -1;
+    // Mapped, so a graph with large embedded constants is not copied into memory.
+    void *mapped
+        = size > 0 ? ::mmap(nullptr, static_cast<size_t>(size), PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+    ::close(fd);
+    if (mapped == MAP_FAILED)
+        return size == 0 ? std::optional<bool>(false) : std::nullopt;
+    const bool tf2
+        = savedModelHasObjectGraph(QByteArray::fromRawData(static_cast<const char *>(mapped), size));
+    ::munmap(mapped, static_cast<size_t>(size));
+    return tf2;
+}
+
+std::optional<bool> savedModelPbtxtIsTf2(const QString &path)
+{
+    QFile f;
+    if (!openQuietly(f, path))
+        return std::nullopt;
+    static const QRegularExpression objectGraph(QStringLiteral("(^|\\s)object_graph_def\\s*[{:]"));
+    // Read in pieces: text graphs can be large; the marker is a short token.
+    QByteArray carry;
+    while (!f.atEnd()) {
+        const QByteArray chunk = carry + f.read(1 << 20);
+        if (objectGraph.match(QString::fromLatin1(chunk)).hasMatch())
+            return true;
+        carry = chunk.right(64);
+    }
+    return false;
+}
+
+std::optional<bool> isTfJsModel(const QString &path)
+{
+    QFile f;
+    if (!openQuietly(f, path))
+        return std::nullopt;
+    const QByteArray head = f.read(1 << 20);
+    return head.contains("\"modelTopology\"") || head.contains("\"weightsManifest\"");
+}
+
+// The folder's listing by relative path; folders are left out (the names below are files).
+QHash<QString, util::ListedName> filesByPath(const QList<util::ListedName> &listing)
+{
+    QHash<QString, util::ListedName> out;
+    for (const util::ListedName &n : listing) {
+        if (!n.isDir)
+            out.insert(n.path, n);
+    }
+    return out;
+}
+
+ModelInfo savedModel(const QString &folder, const QHash<QString, util::ListedName> &files)
+{
+    ModelInfo m;
+    m.loadable = true;
+    const bool binary = files.contains(QStringLiteral("saved_model.pb"));
+    const QString graph = binary ? QStringLiteral("saved_model.pb") : QStringLiteral("saved_model.pbtxt");
+    m.loadFiles << graph;
+    for (const QString &also :
+        { QStringLiteral("tfhub_module.pb"), QStringLiteral("variables/variables.index") }) {
+        if (files.contains(also))
+            m.loadFiles << also;
+    }
+    if (files.contains(QStringLiteral("tfhub_module.pb"))) {
+        m.format = ModelFormat::Tf1HubModule;
+        return m;
+    }
+    const QString path = folder + QLatin1Char('/') + graph;
+    const std::optional<bool> tf2 = binary ? savedModelPbIsTf2(path) : savedModelPbtxtIsTf2(path);
+    m.formatUnread = !tf2.has_value();
+    if (tf2)
+        m.format = *tf2 ? ModelFormat::Tf2SavedModel : ModelFormat::Tf1SavedModel;
+    return m;
 }
 
 } // namespace
@@ -122,58 +227,49 @@ bool savedModelHasObjectGraph(const QByteArray &pb)
     return false;
 }
 
+ModelInfo inspect(const QString &folder, const QList<util::ListedName> &listing)
+{
+    const QHash<QString, util::ListedName> files = filesByPath(listing);
+    if (files.contains(QStringLiteral("saved_model.pb"))
+        || files.contains(QStringLiteral("saved_model.pbtxt")))
+        return savedModel(folder, files);
+    ModelInfo m;
+    QStringList topFiles;
+    for (const util::ListedName &n : listing) {
+        if (!n.isDir && !n.path.contains(QLatin1Char('/')))
+            topFiles << n.path;
+    }
+    topFiles.sort();
+    bool unread = false;
+    for (const QString &name : std::as_const(topFiles)) {
+        std::optional<bool> lite = true;
+        if (!name.endsWith(QLatin1String(".tflite")))
+            lite = looksLikeTfLite(folder + QLatin1Char('/') + name);
+        unread = unread || !lite.has_value();
+        if (lite.value_or(false)) {
+            m.format = ModelFormat::TfLite;
+            m.loadable = true;
+            m.loadFiles << name;
+            return m;
+        }
+    }
+    if (files.contains(QStringLiteral("model.json"))) {
+        const std::optional<bool> tfjs = isTfJsModel(folder + QStringLiteral("/model.json"));
+        if (tfjs.value_or(true)) {
+            m.format = tfjs ? ModelFormat::TfJs : ModelFormat::Unknown;
+            m.formatUnread = !tfjs.has_value();
+            m.loadable = true;
+            m.loadFiles << QStringLiteral("model.json");
+            return m;
+        }
+    }
+    m.formatUnread = unread;
+    return m;
+}
+
 ModelFormat detect(const QString &folder)
 {
-    const QDir dir(folder);
-    const bool hasGraph
-        = dir.exists(QStringLiteral("saved_model.pb")) || dir.exists(QStringLiteral("saved_model.pbtxt"));
-    if (hasGraph && dir.exists(QStringLiteral("tfhub_module.pb")))
-        return ModelFormat::Tf1HubModule;
-    if (dir.exists(QStringLiteral("saved_model.pb"))) {
-        QFile f(dir.filePath(QStringLiteral("saved_model.pb")));
-        if (f.open(QIODevice::ReadOnly)) {
-            // Mapped, so a graph with large embedded constants is not copied into memory.
-            const qint64 size = f.size();
-            uchar *mapped = size > 0 ? f.map(0, size) : nullptr;
-            const QByteArray view = mapped
-                ? QByteArray::fromRawData(reinterpret_cast<const char *>(mapped), size)
-                : f.readAll();
-            const bool tf2 = savedModelHasObjectGraph(view);
-            if (mapped)
-                f.unmap(mapped);
-            return tf2 ? ModelFormat::Tf2SavedModel : ModelFormat::Tf1SavedModel;
-        }
-        return ModelFormat::Tf1SavedModel;
-    }
-    if (dir.exists(QStringLiteral("saved_model.pbtxt"))) {
-        QFile f(dir.filePath(QStringLiteral("saved_model.pbtxt")));
-        if (f.open(QIODevice::ReadOnly)) {
-            static const QRegularExpression objectGraph(QStringLiteral("(^|\\s)object_graph_def\\s*[{:]"));
-            // Read in pieces: text graphs can be large; the marker is a short token.
-            QByteArray carry;
-            while (!f.atEnd()) {
-                const QByteArray chunk = carry + f.read(1 << 20);
-                if (objectGraph.match(QString::fromLatin1(chunk)).hasMatch())
-                    return ModelFormat::Tf2SavedModel;
-                carry = chunk.right(64);
-            }
-        }
-        return ModelFormat::Tf1SavedModel;
-    }
-    const QFileInfoList files = dir.entryInfoList(QDir::Files | QDir::Hidden);
-    for (const QFileInfo &fi : files) {
-        if (fi.suffix() == QLatin1String("tflite") || looksLikeTfLite(fi.filePath()))
-            return ModelFormat::TfLite;
-    }
-    if (dir.exists(QStringLiteral("model.json"))) {
-        QFile f(dir.filePath(QStringLiteral("model.json")));
-        if (f.open(QIODevice::ReadOnly)) {
-            const QByteArray head = f.read(1 << 20);
-            if (head.contains("\"modelTopology\"") || head.contains("\"weightsManifest\""))
-                return ModelFormat::TfJs;
-        }
-    }
-    return ModelFormat::Unknown;
+    return inspect(folder, util::measure(folder, 1).listed).format;
 }
 
 bool isLoadable(ModelFormat format)

@@ -1,9 +1,12 @@
 #include "core/cache/resolve.h"
 
 #include "core/cache/cachescanner.h"
+#include "core/util/fsutil.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
+
+#include <algorithm>
 
 namespace tfhub {
 
@@ -12,6 +15,57 @@ QString tr(const char *text)
 {
     return QCoreApplication::translate("tfhub::resolve", text);
 }
+
+bool hasLock(const CacheEntry &e)
+{
+    return std::any_of(e.artifacts.cbegin(), e.artifacts.cend(),
+        [](const Artifact &a) { return a.kind == Artifact::Kind::Lock; });
+}
+
+// What the lock beside a cached folder means to a user; hub.resolve() does not look at it.
+QString lockClause(const CacheEntry &e)
+{
+    if (!hasLock(e))
+        return QString();
+    if (e.state != EntryState::Downloading)
+        return tr("; a stale lock is left over");
+    QString detail = e.stateDetail;
+    if (detail.endsWith(QLatin1Char('.')))
+        detail.chop(1);
+    return tr("; another process holds a lock (%1), which tensorflow_hub does not wait for").arg(detail);
+}
+
+// The library's order (atomic_download): a non-empty K/ is returned before any lock is looked
+// at; otherwise it waits for a lock, deletes an empty K/ and downloads.
+void resolveEntry(const CacheEntry &e, Resolution &r)
+{
+    if (e.hasFolder && !util::stat(r.path).isDir) {
+        r.kind = Resolution::Kind::Failure;
+        r.message = tr("%1 is a file, not a folder: tensorflow_hub would fail to list it.").arg(r.path);
+    } else if (e.folderNonEmpty && e.loadable) {
+        r.kind = Resolution::Kind::Cached;
+        r.message = tr("Cached%1.").arg(lockClause(e));
+    } else if (e.folderNonEmpty) {
+        r.kind = Resolution::Kind::Cached;
+        r.message = tr("Cached, but the folder holds no loadable model%1: tensorflow_hub would return it and "
+                       "loading would fail.")
+                        .arg(lockClause(e));
+    } else if (e.state == EntryState::Downloading) {
+        r.kind = Resolution::Kind::NotCached;
+        r.message = tr("Not cached yet. %1 tensorflow_hub would wait for that download to finish.")
+                        .arg(e.stateDetail);
+    } else if (e.state == EntryState::StaleLock) {
+        r.kind = Resolution::Kind::NotCached;
+        r.message = tr("Not cached (stale lock): tensorflow_hub would wait until the lock has shown no "
+                       "progress for about 20 minutes, remove it and download the model.");
+    } else {
+        r.kind = Resolution::Kind::NotCached;
+        r.message = e.artifacts.isEmpty()
+            ? tr("Not cached: tensorflow_hub would download it.")
+            : tr("Not cached (%1): tensorflow_hub would download it.").arg(stateLabel(e.state).toLower());
+    }
+}
+
 } // namespace
 
 Resolution resolveHandle(const Handle &handle, const HubSettings &settings)
@@ -52,23 +106,7 @@ Resolution resolveHandle(const Handle &handle, const HubSettings &settings)
     r.path = settings.cacheDir + QLatin1Char('/') + r.key;
     const CacheEntry e = cache::scanKey(settings.cacheDir, r.key, ScanOptions());
     r.state = e.artifacts.isEmpty() ? EntryState::Foreign : e.state;
-    // The library's own test is "folder exists and is not empty"; we also say when that is wrong.
-    if (e.hasFolder && e.state == EntryState::Complete) {
-        r.kind = Resolution::Kind::Cached;
-        r.message = tr("Cached.");
-    } else if (e.hasFolder && e.state == EntryState::NotLoadable) {
-        r.kind = Resolution::Kind::Cached;
-        r.message = tr("Cached, but the folder holds no loadable model: tensorflow_hub would return it and "
-                       "loading would fail.");
-    } else if (e.state == EntryState::Downloading) {
-        r.kind = Resolution::Kind::NotCached;
-        r.message = e.stateDetail;
-    } else {
-        r.kind = Resolution::Kind::NotCached;
-        r.message = e.artifacts.isEmpty()
-            ? tr("Not cached: tensorflow_hub would download it.")
-            : tr("Not cached (%1): tensorflow_hub would download it.").arg(stateLabel(e.state).toLower());
-    }
+    resolveEntry(e, r);
     return r;
 }
 

@@ -26,78 +26,140 @@ QDateTime toDateTime(const timespec &ts)
     return QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000);
 }
 
-void note(TreeStats &s, const struct stat &st)
+// A walk's times are in UTC: each local time costs the C library a look at /etc/localtime (one
+// stat per conversion, more than the walk's own stats).
+QDateTime toUtcDateTime(const timespec &ts)
 {
-    const QDateTime m = toDateTime(st.st_mtim);
-    const QDateTime a = toDateTime(st.st_atim);
-    if (!s.newestMTime.isValid() || m > s.newestMTime)
-        s.newestMTime = m;
-    if (!s.newestATime.isValid() || a > s.newestATime)
-        s.newestATime = a;
+    return QDateTime::fromMSecsSinceEpoch(
+        static_cast<qint64>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000, Qt::UTC);
+}
+
+bool newer(const timespec &a, const timespec &b)
+{
+    return a.tv_sec != b.tv_sec ? a.tv_sec > b.tv_sec : a.tv_nsec > b.tv_nsec;
+}
+
+QString cannotRead(const QString &path, const QString &cause)
+{
+    return QCoreApplication::translate("tfhub::util", "Cannot read %1: %2").arg(path, cause);
 }
 
 using InodeSet = QSet<std::pair<quint64, quint64>>;
 
-// Walks with openat/fstatat so that deep trees cost one syscall per name and no path strings.
-void walk(int dirFd, const QString &path, TreeStats &s, InodeSet &seen, int depth)
+// One measurement in progress: times are kept as timespecs and converted once at the end.
+struct Walk final
 {
-    DIR *dir = ::fdopendir(dirFd);
-    if (!dir) {
-        s.problems
-            << QCoreApplication::translate("tfhub::util", "Cannot read %1: %2").arg(path, errnoText(errno));
-        ::close(dirFd);
-        return;
-    }
-    while (dirent *de = ::readdir(dir)) {
-        const char *name = de->d_name;
-        if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0)
-            continue;
-        struct stat st
-        {
-        };
-        if (::fstatat(::dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-            continue; // vanished mid-scan
+    TreeStats &s;
+    int listDepth;
+    InodeSet seen;
+    timespec newestM { 0, 0 };
+    timespec newestA { 0, 0 };
+    bool anyM = false;
+    bool anyA = false;
+
+    // Counts one name; returns false for a hard link already counted.
+    bool count(const struct stat &st)
+    {
+        if (!anyM || newer(st.st_mtim, newestM))
+            newestM = st.st_mtim;
+        anyM = true;
+        if (!S_ISDIR(st.st_mode) && (!anyA || newer(st.st_atim, newestA))) {
+            newestA = st.st_atim;
+            anyA = true;
+        }
+        if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
+            const auto id = std::make_pair(static_cast<quint64>(st.st_dev), static_cast<quint64>(st.st_ino));
+            if (seen.contains(id))
+                return false;
+            seen.insert(id);
+        }
         s.diskBytes += static_cast<qint64>(st.st_blocks) * 512;
-        note(s, st);
         if (S_ISDIR(st.st_mode)) {
             ++s.dirs;
-            const QString child = path + QLatin1Char('/') + QFile::decodeName(name);
-            if (depth > 256) {
-                s.problems << QCoreApplication::translate("tfhub::util", "Cannot read %1: nested too deeply")
-                                  .arg(child);
-                continue;
-            }
-            const int fd = ::openat(::dirfd(dir), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (fd < 0) {
-                if (errno != ENOENT)
-                    s.problems << QCoreApplication::translate("tfhub::util", "Cannot read %1: %2")
-                                      .arg(child, errnoText(errno));
-                continue;
-            }
-            walk(fd, child, s, seen, depth + 1);
-        } else if (S_ISREG(st.st_mode)) {
-            if (st.st_nlink > 1) {
-                const auto id
-                    = std::make_pair(static_cast<quint64>(st.st_dev), static_cast<quint64>(st.st_ino));
-                if (seen.contains(id)) {
-                    s.diskBytes -= static_cast<qint64>(st.st_blocks) * 512;
-                    continue;
-                }
-                seen.insert(id);
-            }
-            ++s.files;
-            s.bytes += st.st_size;
         } else {
-            ++s.others;
+            ++(S_ISREG(st.st_mode) ? s.files : s.others);
             s.bytes += st.st_size;
         }
+        return true;
     }
-    ::closedir(dir);
+
+    void list(const QString &rel, const struct stat &st)
+    {
+        ListedName n;
+        n.path = rel;
+        n.isDir = S_ISDIR(st.st_mode);
+        n.isFile = S_ISREG(st.st_mode);
+        n.size = st.st_size;
+        n.atime = toUtcDateTime(st.st_atim);
+        s.listed << n;
+    }
+
+    void walk(int dirFd, const QString &path, const QString &rel, int depth);
+    void visit(int dirFd, const char *name, const QString &path, const QString &rel, int depth);
+};
+
+// Reads the folder with getdents64 on the descriptor itself: no opendir, no per-folder fstat,
+// one fstatat per name.
+void Walk::walk(int dirFd, const QString &path, const QString &rel, int depth)
+{
+    alignas(8) char buf[32 * 1024];
+    for (;;) {
+        const ssize_t n = ::getdents64(dirFd, buf, sizeof buf);
+        if (n < 0) {
+            s.problems << cannotRead(path, errnoText(errno));
+            break;
+        }
+        if (n == 0)
+            break;
+        for (ssize_t off = 0; off < n;) {
+            const auto *de = reinterpret_cast<const struct dirent64 *>(buf + off);
+            off += de->d_reclen;
+            const char *name = de->d_name;
+            if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
+                continue;
+            visit(dirFd, name, path, rel, depth);
+        }
+    }
+    ::close(dirFd);
+}
+
+void Walk::visit(int dirFd, const char *name, const QString &path, const QString &rel, int depth)
+{
+    struct stat st
+    {
+    };
+    if (::fstatat(dirFd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return; // vanished mid-scan
+    if (!count(st))
+        return;
+    const bool listed = depth <= listDepth;
+    const bool isDir = S_ISDIR(st.st_mode);
+    if (!listed && !isDir)
+        return;
+    const QString childRel = listed
+        ? (rel.isEmpty() ? QFile::decodeName(name) : rel + QLatin1Char('/') + QFile::decodeName(name))
+        : QString();
+    if (listed)
+        list(childRel, st);
+    if (!isDir)
+        return;
+    const QString child = path + QLatin1Char('/') + QFile::decodeName(name);
+    if (depth > 256) {
+        s.problems << cannotRead(child, QCoreApplication::translate("tfhub::util", "nested too deeply"));
+        return;
+    }
+    const int fd = ::openat(dirFd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno != ENOENT)
+            s.problems << cannotRead(child, errnoText(errno));
+        return;
+    }
+    walk(fd, child, childRel, depth + 1);
 }
 
 } // namespace
 
-TreeStats measure(const QString &path)
+TreeStats measure(const QString &path, int listDepth)
 {
     TreeStats s;
     const QByteArray native = QFile::encodeName(path);
@@ -106,32 +168,83 @@ TreeStats measure(const QString &path)
     };
     if (::lstat(native.constData(), &st) != 0) {
         if (errno != ENOENT)
-            s.problems << QCoreApplication::translate("tfhub::util", "Cannot read %1: %2")
-                              .arg(path, errnoText(errno));
+            s.problems << cannotRead(path, errnoText(errno));
         return s;
     }
-    s.diskBytes += static_cast<qint64>(st.st_blocks) * 512;
-    note(s, st);
-    if (S_ISREG(st.st_mode)) {
-        s.files = 1;
-        s.bytes = st.st_size;
-        return s;
+    s.exists = true;
+    s.isDir = S_ISDIR(st.st_mode);
+    s.mtime = toUtcDateTime(st.st_mtim);
+    Walk w { s, listDepth, {} };
+    w.count(st);
+    s.dirs = 0; // the measured folder itself is not one of its folders
+    if (s.isDir) {
+        const int fd = ::open(native.constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0)
+            w.walk(fd, path, QString(), 0);
+        else if (errno != ENOENT)
+            s.problems << cannotRead(path, errnoText(errno));
     }
-    if (!S_ISDIR(st.st_mode)) {
-        s.others = 1;
-        s.bytes = st.st_size;
-        return s;
-    }
-    const int fd = ::open(native.constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno != ENOENT)
-            s.problems << QCoreApplication::translate("tfhub::util", "Cannot read %1: %2")
-                              .arg(path, errnoText(errno));
-        return s;
-    }
-    InodeSet seen;
-    walk(fd, path, s, seen, 0);
+    if (w.anyM)
+        s.newestMTime = toUtcDateTime(w.newestM);
+    if (w.anyA)
+        s.newestATime = toUtcDateTime(w.newestA);
     return s;
+}
+
+int openNoAtime(const QString &path)
+{
+    return ::open(QFile::encodeName(path).constData(), O_RDONLY | O_NOATIME | O_CLOEXEC);
+}
+
+bool recordsAccessTimes(const QByteArray &mountinfo, const QString &canonicalPath)
+{
+    // Fields: id parent major:minor root mount-point options ...; the mount point escapes space,
+    // tab, newline and backslash as octal (\040). The longest mount point that holds the path
+    // wins; of equal ones the last, which is mounted on top.
+    const auto unescape = [](const QByteArray &field) {
+        QByteArray out;
+        for (qsizetype i = 0; i < field.size(); ++i) {
+            if (field.at(i) == '\\' && i + 3 < field.size()) {
+                bool ok = false;
+                const int c = field.mid(i + 1, 3).toInt(&ok, 8);
+                if (ok) {
+                    out += char(c);
+                    i += 3;
+                    continue;
+                }
+            }
+            out += field.at(i);
+        }
+        return QFile::decodeName(out);
+    };
+    qsizetype bestLength = -1;
+    bool records = true;
+    for (const QByteArray &line : mountinfo.split('\n')) {
+        const QList<QByteArray> fields = line.split(' ');
+        if (fields.size() < 6)
+            continue;
+        const QString mountPoint = unescape(fields.at(4));
+        const bool holds = mountPoint == QLatin1String("/") || canonicalPath == mountPoint
+            || canonicalPath.startsWith(mountPoint + QLatin1Char('/'));
+        if (!holds || mountPoint.size() < bestLength)
+            continue;
+        bestLength = mountPoint.size();
+        records = !fields.at(5).split(',').contains("noatime");
+    }
+    return records;
+}
+
+bool recordsAccessTimes(const QString &path)
+{
+    QFile f(QStringLiteral("/proc/self/mountinfo"));
+    if (!f.open(QIODevice::ReadOnly))
+        return true;
+    // The nearest existing folder: a cache root that does not exist yet lives on its parent's mount.
+    QString p = QDir::cleanPath(QFileInfo(path).absoluteFilePath());
+    while (!QFileInfo::exists(p) && p != QLatin1String("/"))
+        p = QFileInfo(p).path();
+    const QString canonical = QFileInfo(p).canonicalFilePath();
+    return recordsAccessTimes(f.readAll(), canonical.isEmpty() ? p : canonical);
 }
 
 PathInfo stat(const QString &path)

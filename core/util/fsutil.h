@@ -3,26 +3,58 @@
 #include "core/util/result.h"
 
 #include <QDateTime>
+#include <QList>
 #include <QString>
 #include <QStringList>
 
 namespace tfhub::util {
 
-/// Totals of a file tree, measured with lstat (links are not followed, hard links counted once).
+/// One name met while measuring a folder, with what its lstat told (times in UTC).
+struct ListedName final
+{
+    QString path; ///< relative to the measured folder, '/'-separated
+    bool isDir = false;
+    bool isFile = false;
+    qint64 size = 0;
+    QDateTime atime;
+};
+
+/// Totals of a file tree, measured with lstat; its times are in UTC (QDateTime::toLocalTime() for
+/// display) (links are not followed, hard links counted once).
 struct TreeStats final
 {
+    bool exists = false; ///< the measured path itself was there
+    bool isDir = false; ///< ... and is a folder
+    QDateTime mtime; ///< the measured path's own modification time
     qint64 diskBytes = 0; ///< allocated blocks (st_blocks * 512)
     qint64 bytes = 0; ///< apparent size
     qint64 files = 0; ///< regular files
     qint64 dirs = 0;
     qint64 others = 0; ///< symlinks, devices, sockets, FIFOs
     QDateTime newestMTime;
+    /// Newest access time of the files, never of folders: listing a folder (as this walk does)
+    /// moves the folder's access time.
     QDateTime newestATime;
+    QList<ListedName> listed; ///< the names down to the depth asked for (measure's listDepth)
     QStringList problems; ///< folders that could not be read, with the cause
 };
 
-/// Measures `path` (a file or a folder, recursively). A path that vanishes mid-way is tolerated.
-TreeStats measure(const QString &path);
+/// Measures `path` (a file or a folder, recursively) with one lstat per name, relative to open
+/// folder descriptors. A path that vanishes mid-way is tolerated. Names down to `listDepth`
+/// (0: the folder's own names, 1: theirs too; -1: none) are kept in `listed`.
+TreeStats measure(const QString &path, int listDepth = -1);
+
+/// Opens `path` read-only without moving its access time (O_NOATIME). The kernel allows that only
+/// to the file's owner and to root: anyone else gets EPERM, and then nothing is opened, so that the
+/// caller decides whether to read at all. Returns the descriptor, or -1 with errno set.
+int openNoAtime(const QString &path);
+
+/// Whether the file system holding `path` records access times: false when it is mounted
+/// `noatime` (read from /proc/self/mountinfo); true when that cannot be told.
+bool recordsAccessTimes(const QString &path);
+
+/// The same from the text of a mountinfo file and an absolute, canonical path.
+bool recordsAccessTimes(const QByteArray &mountinfo, const QString &canonicalPath);
 
 /// Basic lstat facts; `exists` false when the path is not there.
 struct PathInfo final

@@ -6,6 +6,7 @@
 #include "tests/support/testdata.h"
 
 #include <QDir>
+#include <QDirIterator>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -13,6 +14,10 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace tfhub;
 
@@ -24,6 +29,31 @@ QString keyOf(const char *handle)
 {
     return Handle::cacheKeyOf(QString::fromUtf8(handle));
 }
+
+// Sets only the access time (the modification time stays), as a user's loads leave it.
+bool setATime(const QString &path, qint64 secsSinceEpoch)
+{
+    const struct timespec times[2] = { { static_cast<time_t>(secsSinceEpoch), 0 }, { 0, UTIME_OMIT } };
+    return ::utimensat(AT_FDCWD, QFile::encodeName(path).constData(), times, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+// Every file and folder of a tree, the tree's own folder included.
+bool setTreeATime(const QString &root, qint64 secsSinceEpoch)
+{
+    bool ok = setATime(root, secsSinceEpoch);
+    QDirIterator it(
+        root, QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden, QDirIterator::Subdirectories);
+    while (it.hasNext())
+        ok = setATime(it.next(), secsSinceEpoch) && ok;
+    return ok;
+}
+
+qint64 aTimeOf(const QString &path)
+{
+    return util::stat(path).atime.toSecsSinceEpoch();
+}
+
+const qint64 k2020 = QDateTime(QDate(2020, 6, 1), QTime(12, 0), Qt::UTC).toSecsSinceEpoch();
 
 CacheEntry find(const QList<CacheEntry> &entries, const QString &key)
 {
@@ -203,6 +233,44 @@ private Q_SLOTS:
         QCOMPARE(cache::scanKey(tmp.path(), key, o).state, EntryState::StaleLock);
     }
 
+    // The library takes over a lock whose download made no progress for its window whoever holds
+    // it, a live local holder too: so the scan calls it stale, not "downloading" forever. A lock
+    // older than its holder means a reused PID, so the holder must have started long ago: PID 1.
+    void liveHolderWithoutProgressIsStale()
+    {
+        const util::ProcessInfo init = util::processInfo(1);
+        const QDateTime now = QDateTime::currentDateTime();
+        if (!init.alive || !init.started.isValid() || init.started.secsTo(now) < 3 * 60)
+            QSKIP("Needs PID 1 started over three minutes ago.");
+        QTemporaryDir tmp;
+        const QString key = keyOf("https://tfhub.dev/google/stuck/1");
+        const QString tmpFolder = tmp.filePath(key + QLatin1Char('.') + kUid + QStringLiteral(".tmp"));
+        const QString lock = tmp.filePath(key + QStringLiteral(".lock"));
+        QVERIFY(test::writeFile(tmpFolder + QStringLiteral("/saved_model.pb"), "partial"));
+        QVERIFY(test::writeFile(lock, cache::lockContent(util::hostName(), 1, kUid)));
+        const qint64 written = init.started.toSecsSinceEpoch() + 2;
+        QVERIFY(test::setMTime(tmpFolder + QStringLiteral("/saved_model.pb"), written));
+        QVERIFY(test::setMTime(tmpFolder, written));
+        QVERIFY(test::setMTime(lock, written));
+        ScanOptions o = m_options;
+        o.noProgressSecs = 120;
+
+        const qint64 before = (QDateTime::currentSecsSinceEpoch() - written) / 60;
+        CacheEntry e = cache::scanKey(tmp.path(), key, o);
+        const qint64 after = (QDateTime::currentSecsSinceEpoch() - written) / 60;
+        QCOMPARE(e.state, EntryState::StaleLock);
+        QVERIFY2(e.stateDetail.contains(QStringLiteral("no progress for %1 minutes").arg(before))
+                || e.stateDetail.contains(QStringLiteral("no progress for %1 minutes").arg(after)),
+            qPrintable(e.stateDetail));
+        QCOMPARE(e.reclaimableBytes, e.diskBytes);
+
+        // Progress a moment ago: downloading again.
+        QVERIFY(test::writeFile(tmpFolder + QStringLiteral("/variables.index"), "more"));
+        e = cache::scanKey(tmp.path(), key, o);
+        QCOMPARE(e.state, EntryState::Downloading);
+        QVERIFY2(e.stateDetail.contains(QStringLiteral("pid 1.")), qPrintable(e.stateDetail));
+    }
+
     void leftoversOfCompleteEntryAreReclaimable()
     {
         QTemporaryDir tmp;
@@ -324,6 +392,144 @@ private Q_SLOTS:
                 QCOMPARE(o.value(QStringLiteral("state")).toString(), QStringLiteral("complete"));
             else
                 QCOMPARE(o.value(QStringLiteral("problems")).toArray().size(), 1);
+        }
+    }
+
+    // "Last used" is the newest access time of the files hub.load() always reads. Our own scans
+    // read saved_model.pb (the format) and list folders: neither may move what they report.
+    void lastUsedIsNotMovedByScans()
+    {
+        QTemporaryDir tmp;
+        const QString key = test::makeEntry(tmp.path(), QStringLiteral("https://tfhub.dev/a/used/1"),
+            test::savedModelsDir() + QStringLiteral("/half_plus_two_tf2_cpu"));
+        const QString folder = tmp.filePath(key);
+        QVERIFY(setTreeATime(folder, k2020));
+        if (!util::recordsAccessTimes(tmp.path())) {
+            QCOMPARE(cache::scanKey(tmp.path(), key, m_options).lastAccessed, QDateTime());
+            QSKIP("The test folder's mount records no access times (noatime).");
+        }
+        for (int scan = 0; scan < 2; ++scan) {
+            const CacheEntry e = cache::scanKey(tmp.path(), key, m_options);
+            QCOMPARE(e.format, ModelFormat::Tf2SavedModel);
+            QCOMPARE(e.lastAccessed.toSecsSinceEpoch(), k2020);
+        }
+        QCOMPARE(aTimeOf(folder + QStringLiteral("/saved_model.pb")), k2020);
+
+        // What hub.load() reads counts (the variables index), folders never do.
+        QVERIFY(setATime(folder + QStringLiteral("/variables/variables.index"), k2020 + 86400));
+        QVERIFY(setATime(folder + QStringLiteral("/variables"), k2020 + 5 * 86400));
+        QCOMPARE(cache::scanKey(tmp.path(), key, m_options).lastAccessed.toSecsSinceEpoch(), k2020 + 86400);
+    }
+
+    void mountRecordsAccessTimes_data()
+    {
+        QTest::addColumn<QByteArray>("mountinfo");
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<bool>("records");
+        const QByteArray root = "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n";
+        QTest::newRow("root, relatime") << root << "/home/u/cache" << true;
+        QTest::newRow("root, noatime")
+            << QByteArray("22 1 8:1 / / rw,noatime - ext4 /dev/sda1 rw\n") << "/home/u/cache" << false;
+        const QByteArray mnt = root + "30 22 0:5 / /mnt/cache rw,nosuid,noatime - tmpfs tmpfs rw\n";
+        QTest::newRow("noatime mount holds it") << mnt << "/mnt/cache/tfhub" << false;
+        QTest::newRow("noatime mount is the path") << mnt << "/mnt/cache" << false;
+        QTest::newRow("a name that only starts alike") << mnt << "/mnt/cache2/tfhub" << true;
+        QTest::newRow("escaped space") << root + "31 22 0:6 / /mnt/my\\040disk rw,noatime - tmpfs tmpfs rw\n"
+                                       << "/mnt/my disk/c" << false;
+        QTest::newRow("stacked: the last mount is on top")
+            << mnt + "32 30 0:7 / /mnt/cache rw,relatime - tmpfs tmpfs rw\n"
+            << "/mnt/cache/tfhub" << true;
+        QTest::newRow("the superblock's options do not count")
+            << root + "33 22 0:8 / /data rw,relatime - ext4 /dev/sdb noatime\n"
+            << "/data/c" << true;
+    }
+    void mountRecordsAccessTimes()
+    {
+        QFETCH(QByteArray, mountinfo);
+        QFETCH(QString, path);
+        QFETCH(bool, records);
+        QCOMPARE(util::recordsAccessTimes(mountinfo, path), records);
+    }
+
+    // On a mount that records no access times, "last used" is unknown rather than invented. The
+    // CLI runs in a private mount namespace over a tmpfs mounted noatime.
+    void noatimeMountHasNoLastUsed()
+    {
+        if (::geteuid() != 0)
+            QSKIP("Needs root to mount a tmpfs in a private mount namespace.");
+        QTemporaryDir tmp;
+        const QString mnt = tmp.filePath(QStringLiteral("mnt"));
+        QVERIFY(QDir().mkpath(mnt));
+        const QString model = test::savedModelsDir() + QStringLiteral("/half_plus_two_tf2_cpu");
+        const QString script = QStringLiteral(
+            "mount -t tmpfs -o noatime,size=8m tfhub-test \"$1\" && cp -r \"$2\" \"$1/%1\" && "
+            "\"$3\" --cache-dir \"$1\" list --json")
+                                   .arg(keyOf("https://tfhub.dev/a/noatime/1"));
+        QProcess p;
+        p.start(QStringLiteral("unshare"),
+            { QStringLiteral("--mount"), QStringLiteral("--propagation"), QStringLiteral("private"),
+                QStringLiteral("sh"), QStringLiteral("-c"), script, QStringLiteral("sh"), mnt, model,
+                qEnvironmentVariable("TFHUB_CLI") });
+        QVERIFY(p.waitForFinished(30000));
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        const QJsonArray entries = QJsonDocument::fromJson(p.readAllStandardOutput())
+                                       .object()
+                                       .value(QStringLiteral("entries"))
+                                       .toArray();
+        QCOMPARE(entries.size(), 1);
+        const QJsonObject e = entries.first().toObject();
+        QCOMPARE(e.value(QStringLiteral("state")).toString(), QStringLiteral("complete"));
+        QVERIFY(e.value(QStringLiteral("lastAccessed")).isNull());
+        QVERIFY(!e.value(QStringLiteral("lastModified")).isNull());
+    }
+
+    // Another user's cache: we may not open its files without moving their access times
+    // (O_NOATIME is for the owner and root), so the scan must not read them at all. The format
+    // then comes from our manifest, or stays unknown; the entry is still complete.
+    void anotherUsersCacheIsNotRead()
+    {
+        if (::geteuid() != 0)
+            QSKIP("Needs root to run the scan as another user.");
+        QTemporaryDir tmp;
+        const QString sm = test::savedModelsDir();
+        const QString plain = test::makeEntry(tmp.path(), QStringLiteral("https://tfhub.dev/a/plain/1"),
+            sm + QStringLiteral("/half_plus_two_tf2_cpu"));
+        const QString withManifest = test::makeEntry(tmp.path(),
+            QStringLiteral("https://tfhub.dev/a/manifest/1"), sm + QStringLiteral("/half_plus_two_tf2_cpu"));
+        QVERIFY(test::writeFile(tmp.filePath(withManifest + QStringLiteral(".manifest.json")),
+            R"({"schema": 1, "key": "x", "format": "tf2-saved-model", "files": []})"));
+        QProcess chmod;
+        chmod.start(QStringLiteral("chmod"), { QStringLiteral("-R"), QStringLiteral("a+rX"), tmp.path() });
+        QVERIFY(chmod.waitForFinished() && chmod.exitCode() == 0);
+        QVERIFY(setTreeATime(tmp.filePath(plain), k2020));
+        QVERIFY(setTreeATime(tmp.filePath(withManifest), k2020));
+        const bool atimes = util::recordsAccessTimes(tmp.path());
+
+        QProcess p;
+        p.start(QStringLiteral("setpriv"),
+            { QStringLiteral("--reuid=65534"), QStringLiteral("--regid=65534"),
+                QStringLiteral("--clear-groups"), qEnvironmentVariable("TFHUB_CLI"),
+                QStringLiteral("--cache-dir"), tmp.path(), QStringLiteral("list"),
+                QStringLiteral("--json") });
+        QVERIFY(p.waitForFinished(30000));
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        const QJsonArray entries = QJsonDocument::fromJson(p.readAllStandardOutput())
+                                       .object()
+                                       .value(QStringLiteral("entries"))
+                                       .toArray();
+        QCOMPARE(entries.size(), 2);
+        for (const QJsonValue &v : entries) {
+            const QJsonObject o = v.toObject();
+            const QString key = o.value(QStringLiteral("key")).toString();
+            QCOMPARE(o.value(QStringLiteral("state")).toString(), QStringLiteral("complete"));
+            QCOMPARE(o.value(QStringLiteral("format")).toString(),
+                key == withManifest ? QStringLiteral("tf2-saved-model") : QStringLiteral("unknown"));
+            const QJsonValue used = o.value(QStringLiteral("lastAccessed"));
+            if (atimes)
+                QCOMPARE(QDateTime::fromString(used.toString(), Qt::ISODateWithMs).toSecsSinceEpoch(), k2020);
+            else
+                QVERIFY(used.isNull());
+            QCOMPARE(aTimeOf(tmp.filePath(key + QStringLiteral("/saved_model.pb"))), k2020);
         }
     }
 
