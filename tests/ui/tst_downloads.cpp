@@ -5,9 +5,9 @@
 #include "ui/cache/cachepage.h"
 #include "ui/downloads/downloadmodel.h"
 #include "ui/downloads/downloadspage.h"
-#include "ui/window/mainwindow.h"
-#include "ui/widgets/messagebar.h"
 #include "ui/settings/settingspage.h"
+#include "ui/widgets/messagebar.h"
+#include "ui/window/mainwindow.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
