@@ -155,7 +155,7 @@ QString optionHelp(const Option &o)
 constexpr int kWidth = 100;
 constexpr int kColumn = 30;
 
-// Words in lines of at most `width` characters, continuation lines indented by `indent`.
+// Words in lines of at most `width` characters of text, continuation lines indented by `indent`.
 QString wrapped(const QStringList &words, int width, int indent = 0)
 {
     QString result;
@@ -163,7 +163,7 @@ QString wrapped(const QStringList &words, int width, int indent = 0)
     for (const QString &word : words) {
         if (result.size() > lineStart && result.size() - lineStart + 1 + word.size() > width) {
             result += QLatin1Char('\n') + QString(indent, QLatin1Char(' '));
-            lineStart = result.size() - indent;
+            lineStart = result.size();
         } else if (result.size() > lineStart) {
             result += QLatin1Char(' ');
         }
@@ -177,10 +177,10 @@ QString wrapped(const QString &text, int width, int indent = 0)
     return wrapped(text.split(QLatin1Char(' '), Qt::SkipEmptyParts), width, indent);
 }
 
-// A synopsis breaks between its "[--option VALUE]" groups, never inside one.
+// A synopsis breaks between its "[--option VALUE]" groups (one level of nesting), never inside one.
 QString wrappedSynopsis(const QString &synopsis, int width, int indent)
 {
-    static const QRegularExpression group(QStringLiteral("\\[[^\\]]*\\]|\\S+"));
+    static const QRegularExpression group(QStringLiteral("\\[(?:[^\\[\\]]|\\[[^\\]]*\\])*\\]|\\S+"));
     QStringList words;
     for (auto it = group.globalMatch(synopsis); it.hasNext();)
         words << it.next().captured();
@@ -190,7 +190,7 @@ QString wrappedSynopsis(const QString &synopsis, int width, int indent)
 // "  LABEL   TEXT" with TEXT in a column; a long label puts TEXT on the next line.
 void appendRow(QString *out, const QString &label, const QString &text)
 {
-    *out += QStringLiteral("  ") + wrappedSynopsis(label, kWidth - 2, 6);
+    *out += QStringLiteral("  ") + wrappedSynopsis(label, kWidth - 6, 6);
     const qsizetype lastLine = out->size() - out->lastIndexOf(QLatin1Char('\n')) - 1;
     if (lastLine < kColumn - 1)
         *out += QString(kColumn - lastLine, QLatin1Char(' '));
@@ -253,7 +253,7 @@ QString usageText()
                    "Manage the model cache of the tensorflow_hub Python library.\n\nCommands:\n");
     for (const Verb &v : kVerbs) {
         for (qsizetype i = 0; i + 1 < v.synopses.size(); ++i)
-            t += QStringLiteral("  ") + wrappedSynopsis(QString::fromLatin1(v.synopses.at(i)), kWidth - 2, 6)
+            t += QStringLiteral("  ") + wrappedSynopsis(QString::fromLatin1(v.synopses.at(i)), kWidth - 6, 6)
                 + QLatin1Char('\n');
         appendRow(&t, QString::fromLatin1(v.synopses.constLast()), tr(v.summary));
     }
@@ -274,7 +274,7 @@ QString verbHelp(const Verb &v)
     QString t;
     for (qsizetype i = 0; i < v.synopses.size(); ++i)
         t += (i == 0 ? tr("Usage: ") : QStringLiteral("       "))
-            + wrappedSynopsis(prefix + QString::fromLatin1(v.synopses.at(i)), kWidth - 7, 14)
+            + wrappedSynopsis(prefix + QString::fromLatin1(v.synopses.at(i)), kWidth - 14, 14)
             + QLatin1Char('\n');
     QString text = tr(v.summary).left(1).toUpper() + tr(v.summary).mid(1) + QLatin1Char('.');
     if (v.description)

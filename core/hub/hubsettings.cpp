@@ -151,11 +151,13 @@ CacheDirCheck HubSettings::checkCacheDir(const QString &cacheDir)
             ? tr("The cache folder %1 is in Google Cloud Storage. tensorflow_hub can keep its cache there, "
                  "but this tool manages only local cache folders (gs:// is not supported yet); nothing was "
                  "read or written.")
+                  .arg(cacheDir)
             : tr("The cache folder %1 is a URL. This tool manages only local cache folders (%2:// is not "
-                 "supported); nothing was read or written.");
+                 "supported); nothing was read or written.")
+                  .arg(cacheDir, scheme);
         if (scheme == QLatin1String("file"))
             why += QLatin1Char(' ') + tr("Give the path without file://.");
-        return { State::Unsupported, why.arg(cacheDir, scheme) };
+        return { State::Unsupported, why };
     }
     const QFileInfo info(cacheDir);
     if (info.isDir())

@@ -106,7 +106,9 @@ private Q_SLOTS:
                 l({ "--json", "--sort KEY", "--state STATE", "--no-trunc", "--cache-dir" }) },
             { QStringLiteral("du"), l({ "--json", "--cache-dir" }) },
             { QStringLiteral("info"), l({ "--json", "--cache-dir" }) },
-            { QStringLiteral("config"), l({ "--json", "--move", "--targets LIST", "--cache-dir" }) },
+            { QStringLiteral("config"),
+                l({ "--json", "--move", "--leave-behind", "--finish", "--undo", "--targets LIST",
+                    "--cache-dir" }) },
             { QStringLiteral("prefetch"), l({ "--jobs N", "--json", "--cache-dir" }) },
             { QStringLiteral("verify"), l({ "--all", "--json", "--cache-dir" }) },
             { QStringLiteral("rm"), l({ "--trash", "-n, --dry-run", "-y, --yes", "--cache-dir" }) },
@@ -141,6 +143,18 @@ private Q_SLOTS:
             QVERIFY2(h.out.contains(line), qPrintable(o + QStringLiteral(" missing from:\n") + h.out));
         }
         QVERIFY(h.out.contains(QStringLiteral("-h, --help")));
+        // Lines fit 100 columns and wrap greedily: a help text continues in its column only when
+        // its next word did not fit; nested groups such as "[--move [--leave-behind]]" stay whole.
+        const QStringList lines = h.out.split(u'\n');
+        for (qsizetype i = 0; i + 1 < lines.size(); ++i) {
+            QVERIFY2(lines.at(i).size() <= 100, qPrintable(lines.at(i)));
+            const QString next = lines.at(i + 1);
+            if (next.startsWith(QString(30, u' ')) && !next.trimmed().isEmpty()) {
+                const QString word = next.trimmed().section(u' ', 0, 0);
+                QVERIFY2(lines.at(i).size() + 1 + word.size() > 100, qPrintable(lines.at(i) + u'\n' + next));
+            }
+        }
+        QVERIFY2(!h.out.contains(QStringLiteral("] ]")), qPrintable(h.out));
         QCOMPARE(run({ QStringLiteral("help"), verb }).out, h.out);
         QCOMPARE(run({ verb, QStringLiteral("-h") }).out, h.out);
         // The synopsis names every option too (a man page and completions are made from it).
@@ -456,6 +470,8 @@ private Q_SLOTS:
                 QVERIFY2(
                     r.err.contains(dir) && r.err.contains(QStringLiteral("not supported")), qPrintable(what));
                 QVERIFY2(r.out.isEmpty(), qPrintable(what));
+                // One line on stderr: the message, and no warning from a malformed translation.
+                QCOMPARE(r.err.count(u'\n'), 1);
                 QVERIFY2(QDir(work.path()).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden),
                     qPrintable(what));
             }
