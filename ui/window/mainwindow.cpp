@@ -7,6 +7,7 @@
 #include "ui/cache/livecache.h"
 #include "ui/downloads/downloadspage.h"
 #include "ui/settings/firstrunbar.h"
+#include "ui/settings/pendingmovebar.h"
 #include "ui/settings/settingspage.h"
 #include "ui/usage/usagepage.h"
 #include "ui/widgets/messagebar.h"
@@ -128,6 +129,7 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
 
     restoreSettings();
     updateTotals(m_cachePage->totalDiskBytes(), m_cachePage->entryCount());
+    checkPendingMove();
     updateFreeSpace();
 }
 
@@ -345,12 +347,29 @@ void MainWindow::switchCacheRoot(const QString &dir, const QString &sourceLabel)
     updateFreeSpace();
 }
 
+void MainWindow::checkPendingMove()
+{
+    m_pendingMove = new PendingMoveBar(m_topBar, this);
+    connect(m_pendingMove, &PendingMoveBar::cacheDirChanged, this, [this](const QString &dir) {
+        m_settingsPage->adoptCacheDir(dir, tr("a finished move, saved"));
+        switchCacheRoot(dir, tr("persisted setting"));
+        m_live->refresh();
+    });
+    connect(m_pendingMove, &PendingMoveBar::restored, m_live, &LiveCache::refresh);
+    m_pendingMoveShown = m_pendingMove->check(m_live->root());
+}
+
 void MainWindow::checkFirstRun(const HubSettings &settings)
 {
+    // One message at a time: the cut-short move decides where the cache is.
+    if (m_pendingMoveShown)
+        return;
     if (!m_firstRun) {
         m_firstRun = new FirstRunBar(m_topBar, this);
         connect(m_firstRun, &FirstRunBar::cacheDirChanged, this, [this](const QString &dir) {
-            m_settingsPage->setCurrent(HubSettings::resolve(QProcessEnvironment::systemEnvironment()));
+            // This process's environment still names the old folder: resolving it again would
+            // show that one.
+            m_settingsPage->adoptCacheDir(dir, tr("moved here from the message above and saved"));
             switchCacheRoot(dir, tr("persisted setting"));
         });
     }
