@@ -1,6 +1,7 @@
 #include "ui/settings/firstrunbar.h"
 
 #include "core/maintenance/cachemover.h"
+#include "core/settings/appsettings.h"
 #include "core/shellenv/envpersistence.h"
 #include "core/util/humanize.h"
 #include "ui/widgets/messagebar.h"
@@ -48,7 +49,7 @@ FirstRunBar::~FirstRunBar()
 
 QString FirstRunBar::dismissedKey()
 {
-    return QStringLiteral("firstRun/temporaryCacheDismissed");
+    return settings::TemporaryCacheDismissed.name();
 }
 
 bool FirstRunBar::check(const HubSettings &settings)
@@ -70,7 +71,7 @@ bool FirstRunBar::check(const HubSettings &settings)
     const bool temporary = settings.cacheDirSource == ValueSource::Default
         || shellenv::isTemporaryDir(settings.cacheDir, settings.tempDir);
     if (temporary && !persistedElsewhere && settings.cacheDirSource != ValueSource::CommandLine
-        && !QSettings().value(dismissedKey(), false).toBool()) {
+        && !settings::TemporaryCacheDismissed.read(QSettings())) {
         showTemporaryWarning();
         return true;
     }
@@ -110,7 +111,10 @@ void FirstRunBar::showTemporaryWarning()
     connect(use, &QAction::triggered, this, &FirstRunBar::useSuggestedFolder);
     auto *later = new QAction(tr("Not now"), m_bar);
     later->setObjectName(QStringLiteral("notNowAction"));
-    connect(later, &QAction::triggered, this, [] { QSettings().setValue(dismissedKey(), true); });
+    connect(later, &QAction::triggered, this, [] {
+        QSettings stored;
+        settings::TemporaryCacheDismissed.write(stored, true);
+    });
     m_bar->addAction(use);
     m_bar->addAction(later);
 }

@@ -1,6 +1,7 @@
 #include "ui/settings/settingspage.h"
 
 #include "core/prefetch/downloadqueue.h"
+#include "core/settings/appsettings.h"
 #include "core/util/humanize.h"
 #include "ui/settings/cachefolderbox.h"
 #include "ui/settings/downloadsbox.h"
@@ -85,7 +86,7 @@ const FormatChoice FormatChoices[] = {
 
 QString SettingsPage::targetsKey()
 {
-    return QStringLiteral("environment/targets");
+    return settings::EnvironmentTargets.name();
 }
 
 void SettingsPage::applyStoredSettings(DownloadQueue *queue)

@@ -2,6 +2,7 @@
 
 #include "core/hub/hubsettings.h"
 #include "core/prefetch/downloadqueue.h"
+#include "core/settings/appsettings.h"
 #include "ui/browse/browsepage.h"
 #include "ui/cache/cachepage.h"
 #include "ui/cache/livecache.h"
@@ -39,9 +40,6 @@
 namespace tfhub::ui {
 
 namespace {
-
-const auto GeometryKey = QStringLiteral("mainWindow/geometry");
-const auto WindowStateKey = QStringLiteral("mainWindow/windowState");
 
 // Several downloads finishing together cause one rescan, not one each.
 constexpr int RescanDelayMs = 300;
@@ -315,11 +313,11 @@ void MainWindow::showOnCachePage(const QStringList &keys)
 void MainWindow::restoreSettings()
 {
     const QSettings settings;
-    if (!restoreGeometry(settings.value(GeometryKey).toByteArray())) {
+    if (!restoreGeometry(settings.value(settings::MainWindowGeometry.name()).toByteArray())) {
         const QSize available = screen() ? screen()->availableSize() : QSize(1280, 800);
         resize(std::min(1280, available.width() * 9 / 10), std::min(780, available.height() * 9 / 10));
     }
-    restoreState(settings.value(WindowStateKey).toByteArray());
+    restoreState(settings.value(settings::MainWindowState.name()).toByteArray());
     m_cachePage->restoreState(settings);
     m_browsePage->restoreState(settings);
 }
@@ -327,8 +325,8 @@ void MainWindow::restoreSettings()
 void MainWindow::saveSettings() const
 {
     QSettings settings;
-    settings.setValue(GeometryKey, saveGeometry());
-    settings.setValue(WindowStateKey, saveState());
+    settings.setValue(settings::MainWindowGeometry.name(), saveGeometry());
+    settings.setValue(settings::MainWindowState.name(), saveState());
     m_cachePage->saveState(settings);
     m_browsePage->saveState(settings);
 }
