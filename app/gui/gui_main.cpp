@@ -148,6 +148,15 @@ int main(int argc, char *argv[])
 
     const tfhub::HubSettings settings
         = tfhub::HubSettings::resolve(QProcessEnvironment::systemEnvironment(), parser.value(cacheDirOption));
+    // A gs:// folder is for tf.io.gfile: taken as a local path it would become a folder named "gs:"
+    // here, so the app stops before anything can create it.
+    if (const tfhub::CacheDirCheck check = tfhub::HubSettings::checkCacheDir(settings.cacheDir);
+        check.state == tfhub::CacheDirCheck::State::Unsupported) {
+        std::fputs(qPrintable(QCoreApplication::translate("main", "%1 (from %2)\n")
+                                  .arg(check.message, tfhub::sourceLabel(settings.cacheDirSource))),
+            stderr);
+        return 1;
+    }
     // tensorflow_hub reads a relative folder against its working directory; ours is the same here.
     const QString root = QDir(settings.cacheDir).absolutePath();
 

@@ -17,6 +17,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QProcess>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStackedWidget>
@@ -82,6 +83,8 @@ private Q_SLOTS:
     void pendingMoveOfferedAtStart_data();
     void pendingMoveOfferedAtStart();
     void aboutCreditsEveryLibrary();
+    void urlCacheDirRefusedAtStart_data();
+    void urlCacheDirRefusedAtStart();
 
 private:
     template<class T> T *child(const QString &name) const
@@ -438,6 +441,53 @@ void TestMainWindow::firstRunMoveShowsOnSettingsPage()
     QVERIFY2(!source.contains(QStringLiteral("uses %1").arg(temporary.cacheDir)), qPrintable(source));
     QVERIFY2(!source.contains(sourceLabel(ValueSource::Default)), qPrintable(source));
     QCOMPARE(m_window->cacheRoot(), target);
+}
+
+void TestMainWindow::urlCacheDirRefusedAtStart_data()
+{
+    QTest::addColumn<bool>("fromOption");
+    QTest::newRow("TFHUB_CACHE_DIR") << false;
+    QTest::newRow("--cache-dir") << true;
+}
+
+void TestMainWindow::urlCacheDirRefusedAtStart()
+{
+    QFETCH(bool, fromOption);
+    const QString gui = qEnvironmentVariable("TFHUB_GUI");
+    if (gui.isEmpty() || !QFileInfo(gui).isExecutable())
+        QSKIP("TFHUB_GUI does not name the built tfhub-cache-manager.");
+    QTemporaryDir work;
+    QVERIFY(work.isValid());
+    QProcess process;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    QStringList args;
+    if (fromOption) {
+        env.remove(QStringLiteral("TFHUB_CACHE_DIR"));
+        args << QStringLiteral("--cache-dir") << QStringLiteral("gs://bucket/x");
+    } else {
+        env.insert(QStringLiteral("TFHUB_CACHE_DIR"), QStringLiteral("gs://bucket/x"));
+    }
+    process.setProcessEnvironment(env);
+    process.setWorkingDirectory(work.path());
+    process.start(gui, args);
+    QVERIFY(process.waitForStarted());
+    // Refused at once; an app that opened its window would not quit by itself.
+    if (!process.waitForFinished(ScanTimeoutMs)) {
+        process.kill();
+        process.waitForFinished();
+        QFAIL("the app started with a gs:// cache folder");
+    }
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    QVERIFY(process.exitCode() != 0);
+    const QString err = QString::fromLocal8Bit(process.readAllStandardError());
+    QVERIFY2(
+        err.contains(QStringLiteral("gs://bucket/x")) && err.contains(QStringLiteral("Google Cloud Storage")),
+        qPrintable(err));
+    QVERIFY2(err.contains(QStringLiteral("nothing was read or written")), qPrintable(err));
+    QVERIFY(!QFileInfo::exists(work.filePath(QStringLiteral("gs:"))));
+    QCOMPARE(
+        QDir(work.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden), QStringList());
 }
 
 bool TestMainWindow::cutShortMove(const QString &to) const
