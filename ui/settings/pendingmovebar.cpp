@@ -35,7 +35,7 @@ bool PendingMoveBar::check(const QString &cacheDir)
     m_bar->showMessage(MessageBar::Kind::Warning,
         canUndo ? tr("Moving the cache from %1 to %2 was cut short (%n model(s)). Finish the move, which "
                      "saves %2 as the cache folder, or undo it, which puts every model back in %1.",
-            static_cast<int>(m_journal.items.size()))
+            nullptr, static_cast<int>(m_journal.items.size()))
                       .arg(m_journal.from, m_journal.to)
                 : tr("Moving the cache from %1 to %2 was cut short after %2 was saved as the cache "
                      "folder; finish it to delete the models left in %1.")
