@@ -1,5 +1,6 @@
 #include "app/gui/guibenchmark.h"
 #include "core/hub/hubsettings.h"
+#include "core/settings/appsettings.h"
 #include "ui/browse/browsepage.h"
 #include "ui/downloads/downloadspage.h"
 #include "ui/window/mainwindow.h"
@@ -103,8 +104,9 @@ int main(int argc, char *argv[])
     // A QCoreApplication still serves --help and --version when no display is available.
     std::unique_ptr<QCoreApplication> app(
         display ? new QApplication(argc, argv) : new QCoreApplication(argc, argv));
-    QCoreApplication::setOrganizationName(QStringLiteral("tfhub-cache-manager"));
-    QCoreApplication::setApplicationName(QStringLiteral("tfhub-cache-manager"));
+    // The settings file the CLI shares: its name is written once, in tfhub::settings.
+    QCoreApplication::setOrganizationName(tfhub::settings::organizationName());
+    QCoreApplication::setApplicationName(tfhub::settings::applicationName());
     QCoreApplication::setApplicationVersion(QStringLiteral(TFHUB_VERSION));
 
     QCommandLineParser parser;
@@ -148,6 +150,15 @@ int main(int argc, char *argv[])
 
     const tfhub::HubSettings settings
         = tfhub::HubSettings::resolve(QProcessEnvironment::systemEnvironment(), parser.value(cacheDirOption));
+    // A gs:// folder is for tf.io.gfile: taken as a local path it would become a folder named "gs:"
+    // here, so the app stops before anything can create it.
+    if (const tfhub::CacheDirCheck check = tfhub::HubSettings::checkCacheDir(settings.cacheDir);
+        check.state == tfhub::CacheDirCheck::State::Unsupported) {
+        std::fputs(qPrintable(QCoreApplication::translate("main", "%1 (from %2)\n")
+                                  .arg(check.message, tfhub::sourceLabel(settings.cacheDirSource))),
+            stderr);
+        return 1;
+    }
     // tensorflow_hub reads a relative folder against its working directory; ours is the same here.
     const QString root = QDir(settings.cacheDir).absolutePath();
 

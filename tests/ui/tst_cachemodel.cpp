@@ -78,6 +78,7 @@ private Q_SLOTS:
     void sortsByRawSize();
     void sortsByRawDate();
     void sortsByState();
+    void lastUsedUnknownWithoutAccessTime();
     void filterText_data();
     void filterText();
     void filterStateAndFormat();
@@ -307,6 +308,39 @@ void TestCacheModel::sortsByRawDate()
         makeEntry(Kaggle, 1, EntryState::Complete, ModelFormat::Tf2SavedModel, now.addDays(-400)) });
     proxy.sort(CacheModel::DownloadedColumn, Qt::AscendingOrder);
     QCOMPARE(column(proxy, CacheModel::HandleColumn), QStringList({ Lite, Kaggle, Bert, Mobilenet }));
+}
+
+void TestCacheModel::lastUsedUnknownWithoutAccessTime()
+{
+    CacheModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    CacheFilterProxy proxy;
+    proxy.setSourceModel(&model);
+    const QDateTime now = QDateTime::currentDateTime();
+    CacheEntry old = makeEntry(Bert, 1);
+    old.lastAccessed = now.addDays(-30);
+    old.lastModified = now.addDays(-40);
+    CacheEntry recent = makeEntry(Mobilenet, 1);
+    recent.lastAccessed = now.addSecs(-60);
+    recent.lastModified = now.addDays(-50);
+    // A noatime mount: the engine reports no access time; the recent change is no use.
+    CacheEntry noatime = makeEntry(Lite, 1);
+    noatime.lastModified = now.addSecs(-10);
+    model.setEntries({ old, noatime, recent });
+
+    const QModelIndex unknown = model.index(model.rowOfKey(noatime.key), CacheModel::LastUsedColumn);
+    QCOMPARE(unknown.data().toString(), QStringLiteral("unknown"));
+    QVERIFY(!unknown.data(Qt::ToolTipRole).toString().isEmpty());
+    QVERIFY(unknown.data(Qt::ToolTipRole).toString()
+        != QLocale().toString(noatime.lastModified, QLocale::LongFormat));
+    QCOMPARE(model.index(model.rowOfKey(old.key), CacheModel::LastUsedColumn).data().toString(),
+        util::relativeTime(old.lastAccessed));
+
+    // Unknown goes last both ways.
+    proxy.sort(CacheModel::LastUsedColumn, Qt::AscendingOrder);
+    QCOMPARE(column(proxy, CacheModel::HandleColumn), QStringList({ Bert, Mobilenet, Lite }));
+    proxy.sort(CacheModel::LastUsedColumn, Qt::DescendingOrder);
+    QCOMPARE(column(proxy, CacheModel::HandleColumn), QStringList({ Mobilenet, Bert, Lite }));
 }
 
 void TestCacheModel::sortsByState()

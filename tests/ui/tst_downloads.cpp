@@ -80,6 +80,7 @@ private Q_SLOTS:
     void cachePageShowsPrefetchedEntry();
     void prefetchAgainFromCachePage();
     void settingsPersistAndApply();
+    void storedConcurrencyIsClamped();
 
 private:
     PrefetchOptions options() const;
@@ -578,7 +579,12 @@ void TestDownloads::settingsPersistAndApply()
     QCOMPARE(concurrency->value(), SettingsPage::DefaultConcurrency);
     QCOMPARE(stall->value(), SettingsPage::DefaultStallTimeoutSecs);
     QCOMPARE(retries->value(), SettingsPage::DefaultRetries);
-    QCOMPARE(concurrency->maximum(), 8);
+    // The limits are the shared settings' (the CLI's --jobs takes the same 1–16).
+    QCOMPARE(concurrency->minimum(), 1);
+    QCOMPARE(concurrency->maximum(), 16);
+    concurrency->setValue(16);
+    QCOMPARE(concurrency->value(), 16);
+    QCOMPARE(queue.concurrency(), 16);
 
     concurrency->setValue(1);
     stall->setValue(30);
@@ -611,6 +617,21 @@ void TestDownloads::settingsPersistAndApply()
     QCOMPARE(fresh.options().stallSecs, 30);
     SettingsPage again(&fresh);
     QCOMPARE(again.findChild<QSpinBox *>(QStringLiteral("retriesSpin"))->value(), 2);
+}
+
+void TestDownloads::storedConcurrencyIsClamped()
+{
+    // A hand-edited settings file asks for more than the limit: the page and the queue use 16.
+    QSettings().setValue(QStringLiteral("downloads/concurrency"), 40);
+    DownloadQueue queue(options());
+    SettingsPage::applyStoredSettings(&queue);
+    QCOMPARE(queue.concurrency(), 16);
+    SettingsPage page(&queue);
+    QCOMPARE(page.findChild<QSpinBox *>(QStringLiteral("concurrencySpin"))->value(), 16);
+    QSettings().setValue(QStringLiteral("downloads/concurrency"), 0);
+    DownloadQueue low(options());
+    SettingsPage::applyStoredSettings(&low);
+    QCOMPARE(low.concurrency(), 1);
 }
 
 QTEST_MAIN(TestDownloads)

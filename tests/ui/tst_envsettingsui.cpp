@@ -38,6 +38,7 @@ private Q_SLOTS:
 
     void temporaryCacheNotNowIsRemembered();
     void temporaryCacheMovedAndPersisted();
+    void temporaryCacheMoveFailureSavesNothing();
     void invalidLoadFormatFixed();
     void persistentCacheShowsNothing();
 
@@ -140,6 +141,31 @@ void TestEnvSettingsUi::temporaryCacheMovedAndPersisted()
     MessageBar next;
     FirstRunBar later(&next);
     QVERIFY(!later.check(s));
+}
+
+void TestEnvSettingsUi::temporaryCacheMoveFailureSavesNothing()
+{
+    const HubSettings s = defaults();
+    const QString key = test::makeEntry(s.cacheDir, QStringLiteral("https://tfhub.dev/test/a/1"),
+        test::savedModelsDir() + QStringLiteral("/half_plus_two_tf2_cpu"));
+    // A file where the suggested folder would be: the move cannot start there.
+    const QString target = m_home->path() + QStringLiteral("/.cache/tfhub_modules");
+    QVERIFY(test::writeFile(target, "not a folder"));
+    MessageBar bar;
+    FirstRunBar first(&bar);
+    QSignalSpy changed(&first, &FirstRunBar::cacheDirChanged);
+    QSignalSpy finished(&first, &FirstRunBar::finished);
+    QVERIFY(first.check(s));
+    actionNamed(bar, QStringLiteral("usePersistentCacheAction"))->trigger();
+    QVERIFY(finished.wait(30000));
+    QCOMPARE(finished.first().at(0).toBool(), false);
+    QCOMPARE(changed.size(), 0);
+    QCOMPARE(bar.kind(), MessageBar::Kind::Error);
+    QVERIFY2(bar.text().contains(QStringLiteral("No model was moved; they are all in %1").arg(s.cacheDir)),
+        qPrintable(bar.text()));
+    QVERIFY(QFileInfo::exists(s.cacheDir + QLatin1Char('/') + key + QStringLiteral("/saved_model.pb")));
+    for (const shellenv::TargetState &state : shellenv::EnvPersistence().readAll())
+        QVERIFY2(!state.values.contains(shellenv::Variable::CacheDir), qPrintable(state.path));
 }
 
 void TestEnvSettingsUi::invalidLoadFormatFixed()

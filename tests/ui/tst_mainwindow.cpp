@@ -1,5 +1,7 @@
 #include "core/hub/hubsettings.h"
+#include "core/maintenance/cachemover.h"
 #include "core/prefetch/downloadqueue.h"
+#include "core/shellenv/envpersistence.h"
 #include "tests/support/testdata.h"
 #include "ui/cache/cachefilterproxy.h"
 #include "ui/cache/cachemodel.h"
@@ -15,12 +17,14 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QProcess>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QToolButton>
 #include <QTreeWidget>
 #include <QtTest>
 
@@ -75,7 +79,12 @@ private Q_SLOTS:
     void remembersLayout();
     void firstRunWarnings();
     void folderChangeSwitchesInPlace();
+    void firstRunMoveShowsOnSettingsPage();
+    void pendingMoveOfferedAtStart_data();
+    void pendingMoveOfferedAtStart();
     void aboutCreditsEveryLibrary();
+    void urlCacheDirRefusedAtStart_data();
+    void urlCacheDirRefusedAtStart();
 
 private:
     template<class T> T *child(const QString &name) const
@@ -86,6 +95,8 @@ private:
         return widget;
     }
     bool scan();
+    /// Step 1 of a move from m_root to `to`, as a crash before step 2 leaves it.
+    bool cutShortMove(const QString &to) const;
     qint64 sumOfSelected() const;
 
     QTemporaryDir m_home;
@@ -398,6 +409,152 @@ void TestMainWindow::firstRunWarnings()
     env.insert(QStringLiteral("TFHUB_MODEL_LOAD_FORMAT"), QStringLiteral("compressed"));
     m_window->checkFirstRun(HubSettings::resolve(env));
     QVERIFY2(bar->text().contains(QStringLiteral("compressed")), qPrintable(bar->text()));
+}
+
+void TestMainWindow::firstRunMoveShowsOnSettingsPage()
+{
+    QVERIFY(scan());
+    QProcessEnvironment env;
+    env.insert(QStringLiteral("TMPDIR"), m_tmp->path());
+    const HubSettings temporary = HubSettings::resolve(env);
+    QVERIFY(addModel(temporary.cacheDir, HalfPlusTwo));
+    m_window->checkFirstRun(temporary);
+    auto *bar = m_window->windowMessageBar();
+    QAction *use = nullptr;
+    for (QToolButton *b : bar->findChildren<QToolButton *>()) {
+        if (b->defaultAction()
+            && b->defaultAction()->objectName() == QStringLiteral("usePersistentCacheAction"))
+            use = b->defaultAction();
+    }
+    QVERIFY(use);
+    use->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(bar->kind() == MessageBar::Kind::Positive, ScanTimeoutMs);
+    const QString target = shellenv::persistentCacheDir();
+    QVERIFY(QFileInfo::exists(target + u'/' + keyOf(HalfPlusTwo)));
+    // This process's environment still names the temporary folder; the page must not say it uses it.
+    SettingsPage *page = m_window->settingsPage();
+    QCOMPARE(page->current().cacheDir, target);
+    QCOMPARE(page->findChild<QLineEdit *>(QStringLiteral("cacheDirEdit"))->text(), target);
+    const QString source = page->findChild<QLabel *>(QStringLiteral("cacheDirSource"))->text();
+    QVERIFY2(source.contains(QStringLiteral("This program uses %1 (").arg(QDir::toNativeSeparators(target))),
+        qPrintable(source));
+    QVERIFY2(!source.contains(QStringLiteral("uses %1").arg(temporary.cacheDir)), qPrintable(source));
+    QVERIFY2(!source.contains(sourceLabel(ValueSource::Default)), qPrintable(source));
+    QCOMPARE(m_window->cacheRoot(), target);
+}
+
+void TestMainWindow::urlCacheDirRefusedAtStart_data()
+{
+    QTest::addColumn<bool>("fromOption");
+    QTest::newRow("TFHUB_CACHE_DIR") << false;
+    QTest::newRow("--cache-dir") << true;
+}
+
+void TestMainWindow::urlCacheDirRefusedAtStart()
+{
+    QFETCH(bool, fromOption);
+    const QString gui = qEnvironmentVariable("TFHUB_GUI");
+    if (gui.isEmpty() || !QFileInfo(gui).isExecutable())
+        QSKIP("TFHUB_GUI does not name the built tfhub-cache-manager.");
+    QTemporaryDir work;
+    QVERIFY(work.isValid());
+    QProcess process;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    QStringList args;
+    if (fromOption) {
+        env.remove(QStringLiteral("TFHUB_CACHE_DIR"));
+        args << QStringLiteral("--cache-dir") << QStringLiteral("gs://bucket/x");
+    } else {
+        env.insert(QStringLiteral("TFHUB_CACHE_DIR"), QStringLiteral("gs://bucket/x"));
+    }
+    process.setProcessEnvironment(env);
+    process.setWorkingDirectory(work.path());
+    process.start(gui, args);
+    QVERIFY(process.waitForStarted());
+    // Refused at once; an app that opened its window would not quit by itself.
+    if (!process.waitForFinished(ScanTimeoutMs)) {
+        process.kill();
+        process.waitForFinished();
+        QFAIL("the app started with a gs:// cache folder");
+    }
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    QVERIFY(process.exitCode() != 0);
+    const QString err = QString::fromLocal8Bit(process.readAllStandardError());
+    QVERIFY2(
+        err.contains(QStringLiteral("gs://bucket/x")) && err.contains(QStringLiteral("Google Cloud Storage")),
+        qPrintable(err));
+    QVERIFY2(err.contains(QStringLiteral("nothing was read or written")), qPrintable(err));
+    QVERIFY(!QFileInfo::exists(work.filePath(QStringLiteral("gs:"))));
+    QCOMPARE(
+        QDir(work.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden), QStringList());
+}
+
+bool TestMainWindow::cutShortMove(const QString &to) const
+{
+    MoveOptions options;
+    const MoveReport report = maintenance::moveCache(
+        m_root, to, options, [](const MoveProgress &) {}, [] { return false; });
+    if (!report.switchable() || report.moved.size() != 1)
+        qWarning("moveCache: %s", qPrintable(report.error));
+    return report.switchable() && report.moved.size() == 1;
+}
+
+void TestMainWindow::pendingMoveOfferedAtStart_data()
+{
+    QTest::addColumn<bool>("finish");
+    QTest::newRow("undo") << false;
+    QTest::newRow("finish") << true;
+}
+
+void TestMainWindow::pendingMoveOfferedAtStart()
+{
+    QFETCH(bool, finish);
+    QVERIFY(addModel(m_root, HalfPlusTwo));
+    const QString to = m_tmp->path() + QStringLiteral("/new cache");
+    QVERIFY(cutShortMove(to));
+    QVERIFY(maintenance::pendingMove(m_root).value().has_value());
+
+    m_window = std::make_unique<MainWindow>(m_root, QStringLiteral("test"));
+    m_window->show();
+    auto *bar = m_window->windowMessageBar();
+    QTRY_VERIFY(bar->isVisible());
+    QVERIFY2(bar->text().contains(to), qPrintable(bar->text()));
+    // The first-run message waits: the cut-short move decides where the cache is.
+    QProcessEnvironment env;
+    env.insert(QStringLiteral("TMPDIR"), m_tmp->path());
+    m_window->checkFirstRun(HubSettings::resolve(env));
+    QVERIFY2(bar->text().contains(to), qPrintable(bar->text()));
+
+    QAction *action = nullptr;
+    const QString name = finish ? QStringLiteral("finishMoveAction") : QStringLiteral("undoMoveAction");
+    for (QToolButton *b : bar->findChildren<QToolButton *>()) {
+        if (b->defaultAction() && b->defaultAction()->objectName() == name)
+            action = b->defaultAction();
+    }
+    QVERIFY(action);
+    action->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(bar->kind() == MessageBar::Kind::Positive, ScanTimeoutMs);
+    QVERIFY(!maintenance::pendingMove(m_root).value().has_value());
+    QVERIFY(!maintenance::pendingMove(to).value().has_value());
+    const QString key = keyOf(HalfPlusTwo);
+    if (finish) {
+        QVERIFY(QFileInfo::exists(to + u'/' + key + QStringLiteral("/saved_model.pb")));
+        QVERIFY(!QFileInfo::exists(m_root + u'/' + key));
+        QCOMPARE(shellenv::EnvPersistence()
+                     .read(shellenv::Target::Bash)
+                     .values.value(shellenv::Variable::CacheDir),
+            to);
+        QCOMPARE(m_window->cacheRoot(), to);
+        QCOMPARE(m_window->settingsPage()->current().cacheDir, to);
+    } else {
+        QVERIFY(QFileInfo::exists(m_root + u'/' + key + QStringLiteral("/saved_model.pb")));
+        QVERIFY(!QFileInfo::exists(to + u'/' + key));
+        QVERIFY(
+            shellenv::EnvPersistence().read(shellenv::Target::Bash).values.value(shellenv::Variable::CacheDir)
+            != to);
+        QCOMPARE(m_window->cacheRoot(), m_root);
+    }
 }
 
 void TestMainWindow::aboutCreditsEveryLibrary()

@@ -133,17 +133,29 @@ void TestSettingsOutcome::message_data()
     QTest::newRow("move failed") << o << error << false
                                  << QStringLiteral(
                                         "Moving the models failed: Cannot copy /tmp/tfhub_modules/k1/pipe: "
-                                        "it is not a regular file, folder or link. They are still in "
-                                        "/tmp/tfhub_modules. Nothing was saved.")
+                                        "it is not a regular file, folder or link. No model was moved; they "
+                                        "are all in /tmp/tfhub_modules. Nothing was saved.")
                                  << QString() << QStringList();
 
+    // No file could name the new folder: the copies were undone, and the message says so.
     o = withMove({ QStringLiteral("k1") }, false);
+    o.results = { failed(Bashrc, QStringLiteral("Cannot write /home/u/.bashrc: read-only file system")) };
+    o.finishAttempted = true;
+    o.finishReport.undone = true;
+    QTest::newRow("nothing saved, move undone")
+        << o << error << false
+        << QStringLiteral("Cannot write /home/u/.bashrc: read-only file system 1 model(s) were copied to %1, "
+                          "then put back. No file could be saved, so the models were put back in %2.")
+               .arg(To, From)
+        << QString() << QStringList();
+
+    // The engine undoes a cancelled move: nothing moved, whatever was copied before the cancel.
+    o = withMove({}, false);
     o.moveReport.cancelled = true;
     QTest::newRow("move cancelled")
         << o << warning << false
-        << QStringLiteral(
-               "Moving was cancelled: 1 model(s) moved to %1; the rest are still in %2. Nothing was saved.")
-               .arg(To, From)
+        << QStringLiteral("Moving was cancelled: no model was moved; they are all in %1. Nothing was saved.")
+               .arg(From)
         << QString() << QStringList();
 }
 

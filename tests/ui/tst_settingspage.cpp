@@ -94,6 +94,7 @@ private Q_SLOTS:
     void cancelledMoveSavesNothing();
     void failedMoveSavesNothing();
     void effectiveValuesFollowApply();
+    void effectiveValuesStartEachShellOnce();
 
 private:
     HubSettings settingsWithCache(const QString &dir) const;
@@ -540,6 +541,38 @@ void TestSettingsPage::effectiveValuesFollowApply()
     QVERIFY2(conflicts->text().contains(
                  QStringLiteral("TFHUB_CACHE_DIR is not set in this program's environment")),
         qPrintable(conflicts->text()));
+}
+
+void TestSettingsPage::effectiveValuesStartEachShellOnce()
+{
+    // A bash on PATH that counts its starts, then runs the real one.
+    const QString realBash = QStandardPaths::findExecutable(QStringLiteral("bash"));
+    if (realBash.isEmpty())
+        QSKIP("No bash to probe.");
+    const QString bin = home() + QStringLiteral("/bin");
+    const QString counter = home() + QStringLiteral("/bash-starts");
+    QVERIFY(QDir().mkpath(bin));
+    const QString wrapper = bin + QStringLiteral("/bash");
+    QVERIFY(test::writeFile(wrapper,
+        QByteArray("#!/bin/sh\necho start >> '") + QFile::encodeName(counter) + "'\nexec '"
+            + QFile::encodeName(realBash) + "' \"$@\"\n"));
+    QVERIFY(QFile::setPermissions(wrapper, QFile::permissions(wrapper) | QFileDevice::ExeOwner));
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("PATH"), bin + QLatin1Char(':') + env.value(QStringLiteral("PATH")));
+
+    // One probe starts bash more than once (interactive, login): count one probe's starts first.
+    QVERIFY(!shellenv::probe::all(env).isEmpty());
+    const qsizetype oneProbe = readAll(counter).count("start");
+    QVERIFY(oneProbe > 0);
+    QVERIFY(QFile::remove(counter));
+
+    EffectiveValuesBox box;
+    QSignalSpy refreshed(&box, &EffectiveValuesBox::refreshed);
+    box.refresh(env, {}, {});
+    QVERIFY(refreshed.wait(ProbeTimeoutMs));
+    QTRY_VERIFY_WITH_TIMEOUT(!box.isRefreshing(), ProbeTimeoutMs);
+    // The rows and the conflicts come from the same answers: the shells start once.
+    QCOMPARE(readAll(counter).count("start"), oneProbe);
 }
 
 QTEST_MAIN(TestSettingsPage)

@@ -3,6 +3,7 @@
 #include "core/catalog/catalogsources.h"
 #include "core/hub/handle.h"
 #include "core/prefetch/downloadqueue.h"
+#include "core/settings/appsettings.h"
 #include "ui/browse/browsedetails.h"
 #include "ui/browse/browsemodel.h"
 #include "ui/browse/browseproxy.h"
@@ -550,18 +551,18 @@ void BrowsePage::copySnippet()
 
 void BrowsePage::saveState(QSettings &settings) const
 {
-    settings.setValue(QStringLiteral("browse/splitter"), m_splitter->saveState());
-    settings.setValue(QStringLiteral("browse/header"), m_view->header()->saveState());
-    settings.setValue(QStringLiteral("browse/filtersVisible"), m_filtersButton->isChecked());
-    settings.setValue(QStringLiteral("browse/latestOnly"), m_latestOnly->isChecked());
+    settings.setValue(settings::BrowseSplitter.name(), m_splitter->saveState());
+    settings.setValue(settings::BrowseHeader.name(), m_view->header()->saveState());
+    settings::BrowseFiltersVisible.write(settings, m_filtersButton->isChecked());
+    settings::BrowseLatestOnly.write(settings, m_latestOnly->isChecked());
 }
 
 void BrowsePage::restoreState(const QSettings &settings)
 {
-    m_splitter->restoreState(settings.value(QStringLiteral("browse/splitter")).toByteArray());
-    m_view->header()->restoreState(settings.value(QStringLiteral("browse/header")).toByteArray());
-    m_filtersButton->setChecked(settings.value(QStringLiteral("browse/filtersVisible"), true).toBool());
-    m_latestOnly->setChecked(settings.value(QStringLiteral("browse/latestOnly"), true).toBool());
+    m_splitter->restoreState(settings.value(settings::BrowseSplitter.name()).toByteArray());
+    m_view->header()->restoreState(settings.value(settings::BrowseHeader.name()).toByteArray());
+    m_filtersButton->setChecked(settings::BrowseFiltersVisible.read(settings));
+    m_latestOnly->setChecked(settings::BrowseLatestOnly.read(settings));
 }
 
 } // namespace tfhub::ui

@@ -72,8 +72,16 @@ bool CacheFilterProxy::lessThan(const QModelIndex &left, const QModelIndex &righ
 {
     const QVariant l = left.data(sortRole());
     const QVariant r = right.data(sortRole());
-    if (l.typeId() == QMetaType::LongLong && r.typeId() == QMetaType::LongLong)
-        return l.toLongLong() < r.toLongLong();
+    if (l.typeId() == QMetaType::LongLong && r.typeId() == QMetaType::LongLong) {
+        // An unknown time goes last whichever way the column is sorted: newest first must not
+        // start with models nobody knows anything about.
+        const bool lUnknown = l.toLongLong() == CacheModel::UnknownTime;
+        const bool rUnknown = r.toLongLong() == CacheModel::UnknownTime;
+        if (lUnknown != rUnknown)
+            return sortOrder() == Qt::AscendingOrder ? rUnknown : lUnknown;
+        if (!lUnknown)
+            return l.toLongLong() < r.toLongLong();
+    }
     const int byText = QString::localeAwareCompare(l.toString(), r.toString());
     if (byText != 0)
         return byText < 0;

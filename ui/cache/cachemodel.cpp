@@ -14,13 +14,6 @@ namespace tfhub::ui {
 
 namespace {
 
-// The time a user cares about for "last used": access time when the mount records it, else
-// the newest modification.
-QDateTime lastUsed(const CacheEntry &entry)
-{
-    return entry.lastAccessed.isValid() ? entry.lastAccessed : entry.lastModified;
-}
-
 // Invalid times sort before every real one instead of comparing as equal to the epoch.
 qint64 sortableTime(const QDateTime &when)
 {
@@ -57,6 +50,24 @@ QVariant timeData(const QDateTime &when, int role)
         return sortableTime(when);
     case Qt::ToolTipRole:
         return exactTime(when);
+    }
+    return {};
+}
+
+// The engine reports no access time where the mount does not record one (noatime) and never
+// makes one up; a modification time in its place would claim a use that may never have happened.
+QVariant lastUsedData(const CacheEntry &entry, int role)
+{
+    if (entry.lastAccessed.isValid())
+        return timeData(entry.lastAccessed, role);
+    switch (role) {
+    case Qt::DisplayRole:
+        return CacheModel::tr("unknown");
+    case CacheModel::SortRole:
+        // After every real time; CacheFilterProxy keeps it last when sorting newest first too.
+        return CacheModel::UnknownTime;
+    case Qt::ToolTipRole:
+        return CacheModel::tr("The file system does not record when files are read (mounted with noatime)");
     }
     return {};
 }
@@ -194,7 +205,7 @@ QVariant CacheModel::data(const QModelIndex &index, int role) const
     case DownloadedColumn:
         return timeData(e.downloaded, role);
     case LastUsedColumn:
-        return timeData(lastUsed(e), role);
+        return lastUsedData(e, role);
     }
     return {};
 }
@@ -227,7 +238,7 @@ QVariant CacheModel::headerData(int section, Qt::Orientation orientation, int ro
         case FilesColumn:
             return tr("Regular files in the model folder");
         case LastUsedColumn:
-            return tr("Last access as far as the file system records it, otherwise last change");
+            return tr("Last access as far as the file system records it; unknown where it does not");
         }
     } else if (role == Qt::TextAlignmentRole && (section == SizeColumn || section == FilesColumn)) {
         return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);

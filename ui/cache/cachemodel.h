@@ -8,6 +8,8 @@
 #include <QList>
 #include <QStringList>
 
+#include <limits>
+
 namespace tfhub::ui {
 
 /// The entries of one cache root as a table. Rows are keyed by CacheEntry::key, so incremental
@@ -32,6 +34,9 @@ public:
         EntryRole, ///< the whole CacheEntry
         KeyRole, ///< the entry's key
     };
+
+    /// SortRole of a time nobody knows (a last use on a noatime mount): after every real one.
+    static constexpr qint64 UnknownTime = std::numeric_limits<qint64>::max();
 
     explicit CacheModel(QObject *parent = nullptr);
 

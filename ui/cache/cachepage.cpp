@@ -1,5 +1,7 @@
 #include "ui/cache/cachepage.h"
 
+#include "core/settings/appsettings.h"
+
 #include "ui/cache/cacheactions.h"
 #include "ui/cache/cachefilterbar.h"
 #include "ui/cache/cachefilterproxy.h"
@@ -36,9 +38,6 @@
 namespace tfhub::ui {
 
 namespace {
-
-const auto SplitterKey = QStringLiteral("cachePage/splitter");
-const auto HeaderKey = QStringLiteral("cachePage/header");
 
 enum StackPage { TablePage, EmptyPage };
 
@@ -295,14 +294,14 @@ QWidget *CachePage::createEmptyState()
 
 void CachePage::saveState(QSettings &settings) const
 {
-    settings.setValue(SplitterKey, m_splitter->saveState());
-    settings.setValue(HeaderKey, m_table->horizontalHeader()->saveState());
+    settings.setValue(settings::CachePageSplitter.name(), m_splitter->saveState());
+    settings.setValue(settings::CachePageHeader.name(), m_table->horizontalHeader()->saveState());
 }
 
 void CachePage::restoreState(const QSettings &settings)
 {
-    m_splitter->restoreState(settings.value(SplitterKey).toByteArray());
-    m_table->horizontalHeader()->restoreState(settings.value(HeaderKey).toByteArray());
+    m_splitter->restoreState(settings.value(settings::CachePageSplitter.name()).toByteArray());
+    m_table->horizontalHeader()->restoreState(settings.value(settings::CachePageHeader.name()).toByteArray());
 }
 
 void CachePage::refresh()

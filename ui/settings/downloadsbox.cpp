@@ -20,18 +20,14 @@ struct DownloadSettings
     int retries = DownloadsBox::DefaultRetries;
 };
 
-// A hand-edited settings file must not start 500 downloads or none.
+// settings:: clamps: a hand-edited settings file must not start 500 downloads or none.
 DownloadSettings readDownloadSettings()
 {
-    const QSettings settings;
+    const QSettings stored;
     DownloadSettings s;
-    s.concurrency = std::clamp(settings.value(DownloadsBox::concurrencyKey(), s.concurrency).toInt(), 1,
-        DownloadsBox::MaxConcurrency);
-    s.stallTimeoutSecs
-        = std::clamp(settings.value(DownloadsBox::stallTimeoutKey(), s.stallTimeoutSecs).toInt(),
-            DownloadsBox::MinStallTimeoutSecs, DownloadsBox::MaxStallTimeoutSecs);
-    s.retries = std::clamp(
-        settings.value(DownloadsBox::retriesKey(), s.retries).toInt(), 0, DownloadsBox::MaxRetries);
+    s.concurrency = settings::DownloadConcurrency.read(stored);
+    s.stallTimeoutSecs = settings::StallTimeoutSecs.read(stored);
+    s.retries = settings::Retries.read(stored);
     return s;
 }
 
@@ -57,17 +53,17 @@ QLabel *hintLabel(const QString &text, QWidget *parent)
 
 QString DownloadsBox::concurrencyKey()
 {
-    return QStringLiteral("downloads/concurrency");
+    return settings::DownloadConcurrency.name();
 }
 
 QString DownloadsBox::stallTimeoutKey()
 {
-    return QStringLiteral("downloads/stallTimeoutSecs");
+    return settings::StallTimeoutSecs.name();
 }
 
 QString DownloadsBox::retriesKey()
 {
-    return QStringLiteral("downloads/retries");
+    return settings::Retries.name();
 }
 
 void DownloadsBox::applyStoredSettings(DownloadQueue *queue)
@@ -85,14 +81,14 @@ DownloadsBox::DownloadsBox(DownloadQueue *queue, QWidget *parent)
 
     m_concurrency = new QSpinBox(this);
     m_concurrency->setObjectName(QStringLiteral("concurrencySpin"));
-    m_concurrency->setRange(1, MaxConcurrency);
+    m_concurrency->setRange(settings::DownloadConcurrency.min, settings::DownloadConcurrency.max);
     m_concurrency->setValue(stored.concurrency);
     m_concurrency->setAccessibleName(tr("Simultaneous downloads"));
     m_concurrency->setToolTip(tr("How many models download at the same time; the others wait in the queue."));
 
     m_stallTimeout = new QSpinBox(this);
     m_stallTimeout->setObjectName(QStringLiteral("stallTimeoutSpin"));
-    m_stallTimeout->setRange(MinStallTimeoutSecs, MaxStallTimeoutSecs);
+    m_stallTimeout->setRange(settings::StallTimeoutSecs.min, settings::StallTimeoutSecs.max);
     m_stallTimeout->setSuffix(tr(" s"));
     m_stallTimeout->setValue(stored.stallTimeoutSecs);
     m_stallTimeout->setAccessibleName(tr("Stall timeout"));
@@ -101,7 +97,7 @@ DownloadsBox::DownloadsBox(DownloadQueue *queue, QWidget *parent)
 
     m_retries = new QSpinBox(this);
     m_retries->setObjectName(QStringLiteral("retriesSpin"));
-    m_retries->setRange(0, MaxRetries);
+    m_retries->setRange(settings::Retries.min, settings::Retries.max);
     m_retries->setValue(stored.retries);
     m_retries->setAccessibleName(tr("Retries"));
     m_retries->setToolTip(tr("How often a download is retried after a network error or a busy server."));
@@ -124,10 +120,10 @@ void DownloadsBox::onEdited()
     s.concurrency = m_concurrency->value();
     s.stallTimeoutSecs = m_stallTimeout->value();
     s.retries = m_retries->value();
-    QSettings settings;
-    settings.setValue(concurrencyKey(), s.concurrency);
-    settings.setValue(stallTimeoutKey(), s.stallTimeoutSecs);
-    settings.setValue(retriesKey(), s.retries);
+    QSettings stored;
+    settings::DownloadConcurrency.write(stored, s.concurrency);
+    settings::StallTimeoutSecs.write(stored, s.stallTimeoutSecs);
+    settings::Retries.write(stored, s.retries);
     applyTo(m_queue, s);
     Q_EMIT changed();
 }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/settings/appsettings.h"
+
 #include <QGroupBox>
 
 class QSpinBox;
@@ -16,13 +18,14 @@ class DownloadsBox final : public QGroupBox
 {
     Q_OBJECT
 public:
-    static constexpr int DefaultConcurrency = 3;
-    static constexpr int MaxConcurrency = 8;
-    static constexpr int DefaultStallTimeoutSecs = 60;
-    static constexpr int MinStallTimeoutSecs = 5;
-    static constexpr int MaxStallTimeoutSecs = 3600;
-    static constexpr int DefaultRetries = 5;
-    static constexpr int MaxRetries = 20;
+    // Shared with the CLI: the keys, defaults and limits live in settings:: only.
+    static constexpr int DefaultConcurrency = settings::DownloadConcurrency.defaultValue;
+    static constexpr int MaxConcurrency = settings::DownloadConcurrency.max;
+    static constexpr int DefaultStallTimeoutSecs = settings::StallTimeoutSecs.defaultValue;
+    static constexpr int MinStallTimeoutSecs = settings::StallTimeoutSecs.min;
+    static constexpr int MaxStallTimeoutSecs = settings::StallTimeoutSecs.max;
+    static constexpr int DefaultRetries = settings::Retries.defaultValue;
+    static constexpr int MaxRetries = settings::Retries.max;
 
     static QString concurrencyKey();
     static QString stallTimeoutKey();

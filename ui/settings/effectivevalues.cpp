@@ -112,7 +112,10 @@ void EffectiveValuesBox::startProbe()
     m_watcher.setFuture(QtConcurrent::run([env = m_inputs.env, timeout = m_shellTimeoutMs] {
         Outcome o;
         o.shells = shellenv::probe::all(env, timeout);
-        o.conflicts = shellenv::EnvPersistence(shellenv::Locations::fromEnvironment(env)).conflicts(env);
+        // The shells just answered: judging the conflicts from their answers spares starting each
+        // one a second time.
+        o.conflicts
+            = shellenv::EnvPersistence(shellenv::Locations::fromEnvironment(env)).conflicts(env, o.shells);
         return o;
     }));
 }

@@ -68,7 +68,11 @@ void EnvApplier::cancel()
 void EnvApplier::onStepDone()
 {
     m_outcome = m_watcher.result();
-    if (m_step == Step::Writing || !m_outcome.checkError.isEmpty()) {
+    if (m_step == Step::Writing) {
+        onWritten();
+        return;
+    }
+    if (!m_outcome.checkError.isEmpty()) {
         finish();
         return;
     }
@@ -88,21 +92,43 @@ void EnvApplier::onStepDone()
     connect(m_mover, &CacheMover::progressChanged, this, &EnvApplier::moveProgressChanged);
     connect(m_mover, &CacheMover::finished, this, &EnvApplier::onMoveFinished);
     Q_EMIT moveStarted();
-    m_mover->start(m_request.moveFrom, m_request.moveTo);
+    // The user asked for the move knowing the page reports what stays (live downloads).
+    MoveOptions options;
+    options.leaveBehind = true;
+    m_mover->start(m_request.moveFrom, m_request.moveTo, options);
 }
 
 void EnvApplier::onMoveFinished(const MoveReport &report, const QString &error)
 {
+    if (m_step == Step::Finishing) {
+        m_outcome.finishReport = report;
+        finish();
+        return;
+    }
     m_outcome.moveReport = report;
     m_outcome.moveError = error;
-    m_mover->deleteLater();
-    m_mover = nullptr;
-    // The files keep naming the folder that holds the models: a move that did not complete
-    // saves nothing.
-    if (m_outcome.moveStopped())
+    // The engine undid a move that failed or was cancelled: the models are all in the old folder,
+    // which the files keep naming.
+    if (!report.switchable() || m_outcome.moveStopped())
         finish();
     else
         startWriting();
+}
+
+void EnvApplier::onWritten()
+{
+    if (!m_mover) {
+        finish();
+        return;
+    }
+    // Step 3: the files name the new folder now, so the originals go; if no file names it, the
+    // copies go instead and the old folder stays whole.
+    m_step = Step::Finishing;
+    m_outcome.finishAttempted = true;
+    if (m_outcome.writtenCount() > 0)
+        m_mover->finishMove();
+    else
+        m_mover->undoMove();
 }
 
 void EnvApplier::startWriting()
@@ -118,6 +144,10 @@ void EnvApplier::startWriting()
 
 void EnvApplier::finish()
 {
+    if (m_mover) {
+        m_mover->deleteLater();
+        m_mover = nullptr;
+    }
     m_running = false;
     Q_EMIT finished(m_outcome);
 }

@@ -29,8 +29,12 @@ struct ApplyOutcome final
     QList<shellenv::TargetResult> results; ///< empty when nothing was written
     QList<shellenv::TargetState> states; ///< every target's file as it is after the apply
     bool moveAttempted = false;
-    MoveReport moveReport;
+    MoveReport moveReport; ///< step 1: what was copied or renamed into the new folder
     QString moveError;
+    /// Step 3, once the setting is saved: the originals deleted (sourcesRemoved, leftBehind); or,
+    /// when no file could be written, the copies undone (undone, error).
+    MoveReport finishReport;
+    bool finishAttempted = false;
 
     int writtenCount() const;
     QStringList writeErrors() const;
@@ -38,11 +42,11 @@ struct ApplyOutcome final
     bool moveStopped() const { return moveAttempted && (!moveError.isEmpty() || moveReport.cancelled); }
 };
 
-/// Runs an ApplyRequest without blocking the GUI thread: checks the move's destination on a pool
-/// thread, moves the models with a CacheMover (progress, cancel), and only once they are moved
-/// writes the files (again on a pool thread). A move that fails or is cancelled writes nothing,
-/// so the saved folder is never one that does not hold the models (as the CLI and the first-run
-/// bar do).
+/// Runs an ApplyRequest without blocking the GUI thread, in the engine's three move steps: checks
+/// the destination on a pool thread, copies the models with a CacheMover (progress, cancel), writes
+/// the files (again on a pool thread) only if the copy is whole, then lets the mover delete the
+/// originals, or undo the copy when no file could be written. So the saved folder always holds
+/// the models and a failure never leaves the cache split (as the CLI and the first-run bar do).
 class EnvApplier final : public QObject
 {
     Q_OBJECT
@@ -64,10 +68,11 @@ Q_SIGNALS:
 private:
     void onStepDone();
     void onMoveFinished(const MoveReport &report, const QString &error);
+    void onWritten();
     void startWriting();
     void finish();
 
-    enum class Step { Checking, Moving, Writing };
+    enum class Step { Checking, Moving, Writing, Finishing };
 
     ApplyRequest m_request;
     ApplyOutcome m_outcome;

@@ -1,6 +1,7 @@
 #include "ui/settings/firstrunbar.h"
 
 #include "core/maintenance/cachemover.h"
+#include "core/settings/appsettings.h"
 #include "core/shellenv/envpersistence.h"
 #include "core/util/humanize.h"
 #include "ui/widgets/messagebar.h"
@@ -37,18 +38,8 @@ QList<shellenv::Target> targetsFor(const shellenv::EnvPersistence &p)
 FirstRunBar::FirstRunBar(MessageBar *bar, QObject *parent) : QObject(parent), m_bar(bar)
 {
     Q_ASSERT(bar);
-    connect(&m_persistWatcher, &QFutureWatcher<QStringList>::finished, this, [this] {
-        const QStringList errors = m_persistWatcher.result();
-        if (!m_bar)
-            return;
-        if (!errors.isEmpty()) {
-            m_bar->showMessage(MessageBar::Kind::Error, errors.join(QLatin1Char('\n')));
-            Q_EMIT finished(false);
-            return;
-        }
-        m_bar->showMessage(MessageBar::Kind::Positive, m_persistWatcher.property("doneText").toString());
-        Q_EMIT finished(true);
-    });
+    connect(&m_persistWatcher, &QFutureWatcher<QList<shellenv::TargetResult>>::finished, this,
+        &FirstRunBar::onPersisted);
 }
 
 FirstRunBar::~FirstRunBar()
@@ -58,7 +49,7 @@ FirstRunBar::~FirstRunBar()
 
 QString FirstRunBar::dismissedKey()
 {
-    return QStringLiteral("firstRun/temporaryCacheDismissed");
+    return settings::TemporaryCacheDismissed.name();
 }
 
 bool FirstRunBar::check(const HubSettings &settings)
@@ -80,7 +71,7 @@ bool FirstRunBar::check(const HubSettings &settings)
     const bool temporary = settings.cacheDirSource == ValueSource::Default
         || shellenv::isTemporaryDir(settings.cacheDir, settings.tempDir);
     if (temporary && !persistedElsewhere && settings.cacheDirSource != ValueSource::CommandLine
-        && !QSettings().value(dismissedKey(), false).toBool()) {
+        && !settings::TemporaryCacheDismissed.read(QSettings())) {
         showTemporaryWarning();
         return true;
     }
@@ -120,7 +111,10 @@ void FirstRunBar::showTemporaryWarning()
     connect(use, &QAction::triggered, this, &FirstRunBar::useSuggestedFolder);
     auto *later = new QAction(tr("Not now"), m_bar);
     later->setObjectName(QStringLiteral("notNowAction"));
-    connect(later, &QAction::triggered, this, [] { QSettings().setValue(dismissedKey(), true); });
+    connect(later, &QAction::triggered, this, [] {
+        QSettings stored;
+        settings::TemporaryCacheDismissed.write(stored, true);
+    });
     m_bar->addAction(use);
     m_bar->addAction(later);
 }
@@ -129,9 +123,10 @@ void FirstRunBar::useSuggestedFolder()
 {
     if (m_mover)
         return;
+    m_copied = false;
     m_mover = new CacheMover(this);
     connect(m_mover, &CacheMover::progressChanged, this, [this](const MoveProgress &p) {
-        if (!m_bar)
+        if (!m_bar || m_copied)
             return;
         m_bar->showMessage(MessageBar::Kind::Information,
             tr("Moving your models to %1: %2 of %3…")
@@ -142,23 +137,56 @@ void FirstRunBar::useSuggestedFolder()
         m_bar->addAction(cancel);
     });
     connect(m_mover, &CacheMover::finished, this, &FirstRunBar::onMoveFinished);
-    m_mover->start(m_settings.cacheDir, m_target);
+    // Live downloads stay where they are and the message names them, as on the Settings page.
+    MoveOptions options;
+    options.leaveBehind = true;
+    m_mover->start(m_settings.cacheDir, m_target, options);
 }
 
 void FirstRunBar::onMoveFinished(const MoveReport &report, const QString &error)
 {
+    if (m_copied)
+        onMoveCompleted(report);
+    else
+        onCopied(report, error);
+}
+
+void FirstRunBar::onCopied(const MoveReport &report, const QString &error)
+{
+    if (!report.switchable()) {
+        m_mover->deleteLater();
+        m_mover = nullptr;
+        if (!m_bar)
+            return;
+        // The engine undid whatever it had copied: every model is still in the old folder.
+        m_bar->showMessage(report.cancelled ? MessageBar::Kind::Information : MessageBar::Kind::Error,
+            (report.cancelled ? tr("Moving was cancelled.") : tr("Moving your models failed: %1").arg(error))
+                + QLatin1Char(' ')
+                + tr("No model was moved; they are all in %1, and nothing was changed in your settings.")
+                      .arg(report.from));
+        Q_EMIT finished(false);
+        return;
+    }
+    m_copied = true;
+    m_copyReport = report;
+    persist(static_cast<int>(shellenv::Variable::CacheDir), m_target, QString());
+}
+
+void FirstRunBar::onMoveCompleted(const MoveReport &report)
+{
     m_mover->deleteLater();
     m_mover = nullptr;
+    m_copied = false;
+    const MoveReport &copy = m_copyReport;
     if (!m_bar)
         return;
-    if (!error.isEmpty() || report.cancelled) {
-        m_bar->showMessage(error.isEmpty() ? MessageBar::Kind::Information : MessageBar::Kind::Error,
-            error.isEmpty()
-                ? tr("Moving was cancelled: %1 models moved to %2, the rest are still in %3; nothing "
-                     "was changed in your settings.")
-                      .arg(report.moved.size())
-                      .arg(m_target, report.from)
-                : error);
+    if (report.undone || !report.sourcesRemoved) {
+        const QString where = report.undone
+            ? tr("Your models were put back in %1.").arg(copy.from)
+            : tr("Completing the move failed: %1 Your models are in %2; the program offers to finish "
+                 "the move when it starts next.")
+                  .arg(report.error, tildePath(m_target));
+        m_bar->showMessage(MessageBar::Kind::Error, m_persistErrors + QLatin1Char(' ') + where);
         Q_EMIT finished(false);
         return;
     }
@@ -166,11 +194,43 @@ void FirstRunBar::onMoveFinished(const MoveReport &report, const QString &error)
         = tr("Your models are now in %1 (%2 moved). New terminals use it now; programs started from the "
              "desktop after your next login.")
               .arg(tildePath(m_target))
-              .arg(report.moved.size());
-    if (!report.skipped.isEmpty())
-        done += QLatin1Char(' ') + tr("Left in place: %1").arg(report.skipped.join(QLatin1Char(' ')));
-    persist(static_cast<int>(shellenv::Variable::CacheDir), m_target, done);
+              .arg(copy.moved.size());
+    if (!copy.skipped.isEmpty())
+        done += QLatin1Char(' ') + tr("Left in place: %1").arg(copy.skipped.join(QLatin1Char(' ')));
+    if (!m_persistErrors.isEmpty())
+        done = m_persistErrors + QLatin1Char(' ') + done;
+    m_bar->showMessage(m_persistErrors.isEmpty() ? MessageBar::Kind::Positive : MessageBar::Kind::Warning,
+        done, report.leftBehind.join(QLatin1Char('\n')));
     Q_EMIT cacheDirChanged(m_target);
+    Q_EMIT finished(true);
+}
+
+void FirstRunBar::onPersisted()
+{
+    const QList<shellenv::TargetResult> results = m_persistWatcher.result();
+    QStringList errors;
+    for (const shellenv::TargetResult &r : results) {
+        if (!r.error.isEmpty())
+            errors << r.error;
+    }
+    m_persistErrors = errors.join(QLatin1Char('\n'));
+    if (m_copied && m_mover) {
+        // Step 3: a file names the new folder now, so the originals go; with none, the copies go.
+        if (errors.size() < results.size())
+            m_mover->finishMove();
+        else
+            m_mover->undoMove();
+        return;
+    }
+    if (!m_bar)
+        return;
+    if (!errors.isEmpty()) {
+        m_bar->showMessage(MessageBar::Kind::Error, m_persistErrors);
+        Q_EMIT finished(false);
+        return;
+    }
+    m_bar->showMessage(MessageBar::Kind::Positive, m_persistWatcher.property("doneText").toString());
+    Q_EMIT finished(true);
 }
 
 void FirstRunBar::persist(int variable, const QString &value, const QString &done)
@@ -181,12 +241,7 @@ void FirstRunBar::persist(int variable, const QString &value, const QString &don
         const shellenv::EnvPersistence p;
         shellenv::Changes changes;
         changes.insert(static_cast<shellenv::Variable>(variable), value);
-        QStringList errors;
-        for (const shellenv::TargetResult &r : p.apply(targetsFor(p), changes)) {
-            if (!r.error.isEmpty())
-                errors << r.error;
-        }
-        return errors;
+        return p.apply(targetsFor(p), changes);
     }));
 }
 

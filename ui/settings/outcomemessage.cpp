@@ -15,6 +15,28 @@ QString tr(const char *text, int n = -1)
     return QCoreApplication::translate("tfhub::ui::SettingsPage", text, nullptr, n);
 }
 
+// What step 3 did: the originals deleted, or the copies undone because nothing was saved.
+QStringList finishText(const ApplyOutcome &o)
+{
+    const MoveReport &m = o.moveReport;
+    const MoveReport &f = o.finishReport;
+    QStringList text;
+    if (!o.finishAttempted)
+        return text;
+    if (f.undone) {
+        text << tr("No file could be saved, so the models were put back in %1.").arg(m.from);
+    } else if (f.sourcesRemoved) {
+        if (!f.leftBehind.isEmpty())
+            text << tr("Some originals could not be deleted from %1 (see details).").arg(m.from);
+    } else if (!f.error.isEmpty()) {
+        // Neither step completed: say where the models are, not where they were.
+        text << tr("Completing the move failed: %1 The models are in %2; the move is finished or undone "
+                   "when the program starts next.")
+                    .arg(f.error, m.to);
+    }
+    return text;
+}
+
 // What the move did, in words; empty when no move was asked for.
 QStringList moveText(const ApplyOutcome &o)
 {
@@ -23,19 +45,25 @@ QStringList moveText(const ApplyOutcome &o)
         return text;
     const MoveReport &m = o.moveReport;
     if (!o.moveError.isEmpty()) {
-        text << tr("Moving the models failed: %1 They are still in %2. Nothing was saved.")
+        // The engine undid every copy: the old folder is whole.
+        text << tr("Moving the models failed: %1 No model was moved; they are all in %2. Nothing was saved.")
                     .arg(o.moveError, m.from);
-    } else if (m.cancelled) {
-        text << tr(
-            "Moving was cancelled: %n model(s) moved to %1; the rest are still in %2. Nothing was saved.",
-            static_cast<int>(m.moved.size()))
-                    .arg(m.to, m.from);
-    } else {
+        return text;
+    }
+    if (m.cancelled) {
+        text << tr("Moving was cancelled: no model was moved; they are all in %1. Nothing was saved.")
+                    .arg(m.from);
+        return text;
+    }
+    if (o.finishReport.undone)
+        text << tr("%n model(s) were copied to %1, then put back.", static_cast<int>(m.moved.size()))
+                    .arg(m.to);
+    else
         text << tr("%n model(s) moved to %1 (%2).", static_cast<int>(m.moved.size()))
                     .arg(m.to, util::humanSize(m.bytes));
-    }
     if (!m.skipped.isEmpty())
         text << tr("Left in place: %1").arg(m.skipped.join(QLatin1Char(' ')));
+    text << finishText(o);
     return text;
 }
 
@@ -65,14 +93,15 @@ OutcomeMessage settingsOutcomeMessage(const ApplyOutcome &o)
                                .arg(files));
     }
     text << moveText(o);
-    const bool failed = !errors.isEmpty() || (o.moveAttempted && !o.moveError.isEmpty());
+    const bool failed = !errors.isEmpty() || (o.moveAttempted && !o.moveError.isEmpty())
+        || (o.finishAttempted && !o.finishReport.error.isEmpty());
     const bool partly = o.moveAttempted && (o.moveReport.cancelled || !o.moveReport.skipped.isEmpty());
     message.kind = failed ? MessageBar::Kind::Error
         : partly          ? MessageBar::Kind::Warning
                           : MessageBar::Kind::Positive;
     message.text = text.join(QLatin1Char(' '));
     if (o.moveAttempted)
-        message.details = o.moveReport.leftBehind.join(QLatin1Char('\n'));
+        message.details = (o.moveReport.leftBehind + o.finishReport.leftBehind).join(QLatin1Char('\n'));
     message.ok = !failed && !message.savedIn.isEmpty();
     return message;
 }

@@ -1,6 +1,7 @@
 #include "ui/settings/settingspage.h"
 
 #include "core/prefetch/downloadqueue.h"
+#include "core/settings/appsettings.h"
 #include "core/util/humanize.h"
 #include "ui/settings/cachefolderbox.h"
 #include "ui/settings/downloadsbox.h"
@@ -85,7 +86,7 @@ const FormatChoice FormatChoices[] = {
 
 QString SettingsPage::targetsKey()
 {
-    return QStringLiteral("environment/targets");
+    return settings::EnvironmentTargets.name();
 }
 
 void SettingsPage::applyStoredSettings(DownloadQueue *queue)
@@ -158,11 +159,23 @@ SettingsPage::SettingsPage(DownloadQueue *queue, const HubSettings &current, QWi
 void SettingsPage::setCurrent(const HubSettings &current)
 {
     m_current = current;
-    m_switchedHere = false;
+    m_switchedBy.clear();
     m_program = valuesOf(current);
     // Whoever changed it may have saved it too (the first-run bar does): show the files as they are.
     loadStates(m_persistence.readAll());
     m_cacheBox->setText(savedValues().value(shellenv::Variable::CacheDir).value_or(current.cacheDir));
+    showCurrentSource();
+    updatePreview();
+    refreshEffective();
+}
+
+void SettingsPage::adoptCacheDir(const QString &dir, const QString &how)
+{
+    m_current.cacheDir = QDir::cleanPath(dir);
+    m_switchedBy = how;
+    m_program.insert(shellenv::Variable::CacheDir, m_current.cacheDir);
+    loadStates(m_persistence.readAll());
+    m_cacheBox->setText(m_current.cacheDir);
     showCurrentSource();
     updatePreview();
     refreshEffective();
@@ -318,10 +331,9 @@ VariableValues SettingsPage::savedValues() const
 
 void SettingsPage::showCurrentSource()
 {
-    QString text
-        = tr("This program uses %1 (%2).")
-              .arg(QDir::toNativeSeparators(m_current.cacheDir),
-                  m_switchedHere ? tr("applied on this page") : sourceLabel(m_current.cacheDirSource));
+    QString text = tr("This program uses %1 (%2).")
+                       .arg(QDir::toNativeSeparators(m_current.cacheDir),
+                           m_switchedBy.isEmpty() ? sourceLabel(m_current.cacheDirSource) : m_switchedBy);
     QStringList savedIn;
     for (const shellenv::TargetState &s : std::as_const(m_states)) {
         if (s.values.contains(shellenv::Variable::CacheDir))
@@ -455,7 +467,7 @@ void SettingsPage::adoptSavedValues()
     m_program.insert(shellenv::Variable::CacheDir, dir);
     if (dir != QDir::cleanPath(m_current.cacheDir)) {
         m_current.cacheDir = dir;
-        m_switchedHere = true;
+        m_switchedBy = tr("applied on this page");
         Q_EMIT cacheDirChanged(dir);
     }
     if (const std::optional<QString> format = m_pendingChanges.value(shellenv::Variable::LoadFormat)) {

@@ -60,6 +60,10 @@ public:
     /// Another part of the window changed what this program uses (e.g. the first-run bar moved
     /// the cache): shows it and checks the effective values again.
     void setCurrent(const HubSettings &current);
+    /// Another part of the window moved the cache to `dir` and saved it (the first-run bar): this
+    /// program uses `dir` now, though its environment still names the old folder. `how` says so in
+    /// the source label.
+    void adoptCacheDir(const QString &dir, const QString &how);
     const HubSettings &current() const { return m_current; }
 
     MessageBar *messageBar() const { return m_bar; }
@@ -121,7 +125,8 @@ private:
     QPushButton *m_cancelMove = nullptr;
     EffectiveValuesBox *m_effective = nullptr;
     EnvApplier *m_applier = nullptr;
-    bool m_switchedHere = false; ///< m_current.cacheDir was set by Apply, not by its source
+    /// Why m_current.cacheDir differs from its source (Apply, the first-run bar); empty: it does not.
+    QString m_switchedBy;
     bool m_pendingUnset = false;
     shellenv::Changes m_pendingChanges;
 };

@@ -2,11 +2,13 @@
 
 #include "core/hub/hubsettings.h"
 #include "core/prefetch/downloadqueue.h"
+#include "core/settings/appsettings.h"
 #include "ui/browse/browsepage.h"
 #include "ui/cache/cachepage.h"
 #include "ui/cache/livecache.h"
 #include "ui/downloads/downloadspage.h"
 #include "ui/settings/firstrunbar.h"
+#include "ui/settings/pendingmovebar.h"
 #include "ui/settings/settingspage.h"
 #include "ui/usage/usagepage.h"
 #include "ui/widgets/messagebar.h"
@@ -38,9 +40,6 @@
 namespace tfhub::ui {
 
 namespace {
-
-const auto GeometryKey = QStringLiteral("mainWindow/geometry");
-const auto WindowStateKey = QStringLiteral("mainWindow/windowState");
 
 // Several downloads finishing together cause one rescan, not one each.
 constexpr int RescanDelayMs = 300;
@@ -128,6 +127,7 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
 
     restoreSettings();
     updateTotals(m_cachePage->totalDiskBytes(), m_cachePage->entryCount());
+    checkPendingMove();
     updateFreeSpace();
 }
 
@@ -313,11 +313,11 @@ void MainWindow::showOnCachePage(const QStringList &keys)
 void MainWindow::restoreSettings()
 {
     const QSettings settings;
-    if (!restoreGeometry(settings.value(GeometryKey).toByteArray())) {
+    if (!restoreGeometry(settings.value(settings::MainWindowGeometry.name()).toByteArray())) {
         const QSize available = screen() ? screen()->availableSize() : QSize(1280, 800);
         resize(std::min(1280, available.width() * 9 / 10), std::min(780, available.height() * 9 / 10));
     }
-    restoreState(settings.value(WindowStateKey).toByteArray());
+    restoreState(settings.value(settings::MainWindowState.name()).toByteArray());
     m_cachePage->restoreState(settings);
     m_browsePage->restoreState(settings);
 }
@@ -325,8 +325,8 @@ void MainWindow::restoreSettings()
 void MainWindow::saveSettings() const
 {
     QSettings settings;
-    settings.setValue(GeometryKey, saveGeometry());
-    settings.setValue(WindowStateKey, saveState());
+    settings.setValue(settings::MainWindowGeometry.name(), saveGeometry());
+    settings.setValue(settings::MainWindowState.name(), saveState());
     m_cachePage->saveState(settings);
     m_browsePage->saveState(settings);
 }
@@ -345,12 +345,29 @@ void MainWindow::switchCacheRoot(const QString &dir, const QString &sourceLabel)
     updateFreeSpace();
 }
 
+void MainWindow::checkPendingMove()
+{
+    m_pendingMove = new PendingMoveBar(m_topBar, this);
+    connect(m_pendingMove, &PendingMoveBar::cacheDirChanged, this, [this](const QString &dir) {
+        m_settingsPage->adoptCacheDir(dir, tr("a finished move, saved"));
+        switchCacheRoot(dir, tr("persisted setting"));
+        m_live->refresh();
+    });
+    connect(m_pendingMove, &PendingMoveBar::restored, m_live, &LiveCache::refresh);
+    m_pendingMoveShown = m_pendingMove->check(m_live->root());
+}
+
 void MainWindow::checkFirstRun(const HubSettings &settings)
 {
+    // One message at a time: the cut-short move decides where the cache is.
+    if (m_pendingMoveShown)
+        return;
     if (!m_firstRun) {
         m_firstRun = new FirstRunBar(m_topBar, this);
         connect(m_firstRun, &FirstRunBar::cacheDirChanged, this, [this](const QString &dir) {
-            m_settingsPage->setCurrent(HubSettings::resolve(QProcessEnvironment::systemEnvironment()));
+            // This process's environment still names the old folder: resolving it again would
+            // show that one.
+            m_settingsPage->adoptCacheDir(dir, tr("moved here from the message above and saved"));
             switchCacheRoot(dir, tr("persisted setting"));
         });
     }

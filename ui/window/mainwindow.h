@@ -22,6 +22,7 @@ class BrowsePage;
 class CachePage;
 class DownloadsPage;
 class FirstRunBar;
+class PendingMoveBar;
 class LiveCache;
 class MessageBar;
 class SettingsPage;
@@ -87,6 +88,8 @@ private:
     void addPage(QWidget *page, const QIcon &icon, const QString &title);
 
     void restoreSettings();
+    /// Offers to finish or undo a cache move cut short by a crash (maintenance::pendingMove()).
+    void checkPendingMove();
     void saveSettings() const;
 
     void onScanStarted();
@@ -112,6 +115,8 @@ private:
     BrowsePage *m_browsePage = nullptr;
     MessageBar *m_topBar = nullptr;
     FirstRunBar *m_firstRun = nullptr;
+    PendingMoveBar *m_pendingMove = nullptr;
+    bool m_pendingMoveShown = false;
     QList<QAction *> m_pageActions;
     DownloadQueue *m_queue = nullptr;
     QTimer *m_rescanTimer = nullptr;
