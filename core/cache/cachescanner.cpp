@@ -5,10 +5,10 @@
 #include "core/cache/modelformat.h"
 #include "core/hub/descriptor.h"
 #include "core/util/fsutil.h"
+#include "core/util/progressmeter.h"
 
 #include <QCoreApplication>
 #include <QDir>
-#include <QElapsedTimer>
 #include <QFile>
 #include <QHash>
 #include <QJsonDocument>
@@ -462,8 +462,8 @@ void CacheScanner::start(const QString &root)
         [this, root, options, generation] {
             const auto stale = [this, generation] { return m_generation.load() != generation; };
             QList<CacheEntry> batch;
-            QElapsedTimer sinceFlush;
-            sinceFlush.start();
+            util::ProgressMeter flushPace;
+            flushPace.claimReport(); // the first batch waits a full interval too
             const auto flush = [this, &batch, generation] {
                 if (batch.isEmpty())
                     return;
@@ -481,10 +481,8 @@ void CacheScanner::start(const QString &root)
                 root, options,
                 [&](const CacheEntry &e) {
                     batch << e;
-                    if (batch.size() >= 200 || sinceFlush.elapsed() > 100) {
+                    if (flushPace.claimReport(batch.size() >= 200))
                         flush();
-                        sinceFlush.restart();
-                    }
                 },
                 stale, &error);
             flush();
