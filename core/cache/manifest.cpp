@@ -30,12 +30,15 @@ QByteArray Manifest::toJson() const
         list.append(QJsonObject { { QStringLiteral("path"), f.path }, { QStringLiteral("size"), f.size },
             { QStringLiteral("sha256"), QString::fromLatin1(f.sha256) } });
     }
-    const QJsonObject o { { QStringLiteral("schema"), 1 }, { QStringLiteral("handle"), handle },
+    QJsonObject o { { QStringLiteral("schema"), 1 }, { QStringLiteral("handle"), handle },
         { QStringLiteral("key"), key }, { QStringLiteral("url"), url },
         { QStringLiteral("archiveBytes"), archiveBytes },
         { QStringLiteral("archiveSha256"), QString::fromLatin1(archiveSha256) },
         { QStringLiteral("downloaded"), downloaded.toString(Qt::ISODateWithMs) },
         { QStringLiteral("files"), list } };
+    // Scanners read the format from here where they may not open the folder's files.
+    if (!format.isEmpty())
+        o.insert(QStringLiteral("format"), format);
     return QJsonDocument(o).toJson(QJsonDocument::Indented);
 }
 
@@ -55,6 +58,7 @@ Result<Manifest> Manifest::fromJson(const QByteArray &json, const QString &pathF
     m.archiveBytes = o.value(QStringLiteral("archiveBytes")).toInteger();
     m.archiveSha256 = o.value(QStringLiteral("archiveSha256")).toString().toLatin1();
     m.downloaded = QDateTime::fromString(o.value(QStringLiteral("downloaded")).toString(), Qt::ISODateWithMs);
+    m.format = o.value(QStringLiteral("format")).toString();
     const QJsonArray files = o.value(QStringLiteral("files")).toArray();
     for (const auto &v : files) {
         const QJsonObject f = v.toObject();

@@ -179,6 +179,7 @@ private Q_SLOTS:
         QVERIFY(m);
         QCOMPARE(m->archiveBytes, archive.size());
         QCOMPARE(m->files.size(), 4);
+        QCOMPARE(m->format, QStringLiteral("tf1-hub-module"));
         QVERIFY(verifyFolder(r.path, *m)->ok());
 
         // A second prefetch is satisfied from the cache without any request.
