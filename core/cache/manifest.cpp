@@ -12,7 +12,10 @@
 #include <QJsonObject>
 #include <QSet>
 
+#include <cerrno>
+#include <fcntl.h>
 #include <functional>
+#include <unistd.h>
 
 namespace tfhub {
 
@@ -77,6 +80,24 @@ Result<Manifest> Manifest::load(const QString &path)
     return fromJson(f.readAll(), path);
 }
 
+namespace {
+// Hashing must not look like a use of the model: its access times are its last-used dates. The
+// owner and root open without moving them; anyone else may verify only with a plain open.
+Status openForHashing(QFile &file, const QString &path)
+{
+    int fd = util::openNoAtime(path);
+    if (fd < 0 && errno == EPERM)
+        fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return Error { tr("Cannot read %1: %2").arg(path, util::errnoText(errno)) };
+    if (!file.open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)) {
+        ::close(fd);
+        return Error { tr("Cannot read %1: %2").arg(path, file.errorString()) };
+    }
+    return {};
+}
+} // namespace
+
 Result<VerifyReport> verifyFolder(
     const QString &folder, const Manifest &manifest, const std::function<bool()> &cancelled)
 {
@@ -89,13 +110,14 @@ Result<VerifyReport> verifyFolder(
         if (cancelled && cancelled())
             return Error { tr("Verification of %1 was cancelled.").arg(folder) };
         expected.insert(f.path);
-        QFile file(folder + QLatin1Char('/') + f.path);
-        if (!file.exists()) {
+        const QString path = folder + QLatin1Char('/') + f.path;
+        if (!util::stat(path).exists) {
             report.missing << f.path;
             continue;
         }
-        if (!file.open(QIODevice::ReadOnly))
-            return Error { tr("Cannot read %1: %2").arg(file.fileName(), file.errorString()) };
+        QFile file;
+        if (Status s = openForHashing(file, path); !s)
+            return Error { s.error() };
         ++report.checkedFiles;
         if (file.size() != f.size) {
             report.modified << f.path;
