@@ -97,7 +97,7 @@ QStringList listNames(const QString &root, bool *exists, QString *error)
     }
     while (dirent *de = ::readdir(dir)) {
         const QString name = QFile::decodeName(de->d_name);
-        if (name != QLatin1String(".") && name != QLatin1String(".."))
+        if (name != QLatin1String(".") && name != QLatin1String("..") && !cache::isOwnFile(name))
             names << name;
     }
     ::closedir(dir);
@@ -364,6 +364,19 @@ bool scanRoot(const QString &root, const ScanOptions &options,
 CacheEntry scanKey(const QString &root, const QString &key, const ScanOptions &options)
 {
     return scanItems(root, { key }, options).constFirst();
+}
+
+QString moveJournalName()
+{
+    return QStringLiteral(".tfhub-cache-manager-move.json");
+}
+
+bool isOwnFile(const QString &name)
+{
+    // The journal, and the temporary its atomic rewrite leaves for a moment.
+    const QString journal = moveJournalName();
+    return name == journal
+        || (name.startsWith(journal) && name.mid(journal.size()).startsWith(QLatin1String(".tmp")));
 }
 
 QString itemKey(const QString &name)

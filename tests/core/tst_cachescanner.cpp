@@ -218,6 +218,26 @@ private Q_SLOTS:
         QVERIFY(find(entries, tf2).diskBytes >= find(entries, tf2).bytes);
     }
 
+    // Our move journal (and its atomic-write temporary) belongs to the cache, not to a stranger.
+    void moveJournalIsNotForeign()
+    {
+        QTemporaryDir tmp;
+        const QString root = tmp.path();
+        const QString journal = cache::moveJournalName();
+        QCOMPARE(journal, QStringLiteral(".tfhub-cache-manager-move.json"));
+        QVERIFY(test::writeFile(root + QLatin1Char('/') + journal, "{}"));
+        QVERIFY(test::writeFile(root + QLatin1Char('/') + journal + QStringLiteral(".tmp0123abcd"), "{"));
+        QVERIFY(test::writeFile(root + QStringLiteral("/notes.txt"), "mine"));
+        QString error;
+        const QList<CacheEntry> entries = cache::scanAll(root, m_options, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(entries.size(), 1);
+        QCOMPARE(entries.constFirst().key, QStringLiteral("notes.txt"));
+        QCOMPARE(entries.constFirst().state, EntryState::Foreign);
+        // A watcher asking for the journal by name finds nothing to list either.
+        QVERIFY(cache::scanItem(root, journal, m_options).artifacts.isEmpty());
+    }
+
     void deadOwnerWithinGraceStillDownloads()
     {
         // A dead local PID whose download changed a moment ago: maybe a container sharing our host name.
