@@ -12,7 +12,13 @@ archive="$work/model.tar.gz"
 [ -f "$archive" ] || "$here/make_savedmodel.sh" "$archive" >/dev/null
 "$build/bench/bench_hubserver" "$archive" > "$work/url" &
 server=$!
-for _ in $(seq 50); do [ -s "$work/url" ] && break; sleep 0.1; done
+# The server prints its URL once it listens; under load that can take a while: poll up to 60 s.
+for _ in $(seq 600); do
+  [ -s "$work/url" ] && break
+  kill -0 "$server" 2>/dev/null || { echo "bench: the bench server exited before listening" >&2; exit 1; }
+  sleep 0.1
+done
+[ -s "$work/url" ] || { echo "bench: the bench server did not start within 60 s" >&2; exit 1; }
 url="$(cat "$work/url")?tf-hub-format=compressed"
 handle="$(cat "$work/url")"
 

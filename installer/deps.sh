@@ -21,6 +21,8 @@ PACKAGES=(
   tar gzip bzip2 xz-utils zstd curl time
   # the screenshot script serves a slow download with a tiny Python HTTP server
   python3
+  # tests run the CLI under strace (which system calls touch the cache)
+  strace
 )
 
 missing=()

@@ -10,19 +10,17 @@
 #include "core/cache/resolve.h"
 #include "core/hub/handle.h"
 #include "core/hub/hubsettings.h"
-#include "core/prefetch/prefetchjob.h"
+#include "core/prefetch/prefetchtypes.h"
+#include "core/prefetch/uncompressedquery.h"
 #include "core/settings/appsettings.h"
 #include "core/util/fsutil.h"
 #include "core/util/humanize.h"
 
 #include <QCoreApplication>
-#include <QEventLoop>
 #include <QFile>
 #include <QJsonArray>
-#include <QJsonDocument>
 #include <QMap>
 #include <QTextStream>
-#include <QTimer>
 
 #include <algorithm>
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/settings/appsettings.h"
+
 #include <QString>
 #include <QStringList>
 
@@ -9,7 +11,7 @@ struct PrefetchArgs
 {
     QString cacheDir;
     QStringList handles;
-    int jobs = 3;
+    int jobs = settings::DownloadConcurrency.defaultValue;
     bool json = false;
 };
 

@@ -34,6 +34,29 @@ void GzipInflater::startBody()
     m_stepBytes = 0;
 }
 
+// Skips the optional parts the flags do not announce (possibly several in a row).
+void GzipInflater::skipAbsentParts()
+{
+    for (bool skipped = true; skipped && m_step != Step::Body;) {
+        skipped = false;
+        if ((m_step == Step::ExtraLength && !(m_flags & kFlagExtra))
+            || (m_step == Step::Extra && quint32(m_stepBytes) == m_extraLength)) {
+            m_step = Step::Name;
+            m_stepBytes = 0;
+            skipped = true;
+        }
+        if ((m_step == Step::Name && !(m_flags & kFlagName))
+            || (m_step == Step::Comment && !(m_flags & kFlagComment))) {
+            m_step = m_step == Step::Name ? Step::Comment : Step::HeaderCrc;
+            skipped = true;
+        }
+        if (m_step == Step::HeaderCrc && !(m_flags & kFlagHeaderCrc)) {
+            startBody();
+            skipped = true;
+        }
+    }
+}
+
 Status GzipInflater::parseHeader(const char *&in, qsizetype &inSize)
 {
     while (inSize > 0 && m_step != Step::Body) {
@@ -95,25 +118,7 @@ Status GzipInflater::parseHeader(const char *&in, qsizetype &inSize)
         case Step::Body:
             break;
         }
-        // Skip the optional parts the flags do not announce (possibly several in a row).
-        for (bool skipped = true; skipped && m_step != Step::Body;) {
-            skipped = false;
-            if ((m_step == Step::ExtraLength && !(m_flags & kFlagExtra))
-                || (m_step == Step::Extra && quint32(m_stepBytes) == m_extraLength)) {
-                m_step = Step::Name;
-                m_stepBytes = 0;
-                skipped = true;
-            }
-            if ((m_step == Step::Name && !(m_flags & kFlagName))
-                || (m_step == Step::Comment && !(m_flags & kFlagComment))) {
-                m_step = m_step == Step::Name ? Step::Comment : Step::HeaderCrc;
-                skipped = true;
-            }
-            if (m_step == Step::HeaderCrc && !(m_flags & kFlagHeaderCrc)) {
-                startBody();
-                skipped = true;
-            }
-        }
+        skipAbsentParts();
     }
     return {};
 }

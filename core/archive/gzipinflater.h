@@ -40,6 +40,7 @@ private:
     enum class Step { Magic, Fixed, ExtraLength, Extra, Name, Comment, HeaderCrc, Body };
 
     Status parseHeader(const char *&in, qsizetype &inSize);
+    void skipAbsentParts();
     void startBody();
 
     std::unique_ptr<inflate_state> m_state;

@@ -5,10 +5,10 @@
 #include "core/cache/modelformat.h"
 #include "core/hub/descriptor.h"
 #include "core/util/fsutil.h"
+#include "core/util/progressmeter.h"
 
 #include <QCoreApplication>
 #include <QDir>
-#include <QElapsedTimer>
 #include <QFile>
 #include <QHash>
 #include <QJsonDocument>
@@ -97,7 +97,7 @@ QStringList listNames(const QString &root, bool *exists, QString *error)
     }
     while (dirent *de = ::readdir(dir)) {
         const QString name = QFile::decodeName(de->d_name);
-        if (name != QLatin1String(".") && name != QLatin1String(".."))
+        if (name != QLatin1String(".") && name != QLatin1String("..") && !cache::isOwnFile(name))
             names << name;
     }
     ::closedir(dir);
@@ -366,6 +366,19 @@ CacheEntry scanKey(const QString &root, const QString &key, const ScanOptions &o
     return scanItems(root, { key }, options).constFirst();
 }
 
+QString moveJournalName()
+{
+    return QStringLiteral(".tfhub-cache-manager-move.json");
+}
+
+bool isOwnFile(const QString &name)
+{
+    // The journal, and the temporary its atomic rewrite leaves for a moment.
+    const QString journal = moveJournalName();
+    return name == journal
+        || (name.startsWith(journal) && name.mid(journal.size()).startsWith(QLatin1String(".tmp")));
+}
+
 QString itemKey(const QString &name)
 {
     Artifact::Kind kind;
@@ -462,8 +475,8 @@ void CacheScanner::start(const QString &root)
         [this, root, options, generation] {
             const auto stale = [this, generation] { return m_generation.load() != generation; };
             QList<CacheEntry> batch;
-            QElapsedTimer sinceFlush;
-            sinceFlush.start();
+            util::ProgressMeter flushPace;
+            flushPace.claimReport(); // the first batch waits a full interval too
             const auto flush = [this, &batch, generation] {
                 if (batch.isEmpty())
                     return;
@@ -481,10 +494,8 @@ void CacheScanner::start(const QString &root)
                 root, options,
                 [&](const CacheEntry &e) {
                     batch << e;
-                    if (batch.size() >= 200 || sinceFlush.elapsed() > 100) {
+                    if (flushPace.claimReport(batch.size() >= 200))
                         flush();
-                        sinceFlush.restart();
-                    }
                 },
                 stale, &error);
             flush();

@@ -35,6 +35,13 @@ bool scanRoot(const QString &root, const ScanOptions &options,
 /// Scans one key (all artifacts named after it). Returns an entry with no artifacts when none exist.
 CacheEntry scanKey(const QString &root, const QString &key, const ScanOptions &options);
 
+/// The name of the cache mover's journal in a cache root (`.tfhub-cache-manager-move.json`).
+QString moveJournalName();
+
+/// Whether a name in a cache root is a file of this app's own (the move journal): not a cache
+/// artifact and not a foreign item, so scans and watchers leave it out.
+bool isOwnFile(const QString &name);
+
 /// The item a name of the root belongs to: its 40-hex key when it is a cache artifact, the name
 /// itself otherwise (a foreign item). Lets a watcher group changes exactly as a scan groups entries.
 QString itemKey(const QString &name);

@@ -167,23 +167,13 @@ LockWatcher::Verdict LockWatcher::check(const QDateTime &now)
         m_lastChange = now;
     }
     const qint64 still = m_lastChange.secsTo(now);
-    m_holderAlive = false;
-    if (owner.valid && owner.host == m_localHost) {
-        const util::ProcessInfo p = util::processInfo(owner.pid);
-        const QDateTime written = util::stat(m_paths.lock()).mtime;
-        const bool reused
-            = p.alive && p.started.isValid() && written.isValid() && p.started > written.addSecs(1);
-        m_holderAlive = p.alive && !reused;
-        if (m_holderAlive) {
-            // Alive but stuck (hung, say): the library's no-progress rule applies to every
-            // holder, and we never act sooner than it does.
-            if (still >= m_noProgressSecs) {
-                m_reason = tr("%1 made no progress for %2 s").arg(holderText()).arg(still);
-                return Verdict::TakeOver;
-            }
-            m_reason = tr("being downloaded by %1").arg(holderText());
-            return Verdict::Wait;
-        }
+    const bool local = owner.valid && owner.host == m_localHost;
+    // judgeLock holds the PID-reuse rule; only a local holder needs the lock's write time for it.
+    const QDateTime written = local ? util::stat(m_paths.lock()).mtime : QDateTime();
+    const cache::Liveness liveness
+        = cache::judgeLock(owner, written, m_lastChange, m_localHost, m_noProgressSecs, now);
+    m_holderAlive = liveness == cache::Liveness::Alive;
+    if (liveness == cache::Liveness::Dead) {
         if (still >= m_graceSecs) {
             m_reason = tr("%1 is no longer running").arg(holderText());
             return Verdict::TakeOver;
@@ -193,6 +183,8 @@ LockWatcher::Verdict LockWatcher::check(const QDateTime &now)
                        .arg(m_graceSecs - still);
         return Verdict::Wait;
     }
+    // Alive but stuck (hung, say), or remote or unreadable without progress: the library's
+    // no-progress rule applies to every holder, and we never act sooner than it does.
     if (still >= m_noProgressSecs) {
         m_reason = tr("%1 made no progress for %2 s").arg(holderText()).arg(still);
         return Verdict::TakeOver;

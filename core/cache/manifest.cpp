@@ -12,7 +12,10 @@
 #include <QJsonObject>
 #include <QSet>
 
+#include <cerrno>
+#include <fcntl.h>
 #include <functional>
+#include <unistd.h>
 
 namespace tfhub {
 
@@ -30,12 +33,15 @@ QByteArray Manifest::toJson() const
         list.append(QJsonObject { { QStringLiteral("path"), f.path }, { QStringLiteral("size"), f.size },
             { QStringLiteral("sha256"), QString::fromLatin1(f.sha256) } });
     }
-    const QJsonObject o { { QStringLiteral("schema"), 1 }, { QStringLiteral("handle"), handle },
+    QJsonObject o { { QStringLiteral("schema"), 1 }, { QStringLiteral("handle"), handle },
         { QStringLiteral("key"), key }, { QStringLiteral("url"), url },
         { QStringLiteral("archiveBytes"), archiveBytes },
         { QStringLiteral("archiveSha256"), QString::fromLatin1(archiveSha256) },
         { QStringLiteral("downloaded"), downloaded.toString(Qt::ISODateWithMs) },
         { QStringLiteral("files"), list } };
+    // Scanners read the format from here where they may not open the folder's files.
+    if (!format.isEmpty())
+        o.insert(QStringLiteral("format"), format);
     return QJsonDocument(o).toJson(QJsonDocument::Indented);
 }
 
@@ -55,6 +61,7 @@ Result<Manifest> Manifest::fromJson(const QByteArray &json, const QString &pathF
     m.archiveBytes = o.value(QStringLiteral("archiveBytes")).toInteger();
     m.archiveSha256 = o.value(QStringLiteral("archiveSha256")).toString().toLatin1();
     m.downloaded = QDateTime::fromString(o.value(QStringLiteral("downloaded")).toString(), Qt::ISODateWithMs);
+    m.format = o.value(QStringLiteral("format")).toString();
     const QJsonArray files = o.value(QStringLiteral("files")).toArray();
     for (const auto &v : files) {
         const QJsonObject f = v.toObject();
@@ -73,6 +80,24 @@ Result<Manifest> Manifest::load(const QString &path)
     return fromJson(f.readAll(), path);
 }
 
+namespace {
+// Hashing must not look like a use of the model: its access times are its last-used dates. The
+// owner and root open without moving them; anyone else may verify only with a plain open.
+Status openForHashing(QFile &file, const QString &path)
+{
+    int fd = util::openNoAtime(path);
+    if (fd < 0 && errno == EPERM)
+        fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return Error { tr("Cannot read %1: %2").arg(path, util::errnoText(errno)) };
+    if (!file.open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)) {
+        ::close(fd);
+        return Error { tr("Cannot read %1: %2").arg(path, file.errorString()) };
+    }
+    return {};
+}
+} // namespace
+
 Result<VerifyReport> verifyFolder(
     const QString &folder, const Manifest &manifest, const std::function<bool()> &cancelled)
 {
@@ -85,13 +110,14 @@ Result<VerifyReport> verifyFolder(
         if (cancelled && cancelled())
             return Error { tr("Verification of %1 was cancelled.").arg(folder) };
         expected.insert(f.path);
-        QFile file(folder + QLatin1Char('/') + f.path);
-        if (!file.exists()) {
+        const QString path = folder + QLatin1Char('/') + f.path;
+        if (!util::stat(path).exists) {
             report.missing << f.path;
             continue;
         }
-        if (!file.open(QIODevice::ReadOnly))
-            return Error { tr("Cannot read %1: %2").arg(file.fileName(), file.errorString()) };
+        QFile file;
+        if (Status s = openForHashing(file, path); !s)
+            return Error { s.error() };
         ++report.checkedFiles;
         if (file.size() != f.size) {
             report.modified << f.path;

@@ -27,6 +27,7 @@ struct Manifest final
     qint64 archiveBytes = 0;
     QByteArray archiveSha256;
     QDateTime downloaded;
+    QString format; ///< formatName() of the model folder, e.g. "tf2-saved-model"; empty if unknown
     QList<File> files;
 
     QByteArray toJson() const;

@@ -219,6 +219,32 @@ QString memberId(QString link)
     return parts.join(QLatin1Char('/'));
 }
 
+// The first heading, '# <Kind> <path>': the entry's kind, path and handle.
+Status parseHeading(const QString &line, const QString &fileName, CatalogEntry *entry)
+{
+    const QStringList words = line.mid(2).simplified().split(QLatin1Char(' '));
+    if (words.size() != 2)
+        return Error { tr("%1: the first heading '%2' is not '# <Kind> <path>'.").arg(fileName, line) };
+    CatalogKind kind {};
+    if (!kindFromName(words.first(), &kind))
+        return Error { tr("%1: unknown kind '%2' in the first heading.").arg(fileName, words.first()) };
+    const QString path = decodePath(words.at(1));
+    if (!validPath(path))
+        return Error { tr("%1: malformed path '%2' in the first heading.").arg(fileName, words.at(1)) };
+    entry->kind = kind;
+    entry->path = path;
+    splitPath(path, entry);
+    const bool publisher = kind == CatalogKind::Publisher;
+    if (publisher && path.contains(QLatin1Char('/')))
+        return Error { tr("%1: a publisher heading names one publisher, not '%2'.").arg(fileName, path) };
+    if (!publisher && (entry->version == 0 || entry->model.isEmpty()))
+        return Error {
+            tr("%1: the heading path '%2' does not end in publisher/name/version.").arg(fileName, path)
+        };
+    entry->handle = handleFor(kind, path);
+    return {};
+}
+
 } // namespace
 
 Result<CatalogEntry> parseDocument(
@@ -249,33 +275,8 @@ Result<CatalogEntry> parseDocument(
             // A '#' comment inside a code fence is not the heading; the first real one is.
             if (!line.startsWith(QLatin1String("# ")))
                 continue;
-            const QStringList words = line.mid(2).simplified().split(QLatin1Char(' '));
-            if (words.size() != 2)
-                return Error {
-                    tr("%1: the first heading '%2' is not '# <Kind> <path>'.").arg(fileName, line)
-                };
-            CatalogKind kind {};
-            if (!kindFromName(words.first(), &kind))
-                return Error {
-                    tr("%1: unknown kind '%2' in the first heading.").arg(fileName, words.first())
-                };
-            const QString path = decodePath(words.at(1));
-            if (!validPath(path))
-                return Error {
-                    tr("%1: malformed path '%2' in the first heading.").arg(fileName, words.at(1))
-                };
-            p.entry.kind = kind;
-            p.entry.path = path;
-            splitPath(path, &p.entry);
-            const bool publisher = kind == CatalogKind::Publisher;
-            if (publisher && path.contains(QLatin1Char('/')))
-                return Error {
-                    tr("%1: a publisher heading names one publisher, not '%2'.").arg(fileName, path)
-                };
-            if (!publisher && (p.entry.version == 0 || p.entry.model.isEmpty()))
-                return Error { tr("%1: the heading path '%2' does not end in publisher/name/version.")
-                                   .arg(fileName, path) };
-            p.entry.handle = handleFor(kind, path);
+            if (Status heading = parseHeading(line, fileName, &p.entry); !heading)
+                return Error { heading.error() };
             haveHeading = true;
             continue;
         }

@@ -4,9 +4,9 @@
 #include "core/maintenance/entrycopy.h"
 #include "core/util/fsutil.h"
 #include "core/util/humanize.h"
+#include "core/util/progressmeter.h"
 
 #include <QCoreApplication>
-#include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -556,11 +556,10 @@ void CacheMover::run(std::function<MoveReport(const std::function<void(const Mov
     auto *worker = new QObject;
     worker->moveToThread(&m_thread);
     QMetaObject::invokeMethod(worker, [this, worker, job = std::move(job)] {
-        QDeadlineTimer next;
-        const auto progress = [this, &next](const MoveProgress &p) {
+        util::ProgressMeter meter;
+        const auto progress = [this, &meter](const MoveProgress &p) {
             // At most about ten updates a second, but always the last one of an entry.
-            if (next.hasExpired() || p.doneEntries == p.totalEntries) {
-                next.setRemainingTime(100);
+            if (meter.claimReport(p.doneEntries == p.totalEntries)) {
                 QMetaObject::invokeMethod(
                     this, [this, p] { Q_EMIT progressChanged(p); }, Qt::QueuedConnection);
             }

@@ -1,10 +1,10 @@
 #include "core/maintenance/entryremoval.h"
 
 #include "core/util/fsutil.h"
+#include "core/util/progressmeter.h"
 
 #include <QCoreApplication>
 #include <QDir>
-#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QRegularExpression>
@@ -351,8 +351,9 @@ bool EntryRemover::start(const QList<RemovalPlan> &plans, Mode mode)
     m_thread = QThread::create([this, plans, mode, options, total] {
         QList<RemovalOutcome> outcomes;
         qint64 before = 0;
-        QElapsedTimer sinceReport;
-        sinceReport.start();
+        util::ProgressMeter meter;
+        meter.start(total);
+        meter.claimReport(); // the first report during an entry waits a full interval too
         const auto report = [this, total](qint64 done) {
             QMetaObject::invokeMethod(
                 this, [this, done, total] { Q_EMIT progressChanged(done, total); }, Qt::QueuedConnection);
@@ -369,10 +370,8 @@ bool EntryRemover::start(const QList<RemovalPlan> &plans, Mode mode)
                 o = maintenance::executeRemoval(
                     plan, cancelled,
                     [&](qint64 freed) {
-                        if (sinceReport.elapsed() >= 100) {
-                            sinceReport.restart();
+                        if (meter.claimReport())
                             report(before + freed);
-                        }
                     },
                     options);
             }

@@ -1,5 +1,6 @@
 #include "core/maintenance/movejournal.h"
 
+#include "core/cache/cachescanner.h"
 #include "core/util/fsutil.h"
 
 #include <QCoreApplication>
@@ -94,7 +95,7 @@ Result<std::optional<MoveJournal>> readFile(const QString &path)
 
 QString MoveJournal::fileName()
 {
-    return QStringLiteral(".tfhub-cache-manager-move.json");
+    return cache::moveJournalName(); // the scanner must know it too
 }
 
 QString MoveJournal::phaseName(Phase phase)

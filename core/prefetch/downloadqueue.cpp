@@ -29,7 +29,7 @@ void DownloadQueue::setOptions(const PrefetchOptions &options)
 
 void DownloadQueue::setConcurrency(int jobs)
 {
-    m_concurrency = qBound(1, jobs, 16);
+    m_concurrency = settings::DownloadConcurrency.clamp(jobs);
     schedule();
 }
 

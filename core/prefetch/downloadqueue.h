@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/prefetch/prefetchjob.h"
+#include "core/settings/appsettings.h"
 
 #include <QList>
 #include <QObject>
@@ -67,7 +68,7 @@ private:
     void reap(Slot &s);
 
     PrefetchOptions m_options;
-    int m_concurrency = 3;
+    int m_concurrency = settings::DownloadConcurrency.defaultValue;
     int m_nextId = 1;
     QList<Slot> m_slots;
 };

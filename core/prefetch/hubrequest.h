@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/settings/appsettings.h"
+
 #include <QList>
 #include <QNetworkRequest>
 #include <QSslConfiguration>
@@ -14,8 +16,8 @@ namespace tfhub {
 /// How downloads talk to hubs and storage; shared by ResumableDownload and UncompressedQuery.
 struct TransportOptions final
 {
-    int stallSecs = 60; ///< no bytes for this long counts as a failure
-    int retries = 5; ///< transient failures retried this many times
+    int stallSecs = settings::StallTimeoutSecs.defaultValue; ///< no bytes for this long counts as a failure
+    int retries = settings::Retries.defaultValue; ///< transient failures retried this many times
     int backoffMs = 1000; ///< first retry delay, doubled each time, capped at 30 s
     int maxRedirects = 10; ///< as Python's urllib
     bool disableTlsVerification = false; ///< only with TFHUB_DISABLE_CERT_VALIDATION=true

@@ -1,6 +1,8 @@
 #include "core/prefetch/prefetchjob.h"
 
 #include "core/archive/archiveextractor.h"
+#include "core/cache/cacheentry.h"
+#include "core/cache/modelformat.h"
 #include "core/hub/descriptor.h"
 #include "core/util/fsutil.h"
 
@@ -179,6 +181,10 @@ void PrefetchJob::finalise()
     manifest.archiveBytes = m_download->received();
     manifest.archiveSha256 = m_extractor->archiveSha256();
     manifest.downloaded = QDateTime::currentDateTime();
+    // Detected now, in our own tmp folder: no access time of the published entry moves for it.
+    const ModelFormat format = cache::detect(m_publisher.tmpFolder());
+    if (format != ModelFormat::Unknown)
+        manifest.format = formatName(format);
     for (const ArchiveExtractor::FileRecord &f : m_extractor->manifest())
         manifest.files.append({ f.path, f.size, f.sha256 });
     const ArchiveExtractor::Stats stats = m_extractor->stats();

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/settings/appsettings.h"
+
 #include "core/hub/hubsettings.h"
 #include "core/prefetch/hubrequest.h"
 
@@ -17,8 +19,8 @@ struct PrefetchOptions final
     int lockPollMs = 5000; ///< how often a waiter looks at another's lock
     int graceSecs = 30; ///< dead local holder: its tmp folder must be idle this long
     int noProgressSecs = 20 * 60; ///< any holder without progress: the library's no-progress rule
-    int stallSecs = 60; ///< no bytes for this long counts as a failure
-    int retries = 5; ///< transient failures retried this many times
+    int stallSecs = settings::StallTimeoutSecs.defaultValue; ///< no bytes for this long counts as a failure
+    int retries = settings::Retries.defaultValue; ///< transient failures retried this many times
     int backoffMs = 1000; ///< first retry delay, doubled each time, capped at 30 s
     int maxRedirects = 10;
     QString storageHost; ///< STORAGE_EMULATOR_HOST for gs:// tarballs

@@ -1,6 +1,7 @@
 #include "core/cache/lock.h"
 #include "core/maintenance/cachemover.h"
 #include "core/util/fsutil.h"
+#include "tests/support/privilege.h"
 #include "tests/support/testdata.h"
 
 #include <QCoreApplication>
@@ -12,7 +13,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,12 +30,9 @@ QString setUpTmpfs()
     char tmpl[] = "/tmp/tst_climove-tmpfs-XXXXXX";
     if (!::mkdtemp(tmpl))
         return QStringLiteral("mkdtemp: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
-    if (::unshare(CLONE_NEWNS) != 0)
-        return QStringLiteral("unshare(CLONE_NEWNS) was refused: %1")
-            .arg(QString::fromLocal8Bit(std::strerror(errno)));
-    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-        return QStringLiteral("making / private was refused: %1")
-            .arg(QString::fromLocal8Bit(std::strerror(errno)));
+    // As tst_cachemover: root, or an ordinary user through an unprivileged user namespace.
+    if (const QString error = test::enterPrivateMountNamespace(); !error.isEmpty())
+        return error;
     if (::mount("tmpfs", tmpl, "tmpfs", 0, "size=16m,mode=0755") != 0)
         return QStringLiteral("mounting a tmpfs on %1 was refused: %2")
             .arg(QString::fromLocal8Bit(tmpl), QString::fromLocal8Bit(std::strerror(errno)));
@@ -164,7 +161,7 @@ Run TestCliMove::cli(const QStringList &args) const
 void TestCliMove::fifoStopsTheMoveAndKeepsTheSetting()
 {
     // The reported case: a FIFO in the second entry, a move to another file system.
-    QVERIFY2(!g_tmpfs.isEmpty(), qPrintable(g_tmpfsError));
+    TFHUB_REQUIRE(!g_tmpfs.isEmpty(), g_tmpfsError);
     const QString fifo = m_src + QLatin1Char('/') + m_keys.at(1) + QStringLiteral("/pipe");
     QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
     const QMap<QString, QByteArray> before = contents(m_src);
@@ -182,7 +179,7 @@ void TestCliMove::fifoStopsTheMoveAndKeepsTheSetting()
 
 void TestCliMove::crossVolumeMoveSavesThenDeletes()
 {
-    QVERIFY2(!g_tmpfs.isEmpty(), qPrintable(g_tmpfsError));
+    TFHUB_REQUIRE(!g_tmpfs.isEmpty(), g_tmpfsError);
     const QMap<QString, QByteArray> before = contents(m_src);
     const QString to = destination(QStringLiteral("moved"));
     const Run r = cli({ QStringLiteral("config"), QStringLiteral("set"), QStringLiteral("cache-dir"), to,
@@ -197,7 +194,7 @@ void TestCliMove::crossVolumeMoveSavesThenDeletes()
 void TestCliMove::staleLockDoesNotLeaveItsModelBehind()
 {
     // `list` calls a lock of a dead process, untouched for an hour, stale: the move takes it over.
-    QVERIFY2(!g_tmpfs.isEmpty(), qPrintable(g_tmpfsError));
+    TFHUB_REQUIRE(!g_tmpfs.isEmpty(), g_tmpfsError);
     const EntryPaths paths { m_src, m_keys.at(0) };
     QVERIFY(test::writeFile(paths.lock(),
         cache::lockContent(
@@ -215,7 +212,7 @@ void TestCliMove::staleLockDoesNotLeaveItsModelBehind()
 
 void TestCliMove::liveDownloadStopsTheMoveUnlessLeftBehind()
 {
-    QVERIFY2(!g_tmpfs.isEmpty(), qPrintable(g_tmpfsError));
+    TFHUB_REQUIRE(!g_tmpfs.isEmpty(), g_tmpfsError);
     // A download by this (live) test process.
     const EntryPaths paths { m_src, m_keys.at(1) };
     QVERIFY(test::writeFile(paths.lock(),
@@ -245,7 +242,7 @@ void TestCliMove::liveDownloadStopsTheMoveUnlessLeftBehind()
 void TestCliMove::interruptedMoveIsAnnouncedAndFinished()
 {
     // As a kill right after the copy leaves it: copied, journal written, setting not yet saved.
-    QVERIFY2(!g_tmpfs.isEmpty(), qPrintable(g_tmpfsError));
+    TFHUB_REQUIRE(!g_tmpfs.isEmpty(), g_tmpfsError);
     const QMap<QString, QByteArray> before = contents(m_src);
     const QString to = destination(QStringLiteral("cut"));
     QVERIFY(maintenance::moveCache(
@@ -273,7 +270,7 @@ void TestCliMove::interruptedMoveIsAnnouncedAndFinished()
 
 void TestCliMove::interruptedMoveIsUndone()
 {
-    QVERIFY2(!g_tmpfs.isEmpty(), qPrintable(g_tmpfsError));
+    TFHUB_REQUIRE(!g_tmpfs.isEmpty(), g_tmpfsError);
     const QMap<QString, QByteArray> before = contents(m_src);
     const QString to = destination(QStringLiteral("undo"));
     QVERIFY(maintenance::moveCache(

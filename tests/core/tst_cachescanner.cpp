@@ -218,6 +218,26 @@ private Q_SLOTS:
         QVERIFY(find(entries, tf2).diskBytes >= find(entries, tf2).bytes);
     }
 
+    // Our move journal (and its atomic-write temporary) belongs to the cache, not to a stranger.
+    void moveJournalIsNotForeign()
+    {
+        QTemporaryDir tmp;
+        const QString root = tmp.path();
+        const QString journal = cache::moveJournalName();
+        QCOMPARE(journal, QStringLiteral(".tfhub-cache-manager-move.json"));
+        QVERIFY(test::writeFile(root + QLatin1Char('/') + journal, "{}"));
+        QVERIFY(test::writeFile(root + QLatin1Char('/') + journal + QStringLiteral(".tmp0123abcd"), "{"));
+        QVERIFY(test::writeFile(root + QStringLiteral("/notes.txt"), "mine"));
+        QString error;
+        const QList<CacheEntry> entries = cache::scanAll(root, m_options, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(entries.size(), 1);
+        QCOMPARE(entries.constFirst().key, QStringLiteral("notes.txt"));
+        QCOMPARE(entries.constFirst().state, EntryState::Foreign);
+        // A watcher asking for the journal by name finds nothing to list either.
+        QVERIFY(cache::scanItem(root, journal, m_options).artifacts.isEmpty());
+    }
+
     void deadOwnerWithinGraceStillDownloads()
     {
         // A dead local PID whose download changed a moment ago: maybe a container sharing our host name.
@@ -455,8 +475,7 @@ private Q_SLOTS:
     // CLI runs in a private mount namespace over a tmpfs mounted noatime.
     void noatimeMountHasNoLastUsed()
     {
-        if (::geteuid() != 0)
-            QSKIP("Needs root to mount a tmpfs in a private mount namespace.");
+        TFHUB_REQUIRE_PRIVATE_MOUNT();
         QTemporaryDir tmp;
         const QString mnt = tmp.filePath(QStringLiteral("mnt"));
         QVERIFY(QDir().mkpath(mnt));
@@ -466,10 +485,11 @@ private Q_SLOTS:
             "\"$3\" --cache-dir \"$1\" list --json")
                                    .arg(keyOf("https://tfhub.dev/a/noatime/1"));
         QProcess p;
-        p.start(QStringLiteral("unshare"),
-            { QStringLiteral("--mount"), QStringLiteral("--propagation"), QStringLiteral("private"),
-                QStringLiteral("sh"), QStringLiteral("-c"), script, QStringLiteral("sh"), mnt, model,
-                qEnvironmentVariable("TFHUB_CLI") });
+        const QStringList prefix = test::privateMountPrefix();
+        p.start(prefix.first(),
+            prefix.mid(1)
+                + QStringList { QStringLiteral("sh"), QStringLiteral("-c"), script, QStringLiteral("sh"), mnt,
+                    model, qEnvironmentVariable("TFHUB_CLI") });
         QVERIFY(p.waitForFinished(30000));
         QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
         const QJsonArray entries = QJsonDocument::fromJson(p.readAllStandardOutput())
@@ -488,8 +508,7 @@ private Q_SLOTS:
     // then comes from our manifest, or stays unknown; the entry is still complete.
     void anotherUsersCacheIsNotRead()
     {
-        if (::geteuid() != 0)
-            QSKIP("Needs root to run the scan as another user.");
+        TFHUB_REQUIRE_ROOT("only root can run the scan as another user (nobody)");
         QTemporaryDir tmp;
         const QString sm = test::savedModelsDir();
         const QString plain = test::makeEntry(tmp.path(), QStringLiteral("https://tfhub.dev/a/plain/1"),

@@ -20,6 +20,8 @@
 #include <QtTest>
 
 #include <csignal>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 using namespace tfhub;
 using test::TestHub;
@@ -179,6 +181,7 @@ private Q_SLOTS:
         QVERIFY(m);
         QCOMPARE(m->archiveBytes, archive.size());
         QCOMPARE(m->files.size(), 4);
+        QCOMPARE(m->format, QStringLiteral("tf1-hub-module"));
         QVERIFY(verifyFolder(r.path, *m)->ok());
 
         // A second prefetch is satisfied from the cache without any request.
@@ -187,6 +190,36 @@ private Q_SLOTS:
         QCOMPARE(again.phase, PrefetchPhase::Done);
         QVERIFY(again.alreadyCached);
         QCOMPARE(m_hub.requests().size(), 0);
+    }
+
+    // Verifying is no use of the model: the access times (its last-used dates) stay.
+    void verifyKeepsAccessTimes()
+    {
+        QTemporaryDir tmp;
+        const QString folder = tmp.filePath(QStringLiteral("model"));
+        QVERIFY(QDir().mkpath(folder + QStringLiteral("/variables")));
+        if (!util::recordsAccessTimes(folder))
+            QSKIP("The test folder's mount records no access times (noatime).");
+        Manifest m;
+        const QStringList names { QStringLiteral("saved_model.pb"),
+            QStringLiteral("variables/variables.index") };
+        for (const QString &name : names) {
+            const QByteArray content = name.toUtf8().repeated(1000);
+            QFile f(folder + QLatin1Char('/') + name);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            QCOMPARE(f.write(content), content.size());
+            f.close();
+            m.files.append({ name, content.size(), Sha256::hashHex(content) });
+            // Older than the content: any read would move it, even on a relatime mount.
+            const struct timespec times[2] = { { 1000000000, 0 }, { 0, UTIME_OMIT } };
+            QCOMPARE(::utimensat(AT_FDCWD, QFile::encodeName(f.fileName()).constData(), times, 0), 0);
+        }
+        const Result<VerifyReport> report = verifyFolder(folder, m);
+        QVERIFY(report);
+        QVERIFY(report->ok());
+        QCOMPARE(report->checkedFiles, 2);
+        for (const QString &name : names)
+            QCOMPARE(util::stat(folder + QLatin1Char('/') + name).atime.toSecsSinceEpoch(), 1000000000);
     }
 
     void rootedNames()
