@@ -1,5 +1,7 @@
+#include "core/cache/lock.h"
 #include "core/hub/hubsettings.h"
 #include "core/shellenv/envpersistence.h"
+#include "core/util/fsutil.h"
 #include "tests/support/testdata.h"
 #include "ui/settings/firstrunbar.h"
 #include "ui/widgets/messagebar.h"
@@ -39,6 +41,7 @@ private Q_SLOTS:
     void temporaryCacheNotNowIsRemembered();
     void temporaryCacheMovedAndPersisted();
     void temporaryCacheMoveFailureSavesNothing();
+    void temporaryCacheLiveDownloadRefusesMove();
     void invalidLoadFormatFixed();
     void persistentCacheShowsNothing();
 
@@ -166,6 +169,42 @@ void TestEnvSettingsUi::temporaryCacheMoveFailureSavesNothing()
     QVERIFY(QFileInfo::exists(s.cacheDir + QLatin1Char('/') + key + QStringLiteral("/saved_model.pb")));
     for (const shellenv::TargetState &state : shellenv::EnvPersistence().readAll())
         QVERIFY2(!state.values.contains(shellenv::Variable::CacheDir), qPrintable(state.path));
+}
+
+void TestEnvSettingsUi::temporaryCacheLiveDownloadRefusesMove()
+{
+    const HubSettings s = defaults();
+    const QString key = test::makeEntry(s.cacheDir, QStringLiteral("https://tfhub.dev/test/a/1"),
+        test::savedModelsDir() + QStringLiteral("/half_plus_two_tf2_cpu"));
+    const QString busy = test::makeEntry(s.cacheDir, QStringLiteral("https://tfhub.dev/test/busy/1"),
+        test::savedModelsDir() + QStringLiteral("/half_plus_two_tf2_cpu"));
+    QVERIFY(!key.isEmpty() && !busy.isEmpty());
+    // Locked by this very process, which is alive: a live download that must not be left behind.
+    const QString uid = QStringLiteral("0123456789abcdef0123456789abcdef");
+    QVERIFY(test::writeFile(s.cacheDir + QLatin1Char('/') + busy + QStringLiteral(".lock"),
+        cache::lockContent(util::hostName(), QCoreApplication::applicationPid(), uid)));
+    QVERIFY(QDir().mkpath(
+        s.cacheDir + QLatin1Char('/') + busy + QLatin1Char('.') + uid + QStringLiteral(".tmp")));
+    MessageBar bar;
+    FirstRunBar first(&bar);
+    QSignalSpy changed(&first, &FirstRunBar::cacheDirChanged);
+    QSignalSpy finished(&first, &FirstRunBar::finished);
+    QVERIFY(first.check(s));
+    actionNamed(bar, QStringLiteral("usePersistentCacheAction"))->trigger();
+    QVERIFY(finished.wait(30000));
+    QCOMPARE(finished.first().at(0).toBool(), false);
+    QCOMPARE(changed.size(), 0);
+    const QString text = bar.text();
+    QVERIFY2(
+        text.contains(QStringLiteral("https://tfhub.dev/test/busy/1: being downloaded")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("nothing was changed in your settings")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("Try again once the downloads finish")), qPrintable(text));
+    const QString target = m_home->path() + QStringLiteral("/.cache/tfhub_modules");
+    QVERIFY(QFileInfo::exists(s.cacheDir + QLatin1Char('/') + key + QStringLiteral("/saved_model.pb")));
+    QVERIFY(!QFileInfo::exists(target + QLatin1Char('/') + key));
+    for (const shellenv::TargetState &state : shellenv::EnvPersistence().readAll())
+        QVERIFY2(!state.values.contains(shellenv::Variable::CacheDir), qPrintable(state.path));
+    QVERIFY(!QFileInfo::exists(m_home->path() + QStringLiteral("/.bashrc")));
 }
 
 void TestEnvSettingsUi::invalidLoadFormatFixed()

@@ -137,6 +137,22 @@ void TestSettingsOutcome::message_data()
                                         "are all in /tmp/tfhub_modules. Nothing was saved.")
                                  << QString() << QStringList();
 
+    // A model being downloaded refuses the move unless the user agreed to leave it behind: the
+    // message names it, says nothing changed, and how to go on.
+    o = withMove({}, false);
+    o.moveReport.skipped = { QStringLiteral("k2: being downloaded (process 42 on host).") };
+    o.moveReport.skippedKeys = { QStringLiteral("k2") };
+    o.moveError = QStringLiteral("Nothing was moved: 1 model(s) cannot move now and would be missing from "
+                                 "%1: k2: being downloaded (process 42 on host).")
+                      .arg(To);
+    QTest::newRow("move refused, model being downloaded")
+        << o << warning << false
+        << QStringLiteral("1 model(s) cannot move now: k2: being downloaded (process 42 on host). No model "
+                          "was moved; they are all in %1. Nothing was saved. Try again once the downloads "
+                          "finish, or tick \"Move even if models are being downloaded\" to leave them in %1.")
+               .arg(From)
+        << QString() << QStringList();
+
     // No file could name the new folder: the copies were undone, and the message says so.
     o = withMove({ QStringLiteral("k1") }, false);
     o.results = { failed(Bashrc, QStringLiteral("Cannot write /home/u/.bashrc: read-only file system")) };

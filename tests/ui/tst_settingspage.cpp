@@ -91,6 +91,7 @@ private Q_SLOTS:
     void temporaryFolderWarning();
     void invalidFolderDisablesApply();
     void moveExistingModels();
+    void liveDownloadRefusesMove();
     void cancelledMoveSavesNothing();
     void failedMoveSavesNothing();
     void effectiveValuesFollowApply();
@@ -98,6 +99,8 @@ private Q_SLOTS:
 
 private:
     HubSettings settingsWithCache(const QString &dir) const;
+    /// Adds to `from` an entry that this live process is downloading; returns its key.
+    QString makeBusyEntry(const QString &from) const;
     /// Asks the page to save `to` as the cache folder and to move the models there.
     void startMove(SettingsPage &page, const QString &to) const;
     /// Nothing names `dir` in any file, and the page still uses `from`.
@@ -395,12 +398,8 @@ void TestSettingsPage::moveExistingModels()
         test::savedModelsDir() + QStringLiteral("/half_plus_two_tflite"));
     QVERIFY(!key.isEmpty());
     // A second entry being downloaded by this (live) process must stay where it is.
-    const QString busy = test::makeEntry(from, QStringLiteral("https://tfhub.dev/test/busy/1"),
-        test::savedModelsDir() + QStringLiteral("/half_plus_two_tflite"));
-    const QString uid = QStringLiteral("0123456789abcdef0123456789abcdef");
-    QVERIFY(test::writeFile(from + QLatin1Char('/') + busy + QStringLiteral(".lock"),
-        cache::lockContent(util::hostName(), QCoreApplication::applicationPid(), uid)));
-    QVERIFY(QDir().mkpath(from + QLatin1Char('/') + busy + QLatin1Char('.') + uid + QStringLiteral(".tmp")));
+    const QString busy = makeBusyEntry(from);
+    QVERIFY(!busy.isEmpty());
 
     SettingsPage page(m_queue.get(), settingsWithCache(from));
     checkOnly(page, { shellenv::Target::Bash });
@@ -409,6 +408,15 @@ void TestSettingsPage::moveExistingModels()
     auto *move = page.findChild<QCheckBox *>(QStringLiteral("moveModelsCheck"));
     QVERIFY(move);
     move->setChecked(true);
+    // The user agrees to leave the live download behind; the option only makes sense with a move.
+    auto *leaveBehind = page.findChild<QCheckBox *>(QStringLiteral("leaveBehindCheck"));
+    QVERIFY(leaveBehind);
+    QVERIFY(!leaveBehind->isChecked());
+    move->setChecked(false);
+    QVERIFY(!leaveBehind->isEnabled());
+    move->setChecked(true);
+    QVERIFY(leaveBehind->isEnabled());
+    leaveBehind->setChecked(true);
     QSignalSpy changed(&page, &SettingsPage::cacheDirChanged);
     QSignalSpy finished(&page, &SettingsPage::applyFinished);
     page.findChild<QPushButton *>(QStringLiteral("applyButton"))->click();
@@ -430,6 +438,54 @@ void TestSettingsPage::moveExistingModels()
     QCOMPARE(changed.first().at(0).toString(), to);
     QCOMPARE(page.current().cacheDir, to);
     QVERIFY(!page.findChild<QWidget *>(QStringLiteral("moveRow"))->isVisibleTo(&page));
+}
+
+void TestSettingsPage::liveDownloadRefusesMove()
+{
+    const QString from = home() + QStringLiteral("/old cache");
+    const QString to = home() + QStringLiteral("/new cache");
+    const QString key = test::makeEntry(from, QStringLiteral("https://tfhub.dev/test/tflite/1"),
+        test::savedModelsDir() + QStringLiteral("/half_plus_two_tflite"));
+    QVERIFY(!key.isEmpty());
+    const QString busy = makeBusyEntry(from);
+    QVERIFY(!busy.isEmpty());
+
+    SettingsPage page(m_queue.get(), settingsWithCache(from));
+    QSignalSpy changed(&page, &SettingsPage::cacheDirChanged);
+    QSignalSpy finished(&page, &SettingsPage::applyFinished);
+    // Without "Move even if models are being downloaded": the default.
+    startMove(page, to);
+    QVERIFY(finished.wait(ApplyTimeoutMs));
+    QCOMPARE(finished.first().at(0).toBool(), false);
+
+    QCOMPARE(changed.size(), 0);
+    checkNothingSaved(page, from, to);
+    for (const char *rc : { "/.bashrc", "/.bash_profile", "/.profile", "/.zshrc" })
+        QVERIFY2(!QFileInfo::exists(home() + QLatin1String(rc)), rc);
+    QVERIFY(QFileInfo::exists(from + QLatin1Char('/') + key));
+    QVERIFY(QFileInfo::exists(from + QLatin1Char('/') + busy));
+    QVERIFY(!QFileInfo::exists(to + QLatin1Char('/') + key));
+    QVERIFY(!QFileInfo::exists(to + QLatin1Char('/') + busy));
+    const QString text = page.messageBar()->text();
+    QVERIFY2(
+        text.contains(QStringLiteral("https://tfhub.dev/test/busy/1: being downloaded")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("No model was moved")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("Nothing was saved")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("Move even if models are being downloaded")), qPrintable(text));
+}
+
+QString TestSettingsPage::makeBusyEntry(const QString &from) const
+{
+    const QString busy = test::makeEntry(from, QStringLiteral("https://tfhub.dev/test/busy/1"),
+        test::savedModelsDir() + QStringLiteral("/half_plus_two_tflite"));
+    // Locked by this very process, which is alive: the scanner judges the download live.
+    const QString uid = QStringLiteral("0123456789abcdef0123456789abcdef");
+    if (busy.isEmpty()
+        || !test::writeFile(from + QLatin1Char('/') + busy + QStringLiteral(".lock"),
+            cache::lockContent(util::hostName(), QCoreApplication::applicationPid(), uid))
+        || !QDir().mkpath(from + QLatin1Char('/') + busy + QLatin1Char('.') + uid + QStringLiteral(".tmp")))
+        return QString();
+    return busy;
 }
 
 void TestSettingsPage::startMove(SettingsPage &page, const QString &to) const

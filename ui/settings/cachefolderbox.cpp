@@ -8,6 +8,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QStyle>
 #include <QVBoxLayout>
 
 namespace tfhub::ui {
@@ -64,7 +65,19 @@ CacheFolderBox::CacheFolderBox(const QString &dir, const QString &persistentDir,
     m_move->setObjectName(QStringLiteral("moveModelsCheck"));
     // Checked: a new folder without the models would mean downloading all of them again.
     m_move->setChecked(true);
-    m_move->setToolTip(tr("Models that are being downloaded stay where they are; the report lists them."));
+    m_move->setToolTip(tr("If a model is being downloaded, nothing is moved or saved unless you allow it "
+                          "to stay in the old folder below."));
+    // Off: a model left in the old folder is missing from the new one, and programs would download
+    // it again, so the user has to agree to that knowingly.
+    m_leaveBehind
+        = new QCheckBox(tr("Move even if models are being downloaded (they stay in the o&ld folder)"), this);
+    m_leaveBehind->setObjectName(QStringLiteral("leaveBehindCheck"));
+    m_leaveBehind->setChecked(false);
+    connect(m_move, &QCheckBox::toggled, m_leaveBehind, &QCheckBox::setEnabled);
+    auto *leaveBehindRow = new QHBoxLayout;
+    // Indented under the move option, which it qualifies.
+    leaveBehindRow->addSpacing(m_move->style()->pixelMetric(QStyle::PM_IndicatorWidth) + 6);
+    leaveBehindRow->addWidget(m_leaveBehind, 1);
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(row);
@@ -72,6 +85,7 @@ CacheFolderBox::CacheFolderBox(const QString &dir, const QString &persistentDir,
     layout->addWidget(m_error);
     layout->addWidget(m_warning);
     layout->addWidget(m_move);
+    layout->addLayout(leaveBehindRow);
     connect(m_edit, &QLineEdit::textChanged, this, &CacheFolderBox::edited);
 }
 
@@ -88,6 +102,11 @@ void CacheFolderBox::setText(const QString &dir)
 bool CacheFolderBox::moveModels() const
 {
     return m_move->isChecked();
+}
+
+bool CacheFolderBox::leaveBehind() const
+{
+    return m_move->isChecked() && m_leaveBehind->isChecked();
 }
 
 void CacheFolderBox::setSourceText(const QString &text)

@@ -10,7 +10,8 @@ namespace tfhub::ui {
 
 /// The "Cache folder" section of the Settings page: the path with a chooser, where the value in use
 /// came from, why a typed path cannot be used, the warning for a folder cleared on restart (with
-/// the persistent folder to use instead), and whether Apply moves the models along.
+/// the persistent folder to use instead), and whether Apply moves the models along
+/// (and whether it may leave models that are being downloaded behind).
 class CacheFolderBox final : public QGroupBox
 {
     Q_OBJECT
@@ -21,6 +22,8 @@ public:
     QString text() const;
     void setText(const QString &dir);
     bool moveModels() const;
+    /// Move even if some models must stay in the old folder (live downloads); only with moveModels().
+    bool leaveBehind() const;
 
     void setSourceText(const QString &text);
     /// Why the typed folder cannot be used; empty hides the line.
@@ -38,6 +41,7 @@ private:
     QWidget *m_warning = nullptr;
     QLabel *m_warningText = nullptr;
     QCheckBox *m_move = nullptr;
+    QCheckBox *m_leaveBehind = nullptr;
 };
 
 } // namespace tfhub::ui

@@ -92,9 +92,10 @@ void EnvApplier::onStepDone()
     connect(m_mover, &CacheMover::progressChanged, this, &EnvApplier::moveProgressChanged);
     connect(m_mover, &CacheMover::finished, this, &EnvApplier::onMoveFinished);
     Q_EMIT moveStarted();
-    // The user asked for the move knowing the page reports what stays (live downloads).
+    // Without the user's consent a model being downloaded refuses the whole move: the saved folder
+    // would otherwise silently lack it.
     MoveOptions options;
-    options.leaveBehind = true;
+    options.leaveBehind = m_request.leaveBehind;
     m_mover->start(m_request.moveFrom, m_request.moveTo, options);
 }
 

@@ -19,6 +19,9 @@ struct ApplyRequest final
     bool unset = false; ///< `changes` remove the variables (Unset), for the outcome's words
     QString moveFrom; ///< empty: move nothing
     QString moveTo;
+    /// Move even if some models must stay in `moveFrom` (live downloads) and save the setting all the
+    /// same; otherwise such a move is refused before anything is moved or saved.
+    bool leaveBehind = false;
 };
 
 /// How an ApplyRequest went. Every step is reported, so the page can say exactly what happened.

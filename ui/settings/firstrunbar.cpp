@@ -137,9 +137,10 @@ void FirstRunBar::useSuggestedFolder()
         m_bar->addAction(cancel);
     });
     connect(m_mover, &CacheMover::finished, this, &FirstRunBar::onMoveFinished);
-    // Live downloads stay where they are and the message names them, as on the Settings page.
+    // A model being downloaded refuses the move (nothing moved, nothing saved): switching anyway
+    // would leave it behind unseen, and this bar has no way to ask for consent.
     MoveOptions options;
-    options.leaveBehind = true;
+    options.leaveBehind = false;
     m_mover->start(m_settings.cacheDir, m_target, options);
 }
 
@@ -159,11 +160,24 @@ void FirstRunBar::onCopied(const MoveReport &report, const QString &error)
         if (!m_bar)
             return;
         // The engine undid whatever it had copied: every model is still in the old folder.
-        m_bar->showMessage(report.cancelled ? MessageBar::Kind::Information : MessageBar::Kind::Error,
-            (report.cancelled ? tr("Moving was cancelled.") : tr("Moving your models failed: %1").arg(error))
-                + QLatin1Char(' ')
-                + tr("No model was moved; they are all in %1, and nothing was changed in your settings.")
-                      .arg(report.from));
+        const QString unchanged
+            = tr("No model was moved; they are all in %1, and nothing was changed in your settings.")
+                  .arg(report.from);
+        if (report.cancelled) {
+            m_bar->showMessage(
+                MessageBar::Kind::Information, tr("Moving was cancelled.") + QLatin1Char(' ') + unchanged);
+        } else if (!report.skipped.isEmpty()) {
+            // Refused before anything changed: the models in use are named, the rest is the user's
+            // choice of when to retry.
+            m_bar->showMessage(MessageBar::Kind::Warning,
+                tr("%n model(s) cannot move now: %1", nullptr, static_cast<int>(report.skipped.size()))
+                        .arg(report.skipped.join(QLatin1Char(' ')))
+                    + QLatin1Char(' ') + unchanged + QLatin1Char(' ')
+                    + tr("Try again once the downloads finish."));
+        } else {
+            m_bar->showMessage(MessageBar::Kind::Error,
+                tr("Moving your models failed: %1").arg(error) + QLatin1Char(' ') + unchanged);
+        }
         Q_EMIT finished(false);
         return;
     }

@@ -17,7 +17,8 @@ class MessageBar;
 /// - a cache folder that is cleared on restart, with "Use ~/.cache/tfhub_modules" and "Not now"
 ///   (remembered in QSettings). "Use" runs the engine's three move steps off the GUI thread: copies
 ///   the models (progress, cancel), saves the folder only if that succeeded, then deletes the
-///   originals, or undoes the copy if no file could be saved; the cache is never split.
+///   originals, or undoes the copy if no file could be saved; the cache is never split. A model
+///   being downloaded refuses the move before anything changes (the message names it).
 class FirstRunBar final : public QObject
 {
     Q_OBJECT

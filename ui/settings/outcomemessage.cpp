@@ -44,6 +44,16 @@ QStringList moveText(const ApplyOutcome &o)
     if (!o.moveAttempted)
         return text;
     const MoveReport &m = o.moveReport;
+    if (!o.moveError.isEmpty() && !m.skipped.isEmpty()) {
+        // Refused before anything changed because some models must stay (live downloads): the
+        // user may wait, or agree to leave them behind.
+        text << tr("%n model(s) cannot move now: %1", static_cast<int>(m.skipped.size()))
+                    .arg(m.skipped.join(QLatin1Char(' ')))
+             << tr("No model was moved; they are all in %1. Nothing was saved. Try again once the downloads "
+                   "finish, or tick \"Move even if models are being downloaded\" to leave them in %1.")
+                    .arg(m.from);
+        return text;
+    }
     if (!o.moveError.isEmpty()) {
         // The engine undid every copy: the old folder is whole.
         text << tr("Moving the models failed: %1 No model was moved; they are all in %2. Nothing was saved.")
@@ -93,7 +103,9 @@ OutcomeMessage settingsOutcomeMessage(const ApplyOutcome &o)
                                .arg(files));
     }
     text << moveText(o);
-    const bool failed = !errors.isEmpty() || (o.moveAttempted && !o.moveError.isEmpty())
+    // Refused for models in use is no failure: nothing changed, as the rule wants.
+    const bool refused = o.moveAttempted && !o.moveError.isEmpty() && !o.moveReport.skipped.isEmpty();
+    const bool failed = !errors.isEmpty() || (o.moveAttempted && !o.moveError.isEmpty() && !refused)
         || (o.finishAttempted && !o.finishReport.error.isEmpty());
     const bool partly = o.moveAttempted && (o.moveReport.cancelled || !o.moveReport.skipped.isEmpty());
     message.kind = failed ? MessageBar::Kind::Error

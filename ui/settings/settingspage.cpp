@@ -408,6 +408,7 @@ void SettingsPage::startApply(bool unset)
         if (m_cacheBox->moveModels() && dir != QDir::cleanPath(m_current.cacheDir)) {
             request.moveFrom = m_current.cacheDir;
             request.moveTo = dir;
+            request.leaveBehind = m_cacheBox->leaveBehind();
         }
     }
     QStringList names;
