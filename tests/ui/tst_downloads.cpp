@@ -1,71 +1,36 @@
+// The downloads model and page on their own: status texts, progress batching, queueing by paste,
+// shortcut and drop, and cancel and retry of a selected row.
 #include "core/prefetch/downloadqueue.h"
 #include "tests/support/testdata.h"
 #include "tests/support/testhub.h"
-#include "ui/cache/cachemodel.h"
-#include "ui/cache/cachepage.h"
+#include "tests/ui/downloadsfixtures.h"
 #include "ui/downloads/downloadmodel.h"
 #include "ui/downloads/downloadspage.h"
-#include "ui/settings/settingspage.h"
 #include "ui/widgets/messagebar.h"
-#include "ui/window/mainwindow.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QDir>
-#include <QLabel>
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QSettings>
 #include <QSignalSpy>
-#include <QSpinBox>
-#include <QStandardPaths>
 #include <QTableView>
-#include <QTemporaryDir>
 #include <QtTest>
-
-#include <memory>
 
 using namespace tfhub;
 using namespace tfhub::ui;
+using namespace tfhub::test::downloads;
 using test::TestHub;
 
-namespace {
-
-constexpr int JobTimeoutMs = 30000;
-
-const QString ModulePath = QStringLiteral("/google/half_plus_two/1");
-const QString SecondPath = QStringLiteral("/google/half_plus_two/2");
-const QString MissingPath = QStringLiteral("/google/missing/1");
-const QString Malformed = QStringLiteral("ftp://example.com/models/1");
-
-QStringList namesIn(const QString &dir)
-{
-    return QDir(dir).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden, QDir::Name);
-}
-
-// The first row whose job is `id`, as the model shows it.
-QModelIndex indexOfJob(const DownloadModel &model, int id, int column = 0)
-{
-    const int row = model.rowOfJob(id);
-    return row < 0 ? QModelIndex() : model.index(row, column);
-}
-
-PrefetchPhase phaseOf(const DownloadModel &model, int id)
-{
-    return static_cast<PrefetchPhase>(indexOfJob(model, id).data(DownloadModel::PhaseRole).toInt());
-}
-
-} // namespace
-
-class TestDownloads final : public QObject
+class TestDownloads final : public QObject, private DownloadsFixture
 {
     Q_OBJECT
 
 private Q_SLOTS:
-    void initTestCase();
-    void init();
-    void cleanup();
+    void initTestCase() { setUpSuite(QStringLiteral("tst_downloads")); }
+    void init() { setUpTest(); }
+    void cleanup() { tearDownTest(); }
 
     void statusText_data();
     void statusText();
@@ -77,97 +42,7 @@ private Q_SLOTS:
     void throttledJobShowsProgressThenDone();
     void cancelSelectedRow();
     void retryRerunsToDone();
-    void cachePageShowsPrefetchedEntry();
-    void prefetchAgainFromCachePage();
-    void settingsPersistAndApply();
-    void storedConcurrencyIsClamped();
-
-private:
-    PrefetchOptions options() const;
-    QString handle(const QString &path) const { return m_hub.url(path).toString(); }
-    void throttle(const QString &path, qint64 bytesPerSecond);
-    /// A page on a fresh queue, shown and active so keyboard shortcuts reach it.
-    bool makePage();
-
-    QTemporaryDir m_home;
-    TestHub m_hub;
-    QByteArray m_archive;
-    std::unique_ptr<QTemporaryDir> m_tmp;
-    QString m_root;
-    std::unique_ptr<DownloadQueue> m_queue;
-    std::unique_ptr<DownloadsPage> m_page;
 };
-
-void TestDownloads::initTestCase()
-{
-    // Before anything reads QSettings or QStandardPaths: no test may touch the real home.
-    QVERIFY(m_home.isValid());
-    test::isolateHome(m_home.path());
-    qunsetenv("TFHUB_CACHE_DIR");
-    qunsetenv("TFHUB_MODEL_LOAD_FORMAT");
-    QCoreApplication::setOrganizationName(QStringLiteral("tfhub-cache-manager-tests"));
-    QCoreApplication::setApplicationName(QStringLiteral("tst_downloads"));
-    QVERIFY2(QSettings().fileName().startsWith(m_home.path()), qPrintable(QSettings().fileName()));
-
-    QFile archive(test::savedModelsDir() + QStringLiteral("/half_plus_two_v1_hub_module.tar.gz"));
-    QVERIFY(archive.open(QIODevice::ReadOnly));
-    m_archive = archive.readAll();
-    QVERIFY(m_archive.size() > 1000);
-    QVERIFY(m_hub.start());
-    m_hub.addArchive(ModulePath, m_archive);
-    m_hub.addArchive(SecondPath, m_archive);
-}
-
-void TestDownloads::init()
-{
-    QSettings().clear();
-    m_hub.clearFaults();
-    m_hub.clearRequests();
-    m_tmp = std::make_unique<QTemporaryDir>();
-    QVERIFY(m_tmp->isValid());
-    m_root = m_tmp->path() + QStringLiteral("/cache");
-    QVERIFY(QDir().mkpath(m_root));
-}
-
-void TestDownloads::cleanup()
-{
-    m_page.reset();
-    // Its destructor cancels what still runs, which a released stall lets finish quickly.
-    m_hub.clearFaults();
-    m_hub.releaseStalls();
-    m_queue.reset();
-    m_tmp.reset();
-}
-
-PrefetchOptions TestDownloads::options() const
-{
-    PrefetchOptions o;
-    o.cacheRoot = m_root;
-    o.lockPollMs = 100;
-    o.graceSecs = 1;
-    o.noProgressSecs = 2;
-    o.stallSecs = 2;
-    o.retries = 2;
-    o.backoffMs = 50;
-    return o;
-}
-
-void TestDownloads::throttle(const QString &path, qint64 bytesPerSecond)
-{
-    TestHub::Fault fault;
-    fault.bytesPerSecond = bytesPerSecond;
-    m_hub.setFault(path, fault);
-}
-
-bool TestDownloads::makePage()
-{
-    m_queue = std::make_unique<DownloadQueue>(options());
-    m_page = std::make_unique<DownloadsPage>(m_queue.get());
-    m_page->resize(900, 500);
-    m_page->show();
-    m_page->activateWindow();
-    return QTest::qWaitForWindowActive(m_page.get());
-}
 
 void TestDownloads::statusText_data()
 {
@@ -486,152 +361,6 @@ void TestDownloads::retryRerunsToDone()
     QCOMPARE(model->rowCount(), 1);
     QCOMPARE(phaseOf(*model, id), PrefetchPhase::Done);
     QVERIFY(QFileInfo::exists(QDir(m_root).filePath(Handle::cacheKeyOf(handle(ModulePath)))));
-}
-
-void TestDownloads::cachePageShowsPrefetchedEntry()
-{
-    throttle(ModulePath, m_archive.size() / 2);
-    MainWindow window(m_root, QStringLiteral("test"));
-    PrefetchOptions o = options();
-    o.cacheRoot = window.cacheRoot();
-    window.downloadQueue()->setOptions(o);
-    window.show();
-    QSignalSpy scanned(&window, &MainWindow::scanFinished);
-    window.refresh();
-    QVERIFY(scanned.size() > 0 || scanned.wait(JobTimeoutMs));
-    auto *cacheTable = window.findChild<QTableView *>(QStringLiteral("cacheTable"));
-    QCOMPARE(cacheTable->model()->rowCount(), 0);
-
-    QVERIFY(window.showPage(QStringLiteral("downloads")));
-    QVERIFY(window.downloadsPage()->isVisible());
-    auto *input = window.downloadsPage()->findChild<QPlainTextEdit *>(QStringLiteral("handleInput"));
-    input->setPlainText(handle(ModulePath));
-    window.downloadsPage()->findChild<QPushButton *>(QStringLiteral("prefetchButton"))->click();
-
-    // While it runs, the status bar counts it.
-    auto *label = window.findChild<QLabel *>(QStringLiteral("downloadsLabel"));
-    QTRY_VERIFY_WITH_TIMEOUT(label->isVisible(), JobTimeoutMs);
-    QVERIFY2(label->text().startsWith(MainWindow::tr("1 download, %1/s").section(u',', 0, 0) + u','),
-        qPrintable(label->text()));
-
-    // No manual refresh: the Cache page learns of the finished download by itself.
-    // (The live view may show the download in progress first; it must settle on the result.)
-    QTRY_COMPARE_WITH_TIMEOUT(cacheTable->model()->rowCount(), 1, JobTimeoutMs);
-    QTRY_COMPARE_WITH_TIMEOUT(cacheTable->model()->index(0, CacheModel::HandleColumn).data().toString(),
-        handle(ModulePath), JobTimeoutMs);
-    QTRY_COMPARE_WITH_TIMEOUT(
-        cacheTable->model()->index(0, 0).data(CacheModel::EntryRole).value<CacheEntry>().state,
-        EntryState::Complete, JobTimeoutMs);
-    QTRY_VERIFY(!label->isVisible());
-}
-
-void TestDownloads::prefetchAgainFromCachePage()
-{
-    test::makeEntry(
-        m_root, handle(ModulePath), test::savedModelsDir() + QStringLiteral("/half_plus_two_tf2_cpu"));
-    // A folder without a descriptor: its handle is unknown, so it cannot be fetched again.
-    QVERIFY(QDir().mkpath(m_root + QStringLiteral("/0123456789abcdef0123456789abcdef01234567")));
-    QVERIFY(test::writeFile(
-        m_root + QStringLiteral("/0123456789abcdef0123456789abcdef01234567/saved_model.pb"), "x"));
-    MainWindow window(m_root, QStringLiteral("test"));
-    window.show();
-    QSignalSpy scanned(&window, &MainWindow::scanFinished);
-    window.refresh();
-    QVERIFY(scanned.size() > 0 || scanned.wait(JobTimeoutMs));
-    auto *cacheTable = window.findChild<QTableView *>(QStringLiteral("cacheTable"));
-    QTRY_COMPARE_WITH_TIMEOUT(cacheTable->model()->rowCount(), 2, JobTimeoutMs);
-    auto *again = window.findChild<QAction *>(QStringLiteral("prefetchAgainAction"));
-    QVERIFY(again);
-
-    int unknownRow = -1;
-    for (int row = 0; row < 2; ++row) {
-        if (cacheTable->model()
-                ->index(row, 0)
-                .data(CacheModel::EntryRole)
-                .value<CacheEntry>()
-                .handle.isEmpty())
-            unknownRow = row;
-    }
-    QVERIFY(unknownRow >= 0);
-    cacheTable->selectRow(unknownRow);
-    QVERIFY(!again->isEnabled());
-
-    cacheTable->selectAll();
-    QVERIFY(again->isEnabled());
-    again->trigger();
-    QCOMPARE(window.downloadQueue()->ids().size(), 1);
-    QCOMPARE(
-        window.downloadQueue()->handleOf(window.downloadQueue()->ids().constFirst()), handle(ModulePath));
-    QVERIFY(window.downloadsPage()->isVisible());
-    QTRY_VERIFY_WITH_TIMEOUT(window.downloadQueue()->isIdle(), JobTimeoutMs);
-}
-
-void TestDownloads::settingsPersistAndApply()
-{
-    throttle(ModulePath, 100);
-    throttle(SecondPath, 100);
-    DownloadQueue queue(options());
-    SettingsPage page(&queue);
-    auto *concurrency = page.findChild<QSpinBox *>(QStringLiteral("concurrencySpin"));
-    auto *stall = page.findChild<QSpinBox *>(QStringLiteral("stallTimeoutSpin"));
-    auto *retries = page.findChild<QSpinBox *>(QStringLiteral("retriesSpin"));
-    QVERIFY(concurrency && stall && retries);
-    QCOMPARE(concurrency->value(), SettingsPage::DefaultConcurrency);
-    QCOMPARE(stall->value(), SettingsPage::DefaultStallTimeoutSecs);
-    QCOMPARE(retries->value(), SettingsPage::DefaultRetries);
-    // The limits are the shared settings' (the CLI's --jobs takes the same 1–16).
-    QCOMPARE(concurrency->minimum(), 1);
-    QCOMPARE(concurrency->maximum(), 16);
-    concurrency->setValue(16);
-    QCOMPARE(concurrency->value(), 16);
-    QCOMPARE(queue.concurrency(), 16);
-
-    concurrency->setValue(1);
-    stall->setValue(30);
-    retries->setValue(2);
-    {
-        const QSettings settings;
-        QCOMPARE(settings.value(QStringLiteral("downloads/concurrency")).toInt(), 1);
-        QCOMPARE(settings.value(QStringLiteral("downloads/stallTimeoutSecs")).toInt(), 30);
-        QCOMPARE(settings.value(QStringLiteral("downloads/retries")).toInt(), 2);
-    }
-    QCOMPARE(queue.concurrency(), 1);
-    QCOMPARE(queue.options().stallSecs, 30);
-    QCOMPARE(queue.options().retries, 2);
-    // The rest of the options are kept.
-    QCOMPARE(queue.options().cacheRoot, m_root);
-    QCOMPARE(queue.options().lockPollMs, 100);
-
-    // One at a time now: the second job waits for the first.
-    QVERIFY(queue.enqueue(handle(ModulePath)));
-    QVERIFY(queue.enqueue(handle(SecondPath)));
-    QCOMPARE(queue.runningCount(), 1);
-    concurrency->setValue(2);
-    QCOMPARE(queue.runningCount(), 2);
-    queue.cancelAll();
-
-    // A new window's queue starts with the stored values.
-    DownloadQueue fresh(options());
-    SettingsPage::applyStoredSettings(&fresh);
-    QCOMPARE(fresh.concurrency(), 2);
-    QCOMPARE(fresh.options().stallSecs, 30);
-    SettingsPage again(&fresh);
-    QCOMPARE(again.findChild<QSpinBox *>(QStringLiteral("retriesSpin"))->value(), 2);
-}
-
-void TestDownloads::storedConcurrencyIsClamped()
-{
-    // A hand-edited settings file asks for more than the limit: the page and the queue use 16.
-    QSettings().setValue(QStringLiteral("downloads/concurrency"), 40);
-    DownloadQueue queue(options());
-    SettingsPage::applyStoredSettings(&queue);
-    QCOMPARE(queue.concurrency(), 16);
-    SettingsPage page(&queue);
-    QCOMPARE(page.findChild<QSpinBox *>(QStringLiteral("concurrencySpin"))->value(), 16);
-    QSettings().setValue(QStringLiteral("downloads/concurrency"), 0);
-    DownloadQueue low(options());
-    SettingsPage::applyStoredSettings(&low);
-    QCOMPARE(low.concurrency(), 1);
 }
 
 QTEST_MAIN(TestDownloads)

@@ -1,9 +1,9 @@
-#include "core/cache/lock.h"
+// The settings page writing the shell files: the exact lines previewed and written, only the
+// checked files touched, unset, the load format, and the effective values new shells will see.
 #include "core/hub/hubsettings.h"
-#include "core/prefetch/downloadqueue.h"
 #include "core/shellenv/envpersistence.h"
-#include "core/util/fsutil.h"
 #include "tests/support/testdata.h"
+#include "tests/ui/settingspagefixtures.h"
 #include "ui/settings/effectivevalues.h"
 #include "ui/settings/settingspage.h"
 #include "ui/widgets/messagebar.h"
@@ -17,26 +17,14 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
-#include <QTemporaryDir>
-#include <QThreadPool>
 #include <QTreeWidget>
 #include <QtTest>
 
-#include <sys/stat.h>
-
 using namespace tfhub;
 using namespace tfhub::ui;
+using namespace tfhub::test::settingspage;
 
 namespace {
-
-constexpr int ApplyTimeoutMs = 60000;
-constexpr int ProbeTimeoutMs = 90000;
-
-QByteArray readAll(const QString &path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray("<unreadable>");
-}
 
 // What a real new shell prints for the variable, asked independently of the page's probe.
 QString askShell(const QString &shell, const QStringList &args)
@@ -53,14 +41,6 @@ QString askShell(const QString &shell, const QStringList &args)
     return QString::fromUtf8(p.readAllStandardOutput());
 }
 
-dev_t deviceOf(const QString &path)
-{
-    struct stat st
-    {
-    };
-    return ::stat(QFile::encodeName(path).constData(), &st) == 0 ? st.st_dev : 0;
-}
-
 QTreeWidgetItem *rowNamed(const SettingsPage &page, const QString &name)
 {
     auto *table = page.findChild<QTreeWidget *>(QStringLiteral("effectiveTable"));
@@ -73,14 +53,14 @@ QTreeWidgetItem *rowNamed(const SettingsPage &page, const QString &name)
 
 } // namespace
 
-class TestSettingsPage final : public QObject
+class TestSettingsPage final : public QObject, private SettingsPageFixture
 {
     Q_OBJECT
 
 private Q_SLOTS:
-    void initTestCase();
-    void init();
-    void cleanup();
+    void initTestCase() { setUpSuite(QStringLiteral("tst_settingspage")); }
+    void init() { setUpTest(); }
+    void cleanup() { tearDownTest(); }
 
     void previewShowsExactLines();
     void applyWritesCheckedTargetsOnly();
@@ -90,100 +70,9 @@ private Q_SLOTS:
     void loadFormatWritesExactValue();
     void temporaryFolderWarning();
     void invalidFolderDisablesApply();
-    void moveExistingModels();
-    void liveDownloadRefusesMove();
-    void cancelledMoveSavesNothing();
-    void failedMoveSavesNothing();
     void effectiveValuesFollowApply();
     void effectiveValuesStartEachShellOnce();
-
-private:
-    HubSettings settingsWithCache(const QString &dir) const;
-    /// Adds to `from` an entry that this live process is downloading; returns its key.
-    QString makeBusyEntry(const QString &from) const;
-    /// Asks the page to save `to` as the cache folder and to move the models there.
-    void startMove(SettingsPage &page, const QString &to) const;
-    /// Nothing names `dir` in any file, and the page still uses `from`.
-    void checkNothingSaved(const SettingsPage &page, const QString &from, const QString &dir) const;
-    void checkOnly(SettingsPage &page, const QList<shellenv::Target> &targets) const;
-    bool apply(SettingsPage &page, const QString &button = QStringLiteral("applyButton")) const;
-    QString home() const { return m_home->path(); }
-
-    QTemporaryDir m_root;
-    std::unique_ptr<QTemporaryDir> m_home;
-    std::unique_ptr<DownloadQueue> m_queue;
 };
-
-void TestSettingsPage::initTestCase()
-{
-    QVERIFY(m_root.isValid());
-    qunsetenv("TFHUB_CACHE_DIR");
-    qunsetenv("TFHUB_MODEL_LOAD_FORMAT");
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setOrganizationName(QStringLiteral("tfhub-cache-manager-tests"));
-    QCoreApplication::setApplicationName(QStringLiteral("tst_settingspage"));
-}
-
-void TestSettingsPage::init()
-{
-    // One home for the whole run (QSettings keeps the path it found first), emptied for each test.
-    // Its name has a space, as many real ones do not, to catch missing quotes.
-    if (!m_home) {
-        m_home = std::make_unique<QTemporaryDir>(m_root.filePath(QStringLiteral("home XXXXXX")));
-        QVERIFY(m_home->isValid());
-    }
-    QDir dir(home());
-    for (const QString &name : dir.entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden)) {
-        if (name != QLatin1String(".qttest"))
-            QVERIFY(QFileInfo(dir.filePath(name)).isDir() ? QDir(dir.filePath(name)).removeRecursively()
-                                                          : QFile::remove(dir.filePath(name)));
-    }
-    qputenv("HOME", QFile::encodeName(home()));
-    qputenv("ZDOTDIR", QFile::encodeName(home()));
-    qputenv("XDG_CONFIG_HOME", QFile::encodeName(home() + QStringLiteral("/.config")));
-    qputenv("XDG_DATA_HOME", QFile::encodeName(home() + QStringLiteral("/.local/share")));
-    qputenv("XDG_CACHE_HOME", QFile::encodeName(home() + QStringLiteral("/.cache")));
-    qputenv("TMPDIR", QFile::encodeName(home() + QStringLiteral("/tmp")));
-    QVERIFY(QDir().mkpath(home() + QStringLiteral("/tmp")));
-    QVERIFY2(QSettings().fileName().startsWith(home()), qPrintable(QSettings().fileName()));
-    QSettings().clear();
-    PrefetchOptions options;
-    options.cacheRoot = home() + QStringLiteral("/tmp/tfhub_modules");
-    m_queue = std::make_unique<DownloadQueue>(options);
-}
-
-void TestSettingsPage::cleanup()
-{
-    // The pages' shell probes run on the pool: none may outlive its test and read the next one's home.
-    QVERIFY(QThreadPool::globalInstance()->waitForDone(ProbeTimeoutMs));
-    m_queue.reset();
-}
-
-HubSettings TestSettingsPage::settingsWithCache(const QString &dir) const
-{
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("TFHUB_CACHE_DIR"), dir);
-    return HubSettings::resolve(env);
-}
-
-void TestSettingsPage::checkOnly(SettingsPage &page, const QList<shellenv::Target> &targets) const
-{
-    for (const shellenv::Target t : shellenv::allTargets()) {
-        auto *check = page.findChild<QCheckBox *>(QStringLiteral("target_") + shellenv::targetName(t));
-        QVERIFY(check);
-        check->setChecked(targets.contains(t));
-    }
-}
-
-bool TestSettingsPage::apply(SettingsPage &page, const QString &button) const
-{
-    QSignalSpy finished(&page, &SettingsPage::applyFinished);
-    auto *b = page.findChild<QPushButton *>(button);
-    if (!b || !b->isEnabled())
-        return false;
-    b->click();
-    return finished.wait(ApplyTimeoutMs) && finished.first().at(0).toBool();
-}
 
 void TestSettingsPage::previewShowsExactLines()
 {
@@ -388,187 +277,6 @@ void TestSettingsPage::invalidFolderDisablesApply()
     checkOnly(page, {});
     QVERIFY(!applyButton->isEnabled());
     QVERIFY(!page.findChild<QPushButton *>(QStringLiteral("unsetButton"))->isEnabled());
-}
-
-void TestSettingsPage::moveExistingModels()
-{
-    const QString from = home() + QStringLiteral("/old cache");
-    const QString to = home() + QStringLiteral("/new cache");
-    const QString key = test::makeEntry(from, QStringLiteral("https://tfhub.dev/test/tflite/1"),
-        test::savedModelsDir() + QStringLiteral("/half_plus_two_tflite"));
-    QVERIFY(!key.isEmpty());
-    // A second entry being downloaded by this (live) process must stay where it is.
-    const QString busy = makeBusyEntry(from);
-    QVERIFY(!busy.isEmpty());
-
-    SettingsPage page(m_queue.get(), settingsWithCache(from));
-    checkOnly(page, { shellenv::Target::Bash });
-    QCOMPARE(page.findChild<QLineEdit *>(QStringLiteral("cacheDirEdit"))->text(), from);
-    page.findChild<QLineEdit *>(QStringLiteral("cacheDirEdit"))->setText(to);
-    auto *move = page.findChild<QCheckBox *>(QStringLiteral("moveModelsCheck"));
-    QVERIFY(move);
-    move->setChecked(true);
-    // The user agrees to leave the live download behind; the option only makes sense with a move.
-    auto *leaveBehind = page.findChild<QCheckBox *>(QStringLiteral("leaveBehindCheck"));
-    QVERIFY(leaveBehind);
-    QVERIFY(!leaveBehind->isChecked());
-    move->setChecked(false);
-    QVERIFY(!leaveBehind->isEnabled());
-    move->setChecked(true);
-    QVERIFY(leaveBehind->isEnabled());
-    leaveBehind->setChecked(true);
-    QSignalSpy changed(&page, &SettingsPage::cacheDirChanged);
-    QSignalSpy finished(&page, &SettingsPage::applyFinished);
-    page.findChild<QPushButton *>(QStringLiteral("applyButton"))->click();
-    QVERIFY(page.isBusy());
-    QVERIFY(finished.wait(ApplyTimeoutMs));
-    QCOMPARE(finished.first().at(0).toBool(), true);
-
-    QVERIFY(QFileInfo::exists(to + QLatin1Char('/') + key));
-    QVERIFY(QFileInfo::exists(to + QLatin1Char('/') + key + QStringLiteral(".descriptor.txt")));
-    QVERIFY(!QFileInfo::exists(from + QLatin1Char('/') + key));
-    QVERIFY(QFileInfo::exists(from + QLatin1Char('/') + busy));
-    QVERIFY(!QFileInfo::exists(to + QLatin1Char('/') + busy));
-    const QString text = page.messageBar()->text();
-    QVERIFY2(text.contains(QStringLiteral("1 model(s) moved to %1").arg(to)), qPrintable(text));
-    QVERIFY2(text.contains(QStringLiteral("Left in place: https://tfhub.dev/test/busy/1: being downloaded")),
-        qPrintable(text));
-    QCOMPARE(page.messageBar()->kind(), MessageBar::Kind::Warning);
-    QCOMPARE(changed.size(), 1);
-    QCOMPARE(changed.first().at(0).toString(), to);
-    QCOMPARE(page.current().cacheDir, to);
-    QVERIFY(!page.findChild<QWidget *>(QStringLiteral("moveRow"))->isVisibleTo(&page));
-}
-
-void TestSettingsPage::liveDownloadRefusesMove()
-{
-    const QString from = home() + QStringLiteral("/old cache");
-    const QString to = home() + QStringLiteral("/new cache");
-    const QString key = test::makeEntry(from, QStringLiteral("https://tfhub.dev/test/tflite/1"),
-        test::savedModelsDir() + QStringLiteral("/half_plus_two_tflite"));
-    QVERIFY(!key.isEmpty());
-    const QString busy = makeBusyEntry(from);
-    QVERIFY(!busy.isEmpty());
-
-    SettingsPage page(m_queue.get(), settingsWithCache(from));
-    QSignalSpy changed(&page, &SettingsPage::cacheDirChanged);
-    QSignalSpy finished(&page, &SettingsPage::applyFinished);
-    // Without "Move even if models are being downloaded": the default.
-    startMove(page, to);
-    QVERIFY(finished.wait(ApplyTimeoutMs));
-    QCOMPARE(finished.first().at(0).toBool(), false);
-
-    QCOMPARE(changed.size(), 0);
-    checkNothingSaved(page, from, to);
-    for (const char *rc : { "/.bashrc", "/.bash_profile", "/.profile", "/.zshrc" })
-        QVERIFY2(!QFileInfo::exists(home() + QLatin1String(rc)), rc);
-    QVERIFY(QFileInfo::exists(from + QLatin1Char('/') + key));
-    QVERIFY(QFileInfo::exists(from + QLatin1Char('/') + busy));
-    QVERIFY(!QFileInfo::exists(to + QLatin1Char('/') + key));
-    QVERIFY(!QFileInfo::exists(to + QLatin1Char('/') + busy));
-    const QString text = page.messageBar()->text();
-    QVERIFY2(
-        text.contains(QStringLiteral("https://tfhub.dev/test/busy/1: being downloaded")), qPrintable(text));
-    QVERIFY2(text.contains(QStringLiteral("No model was moved")), qPrintable(text));
-    QVERIFY2(text.contains(QStringLiteral("Nothing was saved")), qPrintable(text));
-    QVERIFY2(text.contains(QStringLiteral("Move even if models are being downloaded")), qPrintable(text));
-}
-
-QString TestSettingsPage::makeBusyEntry(const QString &from) const
-{
-    const QString busy = test::makeEntry(from, QStringLiteral("https://tfhub.dev/test/busy/1"),
-        test::savedModelsDir() + QStringLiteral("/half_plus_two_tflite"));
-    // Locked by this very process, which is alive: the scanner judges the download live.
-    const QString uid = QStringLiteral("0123456789abcdef0123456789abcdef");
-    if (busy.isEmpty()
-        || !test::writeFile(from + QLatin1Char('/') + busy + QStringLiteral(".lock"),
-            cache::lockContent(util::hostName(), QCoreApplication::applicationPid(), uid))
-        || !QDir().mkpath(from + QLatin1Char('/') + busy + QLatin1Char('.') + uid + QStringLiteral(".tmp")))
-        return QString();
-    return busy;
-}
-
-void TestSettingsPage::startMove(SettingsPage &page, const QString &to) const
-{
-    checkOnly(page, { shellenv::Target::Bash });
-    page.findChild<QLineEdit *>(QStringLiteral("cacheDirEdit"))->setText(to);
-    auto *move = page.findChild<QCheckBox *>(QStringLiteral("moveModelsCheck"));
-    QVERIFY(move);
-    move->setChecked(true);
-    page.findChild<QPushButton *>(QStringLiteral("applyButton"))->click();
-    QVERIFY(page.isBusy());
-}
-
-void TestSettingsPage::checkNothingSaved(
-    const SettingsPage &page, const QString &from, const QString &dir) const
-{
-    for (const shellenv::TargetState &s : shellenv::EnvPersistence().readAll())
-        QVERIFY2(!s.values.contains(shellenv::Variable::CacheDir), qPrintable(s.path));
-    QVERIFY(!readAll(home() + QStringLiteral("/.bashrc")).contains(QFile::encodeName(dir)));
-    QCOMPARE(page.current().cacheDir, from);
-    QVERIFY(!page.findChild<QWidget *>(QStringLiteral("moveRow"))->isVisibleTo(&page));
-}
-
-void TestSettingsPage::cancelledMoveSavesNothing()
-{
-    const QString from = home() + QStringLiteral("/old cache");
-    const QString to = home() + QStringLiteral("/new cache");
-    const QString key = test::makeEntry(from, QStringLiteral("https://tfhub.dev/test/tflite/1"),
-        test::savedModelsDir() + QStringLiteral("/half_plus_two_tflite"));
-    QVERIFY(!key.isEmpty());
-    SettingsPage page(m_queue.get(), settingsWithCache(from));
-    QSignalSpy changed(&page, &SettingsPage::cacheDirChanged);
-    QSignalSpy finished(&page, &SettingsPage::applyFinished);
-    startMove(page, to);
-    // Cancel is there from the start; pressed before the move begins, no model moves.
-    auto *cancel = page.findChild<QPushButton *>(QStringLiteral("cancelMoveButton"));
-    QVERIFY(cancel->isVisibleTo(&page));
-    QVERIFY(cancel->isEnabled());
-    cancel->click();
-    QVERIFY(finished.wait(ApplyTimeoutMs));
-    QCOMPARE(finished.first().at(0).toBool(), false);
-
-    QCOMPARE(changed.size(), 0);
-    checkNothingSaved(page, from, to);
-    QVERIFY(QFileInfo::exists(from + QLatin1Char('/') + key));
-    QVERIFY(!QFileInfo::exists(to + QLatin1Char('/') + key));
-    const QString text = page.messageBar()->text();
-    QVERIFY2(text.contains(QStringLiteral("Moving was cancelled")), qPrintable(text));
-    QVERIFY2(text.contains(QStringLiteral("Nothing was saved")), qPrintable(text));
-    QCOMPARE(page.messageBar()->kind(), MessageBar::Kind::Warning);
-}
-
-void TestSettingsPage::failedMoveSavesNothing()
-{
-    // A FIFO cannot be copied, and a move to another volume copies: that entry's move fails.
-    // /dev/shm is a tmpfs of its own on Linux; where it is not, there is no second volume here.
-    QTemporaryDir other(QStringLiteral("/dev/shm/tst_settingspage-XXXXXX"));
-    if (!other.isValid() || deviceOf(other.path()) == deviceOf(home()))
-        QSKIP("No second volume (a writable /dev/shm on another device) to move across.");
-    const QString from = home() + QStringLiteral("/old cache");
-    const QString to = other.path() + QStringLiteral("/new cache");
-    const QString key = test::makeEntry(from, QStringLiteral("https://tfhub.dev/test/tflite/1"),
-        test::savedModelsDir() + QStringLiteral("/half_plus_two_tflite"));
-    QVERIFY(!key.isEmpty());
-    const QString fifo = from + QLatin1Char('/') + key + QStringLiteral("/pipe");
-    QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
-
-    SettingsPage page(m_queue.get(), settingsWithCache(from));
-    QSignalSpy changed(&page, &SettingsPage::cacheDirChanged);
-    QSignalSpy finished(&page, &SettingsPage::applyFinished);
-    startMove(page, to);
-    QVERIFY(finished.wait(ApplyTimeoutMs));
-    QCOMPARE(finished.first().at(0).toBool(), false);
-
-    QCOMPARE(changed.size(), 0);
-    checkNothingSaved(page, from, to);
-    QVERIFY(QFileInfo::exists(fifo));
-    QVERIFY(!QFileInfo::exists(to + QLatin1Char('/') + key));
-    const QString text = page.messageBar()->text();
-    QVERIFY2(text.contains(QStringLiteral("Moving the models failed")), qPrintable(text));
-    QVERIFY2(text.contains(fifo), qPrintable(text));
-    QVERIFY2(text.contains(QStringLiteral("Nothing was saved")), qPrintable(text));
-    QCOMPARE(page.messageBar()->kind(), MessageBar::Kind::Error);
 }
 
 void TestSettingsPage::effectiveValuesFollowApply()
