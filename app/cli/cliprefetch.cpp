@@ -18,6 +18,7 @@
 #include <QTimer>
 
 #include <csignal>
+#include <cstdlib>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -31,11 +32,22 @@ QString tr(const char *text)
 }
 
 int g_signalPipe[2] = { -1, -1 };
+volatile std::sig_atomic_t g_signal = 0;
 
-void onSignal(int)
+void onSignal(int sig)
 {
+    g_signal = sig;
     const char c = 1;
     [[maybe_unused]] const ssize_t n = ::write(g_signalPipe[1], &c, 1);
+}
+
+// After cleaning up, end as the signal would have (exit status 128 + N in a shell), so that a
+// script's loop stops at Ctrl-C as it does for curl or sleep.
+[[noreturn]] void exitAsSignal(int sig)
+{
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+    std::_Exit(128 + sig);
 }
 
 QString bar(double fraction, int width)
@@ -199,6 +211,8 @@ int runPrefetch(const PrefetchArgs &args)
         err << "tfhub-cache: " << tr("interrupted: downloads cancelled, nothing partial was kept.") << '\n';
     out.flush();
     err.flush();
+    if (interrupted && g_signal != 0)
+        exitAsSignal(g_signal);
     return allOk ? Ok : Failure;
 }
 
