@@ -22,6 +22,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <memory>
+
 namespace tfhub::cli {
 
 namespace {
@@ -78,119 +80,134 @@ QString progressLine(const QString &handle, const PrefetchProgress &p)
     return handle + QStringLiteral("\n    ") + line;
 }
 
-} // namespace
-
-int runPrefetch(const PrefetchArgs &args)
+// One `prefetch` run: the queue, the signal pipe, and the two ways of showing progress.
+class PrefetchRun final
 {
-    QTextStream out(stdout);
-    QTextStream err(stderr);
-    const HubSettings settings
-        = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), args.cacheDir);
-    DownloadQueue queue(PrefetchOptions::fromEnvironment(settings));
-    queue.setConcurrency(args.jobs);
-    const bool tty = !args.json && ::isatty(STDOUT_FILENO);
+public:
+    PrefetchRun(const PrefetchArgs &args, const HubSettings &settings)
+        : m_args(args)
+        , m_settings(settings)
+        , m_queue(PrefetchOptions::fromEnvironment(settings))
+        , m_tty(!args.json && ::isatty(STDOUT_FILENO))
+    {
+        m_queue.setConcurrency(args.jobs);
+    }
 
-    QList<int> ids;
-    for (const QString &h : args.handles) {
-        const Result<int> id = queue.enqueue(h);
-        if (!id) {
-            err << "tfhub-cache: " << id.error() << '\n';
-            err.flush();
-            queue.cancelAll();
+    int run()
+    {
+        if (!enqueueAll())
             return Failure;
+        watchSignals();
+        QTimer ticker;
+        ticker.setInterval(200);
+        QObject::connect(&ticker, &QTimer::timeout, &m_queue, [this] { redraw(); });
+        if (m_tty)
+            ticker.start();
+        connectPlainOutput();
+        QEventLoop loop;
+        QObject::connect(&m_queue, &DownloadQueue::idle, &loop, &QEventLoop::quit);
+        if (!m_queue.isIdle())
+            loop.exec();
+        ticker.stop();
+        redraw();
+        ::signal(SIGINT, SIG_DFL);
+        ::signal(SIGTERM, SIG_DFL);
+        return report();
+    }
+
+private:
+    bool enqueueAll()
+    {
+        for (const QString &h : m_args.handles) {
+            const Result<int> id = m_queue.enqueue(h);
+            if (!id) {
+                m_err << "tfhub-cache: " << id.error() << '\n';
+                m_err.flush();
+                m_queue.cancelAll();
+                return false;
+            }
+            m_ids << *id;
         }
-        ids << *id;
+        return true;
     }
 
     // Ctrl-C: a signal handler may only write to a pipe; the event loop reads it and cancels.
-    if (::pipe2(g_signalPipe, O_CLOEXEC) == 0) {
-        struct sigaction sa
-        {
-        };
-        sa.sa_handler = onSignal;
-        sigemptyset(&sa.sa_mask);
-        ::sigaction(SIGINT, &sa, nullptr);
-        ::sigaction(SIGTERM, &sa, nullptr);
+    void watchSignals()
+    {
+        if (::pipe2(g_signalPipe, O_CLOEXEC) == 0) {
+            struct sigaction sa
+            {
+            };
+            sa.sa_handler = onSignal;
+            sigemptyset(&sa.sa_mask);
+            ::sigaction(SIGINT, &sa, nullptr);
+            ::sigaction(SIGTERM, &sa, nullptr);
+        }
+        m_notifier = std::make_unique<QSocketNotifier>(g_signalPipe[0], QSocketNotifier::Read);
+        QObject::connect(m_notifier.get(), &QSocketNotifier::activated, &m_queue, [this] {
+            char c;
+            [[maybe_unused]] const ssize_t n = ::read(g_signalPipe[0], &c, 1);
+            m_interrupted = true;
+            m_queue.cancelAll();
+        });
     }
-    QSocketNotifier notifier(g_signalPipe[0], QSocketNotifier::Read);
-    bool interrupted = false;
-    QObject::connect(&notifier, &QSocketNotifier::activated, &queue, [&] {
-        char c;
-        [[maybe_unused]] const ssize_t n = ::read(g_signalPipe[0], &c, 1);
-        interrupted = true;
-        queue.cancelAll();
-    });
 
-    int drawnLines = 0;
-    const auto redraw = [&] {
-        if (!tty)
+    void redraw()
+    {
+        if (!m_tty)
             return;
-        if (drawnLines > 0)
-            out << "\x1b[" << drawnLines << 'F';
-        drawnLines = 0;
-        for (const int id : std::as_const(ids)) {
+        if (m_drawnLines > 0)
+            m_out << "\x1b[" << m_drawnLines << 'F';
+        m_drawnLines = 0;
+        for (const int id : std::as_const(m_ids)) {
             const QStringList lines
-                = progressLine(queue.handleOf(id), queue.progressOf(id)).split(QLatin1Char('\n'));
+                = progressLine(m_queue.handleOf(id), m_queue.progressOf(id)).split(QLatin1Char('\n'));
             for (const QString &l : lines) {
-                out << "\x1b[2K" << l << '\n';
-                ++drawnLines;
+                m_out << "\x1b[2K" << l << '\n';
+                ++m_drawnLines;
             }
         }
-        out.flush();
-    };
-    QTimer ticker;
-    ticker.setInterval(200);
-    QObject::connect(&ticker, &QTimer::timeout, &queue, redraw);
-    if (tty)
-        ticker.start();
+        m_out.flush();
+    }
 
-    QMap<int, PrefetchPhase> lastPhase;
-    QObject::connect(&queue, &DownloadQueue::jobProgress, &queue, [&](int id, const PrefetchProgress &p) {
-        if (tty || args.json || lastPhase.value(id, PrefetchPhase::Queued) == p.phase)
-            return;
-        lastPhase[id] = p.phase;
-        if (p.phase == PrefetchPhase::Done || p.phase == PrefetchPhase::Failed
-            || p.phase == PrefetchPhase::Cancelled)
-            return; // reported when the job finishes
-        out << queue.handleOf(id) << ": " << phaseName(p.phase);
-        if (!p.detail.isEmpty())
-            out << " (" << p.detail << ')';
-        out << '\n';
-        out.flush();
-    });
-    QObject::connect(&queue, &DownloadQueue::jobWarning, &queue, [&](int id, const QString &w) {
-        err << "tfhub-cache: " << queue.handleOf(id) << ": " << tr("warning: ") << w << '\n';
-        err.flush();
-    });
-    QObject::connect(&queue, &DownloadQueue::jobFinished, &queue, [&](int id, const PrefetchResult &r) {
-        if (tty || args.json)
-            return;
-        QTextStream &s = r.phase == PrefetchPhase::Done ? out : err;
-        s << queue.handleOf(id) << ": " << phaseName(r.phase) << ": " << r.message;
-        if (r.phase == PrefetchPhase::Done && !r.path.isEmpty())
-            s << " -> " << r.path;
-        s << '\n';
-        s.flush();
-    });
+    // Without a terminal: a line per phase change, warnings, and a line per finished model.
+    void connectPlainOutput()
+    {
+        QObject::connect(
+            &m_queue, &DownloadQueue::jobProgress, &m_queue, [this](int id, const PrefetchProgress &p) {
+                if (m_tty || m_args.json || m_lastPhase.value(id, PrefetchPhase::Queued) == p.phase)
+                    return;
+                m_lastPhase[id] = p.phase;
+                if (p.phase == PrefetchPhase::Done || p.phase == PrefetchPhase::Failed
+                    || p.phase == PrefetchPhase::Cancelled)
+                    return; // reported when the job finishes
+                m_out << m_queue.handleOf(id) << ": " << phaseName(p.phase);
+                if (!p.detail.isEmpty())
+                    m_out << " (" << p.detail << ')';
+                m_out << '\n';
+                m_out.flush();
+            });
+        QObject::connect(&m_queue, &DownloadQueue::jobWarning, &m_queue, [this](int id, const QString &w) {
+            m_err << "tfhub-cache: " << m_queue.handleOf(id) << ": " << tr("warning: ") << w << '\n';
+            m_err.flush();
+        });
+        QObject::connect(
+            &m_queue, &DownloadQueue::jobFinished, &m_queue, [this](int id, const PrefetchResult &r) {
+                if (m_tty || m_args.json)
+                    return;
+                QTextStream &s = r.phase == PrefetchPhase::Done ? m_out : m_err;
+                s << m_queue.handleOf(id) << ": " << phaseName(r.phase) << ": " << r.message;
+                if (r.phase == PrefetchPhase::Done && !r.path.isEmpty())
+                    s << " -> " << r.path;
+                s << '\n';
+                s.flush();
+            });
+    }
 
-    QEventLoop loop;
-    QObject::connect(&queue, &DownloadQueue::idle, &loop, &QEventLoop::quit);
-    if (!queue.isIdle())
-        loop.exec();
-    ticker.stop();
-    redraw();
-    ::signal(SIGINT, SIG_DFL);
-    ::signal(SIGTERM, SIG_DFL);
-
-    bool allOk = true;
-    QJsonArray results;
-    for (const int id : std::as_const(ids)) {
-        const PrefetchResult r = queue.resultOf(id);
-        allOk = allOk && r.phase == PrefetchPhase::Done;
-        if (tty && r.phase != PrefetchPhase::Done)
-            err << "tfhub-cache: " << queue.handleOf(id) << ": " << r.message << '\n';
-        const PrefetchProgress p = queue.progressOf(id);
-        results.append(QJsonObject { { QStringLiteral("handle"), queue.handleOf(id) },
+    QJsonObject resultJson(int id, const PrefetchResult &r) const
+    {
+        const PrefetchProgress p = m_queue.progressOf(id);
+        return QJsonObject { { QStringLiteral("handle"), m_queue.handleOf(id) },
             { QStringLiteral("status"),
                 r.phase == PrefetchPhase::Done            ? QStringLiteral("done")
                     : r.phase == PrefetchPhase::Cancelled ? QStringLiteral("cancelled")
@@ -199,36 +216,58 @@ int runPrefetch(const PrefetchArgs &args)
             { QStringLiteral("alreadyCached"), r.alreadyCached },
             { QStringLiteral("remoteLocation"), r.remoteLocation },
             { QStringLiteral("archiveBytes"), p.received }, { QStringLiteral("files"), p.files },
-            { QStringLiteral("warnings"), QJsonArray::fromStringList(r.warnings) } });
+            { QStringLiteral("warnings"), QJsonArray::fromStringList(r.warnings) } };
     }
-    if (args.json) {
-        out << QJsonDocument(
-            QJsonObject { { QStringLiteral("schema"), 1 }, { QStringLiteral("cacheDir"), settings.cacheDir },
-                { QStringLiteral("results"), results } })
-                   .toJson(QJsonDocument::Indented);
-    }
-    if (interrupted)
-        err << "tfhub-cache: " << tr("interrupted: downloads cancelled, nothing partial was kept.") << '\n';
-    out.flush();
-    err.flush();
-    if (interrupted && g_signal != 0)
-        exitAsSignal(g_signal);
-    return allOk ? Ok : Failure;
-}
 
-int runVerify(const QString &cacheDir, const QStringList &targets, bool all, bool json)
+    int report()
+    {
+        bool allOk = true;
+        QJsonArray results;
+        for (const int id : std::as_const(m_ids)) {
+            const PrefetchResult r = m_queue.resultOf(id);
+            allOk = allOk && r.phase == PrefetchPhase::Done;
+            if (m_tty && r.phase != PrefetchPhase::Done)
+                m_err << "tfhub-cache: " << m_queue.handleOf(id) << ": " << r.message << '\n';
+            results.append(resultJson(id, r));
+        }
+        if (m_args.json) {
+            m_out << QJsonDocument(QJsonObject { { QStringLiteral("schema"), 1 },
+                                       { QStringLiteral("cacheDir"), m_settings.cacheDir },
+                                       { QStringLiteral("results"), results } })
+                         .toJson(QJsonDocument::Indented);
+        }
+        if (m_interrupted)
+            m_err << "tfhub-cache: " << tr("interrupted: downloads cancelled, nothing partial was kept.")
+                  << '\n';
+        m_out.flush();
+        m_err.flush();
+        if (m_interrupted && g_signal != 0)
+            exitAsSignal(g_signal);
+        return allOk ? Ok : Failure;
+    }
+
+    const PrefetchArgs &m_args;
+    const HubSettings &m_settings;
+    QTextStream m_out { stdout };
+    QTextStream m_err { stderr };
+    DownloadQueue m_queue;
+    const bool m_tty;
+    QList<int> m_ids;
+    QMap<int, PrefetchPhase> m_lastPhase;
+    int m_drawnLines = 0;
+    bool m_interrupted = false;
+    std::unique_ptr<QSocketNotifier> m_notifier;
+};
+
+// The keys `verify` checks: every model folder (--all) and the named handles or keys.
+Result<QStringList> verifyKeys(const QString &cacheDir, const QStringList &targets, bool all)
 {
-    QTextStream out(stdout);
-    QTextStream err(stderr);
-    const HubSettings settings = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), cacheDir);
     QStringList keys;
     if (all) {
         QString error;
-        const QList<CacheEntry> entries = cache::scanAll(settings.cacheDir, ScanOptions(), &error);
-        if (!error.isEmpty()) {
-            err << "tfhub-cache: " << error << '\n';
-            return Failure;
-        }
+        const QList<CacheEntry> entries = cache::scanAll(cacheDir, ScanOptions(), &error);
+        if (!error.isEmpty())
+            return Error { error };
         for (const CacheEntry &e : entries) {
             if (e.hasFolder && e.state != EntryState::Downloading && e.state != EntryState::Foreign)
                 keys << e.key;
@@ -240,15 +279,36 @@ int runVerify(const QString &cacheDir, const QStringList &targets, bool all, boo
             continue;
         }
         const Result<Handle> h = Handle::parse(t);
-        if (!h) {
-            err << "tfhub-cache: " << h.error() << '\n';
-            return Failure;
-        }
+        if (!h)
+            return Error { h.error() };
         keys << h->cacheKey();
+    }
+    return keys;
+}
+
+} // namespace
+
+int runPrefetch(const PrefetchArgs &args)
+{
+    const HubSettings settings
+        = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), args.cacheDir);
+    PrefetchRun run(args, settings);
+    return run.run();
+}
+
+int runVerify(const QString &cacheDir, const QStringList &targets, bool all, bool json)
+{
+    QTextStream out(stdout);
+    QTextStream err(stderr);
+    const HubSettings settings = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), cacheDir);
+    const Result<QStringList> keys = verifyKeys(settings.cacheDir, targets, all);
+    if (!keys) {
+        err << "tfhub-cache: " << keys.error() << '\n';
+        return Failure;
     }
     bool allOk = true;
     QJsonArray reports;
-    for (const QString &key : std::as_const(keys)) {
+    for (const QString &key : *keys) {
         const EntryPaths paths { settings.cacheDir, key };
         QJsonObject o { { QStringLiteral("key"), key } };
         const Result<Manifest> m = Manifest::load(paths.manifest());
