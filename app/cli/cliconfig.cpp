@@ -187,54 +187,66 @@ int applyAndReport(const shellenv::EnvPersistence &p, const QList<shellenv::Targ
     return failed ? Failure : Ok;
 }
 
-int show(const QString &cacheDir, bool json)
+QJsonArray persistedJson(const QList<shellenv::TargetState> &states)
 {
-    const QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    const shellenv::EnvPersistence p;
-    const HubSettings current = HubSettings::resolve(env, cacheDir);
-    const QList<shellenv::TargetState> states = p.readAll();
-    const QList<shellenv::ProbeResult> probes = shellenv::probe::all(env);
-    const QList<shellenv::Conflict> conflicts = p.conflicts(env, probes);
-    if (json) {
-        QJsonArray persisted;
-        for (const shellenv::TargetState &s : states) {
-            QJsonObject o { { QStringLiteral("target"), shellenv::targetName(s.target) },
-                { QStringLiteral("file"), s.path }, { QStringLiteral("exists"), s.exists },
-                { QStringLiteral("managed"), s.hasBlock } };
-            for (const shellenv::Variable v : shellenv::allVariables()) {
-                if (s.values.contains(v))
-                    o.insert(shellenv::variableName(v), s.values.value(v));
-            }
-            persisted.append(o);
+    QJsonArray persisted;
+    for (const shellenv::TargetState &s : states) {
+        QJsonObject o { { QStringLiteral("target"), shellenv::targetName(s.target) },
+            { QStringLiteral("file"), s.path }, { QStringLiteral("exists"), s.exists },
+            { QStringLiteral("managed"), s.hasBlock } };
+        for (const shellenv::Variable v : shellenv::allVariables()) {
+            if (s.values.contains(v))
+                o.insert(shellenv::variableName(v), s.values.value(v));
         }
-        QJsonArray effective;
-        for (const shellenv::ProbeResult &r : probes) {
-            QJsonObject o { { QStringLiteral("shell"), r.name }, { QStringLiteral("available"), r.available },
-                { QStringLiteral("error"), r.error } };
-            for (const shellenv::Variable v : shellenv::allVariables()) {
-                if (r.value(v))
-                    o.insert(shellenv::variableName(v), *r.value(v));
-            }
-            effective.append(o);
-        }
-        QJsonArray conflictList;
-        for (const shellenv::Conflict &c : conflicts)
-            conflictList.append(
-                QJsonObject { { QStringLiteral("variable"), shellenv::variableName(c.variable) },
-                    { QStringLiteral("file"), c.file }, { QStringLiteral("line"), c.line },
-                    { QStringLiteral("message"), c.message } });
-        const QJsonObject o { { QStringLiteral("schema"), 1 }, { QStringLiteral("persisted"), persisted },
-            { QStringLiteral("current"),
-                QJsonObject { { QStringLiteral("cacheDir"), current.cacheDir },
-                    { QStringLiteral("cacheDirSource"), sourceName(current.cacheDirSource) },
-                    { QStringLiteral("loadFormat"), current.loadFormatRaw },
-                    { QStringLiteral("loadFormatSource"), sourceName(current.loadFormatSource) } } },
-            { QStringLiteral("effective"), effective }, { QStringLiteral("conflicts"), conflictList } };
-        out() << QJsonDocument(o).toJson(QJsonDocument::Indented);
-        out().flush();
-        return Ok;
+        persisted.append(o);
     }
-    const QString home = p.locations().home;
+    return persisted;
+}
+
+QJsonArray effectiveJson(const QList<shellenv::ProbeResult> &probes)
+{
+    QJsonArray effective;
+    for (const shellenv::ProbeResult &r : probes) {
+        QJsonObject o { { QStringLiteral("shell"), r.name }, { QStringLiteral("available"), r.available },
+            { QStringLiteral("error"), r.error } };
+        for (const shellenv::Variable v : shellenv::allVariables()) {
+            if (r.value(v))
+                o.insert(shellenv::variableName(v), *r.value(v));
+        }
+        effective.append(o);
+    }
+    return effective;
+}
+
+QJsonArray conflictsJson(const QList<shellenv::Conflict> &conflicts)
+{
+    QJsonArray conflictList;
+    for (const shellenv::Conflict &c : conflicts)
+        conflictList.append(QJsonObject { { QStringLiteral("variable"), shellenv::variableName(c.variable) },
+            { QStringLiteral("file"), c.file }, { QStringLiteral("line"), c.line },
+            { QStringLiteral("message"), c.message } });
+    return conflictList;
+}
+
+int showJson(const HubSettings &current, const QList<shellenv::TargetState> &states,
+    const QList<shellenv::ProbeResult> &probes, const QList<shellenv::Conflict> &conflicts)
+{
+    const QJsonObject o { { QStringLiteral("schema"), 1 },
+        { QStringLiteral("persisted"), persistedJson(states) },
+        { QStringLiteral("current"),
+            QJsonObject { { QStringLiteral("cacheDir"), current.cacheDir },
+                { QStringLiteral("cacheDirSource"), sourceName(current.cacheDirSource) },
+                { QStringLiteral("loadFormat"), current.loadFormatRaw },
+                { QStringLiteral("loadFormatSource"), sourceName(current.loadFormatSource) } } },
+        { QStringLiteral("effective"), effectiveJson(probes) },
+        { QStringLiteral("conflicts"), conflictsJson(conflicts) } };
+    out() << QJsonDocument(o).toJson(QJsonDocument::Indented);
+    out().flush();
+    return Ok;
+}
+
+void printPersisted(const QList<shellenv::TargetState> &states, const QString &home)
+{
     out() << tr("Persisted:") << '\n';
     Table persisted({ tr("TARGET"), tr("TFHUB_CACHE_DIR"), tr("TFHUB_MODEL_LOAD_FORMAT"), tr("FILE") });
     for (const shellenv::TargetState &s : states) {
@@ -250,12 +262,20 @@ int show(const QString &cacheDir, bool json)
             cell(shellenv::Variable::LoadFormat), file });
     }
     persisted.print(out());
+}
+
+void printCurrent(const HubSettings &current)
+{
     out() << '\n' << tr("Current (this process):") << '\n';
     Table cur({ tr("SETTING"), tr("SOURCE"), tr("VALUE") });
     cur.addRow({ QStringLiteral("TFHUB_CACHE_DIR"), sourceLabel(current.cacheDirSource), current.cacheDir });
     cur.addRow({ QStringLiteral("TFHUB_MODEL_LOAD_FORMAT"), sourceLabel(current.loadFormatSource),
         current.loadFormatRaw });
     cur.print(out());
+}
+
+void printEffective(const QList<shellenv::ProbeResult> &probes)
+{
     out() << '\n' << tr("Effective in a new shell (each started to ask it):") << '\n';
     Table eff({ tr("SHELL"), tr("TFHUB_CACHE_DIR"), tr("TFHUB_MODEL_LOAD_FORMAT") });
     for (const shellenv::ProbeResult &r : probes) {
@@ -267,6 +287,21 @@ int show(const QString &cacheDir, bool json)
             eff.addRow({ r.name, shown(r.cacheDir), shown(r.loadFormat) });
     }
     eff.print(out());
+}
+
+int show(const QString &cacheDir, bool json)
+{
+    const QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    const shellenv::EnvPersistence p;
+    const HubSettings current = HubSettings::resolve(env, cacheDir);
+    const QList<shellenv::TargetState> states = p.readAll();
+    const QList<shellenv::ProbeResult> probes = shellenv::probe::all(env);
+    const QList<shellenv::Conflict> conflicts = p.conflicts(env, probes);
+    if (json)
+        return showJson(current, states, probes, conflicts);
+    printPersisted(states, p.locations().home);
+    printCurrent(current);
+    printEffective(probes);
     if (!conflicts.isEmpty()) {
         out() << '\n' << tr("Conflicts:") << '\n';
         for (const shellenv::Conflict &c : conflicts)

@@ -93,6 +93,67 @@ void setUpLook(bool dark)
         QIcon::fromTheme(QStringLiteral("tfhub-cache-manager"), QIcon(QStringLiteral(":/icons/app.svg"))));
 }
 
+// The command line: --cache-dir, and the hidden options that script the window.
+struct GuiOptions
+{
+    const QCommandLineOption cacheDir { { QStringLiteral("cache-dir"), QStringLiteral("tfhub_cache_dir") },
+        QCoreApplication::translate("main", "Use DIR as the cache folder; overrides TFHUB_CACHE_DIR."),
+        QCoreApplication::translate("main", "DIR") };
+    // For the documentation's screenshots (installer/screenshots.sh), hidden from --help.
+    QCommandLineOption page { QStringLiteral("page"), QString(), QStringLiteral("NAME") };
+    QCommandLineOption prefetch { QStringLiteral("prefetch"), QString(), QStringLiteral("HANDLE") };
+    QCommandLineOption search { QStringLiteral("search"), QString(), QStringLiteral("TEXT") };
+    QCommandLineOption screenshot { QStringLiteral("screenshot"), QString(), QStringLiteral("FILE") };
+    QCommandLineOption delay { QStringLiteral("screenshot-delay"), QString(), QStringLiteral("MS"),
+        QStringLiteral("0") };
+    // For bench/gui_bench.sh: times start-up, sorting and filtering, prints the figures and quits.
+    QCommandLineOption benchmark { QStringLiteral("benchmark") };
+    // Fusion with a dark palette, to check the pages against one.
+    QCommandLineOption dark { QStringLiteral("dark") };
+
+    void addTo(QCommandLineParser &parser)
+    {
+        parser.setApplicationDescription(QCoreApplication::translate(
+            "main", "Manage the model cache shared with the tensorflow_hub library."));
+        parser.addHelpOption();
+        parser.addVersionOption();
+        parser.addOption(cacheDir);
+        for (QCommandLineOption *option :
+            { &page, &prefetch, &search, &screenshot, &delay, &benchmark, &dark }) {
+            option->setFlags(QCommandLineOption::HiddenFromHelp);
+            parser.addOption(*option);
+        }
+    }
+};
+
+// A gs:// folder is for tf.io.gfile: taken as a local path it would become a folder named "gs:"
+// here, so the app stops before anything can create it.
+bool cacheDirSupported(const tfhub::HubSettings &settings)
+{
+    const tfhub::CacheDirCheck check = tfhub::HubSettings::checkCacheDir(settings.cacheDir);
+    if (check.state != tfhub::CacheDirCheck::State::Unsupported)
+        return true;
+    std::fputs(qPrintable(QCoreApplication::translate("main", "%1 (from %2)\n")
+                              .arg(check.message, tfhub::sourceLabel(settings.cacheDirSource))),
+        stderr);
+    return false;
+}
+
+// The hidden options that act once the window is up.
+void applyScriptOptions(tfhub::ui::MainWindow &window, const QCommandLineParser &parser, const GuiOptions &o,
+    const QElapsedTimer &sinceStart)
+{
+    if (parser.isSet(o.prefetch))
+        window.downloadsPage()->queueHandles(parser.values(o.prefetch));
+    if (parser.isSet(o.search))
+        window.browsePage()->searchField()->setText(parser.value(o.search));
+    const QString screenshot = parser.value(o.screenshot);
+    if (!screenshot.isEmpty())
+        grabWhenScanned(window, screenshot, std::max(0, parser.value(o.delay).toInt()));
+    if (parser.isSet(o.benchmark))
+        tfhub::app::startBenchmark(window, sinceStart);
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -110,31 +171,8 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationVersion(QStringLiteral(TFHUB_VERSION));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QCoreApplication::translate(
-        "main", "Manage the model cache shared with the tensorflow_hub library."));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    const QCommandLineOption cacheDirOption(
-        { QStringLiteral("cache-dir"), QStringLiteral("tfhub_cache_dir") },
-        QCoreApplication::translate("main", "Use DIR as the cache folder; overrides TFHUB_CACHE_DIR."),
-        QCoreApplication::translate("main", "DIR"));
-    parser.addOption(cacheDirOption);
-    // For the documentation's screenshots (installer/screenshots.sh), hidden from --help.
-    QCommandLineOption pageOption(QStringLiteral("page"), QString(), QStringLiteral("NAME"));
-    QCommandLineOption prefetchOption(QStringLiteral("prefetch"), QString(), QStringLiteral("HANDLE"));
-    QCommandLineOption searchOption(QStringLiteral("search"), QString(), QStringLiteral("TEXT"));
-    QCommandLineOption screenshotOption(QStringLiteral("screenshot"), QString(), QStringLiteral("FILE"));
-    QCommandLineOption delayOption(
-        QStringLiteral("screenshot-delay"), QString(), QStringLiteral("MS"), QStringLiteral("0"));
-    // For bench/gui_bench.sh: times start-up, sorting and filtering, prints the figures and quits.
-    QCommandLineOption benchmarkOption(QStringLiteral("benchmark"));
-    // Fusion with a dark palette, to check the pages against one.
-    QCommandLineOption darkOption(QStringLiteral("dark"));
-    for (QCommandLineOption *option : { &pageOption, &prefetchOption, &searchOption, &screenshotOption,
-             &delayOption, &benchmarkOption, &darkOption }) {
-        option->setFlags(QCommandLineOption::HiddenFromHelp);
-        parser.addOption(*option);
-    }
+    GuiOptions options;
+    options.addTo(parser);
     parser.process(*app);
 
     if (!display) {
@@ -146,41 +184,26 @@ int main(int argc, char *argv[])
         return 1;
     }
 
-    setUpLook(parser.isSet(darkOption));
+    setUpLook(parser.isSet(options.dark));
 
-    const tfhub::HubSettings settings
-        = tfhub::HubSettings::resolve(QProcessEnvironment::systemEnvironment(), parser.value(cacheDirOption));
-    // A gs:// folder is for tf.io.gfile: taken as a local path it would become a folder named "gs:"
-    // here, so the app stops before anything can create it.
-    if (const tfhub::CacheDirCheck check = tfhub::HubSettings::checkCacheDir(settings.cacheDir);
-        check.state == tfhub::CacheDirCheck::State::Unsupported) {
-        std::fputs(qPrintable(QCoreApplication::translate("main", "%1 (from %2)\n")
-                                  .arg(check.message, tfhub::sourceLabel(settings.cacheDirSource))),
-            stderr);
+    const tfhub::HubSettings settings = tfhub::HubSettings::resolve(
+        QProcessEnvironment::systemEnvironment(), parser.value(options.cacheDir));
+    if (!cacheDirSupported(settings))
         return 1;
-    }
     // tensorflow_hub reads a relative folder against its working directory; ours is the same here.
     const QString root = QDir(settings.cacheDir).absolutePath();
 
     tfhub::ui::MainWindow window(root, tfhub::sourceLabel(settings.cacheDirSource));
-    if (parser.isSet(pageOption) && !window.showPage(parser.value(pageOption))) {
+    if (parser.isSet(options.page) && !window.showPage(parser.value(options.page))) {
         std::fputs(qPrintable(QCoreApplication::translate("main", "Unknown page \"%1\"; pages: %2\n")
-                                  .arg(parser.value(pageOption),
+                                  .arg(parser.value(options.page),
                                       tfhub::ui::MainWindow::pageNames().join(QStringLiteral(", ")))),
             stderr);
         return 2;
     }
     window.show();
     window.checkFirstRun(settings);
-    if (parser.isSet(prefetchOption))
-        window.downloadsPage()->queueHandles(parser.values(prefetchOption));
-    if (parser.isSet(searchOption))
-        window.browsePage()->searchField()->setText(parser.value(searchOption));
-    const QString screenshot = parser.value(screenshotOption);
-    if (!screenshot.isEmpty())
-        grabWhenScanned(window, screenshot, std::max(0, parser.value(delayOption).toInt()));
-    if (parser.isSet(benchmarkOption))
-        tfhub::app::startBenchmark(window, sinceStart);
+    applyScriptOptions(window, parser, options, sinceStart);
     window.refresh();
     return app->exec();
 }

@@ -80,6 +80,136 @@ private:
         return m_root + QLatin1Char('/') + key + QStringLiteral(".lock");
     }
 
+    // The cache keys of the entries states() makes, one for each state.
+    struct StateKeys
+    {
+        QString tf2, tf1, lite, hub, empty, live, dead, reused, remoteActive, remoteStale, partial, orphan,
+            junk;
+    };
+
+    void makeCompleteEntries(StateKeys &k)
+    {
+        const QString sm = test::savedModelsDir();
+        // complete (TF2, TF1, hub module, TFLite)
+        k.tf2 = test::makeEntry(m_root, QStringLiteral("https://tfhub.dev/google/tf2/1"),
+            sm + QStringLiteral("/half_plus_two_tf2_cpu"));
+        k.tf1 = test::makeEntry(m_root, QStringLiteral("https://tfhub.dev/google/tf1/1"),
+            sm + QStringLiteral("/half_plus_two_cpu"));
+        k.lite = test::makeEntry(m_root, QStringLiteral("https://example.com/lite.tar.gz"),
+            sm + QStringLiteral("/half_plus_two_tflite"));
+        k.hub = keyOf("https://tfhub.dev/google/hub/1");
+        QVERIFY(test::untar(
+            sm + QStringLiteral("/half_plus_two_v1_hub_module.tar.gz"), m_root + QLatin1Char('/') + k.hub));
+        QVERIFY(!k.tf2.isEmpty() && !k.tf1.isEmpty() && !k.lite.isEmpty());
+
+        // empty folder
+        k.empty = keyOf("https://tfhub.dev/google/empty/1");
+        QVERIFY(QDir().mkpath(m_root + QLatin1Char('/') + k.empty));
+    }
+
+    void makeLockedEntries(StateKeys &k)
+    {
+        const qint64 longAgo = QDateTime::currentSecsSinceEpoch() - 3600;
+        // download in progress: lock of a live child process, with its tmp folder
+        k.live = keyOf("https://tfhub.dev/google/live/1");
+        QVERIFY(test::writeFile(m_root + QLatin1Char('/') + k.live + QLatin1Char('.') + kUid
+                + QStringLiteral(".tmp/saved_model.pb"),
+            "partial"));
+        QVERIFY(test::writeFile(
+            lockPath(k.live), cache::lockContent(util::hostName(), m_liveOwner.processId(), kUid)));
+
+        // stale lock: a dead local PID, nothing changed for an hour
+        k.dead = keyOf("https://tfhub.dev/google/dead/1");
+        const QString deadTmp
+            = m_root + QLatin1Char('/') + k.dead + QLatin1Char('.') + kUid + QStringLiteral(".tmp");
+        QVERIFY(
+            test::writeFile(deadTmp + QStringLiteral("/variables/variables.index"), QByteArray(5000, 'x')));
+        QVERIFY(
+            test::writeFile(lockPath(k.dead), cache::lockContent(util::hostName(), test::deadPid(), kUid)));
+        QVERIFY(test::setMTime(deadTmp + QStringLiteral("/variables/variables.index"), longAgo));
+        QVERIFY(test::setMTime(deadTmp + QStringLiteral("/variables"), longAgo));
+        QVERIFY(test::setMTime(deadTmp, longAgo));
+        QVERIFY(test::setMTime(lockPath(k.dead), longAgo));
+
+        // reused PID: the live child's PID, but the lock predates that process
+        k.reused = keyOf("https://tfhub.dev/google/reused/1");
+        QVERIFY(test::writeFile(
+            lockPath(k.reused), cache::lockContent(util::hostName(), m_liveOwner.processId(), kUid)));
+        QVERIFY(test::setMTime(lockPath(k.reused), longAgo));
+
+        // another host: active when recent, stale after the no-progress window
+        k.remoteActive = keyOf("https://tfhub.dev/google/remote-active/1");
+        QVERIFY(test::writeFile(
+            lockPath(k.remoteActive), cache::lockContent(QStringLiteral("other.host.example"), 77, kUid)));
+        k.remoteStale = keyOf("https://tfhub.dev/google/remote-stale/1");
+        QVERIFY(test::writeFile(
+            lockPath(k.remoteStale), cache::lockContent(QStringLiteral("other.host.example"), 77, kUid)));
+        QVERIFY(test::setMTime(lockPath(k.remoteStale), longAgo));
+    }
+
+    void makeLeftoverEntries(StateKeys &k)
+    {
+        // abandoned partial download: tmp folder, no lock
+        k.partial = keyOf("https://tfhub.dev/google/partial/1");
+        QVERIFY(test::writeFile(m_root + QLatin1Char('/') + k.partial
+                + QStringLiteral(".fedcba9876543210fedcba9876543210.tmp/saved_model.pb"),
+            QByteArray(10000, 'p')));
+
+        // orphan descriptor
+        k.orphan = keyOf("https://tfhub.dev/google/orphan/1");
+        QVERIFY(test::writeFile(m_root + QLatin1Char('/') + k.orphan + QStringLiteral(".descriptor.txt"),
+            "Module: https://tfhub.dev/google/orphan/1\nDownload Time: 2024-01-01 00:00:00\nDownloader "
+            "Hostname: h (PID:1)"));
+
+        // not loadable
+        k.junk = keyOf("https://tfhub.dev/google/junk/1");
+        QVERIFY(test::writeFile(
+            m_root + QLatin1Char('/') + k.junk + QStringLiteral("/notes.txt"), "not a model"));
+
+        // foreign items, including an upper-case hex name the library never writes
+        QVERIFY(test::writeFile(m_root + QStringLiteral("/README.md"), "mine"));
+        QVERIFY(QDir().mkpath(m_root + QLatin1Char('/') + k.tf2.toUpper()));
+    }
+
+    void checkStates(const QList<CacheEntry> &entries, const StateKeys &k)
+    {
+        const auto stateOf = [&](const QString &key) { return find(entries, key).state; };
+        QCOMPARE(stateOf(k.tf2), EntryState::Complete);
+        QCOMPARE(find(entries, k.tf2).format, ModelFormat::Tf2SavedModel);
+        QCOMPARE(find(entries, k.tf2).handle, QStringLiteral("https://tfhub.dev/google/tf2/1"));
+        QCOMPARE(find(entries, k.tf2).downloaderHost, QStringLiteral("builder.example"));
+        QCOMPARE(find(entries, k.tf2).downloaderPid, 4242);
+        QCOMPARE(find(entries, k.tf2).files, 5);
+        QCOMPARE(find(entries, k.tf1).format, ModelFormat::Tf1SavedModel);
+        QCOMPARE(find(entries, k.hub).format, ModelFormat::Tf1HubModule);
+        QCOMPARE(find(entries, k.hub).handle, QString()); // no descriptor: unknown
+        QCOMPARE(stateOf(k.hub), EntryState::Complete);
+        QCOMPARE(find(entries, k.lite).format, ModelFormat::TfLite);
+        QCOMPARE(stateOf(k.empty), EntryState::EmptyFolder);
+        QCOMPARE(stateOf(k.live), EntryState::Downloading);
+        QVERIFY(find(entries, k.live).stateDetail.contains(QString::number(m_liveOwner.processId())));
+        QCOMPARE(find(entries, k.live).reclaimableBytes, 0);
+        QCOMPARE(stateOf(k.dead), EntryState::StaleLock);
+        QCOMPARE(find(entries, k.dead).reclaimableBytes, find(entries, k.dead).diskBytes);
+        QCOMPARE(stateOf(k.reused), EntryState::StaleLock);
+        QCOMPARE(stateOf(k.remoteActive), EntryState::Downloading);
+        QCOMPARE(stateOf(k.remoteStale), EntryState::StaleLock);
+        QCOMPARE(stateOf(k.partial), EntryState::AbandonedPartial);
+        QVERIFY(find(entries, k.partial).diskBytes >= 10000);
+        QCOMPARE(stateOf(k.orphan), EntryState::OrphanDescriptor);
+        QCOMPARE(find(entries, k.orphan).handle, QStringLiteral("https://tfhub.dev/google/orphan/1"));
+        QCOMPARE(stateOf(k.junk), EntryState::NotLoadable);
+        QCOMPARE(stateOf(QStringLiteral("README.md")), EntryState::Foreign);
+        QCOMPARE(stateOf(k.tf2.toUpper()), EntryState::Foreign);
+
+        // Sizes: allocated blocks and apparent bytes of the folder plus descriptor.
+        const util::TreeStats folder = util::measure(m_root + QLatin1Char('/') + k.tf2);
+        QCOMPARE(find(entries, k.tf2).bytes,
+            folder.bytes
+                + util::stat(m_root + QLatin1Char('/') + k.tf2 + QStringLiteral(".descriptor.txt")).size);
+        QVERIFY(find(entries, k.tf2).diskBytes >= find(entries, k.tf2).bytes);
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -101,121 +231,22 @@ private Q_SLOTS:
 
     void states()
     {
-        const QString sm = test::savedModelsDir();
-        const QString old = QStringLiteral("old");
-        const qint64 longAgo = QDateTime::currentSecsSinceEpoch() - 3600;
-
-        // complete (TF2, TF1, hub module, TFLite)
-        const QString tf2 = test::makeEntry(m_root, QStringLiteral("https://tfhub.dev/google/tf2/1"),
-            sm + QStringLiteral("/half_plus_two_tf2_cpu"));
-        const QString tf1 = test::makeEntry(m_root, QStringLiteral("https://tfhub.dev/google/tf1/1"),
-            sm + QStringLiteral("/half_plus_two_cpu"));
-        const QString lite = test::makeEntry(m_root, QStringLiteral("https://example.com/lite.tar.gz"),
-            sm + QStringLiteral("/half_plus_two_tflite"));
-        const QString hub = keyOf("https://tfhub.dev/google/hub/1");
-        QVERIFY(test::untar(
-            sm + QStringLiteral("/half_plus_two_v1_hub_module.tar.gz"), m_root + QLatin1Char('/') + hub));
-        QVERIFY(!tf2.isEmpty() && !tf1.isEmpty() && !lite.isEmpty());
-
-        // empty folder
-        const QString empty = keyOf("https://tfhub.dev/google/empty/1");
-        QVERIFY(QDir().mkpath(m_root + QLatin1Char('/') + empty));
-
-        // download in progress: lock of a live child process, with its tmp folder
-        const QString live = keyOf("https://tfhub.dev/google/live/1");
-        QVERIFY(test::writeFile(m_root + QLatin1Char('/') + live + QLatin1Char('.') + kUid
-                + QStringLiteral(".tmp/saved_model.pb"),
-            "partial"));
-        QVERIFY(test::writeFile(
-            lockPath(live), cache::lockContent(util::hostName(), m_liveOwner.processId(), kUid)));
-
-        // stale lock: a dead local PID, nothing changed for an hour
-        const QString dead = keyOf("https://tfhub.dev/google/dead/1");
-        const QString deadTmp
-            = m_root + QLatin1Char('/') + dead + QLatin1Char('.') + kUid + QStringLiteral(".tmp");
-        QVERIFY(
-            test::writeFile(deadTmp + QStringLiteral("/variables/variables.index"), QByteArray(5000, 'x')));
-        QVERIFY(test::writeFile(lockPath(dead), cache::lockContent(util::hostName(), test::deadPid(), kUid)));
-        QVERIFY(test::setMTime(deadTmp + QStringLiteral("/variables/variables.index"), longAgo));
-        QVERIFY(test::setMTime(deadTmp + QStringLiteral("/variables"), longAgo));
-        QVERIFY(test::setMTime(deadTmp, longAgo));
-        QVERIFY(test::setMTime(lockPath(dead), longAgo));
-
-        // reused PID: the live child's PID, but the lock predates that process
-        const QString reused = keyOf("https://tfhub.dev/google/reused/1");
-        QVERIFY(test::writeFile(
-            lockPath(reused), cache::lockContent(util::hostName(), m_liveOwner.processId(), kUid)));
-        QVERIFY(test::setMTime(lockPath(reused), longAgo));
-
-        // another host: active when recent, stale after the no-progress window
-        const QString remoteActive = keyOf("https://tfhub.dev/google/remote-active/1");
-        QVERIFY(test::writeFile(
-            lockPath(remoteActive), cache::lockContent(QStringLiteral("other.host.example"), 77, kUid)));
-        const QString remoteStale = keyOf("https://tfhub.dev/google/remote-stale/1");
-        QVERIFY(test::writeFile(
-            lockPath(remoteStale), cache::lockContent(QStringLiteral("other.host.example"), 77, kUid)));
-        QVERIFY(test::setMTime(lockPath(remoteStale), longAgo));
-
-        // abandoned partial download: tmp folder, no lock
-        const QString partial = keyOf("https://tfhub.dev/google/partial/1");
-        QVERIFY(test::writeFile(m_root + QLatin1Char('/') + partial
-                + QStringLiteral(".fedcba9876543210fedcba9876543210.tmp/saved_model.pb"),
-            QByteArray(10000, 'p')));
-
-        // orphan descriptor
-        const QString orphan = keyOf("https://tfhub.dev/google/orphan/1");
-        QVERIFY(test::writeFile(m_root + QLatin1Char('/') + orphan + QStringLiteral(".descriptor.txt"),
-            "Module: https://tfhub.dev/google/orphan/1\nDownload Time: 2024-01-01 00:00:00\nDownloader "
-            "Hostname: h (PID:1)"));
-
-        // not loadable
-        const QString junk = keyOf("https://tfhub.dev/google/junk/1");
-        QVERIFY(
-            test::writeFile(m_root + QLatin1Char('/') + junk + QStringLiteral("/notes.txt"), "not a model"));
-
-        // foreign items, including an upper-case hex name the library never writes
-        QVERIFY(test::writeFile(m_root + QStringLiteral("/README.md"), "mine"));
-        QVERIFY(QDir().mkpath(m_root + QLatin1Char('/') + tf2.toUpper()));
+        StateKeys k;
+        makeCompleteEntries(k);
+        if (QTest::currentTestFailed())
+            return;
+        makeLockedEntries(k);
+        if (QTest::currentTestFailed())
+            return;
+        makeLeftoverEntries(k);
+        if (QTest::currentTestFailed())
+            return;
 
         QString error;
         const QList<CacheEntry> entries = cache::scanAll(m_root, m_options, &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
 
-        const auto stateOf = [&](const QString &key) { return find(entries, key).state; };
-        QCOMPARE(stateOf(tf2), EntryState::Complete);
-        QCOMPARE(find(entries, tf2).format, ModelFormat::Tf2SavedModel);
-        QCOMPARE(find(entries, tf2).handle, QStringLiteral("https://tfhub.dev/google/tf2/1"));
-        QCOMPARE(find(entries, tf2).downloaderHost, QStringLiteral("builder.example"));
-        QCOMPARE(find(entries, tf2).downloaderPid, 4242);
-        QCOMPARE(find(entries, tf2).files, 5);
-        QCOMPARE(find(entries, tf1).format, ModelFormat::Tf1SavedModel);
-        QCOMPARE(find(entries, hub).format, ModelFormat::Tf1HubModule);
-        QCOMPARE(find(entries, hub).handle, QString()); // no descriptor: unknown
-        QCOMPARE(stateOf(hub), EntryState::Complete);
-        QCOMPARE(find(entries, lite).format, ModelFormat::TfLite);
-        QCOMPARE(stateOf(empty), EntryState::EmptyFolder);
-        QCOMPARE(stateOf(live), EntryState::Downloading);
-        QVERIFY(find(entries, live).stateDetail.contains(QString::number(m_liveOwner.processId())));
-        QCOMPARE(find(entries, live).reclaimableBytes, 0);
-        QCOMPARE(stateOf(dead), EntryState::StaleLock);
-        QCOMPARE(find(entries, dead).reclaimableBytes, find(entries, dead).diskBytes);
-        QCOMPARE(stateOf(reused), EntryState::StaleLock);
-        QCOMPARE(stateOf(remoteActive), EntryState::Downloading);
-        QCOMPARE(stateOf(remoteStale), EntryState::StaleLock);
-        QCOMPARE(stateOf(partial), EntryState::AbandonedPartial);
-        QVERIFY(find(entries, partial).diskBytes >= 10000);
-        QCOMPARE(stateOf(orphan), EntryState::OrphanDescriptor);
-        QCOMPARE(find(entries, orphan).handle, QStringLiteral("https://tfhub.dev/google/orphan/1"));
-        QCOMPARE(stateOf(junk), EntryState::NotLoadable);
-        QCOMPARE(stateOf(QStringLiteral("README.md")), EntryState::Foreign);
-        QCOMPARE(stateOf(tf2.toUpper()), EntryState::Foreign);
-
-        // Sizes: allocated blocks and apparent bytes of the folder plus descriptor.
-        const util::TreeStats folder = util::measure(m_root + QLatin1Char('/') + tf2);
-        QCOMPARE(find(entries, tf2).bytes,
-            folder.bytes
-                + util::stat(m_root + QLatin1Char('/') + tf2 + QStringLiteral(".descriptor.txt")).size);
-        QVERIFY(find(entries, tf2).diskBytes >= find(entries, tf2).bytes);
+        checkStates(entries, k);
     }
 
     // Our move journal (and its atomic-write temporary) belongs to the cache, not to a stranger.

@@ -62,18 +62,13 @@ private Q_SLOTS:
     void message();
 };
 
-void TestSettingsOutcome::message_data()
-{
-    QTest::addColumn<ApplyOutcome>("outcome");
-    QTest::addColumn<int>("kind");
-    QTest::addColumn<bool>("ok");
-    QTest::addColumn<QString>("text");
-    QTest::addColumn<QString>("details");
-    QTest::addColumn<QStringList>("savedIn");
-    const int error = int(MessageBar::Kind::Error);
-    const int warning = int(MessageBar::Kind::Warning);
-    const int positive = int(MessageBar::Kind::Positive);
+namespace {
 
+// Saving or removing the settings, without a move.
+void addSaveRows()
+{
+    const int error = int(MessageBar::Kind::Error);
+    const int positive = int(MessageBar::Kind::Positive);
     ApplyOutcome o;
     o.checkError = QStringLiteral("Cannot create /x: permission denied");
     QTest::newRow("destination refused")
@@ -106,8 +101,15 @@ void TestSettingsOutcome::message_data()
     QTest::newRow("every file failed")
         << o << error << false << QStringLiteral("Cannot write /home/u/.bashrc: read-only file system")
         << QString() << QStringList();
+}
 
-    o = withMove({ QStringLiteral("k1"), QStringLiteral("k2") }, true);
+// A move that went through, wholly or in part, or failed.
+void addMoveRows()
+{
+    const int error = int(MessageBar::Kind::Error);
+    const int warning = int(MessageBar::Kind::Warning);
+    const int positive = int(MessageBar::Kind::Positive);
+    ApplyOutcome o = withMove({ QStringLiteral("k1"), QStringLiteral("k2") }, true);
     QTest::newRow("moved and saved") << o << positive << true
                                      << SavedBash
             + QStringLiteral(" 2 model(s) moved to %1 (%2).").arg(To, util::humanSize(2048))
@@ -136,10 +138,16 @@ void TestSettingsOutcome::message_data()
                                         "it is not a regular file, folder or link. No model was moved; they "
                                         "are all in /tmp/tfhub_modules. Nothing was saved.")
                                  << QString() << QStringList();
+}
 
+// A move that nothing came of: refused, undone or cancelled.
+void addMoveUndoneRows()
+{
+    const int error = int(MessageBar::Kind::Error);
+    const int warning = int(MessageBar::Kind::Warning);
     // A model being downloaded refuses the move unless the user agreed to leave it behind: the
     // message names it, says nothing changed, and how to go on.
-    o = withMove({}, false);
+    ApplyOutcome o = withMove({}, false);
     o.moveReport.skipped = { QStringLiteral("k2: being downloaded (process 42 on host).") };
     o.moveReport.skippedKeys = { QStringLiteral("k2") };
     o.moveError = QStringLiteral("Nothing was moved: 1 model(s) cannot move now and would be missing from "
@@ -173,6 +181,21 @@ void TestSettingsOutcome::message_data()
         << QStringLiteral("Moving was cancelled: no model was moved; they are all in %1. Nothing was saved.")
                .arg(From)
         << QString() << QStringList();
+}
+
+} // namespace
+
+void TestSettingsOutcome::message_data()
+{
+    QTest::addColumn<ApplyOutcome>("outcome");
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<bool>("ok");
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("details");
+    QTest::addColumn<QStringList>("savedIn");
+    addSaveRows();
+    addMoveRows();
+    addMoveUndoneRows();
 }
 
 void TestSettingsOutcome::message()
