@@ -31,23 +31,6 @@ QString tr(const char *text, int n = -1)
     return QCoreApplication::translate("tfhub::cli", text, nullptr, n);
 }
 
-const char *const kConfigUsage = QT_TRANSLATE_NOOP("tfhub::cli",
-    "Usage: tfhub-cache config set cache-dir DIR [--move [--leave-behind]] [--targets LIST]\n"
-    "       tfhub-cache config set load-format COMPRESSED|UNCOMPRESSED|AUTO [--targets LIST]\n"
-    "       tfhub-cache config unset cache-dir|load-format [--targets LIST]\n"
-    "       tfhub-cache config show [--json]\n"
-    "       tfhub-cache config move [--finish|--undo]\n"
-    "\n"
-    "LIST is a comma-separated choice of bash, zsh, profile, fish and session (the desktop\n"
-    "session: programs started from the desktop see it after the next login). By default, set\n"
-    "writes to those that exist or apply here, unset removes from every file that holds it.\n"
-    "--move moves the models of the current cache folder to DIR first, and saves DIR only once\n"
-    "every model is there (across volumes: copied, verified and synced; the originals are deleted\n"
-    "after DIR is saved). A model that cannot move (a download in progress) stops the move before\n"
-    "anything changes, unless --leave-behind says to move the rest and switch anyway.\n"
-    "'config move' shows a move that was cut short (a crash or a kill); --finish saves its new\n"
-    "folder and deletes the originals, --undo puts everything back in the old folder.\n");
-
 std::atomic<bool> g_interrupted { false };
 
 // A cache folder given on the command line must name the folder it names in bytes: refuses one
@@ -68,11 +51,10 @@ extern "C" void onInterrupt(int)
     g_interrupted = true;
 }
 
+// The option list lives in the verb table (`tfhub-cache config --help`); the message says what is wrong.
 int configUsageError(const QString &message)
 {
-    err() << "tfhub-cache: " << message << '\n' << tr(kConfigUsage);
-    err().flush();
-    return Usage;
+    return verbUsageError(QStringLiteral("config"), message);
 }
 
 QString tildePath(const QString &path, const QString &home)
@@ -477,7 +459,7 @@ int parseConfigArgs(const QStringList &args, ConfigArgs *c)
             if (c->targetList.isEmpty())
                 return configUsageError(tr("--targets needs a list such as bash,zsh,session."));
         } else if (a == QLatin1String("-h") || a == QLatin1String("--help")) {
-            out() << tr(kConfigUsage);
+            out() << verbHelp(*findVerb(QStringLiteral("config")));
             out().flush();
             return Ok;
         } else if (a.startsWith(QLatin1String("--"))) {
