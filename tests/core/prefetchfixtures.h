@@ -1,7 +1,7 @@
 #pragma once
 
-// Fixtures shared by the prefetch suites (tst_prefetch, tst_prefetchfaults): a local hub serving a
-// SavedModel-shaped archive big enough to be cut mid-way, and one prefetch run to its result.
+// Fixtures shared by the prefetch suites (tst_prefetch, tst_prefetchfaults, tst_downloadcache): a local hub
+// serving a SavedModel-shaped archive big enough to be cut mid-way, and one prefetch run to its result.
 
 #include "core/prefetch/downloadqueue.h"
 #include "tests/support/testdata.h"

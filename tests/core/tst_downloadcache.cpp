@@ -4,6 +4,7 @@
 #include "core/cache/manifest.h"
 #include "core/prefetch/downloadqueue.h"
 #include "core/util/fsutil.h"
+#include "tests/core/prefetchfixtures.h"
 #include "tests/support/testdata.h"
 #include "tests/support/testhub.h"
 
@@ -23,41 +24,9 @@ using test::TestHub;
 
 namespace {
 
-QByteArray makeTarGz(const QMap<QString, QByteArray> &files)
-{
-    QTemporaryDir dir;
-    for (auto it = files.cbegin(); it != files.cend(); ++it)
-        test::writeFile(dir.filePath(QStringLiteral("src/") + it.key()), it.value());
-    QProcess tar;
-    tar.start(QStringLiteral("tar"),
-        { QStringLiteral("-czf"), dir.filePath(QStringLiteral("a.tar")), QStringLiteral("-C"),
-            dir.filePath(QStringLiteral("src")), QStringLiteral(".") });
-    tar.waitForFinished(30000);
-    QFile f(dir.filePath(QStringLiteral("a.tar")));
-    f.open(QIODevice::ReadOnly);
-    return f.readAll();
-}
-
-QByteArray randomBytes(qsizetype n, quint32 seed)
-{
-    QByteArray b(n, Qt::Uninitialized);
-    QRandomGenerator gen(seed);
-    gen.fillRange(reinterpret_cast<quint32 *>(b.data()), n / 4);
-    return b;
-}
-
-QMap<QString, QByteArray> treeOf(const QString &dir)
-{
-    QMap<QString, QByteArray> out;
-    QDirIterator it(dir, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        const QString path = it.next();
-        QFile f(path);
-        f.open(QIODevice::ReadOnly);
-        out.insert(QDir(dir).relativeFilePath(path), f.readAll());
-    }
-    return out;
-}
+using test::prefetchfixtures::makeTarGz;
+using test::prefetchfixtures::randomBytes;
+using test::prefetchfixtures::treeOf;
 
 qulonglong inodeOf(const QString &path)
 {
