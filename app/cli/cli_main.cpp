@@ -1,6 +1,7 @@
 #include "app/cli/cli.h"
 #include "app/cli/cliconfig.h"
 #include "app/cli/verbs.h"
+#include "tfhubversion.h"
 
 #include <QCoreApplication>
 

@@ -1,6 +1,7 @@
 #include "app/gui/guibenchmark.h"
 #include "core/hub/hubsettings.h"
 #include "core/settings/appsettings.h"
+#include "tfhubversion.h"
 #include "ui/browse/browsepage.h"
 #include "ui/downloads/downloadspage.h"
 #include "ui/window/mainwindow.h"
@@ -27,6 +28,21 @@ bool hasDisplay()
 {
     return !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") || !qEnvironmentVariableIsEmpty("DISPLAY")
         || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
+}
+
+// --help and --version print and quit: they must work on a machine with no usable display (a
+// DISPLAY naming a dead server would make QApplication abort), so they never create one.
+bool onlyPrints(int argc, char *argv[])
+{
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray arg(argv[i]);
+        if (arg == "--") // later arguments are not options
+            break;
+        if (arg == "--help" || arg == "-h" || arg == "-?" || arg == "--help-all" || arg == "--version"
+            || arg == "-v")
+            return true;
+    }
+    return false;
 }
 
 // A dark palette for checking (and showing) that every page follows the palette; desktops set
@@ -88,9 +104,10 @@ void setUpLook(bool dark)
         QApplication::setPalette(darkPalette());
     }
     QGuiApplication::setApplicationDisplayName(QCoreApplication::translate("main", "TF Hub Cache Manager"));
-    QGuiApplication::setDesktopFileName(QStringLiteral("tfhub-cache-manager"));
+    // The app id names the installed desktop file, icon and metainfo (resources/, app/CMakeLists.txt).
+    QGuiApplication::setDesktopFileName(QStringLiteral(TFHUB_APP_ID));
     QApplication::setWindowIcon(
-        QIcon::fromTheme(QStringLiteral("tfhub-cache-manager"), QIcon(QStringLiteral(":/icons/app.svg"))));
+        QIcon::fromTheme(QStringLiteral(TFHUB_APP_ID), QIcon(QStringLiteral(":/icons/app.svg"))));
 }
 
 // The command line: --cache-dir, and the hidden options that script the window.
@@ -161,7 +178,7 @@ int main(int argc, char *argv[])
     // First thing, for --benchmark's start-up figure.
     QElapsedTimer sinceStart;
     sinceStart.start();
-    const bool display = hasDisplay();
+    const bool display = hasDisplay() && !onlyPrints(argc, argv);
     // A QCoreApplication still serves --help and --version when no display is available.
     std::unique_ptr<QCoreApplication> app(
         display ? new QApplication(argc, argv) : new QCoreApplication(argc, argv));

@@ -1,4 +1,5 @@
 #include "core/prefetch/hubrequest.h"
+#include "tfhubversion.h"
 
 #include <QCoreApplication>
 #include <QDir>

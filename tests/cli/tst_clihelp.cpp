@@ -1,6 +1,7 @@
 // The CLI's help and usage: every verb and option documented, and wrong usage refused with exit
 // code 2 and a message that names the verb and the option.
 #include "tests/cli/clifixtures.h"
+#include "tfhubversion.h"
 
 #include <QRegularExpression>
 #include <QtTest>
