@@ -2,7 +2,9 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/clicommon.h"
+#include "app/cli/clicomplete.h"
 #include "core/settings/appsettings.h"
+#include "tfhubversion.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -118,6 +120,10 @@ const QList<Verb> kVerbs {
         { kJson }, CacheUse::None, &runCatalogVerb },
     { "help", { "help [COMMAND]" }, N("this help, or the options of COMMAND"), nullptr, {}, CacheUse::None,
         &runHelp },
+    // Hidden (a leading underscore): for the shell completions and the build's man page (clicomplete.h).
+    { "__complete", { "__complete -- WORD..." }, N("completion candidates for the last WORD"), nullptr, {},
+        CacheUse::None, &runCompleteVerb },
+    { "__man", { "__man" }, N("the man page, in roff"), nullptr, {}, CacheUse::None, &runManVerb },
 };
 
 const QList<Option> kGlobal {
@@ -128,6 +134,8 @@ const QList<Option> kGlobal {
 };
 
 #undef N
+
+} // namespace
 
 // "-y, --yes"; a long alias is named in the help instead: "--cache-dir DIR ... (also --tfhub_cache_dir)".
 QString optionLabel(const Option &o)
@@ -151,6 +159,8 @@ QString optionHelp(const Option &o)
         help += tr(" (also %1)").arg(QLatin1String(o.alias));
     return help;
 }
+
+namespace {
 
 constexpr int kWidth = 100;
 constexpr int kColumn = 30;
@@ -252,6 +262,8 @@ QString usageText()
     QString t = tr("Usage: tfhub-cache [--cache-dir DIR] COMMAND [ARGS]\n\n"
                    "Manage the model cache of the tensorflow_hub Python library.\n\nCommands:\n");
     for (const Verb &v : kVerbs) {
+        if (v.name[0] == '_')
+            continue;
         for (qsizetype i = 0; i + 1 < v.synopses.size(); ++i)
             t += QStringLiteral("  ") + wrappedSynopsis(QString::fromLatin1(v.synopses.at(i)), kWidth - 6, 6)
                 + QLatin1Char('\n');

@@ -67,7 +67,12 @@ const QList<Verb> &verbs();
 const QList<Option> &globalOptions();
 const Verb *findVerb(const QString &name);
 
-/// `tfhub-cache --help`.
+/// An option as the help lists it: "-y, --yes", "--jobs N".
+QString optionLabel(const Option &option);
+/// An option's help line: limits filled in, a long alias named ("(also --tfhub_cache_dir)").
+QString optionHelp(const Option &option);
+
+/// `tfhub-cache --help`. Verbs named with a leading underscore are hidden from it.
 QString usageText();
 /// `tfhub-cache help VERB` and `tfhub-cache VERB --help`.
 QString verbHelp(const Verb &verb);
