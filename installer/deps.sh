@@ -23,6 +23,9 @@ PACKAGES=(
   python3
   # tests run the CLI under strace (which system calls touch the cache)
   strace
+  # packages and their checks (installer/package.sh, package-check.sh): dpkg-shlibdeps and file for
+  # the .deb's Depends, rpmbuild, PNG icons from the SVG, and the validators
+  dpkg-dev file rpm librsvg2-bin lintian desktop-file-utils appstream bash-completion
 )
 
 missing=()

@@ -22,4 +22,8 @@ if [ "$mode" = run ]; then
   exec "$build/app/tfhub-cache-manager" "${@:2}"
 fi
 cd "$build"
-exec ctest --output-on-failure -j "$jobs" --timeout 600
+ctest --output-on-failure -j "$jobs" --timeout 600
+# Packaging stage, after the suites: packages from this build, and their checks.
+start=$SECONDS
+bash "$here/package-check.sh" "$build"
+echo "setup: package checks took $((SECONDS - start)) s"
