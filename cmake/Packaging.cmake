@@ -5,12 +5,14 @@ set(CPACK_PACKAGE_VENDOR "The TF Hub Cache Manager contributors")
 set(CPACK_PACKAGE_CONTACT "${TFHUB_MAINTAINER}")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "browse, prefetch and clean up the tensorflow_hub model cache")
+# Lines under 80 characters: Debian shows them as they are.
 set(CPACK_PACKAGE_DESCRIPTION
-  "TF Hub Cache Manager shows what the model cache of the tensorflow_hub Python library holds:
-which model each SHA-1 folder is, its size, format, state and last use. It prefetches models
-with progress, resume and integrity checks, and stays compatible with tensorflow_hub and its
-lock protocol. The package holds the desktop application tfhub-cache-manager and the
-command-line tool tfhub-cache, with shell completions and a manual page.")
+  "TF Hub Cache Manager shows what the model cache of the tensorflow_hub Python
+library holds: which model each SHA-1 folder is, its size, format, state and
+last use. It prefetches models with progress, resume and integrity checks,
+and stays compatible with tensorflow_hub and its lock protocol. The package
+holds the desktop application tfhub-cache-manager and the command-line tool
+tfhub-cache, with shell completions and manual pages.")
 set(CPACK_PACKAGE_HOMEPAGE_URL ${TFHUB_REPOSITORY_URL})
 set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE)
 set(CPACK_PACKAGE_ICON ${PROJECT_SOURCE_DIR}/resources/icons/app.svg)

@@ -35,6 +35,7 @@ expected=(
   "/usr/share/icons/hicolor/scalable/apps/$id.svg"
   /usr/share/bash-completion/completions/tfhub-cache /usr/share/zsh/vendor-completions/_tfhub-cache
   /usr/share/fish/vendor_completions.d/tfhub-cache.fish /usr/share/man/man1/tfhub-cache.1.gz
+  /usr/share/man/man1/tfhub-cache-manager.1.gz
   "/usr/share/doc/$pkg/copyright" "/usr/share/doc/$pkg/changelog.Debian.gz"
 )
 if command -v rsvg-convert >/dev/null; then
@@ -52,7 +53,7 @@ pass "${#expected[@]} files in both packages"
 dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/^ */  Depends: /'
 
 step "lintian"
-if lintian --fail-on error --no-tag-display-limit "$deb" >"$work/lintian.log" 2>&1; then
+if lintian --fail-on error --tag-display-limit 0 "$deb" >"$work/lintian.log" 2>&1; then
   pass "lintian: no error ($(grep -c '^W:' "$work/lintian.log" || true) warnings)"
 else
   fail "lintian reports errors"
@@ -121,6 +122,7 @@ else
   while read -r f; do
     if [ -f "$f" ] || [ -L "$f" ]; then fail "left behind: $f"; left=1; fi
   done <"$work/deb.list"
+  if [ -e "/usr/share/doc/$pkg" ]; then fail "left behind: /usr/share/doc/$pkg"; left=1; fi
   [ "$left" -eq 0 ] && pass "purged: no file of the package left"
 fi
 
