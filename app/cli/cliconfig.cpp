@@ -32,6 +32,7 @@ QString tr(const char *text, int n = -1)
 }
 
 std::atomic<bool> g_interrupted { false };
+volatile std::sig_atomic_t g_interruptSignal = 0;
 
 // A cache folder given on the command line must name the folder it names in bytes: refuses one
 // whose bytes Qt could not decode (they became U+FFFD in `value`).
@@ -46,8 +47,9 @@ Status checkRawPath(const QString &value)
     return {};
 }
 
-extern "C" void onInterrupt(int)
+extern "C" void onInterrupt(int sig)
 {
+    g_interruptSignal = sig;
     g_interrupted = true;
 }
 
@@ -107,6 +109,8 @@ MoveReport copyCache(const QString &from, const QString &to, bool leaveBehind)
     {
     };
     sa.sa_handler = &onInterrupt;
+    // A progress line being written when the signal comes is finished, not lost with what follows.
+    sa.sa_flags = SA_RESTART;
     ::sigaction(SIGINT, &sa, &oldInt);
     ::sigaction(SIGTERM, &sa, &oldTerm);
     QDeadlineTimer next;
@@ -316,6 +320,8 @@ int setWithMove(const shellenv::EnvPersistence &p, const QList<shellenv::Target>
                   << '\n';
         err() << tr("The setting was not changed.") << '\n';
         err().flush();
+        if (r.cancelled && g_interruptSignal != 0)
+            exitAsSignal(g_interruptSignal);
         return Failure;
     }
     shellenv::Changes changes;

@@ -1,6 +1,7 @@
 #include "app/cli/cliprefetch.h"
 
 #include "app/cli/cli.h"
+#include "app/cli/clicommon.h"
 #include "core/cache/cachescanner.h"
 #include "core/cache/manifest.h"
 #include "core/prefetch/downloadqueue.h"
@@ -41,15 +42,6 @@ void onSignal(int sig)
     g_signal = sig;
     const char c = 1;
     [[maybe_unused]] const ssize_t n = ::write(g_signalPipe[1], &c, 1);
-}
-
-// After cleaning up, end as the signal would have (exit status 128 + N in a shell), so that a
-// script's loop stops at Ctrl-C as it does for curl or sleep.
-[[noreturn]] void exitAsSignal(int sig)
-{
-    std::signal(sig, SIG_DFL);
-    std::raise(sig);
-    std::_Exit(128 + sig);
 }
 
 QString bar(double fraction, int width)
