@@ -4,6 +4,7 @@
 #include "app/cli/clioutput.h"
 #include "app/cli/cliprefetch.h"
 #include "app/cli/clitarget.h"
+#include "app/cli/cliverify.h"
 #include "app/cli/verbs.h"
 #include "core/cache/cachescanner.h"
 #include "core/cache/modelformat.h"
@@ -455,7 +456,8 @@ int runVerifyVerb(const Invocation &in)
         }
         targets << t.key;
     }
-    return runVerify(in.cacheDir, targets, in.has("--all"), in.has("--json"));
+    return runVerify(
+        { in.cacheDir, targets, in.has("--all"), in.has("--json"), in.has("--strict"), in.has("--rehash") });
 }
 
 int run(const QStringList &arguments)

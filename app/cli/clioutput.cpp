@@ -68,6 +68,17 @@ QJsonValue timeValue(const QDateTime &t)
 }
 } // namespace
 
+QJsonObject jsonEnvelope(const HubSettings &settings)
+{
+    return QJsonObject { { QStringLiteral("schema"), 1 }, { QStringLiteral("cacheDir"), settings.cacheDir },
+        { QStringLiteral("cacheDirSource"), sourceName(settings.cacheDirSource) } };
+}
+
+QJsonValue stringOrNull(const QString &text)
+{
+    return text.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(text);
+}
+
 QJsonObject entryToJson(const CacheEntry &e, const QString &cacheRoot)
 {
     QJsonObject o;

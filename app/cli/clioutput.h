@@ -25,6 +25,11 @@ private:
     QList<int> m_right;
 };
 
+/// The keys every verb's JSON starts with: `schema`, `cacheDir`, `cacheDirSource`.
+QJsonObject jsonEnvelope(const HubSettings &settings);
+/// A string, or null when it is empty (absent values are null, never "").
+QJsonValue stringOrNull(const QString &text);
+
 QJsonObject entryToJson(const CacheEntry &entry, const QString &cacheRoot);
 QString isoTime(const QDateTime &t);
 

@@ -3,7 +3,6 @@
 #include "app/cli/cli.h"
 #include "app/cli/clicommon.h"
 #include "core/cache/cachescanner.h"
-#include "core/cache/manifest.h"
 #include "core/prefetch/downloadqueue.h"
 #include "core/util/fsutil.h"
 #include "core/util/humanize.h"
@@ -251,33 +250,6 @@ private:
     std::unique_ptr<QSocketNotifier> m_notifier;
 };
 
-// The keys `verify` checks: every model folder (--all) and the named handles or keys.
-Result<QStringList> verifyKeys(const QString &cacheDir, const QStringList &targets, bool all)
-{
-    QStringList keys;
-    if (all) {
-        QString error;
-        const QList<CacheEntry> entries = cache::scanAll(cacheDir, ScanOptions(), &error);
-        if (!error.isEmpty())
-            return Error { error };
-        for (const CacheEntry &e : entries) {
-            if (e.hasFolder && e.state != EntryState::Downloading && e.state != EntryState::Foreign)
-                keys << e.key;
-        }
-    }
-    for (const QString &t : targets) {
-        if (isCacheKey(t)) {
-            keys << t;
-            continue;
-        }
-        const Result<Handle> h = Handle::parse(t);
-        if (!h)
-            return Error { h.error() };
-        keys << h->cacheKey();
-    }
-    return keys;
-}
-
 } // namespace
 
 int runPrefetch(const PrefetchArgs &args)
@@ -286,71 +258,6 @@ int runPrefetch(const PrefetchArgs &args)
         = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), args.cacheDir);
     PrefetchRun run(args, settings);
     return run.run();
-}
-
-int runVerify(const QString &cacheDir, const QStringList &targets, bool all, bool json)
-{
-    QTextStream out(stdout);
-    QTextStream err(stderr);
-    const HubSettings settings = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), cacheDir);
-    const Result<QStringList> keys = verifyKeys(settings.cacheDir, targets, all);
-    if (!keys) {
-        err << "tfhub-cache: " << keys.error() << '\n';
-        return Failure;
-    }
-    bool allOk = true;
-    QJsonArray reports;
-    for (const QString &key : *keys) {
-        const EntryPaths paths { settings.cacheDir, key };
-        QJsonObject o { { QStringLiteral("key"), key } };
-        const Result<Manifest> m = Manifest::load(paths.manifest());
-        if (!m) {
-            allOk = false;
-            const QString why = util::stat(paths.manifest()).exists
-                ? m.error()
-                : tr("%1 has no manifest (it was not prefetched by this tool), so it cannot be verified.")
-                      .arg(paths.folder());
-            o.insert(QStringLiteral("status"), QStringLiteral("no-manifest"));
-            o.insert(QStringLiteral("message"), why);
-            if (!json)
-                err << "tfhub-cache: " << why << '\n';
-            reports.append(o);
-            continue;
-        }
-        const Result<VerifyReport> r = verifyFolder(paths.folder(), *m);
-        if (!r) {
-            allOk = false;
-            o.insert(QStringLiteral("status"), QStringLiteral("error"));
-            o.insert(QStringLiteral("message"), r.error());
-            if (!json)
-                err << "tfhub-cache: " << r.error() << '\n';
-            reports.append(o);
-            continue;
-        }
-        allOk = allOk && r->ok();
-        o.insert(QStringLiteral("handle"), m->handle);
-        o.insert(QStringLiteral("status"), r->ok() ? QStringLiteral("ok") : QStringLiteral("changed"));
-        o.insert(QStringLiteral("modified"), QJsonArray::fromStringList(r->modified));
-        o.insert(QStringLiteral("missing"), QJsonArray::fromStringList(r->missing));
-        o.insert(QStringLiteral("extra"), QJsonArray::fromStringList(r->extra));
-        reports.append(o);
-        if (!json) {
-            out << (r->ok() ? tr("ok      ") : tr("CHANGED ")) << m->handle << "  (" << key << ")\n";
-            for (const QString &f : r->modified)
-                out << tr("  modified: ") << f << '\n';
-            for (const QString &f : r->missing)
-                out << tr("  missing:  ") << f << '\n';
-            for (const QString &f : r->extra)
-                out << tr("  extra:    ") << f << '\n';
-        }
-    }
-    if (json)
-        out << QJsonDocument(
-            QJsonObject { { QStringLiteral("schema"), 1 }, { QStringLiteral("entries"), reports } })
-                   .toJson(QJsonDocument::Indented);
-    out.flush();
-    err.flush();
-    return allOk ? Ok : Failure;
 }
 
 } // namespace tfhub::cli
