@@ -46,6 +46,21 @@ QString displayHandle(const CacheEntry &e)
     return e.handle.isEmpty() ? tr("unknown") : e.handle;
 }
 
+// "Complete — a stale lock is left over.": a detail that starts by repeating the label loses it.
+QString stateText(const CacheEntry &e)
+{
+    const QString label = stateLabel(e.state);
+    QString detail = e.stateDetail;
+    if (detail.startsWith(label, Qt::CaseInsensitive)) {
+        detail = detail.mid(label.size());
+        while (!detail.isEmpty()
+            && (detail.front() == u';' || detail.front() == u'.' || detail.front() == u','
+                || detail.front().isSpace()))
+            detail.remove(0, 1);
+    }
+    return detail.isEmpty() ? label : label + QStringLiteral(" — ") + detail;
+}
+
 HubSettings settingsFor(const Invocation &a)
 {
     return HubSettings::resolve(QProcessEnvironment::systemEnvironment(), a.cacheDir);
@@ -172,6 +187,7 @@ int runList(const Invocation &a)
     QList<CacheEntry> entries = scanOrFail(s, &ok);
     if (!ok)
         return Failure;
+    const qsizetype scanned = entries.size();
     if (!state.isEmpty())
         entries.removeIf([wanted](const CacheEntry &e) { return e.state != wanted; });
 
@@ -200,17 +216,21 @@ int runList(const Invocation &a)
         return Ok;
     }
     if (entries.isEmpty()) {
-        out() << (a.missingCacheNote.isEmpty() ? tr("No entries in %1.").arg(s.cacheDir) : a.missingCacheNote)
-              << '\n';
+        if (!a.missingCacheNote.isEmpty())
+            out() << a.missingCacheNote << '\n';
+        else if (scanned > 0)
+            out() << tr("No entries match --state %1 (%2 in the cache).").arg(state).arg(scanned) << '\n';
+        else
+            out() << tr("No entries in %1.").arg(s.cacheDir) << '\n';
         out().flush();
         return Ok;
     }
     Table t(
-        { tr("KEY"), tr("STATE"), tr("FORMAT"), tr("SIZE"), tr("FILES"), tr("DOWNLOADED"), tr("HANDLE") });
+        { tr("KEY"), tr("STATE"), tr("FORMAT"), tr("ON DISK"), tr("FILES"), tr("DOWNLOADED"), tr("HANDLE") });
     t.setRightAligned({ 3, 4 });
     for (const CacheEntry &e : std::as_const(entries)) {
         t.addRow({ a.has("--no-trunc") ? e.key : shortKey(e.key), stateName(e.state),
-            e.state == EntryState::Foreign ? QStringLiteral("-") : formatName(e.format),
+            e.state == EntryState::Foreign ? QStringLiteral("-") : formatLabel(e.format),
             util::humanSize(e.diskBytes), QString::number(e.files),
             e.downloaded.isValid() ? e.downloaded.toString(QStringLiteral("yyyy-MM-dd HH:mm"))
                                    : QStringLiteral("-"),
@@ -285,7 +305,7 @@ int runDu(const Invocation &a)
     Table ft({ tr("FORMAT"), tr("ENTRIES"), tr("ON DISK"), tr("APPARENT") });
     ft.setRightAligned({ 1, 2, 3 });
     for (auto it = byFormat.cbegin(); it != byFormat.cend(); ++it)
-        ft.addRow({ formatName(it.key()), QString::number(it->count), util::humanSize(it->disk),
+        ft.addRow({ formatLabel(it.key()), QString::number(it->count), util::humanSize(it->disk),
             util::humanSize(it->bytes) });
     ft.print(out());
     out() << '\n' << tr("Reclaimable: %1").arg(util::humanSize(reclaimable)) << '\n';
@@ -332,10 +352,10 @@ int runInfo(const Invocation &a)
     row(tr("Handle:"), displayHandle(e));
     row(tr("Key:"), e.key);
     row(tr("Path:"), e.folderPath(s.cacheDir));
-    row(tr("State:"),
-        stateLabel(e.state) + (e.stateDetail.isEmpty() ? QString() : QStringLiteral(" — ") + e.stateDetail));
+    row(tr("State:"), stateText(e));
     row(tr("Format:"), formatLabel(e.format));
-    row(tr("Size on disk:"), util::humanSize(e.diskBytes) + tr(" (%1 bytes apparent)").arg(e.bytes));
+    row(tr("On disk:"), util::humanSize(e.diskBytes));
+    row(tr("Apparent:"), tr("%1 (%2 bytes)").arg(util::humanSize(e.bytes)).arg(e.bytes));
     row(tr("Files:"), QString::number(e.files));
     if (e.reclaimableBytes > 0)
         row(tr("Reclaimable:"), util::humanSize(e.reclaimableBytes));

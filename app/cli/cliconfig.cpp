@@ -5,6 +5,7 @@
 #include "app/cli/cli.h"
 #include "app/cli/clioutput.h"
 #include "app/cli/verbs.h"
+#include "core/cache/cachescanner.h"
 #include "core/hub/hubsettings.h"
 #include "core/maintenance/cachemover.h"
 #include "core/shellenv/envpersistence.h"
@@ -84,10 +85,14 @@ void printWarnings(const QList<shellenv::Conflict> &conflicts, bool all)
 // The move's outcome, in words: what moved, what stayed and what is left in the old folder.
 void printMoveReport(const MoveReport &r)
 {
+    // On disk, as `du` and `rm` count: the mover counts apparent bytes.
+    qint64 diskBytes = 0;
+    for (const QString &key : r.moved)
+        diskBytes += cache::scanKey(r.to, key, ScanOptions()).diskBytes;
     if (!r.moved.isEmpty())
-        out() << tr("Moved %1 entries (%2) from %3 to %4%5.")
+        out() << tr("Moved %1 entries (%2 on disk) from %3 to %4%5.")
                      .arg(r.moved.size())
-                     .arg(util::humanSize(r.bytes), r.from, r.to,
+                     .arg(util::humanSize(diskBytes), r.from, r.to,
                          r.crossVolume ? tr(", copied and verified across volumes") : QString())
               << '\n';
     for (const QString &s : r.skipped)

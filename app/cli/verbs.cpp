@@ -105,7 +105,9 @@ const QList<Verb> kVerbs {
           "word must match the handle, publisher, task, architecture or dataset."),
         { { "--task", nullptr, "T", N("only models for task T, e.g. text-embedding") },
             { "--publisher", nullptr, "P", N("only models of publisher P, e.g. google") },
-            { "--format", nullptr, "F", N("only models in format F, e.g. saved_model_2, tfjs, lite") },
+            { "--format", nullptr, "F",
+                N("only models in format F: tf2-saved-model, tf1-saved-model, tf1-hub-module, tflite or tfjs "
+                  "(the names 'list' and JSON use)") },
             { "--kind", nullptr, "K",
                 N("only entries of kind K: module, lite, tfjs, coral, placeholder, collection or "
                   "publisher") },

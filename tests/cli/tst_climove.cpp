@@ -1,12 +1,15 @@
 #include "core/cache/lock.h"
 #include "core/maintenance/cachemover.h"
 #include "core/util/fsutil.h"
+#include "core/util/humanize.h"
 #include "tests/support/privilege.h"
 #include "tests/support/testdata.h"
 
 #include <QCoreApplication>
 #include <QDir>
 #include <QDirIterator>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -192,6 +195,15 @@ void TestCliMove::crossVolumeMoveSavesThenDeletes()
     QVERIFY2(r.out.contains(QStringLiteral("Moved 2 entries")), qPrintable(r.out));
     QVERIFY(readAll(bashrc()).contains(to.toUtf8()));
     QCOMPARE(contents(to), before);
+    // The bytes moved are counted as `du` counts them: on disk.
+    const Run du = cli({ QStringLiteral("--cache-dir"), to, QStringLiteral("du"), QStringLiteral("--json") });
+    const qint64 disk = QJsonDocument::fromJson(du.out.toUtf8())
+                            .object()
+                            .value(QStringLiteral("total"))
+                            .toObject()
+                            .value(QStringLiteral("diskBytes"))
+                            .toInteger();
+    QVERIFY2(r.out.contains(QStringLiteral("(%1 on disk)").arg(util::humanSize(disk))), qPrintable(r.out));
     QVERIFY2(namesIn(m_src).isEmpty(), qPrintable(namesIn(m_src).join(u' ')));
 }
 
