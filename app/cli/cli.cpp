@@ -146,11 +146,15 @@ int runResolve(const Invocation &a)
         }
     }
     if (a.has("--json")) {
-        printJson({ { QStringLiteral("handle"), h->text() },
-            { QStringLiteral("kind"), Handle::kindName(h->kind()) }, { QStringLiteral("key"), r.key },
-            { QStringLiteral("status"), resolutionName(r.kind) }, { QStringLiteral("path"), r.path },
-            { QStringLiteral("loadFormat"), loadFormatName(s.loadFormat) },
-            { QStringLiteral("message"), r.message } });
+        QJsonObject o = jsonEnvelope(s);
+        o.insert(QStringLiteral("handle"), h->text());
+        o.insert(QStringLiteral("kind"), Handle::kindName(h->kind()));
+        o.insert(QStringLiteral("key"), stringOrNull(r.key));
+        o.insert(QStringLiteral("status"), resolutionName(r.kind));
+        o.insert(QStringLiteral("path"), stringOrNull(r.path));
+        o.insert(QStringLiteral("loadFormat"), loadFormatName(s.loadFormat));
+        o.insert(QStringLiteral("message"), stringOrNull(r.message));
+        printJson(o);
     } else {
         if (!r.path.isEmpty())
             out() << r.path << '\n';
@@ -210,9 +214,9 @@ int runList(const Invocation &a)
         QJsonArray arr;
         for (const CacheEntry &e : std::as_const(entries))
             arr.append(entryToJson(e, s.cacheDir));
-        printJson({ { QStringLiteral("schema"), 1 }, { QStringLiteral("cacheDir"), s.cacheDir },
-            { QStringLiteral("cacheDirSource"), sourceName(s.cacheDirSource) },
-            { QStringLiteral("entries"), arr } });
+        QJsonObject o = jsonEnvelope(s);
+        o.insert(QStringLiteral("entries"), arr);
+        printJson(o);
         return Ok;
     }
     if (entries.isEmpty()) {
@@ -285,10 +289,13 @@ int runDu(const Invocation &a)
             states.insert(stateName(it.key()), toJson(it.value()));
         for (auto it = byFormat.cbegin(); it != byFormat.cend(); ++it)
             formats.insert(formatName(it.key()), toJson(it.value()));
-        printJson({ { QStringLiteral("schema"), 1 }, { QStringLiteral("cacheDir"), s.cacheDir },
-            { QStringLiteral("total"), toJson(total) }, { QStringLiteral("reclaimableBytes"), reclaimable },
-            { QStringLiteral("freeBytes"), vol.freeBytes }, { QStringLiteral("byState"), states },
-            { QStringLiteral("byFormat"), formats } });
+        QJsonObject o = jsonEnvelope(s);
+        o.insert(QStringLiteral("total"), toJson(total));
+        o.insert(QStringLiteral("reclaimableBytes"), reclaimable);
+        o.insert(QStringLiteral("freeBytes"), vol.freeBytes >= 0 ? QJsonValue(vol.freeBytes) : QJsonValue());
+        o.insert(QStringLiteral("byState"), states);
+        o.insert(QStringLiteral("byFormat"), formats);
+        printJson(o);
         return Ok;
     }
     out() << (a.missingCacheNote.isEmpty() ? tr("Cache folder: %1").arg(s.cacheDir) : a.missingCacheNote)
@@ -343,7 +350,7 @@ int runInfo(const Invocation &a)
                     { QStringLiteral("path"), f.path }, { QStringLiteral("present"), f.present } });
         }
         o.insert(QStringLiteral("requiredFiles"), required);
-        printJson(o);
+        printJson(jsonEnvelope(s, o));
         return Ok;
     }
     QTextStream &o = out();
@@ -394,14 +401,13 @@ int showConfig(const Invocation &a)
     const QString progress = env.value(QStringLiteral("TFHUB_DOWNLOAD_PROGRESS"));
     const bool certOff = env.value(QStringLiteral("TFHUB_DISABLE_CERT_VALIDATION")) == QLatin1String("true");
     if (a.has("--json")) {
-        printJson({ { QStringLiteral("schema"), 1 }, { QStringLiteral("cacheDir"), s.cacheDir },
-            { QStringLiteral("cacheDirSource"), sourceName(s.cacheDirSource) },
-            { QStringLiteral("loadFormat"), loadFormatName(s.loadFormat) },
-            { QStringLiteral("loadFormatRaw"), s.loadFormatRaw },
-            { QStringLiteral("loadFormatSource"), sourceName(s.loadFormatSource) },
-            { QStringLiteral("downloadProgress"), !progress.isEmpty() },
-            { QStringLiteral("certValidationDisabled"), certOff },
-            { QStringLiteral("hostname"), util::hostName() } });
+        printJson(jsonEnvelope(s,
+            { { QStringLiteral("loadFormat"), loadFormatName(s.loadFormat) },
+                { QStringLiteral("loadFormatRaw"), s.loadFormatRaw },
+                { QStringLiteral("loadFormatSource"), sourceName(s.loadFormatSource) },
+                { QStringLiteral("downloadProgress"), !progress.isEmpty() },
+                { QStringLiteral("certValidationDisabled"), certOff },
+                { QStringLiteral("hostname"), util::hostName() } }));
         return Ok;
     }
     Table t({ tr("SETTING"), tr("SOURCE"), tr("VALUE") });

@@ -207,21 +207,23 @@ int cmdSearch(const Invocation &in)
     return Ok;
 }
 
-void printReport(const ImportReport &r, const QString &what, bool json, const QString &output = QString())
+void printReport(const ImportReport &r, const QString &what, bool json, const QString &cacheDir = QString(),
+    const QString &output = QString())
 {
     const QStringList warnings = catalog::describeWarnings(r);
     if (json) {
         QJsonObject kinds;
         for (const CatalogKind k : catalog::allKinds())
             kinds.insert(catalog::kindName(k), r.countOf(k));
-        QJsonObject o { { QStringLiteral("schema"), 1 }, { QStringLiteral("source"), what },
-            { QStringLiteral("entries"), r.entries.size() }, { QStringLiteral("byKind"), kinds },
-            { QStringLiteral("read"), r.filesRead }, { QStringLiteral("skipped"), r.filesSkipped },
+        QJsonObject o { { QStringLiteral("source"), what }, { QStringLiteral("entries"), r.entries.size() },
+            { QStringLiteral("byKind"), kinds }, { QStringLiteral("read"), r.filesRead },
+            { QStringLiteral("skipped"), r.filesSkipped },
             { QStringLiteral("metadataSkipped"), r.metadataSkipped },
             { QStringLiteral("warnings"), QJsonArray::fromStringList(warnings) } };
         if (!output.isEmpty())
             o.insert(QStringLiteral("output"), output);
-        printJson(o);
+        // The catalog does not use the cache, but every verb's JSON starts the same way.
+        printJson(jsonEnvelope(HubSettings::resolve(QProcessEnvironment::systemEnvironment(), cacheDir), o));
         return;
     }
     for (const QString &w : warnings)
@@ -241,7 +243,7 @@ void printReport(const ImportReport &r, const QString &what, bool json, const QS
     out().flush();
 }
 
-int cmdImport(const QStringList &paths, bool json)
+int cmdImport(const QStringList &paths, bool json, const QString &cacheDir)
 {
     if (paths.size() != 1)
         return verbUsageError(
@@ -252,7 +254,7 @@ int cmdImport(const QStringList &paths, bool json)
         return failure(r.error());
     if (r->entries.isEmpty())
         return failure(tr("%1 holds no catalog entries; it was not added.").arg(path));
-    printReport(*r, path, json);
+    printReport(*r, path, json, cacheDir);
     const std::unique_ptr<QSettings> settings = sharedSettings();
     QStringList sources = catalog::extraSources(*settings);
     if (!sources.contains(path)) {
@@ -392,7 +394,7 @@ int runCatalogVerb(const Invocation &in)
     const QString &sub = in.positional.first();
     const QStringList rest = in.positional.mid(1);
     if (sub == QLatin1String("import"))
-        return cmdImport(rest, in.has("--json"));
+        return cmdImport(rest, in.has("--json"), in.cacheDir);
     if (in.has("--json"))
         return verbUsageError(in.verb, tr("--json goes with 'catalog import'."));
     if (sub == QLatin1String("build-index"))

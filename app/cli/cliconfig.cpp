@@ -178,6 +178,12 @@ int applyAndReport(const shellenv::EnvPersistence &p, const QList<shellenv::Targ
     return failed ? Failure : Ok;
 }
 
+// JSON keys are camelCase: the variables are `cacheDir` and `loadFormat`, null when not set.
+QString variableKey(shellenv::Variable v)
+{
+    return v == shellenv::Variable::CacheDir ? QStringLiteral("cacheDir") : QStringLiteral("loadFormat");
+}
+
 QJsonArray persistedJson(const QList<shellenv::TargetState> &states)
 {
     QJsonArray persisted;
@@ -185,10 +191,8 @@ QJsonArray persistedJson(const QList<shellenv::TargetState> &states)
         QJsonObject o { { QStringLiteral("target"), shellenv::targetName(s.target) },
             { QStringLiteral("file"), s.path }, { QStringLiteral("exists"), s.exists },
             { QStringLiteral("managed"), s.hasBlock } };
-        for (const shellenv::Variable v : shellenv::allVariables()) {
-            if (s.values.contains(v))
-                o.insert(shellenv::variableName(v), s.values.value(v));
-        }
+        for (const shellenv::Variable v : shellenv::allVariables())
+            o.insert(variableKey(v), s.values.contains(v) ? QJsonValue(s.values.value(v)) : QJsonValue());
         persisted.append(o);
     }
     return persisted;
@@ -199,11 +203,9 @@ QJsonArray effectiveJson(const QList<shellenv::ProbeResult> &probes)
     QJsonArray effective;
     for (const shellenv::ProbeResult &r : probes) {
         QJsonObject o { { QStringLiteral("shell"), r.name }, { QStringLiteral("available"), r.available },
-            { QStringLiteral("error"), r.error } };
-        for (const shellenv::Variable v : shellenv::allVariables()) {
-            if (r.value(v))
-                o.insert(shellenv::variableName(v), *r.value(v));
-        }
+            { QStringLiteral("error"), stringOrNull(r.error) } };
+        for (const shellenv::Variable v : shellenv::allVariables())
+            o.insert(variableKey(v), r.value(v) ? QJsonValue(*r.value(v)) : QJsonValue());
         effective.append(o);
     }
     return effective;
@@ -214,25 +216,25 @@ QJsonArray conflictsJson(const QList<shellenv::Conflict> &conflicts)
     QJsonArray conflictList;
     for (const shellenv::Conflict &c : conflicts)
         conflictList.append(QJsonObject { { QStringLiteral("variable"), shellenv::variableName(c.variable) },
-            { QStringLiteral("file"), c.file }, { QStringLiteral("line"), c.line },
-            { QStringLiteral("message"), c.message } });
+            { QStringLiteral("file"), stringOrNull(c.file) },
+            { QStringLiteral("line"), c.line > 0 ? QJsonValue(c.line) : QJsonValue() },
+            { QStringLiteral("shell"), stringOrNull(c.shell) }, { QStringLiteral("message"), c.message } });
     return conflictList;
 }
 
 int showJson(const HubSettings &current, const QList<shellenv::TargetState> &states,
     const QList<shellenv::ProbeResult> &probes, const QList<shellenv::Conflict> &conflicts)
 {
-    const QJsonObject o { { QStringLiteral("schema"), 1 },
-        { QStringLiteral("persisted"), persistedJson(states) },
-        { QStringLiteral("current"),
-            QJsonObject { { QStringLiteral("cacheDir"), current.cacheDir },
-                { QStringLiteral("cacheDirSource"), sourceName(current.cacheDirSource) },
-                { QStringLiteral("loadFormat"), current.loadFormatRaw },
-                { QStringLiteral("loadFormatSource"), sourceName(current.loadFormatSource) } } },
-        { QStringLiteral("effective"), effectiveJson(probes) },
-        { QStringLiteral("conflicts"), conflictsJson(conflicts) } };
-    out() << QJsonDocument(o).toJson(QJsonDocument::Indented);
-    out().flush();
+    const QJsonObject o = jsonEnvelope(current,
+        { { QStringLiteral("persisted"), persistedJson(states) },
+            { QStringLiteral("current"),
+                QJsonObject { { QStringLiteral("cacheDir"), current.cacheDir },
+                    { QStringLiteral("cacheDirSource"), sourceName(current.cacheDirSource) },
+                    { QStringLiteral("loadFormat"), current.loadFormatRaw },
+                    { QStringLiteral("loadFormatSource"), sourceName(current.loadFormatSource) } } },
+            { QStringLiteral("effective"), effectiveJson(probes) },
+            { QStringLiteral("conflicts"), conflictsJson(conflicts) } });
+    printJson(o);
     return Ok;
 }
 

@@ -25,8 +25,8 @@ private:
     QList<int> m_right;
 };
 
-/// The keys every verb's JSON starts with: `schema`, `cacheDir`, `cacheDirSource`.
-QJsonObject jsonEnvelope(const HubSettings &settings);
+/// The keys every verb's JSON has: `schema`, `cacheDir`, `cacheDirSource`, and then `fields`.
+QJsonObject jsonEnvelope(const HubSettings &settings, const QJsonObject &fields = {});
 /// A string, or null when it is empty (absent values are null, never "").
 QJsonValue stringOrNull(const QString &text);
 

@@ -2,6 +2,7 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/clicommon.h"
+#include "app/cli/clioutput.h"
 #include "core/cache/cachescanner.h"
 #include "core/prefetch/downloadqueue.h"
 #include "core/util/fsutil.h"
@@ -195,18 +196,23 @@ private:
             });
     }
 
+    // Sizes only for a download that happened: an already-cached model downloaded nothing.
     QJsonObject resultJson(int id, const PrefetchResult &r) const
     {
         const PrefetchProgress p = m_queue.progressOf(id);
+        const bool downloaded
+            = r.phase == PrefetchPhase::Done && !r.alreadyCached && r.remoteLocation.isEmpty();
         return QJsonObject { { QStringLiteral("handle"), m_queue.handleOf(id) },
             { QStringLiteral("status"),
                 r.phase == PrefetchPhase::Done            ? QStringLiteral("done")
                     : r.phase == PrefetchPhase::Cancelled ? QStringLiteral("cancelled")
                                                           : QStringLiteral("failed") },
-            { QStringLiteral("message"), r.message }, { QStringLiteral("path"), r.path },
+            { QStringLiteral("message"), stringOrNull(r.message) },
+            { QStringLiteral("path"), stringOrNull(r.path) },
             { QStringLiteral("alreadyCached"), r.alreadyCached },
-            { QStringLiteral("remoteLocation"), r.remoteLocation },
-            { QStringLiteral("archiveBytes"), p.received }, { QStringLiteral("files"), p.files },
+            { QStringLiteral("remoteLocation"), stringOrNull(r.remoteLocation) },
+            { QStringLiteral("archiveBytes"), downloaded ? QJsonValue(p.received) : QJsonValue() },
+            { QStringLiteral("files"), downloaded ? QJsonValue(p.files) : QJsonValue() },
             { QStringLiteral("warnings"), QJsonArray::fromStringList(r.warnings) } };
     }
 
@@ -222,9 +228,7 @@ private:
             results.append(resultJson(id, r));
         }
         if (m_args.json) {
-            m_out << QJsonDocument(QJsonObject { { QStringLiteral("schema"), 1 },
-                                       { QStringLiteral("cacheDir"), m_settings.cacheDir },
-                                       { QStringLiteral("results"), results } })
+            m_out << QJsonDocument(jsonEnvelope(m_settings, { { QStringLiteral("results"), results } }))
                          .toJson(QJsonDocument::Indented);
         }
         if (m_interrupted)
