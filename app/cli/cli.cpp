@@ -1,6 +1,7 @@
 #include "app/cli/cli.h"
 
 #include "app/cli/clicommon.h"
+#include "app/cli/cliconfig.h"
 #include "app/cli/clioutput.h"
 #include "app/cli/cliprefetch.h"
 #include "app/cli/clitarget.h"
@@ -494,6 +495,10 @@ int run(const QStringList &arguments)
     Invocation &in = parsed.invocation;
     const bool usesCache
         = parsed.verb->cache != CacheUse::None || (in.verb == QLatin1String("config") && in.has("--move"));
+    // Only verbs that touch the cache look for an unfinished move: finding the default folder
+    // probes the temp folder with a file, which `key` in a script's loop has no need of.
+    if (parsed.verb->cache != CacheUse::None || in.verb == QLatin1String("config"))
+        notePendingMove(arguments);
     if (usesCache && in.cacheDir.isEmpty() && !rawEnvironmentIsText("TFHUB_CACHE_DIR"))
         return failure(tr("TFHUB_CACHE_DIR is not valid in the locale's encoding: it holds bytes that cannot "
                           "be read as text, and the folder used would be another one than named."));

@@ -271,6 +271,9 @@ void TestCliMove::interruptedMoveIsAnnouncedAndFinished()
     QVERIFY2(list.err.contains(QStringLiteral("was cut short"))
             && list.err.contains(QStringLiteral("config move --finish")),
         qPrintable(list.err));
+    // A verb that does not use the cache does not look for the move (nor probe the temp folder).
+    const Run key = cli({ QStringLiteral("key"), QStringLiteral("https://tfhub.dev/test/model-0/1") });
+    QVERIFY2(key.code == 0 && key.err.isEmpty(), qPrintable(key.err));
     const Run status = cli({ QStringLiteral("config"), QStringLiteral("move") });
     QCOMPARE(status.code, 0);
     QVERIFY2(status.out.contains(to), qPrintable(status.out));
