@@ -86,7 +86,7 @@ const QList<Verb> kVerbs {
                 N("record a manifest for models that have none, trusting their files as they are now; "
                   "an existing manifest is kept") },
             kJson },
-        CacheUse::Writes, &runVerifyVerb },
+        CacheUse::Reads, &runVerifyVerb },
     { "rm", { "rm HANDLE|KEY... [--trash] [--dry-run] [--yes]" },
         N("delete entries or move them to the trash; never touches anything not named after their keys"),
         N("Deletes the model folder, its descriptor and manifest, and the leftovers of dead downloads (tmp "
