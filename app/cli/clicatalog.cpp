@@ -147,6 +147,25 @@ QString stateText(const Catalog &c, qsizetype i, CacheState state)
     return QString();
 }
 
+// The filters as given: --format tflite is a kind filter inside, but reads as given.
+void printSearchJson(const Invocation &in, const SearchArgs &a, qsizetype total, const QJsonArray &results)
+{
+    QJsonObject filters;
+    for (const char *name : { "--task", "--publisher", "--format", "--kind", "--language" }) {
+        if (in.has(name))
+            filters.insert(QString::fromLatin1(name + 2), in.value(name));
+    }
+    if (in.has("--fine-tunable"))
+        filters.insert(QStringLiteral("fineTunable"), in.value("--fine-tunable") == QLatin1String("true"));
+    QJsonObject o = jsonEnvelope(HubSettings::resolve(QProcessEnvironment::systemEnvironment(), in.cacheDir));
+    o.insert(QStringLiteral("words"), QJsonArray::fromStringList(a.words));
+    o.insert(QStringLiteral("filters"), filters);
+    o.insert(QStringLiteral("latestOnly"), a.query.latestOnly);
+    o.insert(QStringLiteral("total"), total);
+    o.insert(QStringLiteral("results"), results);
+    printJson(o);
+}
+
 int cmdSearch(const Invocation &in)
 {
     SearchArgs a;
@@ -165,27 +184,15 @@ int cmdSearch(const Invocation &in)
         QJsonArray results;
         for (qsizetype k = 0; k < shown; ++k)
             results.append(catalogEntryToJson(c, hits.at(k), keys));
-        // The filters as given: --format tflite is a kind filter inside, but reads as given.
-        QJsonObject filters;
-        for (const char *name : { "--task", "--publisher", "--format", "--kind", "--language" }) {
-            if (in.has(name))
-                filters.insert(QString::fromLatin1(name + 2), in.value(name));
-        }
-        if (in.has("--fine-tunable"))
-            filters.insert(
-                QStringLiteral("fineTunable"), in.value("--fine-tunable") == QLatin1String("true"));
-        QJsonObject o
-            = jsonEnvelope(HubSettings::resolve(QProcessEnvironment::systemEnvironment(), cacheDir));
-        o.insert(QStringLiteral("words"), QJsonArray::fromStringList(a.words));
-        o.insert(QStringLiteral("filters"), filters);
-        o.insert(QStringLiteral("latestOnly"), a.query.latestOnly);
-        o.insert(QStringLiteral("total"), hits.size());
-        o.insert(QStringLiteral("results"), results);
-        printJson(o);
+        printSearchJson(in, a, hits.size(), results);
         return Ok;
     }
     if (hits.isEmpty()) {
-        out() << tr("No catalog entries match.") << '\n';
+        const QString asked = in.raw.join(QLatin1Char(' '));
+        out() << (asked.isEmpty()
+                ? tr("The catalog is empty.")
+                : tr("No catalog entries match %1 (%2 in the catalog).").arg(asked).arg(c.size()))
+              << '\n';
         out().flush();
         return Ok;
     }

@@ -83,6 +83,11 @@ private Q_SLOTS:
         const Run r = cache({ QStringLiteral("list"), QStringLiteral("--state"), QStringLiteral("partial") });
         QCOMPARE(r.code, 0);
         QCOMPARE(r.out.trimmed(), QStringLiteral("No entries match --state partial (4 in the cache)."));
+        const Run search = cache({ QStringLiteral("search"), QStringLiteral("zzqx"),
+            QStringLiteral("--format"), QStringLiteral("tfjs") });
+        QCOMPARE(search.code, 0);
+        QVERIFY2(search.out.startsWith(QStringLiteral("No catalog entries match zzqx --format tfjs (")),
+            qPrintable(search.out));
     }
 
     void infoDoesNotRepeatTheState()
