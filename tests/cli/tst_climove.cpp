@@ -380,8 +380,12 @@ void TestCliMove::signalEndsTheMoveAsItWould()
     QVERIFY(p.waitForReadyRead(20000));
     const qint64 pid = p.readLine().trimmed().toLongLong();
     QVERIFY(pid > 0);
-    // SigCgt lists the signals a process catches: the move's handler is in place.
-    const auto catches = [pid, signal] {
+    // SigCgt lists the signals a process catches: the move's handler is in place. Until the shell's
+    // child has become the CLI (exec), SigCgt is the shell's.
+    const QString cli = QFileInfo(qEnvironmentVariable("TFHUB_CLI")).canonicalFilePath();
+    const auto catches = [pid, signal, &cli] {
+        if (QFileInfo(QStringLiteral("/proc/%1/exe").arg(pid)).canonicalFilePath() != cli)
+            return false;
         QFile status(QStringLiteral("/proc/%1/status").arg(pid));
         if (!status.open(QIODevice::ReadOnly))
             return false;
