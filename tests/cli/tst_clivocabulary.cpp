@@ -1,5 +1,6 @@
 #include "core/cache/lock.h"
 #include "core/util/fsutil.h"
+#include "core/util/humanize.h"
 #include "tests/cli/clifixtures.h"
 
 #include <QJsonArray>
@@ -76,6 +77,19 @@ private Q_SLOTS:
         QVERIFY2(list.out.section(u'\n', 0, 0).contains(QStringLiteral("ON DISK")), qPrintable(list.out));
         QVERIFY2(!list.out.section(u'\n', 0, 0).contains(QStringLiteral("SIZE")), qPrintable(list.out));
         QVERIFY2(du.out.contains(QStringLiteral("ON DISK")), qPrintable(du.out));
+    }
+
+    void rmCountsBytesOnDiskAsDuDoes()
+    {
+        const qint64 disk = cache({ QStringLiteral("info"), m_tf1, QStringLiteral("--json") })
+                                .json()
+                                .value(QStringLiteral("diskBytes"))
+                                .toInteger();
+        QVERIFY(disk > 0);
+        const Run r = cache({ QStringLiteral("rm"), QStringLiteral("--dry-run"), m_tf1 });
+        QCOMPARE(r.code, 0);
+        QVERIFY2(
+            r.out.contains(QStringLiteral("Would free %1").arg(util::humanSize(disk))), qPrintable(r.out));
     }
 
     void emptyFilterResultSaysWhy()
