@@ -1,9 +1,11 @@
 #include "app/cli/cli.h"
 
 #include "app/cli/clicommon.h"
+#include "app/cli/cliconfig.h"
 #include "app/cli/clioutput.h"
 #include "app/cli/cliprefetch.h"
 #include "app/cli/clitarget.h"
+#include "app/cli/cliverify.h"
 #include "app/cli/verbs.h"
 #include "core/cache/cachescanner.h"
 #include "core/cache/modelformat.h"
@@ -43,6 +45,21 @@ QString displayHandle(const CacheEntry &e)
     if (e.state == EntryState::Foreign)
         return tr("(not a cache item)");
     return e.handle.isEmpty() ? tr("unknown") : e.handle;
+}
+
+// "Complete — a stale lock is left over.": a detail that starts by repeating the label loses it.
+QString stateText(const CacheEntry &e)
+{
+    const QString label = stateLabel(e.state);
+    QString detail = e.stateDetail;
+    if (detail.startsWith(label, Qt::CaseInsensitive)) {
+        detail = detail.mid(label.size());
+        while (!detail.isEmpty()
+            && (detail.front() == u';' || detail.front() == u'.' || detail.front() == u','
+                || detail.front().isSpace()))
+            detail.remove(0, 1);
+    }
+    return detail.isEmpty() ? label : label + QStringLiteral(" — ") + detail;
 }
 
 HubSettings settingsFor(const Invocation &a)
@@ -130,11 +147,15 @@ int runResolve(const Invocation &a)
         }
     }
     if (a.has("--json")) {
-        printJson({ { QStringLiteral("handle"), h->text() },
-            { QStringLiteral("kind"), Handle::kindName(h->kind()) }, { QStringLiteral("key"), r.key },
-            { QStringLiteral("status"), resolutionName(r.kind) }, { QStringLiteral("path"), r.path },
-            { QStringLiteral("loadFormat"), loadFormatName(s.loadFormat) },
-            { QStringLiteral("message"), r.message } });
+        QJsonObject o = jsonEnvelope(s);
+        o.insert(QStringLiteral("handle"), h->text());
+        o.insert(QStringLiteral("kind"), Handle::kindName(h->kind()));
+        o.insert(QStringLiteral("key"), stringOrNull(r.key));
+        o.insert(QStringLiteral("status"), resolutionName(r.kind));
+        o.insert(QStringLiteral("path"), stringOrNull(r.path));
+        o.insert(QStringLiteral("loadFormat"), loadFormatName(s.loadFormat));
+        o.insert(QStringLiteral("message"), stringOrNull(r.message));
+        printJson(o);
     } else {
         if (!r.path.isEmpty())
             out() << r.path << '\n';
@@ -171,6 +192,7 @@ int runList(const Invocation &a)
     QList<CacheEntry> entries = scanOrFail(s, &ok);
     if (!ok)
         return Failure;
+    const qsizetype scanned = entries.size();
     if (!state.isEmpty())
         entries.removeIf([wanted](const CacheEntry &e) { return e.state != wanted; });
 
@@ -193,23 +215,27 @@ int runList(const Invocation &a)
         QJsonArray arr;
         for (const CacheEntry &e : std::as_const(entries))
             arr.append(entryToJson(e, s.cacheDir));
-        printJson({ { QStringLiteral("schema"), 1 }, { QStringLiteral("cacheDir"), s.cacheDir },
-            { QStringLiteral("cacheDirSource"), sourceName(s.cacheDirSource) },
-            { QStringLiteral("entries"), arr } });
+        QJsonObject o = jsonEnvelope(s);
+        o.insert(QStringLiteral("entries"), arr);
+        printJson(o);
         return Ok;
     }
     if (entries.isEmpty()) {
-        out() << (a.missingCacheNote.isEmpty() ? tr("No entries in %1.").arg(s.cacheDir) : a.missingCacheNote)
-              << '\n';
+        if (!a.missingCacheNote.isEmpty())
+            out() << a.missingCacheNote << '\n';
+        else if (scanned > 0)
+            out() << tr("No entries match --state %1 (%2 in the cache).").arg(state).arg(scanned) << '\n';
+        else
+            out() << tr("No entries in %1.").arg(s.cacheDir) << '\n';
         out().flush();
         return Ok;
     }
     Table t(
-        { tr("KEY"), tr("STATE"), tr("FORMAT"), tr("SIZE"), tr("FILES"), tr("DOWNLOADED"), tr("HANDLE") });
+        { tr("KEY"), tr("STATE"), tr("FORMAT"), tr("ON DISK"), tr("FILES"), tr("DOWNLOADED"), tr("HANDLE") });
     t.setRightAligned({ 3, 4 });
     for (const CacheEntry &e : std::as_const(entries)) {
         t.addRow({ a.has("--no-trunc") ? e.key : shortKey(e.key), stateName(e.state),
-            e.state == EntryState::Foreign ? QStringLiteral("-") : formatName(e.format),
+            e.state == EntryState::Foreign ? QStringLiteral("-") : formatLabel(e.format),
             util::humanSize(e.diskBytes), QString::number(e.files),
             e.downloaded.isValid() ? e.downloaded.toString(QStringLiteral("yyyy-MM-dd HH:mm"))
                                    : QStringLiteral("-"),
@@ -264,10 +290,13 @@ int runDu(const Invocation &a)
             states.insert(stateName(it.key()), toJson(it.value()));
         for (auto it = byFormat.cbegin(); it != byFormat.cend(); ++it)
             formats.insert(formatName(it.key()), toJson(it.value()));
-        printJson({ { QStringLiteral("schema"), 1 }, { QStringLiteral("cacheDir"), s.cacheDir },
-            { QStringLiteral("total"), toJson(total) }, { QStringLiteral("reclaimableBytes"), reclaimable },
-            { QStringLiteral("freeBytes"), vol.freeBytes }, { QStringLiteral("byState"), states },
-            { QStringLiteral("byFormat"), formats } });
+        QJsonObject o = jsonEnvelope(s);
+        o.insert(QStringLiteral("total"), toJson(total));
+        o.insert(QStringLiteral("reclaimableBytes"), reclaimable);
+        o.insert(QStringLiteral("freeBytes"), vol.freeBytes >= 0 ? QJsonValue(vol.freeBytes) : QJsonValue());
+        o.insert(QStringLiteral("byState"), states);
+        o.insert(QStringLiteral("byFormat"), formats);
+        printJson(o);
         return Ok;
     }
     out() << (a.missingCacheNote.isEmpty() ? tr("Cache folder: %1").arg(s.cacheDir) : a.missingCacheNote)
@@ -284,7 +313,7 @@ int runDu(const Invocation &a)
     Table ft({ tr("FORMAT"), tr("ENTRIES"), tr("ON DISK"), tr("APPARENT") });
     ft.setRightAligned({ 1, 2, 3 });
     for (auto it = byFormat.cbegin(); it != byFormat.cend(); ++it)
-        ft.addRow({ formatName(it.key()), QString::number(it->count), util::humanSize(it->disk),
+        ft.addRow({ formatLabel(it.key()), QString::number(it->count), util::humanSize(it->disk),
             util::humanSize(it->bytes) });
     ft.print(out());
     out() << '\n' << tr("Reclaimable: %1").arg(util::humanSize(reclaimable)) << '\n';
@@ -322,7 +351,7 @@ int runInfo(const Invocation &a)
                     { QStringLiteral("path"), f.path }, { QStringLiteral("present"), f.present } });
         }
         o.insert(QStringLiteral("requiredFiles"), required);
-        printJson(o);
+        printJson(jsonEnvelope(s, o));
         return Ok;
     }
     QTextStream &o = out();
@@ -331,10 +360,10 @@ int runInfo(const Invocation &a)
     row(tr("Handle:"), displayHandle(e));
     row(tr("Key:"), e.key);
     row(tr("Path:"), e.folderPath(s.cacheDir));
-    row(tr("State:"),
-        stateLabel(e.state) + (e.stateDetail.isEmpty() ? QString() : QStringLiteral(" — ") + e.stateDetail));
+    row(tr("State:"), stateText(e));
     row(tr("Format:"), formatLabel(e.format));
-    row(tr("Size on disk:"), util::humanSize(e.diskBytes) + tr(" (%1 bytes apparent)").arg(e.bytes));
+    row(tr("On disk:"), util::humanSize(e.diskBytes));
+    row(tr("Apparent:"), tr("%1 (%2 bytes)").arg(util::humanSize(e.bytes)).arg(e.bytes));
     row(tr("Files:"), QString::number(e.files));
     if (e.reclaimableBytes > 0)
         row(tr("Reclaimable:"), util::humanSize(e.reclaimableBytes));
@@ -373,14 +402,13 @@ int showConfig(const Invocation &a)
     const QString progress = env.value(QStringLiteral("TFHUB_DOWNLOAD_PROGRESS"));
     const bool certOff = env.value(QStringLiteral("TFHUB_DISABLE_CERT_VALIDATION")) == QLatin1String("true");
     if (a.has("--json")) {
-        printJson({ { QStringLiteral("schema"), 1 }, { QStringLiteral("cacheDir"), s.cacheDir },
-            { QStringLiteral("cacheDirSource"), sourceName(s.cacheDirSource) },
-            { QStringLiteral("loadFormat"), loadFormatName(s.loadFormat) },
-            { QStringLiteral("loadFormatRaw"), s.loadFormatRaw },
-            { QStringLiteral("loadFormatSource"), sourceName(s.loadFormatSource) },
-            { QStringLiteral("downloadProgress"), !progress.isEmpty() },
-            { QStringLiteral("certValidationDisabled"), certOff },
-            { QStringLiteral("hostname"), util::hostName() } });
+        printJson(jsonEnvelope(s,
+            { { QStringLiteral("loadFormat"), loadFormatName(s.loadFormat) },
+                { QStringLiteral("loadFormatRaw"), s.loadFormatRaw },
+                { QStringLiteral("loadFormatSource"), sourceName(s.loadFormatSource) },
+                { QStringLiteral("downloadProgress"), !progress.isEmpty() },
+                { QStringLiteral("certValidationDisabled"), certOff },
+                { QStringLiteral("hostname"), util::hostName() } }));
         return Ok;
     }
     Table t({ tr("SETTING"), tr("SOURCE"), tr("VALUE") });
@@ -455,7 +483,8 @@ int runVerifyVerb(const Invocation &in)
         }
         targets << t.key;
     }
-    return runVerify(in.cacheDir, targets, in.has("--all"), in.has("--json"));
+    return runVerify(
+        { in.cacheDir, targets, in.has("--all"), in.has("--json"), in.has("--strict"), in.has("--rehash") });
 }
 
 int run(const QStringList &arguments)
@@ -466,6 +495,10 @@ int run(const QStringList &arguments)
     Invocation &in = parsed.invocation;
     const bool usesCache
         = parsed.verb->cache != CacheUse::None || (in.verb == QLatin1String("config") && in.has("--move"));
+    // Only verbs that touch the cache look for an unfinished move: finding the default folder
+    // probes the temp folder with a file, which `key` in a script's loop has no need of.
+    if (parsed.verb->cache != CacheUse::None || in.verb == QLatin1String("config"))
+        notePendingMove(arguments);
     if (usesCache && in.cacheDir.isEmpty() && !rawEnvironmentIsText("TFHUB_CACHE_DIR"))
         return failure(tr("TFHUB_CACHE_DIR is not valid in the locale's encoding: it holds bytes that cannot "
                           "be read as text, and the folder used would be another one than named."));

@@ -1,5 +1,4 @@
 #include "app/cli/cli.h"
-#include "app/cli/cliconfig.h"
 #include "app/cli/verbs.h"
 #include "tfhubversion.h"
 
@@ -12,6 +11,5 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("tfhub-cache"));
     QCoreApplication::setApplicationVersion(QStringLiteral(TFHUB_VERSION));
-    tfhub::cli::notePendingMove(QCoreApplication::arguments());
     return tfhub::cli::run(QCoreApplication::arguments());
 }

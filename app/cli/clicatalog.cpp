@@ -6,6 +6,7 @@
 #include "app/cli/clioutput.h"
 #include "app/cli/verbs.h"
 #include "core/cache/cachescanner.h"
+#include "core/cache/modelformat.h"
 #include "core/catalog/catalogimporter.h"
 #include "core/catalog/catalogindex.h"
 #include "core/catalog/catalogsources.h"
@@ -64,6 +65,34 @@ struct SearchArgs final
     int limit = 50;
 };
 
+// --format takes the machine names `list` and `info --json` print (catalog words such as
+// saved_model_2 too): a module format becomes the catalog's format tag, TFLite and TF.js their kind.
+int mapFormat(const Invocation &in, CatalogQuery *query)
+{
+    if (!in.has("--format"))
+        return Ok;
+    ModelFormat f {};
+    if (!cache::formatFromName(in.value("--format"), &f))
+        return verbUsageError(in.verb,
+            tr("Unknown format '%1': use one of %2.")
+                .arg(in.value("--format"), cache::formatNames().join(QStringLiteral(", "))));
+    const cache::CatalogFormat cf = cache::catalogFormat(f);
+    const QString kind = query->filters.value(Facet::Kind, cf.kind);
+    if (kind.compare(cf.kind, Qt::CaseInsensitive) != 0)
+        return verbUsageError(in.verb,
+            tr("--format %1 and --kind %2 exclude each other: %1 models are of kind %3.")
+                .arg(in.value("--format"), kind, cf.kind));
+    query->filters.insert(Facet::Kind, cf.kind);
+    if (!cf.format.isEmpty())
+        query->filters.insert(Facet::Format, cf.format);
+    return Ok;
+}
+
+ModelFormat formatOf(const CatalogEntry &e)
+{
+    return cache::formatOfCatalogEntry(e.format, catalog::kindName(e.kind));
+}
+
 int parseSearch(const Invocation &in, SearchArgs *a)
 {
     a->query.latestOnly = !in.has("--all-versions");
@@ -73,7 +102,6 @@ int parseSearch(const Invocation &in, SearchArgs *a)
     const QList<std::pair<const char *, Facet>> facets {
         { "--task", Facet::Task },
         { "--publisher", Facet::Publisher },
-        { "--format", Facet::Format },
         { "--kind", Facet::Kind },
         { "--language", Facet::Language },
         { "--fine-tunable", Facet::FineTunable },
@@ -93,6 +121,8 @@ int parseSearch(const Invocation &in, SearchArgs *a)
             return verbUsageError(in.verb, tr("--fine-tunable takes true or false, not '%1'.").arg(v));
         a->query.filters.insert(facet, v);
     }
+    if (const int rc = mapFormat(in, &a->query); rc != Ok)
+        return rc;
     a->words = in.positional;
     a->query.text = a->words.join(QLatin1Char(' '));
     return Ok;
@@ -117,6 +147,25 @@ QString stateText(const Catalog &c, qsizetype i, CacheState state)
     return QString();
 }
 
+// The filters as given: --format tflite is a kind filter inside, but reads as given.
+void printSearchJson(const Invocation &in, const SearchArgs &a, qsizetype total, const QJsonArray &results)
+{
+    QJsonObject filters;
+    for (const char *name : { "--task", "--publisher", "--format", "--kind", "--language" }) {
+        if (in.has(name))
+            filters.insert(QString::fromLatin1(name + 2), in.value(name));
+    }
+    if (in.has("--fine-tunable"))
+        filters.insert(QStringLiteral("fineTunable"), in.value("--fine-tunable") == QLatin1String("true"));
+    QJsonObject o = jsonEnvelope(HubSettings::resolve(QProcessEnvironment::systemEnvironment(), in.cacheDir));
+    o.insert(QStringLiteral("words"), QJsonArray::fromStringList(a.words));
+    o.insert(QStringLiteral("filters"), filters);
+    o.insert(QStringLiteral("latestOnly"), a.query.latestOnly);
+    o.insert(QStringLiteral("total"), total);
+    o.insert(QStringLiteral("results"), results);
+    printJson(o);
+}
+
 int cmdSearch(const Invocation &in)
 {
     SearchArgs a;
@@ -135,17 +184,15 @@ int cmdSearch(const Invocation &in)
         QJsonArray results;
         for (qsizetype k = 0; k < shown; ++k)
             results.append(catalogEntryToJson(c, hits.at(k), keys));
-        QJsonObject filters;
-        for (auto it = a.query.filters.cbegin(); it != a.query.filters.cend(); ++it)
-            filters.insert(Catalog::facetName(it.key()), it.value());
-        printJson({ { QStringLiteral("schema"), 1 },
-            { QStringLiteral("words"), QJsonArray::fromStringList(a.words) },
-            { QStringLiteral("filters"), filters }, { QStringLiteral("latestOnly"), a.query.latestOnly },
-            { QStringLiteral("total"), hits.size() }, { QStringLiteral("results"), results } });
+        printSearchJson(in, a, hits.size(), results);
         return Ok;
     }
     if (hits.isEmpty()) {
-        out() << tr("No catalog entries match.") << '\n';
+        const QString asked = in.raw.join(QLatin1Char(' '));
+        out() << (asked.isEmpty()
+                ? tr("The catalog is empty.")
+                : tr("No catalog entries match %1 (%2 in the catalog).").arg(asked).arg(c.size()))
+              << '\n';
         out().flush();
         return Ok;
     }
@@ -155,7 +202,7 @@ int cmdSearch(const Invocation &in)
         const qsizetype i = hits.at(k);
         const CatalogEntry &e = c.at(i);
         t.addRow({ e.handle, e.tasks.isEmpty() ? QStringLiteral("-") : e.tasks.join(QLatin1Char(',')),
-            e.format.isEmpty() ? QStringLiteral("-") : e.format,
+            formatOf(e) == ModelFormat::Unknown ? QStringLiteral("-") : formatLabel(formatOf(e)),
             e.version > 0 ? QString::number(e.version) : QStringLiteral("-"),
             stateText(c, i, c.cacheState(i, keys)) });
     }
@@ -167,21 +214,23 @@ int cmdSearch(const Invocation &in)
     return Ok;
 }
 
-void printReport(const ImportReport &r, const QString &what, bool json, const QString &output = QString())
+void printReport(const ImportReport &r, const QString &what, bool json, const QString &cacheDir = QString(),
+    const QString &output = QString())
 {
     const QStringList warnings = catalog::describeWarnings(r);
     if (json) {
         QJsonObject kinds;
         for (const CatalogKind k : catalog::allKinds())
             kinds.insert(catalog::kindName(k), r.countOf(k));
-        QJsonObject o { { QStringLiteral("schema"), 1 }, { QStringLiteral("source"), what },
-            { QStringLiteral("entries"), r.entries.size() }, { QStringLiteral("byKind"), kinds },
-            { QStringLiteral("read"), r.filesRead }, { QStringLiteral("skipped"), r.filesSkipped },
+        QJsonObject o { { QStringLiteral("source"), what }, { QStringLiteral("entries"), r.entries.size() },
+            { QStringLiteral("byKind"), kinds }, { QStringLiteral("read"), r.filesRead },
+            { QStringLiteral("skipped"), r.filesSkipped },
             { QStringLiteral("metadataSkipped"), r.metadataSkipped },
             { QStringLiteral("warnings"), QJsonArray::fromStringList(warnings) } };
         if (!output.isEmpty())
             o.insert(QStringLiteral("output"), output);
-        printJson(o);
+        // The catalog does not use the cache, but every verb's JSON starts the same way.
+        printJson(jsonEnvelope(HubSettings::resolve(QProcessEnvironment::systemEnvironment(), cacheDir), o));
         return;
     }
     for (const QString &w : warnings)
@@ -201,7 +250,7 @@ void printReport(const ImportReport &r, const QString &what, bool json, const QS
     out().flush();
 }
 
-int cmdImport(const QStringList &paths, bool json)
+int cmdImport(const QStringList &paths, bool json, const QString &cacheDir)
 {
     if (paths.size() != 1)
         return verbUsageError(
@@ -212,7 +261,7 @@ int cmdImport(const QStringList &paths, bool json)
         return failure(r.error());
     if (r->entries.isEmpty())
         return failure(tr("%1 holds no catalog entries; it was not added.").arg(path));
-    printReport(*r, path, json);
+    printReport(*r, path, json, cacheDir);
     const std::unique_ptr<QSettings> settings = sharedSettings();
     QStringList sources = catalog::extraSources(*settings);
     if (!sources.contains(path)) {
@@ -317,21 +366,26 @@ QJsonObject catalogEntryToJson(const Catalog &c, qsizetype i, const QSet<QString
     for (const qsizetype v : c.versionsOf(i))
         versions.append(c.at(v).version);
     return { { QStringLiteral("handle"), e.handle }, { QStringLiteral("kind"), catalog::kindName(e.kind) },
-        { QStringLiteral("path"), e.path }, { QStringLiteral("publisher"), e.publisher },
-        { QStringLiteral("model"), e.model }, { QStringLiteral("version"), e.version },
+        { QStringLiteral("path"), stringOrNull(e.path) }, { QStringLiteral("publisher"), e.publisher },
+        { QStringLiteral("model"), e.model },
+        { QStringLiteral("version"), e.version > 0 ? QJsonValue(e.version) : QJsonValue(QJsonValue::Null) },
         { QStringLiteral("latest"), c.isLatest(i) }, { QStringLiteral("versions"), versions },
-        { QStringLiteral("format"), e.format },
+        { QStringLiteral("format"),
+            formatOf(e) == ModelFormat::Unknown ? QJsonValue(QJsonValue::Null)
+                                                : QJsonValue(formatName(formatOf(e))) },
         { QStringLiteral("tasks"), QJsonArray::fromStringList(e.tasks) },
         { QStringLiteral("architectures"), QJsonArray::fromStringList(e.architectures) },
         { QStringLiteral("datasets"), QJsonArray::fromStringList(e.datasets) },
         { QStringLiteral("languages"), QJsonArray::fromStringList(e.languages) },
-        { QStringLiteral("license"), e.license },
-        { QStringLiteral("fineTunable"), catalog::fineTunableName(e.fineTunable) },
-        { QStringLiteral("parentModel"), e.parentModel },
+        { QStringLiteral("license"), stringOrNull(e.license) },
+        { QStringLiteral("fineTunable"),
+            e.fineTunable == FineTunable::Unknown ? QJsonValue(QJsonValue::Null)
+                                                  : QJsonValue(e.fineTunable == FineTunable::Yes) },
+        { QStringLiteral("parentModel"), stringOrNull(e.parentModel) },
         { QStringLiteral("collections"), QJsonArray::fromStringList(e.collections) },
         { QStringLiteral("loadable"), e.isLoadable() }, { QStringLiteral("key"), c.cacheKey(i) },
         { QStringLiteral("cache"), cacheStateName(c.cacheState(i, keys)) },
-        { QStringLiteral("source"), e.source } };
+        { QStringLiteral("source"), stringOrNull(e.source) } };
 }
 
 int runSearchVerb(const Invocation &in)
@@ -347,7 +401,7 @@ int runCatalogVerb(const Invocation &in)
     const QString &sub = in.positional.first();
     const QStringList rest = in.positional.mid(1);
     if (sub == QLatin1String("import"))
-        return cmdImport(rest, in.has("--json"));
+        return cmdImport(rest, in.has("--json"), in.cacheDir);
     if (in.has("--json"))
         return verbUsageError(in.verb, tr("--json goes with 'catalog import'."));
     if (sub == QLatin1String("build-index"))

@@ -5,6 +5,9 @@
 #include <QCoreApplication>
 #include <QJsonDocument>
 
+#include <csignal>
+#include <cstdlib>
+
 namespace tfhub::cli {
 
 QTextStream &out()
@@ -39,6 +42,15 @@ int failure(const QString &message)
     err() << "tfhub-cache: " << message << '\n';
     err().flush();
     return Failure;
+}
+
+void exitAsSignal(int sig)
+{
+    out().flush();
+    err().flush();
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+    std::_Exit(128 + sig);
 }
 
 void printJson(const QJsonObject &object)

@@ -1,10 +1,12 @@
 #include "app/cli/cliconfig.h"
+#include "app/cli/cliconfigjson.h"
 
 #include "app/cli/clicommon.h"
 
 #include "app/cli/cli.h"
 #include "app/cli/clioutput.h"
 #include "app/cli/verbs.h"
+#include "core/cache/cachescanner.h"
 #include "core/hub/hubsettings.h"
 #include "core/maintenance/cachemover.h"
 #include "core/shellenv/envpersistence.h"
@@ -32,6 +34,7 @@ QString tr(const char *text, int n = -1)
 }
 
 std::atomic<bool> g_interrupted { false };
+volatile std::sig_atomic_t g_interruptSignal = 0;
 
 // A cache folder given on the command line must name the folder it names in bytes: refuses one
 // whose bytes Qt could not decode (they became U+FFFD in `value`).
@@ -46,8 +49,9 @@ Status checkRawPath(const QString &value)
     return {};
 }
 
-extern "C" void onInterrupt(int)
+extern "C" void onInterrupt(int sig)
 {
+    g_interruptSignal = sig;
     g_interrupted = true;
 }
 
@@ -82,10 +86,14 @@ void printWarnings(const QList<shellenv::Conflict> &conflicts, bool all)
 // The move's outcome, in words: what moved, what stayed and what is left in the old folder.
 void printMoveReport(const MoveReport &r)
 {
+    // On disk, as `du` and `rm` count: the mover counts apparent bytes.
+    qint64 diskBytes = 0;
+    for (const QString &key : r.moved)
+        diskBytes += cache::scanKey(r.to, key, ScanOptions()).diskBytes;
     if (!r.moved.isEmpty())
-        out() << tr("Moved %1 entries (%2) from %3 to %4%5.")
+        out() << tr("Moved %1 entries (%2 on disk) from %3 to %4%5.")
                      .arg(r.moved.size())
-                     .arg(util::humanSize(r.bytes), r.from, r.to,
+                     .arg(util::humanSize(diskBytes), r.from, r.to,
                          r.crossVolume ? tr(", copied and verified across volumes") : QString())
               << '\n';
     for (const QString &s : r.skipped)
@@ -107,6 +115,8 @@ MoveReport copyCache(const QString &from, const QString &to, bool leaveBehind)
     {
     };
     sa.sa_handler = &onInterrupt;
+    // A progress line being written when the signal comes is finished, not lost with what follows.
+    sa.sa_flags = SA_RESTART;
     ::sigaction(SIGINT, &sa, &oldInt);
     ::sigaction(SIGTERM, &sa, &oldTerm);
     QDeadlineTimer next;
@@ -169,64 +179,6 @@ int applyAndReport(const shellenv::EnvPersistence &p, const QList<shellenv::Targ
     return failed ? Failure : Ok;
 }
 
-QJsonArray persistedJson(const QList<shellenv::TargetState> &states)
-{
-    QJsonArray persisted;
-    for (const shellenv::TargetState &s : states) {
-        QJsonObject o { { QStringLiteral("target"), shellenv::targetName(s.target) },
-            { QStringLiteral("file"), s.path }, { QStringLiteral("exists"), s.exists },
-            { QStringLiteral("managed"), s.hasBlock } };
-        for (const shellenv::Variable v : shellenv::allVariables()) {
-            if (s.values.contains(v))
-                o.insert(shellenv::variableName(v), s.values.value(v));
-        }
-        persisted.append(o);
-    }
-    return persisted;
-}
-
-QJsonArray effectiveJson(const QList<shellenv::ProbeResult> &probes)
-{
-    QJsonArray effective;
-    for (const shellenv::ProbeResult &r : probes) {
-        QJsonObject o { { QStringLiteral("shell"), r.name }, { QStringLiteral("available"), r.available },
-            { QStringLiteral("error"), r.error } };
-        for (const shellenv::Variable v : shellenv::allVariables()) {
-            if (r.value(v))
-                o.insert(shellenv::variableName(v), *r.value(v));
-        }
-        effective.append(o);
-    }
-    return effective;
-}
-
-QJsonArray conflictsJson(const QList<shellenv::Conflict> &conflicts)
-{
-    QJsonArray conflictList;
-    for (const shellenv::Conflict &c : conflicts)
-        conflictList.append(QJsonObject { { QStringLiteral("variable"), shellenv::variableName(c.variable) },
-            { QStringLiteral("file"), c.file }, { QStringLiteral("line"), c.line },
-            { QStringLiteral("message"), c.message } });
-    return conflictList;
-}
-
-int showJson(const HubSettings &current, const QList<shellenv::TargetState> &states,
-    const QList<shellenv::ProbeResult> &probes, const QList<shellenv::Conflict> &conflicts)
-{
-    const QJsonObject o { { QStringLiteral("schema"), 1 },
-        { QStringLiteral("persisted"), persistedJson(states) },
-        { QStringLiteral("current"),
-            QJsonObject { { QStringLiteral("cacheDir"), current.cacheDir },
-                { QStringLiteral("cacheDirSource"), sourceName(current.cacheDirSource) },
-                { QStringLiteral("loadFormat"), current.loadFormatRaw },
-                { QStringLiteral("loadFormatSource"), sourceName(current.loadFormatSource) } } },
-        { QStringLiteral("effective"), effectiveJson(probes) },
-        { QStringLiteral("conflicts"), conflictsJson(conflicts) } };
-    out() << QJsonDocument(o).toJson(QJsonDocument::Indented);
-    out().flush();
-    return Ok;
-}
-
 void printPersisted(const QList<shellenv::TargetState> &states, const QString &home)
 {
     out() << tr("Persisted:") << '\n';
@@ -280,7 +232,7 @@ int show(const QString &cacheDir, bool json)
     const QList<shellenv::ProbeResult> probes = shellenv::probe::all(env);
     const QList<shellenv::Conflict> conflicts = p.conflicts(env, probes);
     if (json)
-        return showJson(current, states, probes, conflicts);
+        return showConfigJson(current, states, probes, conflicts);
     printPersisted(states, p.locations().home);
     printCurrent(current);
     printEffective(probes);
@@ -316,6 +268,8 @@ int setWithMove(const shellenv::EnvPersistence &p, const QList<shellenv::Target>
                   << '\n';
         err() << tr("The setting was not changed.") << '\n';
         err().flush();
+        if (r.cancelled && g_interruptSignal != 0)
+            exitAsSignal(g_interruptSignal);
         return Failure;
     }
     shellenv::Changes changes;

@@ -68,6 +68,20 @@ QJsonValue timeValue(const QDateTime &t)
 }
 } // namespace
 
+QJsonObject jsonEnvelope(const HubSettings &settings, const QJsonObject &fields)
+{
+    QJsonObject o = fields;
+    o.insert(QStringLiteral("schema"), 1);
+    o.insert(QStringLiteral("cacheDir"), settings.cacheDir);
+    o.insert(QStringLiteral("cacheDirSource"), sourceName(settings.cacheDirSource));
+    return o;
+}
+
+QJsonValue stringOrNull(const QString &text)
+{
+    return text.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(text);
+}
+
 QJsonObject entryToJson(const CacheEntry &e, const QString &cacheRoot)
 {
     QJsonObject o;
@@ -76,7 +90,7 @@ QJsonObject entryToJson(const CacheEntry &e, const QString &cacheRoot)
         QStringLiteral("handle"), e.handle.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(e.handle));
     o.insert(QStringLiteral("path"), e.folderPath(cacheRoot));
     o.insert(QStringLiteral("state"), stateName(e.state));
-    o.insert(QStringLiteral("stateDetail"), e.stateDetail);
+    o.insert(QStringLiteral("stateDetail"), stringOrNull(e.stateDetail));
     o.insert(QStringLiteral("format"), formatName(e.format));
     o.insert(QStringLiteral("diskBytes"), e.diskBytes);
     o.insert(QStringLiteral("bytes"), e.bytes);

@@ -25,6 +25,11 @@ private:
     QList<int> m_right;
 };
 
+/// The keys every verb's JSON has: `schema`, `cacheDir`, `cacheDirSource`, and then `fields`.
+QJsonObject jsonEnvelope(const HubSettings &settings, const QJsonObject &fields = {});
+/// A string, or null when it is empty (absent values are null, never "").
+QJsonValue stringOrNull(const QString &text);
+
 QJsonObject entryToJson(const CacheEntry &entry, const QString &cacheRoot);
 QString isoTime(const QDateTime &t);
 

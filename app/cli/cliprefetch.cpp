@@ -1,13 +1,15 @@
 #include "app/cli/cliprefetch.h"
 
 #include "app/cli/cli.h"
+#include "app/cli/clicommon.h"
+#include "app/cli/clioutput.h"
 #include "core/cache/cachescanner.h"
-#include "core/cache/manifest.h"
 #include "core/prefetch/downloadqueue.h"
 #include "core/util/fsutil.h"
 #include "core/util/humanize.h"
 
 #include <QCoreApplication>
+#include <QElapsedTimer>
 #include <QEventLoop>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -20,6 +22,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <memory>
@@ -43,22 +46,25 @@ void onSignal(int sig)
     [[maybe_unused]] const ssize_t n = ::write(g_signalPipe[1], &c, 1);
 }
 
-// After cleaning up, end as the signal would have (exit status 128 + N in a shell), so that a
-// script's loop stops at Ctrl-C as it does for curl or sleep.
-[[noreturn]] void exitAsSignal(int sig)
-{
-    std::signal(sig, SIG_DFL);
-    std::raise(sig);
-    std::_Exit(128 + sig);
-}
-
 QString bar(double fraction, int width)
 {
     const int filled = static_cast<int>(fraction * width);
     return QString(filled, QLatin1Char('#')) + QString(width - filled, QLatin1Char('-'));
 }
 
-QString progressLine(const QString &handle, const PrefetchProgress &p)
+// How an ended job reads: "already cached → PATH" rather than "done 0 bytes".
+QString endText(const PrefetchResult &r, const PrefetchProgress &p)
+{
+    if (r.phase == PrefetchPhase::Done && r.alreadyCached)
+        return tr("already cached → %1").arg(r.path);
+    if (r.phase == PrefetchPhase::Done && !r.path.isEmpty())
+        return tr("done, %1 downloaded → %2").arg(util::humanSize(p.received), r.path);
+    if (r.phase == PrefetchPhase::Done)
+        return tr("done: %1").arg(r.message);
+    return phaseName(r.phase) + QStringLiteral(": ") + r.message;
+}
+
+QString progressLine(const PrefetchProgress &p)
 {
     QString size = util::humanSize(p.received);
     if (p.total > 0)
@@ -77,7 +83,33 @@ QString progressLine(const QString &handle, const PrefetchProgress &p)
         line += tr("  ETA %1s").arg(p.etaSecs);
     if (!p.detail.isEmpty() && p.phase != PrefetchPhase::Downloading)
         line += QStringLiteral("  ") + p.detail;
-    return handle + QStringLiteral("\n    ") + line;
+    return line;
+}
+
+// The terminal's width: TIOCGWINSZ, else $COLUMNS, else 80. Read at every redraw: windows resize.
+int terminalColumns()
+{
+    struct winsize ws
+    {
+    };
+    if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    bool ok = false;
+    const int columns = qEnvironmentVariableIntValue("COLUMNS", &ok);
+    return ok && columns > 0 ? columns : 80;
+}
+
+// A line one column short of the width never wraps, so the cursor-up redraw stays exact.
+QString fitted(const QString &line, int columns)
+{
+    const int room = qMax(columns - 1, 8);
+    return line.size() <= room ? line : line.left(room - 1) + QStringLiteral("…");
+}
+
+// Cursor movement needs a terminal that understands it: not a pipe, not TERM=dumb.
+bool redrawableTerminal()
+{
+    return ::isatty(STDOUT_FILENO) && qEnvironmentVariable("TERM") != QLatin1String("dumb");
 }
 
 // One `prefetch` run: the queue, the signal pipe, and the two ways of showing progress.
@@ -88,7 +120,7 @@ public:
         : m_args(args)
         , m_settings(settings)
         , m_queue(PrefetchOptions::fromEnvironment(settings))
-        , m_tty(!args.json && ::isatty(STDOUT_FILENO))
+        , m_tty(!args.json && redrawableTerminal())
     {
         m_queue.setConcurrency(args.jobs);
     }
@@ -159,33 +191,61 @@ private:
         if (m_drawnLines > 0)
             m_out << "\x1b[" << m_drawnLines << 'F';
         m_drawnLines = 0;
+        const int columns = terminalColumns();
         for (const int id : std::as_const(m_ids)) {
-            const QStringList lines
-                = progressLine(m_queue.handleOf(id), m_queue.progressOf(id)).split(QLatin1Char('\n'));
-            for (const QString &l : lines) {
-                m_out << "\x1b[2K" << l << '\n';
+            const PrefetchProgress p = m_queue.progressOf(id);
+            const bool ended = p.phase == PrefetchPhase::Done || p.phase == PrefetchPhase::Failed
+                || p.phase == PrefetchPhase::Cancelled;
+            const QString state = ended ? endText(m_queue.resultOf(id), p) : progressLine(p);
+            for (const QString &l : QStringList { m_queue.handleOf(id), QStringLiteral("    ") + state }) {
+                m_out << "\x1b[2K" << fitted(l, columns) << '\n';
                 ++m_drawnLines;
             }
         }
         m_out.flush();
     }
 
-    // Without a terminal: a line per phase change, warnings, and a line per finished model.
+    // Without a terminal, a line per model: at each phase, every 10 % or 10 s of a download,
+    // and at every retry with its reason.
+    bool plainLineDue(int id, const PrefetchProgress &p)
+    {
+        Plain &last = m_plain[id];
+        const int decile = p.total > 0 ? int(10 * p.received / p.total) : -1;
+        const bool due = p.phase != last.phase || p.attempt != last.attempt || decile > last.decile
+            || (p.phase == PrefetchPhase::Downloading && last.since.isValid()
+                && last.since.hasExpired(10000));
+        if (due) {
+            last.phase = p.phase;
+            last.attempt = p.attempt;
+            last.decile = qMax(decile, last.decile);
+            last.since.start();
+        }
+        return due;
+    }
+
+    void plainProgress(int id, const PrefetchProgress &p)
+    {
+        if (p.phase == PrefetchPhase::Done || p.phase == PrefetchPhase::Failed
+            || p.phase == PrefetchPhase::Cancelled || !plainLineDue(id, p))
+            return; // an ended job is reported when it finishes
+        m_out << m_queue.handleOf(id) << ": " << phaseName(p.phase);
+        if (p.phase == PrefetchPhase::Downloading) {
+            m_out << ' ' << util::humanSize(p.received);
+            if (p.total > 0)
+                m_out << '/' << util::humanSize(p.total) << " (" << 100 * p.received / p.total << " %)";
+        }
+        if (!p.detail.isEmpty())
+            m_out << " (" << p.detail << ')';
+        m_out << '\n';
+        m_out.flush();
+    }
+
     void connectPlainOutput()
     {
         QObject::connect(
             &m_queue, &DownloadQueue::jobProgress, &m_queue, [this](int id, const PrefetchProgress &p) {
-                if (m_tty || m_args.json || m_lastPhase.value(id, PrefetchPhase::Queued) == p.phase)
-                    return;
-                m_lastPhase[id] = p.phase;
-                if (p.phase == PrefetchPhase::Done || p.phase == PrefetchPhase::Failed
-                    || p.phase == PrefetchPhase::Cancelled)
-                    return; // reported when the job finishes
-                m_out << m_queue.handleOf(id) << ": " << phaseName(p.phase);
-                if (!p.detail.isEmpty())
-                    m_out << " (" << p.detail << ')';
-                m_out << '\n';
-                m_out.flush();
+                if (!m_tty && !m_args.json)
+                    plainProgress(id, p);
             });
         QObject::connect(&m_queue, &DownloadQueue::jobWarning, &m_queue, [this](int id, const QString &w) {
             m_err << "tfhub-cache: " << m_queue.handleOf(id) << ": " << tr("warning: ") << w << '\n';
@@ -196,26 +256,28 @@ private:
                 if (m_tty || m_args.json)
                     return;
                 QTextStream &s = r.phase == PrefetchPhase::Done ? m_out : m_err;
-                s << m_queue.handleOf(id) << ": " << phaseName(r.phase) << ": " << r.message;
-                if (r.phase == PrefetchPhase::Done && !r.path.isEmpty())
-                    s << " -> " << r.path;
-                s << '\n';
+                s << m_queue.handleOf(id) << ": " << endText(r, m_queue.progressOf(id)) << '\n';
                 s.flush();
             });
     }
 
+    // Sizes only for a download that happened: an already-cached model downloaded nothing.
     QJsonObject resultJson(int id, const PrefetchResult &r) const
     {
         const PrefetchProgress p = m_queue.progressOf(id);
+        const bool downloaded
+            = r.phase == PrefetchPhase::Done && !r.alreadyCached && r.remoteLocation.isEmpty();
         return QJsonObject { { QStringLiteral("handle"), m_queue.handleOf(id) },
             { QStringLiteral("status"),
                 r.phase == PrefetchPhase::Done            ? QStringLiteral("done")
                     : r.phase == PrefetchPhase::Cancelled ? QStringLiteral("cancelled")
                                                           : QStringLiteral("failed") },
-            { QStringLiteral("message"), r.message }, { QStringLiteral("path"), r.path },
+            { QStringLiteral("message"), stringOrNull(r.message) },
+            { QStringLiteral("path"), stringOrNull(r.path) },
             { QStringLiteral("alreadyCached"), r.alreadyCached },
-            { QStringLiteral("remoteLocation"), r.remoteLocation },
-            { QStringLiteral("archiveBytes"), p.received }, { QStringLiteral("files"), p.files },
+            { QStringLiteral("remoteLocation"), stringOrNull(r.remoteLocation) },
+            { QStringLiteral("archiveBytes"), downloaded ? QJsonValue(p.received) : QJsonValue() },
+            { QStringLiteral("files"), downloaded ? QJsonValue(p.files) : QJsonValue() },
             { QStringLiteral("warnings"), QJsonArray::fromStringList(r.warnings) } };
     }
 
@@ -231,9 +293,7 @@ private:
             results.append(resultJson(id, r));
         }
         if (m_args.json) {
-            m_out << QJsonDocument(QJsonObject { { QStringLiteral("schema"), 1 },
-                                       { QStringLiteral("cacheDir"), m_settings.cacheDir },
-                                       { QStringLiteral("results"), results } })
+            m_out << QJsonDocument(jsonEnvelope(m_settings, { { QStringLiteral("results"), results } }))
                          .toJson(QJsonDocument::Indented);
         }
         if (m_interrupted)
@@ -253,38 +313,18 @@ private:
     DownloadQueue m_queue;
     const bool m_tty;
     QList<int> m_ids;
-    QMap<int, PrefetchPhase> m_lastPhase;
+    struct Plain
+    {
+        PrefetchPhase phase = PrefetchPhase::Queued;
+        int attempt = 1;
+        int decile = -1;
+        QElapsedTimer since;
+    };
+    QMap<int, Plain> m_plain;
     int m_drawnLines = 0;
     bool m_interrupted = false;
     std::unique_ptr<QSocketNotifier> m_notifier;
 };
-
-// The keys `verify` checks: every model folder (--all) and the named handles or keys.
-Result<QStringList> verifyKeys(const QString &cacheDir, const QStringList &targets, bool all)
-{
-    QStringList keys;
-    if (all) {
-        QString error;
-        const QList<CacheEntry> entries = cache::scanAll(cacheDir, ScanOptions(), &error);
-        if (!error.isEmpty())
-            return Error { error };
-        for (const CacheEntry &e : entries) {
-            if (e.hasFolder && e.state != EntryState::Downloading && e.state != EntryState::Foreign)
-                keys << e.key;
-        }
-    }
-    for (const QString &t : targets) {
-        if (isCacheKey(t)) {
-            keys << t;
-            continue;
-        }
-        const Result<Handle> h = Handle::parse(t);
-        if (!h)
-            return Error { h.error() };
-        keys << h->cacheKey();
-    }
-    return keys;
-}
 
 } // namespace
 
@@ -294,71 +334,6 @@ int runPrefetch(const PrefetchArgs &args)
         = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), args.cacheDir);
     PrefetchRun run(args, settings);
     return run.run();
-}
-
-int runVerify(const QString &cacheDir, const QStringList &targets, bool all, bool json)
-{
-    QTextStream out(stdout);
-    QTextStream err(stderr);
-    const HubSettings settings = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), cacheDir);
-    const Result<QStringList> keys = verifyKeys(settings.cacheDir, targets, all);
-    if (!keys) {
-        err << "tfhub-cache: " << keys.error() << '\n';
-        return Failure;
-    }
-    bool allOk = true;
-    QJsonArray reports;
-    for (const QString &key : *keys) {
-        const EntryPaths paths { settings.cacheDir, key };
-        QJsonObject o { { QStringLiteral("key"), key } };
-        const Result<Manifest> m = Manifest::load(paths.manifest());
-        if (!m) {
-            allOk = false;
-            const QString why = util::stat(paths.manifest()).exists
-                ? m.error()
-                : tr("%1 has no manifest (it was not prefetched by this tool), so it cannot be verified.")
-                      .arg(paths.folder());
-            o.insert(QStringLiteral("status"), QStringLiteral("no-manifest"));
-            o.insert(QStringLiteral("message"), why);
-            if (!json)
-                err << "tfhub-cache: " << why << '\n';
-            reports.append(o);
-            continue;
-        }
-        const Result<VerifyReport> r = verifyFolder(paths.folder(), *m);
-        if (!r) {
-            allOk = false;
-            o.insert(QStringLiteral("status"), QStringLiteral("error"));
-            o.insert(QStringLiteral("message"), r.error());
-            if (!json)
-                err << "tfhub-cache: " << r.error() << '\n';
-            reports.append(o);
-            continue;
-        }
-        allOk = allOk && r->ok();
-        o.insert(QStringLiteral("handle"), m->handle);
-        o.insert(QStringLiteral("status"), r->ok() ? QStringLiteral("ok") : QStringLiteral("changed"));
-        o.insert(QStringLiteral("modified"), QJsonArray::fromStringList(r->modified));
-        o.insert(QStringLiteral("missing"), QJsonArray::fromStringList(r->missing));
-        o.insert(QStringLiteral("extra"), QJsonArray::fromStringList(r->extra));
-        reports.append(o);
-        if (!json) {
-            out << (r->ok() ? tr("ok      ") : tr("CHANGED ")) << m->handle << "  (" << key << ")\n";
-            for (const QString &f : r->modified)
-                out << tr("  modified: ") << f << '\n';
-            for (const QString &f : r->missing)
-                out << tr("  missing:  ") << f << '\n';
-            for (const QString &f : r->extra)
-                out << tr("  extra:    ") << f << '\n';
-        }
-    }
-    if (json)
-        out << QJsonDocument(
-            QJsonObject { { QStringLiteral("schema"), 1 }, { QStringLiteral("entries"), reports } })
-                   .toJson(QJsonDocument::Indented);
-    out.flush();
-    err.flush();
-    return allOk ? Ok : Failure;
 }
 
 } // namespace tfhub::cli

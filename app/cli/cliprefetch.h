@@ -19,7 +19,4 @@ struct PrefetchArgs
 /// ended; a progress bar per model on a terminal, plain lines otherwise; Ctrl-C cancels cleanly.
 int runPrefetch(const PrefetchArgs &args);
 
-/// `tfhub-cache verify HANDLE|KEY|--all`: checks model folders against their manifests.
-int runVerify(const QString &cacheDir, const QStringList &targets, bool all, bool json);
-
 } // namespace tfhub::cli

@@ -75,11 +75,20 @@ const QList<Verb> kVerbs {
         { { "--jobs", nullptr, "N", N("how many models download at once, %1 to %2 (default %3)"), &kJobs },
             kJson },
         CacheUse::Writes, &runPrefetchVerb },
-    { "verify", { "verify HANDLE|KEY... [--json]", "verify --all [--json]" },
-        N("check prefetched models against their manifests"),
-        N("Reports modified, missing and extra files. KEY may be a unique prefix of at least 6 digits."),
-        { { "--all", nullptr, nullptr, N("every model folder of the cache") }, kJson }, CacheUse::Reads,
-        &runVerifyVerb },
+    { "verify",
+        { "verify HANDLE|KEY... [--strict] [--rehash] [--json]",
+            "verify --all [--strict] [--rehash] [--json]" },
+        N("check models against their manifests"),
+        N("Reports modified, missing and extra files, and fails only on those or on errors. Models "
+          "tensorflow_hub downloaded have no manifest: they are counted on one line as not verifiable. "
+          "KEY may be a unique prefix of at least 6 digits."),
+        { { "--all", nullptr, nullptr, N("every model folder of the cache") },
+            { "--strict", nullptr, nullptr, N("fail when a model has no manifest, too") },
+            { "--rehash", nullptr, nullptr,
+                N("record a manifest for models that have none, trusting their files as they are now; "
+                  "an existing manifest is kept") },
+            kJson },
+        CacheUse::Reads, &runVerifyVerb },
     { "rm", { "rm HANDLE|KEY... [--trash] [--dry-run] [--yes]" },
         N("delete entries or move them to the trash; never touches anything not named after their keys"),
         N("Deletes the model folder, its descriptor and manifest, and the leftovers of dead downloads (tmp "
@@ -98,7 +107,9 @@ const QList<Verb> kVerbs {
           "word must match the handle, publisher, task, architecture or dataset."),
         { { "--task", nullptr, "T", N("only models for task T, e.g. text-embedding") },
             { "--publisher", nullptr, "P", N("only models of publisher P, e.g. google") },
-            { "--format", nullptr, "F", N("only models in format F, e.g. saved_model_2, tfjs, lite") },
+            { "--format", nullptr, "F",
+                N("only models in format F: tf2-saved-model, tf1-saved-model, tf1-hub-module, tflite or tfjs "
+                  "(the names 'list' and JSON use)") },
             { "--kind", nullptr, "K",
                 N("only entries of kind K: module, lite, tfjs, coral, placeholder, collection or "
                   "publisher") },

@@ -307,4 +307,87 @@ QList<RequiredFile> requiredFiles(const QString &folder)
     return out;
 }
 
+namespace {
+
+struct FormatWords
+{
+    ModelFormat format;
+    const char *catalogTag; ///< a module's `format` in the catalog, or nullptr
+    const char *catalogKind;
+};
+
+constexpr FormatWords kFormatWords[] = {
+    { ModelFormat::Tf2SavedModel, "saved_model_2", "module" },
+    { ModelFormat::Tf1SavedModel, "saved_model", "module" },
+    { ModelFormat::Tf1HubModule, "hub", "module" },
+    { ModelFormat::TfLite, nullptr, "lite" },
+    { ModelFormat::TfJs, nullptr, "tfjs" },
+};
+
+} // namespace
+
+QList<ModelFormat> allFormats()
+{
+    QList<ModelFormat> formats;
+    for (const FormatWords &w : kFormatWords)
+        formats << w.format;
+    return formats << ModelFormat::Unknown;
+}
+
+QStringList formatNames()
+{
+    QStringList names;
+    for (const FormatWords &w : kFormatWords)
+        names << formatName(w.format);
+    return names;
+}
+
+bool formatFromName(const QString &name, ModelFormat *format)
+{
+    const QString n = name.toLower();
+    for (const FormatWords &w : kFormatWords) {
+        const bool alias = (w.catalogTag && n == QLatin1String(w.catalogTag))
+            || (!w.catalogTag && n == QLatin1String(w.catalogKind));
+        if (n == formatName(w.format) || alias) {
+            *format = w.format;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool formatFromLabel(const QString &label, ModelFormat *format)
+{
+    for (const ModelFormat f : allFormats()) {
+        if (label == formatLabel(f)) {
+            *format = f;
+            return true;
+        }
+    }
+    return false;
+}
+
+CatalogFormat catalogFormat(ModelFormat format)
+{
+    for (const FormatWords &w : kFormatWords) {
+        if (w.format == format)
+            return { w.catalogTag ? QString::fromLatin1(w.catalogTag) : QString(),
+                QString::fromLatin1(w.catalogKind) };
+    }
+    return {};
+}
+
+ModelFormat formatOfCatalogEntry(const QString &formatTag, const QString &kindName)
+{
+    if (kindName == QLatin1String("coral"))
+        return ModelFormat::TfLite;
+    for (const FormatWords &w : kFormatWords) {
+        if (kindName != QLatin1String(w.catalogKind))
+            continue;
+        if (!w.catalogTag || formatTag == QLatin1String(w.catalogTag))
+            return w.format;
+    }
+    return ModelFormat::Unknown;
+}
+
 } // namespace tfhub::cache

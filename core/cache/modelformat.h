@@ -27,6 +27,30 @@ ModelInfo inspect(const QString &folder, const QList<util::ListedName> &listing)
 /// inspect()'s format, listing the folder itself.
 ModelFormat detect(const QString &folder);
 
+// One vocabulary for formats. Machine names (formatName(), e.g. "tf2-saved-model") are what JSON
+// and options use; display names (formatLabel(), e.g. "TF2 SavedModel") are what tables and the
+// GUI show; the tfhub.dev catalog's own words ("saved_model_2", kind "lite") map onto them here.
+
+/// Every format a model can have, Unknown last.
+QList<ModelFormat> allFormats();
+/// The machine names of allFormats() except Unknown, for messages that list the valid values.
+QStringList formatNames();
+/// A machine name (or a catalog alias: hub, saved_model, saved_model_2, lite, tfjs), any case, back
+/// to its format; false for anything else and for "unknown".
+bool formatFromName(const QString &name, ModelFormat *format);
+/// A display name (formatLabel()) back to its format; false for anything else.
+bool formatFromLabel(const QString &label, ModelFormat *format);
+
+/// How the tfhub.dev catalog says a format: a module's `format` tag or an entry kind.
+struct CatalogFormat final
+{
+    QString format; ///< "hub", "saved_model", "saved_model_2"; empty for formats told by kind
+    QString kind; ///< "module", "lite" or "tfjs"
+};
+CatalogFormat catalogFormat(ModelFormat format);
+/// The format of a catalog entry from its `format` tag and kind name (coral models are TFLite).
+ModelFormat formatOfCatalogEntry(const QString &formatTag, const QString &kindName);
+
 /// True when tensorflow_hub (or TFLite / TF.js tooling) can load the folder.
 bool isLoadable(ModelFormat format);
 

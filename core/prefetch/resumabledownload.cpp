@@ -306,6 +306,9 @@ void ResumableDownload::onFinished()
     const QNetworkReply::NetworkError error = reply->error();
     if (error == QNetworkReply::SslHandshakeFailedError)
         return fail(hubrequest::certificateProblem(reply->url(), m_sslErrors, reply->errorString()));
+    // A name that does not resolve will not resolve on a retry either: say so at once.
+    if (error == QNetworkReply::HostNotFoundError)
+        return fail(tr("cannot resolve %1 (%2)").arg(reply->url().host(), reply->url().toString()));
     const bool truncated = m_expectedEnd >= 0 && m_offset < m_expectedEnd;
     if (error != QNetworkReply::NoError || truncated) {
         const QString why = error != QNetworkReply::NoError

@@ -106,7 +106,7 @@ private Q_SLOTS:
         QVERIFY(o.value(QStringLiteral("reclaimableBytes")).toInteger() > 0); // the empty folder
         const Run human = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("du") });
         QCOMPARE(human.code, 0);
-        QVERIFY(human.out.contains(QStringLiteral("tf2-saved-model"))
+        QVERIFY(human.out.contains(QStringLiteral("TF2 SavedModel"))
             && human.out.contains(QStringLiteral("Reclaimable:")));
     }
 

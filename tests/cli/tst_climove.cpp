@@ -1,18 +1,23 @@
 #include "core/cache/lock.h"
 #include "core/maintenance/cachemover.h"
 #include "core/util/fsutil.h"
+#include "core/util/humanize.h"
 #include "tests/support/privilege.h"
 #include "tests/support/testdata.h"
 
 #include <QCoreApplication>
 #include <QDir>
 #include <QDirIterator>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -95,6 +100,8 @@ private Q_SLOTS:
     void interruptedMoveIsUndone();
     void setAndUnsetLeaveHomeAsFound();
     void nonUtf8FolderRefused();
+    void signalEndsTheMoveAsItWould_data();
+    void signalEndsTheMoveAsItWould();
 
 private:
     Run cli(const QStringList &args) const;
@@ -188,6 +195,15 @@ void TestCliMove::crossVolumeMoveSavesThenDeletes()
     QVERIFY2(r.out.contains(QStringLiteral("Moved 2 entries")), qPrintable(r.out));
     QVERIFY(readAll(bashrc()).contains(to.toUtf8()));
     QCOMPARE(contents(to), before);
+    // The bytes moved are counted as `du` counts them: on disk.
+    const Run du = cli({ QStringLiteral("--cache-dir"), to, QStringLiteral("du"), QStringLiteral("--json") });
+    const qint64 disk = QJsonDocument::fromJson(du.out.toUtf8())
+                            .object()
+                            .value(QStringLiteral("total"))
+                            .toObject()
+                            .value(QStringLiteral("diskBytes"))
+                            .toInteger();
+    QVERIFY2(r.out.contains(QStringLiteral("(%1 on disk)").arg(util::humanSize(disk))), qPrintable(r.out));
     QVERIFY2(namesIn(m_src).isEmpty(), qPrintable(namesIn(m_src).join(u' ')));
 }
 
@@ -255,6 +271,9 @@ void TestCliMove::interruptedMoveIsAnnouncedAndFinished()
     QVERIFY2(list.err.contains(QStringLiteral("was cut short"))
             && list.err.contains(QStringLiteral("config move --finish")),
         qPrintable(list.err));
+    // A verb that does not use the cache does not look for the move (nor probe the temp folder).
+    const Run key = cli({ QStringLiteral("key"), QStringLiteral("https://tfhub.dev/test/model-0/1") });
+    QVERIFY2(key.code == 0 && key.err.isEmpty(), qPrintable(key.err));
     const Run status = cli({ QStringLiteral("config"), QStringLiteral("move") });
     QCOMPARE(status.code, 0);
     QVERIFY2(status.out.contains(to), qPrintable(status.out));
@@ -321,6 +340,80 @@ void TestCliMove::nonUtf8FolderRefused()
     QVERIFY2(
         err.contains(QStringLiteral("lat\\xE9n")) && err.contains(QStringLiteral("UTF-8")), qPrintable(err));
     QVERIFY2(namesIn(m_home->path()).isEmpty(), qPrintable(namesIn(m_home->path()).join(u' ')));
+}
+
+void TestCliMove::signalEndsTheMoveAsItWould_data()
+{
+    QTest::addColumn<int>("signal");
+    QTest::addColumn<int>("shellStatus");
+    QTest::newRow("Ctrl-C") << int(SIGINT) << 130;
+    QTest::newRow("SIGTERM") << int(SIGTERM) << 143;
+}
+
+// The CLI's standard error is a full pipe, so it waits on its first progress line, before any model
+// is copied, with its handler in place: the signal arrives while the move runs, every time.
+void TestCliMove::signalEndsTheMoveAsItWould()
+{
+    QFETCH(int, signal);
+    QFETCH(int, shellStatus);
+    TFHUB_REQUIRE(!g_tmpfs.isEmpty(), g_tmpfsError);
+    const QMap<QString, QByteArray> before = contents(m_src);
+    const QString fifo = m_tmp->filePath(QStringLiteral("stderr"));
+    QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+    const int fd = ::open(QFile::encodeName(fifo).constData(), O_RDWR | O_NONBLOCK);
+    QVERIFY(fd >= 0);
+    const int size = ::fcntl(fd, F_SETPIPE_SZ, 4096);
+    QVERIFY(size > 0);
+    const QByteArray filler(size, 'x');
+    QCOMPARE(::write(fd, filler.constData(), filler.size()), ssize_t(filler.size()));
+
+    QProcess p;
+    QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
+    e.insert(QStringLiteral("HOME"), m_home->path());
+    e.insert(QStringLiteral("XDG_CONFIG_HOME"), m_home->path() + QStringLiteral("/.config"));
+    p.setProcessEnvironment(e);
+    p.start(QStringLiteral("/bin/sh"),
+        { QStringLiteral("-c"),
+            QStringLiteral("\"$0\" --cache-dir \"$1\" config set cache-dir \"$2\" --move --targets bash "
+                           "2>\"$3\" & pid=$!; echo \"$pid\"; wait \"$pid\"; echo \"status=$?\""),
+            qEnvironmentVariable("TFHUB_CLI"), m_src, destination(QStringLiteral("sig")), fifo });
+    QVERIFY(p.waitForReadyRead(20000));
+    const qint64 pid = p.readLine().trimmed().toLongLong();
+    QVERIFY(pid > 0);
+    // SigCgt lists the signals a process catches: the move's handler is in place. Until the shell's
+    // child has become the CLI (exec), SigCgt is the shell's.
+    const QString cli = QFileInfo(qEnvironmentVariable("TFHUB_CLI")).canonicalFilePath();
+    const auto catches = [pid, signal, &cli] {
+        if (QFileInfo(QStringLiteral("/proc/%1/exe").arg(pid)).canonicalFilePath() != cli)
+            return false;
+        QFile status(QStringLiteral("/proc/%1/status").arg(pid));
+        if (!status.open(QIODevice::ReadOnly))
+            return false;
+        for (const QByteArray &line : status.readAll().split('\n')) {
+            if (line.startsWith("SigCgt:"))
+                return ((line.mid(7).trimmed().toULongLong(nullptr, 16) >> (signal - 1)) & 1) != 0;
+        }
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(catches(), 20000);
+    QVERIFY(::kill(static_cast<pid_t>(pid), signal) == 0);
+    QByteArray err;
+    char buffer[4096];
+    const auto drain = [&] {
+        for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;)
+            err.append(buffer, n);
+    };
+    while (p.state() != QProcess::NotRunning) {
+        drain();
+        p.waitForFinished(50);
+    }
+    drain();
+    ::close(fd);
+    QCOMPARE(QString::fromUtf8(p.readAllStandardOutput()).trimmed().section(u'\n', -1),
+        QStringLiteral("status=%1").arg(shellStatus));
+    QVERIFY2(err.contains("Cancelled: nothing was moved"), err.mid(filler.size()).constData());
+    QCOMPARE(contents(m_src), before);
+    QVERIFY(!QFileInfo::exists(bashrc()));
 }
 
 int main(int argc, char **argv)

@@ -250,7 +250,8 @@ void TestCatalogSearch::cliSearch()
     QMap<QString, QString> states;
     for (const QJsonValue v : o.value(QStringLiteral("results")).toArray()) {
         const QJsonObject r = v.toObject();
-        QCOMPARE(r.value(QStringLiteral("format")).toString(), QStringLiteral("hub"));
+        // The catalog's "hub" is the CLI's tf1-hub-module (one vocabulary: README, "JSON output").
+        QCOMPARE(r.value(QStringLiteral("format")).toString(), QStringLiteral("tf1-hub-module"));
         states.insert(
             r.value(QStringLiteral("handle")).toString(), r.value(QStringLiteral("cache")).toString());
     }

@@ -1,0 +1,275 @@
+#include "app/cli/cliverify.h"
+
+#include "app/cli/cli.h"
+#include "app/cli/clicommon.h"
+#include "app/cli/clioutput.h"
+#include "core/cache/cachescanner.h"
+#include "core/cache/lock.h"
+#include "core/cache/manifest.h"
+#include "core/hub/handle.h"
+#include "core/hub/hubsettings.h"
+#include "core/util/fsutil.h"
+#include "core/util/sha256.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QJsonArray>
+#include <QProcessEnvironment>
+
+#include <algorithm>
+#include <numeric>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace tfhub::cli {
+
+namespace {
+
+QString tr(const char *text, int n = -1)
+{
+    return QCoreApplication::translate("tfhub::cli", text, nullptr, n);
+}
+
+enum class Outcome { Ok, Changed, Unverifiable, Recorded, Error };
+
+QString outcomeName(Outcome o)
+{
+    switch (o) {
+    case Outcome::Ok:
+        return QStringLiteral("ok");
+    case Outcome::Changed:
+        return QStringLiteral("changed");
+    case Outcome::Unverifiable:
+        return QStringLiteral("unverifiable");
+    case Outcome::Recorded:
+        return QStringLiteral("recorded");
+    case Outcome::Error:
+        return QStringLiteral("error");
+    }
+    return QString();
+}
+
+struct Checked
+{
+    QString key;
+    QString handle; ///< from the descriptor, else the manifest; empty when unknown
+    QString path;
+    Outcome outcome = Outcome::Error;
+    QString message;
+    VerifyReport report;
+};
+
+// The entries `verify` checks: every model folder (--all) and the named handles or keys.
+Result<QList<CacheEntry>> entriesToCheck(const QString &cacheDir, const VerifyArgs &args)
+{
+    QList<CacheEntry> entries;
+    if (args.all) {
+        QString error;
+        const QList<CacheEntry> all = cache::scanAll(cacheDir, ScanOptions(), &error);
+        if (!error.isEmpty())
+            return Error { error };
+        for (const CacheEntry &e : all) {
+            if (e.hasFolder && e.state != EntryState::Downloading && e.state != EntryState::Foreign
+                && e.state != EntryState::EmptyFolder)
+                entries << e;
+        }
+    }
+    for (const QString &t : args.keys) {
+        QString key = t;
+        if (!isCacheKey(t)) {
+            const Result<Handle> h = Handle::parse(t);
+            if (!h)
+                return Error { h.error() };
+            key = h->cacheKey();
+        }
+        CacheEntry e = cache::scanKey(cacheDir, key, ScanOptions());
+        e.key = key;
+        if (e.handle.isEmpty() && !isCacheKey(t))
+            e.handle = t;
+        entries << e;
+    }
+    return entries;
+}
+
+Result<QByteArray> hashFile(const QString &path)
+{
+    // Hashing must not look like a use of the model: access times are its last-used dates.
+    int fd = util::openNoAtime(path);
+    if (fd < 0 && errno == EPERM)
+        fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return Error { tr("Cannot read %1: %2").arg(path, util::errnoText(errno)) };
+    QFile file;
+    if (!file.open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)) {
+        ::close(fd);
+        return Error { tr("Cannot read %1: %2").arg(path, file.errorString()) };
+    }
+    Sha256 hash;
+    QByteArray buffer(1 << 20, Qt::Uninitialized);
+    qint64 n = 0;
+    while ((n = file.read(buffer.data(), buffer.size())) > 0)
+        hash.addData(buffer.constData(), n);
+    if (n < 0)
+        return Error { tr("Cannot read %1: %2").arg(path, file.errorString()) };
+    return hash.resultHex();
+}
+
+// --rehash: a manifest of the files as they are now, written beside the folder.
+Status recordManifest(const CacheEntry &e, const EntryPaths &paths, qsizetype *files)
+{
+    Manifest m;
+    m.handle = e.handle;
+    m.key = e.key;
+    m.downloaded = e.downloaded;
+    m.format = e.format == ModelFormat::Unknown ? QString() : formatName(e.format);
+    const QDir base(paths.folder());
+    QDirIterator it(paths.folder(), QDir::Files | QDir::Hidden | QDir::System, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        const Result<QByteArray> sha = hashFile(path);
+        if (!sha)
+            return Error { sha.error() };
+        m.files.append({ base.relativeFilePath(path), it.fileInfo().size(), *sha });
+    }
+    std::sort(m.files.begin(), m.files.end(),
+        [](const Manifest::File &l, const Manifest::File &r) { return l.path < r.path; });
+    *files = m.files.size();
+    return util::durableWrite(paths.manifest(), m.toJson());
+}
+
+Checked checkOne(const QString &cacheDir, const CacheEntry &e, bool rehash)
+{
+    const EntryPaths paths { cacheDir, e.key };
+    Checked c { e.key, e.handle, paths.folder(), Outcome::Error, QString(), {} };
+    if (!util::stat(paths.manifest()).exists) {
+        if (!util::stat(paths.folder()).isDir) {
+            c.message = tr("There is no model folder %1.").arg(paths.folder());
+        } else if (rehash) {
+            qsizetype files = 0;
+            const Status s = recordManifest(e, paths, &files);
+            c.outcome = s ? Outcome::Recorded : Outcome::Error;
+            c.message = s ? tr("a manifest of %n file(s)", int(files)) : s.error();
+        } else {
+            c.outcome = Outcome::Unverifiable;
+            c.message = tr("no manifest");
+        }
+        return c;
+    }
+    const Result<Manifest> m = Manifest::load(paths.manifest());
+    if (!m) {
+        c.message = m.error();
+        return c;
+    }
+    if (c.handle.isEmpty())
+        c.handle = m->handle;
+    const Result<VerifyReport> r = verifyFolder(paths.folder(), *m);
+    if (!r) {
+        c.message = r.error();
+        return c;
+    }
+    c.report = *r;
+    c.outcome = r->ok() ? Outcome::Ok : Outcome::Changed;
+    return c;
+}
+
+QJsonObject toJson(const Checked &c)
+{
+    return QJsonObject { { QStringLiteral("key"), c.key },
+        { QStringLiteral("handle"), stringOrNull(c.handle) }, { QStringLiteral("path"), c.path },
+        { QStringLiteral("status"), outcomeName(c.outcome) },
+        { QStringLiteral("message"), stringOrNull(c.message) },
+        { QStringLiteral("modified"), QJsonArray::fromStringList(c.report.modified) },
+        { QStringLiteral("missing"), QJsonArray::fromStringList(c.report.missing) },
+        { QStringLiteral("extra"), QJsonArray::fromStringList(c.report.extra) } };
+}
+
+void printHuman(const Checked &c)
+{
+    const QString name = (c.handle.isEmpty() ? tr("unknown model") : c.handle) + QStringLiteral("  (") + c.key
+        + QLatin1Char(')');
+    switch (c.outcome) {
+    case Outcome::Unverifiable:
+        return; // counted on one line at the end
+    case Outcome::Error:
+        err() << "tfhub-cache: " << c.message << '\n';
+        return;
+    case Outcome::Recorded:
+        out() << tr("recorded ") << name << ": " << c.message << '\n';
+        return;
+    case Outcome::Ok:
+    case Outcome::Changed:
+        break;
+    }
+    out() << (c.outcome == Outcome::Ok ? tr("ok       ") : tr("CHANGED  ")) << name << '\n';
+    for (const QString &f : c.report.modified)
+        out() << tr("  modified: ") << f << '\n';
+    for (const QString &f : c.report.missing)
+        out() << tr("  missing:  ") << f << '\n';
+    for (const QString &f : c.report.extra)
+        out() << tr("  extra:    ") << f << '\n';
+}
+
+void printSummary(const QMap<Outcome, int> &counts, const VerifyArgs &args)
+{
+    if (const int n = counts.value(Outcome::Unverifiable))
+        out() << tr("%1 not verifiable: no manifest (tensorflow_hub downloaded them) — run '%2' to record "
+                    "one of the files as they are now")
+                     .arg(n)
+                     .arg(args.all ? QStringLiteral("tfhub-cache verify --all --rehash")
+                                   : QStringLiteral("tfhub-cache verify --rehash HANDLE|KEY..."))
+              << (args.strict ? tr("; --strict counts them as failures.") : QStringLiteral(".")) << '\n';
+    const int total = std::accumulate(counts.cbegin(), counts.cend(), 0);
+    out() << tr("%1 checked: %2 ok, %3 changed, %4 not verifiable, %5 recorded, %6 errors.")
+                 .arg(total)
+                 .arg(counts.value(Outcome::Ok))
+                 .arg(counts.value(Outcome::Changed))
+                 .arg(counts.value(Outcome::Unverifiable))
+                 .arg(counts.value(Outcome::Recorded))
+                 .arg(counts.value(Outcome::Error))
+          << '\n';
+}
+
+} // namespace
+
+int runVerify(const VerifyArgs &args)
+{
+    const HubSettings settings
+        = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), args.cacheDir);
+    const Result<QList<CacheEntry>> entries = entriesToCheck(settings.cacheDir, args);
+    if (!entries)
+        return failure(entries.error());
+    QMap<Outcome, int> counts;
+    QJsonArray reports;
+    for (const CacheEntry &e : *entries) {
+        const Checked c = checkOne(settings.cacheDir, e, args.rehash);
+        ++counts[c.outcome];
+        if (args.json)
+            reports.append(toJson(c));
+        else
+            printHuman(c);
+    }
+    if (args.json) {
+        QJsonObject o = jsonEnvelope(settings);
+        o.insert(QStringLiteral("entries"), reports);
+        o.insert(QStringLiteral("summary"),
+            QJsonObject { { QStringLiteral("ok"), counts.value(Outcome::Ok) },
+                { QStringLiteral("changed"), counts.value(Outcome::Changed) },
+                { QStringLiteral("unverifiable"), counts.value(Outcome::Unverifiable) },
+                { QStringLiteral("recorded"), counts.value(Outcome::Recorded) },
+                { QStringLiteral("errors"), counts.value(Outcome::Error) } });
+        printJson(o);
+    } else {
+        printSummary(counts, args);
+    }
+    out().flush();
+    err().flush();
+    const bool failed = counts.value(Outcome::Changed) > 0 || counts.value(Outcome::Error) > 0
+        || (args.strict && counts.value(Outcome::Unverifiable) > 0);
+    return failed ? Failure : Ok;
+}
+
+} // namespace tfhub::cli
