@@ -39,7 +39,7 @@ const QList<Verb> kVerbs {
         { kJson, { "--sort", nullptr, "KEY", N("order by size, name, date (downloaded) or accessed") },
             { "--state", nullptr, "STATE",
                 N("only entries in STATE: complete, empty, downloading, stale-lock, partial, "
-                  "orphan-descriptor, not-loadable or foreign") },
+                  "orphan-descriptor, not-loadable, broken or foreign") },
             { "--no-trunc", nullptr, nullptr, N("print whole keys instead of their first 12 digits") } },
         CacheUse::Reads, &runList },
     { "du", { "du [--json]" }, N("totals by state and by model format, reclaimable bytes, free space"),
