@@ -174,8 +174,10 @@ void Planner::planStale()
 {
     for (const CacheEntry &e : m_entries) {
         const bool whole = isStaleState(e.state);
-        if (e.state == EntryState::Foreign || e.state == EntryState::Downloading
-            || (!whole && std::none_of(e.artifacts.cbegin(), e.artifacts.cend(), isLeftover)))
+        // A live download is noted as kept: its tmp folder would look like a leftover otherwise.
+        if (e.state == EntryState::Foreign
+            || (!whole && e.state != EntryState::Downloading
+                && std::none_of(e.artifacts.cbegin(), e.artifacts.cend(), isLeftover)))
             continue;
         if (!protection(e).isEmpty())
             continue;
