@@ -1,8 +1,11 @@
 #include "core/cache/lock.h"
 #include "core/hub/handle.h"
 #include "core/maintenance/cleanupplan.h"
+#include "core/maintenance/entryremoval.h"
 #include "core/maintenance/pins.h"
 #include "core/util/fsutil.h"
+#include "core/util/humanize.h"
+#include "tests/core/prefetchfixtures.h"
 #include "tests/support/testdata.h"
 
 #include <QDir>
@@ -12,6 +15,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -110,7 +114,7 @@ CacheEntry entryOf(const QList<CacheEntry> &entries, const QString &key)
 
 } // namespace
 
-class TestCleanup final : public QObject
+class TestCleanup final : public QObject, public test::prefetchfixtures::PrefetchFixture
 {
     Q_OBJECT
 private:
@@ -160,6 +164,8 @@ private Q_SLOTS:
     void initTestCase()
     {
         m_now = QDateTime::currentSecsSinceEpoch();
+        QVERIFY(startHub());
+        m_hub.addArchive(QStringLiteral("/kaggle/big/1"), m_bigArchive);
         m_liveOwner.start(QStringLiteral("sleep"), { QStringLiteral("600") });
         QVERIFY(m_liveOwner.waitForStarted());
     }
@@ -475,6 +481,96 @@ private Q_SLOTS:
                 QCOMPARE(e.diskBytes, p.items[i].bytes);
             }
         }
+    }
+
+    // The same archive prefetched under two handles: the copy used longer ago goes, the reason
+    // names the copy kept, and the handle it served is listed (the library downloads it again).
+    void duplicatesUnderTwoHandles()
+    {
+        QTemporaryDir tmp;
+        const QString root = tmp.path();
+        const QString google = handle(QStringLiteral("/google/big/1"));
+        const QString kaggle = handle(QStringLiteral("/kaggle/big/1"));
+        for (const QString &h : { google, kaggle }) {
+            const PrefetchResult r = run(root, h);
+            QVERIFY2(r.phase == PrefetchPhase::Done, qPrintable(r.message));
+        }
+        const QString g = keyOf(google);
+        const QString k = keyOf(kaggle);
+        // Both downloaded long ago; the Google copy was loaded 3 days ago, the Kaggle one 40 days ago.
+        for (const QString &key : { g, k }) {
+            const QString path = root + QLatin1Char('/') + key + QStringLiteral(".descriptor.txt");
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            QString text = QString::fromUtf8(f.readAll());
+            f.close();
+            text.replace(QRegularExpression(QStringLiteral("Download Time: [^\\n]*")),
+                QStringLiteral("Download Time: 2024-01-29 17:51:07.123456"));
+            QVERIFY(test::writeFile(path, text.toUtf8()));
+        }
+        QVERIFY(setTreeATime(root + QLatin1Char('/') + g, m_now - 3 * kDay));
+        QVERIFY(setTreeATime(root + QLatin1Char('/') + k, m_now - 40 * kDay));
+        const QString other = entry(root, QStringLiteral("https://tfhub.dev/a/other/1"));
+        CleanupRules rules;
+        rules.duplicates = true;
+        const QList<CacheEntry> entries = scan(root);
+        CleanupPlan p = maintenance::planCleanup(root, entries, PinSet(), rules, m_options);
+        QCOMPARE(keysOf(p.items), QStringList { k });
+        const CleanupItem *i = itemFor(p, k);
+        QCOMPARE(i->rule, CleanupRule::Duplicate);
+        QVERIFY2(i->reason.contains(google), qPrintable(i->reason));
+        QCOMPARE(i->servedHandles, QStringList { kaggle });
+        QCOMPARE(i->bytes, entryOf(entries, k).diskBytes);
+        QVERIFY(i->names.contains(k + QStringLiteral(".manifest.json")));
+        // Pinning the older copy keeps both.
+        PinSet pins;
+        pins.byKey.insert(k, Pin { k, kaggle, {} });
+        p = maintenance::planCleanup(root, entries, pins, rules, m_options);
+        QVERIFY(p.items.isEmpty());
+        QCOMPARE(keptReason(p, k), QStringLiteral("pinned"));
+        // Trash: nothing freed, everything moved.
+        test::isolateHome(tmp.filePath(QStringLiteral("home")));
+        p = maintenance::planCleanup(root, entries, PinSet(), rules, m_options);
+        const CleanupReport r = maintenance::executeCleanup(p, CleanupMode::Trash);
+        QVERIFY2(r.errors.isEmpty(), qPrintable(r.errors.join(QLatin1Char('\n'))));
+        QCOMPARE(r.freedBytes, 0);
+        QCOMPARE(r.trashedBytes, p.totalBytes());
+        QVERIFY(!QFile::exists(root + QLatin1Char('/') + k));
+        QVERIFY(QFile::exists(maintenance::homeTrash() + QStringLiteral("/files/") + k));
+        QCOMPARE(cache::scanKey(root, g, m_options).state, EntryState::Complete);
+        QCOMPARE(cache::scanKey(root, other, m_options).state, EntryState::Complete);
+    }
+
+    void parseSize_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<qint64>("bytes"); // -1: an error
+        QTest::newRow("bare") << QStringLiteral("1234") << qint64(1234);
+        QTest::newRow("500M") << QStringLiteral("500M") << qint64(500'000'000);
+        QTest::newRow("20G") << QStringLiteral("20G") << qint64(20'000'000'000);
+        QTest::newRow("20GB") << QStringLiteral("20GB") << qint64(20'000'000'000);
+        QTest::newRow("1.5k") << QStringLiteral("1.5k") << qint64(1500);
+        QTest::newRow("500MiB") << QStringLiteral("500MiB") << qint64(500LL * 1024 * 1024);
+        QTest::newRow("1.5TiB") << QStringLiteral("1.5TiB") << qint64(1649267441664LL);
+        QTest::newRow("spaces") << QStringLiteral(" 2 GiB ") << qint64(2LL << 30);
+        QTest::newRow("bytes") << QStringLiteral("10B") << qint64(10);
+        QTest::newRow("fraction of a byte") << QStringLiteral("1.5") << qint64(-1);
+        QTest::newRow("unknown unit") << QStringLiteral("3X") << qint64(-1);
+        QTest::newRow("negative") << QStringLiteral("-1G") << qint64(-1);
+        QTest::newRow("empty") << QString() << qint64(-1);
+        QTest::newRow("too large") << QStringLiteral("100EiB") << qint64(-1);
+    }
+
+    void parseSize()
+    {
+        QFETCH(QString, text);
+        QFETCH(qint64, bytes);
+        const Result<qint64> r = util::parseSize(text);
+        QCOMPARE(r.ok(), bytes >= 0);
+        if (bytes >= 0)
+            QCOMPARE(*r, bytes);
+        else
+            QVERIFY(r.error().contains(text.isEmpty() ? QStringLiteral("''") : text));
     }
 
     void planJson()
