@@ -6,6 +6,7 @@
 #include "core/util/fsutil.h"
 #include "core/util/humanize.h"
 #include "tests/core/prefetchfixtures.h"
+#include "tests/support/privilege.h"
 #include "tests/support/testdata.h"
 
 #include <QDir>
@@ -19,7 +20,10 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,6 +32,25 @@ using namespace tfhub;
 namespace {
 
 const QString kUid = QStringLiteral("0123456789abcdef0123456789abcdef");
+
+// A tmpfs of our own (in a private mount namespace), so that the free space it reports moves only
+// with what this test removes.
+QString g_tmpfs;
+QString g_tmpfsError;
+
+QString setUpTmpfs()
+{
+    char tmpl[] = "/tmp/tst_cleanup-tmpfs-XXXXXX";
+    if (!::mkdtemp(tmpl))
+        return QStringLiteral("mkdtemp: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
+    if (const QString error = test::enterPrivateMountNamespace(); !error.isEmpty())
+        return error;
+    if (::mount("tmpfs", tmpl, "tmpfs", 0, "size=16m,mode=0755") != 0)
+        return QStringLiteral("mounting a tmpfs on %1 was refused: %2")
+            .arg(QString::fromLocal8Bit(tmpl), QString::fromLocal8Bit(std::strerror(errno)));
+    g_tmpfs = QString::fromLocal8Bit(tmpl);
+    return QString();
+}
 const qint64 kDay = 86400;
 
 QString keyOf(const QString &handle)
@@ -541,6 +564,31 @@ private Q_SLOTS:
         QCOMPARE(cache::scanKey(root, other, m_options).state, EntryState::Complete);
     }
 
+    // The freed figure is what the volume gains: statvfs before and after, on a tmpfs of our own.
+    void freedFigureMatchesTheVolume()
+    {
+        TFHUB_REQUIRE(!g_tmpfs.isEmpty(), g_tmpfsError);
+        const QString root = g_tmpfs + QStringLiteral("/cache");
+        const QString a = entry(root, QStringLiteral("https://tfhub.dev/a/one/1"));
+        const QString b = entry(root, QStringLiteral("https://tfhub.dev/a/two/1"));
+        const QString stale = keyOf(QStringLiteral("https://tfhub.dev/a/stale/1"));
+        tmpFolder(root, stale, m_now - 3600);
+        CleanupRules rules;
+        rules.stale = true;
+        rules.selected = { a };
+        const CleanupPlan p = plan(root, rules);
+        QCOMPARE(keysOf(p.items), sorted({ a, stale }));
+        const qint64 before = util::volumeInfo(root).freeBytes;
+        const CleanupReport r = maintenance::executeCleanup(p, CleanupMode::Delete);
+        const qint64 after = util::volumeInfo(root).freeBytes;
+        QVERIFY2(r.errors.isEmpty(), qPrintable(r.errors.join(QLatin1Char('\n'))));
+        QVERIFY(r.freedBytes > 0);
+        QCOMPARE(r.freedBytes, p.totalBytes());
+        QCOMPARE(after - before, r.freedBytes);
+        QCOMPARE(entryKeys(scan(root)), QStringList { b });
+        QDir(root).removeRecursively();
+    }
+
     void parseSize_data()
     {
         QTest::addColumn<QString>("text");
@@ -593,5 +641,19 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestCleanup)
+int main(int argc, char **argv)
+{
+    g_tmpfsError = setUpTmpfs();
+    int status = 0;
+    {
+        QCoreApplication app(argc, argv);
+        TestCleanup test;
+        status = QTest::qExec(&test, argc, argv);
+    }
+    if (!g_tmpfs.isEmpty()) {
+        ::umount2(QFile::encodeName(g_tmpfs).constData(), MNT_DETACH);
+        ::rmdir(QFile::encodeName(g_tmpfs).constData());
+    }
+    return status;
+}
 #include "tst_cleanup.moc"
