@@ -589,6 +589,56 @@ private Q_SLOTS:
         QDir(root).removeRecursively();
     }
 
+    // With verify, a prefetched entry whose files no longer match our manifest is broken.
+    void verifyFindsChangedFiles()
+    {
+        QTemporaryDir tmp;
+        const QString root = tmp.path();
+        const QString h = handle(QStringLiteral("/google/big/1"));
+        const PrefetchResult r = run(root, h);
+        QVERIFY2(r.phase == PrefetchPhase::Done, qPrintable(r.message));
+        const QString k = keyOf(h);
+        CleanupRules rules;
+        rules.broken = true;
+        rules.verify = true;
+        QVERIFY(plan(root, rules).items.isEmpty());
+        QVERIFY(test::writeFile(root + QLatin1Char('/') + k + QStringLiteral("/variables/variables.index"),
+            QByteArray(300, 'X'))); // same size, other bytes
+        QCOMPARE(keysOf(plan(root, rules).items), QStringList { k });
+        QVERIFY2(plan(root, rules).items.constFirst().reason.contains(QStringLiteral("1 changed")),
+            qPrintable(plan(root, rules).items.constFirst().reason));
+        rules.verify = false;
+        QVERIFY(plan(root, rules).items.isEmpty());
+    }
+
+    // The automatic policy's guard: an entry open by a process, or read in the last 24 hours, stays.
+    void policyKeepsWhatIsInUse()
+    {
+        QTemporaryDir tmp;
+        const QString root = tmp.path();
+        const QString open = entry(root, QStringLiteral("https://tfhub.dev/a/open/1"));
+        const QString recent = entry(root, QStringLiteral("https://tfhub.dev/a/recent/1"));
+        const QString old = entry(root, QStringLiteral("https://tfhub.dev/a/old/1"));
+        QVERIFY(setTreeATime(root + QLatin1Char('/') + open, m_now - 10 * kDay));
+        QVERIFY(setTreeATime(root + QLatin1Char('/') + recent, m_now - 3600));
+        QVERIFY(setTreeATime(root + QLatin1Char('/') + old, m_now - 10 * kDay));
+        QProcess holder;
+        holder.start(QStringLiteral("sh"),
+            { QStringLiteral("-c"), QStringLiteral("exec 3<\"$1\"; echo ready; exec sleep 600"),
+                QStringLiteral("sh"), root + QLatin1Char('/') + open + QStringLiteral("/saved_model.pb") });
+        QVERIFY(holder.waitForReadyRead(10000));
+        CleanupRules rules;
+        rules.maxBytes = 0;
+        rules.protectRecentlyUsed = true;
+        const CleanupPlan p = plan(root, rules);
+        holder.kill();
+        holder.waitForFinished();
+        QCOMPARE(keysOf(p.items), QStringList { old });
+        QCOMPARE(keptReason(p, open), QStringLiteral("open by a running process"));
+        QVERIFY2(keptReason(p, recent).startsWith(QStringLiteral("read in the last 24 hours")),
+            qPrintable(keptReason(p, recent)));
+    }
+
     void parseSize_data()
     {
         QTest::addColumn<QString>("text");
