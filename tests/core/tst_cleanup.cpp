@@ -319,6 +319,29 @@ private Q_SLOTS:
         QCOMPARE(util::stat(pb).atime.toSecsSinceEpoch(), m_now - 100 * kDay);
     }
 
+    // Where the mount records no access times, "unused" cannot be told: the rule refuses, saying why.
+    void unusedRefusedOnNoatimeMount()
+    {
+        TFHUB_REQUIRE(!g_tmpfs.isEmpty(), g_tmpfsError);
+        const QString root = g_tmpfs + QStringLiteral("/noatime");
+        QVERIFY(QDir().mkpath(root));
+        QCOMPARE(::mount("tmpfs", QFile::encodeName(root).constData(), "tmpfs", MS_NOATIME, "size=4m"), 0);
+        const QString old = entry(root, QStringLiteral("https://tfhub.dev/a/old/1"));
+        QVERIFY(setTreeATime(root + QLatin1Char('/') + old, m_now - 100 * kDay));
+        CleanupRules rules;
+        rules.unusedDays = 30;
+        rules.stale = true;
+        const CleanupPlan p = plan(root, rules);
+        ::umount2(QFile::encodeName(root).constData(), MNT_DETACH);
+        QVERIFY(p.items.isEmpty());
+        QCOMPARE(p.refusals.size(), 1);
+        QCOMPARE(p.refusals.constFirst().rule, QStringLiteral("unused"));
+        QVERIFY2(p.refusals.constFirst().reason.contains(QStringLiteral("noatime")),
+            qPrintable(p.refusals.constFirst().reason));
+        QVERIFY(!p.refusals.constFirst().forcible);
+        QVERIFY(!p.refused()); // the other rules still run
+    }
+
     void budgetEvictsLeastRecentlyUsed()
     {
         QTemporaryDir tmp;
