@@ -73,7 +73,7 @@ budget=$((disk / 2)) # the budget counts allocated blocks, as the cache's size o
 seconds() {
     local TIMEFORMAT='%R %U %S' t
     t=$({ time "$@" >/dev/null 2>&1; } 2>&1)
-    awk '{ printf "%.3f %.3f", $1, $2 + $3 }' <<<"$t"
+    tail -n 1 <<<"$t" | awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }'
 }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { printf "%.3f", a[int((NR + 1) / 2)] }'; }
@@ -94,7 +94,7 @@ done
 items=$("$cli" --cache-dir "$cache" clean --stale --max-size "$budget" --dry-run --json |
     python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["items"]), d["totalBytes"])')
 echo "cache: $entries entries, $files files, $bytes bytes ($disk on disk); budget $budget bytes; plan: $items (items, bytes)"
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '| %s | %s | %s | %s |\n' "command" "median wall (s)" "median CPU (s)" "wall runs (s)"
 printf '| %s | %s | %s | %s |\n' "---" "---" "---" "---"
 row() {
