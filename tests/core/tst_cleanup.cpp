@@ -1,203 +1,38 @@
-#include "core/cache/lock.h"
-#include "core/hub/handle.h"
+#include "tests/core/cleanupfixtures.h"
+
 #include "core/maintenance/cleanupplan.h"
 #include "core/maintenance/entryremoval.h"
 #include "core/maintenance/pins.h"
 #include "core/util/fsutil.h"
 #include "core/util/humanize.h"
 #include "tests/core/prefetchfixtures.h"
-#include "tests/support/privilege.h"
 #include "tests/support/testdata.h"
 
-#include <QDir>
-#include <QDirIterator>
-#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include <cerrno>
-#include <cstring>
-#include <fcntl.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 using namespace tfhub;
+using namespace tfhub::test::cleanupfixtures;
 
-namespace {
-
-const QString kUid = QStringLiteral("0123456789abcdef0123456789abcdef");
-
-// A tmpfs of our own (in a private mount namespace), so that the free space it reports moves only
-// with what this test removes.
-QString g_tmpfs;
-QString g_tmpfsError;
-
-QString setUpTmpfs()
-{
-    char tmpl[] = "/tmp/tst_cleanup-tmpfs-XXXXXX";
-    if (!::mkdtemp(tmpl))
-        return QStringLiteral("mkdtemp: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
-    if (const QString error = test::enterPrivateMountNamespace(); !error.isEmpty())
-        return error;
-    if (::mount("tmpfs", tmpl, "tmpfs", 0, "size=16m,mode=0755") != 0)
-        return QStringLiteral("mounting a tmpfs on %1 was refused: %2")
-            .arg(QString::fromLocal8Bit(tmpl), QString::fromLocal8Bit(std::strerror(errno)));
-    g_tmpfs = QString::fromLocal8Bit(tmpl);
-    return QString();
-}
-const qint64 kDay = 86400;
-
-QString keyOf(const QString &handle)
-{
-    return Handle::cacheKeyOf(handle);
-}
-
-// Sets only the access time of every file and folder of a tree, as a user's loads leave it.
-bool setTreeATime(const QString &root, qint64 secs)
-{
-    const auto set = [](const QString &path, qint64 t) {
-        const struct timespec times[2] = { { static_cast<time_t>(t), 0 }, { 0, UTIME_OMIT } };
-        return ::utimensat(AT_FDCWD, QFile::encodeName(path).constData(), times, AT_SYMLINK_NOFOLLOW) == 0;
-    };
-    bool ok = set(root, secs);
-    QDirIterator it(
-        root, QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden, QDirIterator::Subdirectories);
-    while (it.hasNext())
-        ok = set(it.next(), secs) && ok;
-    return ok;
-}
-
-// Backdates the modification (and access) time of a whole tree.
-bool setTreeMTime(const QString &root, qint64 secs)
-{
-    bool ok = test::setMTime(root, secs);
-    QDirIterator it(
-        root, QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden, QDirIterator::Subdirectories);
-    while (it.hasNext())
-        ok = test::setMTime(it.next(), secs) && ok;
-    return ok;
-}
-
-QStringList keysOf(const QList<CleanupItem> &items)
-{
-    QStringList keys;
-    for (const CleanupItem &i : items)
-        keys << i.key;
-    keys.sort();
-    return keys;
-}
-
-QStringList entryKeys(const QList<CacheEntry> &entries)
-{
-    QStringList keys;
-    for (const CacheEntry &e : entries)
-        keys << e.key;
-    keys.sort();
-    return keys;
-}
-
-QStringList sorted(QStringList l)
-{
-    l.sort();
-    return l;
-}
-
-const CleanupItem *itemFor(const CleanupPlan &plan, const QString &key)
-{
-    for (const CleanupItem &i : plan.items) {
-        if (i.key == key)
-            return &i;
-    }
-    return nullptr;
-}
-
-QString keptReason(const CleanupPlan &plan, const QString &key)
-{
-    for (const CleanupKept &k : plan.kept) {
-        if (k.key == key)
-            return k.reason;
-    }
-    return QString();
-}
-
-CacheEntry entryOf(const QList<CacheEntry> &entries, const QString &key)
-{
-    for (const CacheEntry &e : entries) {
-        if (e.key == key)
-            return e;
-    }
-    return CacheEntry();
-}
-
-} // namespace
-
-class TestCleanup final : public QObject, public test::prefetchfixtures::PrefetchFixture
+/// The cleanup planner's rules on real caches: what each selects, why, and how many bytes.
+class TestCleanup final : public QObject,
+                          public CleanupFixture,
+                          public test::prefetchfixtures::PrefetchFixture
 {
     Q_OBJECT
-private:
-    QProcess m_liveOwner;
-    ScanOptions m_options; // the library's own rules: 30 s grace, 20 minutes without progress
-    qint64 m_now = 0;
-
-    QString model() const { return test::savedModelsDir() + QStringLiteral("/half_plus_two_cpu"); }
-
-    QString entry(const QString &root, const QString &handle)
-    {
-        return test::makeEntry(root, handle, model());
-    }
-
-    QList<CacheEntry> scan(const QString &root)
-    {
-        QString error;
-        const QList<CacheEntry> entries = cache::scanAll(root, m_options, &error);
-        if (!error.isEmpty())
-            qWarning("%s", qPrintable(error));
-        return entries;
-    }
-
-    CleanupPlan plan(const QString &root, const CleanupRules &rules)
-    {
-        const Result<PinSet> pins = maintenance::readPins(root);
-        return maintenance::planCleanup(root, scan(root), pins ? *pins : PinSet(), rules, m_options);
-    }
-
-    // A tmp download folder of `key` whose files last changed at `mtime`.
-    void tmpFolder(const QString &root, const QString &key, qint64 mtime)
-    {
-        const QString dir = root + QLatin1Char('/') + key + QLatin1Char('.') + kUid + QStringLiteral(".tmp");
-        QVERIFY(test::writeFile(
-            dir + QStringLiteral("/variables/variables.data-00000-of-00001"), QByteArray(20000, 'd')));
-        QVERIFY(setTreeMTime(dir, mtime));
-    }
-
-    void lock(const QString &root, const QString &key, const QString &host, qint64 pid, qint64 mtime)
-    {
-        const QString path = root + QLatin1Char('/') + key + QStringLiteral(".lock");
-        QVERIFY(test::writeFile(path, cache::lockContent(host, pid, kUid)));
-        QVERIFY(test::setMTime(path, mtime));
-    }
-
 private Q_SLOTS:
     void initTestCase()
     {
-        m_now = QDateTime::currentSecsSinceEpoch();
+        QVERIFY(startLiveOwner());
         QVERIFY(startHub());
         m_hub.addArchive(QStringLiteral("/kaggle/big/1"), m_bigArchive);
-        m_liveOwner.start(QStringLiteral("sleep"), { QStringLiteral("600") });
-        QVERIFY(m_liveOwner.waitForStarted());
     }
 
-    void cleanupTestCase()
-    {
-        m_liveOwner.kill();
-        m_liveOwner.waitForFinished();
-    }
+    void cleanupTestCase() { stopLiveOwner(); }
 
     // Every stale kind is selected with its reason; live downloads (a running local holder, another
     // host still making progress) never are; a complete entry loses only its leftovers.
@@ -319,29 +154,6 @@ private Q_SLOTS:
         QCOMPARE(util::stat(pb).atime.toSecsSinceEpoch(), m_now - 100 * kDay);
     }
 
-    // Where the mount records no access times, "unused" cannot be told: the rule refuses, saying why.
-    void unusedRefusedOnNoatimeMount()
-    {
-        TFHUB_REQUIRE(!g_tmpfs.isEmpty(), g_tmpfsError);
-        const QString root = g_tmpfs + QStringLiteral("/noatime");
-        QVERIFY(QDir().mkpath(root));
-        QCOMPARE(::mount("tmpfs", QFile::encodeName(root).constData(), "tmpfs", MS_NOATIME, "size=4m"), 0);
-        const QString old = entry(root, QStringLiteral("https://tfhub.dev/a/old/1"));
-        QVERIFY(setTreeATime(root + QLatin1Char('/') + old, m_now - 100 * kDay));
-        CleanupRules rules;
-        rules.unusedDays = 30;
-        rules.stale = true;
-        const CleanupPlan p = plan(root, rules);
-        ::umount2(QFile::encodeName(root).constData(), MNT_DETACH);
-        QVERIFY(p.items.isEmpty());
-        QCOMPARE(p.refusals.size(), 1);
-        QCOMPARE(p.refusals.constFirst().rule, QStringLiteral("unused"));
-        QVERIFY2(p.refusals.constFirst().reason.contains(QStringLiteral("noatime")),
-            qPrintable(p.refusals.constFirst().reason));
-        QVERIFY(!p.refusals.constFirst().forcible);
-        QVERIFY(!p.refused()); // the other rules still run
-    }
-
     void budgetEvictsLeastRecentlyUsed()
     {
         QTemporaryDir tmp;
@@ -418,117 +230,6 @@ private Q_SLOTS:
         QCOMPARE(maintenance::readPins(root)->byKey.size(), 1);
     }
 
-    // Foreign items are listed, never touched; a link inside an entry goes as a link, its target stays.
-    void foreignAndSymlinks()
-    {
-        QTemporaryDir tmp;
-        QTemporaryDir outside;
-        const QString root = tmp.path();
-        const QString target = outside.filePath(QStringLiteral("precious.bin"));
-        QVERIFY(test::writeFile(target, "keep me"));
-        const QString k = entry(root, QStringLiteral("https://tfhub.dev/a/linked/1"));
-        QVERIFY(QFile::link(target, root + QLatin1Char('/') + k + QStringLiteral("/assets/link")));
-        QVERIFY(QFile::link(outside.path(), root + QLatin1Char('/') + k + QStringLiteral("/assets/dirlink")));
-        QVERIFY(test::writeFile(root + QStringLiteral("/notes.txt"), "mine"));
-        CleanupRules rules;
-        rules.selected = { k, QStringLiteral("notes.txt") };
-        const CleanupPlan p = plan(root, rules);
-        QCOMPARE(keysOf(p.items), QStringList { k });
-        QVERIFY(keptReason(p, QStringLiteral("notes.txt")).contains(QStringLiteral("never removed")));
-        const CleanupReport r = maintenance::executeCleanup(p, CleanupMode::Delete);
-        QCOMPARE(r.removed.size(), 1);
-        QVERIFY(!QFile::exists(root + QLatin1Char('/') + k));
-        QVERIFY(QFile::exists(target));
-        QVERIFY(QFile::exists(root + QStringLiteral("/notes.txt")));
-    }
-
-    void refusesHomeLikeAndForeignRoots()
-    {
-        QTemporaryDir tmp;
-        const QString root = tmp.path();
-        const QString stale = keyOf(QStringLiteral("https://tfhub.dev/a/stale/1"));
-        tmpFolder(root, stale, m_now - 3600);
-        QVERIFY(test::writeFile(root + QStringLiteral("/.bashrc"), "alias ll='ls -l'\n"));
-        CleanupRules rules;
-        rules.stale = true;
-        CleanupPlan p = plan(root, rules);
-        QVERIFY(p.refused());
-        QVERIFY(p.items.isEmpty());
-        QVERIFY2(p.refusals.constFirst().reason.contains(QStringLiteral("home folder")),
-            qPrintable(p.refusals.constFirst().reason));
-        rules.force = true;
-        p = plan(root, rules);
-        QVERIFY(!p.refused());
-        QCOMPARE(keysOf(p.items), QStringList { stale });
-        // Without the start-up file but with two foreign items for one entry: refused too.
-        QVERIFY(QFile::remove(root + QStringLiteral("/.bashrc")));
-        QVERIFY(test::writeFile(root + QStringLiteral("/a.txt"), "a"));
-        QVERIFY(test::writeFile(root + QStringLiteral("/b.txt"), "b"));
-        rules.force = false;
-        p = plan(root, rules);
-        QVERIFY(p.refused());
-        QVERIFY(p.refusals.constFirst().reason.contains(
-            QStringLiteral("more items that are not cache entries (2)")));
-    }
-
-    // A download that starts between plan and execution is skipped, its files intact.
-    void downloadStartingAfterThePlanIsSkipped()
-    {
-        QTemporaryDir tmp;
-        const QString root = tmp.path();
-        const QString k = keyOf(QStringLiteral("https://tfhub.dev/a/again/1"));
-        tmpFolder(root, k, m_now - 3600);
-        CleanupRules rules;
-        rules.stale = true;
-        const CleanupPlan p = plan(root, rules);
-        QCOMPARE(keysOf(p.items), QStringList { k });
-        lock(root, k, util::hostName(), m_liveOwner.processId(), m_now);
-        QVERIFY(test::writeFile(
-            root + QLatin1Char('/') + k + QLatin1Char('.') + kUid + QStringLiteral(".tmp/saved_model.pb"),
-            "new"));
-        const CleanupReport r = maintenance::executeCleanup(p, CleanupMode::Delete);
-        QVERIFY(r.removed.isEmpty());
-        QCOMPARE(r.skipped.size(), 1);
-        QVERIFY2(r.skipped.constFirst().reason.contains(QStringLiteral("a download started")),
-            qPrintable(r.skipped.constFirst().reason));
-        QCOMPARE(r.freedBytes, 0);
-        QVERIFY(QFile::exists(
-            root + QLatin1Char('/') + k + QLatin1Char('.') + kUid + QStringLiteral(".tmp/saved_model.pb")));
-    }
-
-    // Stopping from the progress callback after item k leaves every later item intact.
-    void cancelAfterItemK()
-    {
-        QTemporaryDir tmp;
-        const QString root = tmp.path();
-        QStringList keys;
-        for (int i = 0; i < 4; ++i)
-            keys << entry(root, QStringLiteral("https://tfhub.dev/a/c%1/1").arg(i));
-        CleanupRules rules;
-        rules.selected = keys;
-        const CleanupPlan p = plan(root, rules);
-        QCOMPARE(p.items.size(), 4);
-        QList<int> seen;
-        const CleanupReport r
-            = maintenance::executeCleanup(p, CleanupMode::Delete, [&](const CleanupProgress &pr) {
-                  seen << pr.done;
-                  return pr.done < 2;
-              });
-        QCOMPARE(seen, (QList<int> { 1, 2 }));
-        QVERIFY(r.cancelled);
-        QCOMPARE(r.removed.size(), 2);
-        QCOMPARE(r.freedBytes, p.items[0].bytes + p.items[1].bytes);
-        for (int i = 0; i < 4; ++i) {
-            const CacheEntry e = cache::scanKey(root, p.items[i].key, m_options);
-            if (i < 2) {
-                QVERIFY(e.artifacts.isEmpty());
-            } else {
-                QCOMPARE(e.state, EntryState::Complete);
-                QCOMPARE(e.diskBytes, p.items[i].bytes);
-            }
-        }
-    }
-
     // The same archive prefetched under two handles: the copy used longer ago goes, the reason
     // names the copy kept, and the handle it served is listed (the library downloads it again).
     void duplicatesUnderTwoHandles()
@@ -585,31 +286,6 @@ private Q_SLOTS:
         QVERIFY(QFile::exists(maintenance::homeTrash() + QStringLiteral("/files/") + k));
         QCOMPARE(cache::scanKey(root, g, m_options).state, EntryState::Complete);
         QCOMPARE(cache::scanKey(root, other, m_options).state, EntryState::Complete);
-    }
-
-    // The freed figure is what the volume gains: statvfs before and after, on a tmpfs of our own.
-    void freedFigureMatchesTheVolume()
-    {
-        TFHUB_REQUIRE(!g_tmpfs.isEmpty(), g_tmpfsError);
-        const QString root = g_tmpfs + QStringLiteral("/cache");
-        const QString a = entry(root, QStringLiteral("https://tfhub.dev/a/one/1"));
-        const QString b = entry(root, QStringLiteral("https://tfhub.dev/a/two/1"));
-        const QString stale = keyOf(QStringLiteral("https://tfhub.dev/a/stale/1"));
-        tmpFolder(root, stale, m_now - 3600);
-        CleanupRules rules;
-        rules.stale = true;
-        rules.selected = { a };
-        const CleanupPlan p = plan(root, rules);
-        QCOMPARE(keysOf(p.items), sorted({ a, stale }));
-        const qint64 before = util::volumeInfo(root).freeBytes;
-        const CleanupReport r = maintenance::executeCleanup(p, CleanupMode::Delete);
-        const qint64 after = util::volumeInfo(root).freeBytes;
-        QVERIFY2(r.errors.isEmpty(), qPrintable(r.errors.join(QLatin1Char('\n'))));
-        QVERIFY(r.freedBytes > 0);
-        QCOMPARE(r.freedBytes, p.totalBytes());
-        QCOMPARE(after - before, r.freedBytes);
-        QCOMPARE(entryKeys(scan(root)), QStringList { b });
-        QDir(root).removeRecursively();
     }
 
     // With verify, a prefetched entry whose files no longer match our manifest is broken.
@@ -714,19 +390,5 @@ private Q_SLOTS:
     }
 };
 
-int main(int argc, char **argv)
-{
-    g_tmpfsError = setUpTmpfs();
-    int status = 0;
-    {
-        QCoreApplication app(argc, argv);
-        TestCleanup test;
-        status = QTest::qExec(&test, argc, argv);
-    }
-    if (!g_tmpfs.isEmpty()) {
-        ::umount2(QFile::encodeName(g_tmpfs).constData(), MNT_DETACH);
-        ::rmdir(QFile::encodeName(g_tmpfs).constData());
-    }
-    return status;
-}
+QTEST_GUILESS_MAIN(TestCleanup)
 #include "tst_cleanup.moc"
