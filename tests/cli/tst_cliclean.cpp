@@ -1,5 +1,7 @@
 #include "core/hub/handle.h"
+#include "core/maintenance/cleanpolicy.h"
 #include "core/maintenance/pins.h"
+#include "core/settings/appsettings.h"
 #include "core/util/fsutil.h"
 #include "tests/support/testdata.h"
 
@@ -65,7 +67,9 @@ private:
         e.insert(QStringLiteral("HOME"), m_home.path());
         e.insert(QStringLiteral("XDG_DATA_HOME"), m_home.path() + QStringLiteral("/.local/share"));
         e.insert(QStringLiteral("XDG_CONFIG_HOME"), m_home.path() + QStringLiteral("/.config"));
+        e.insert(QStringLiteral("XDG_STATE_HOME"), m_home.path() + QStringLiteral("/.local/state"));
         e.remove(QStringLiteral("TFHUB_CACHE_DIR"));
+        e.remove(QStringLiteral("INVOCATION_ID"));
         p.setProcessEnvironment(e);
         p.setStandardInputFile(QProcess::nullDevice());
         p.start(
@@ -86,6 +90,9 @@ private Q_SLOTS:
     {
         QVERIFY2(!qEnvironmentVariable("TFHUB_CLI").isEmpty(), "TFHUB_CLI is not set (run through ctest)");
         QVERIFY(m_home.isValid());
+        // This process writes the policy where the tool reads it.
+        qputenv("XDG_CONFIG_HOME", QFile::encodeName(m_home.path() + QStringLiteral("/.config")));
+        qputenv("XDG_STATE_HOME", QFile::encodeName(m_home.path() + QStringLiteral("/.local/state")));
     }
 
     void init()
@@ -216,6 +223,37 @@ private Q_SLOTS:
         QCOMPARE(r.code, 0);
         QVERIFY2(r.out.contains(QStringLiteral("Removed 1 item(s), freed ")), qPrintable(r.out));
         QVERIFY(!exists(m_old));
+    }
+
+    // --policy applies the app's policy (off by default) and writes the run's report for the app.
+    void policyFromTheAppSettings()
+    {
+        maintenance::writeCleanPolicy(*settings::openShared(), CleanPolicy());
+        Run r = cli({ QStringLiteral("clean"), QStringLiteral("--policy"), QStringLiteral("--yes") });
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains(QStringLiteral("policy is off")), qPrintable(r.out));
+        QVERIFY(exists(m_stale + u'.' + Uid + QStringLiteral(".tmp")));
+
+        CleanPolicy policy;
+        policy.enabled = true;
+        policy.unusedEnabled = true;
+        policy.unusedDays = 30;
+        maintenance::writeCleanPolicy(*settings::openShared(), policy);
+        r = cli({ QStringLiteral("clean"), QStringLiteral("--policy"), QStringLiteral("--yes"),
+            QStringLiteral("--json") });
+        QCOMPARE(r.code, 0);
+        QStringList rules;
+        for (const QJsonValue &v : r.json().value(QStringLiteral("items")).toArray())
+            rules << v.toObject().value(QStringLiteral("rule")).toString();
+        QCOMPARE(rules, (QStringList { QStringLiteral("stale"), QStringLiteral("unused") }));
+        QVERIFY(!exists(m_old) && exists(m_recent));
+        const Result<PolicyReport> report = maintenance::readCleanReport();
+        QVERIFY2(report.ok(), qPrintable(report.ok() ? QString() : report.error()));
+        QCOMPARE(report->trigger, QStringLiteral("cli"));
+        QCOMPARE(report->removed.size(), 2);
+        QVERIFY(report->freedBytes > 0);
+        QVERIFY(report->policy.enabled);
+        maintenance::writeCleanPolicy(*settings::openShared(), CleanPolicy());
     }
 
     void homeLikeFolderIsRefusedUnlessForced()
