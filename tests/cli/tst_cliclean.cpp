@@ -163,6 +163,41 @@ private Q_SLOTS:
         QVERIFY(exists(m_stale + u'.' + Uid + QStringLiteral(".tmp")));
     }
 
+    void terminalAsks_data()
+    {
+        QTest::addColumn<QByteArray>("answer");
+        QTest::addColumn<int>("code");
+        QTest::addColumn<bool>("removed");
+        QTest::newRow("yes") << QByteArray("y\n") << 0 << true;
+        QTest::newRow("no") << QByteArray("n\n") << 1 << false;
+    }
+
+    // On a terminal the plan is shown grouped by rule, then a question; only "y" removes.
+    void terminalAsks()
+    {
+        QFETCH(QByteArray, answer);
+        QFETCH(int, code);
+        QFETCH(bool, removed);
+        // script(1) gives the tool a pseudo-terminal as its standard input.
+        QStringList command { qEnvironmentVariable("TFHUB_CLI"), QStringLiteral("--cache-dir"), m_root,
+            QStringLiteral("clean"), QStringLiteral("--unused-days"), QStringLiteral("30") };
+        for (QString &part : command)
+            part = u'\'' + part + u'\'';
+        QProcess p;
+        p.start(QStringLiteral("script"),
+            { QStringLiteral("-qec"), command.join(u' '), QStringLiteral("/dev/null") });
+        QVERIFY(p.waitForStarted(10000));
+        QByteArray shown;
+        while (!shown.contains("[y/N]") && p.waitForReadyRead(20000))
+            shown += p.readAllStandardOutput();
+        QVERIFY2(shown.contains("Unused (1,") && shown.contains("Delete these, freeing"), shown.constData());
+        p.write(answer);
+        QVERIFY(p.waitForFinished(20000));
+        QCOMPARE(p.exitCode(), code);
+        QCOMPARE(!exists(m_old), removed);
+        QVERIFY(exists(m_recent));
+    }
+
     void yesRemovesThePlanAndReportsJson()
     {
         const Run r
