@@ -1,6 +1,7 @@
 #include "app/cli/verbs.h"
 
 #include "app/cli/cli.h"
+#include "app/cli/cliclean.h"
 #include "app/cli/clicommon.h"
 #include "app/cli/clicomplete.h"
 #include "core/settings/appsettings.h"
@@ -24,6 +25,7 @@ QString tr(const char *text)
 constexpr IntLimits kJobs { settings::DownloadConcurrency.min, settings::DownloadConcurrency.max,
     settings::DownloadConcurrency.defaultValue };
 constexpr IntLimits kLimit { 0, 1000000, 50 };
+constexpr IntLimits kUnusedDays { 0, 36500, 90 };
 
 const Option kJson { "--json", nullptr, nullptr, N("machine-readable output (see README, \"JSON output\")") };
 
@@ -41,7 +43,7 @@ const QList<Verb> kVerbs {
         { kJson, { "--sort", nullptr, "KEY", N("order by size, name, date (downloaded) or accessed") },
             { "--state", nullptr, "STATE",
                 N("only entries in STATE: complete, empty, downloading, stale-lock, partial, "
-                  "orphan-descriptor, not-loadable or foreign") },
+                  "orphan-descriptor, not-loadable, broken or foreign") },
             { "--no-trunc", nullptr, nullptr, N("print whole keys instead of their first 12 digits") } },
         CacheUse::Reads, &runList },
     { "du", { "du [--json]" }, N("totals by state and by model format, reclaimable bytes, free space"),
@@ -99,6 +101,40 @@ const QList<Verb> kVerbs {
             { "--dry-run", "-n", nullptr, N("print what would be removed and freed, and remove nothing") },
             { "--yes", "-y", nullptr, N("do not ask; required when standard input is not a terminal") } },
         CacheUse::Writes, &runRemoveVerb },
+    { "clean",
+        { "clean [--stale] [--broken [--verify]] [--duplicates] [--unused-days N] [--max-size SIZE] "
+          "[--policy] [--dry-run] [--yes] [--trash] [--force] [--json]" },
+        N("plan by rules what can go, say why and how much it frees, then remove it"),
+        N("Shows the plan grouped by rule and asks (without a terminal it needs --yes or --dry-run). "
+          "Pinned entries (see 'pin') and running downloads are never selected; only cache items are "
+          "ever removed. Each item is checked again just before it is removed. SIZE is a number of "
+          "bytes, or 500M, 20G (powers of 1000) or 500MiB, 1.5TiB (powers of 1024). A cache folder that "
+          "is /, a home folder, or holds more foreign items than entries is refused unless --force."),
+        { { "--stale", nullptr, nullptr,
+              N("abandoned downloads, stale locks, orphan descriptors and manifests, empty folders, "
+                "temporaries") },
+            { "--broken", nullptr, nullptr, N("entries tensorflow_hub cannot load (not-loadable, broken)") },
+            { "--verify", nullptr, nullptr,
+                N("with --broken: also entries whose files differ from our manifest (reads every byte)") },
+            { "--duplicates", nullptr, nullptr,
+                N("the same files cached under several handles; the most recently used copy stays") },
+            { "--unused-days", nullptr, "N", N("entries not used for N days (from %1 to %2)"), &kUnusedDays },
+            { "--max-size", nullptr, "SIZE", N("keep the cache under SIZE, least recently used first") },
+            { "--policy", nullptr, nullptr,
+                N("the automatic policy set in the app: stale leftovers, and unused days and the size budget "
+                  "when set; never what was read in the last day or is open; writes the run's report") },
+            { "--dry-run", "-n", nullptr, N("print the plan and remove nothing") },
+            { "--yes", "-y", nullptr, N("do not ask; required when standard input is not a terminal") },
+            { "--trash", nullptr, nullptr, N("move to the trash (frees nothing until it is emptied)") },
+            { "--force", nullptr, nullptr, N("clean a folder the safety checks refuse") }, kJson },
+        CacheUse::Writes, &runCleanVerb },
+    { "pin", { "pin HANDLE|KEY...", "pin --list [--json]" }, N("keep entries from every cleanup rule"),
+        N("Pins live in .tfhub-cache-manager-pins.json inside the cache folder, so they travel with a "
+          "shared or moved cache. A handle may be pinned before it is downloaded."),
+        { { "--list", nullptr, nullptr, N("print the pinned entries") }, kJson }, CacheUse::Writes,
+        &runPinVerb },
+    { "unpin", { "unpin HANDLE|KEY..." }, N("let cleanup rules select entries again"), nullptr, {},
+        CacheUse::Writes, &runUnpinVerb },
     { "search",
         { "search [WORDS...] [--task T] [--publisher P] [--format F] [--kind K] [--language L] "
           "[--fine-tunable true|false] [--all-versions] [--limit N] [--json]" },

@@ -20,7 +20,7 @@ QList<EntryState> allStates()
 {
     return { EntryState::Complete, EntryState::EmptyFolder, EntryState::Downloading, EntryState::StaleLock,
         EntryState::AbandonedPartial, EntryState::OrphanDescriptor, EntryState::NotLoadable,
-        EntryState::Foreign };
+        EntryState::Broken, EntryState::Foreign };
 }
 
 QString stateName(EntryState state)
@@ -40,6 +40,8 @@ QString stateName(EntryState state)
         return QStringLiteral("orphan-descriptor");
     case EntryState::NotLoadable:
         return QStringLiteral("not-loadable");
+    case EntryState::Broken:
+        return QStringLiteral("broken");
     case EntryState::Foreign:
         return QStringLiteral("foreign");
     }
@@ -74,6 +76,8 @@ QString stateLabel(EntryState state)
         return tr("Orphan descriptor");
     case EntryState::NotLoadable:
         return tr("Not loadable");
+    case EntryState::Broken:
+        return tr("Broken");
     case EntryState::Foreign:
         return tr("Not a cache item");
     }
@@ -100,6 +104,9 @@ QString stateExplanation(EntryState state)
     case EntryState::NotLoadable:
         return tr("Not loadable: the folder holds no SavedModel, TFLite or TF.js model, yet tensorflow_hub "
                   "treats it as complete and will fail to load it.");
+    case EntryState::Broken:
+        return tr("Broken: a file the model needs (such as a weight shard) is missing. tensorflow_hub "
+                  "treats the folder as complete and will fail to load it.");
     case EntryState::Foreign:
         return tr(
             "Not a cache item: something else stored in the cache folder. It is shown but never touched.");

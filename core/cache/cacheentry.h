@@ -17,6 +17,7 @@ enum class EntryState {
     AbandonedPartial, ///< only K.<uid>.tmp/ left behind by a download whose owner is gone.
     OrphanDescriptor, ///< K.descriptor.txt with no K/ folder.
     NotLoadable, ///< K/ is not empty but holds no SavedModel, TFLite or TF.js model.
+    Broken, ///< K/ holds a model that misses a required file (e.g. a weight shard): loading fails.
     Foreign, ///< not a cache artifact at all: shown, never touched.
 };
 
@@ -79,6 +80,7 @@ struct CacheEntry final
     LockOwner lock; ///< valid when a K.lock exists
     QList<Artifact> artifacts;
     QStringList problems; ///< unreadable folders and the like: reported, not fatal
+    QStringList missingFiles; ///< required files absent from K/ (relative paths), for Broken
 
     QString folderPath(const QString &cacheRoot) const;
 };

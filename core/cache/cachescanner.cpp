@@ -259,6 +259,8 @@ void inspectFolder(Collected &c, const QString &root, bool atimes)
     const cache::ModelInfo m = cache::inspect(folder, c.folderListing);
     e.format = m.format;
     e.loadable = m.loadable;
+    e.missingFiles = m.missingFiles;
+    c.facts.missingFiles = m.missingFiles;
     if (m.formatUnread && e.hasManifest)
         e.format = manifestFormat(folder + QStringLiteral(".manifest.json"));
     if (!atimes)
@@ -371,12 +373,19 @@ QString moveJournalName()
     return QStringLiteral(".tfhub-cache-manager-move.json");
 }
 
+QString pinsFileName()
+{
+    return QStringLiteral(".tfhub-cache-manager-pins.json");
+}
+
 bool isOwnFile(const QString &name)
 {
-    // The journal, and the temporary its atomic rewrite leaves for a moment.
-    const QString journal = moveJournalName();
-    return name == journal
-        || (name.startsWith(journal) && name.mid(journal.size()).startsWith(QLatin1String(".tmp")));
+    // Each file, and the temporary its atomic rewrite leaves for a moment.
+    for (const QString &own : { moveJournalName(), pinsFileName() }) {
+        if (name == own || (name.startsWith(own) && name.mid(own.size()).startsWith(QLatin1String(".tmp"))))
+            return true;
+    }
+    return false;
 }
 
 QString itemKey(const QString &name)

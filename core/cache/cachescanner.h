@@ -38,8 +38,13 @@ CacheEntry scanKey(const QString &root, const QString &key, const ScanOptions &o
 /// The name of the cache mover's journal in a cache root (`.tfhub-cache-manager-move.json`).
 QString moveJournalName();
 
-/// Whether a name in a cache root is a file of this app's own (the move journal): not a cache
-/// artifact and not a foreign item, so scans and watchers leave it out.
+/// The name of the pins file in a cache root (`.tfhub-cache-manager-pins.json`): the entries no
+/// cleanup rule may select. It lives in the cache so pins travel with a shared or moved cache.
+QString pinsFileName();
+
+/// Whether a name in a cache root is a file of this app's own (the move journal, the pins file and
+/// their atomic-write temporaries): not a cache artifact and not a foreign item, so scans and
+/// watchers leave it out.
 bool isOwnFile(const QString &name);
 
 /// The item a name of the root belongs to: its 40-hex key when it is a cache artifact, the name

@@ -73,6 +73,11 @@ StateDecision decideState(const EntryFacts &f)
     const bool staleLock = d.lock == LockStatus::Stale;
     if (d.lock == LockStatus::Live) {
         d.state = EntryState::Downloading;
+    } else if (f.hasFolder && !f.folderEmpty && f.folderIsDir && f.loadable && !f.missingFiles.isEmpty()) {
+        d.state = EntryState::Broken;
+        d.detail = tr("Missing %1.").arg(f.missingFiles.join(QStringLiteral(", ")));
+        if (staleLock)
+            d.detail += QLatin1Char(' ') + tr("A stale lock is left over.");
     } else if (f.hasFolder && !f.folderEmpty && f.folderIsDir && f.loadable) {
         d.state = EntryState::Complete;
         d.detail = staleLock ? tr("Complete; a stale lock is left over.") : QString();

@@ -5,6 +5,7 @@
 
 #include <QDateTime>
 #include <QString>
+#include <QStringList>
 
 /// The rule that turns what a scan found for one key into its state: a pure function of the
 /// facts, so that every combination can be tested without building it on disk.
@@ -20,6 +21,7 @@ struct EntryFacts final
     bool folderEmpty = false; ///< `K/` is a folder with nothing in it and nothing unreadable
     bool folderProblems = false; ///< parts of `K/` could not be read
     bool loadable = false; ///< `K/` holds a model hub.load() (or TFLite / TF.js tooling) reads
+    QStringList missingFiles; ///< files that model needs but `K/` lacks (a weight shard, the index)
 
     bool hasLock = false;
     LockOwner lock; ///< `K.lock`'s content, parsed
@@ -48,8 +50,8 @@ struct StateDecision final
     LockStatus lock = LockStatus::None;
 };
 
-/// The state of one key. Order: a live lock owns the entry; then a loadable folder; then a stale
-/// lock; then what the folder or the leftovers are.
+/// The state of one key. Order: a live lock owns the entry; then a loadable folder (broken when a
+/// required file is missing); then a stale lock; then what the folder or the leftovers are.
 StateDecision decideState(const EntryFacts &facts);
 
 } // namespace tfhub::cache

@@ -5,6 +5,7 @@
 #include <QFileInfo>
 #include <QHash>
 #include <QRegularExpression>
+#include <QSet>
 
 #include <optional>
 #include <sys/mman.h>
@@ -231,8 +232,14 @@ ModelInfo inspect(const QString &folder, const QList<util::ListedName> &listing)
 {
     const QHash<QString, util::ListedName> files = filesByPath(listing);
     if (files.contains(QStringLiteral("saved_model.pb"))
-        || files.contains(QStringLiteral("saved_model.pbtxt")))
-        return savedModel(folder, files);
+        || files.contains(QStringLiteral("saved_model.pbtxt"))) {
+        ModelInfo m = savedModel(folder, files);
+        for (const RequiredFile &f : requiredFiles(listing)) {
+            if (!f.present)
+                m.missingFiles << f.path;
+        }
+        return m;
+    }
     ModelInfo m;
     QStringList topFiles;
     for (const util::ListedName &n : listing) {
@@ -279,22 +286,36 @@ bool isLoadable(ModelFormat format)
 
 QList<RequiredFile> requiredFiles(const QString &folder)
 {
+    return requiredFiles(util::measure(folder, 1).listed);
+}
+
+QList<RequiredFile> requiredFiles(const QList<util::ListedName> &listing)
+{
+    QSet<QString> files;
+    bool hasVariables = false;
+    for (const util::ListedName &n : listing) {
+        if (!n.isDir)
+            files.insert(n.path);
+        else if (n.path == QLatin1String("variables"))
+            hasVariables = true;
+    }
     QList<RequiredFile> out;
-    const QDir dir(folder);
-    const auto add = [&](const QString &rel) { out.append({ rel, QFileInfo::exists(dir.filePath(rel)) }); };
-    if (dir.exists(QStringLiteral("saved_model.pbtxt")) && !dir.exists(QStringLiteral("saved_model.pb")))
+    const auto add = [&](const QString &rel) { out.append({ rel, files.contains(rel) }); };
+    if (files.contains(QStringLiteral("saved_model.pbtxt"))
+        && !files.contains(QStringLiteral("saved_model.pb")))
         add(QStringLiteral("saved_model.pbtxt"));
     else
         add(QStringLiteral("saved_model.pb"));
-    if (!dir.exists(QStringLiteral("variables")))
+    if (!hasVariables)
         return out; // a graph with no variables needs nothing else
     add(QStringLiteral("variables/variables.index"));
     // Shards are named variables.data-SSSSS-of-NNNNN; any one present tells N, all must be there.
-    static const QRegularExpression shard(QStringLiteral("^variables\\.data-(\\d{5})-of-(\\d{5})$"));
+    // With no shard at all the index still needs its data: the single shard 00000-of-00001.
+    static const QRegularExpression shard(
+        QStringLiteral("^variables/variables\\.data-(\\d{5})-of-(\\d{5})$"));
     int total = -1;
-    const QStringList names = QDir(dir.filePath(QStringLiteral("variables"))).entryList(QDir::Files);
-    for (const QString &n : names) {
-        const QRegularExpressionMatch m = shard.match(n);
+    for (const QString &path : std::as_const(files)) {
+        const QRegularExpressionMatch m = shard.match(path);
         if (m.hasMatch())
             total = qMax(total, m.captured(2).toInt());
     }

@@ -17,6 +17,7 @@ struct ModelInfo final
     bool loadable = false;
     bool formatUnread = false; ///< the format needs a file we may not read: `format` is Unknown
     QStringList loadFiles; ///< the present files hub.load() always reads, relative to the folder
+    QStringList missingFiles; ///< required files of a SavedModel that are absent (requiredFiles)
 };
 
 /// Inspects a model folder from its listing (util::measure(folder, 1).listed): SavedModel (TF2
@@ -66,5 +67,7 @@ struct RequiredFile final
     bool present = false;
 };
 QList<RequiredFile> requiredFiles(const QString &folder);
+/// The same from the folder's listing (util::measure(folder, 1).listed), touching nothing.
+QList<RequiredFile> requiredFiles(const QList<util::ListedName> &listing);
 
 } // namespace tfhub::cache

@@ -2,6 +2,7 @@
 
 #include "core/cache/lock.h"
 #include "core/maintenance/entrycopy.h"
+#include "core/maintenance/pins.h"
 #include "core/util/fsutil.h"
 #include "core/util/humanize.h"
 #include "core/util/progressmeter.h"
@@ -94,6 +95,21 @@ Result<bool> takeLock(const EntryPaths &p, const QByteArray &ours, const QString
     }
     *holder = tr("its lock keeps changing hands");
     return false;
+}
+
+// The pins travel with the cache: merged into the destination's (a key means the same model in
+// every folder), so that no rule there removes what was pinned here.
+Status carryPins(const QString &from, const QString &to)
+{
+    const Result<PinSet> mine = maintenance::readPins(from);
+    if (!mine || mine->byKey.isEmpty())
+        return mine ? Status() : Status(Error { mine.error() });
+    Result<PinSet> theirs = maintenance::readPins(to);
+    if (!theirs)
+        return Error { theirs.error() };
+    for (const Pin &p : mine->byKey)
+        theirs.value().byKey.insert(p.key, p);
+    return maintenance::writePins(to, *theirs);
 }
 
 QString labelOf(const CacheEntry &e)
@@ -393,6 +409,8 @@ MoveReport moveCache(const QString &from, const QString &to, const MoveOptions &
         ++p.doneEntries;
         progress(p);
     }
+    if (Status s = carryPins(from, to); !s)
+        return stop(s.error());
     j.items = done;
     j.phase = MoveJournal::Phase::Copied;
     if (Status s = writeJournal(j); !s)
@@ -456,6 +474,10 @@ MoveReport finishMove(const QString &dir, const ScanOptions &scan)
         }
         cache::releaseLock(src, lockContent);
     }
+    // The pins were merged into the new folder; the old copy goes with the last original, and stays
+    // while a model it may protect stayed behind.
+    if (report.skippedKeys.isEmpty())
+        QFile::remove(maintenance::pinsPath(j.from));
     (void)util::syncDir(j.from);
     removeJournal(j);
     report.sourcesRemoved = true;

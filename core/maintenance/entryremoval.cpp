@@ -159,7 +159,7 @@ bool isNamedAfterKey(const QString &name, const QString &key)
 {
     static const QRegularExpression suffix(
         QStringLiteral("^(|\\.descriptor\\.txt|\\.manifest\\.json|\\.lock|\\.[0-9a-f]{32}\\.tmp|\\.(lock|"
-                       "descriptor\\.txt)\\.tmp[0-9a-f]{32})$"));
+                       "descriptor\\.txt|manifest\\.json)\\.tmp[0-9a-f]{32})$"));
     return isCacheKey(key) && name.size() >= 40 && name.left(40) == key && !name.contains(QLatin1Char('/'))
         && suffix.match(name.mid(40)).hasMatch();
 }

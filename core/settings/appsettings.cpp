@@ -16,6 +16,18 @@ void IntSetting::write(QSettings &settings, int value) const
     settings.setValue(name(), clamp(value));
 }
 
+qint64 SizeSetting::read(const QSettings &settings) const
+{
+    bool ok = false;
+    const qint64 value = settings.value(name()).toLongLong(&ok);
+    return ok ? clamp(value) : defaultValue;
+}
+
+void SizeSetting::write(QSettings &settings, qint64 value) const
+{
+    settings.setValue(name(), clamp(value));
+}
+
 bool BoolSetting::read(const QSettings &settings) const
 {
     const QVariant v = settings.value(name());

@@ -38,6 +38,21 @@ struct BoolSetting final
     void write(QSettings &settings, bool value) const;
 };
 
+/// A byte count with inclusive limits (sizes outgrow an int).
+struct SizeSetting final
+{
+    const char *key;
+    qint64 defaultValue;
+    qint64 min;
+    qint64 max;
+
+    QString name() const { return QString::fromLatin1(key); }
+    constexpr qint64 clamp(qint64 value) const { return value < min ? min : (value > max ? max : value); }
+    /// The stored value clamped to the limits; the default when absent or not a number.
+    qint64 read(const QSettings &settings) const;
+    void write(QSettings &settings, qint64 value) const;
+};
+
 /// A key with no default: window geometry, splitter and header states (opaque bytes), lists.
 struct Key final
 {
@@ -57,6 +72,16 @@ inline constexpr Key EnvironmentTargets { "environment/targets" };
 inline constexpr Key CatalogExtraSources { "catalog/extraSources" };
 // "Not now" on the temporary-cache-folder bar.
 inline constexpr BoolSetting TemporaryCacheDismissed { "firstRun/temporaryCacheDismissed", false };
+
+// The automatic cleanup policy (the Settings page; `tfhub-cache clean --policy` from the user
+// timer). Off by default; when on it always removes stale leftovers, and optionally entries unused
+// for some days and the least recently used ones beyond a size budget.
+inline constexpr BoolSetting CleanPolicyEnabled { "cleanPolicy/enabled", false };
+inline constexpr BoolSetting CleanPolicyUnusedEnabled { "cleanPolicy/unusedEnabled", false };
+inline constexpr IntSetting CleanPolicyUnusedDays { "cleanPolicy/unusedDays", 90, 1, 3650 };
+inline constexpr BoolSetting CleanPolicyBudgetEnabled { "cleanPolicy/budgetEnabled", false };
+inline constexpr SizeSetting CleanPolicyMaxBytes { "cleanPolicy/maxBytes", 50'000'000'000LL, 100'000'000LL,
+    1'000'000'000'000'000LL };
 
 // Window state.
 inline constexpr Key MainWindowGeometry { "mainWindow/geometry" };

@@ -2,12 +2,41 @@
 
 #include <QCoreApplication>
 #include <QLocale>
+#include <QRegularExpression>
+
+#include <cmath>
 
 namespace tfhub::util {
 
 QString humanSize(qint64 bytes)
 {
     return QLocale::c().formattedDataSize(bytes, 1, QLocale::DataSizeIecFormat);
+}
+
+Result<qint64> parseSize(const QString &text)
+{
+    static const QRegularExpression re(
+        QStringLiteral("^\\s*(\\d+(?:\\.\\d+)?)\\s*(?:([kmgtpe])(i)?b?|b)?\\s*$"),
+        QRegularExpression::CaseInsensitiveOption);
+    const QRegularExpressionMatch m = re.match(text);
+    const auto bad = [&text] {
+        return Error { QCoreApplication::translate("tfhub::format",
+            "'%1' is not a size: write a number of bytes, or a number with a unit such as 500M or 20G "
+            "(powers of 1000) or 500MiB or 1.5TiB (powers of 1024).")
+                           .arg(text) };
+    };
+    if (!m.hasMatch())
+        return bad();
+    const double number = m.captured(1).toDouble();
+    const QString unit = m.captured(2).toLower();
+    const double base = m.captured(3).isEmpty() ? 1000.0 : 1024.0;
+    const int power = unit.isEmpty() ? 0 : int(QStringLiteral("kmgtpe").indexOf(unit)) + 1;
+    const double bytes = number * std::pow(base, power);
+    if (power == 0 && m.captured(1).contains(QLatin1Char('.')))
+        return bad(); // a fraction of a byte
+    if (bytes >= 9.2e18)
+        return Error { QCoreApplication::translate("tfhub::format", "'%1' is too large a size.").arg(text) };
+    return static_cast<qint64>(std::llround(bytes));
 }
 
 QString relativeTime(const QDateTime &when, const QDateTime &now)

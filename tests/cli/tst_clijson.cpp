@@ -156,6 +156,8 @@ private Q_SLOTS:
         QTest::newRow("prefetch") << "prefetch" << l({ "prefetch", "https://tfhub.dev/google/tf1/1" });
         QTest::newRow("verify") << "verify" << l({ "verify", "--all" });
         QTest::newRow("search") << "search" << l({ "search", "bert", "--limit", "3" });
+        QTest::newRow("clean") << "clean" << l({ "clean", "--stale", "--dry-run" });
+        QTest::newRow("pin") << "pin" << l({ "pin", "--list" });
     }
     void outputMatchesTheReadme()
     {

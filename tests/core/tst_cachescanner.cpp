@@ -269,6 +269,66 @@ private Q_SLOTS:
         QVERIFY(cache::scanItem(root, journal, m_options).artifacts.isEmpty());
     }
 
+    // A SavedModel missing a weight shard, or all the data of its index, is broken, not complete;
+    // shards are counted from their -of-N names; no model file at all stays not-loadable.
+    void brokenEntries()
+    {
+        QTemporaryDir tmp;
+        const QString sm = test::savedModelsDir() + QStringLiteral("/half_plus_two_cpu");
+        const QString sharded
+            = test::makeEntry(tmp.path(), QStringLiteral("https://tfhub.dev/a/sharded/1"), sm);
+        const QString vars = tmp.filePath(sharded + QStringLiteral("/variables/"));
+        QVERIFY(QFile::remove(vars + QStringLiteral("variables.data-00000-of-00001")));
+        for (int i : { 0, 1, 2, 4, 5, 6, 7 })
+            QVERIFY(test::writeFile(
+                vars + QStringLiteral("variables.data-%1-of-00008").arg(i, 5, 10, QLatin1Char('0')),
+                QByteArray(4096, 'w')));
+        const QString noData
+            = test::makeEntry(tmp.path(), QStringLiteral("https://tfhub.dev/a/nodata/1"), sm);
+        QVERIFY(
+            QFile::remove(tmp.filePath(noData + QStringLiteral("/variables/variables.data-00000-of-00001"))));
+        const QString whole = test::makeEntry(tmp.path(), QStringLiteral("https://tfhub.dev/a/whole/1"), sm);
+        const QString junk = keyOf("https://tfhub.dev/a/junk/1");
+        QVERIFY(test::writeFile(tmp.filePath(junk + QStringLiteral("/variables/variables.index")), "x"));
+
+        QString error;
+        const QList<CacheEntry> entries = cache::scanAll(tmp.path(), m_options, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        const CacheEntry s = find(entries, sharded);
+        QCOMPARE(s.state, EntryState::Broken);
+        QCOMPARE(s.missingFiles, QStringList { QStringLiteral("variables/variables.data-00003-of-00008") });
+        QVERIFY2(s.stateDetail.contains(QStringLiteral("variables.data-00003-of-00008")),
+            qPrintable(s.stateDetail));
+        QCOMPARE(s.reclaimableBytes, s.diskBytes);
+        const CacheEntry n = find(entries, noData);
+        QCOMPARE(n.state, EntryState::Broken);
+        QCOMPARE(n.missingFiles, QStringList { QStringLiteral("variables/variables.data-00000-of-00001") });
+        QCOMPARE(find(entries, whole).state, EntryState::Complete);
+        QVERIFY(find(entries, whole).missingFiles.isEmpty());
+        QCOMPARE(find(entries, whole).reclaimableBytes, 0);
+        QCOMPARE(find(entries, junk).state, EntryState::NotLoadable);
+        QCOMPARE(stateName(EntryState::Broken), QStringLiteral("broken"));
+        EntryState parsed = EntryState::Complete;
+        QVERIFY(stateFromName(QStringLiteral("broken"), &parsed));
+        QCOMPARE(parsed, EntryState::Broken);
+    }
+
+    // The pins file (and its atomic-write temporary) is ours: neither an entry nor a foreign item.
+    void pinsFileIsNotForeign()
+    {
+        QTemporaryDir tmp;
+        const QString pins = cache::pinsFileName();
+        QCOMPARE(pins, QStringLiteral(".tfhub-cache-manager-pins.json"));
+        QVERIFY(test::writeFile(tmp.filePath(pins), "{}"));
+        QVERIFY(test::writeFile(
+            tmp.filePath(pins + QStringLiteral(".tmp0123456789abcdef0123456789abcdef")), "{"));
+        QVERIFY(cache::isOwnFile(pins));
+        QString error;
+        QVERIFY(cache::scanAll(tmp.path(), m_options, &error).isEmpty());
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QVERIFY(cache::scanItem(tmp.path(), pins, m_options).artifacts.isEmpty());
+    }
+
     void deadOwnerWithinGraceStillDownloads()
     {
         // A dead local PID whose download changed a moment ago: maybe a container sharing our host name.

@@ -31,6 +31,11 @@ struct Facts
         f.loadable = loadable;
         return *this;
     }
+    Facts &missing(const QString &path)
+    {
+        f.missingFiles << path;
+        return *this;
+    }
     Facts &emptyFolder()
     {
         f.hasFolder = true;
@@ -107,6 +112,17 @@ private Q_SLOTS:
         QTest::newRow("complete, tmp left over") << Facts().folder().tmp() << S::Complete << L::None << none;
         QTest::newRow("empty folder") << Facts().emptyFolder() << S::EmptyFolder << L::None << none;
         QTest::newRow("not loadable") << Facts().folder(false) << S::NotLoadable << L::None << none;
+        QTest::newRow("broken: a shard missing")
+            << Facts().folder().missing(QStringLiteral("variables/variables.data-00003-of-00008"))
+            << S::Broken << L::None << QStringLiteral("Missing variables/variables.data-00003-of-00008.");
+        QTest::newRow("broken beside a stale lock")
+            << Facts().folder().missing(QStringLiteral("variables/variables.index")).lock(V::Dead, 3600)
+            << S::Broken << L::Stale << QStringLiteral("stale lock");
+        QTest::newRow("missing files of no model: not loadable, not broken") << Facts().folder(false).missing(
+            QStringLiteral("saved_model.pb")) << S::NotLoadable << L::None << none;
+        QTest::newRow("live lock over a broken folder: downloading")
+            << Facts().folder().missing(QStringLiteral("variables/variables.index")).lock(V::Alive, 5)
+            << S::Downloading << L::Live << QStringLiteral("here pid 42");
         QTest::newRow("not loadable, unreadable parts")
             << Facts().folder(false).unreadableParts() << S::NotLoadable << L::None
             << QStringLiteral("Parts of the folder cannot be read.");

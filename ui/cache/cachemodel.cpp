@@ -116,6 +116,7 @@ QIcon CacheModel::stateIcon(EntryState state)
         name = "warning";
         break;
     case EntryState::NotLoadable:
+    case EntryState::Broken:
         name = "error";
         break;
     case EntryState::Foreign:

@@ -4,6 +4,7 @@
 #include "core/settings/appsettings.h"
 #include "core/util/humanize.h"
 #include "ui/settings/cachefolderbox.h"
+#include "ui/settings/cleanpolicybox.h"
 #include "ui/settings/downloadsbox.h"
 #include "ui/settings/envapplier.h"
 #include "ui/settings/envpreviewbox.h"
@@ -139,6 +140,7 @@ SettingsPage::SettingsPage(DownloadQueue *queue, const HubSettings &current, QWi
     auto *downloads = new DownloadsBox(m_queue);
     connect(downloads, &DownloadsBox::changed, this, &SettingsPage::settingsChanged);
     m_sections->addWidget(downloads);
+    m_sections->addWidget(new CleanPolicyBox([this] { return m_current.cacheDir; }));
     m_sections->addStretch(1);
 
     auto *scroll = new QScrollArea(this);

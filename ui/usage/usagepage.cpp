@@ -227,6 +227,7 @@ bool UsagePage::isReclaimable(const CacheEntry &entry)
     case EntryState::AbandonedPartial:
     case EntryState::EmptyFolder:
     case EntryState::NotLoadable:
+    case EntryState::Broken:
     case EntryState::OrphanDescriptor:
         return true;
     case EntryState::Complete:
