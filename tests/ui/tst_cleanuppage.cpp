@@ -8,9 +8,11 @@
 #include "ui/cache/livecache.h"
 #include "ui/cleanup/cleanuppage.h"
 #include "ui/cleanup/cleanupplanmodel.h"
+#include "ui/cleanup/startupcleanup.h"
 #include "ui/settings/cleanpolicybox.h"
 #include "ui/usage/usagepage.h"
 #include "ui/widgets/messagebar.h"
+#include "ui/window/mainwindow.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
@@ -90,6 +92,7 @@ private Q_SLOTS:
     void usagePageReclaimableComesFromThePlanner();
     void showsPolicyAndLinksToSettings();
     void settingsBoxSavesPolicyAndInstallsTimer();
+    void windowAppliesPolicyAtStart();
 
 private:
     QTemporaryDir m_home;
@@ -297,6 +300,33 @@ void TestCleanupPage::settingsBoxSavesPolicyAndInstallsTimer()
                 .contains(QStringLiteral("user manager")));
     box.findChild<QPushButton *>(QStringLiteral("removeTimer"))->click();
     QVERIFY(!QFileInfo::exists(maintenance::userUnitDir() + QStringLiteral("/tfhub-cache-clean.timer")));
+}
+
+void TestCleanupPage::windowAppliesPolicyAtStart()
+{
+    const QString orphan = addOrphan(m_root, QLatin1Char('a'));
+    const QString model = addModel(m_root, QStringLiteral("https://tfhub.dev/google/good/1"));
+    CleanPolicy policy;
+    policy.enabled = true;
+    maintenance::writeCleanPolicy(*settings::openShared(), policy);
+    m_live.reset();
+    MainWindow window(m_root, QStringLiteral("test"));
+    QVERIFY(window.showPage(QStringLiteral("cleanup")));
+    QSignalSpy done(window.startupCleanup(), &StartupCleanup::finished);
+    window.refresh();
+    QVERIFY(done.wait(WaitMs));
+    const PolicyReport report = done.first().first().value<PolicyReport>();
+    QCOMPARE(report.removed.size(), 1);
+    QCOMPARE(report.removed.first().key, orphan);
+    QVERIFY(!QFileInfo::exists(m_root + QLatin1Char('/') + orphan + QStringLiteral(".descriptor.txt")));
+    QVERIFY(QFileInfo::exists(m_root + QLatin1Char('/') + model));
+    QVERIFY2(window.windowMessageBar()->text().contains(QStringLiteral("freed")),
+        qPrintable(window.windowMessageBar()->text()));
+    const Result<PolicyReport> written = maintenance::readCleanReport();
+    QVERIFY(written.ok());
+    QCOMPARE(written->trigger, QStringLiteral("app"));
+    // Once per session: a rescan does not run it again.
+    QVERIFY(!window.startupCleanup()->start());
 }
 
 QTEST_MAIN(TestCleanupPage)
