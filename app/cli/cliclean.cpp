@@ -7,6 +7,7 @@
 #include "core/cache/cachescanner.h"
 #include "core/hub/handle.h"
 #include "core/hub/hubsettings.h"
+#include "core/maintenance/cleanpolicy.h"
 #include "core/maintenance/cleanupplan.h"
 #include "core/maintenance/pins.h"
 #include "core/util/humanize.h"
@@ -66,10 +67,19 @@ CleanupRules rulesFrom(const Invocation &in, int *code)
         r.maxBytes = *size;
     }
     if (in.has("--policy")) {
-        // The automatic policy always removes stale leftovers and never what was read in the
-        // last day or is open now; its optional rules come from the app settings.
-        r.stale = true;
+        // The automatic policy (the app's settings) always removes stale leftovers and never what
+        // was read in the last day or is open now; unused days and the budget when set.
+        const CleanPolicy policy = maintenance::sharedCleanPolicy();
+        r.stale = r.stale || policy.enabled;
         r.protectRecentlyUsed = true;
+        if (policy.enabled && policy.unusedEnabled && r.unusedDays < 0)
+            r.unusedDays = policy.unusedDays;
+        if (policy.enabled && policy.budgetEnabled && r.maxBytes < 0)
+            r.maxBytes = policy.maxBytes;
+        if (!policy.enabled && !r.stale && !r.broken && !r.duplicates && r.unusedDays < 0 && r.maxBytes < 0) {
+            *code = Ok; // nothing asked: said by runCleanVerb
+            return r;
+        }
     }
     if (r.verify && !r.broken)
         *code = verbUsageError(QStringLiteral("clean"), tr("--verify belongs to --broken."));
@@ -140,6 +150,31 @@ void printReport(const CleanupReport &r, bool trash)
     err().flush();
 }
 
+// The automatic policy's run, for the app to show: what went, what stayed and why.
+void writePolicyReport(const QString &root, const QDateTime &started, const CleanupPlan &plan,
+    const CleanupReport &report, const QString &error)
+{
+    PolicyReport r;
+    r.started = started;
+    r.finished = QDateTime::currentDateTime();
+    // systemd gives every service run an INVOCATION_ID: that is the user timer's run.
+    r.trigger = qEnvironmentVariableIsSet("INVOCATION_ID") ? QStringLiteral("timer") : QStringLiteral("cli");
+    r.cacheRoot = root;
+    r.policy = maintenance::sharedCleanPolicy();
+    r.freedBytes = report.freedBytes;
+    for (const CleanupItem &i : report.removed)
+        r.removed.append({ i.key, i.handle, ruleName(i.rule), i.reason, i.bytes });
+    for (const CleanupKept &k : plan.kept)
+        r.kept.append({ k.key, k.handle, QString(), k.reason, 0 });
+    for (const CleanupSkip &k : report.skipped)
+        r.kept.append({ k.key, k.handle, QString(), k.reason, 0 });
+    r.error = error;
+    if (r.error.isEmpty() && !report.errors.isEmpty())
+        r.error = report.errors.join(QLatin1Char(' '));
+    if (Status s = maintenance::writeCleanReport(r); !s)
+        err() << "tfhub-cache: " << s.error() << '\n';
+}
+
 QJsonObject jsonOf(const QByteArray &json)
 {
     return QJsonDocument::fromJson(json).object();
@@ -160,10 +195,21 @@ int runCleanVerb(const Invocation &in)
         out() << in.missingCacheNote << '\n' << tr("Nothing to clean.") << '\n';
         return Ok;
     }
+    const bool policy = in.has("--policy");
+    if (policy && !rules.stale) {
+        out() << tr(
+            "The automatic cleanup policy is off (the app's Settings page turns it on); nothing to do.")
+              << '\n';
+        return Ok;
+    }
     const QString root = cacheRoot(in);
+    const QDateTime started = QDateTime::currentDateTime();
     const Result<CleanupPlan> planned = maintenance::planCleanup(root, rules);
-    if (!planned)
+    if (!planned) {
+        if (policy && !dryRun)
+            writePolicyReport(root, started, CleanupPlan(), CleanupReport(), planned.error());
         return failure(planned.error());
+    }
     const CleanupPlan &plan = *planned;
     if (!json)
         printPlan(plan, trash);
@@ -176,6 +222,9 @@ int runCleanVerb(const Invocation &in)
     if (dryRun || plan.items.isEmpty()) {
         if (json)
             printJson(doc);
+        if (policy && !dryRun)
+            writePolicyReport(root, started, plan, CleanupReport(),
+                plan.refused() ? plan.refusals.constFirst().reason : QString());
         return planCode;
     }
     if (!in.has("--yes")) {
@@ -194,6 +243,8 @@ int runCleanVerb(const Invocation &in)
     }
     const CleanupReport report
         = maintenance::executeCleanup(plan, trash ? CleanupMode::Trash : CleanupMode::Delete);
+    if (policy)
+        writePolicyReport(root, started, plan, report, QString());
     if (json) {
         doc.insert(QStringLiteral("report"), jsonOf(maintenance::reportToJson(report)));
         printJson(doc);

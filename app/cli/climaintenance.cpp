@@ -6,6 +6,7 @@
 #include "core/cache/cachescanner.h"
 #include "core/hub/handle.h"
 #include "core/hub/hubsettings.h"
+#include "core/maintenance/cleanupplan.h"
 #include "core/maintenance/entryremoval.h"
 #include "core/util/humanize.h"
 
@@ -128,28 +129,51 @@ std::optional<QList<RemovalPlan>> plansFor(const QString &root, const QStringLis
     return plans;
 }
 
-// Removes (or trashes) every planned entry and reports each; returns false when one failed.
-bool execute(const QList<RemovalPlan> &plans, bool trash)
+// Removes (or trashes) every planned entry through the cleanup planner (explicit selection: the
+// same re-check before each removal as `clean`) and reports each; returns false when one failed.
+bool execute(const QString &root, const QList<RemovalPlan> &plans, bool trash)
 {
+    CleanupRules rules;
+    QStringList keys;
+    for (const RemovalPlan &p : plans)
+        keys << p.key;
+    rules.selected = keys;
+    const Result<PinSet> pins = maintenance::readPins(root);
+    if (!pins) {
+        problem(pins.error());
+        return false;
+    }
+    const CleanupPlan plan
+        = maintenance::planCleanup(root, cache::scanItems(root, keys, ScanOptions()), *pins, rules);
     bool ok = true;
-    qint64 freed = 0;
-    for (const RemovalPlan &p : plans) {
-        const RemovalOutcome o = trash ? maintenance::moveToTrash(p) : maintenance::executeRemoval(p);
-        freed += o.freedBytes;
-        if (!o.ok) {
-            problem(o.error.isEmpty() ? tr("Removing %1 was interrupted.").arg(label(p)) : o.error);
-            ok = false;
-            continue;
-        }
+    for (const CleanupKept &k : plan.kept) {
+        problem(tr("%1: %2").arg(k.handle.isEmpty() ? k.key : k.handle, k.reason));
+        ok = false;
+    }
+    const auto labelOf = [](const QString &handle, const QString &key) {
+        return handle.isEmpty() ? tr("unknown model %1").arg(key) : tr("%1 (%2)").arg(handle, key.left(12));
+    };
+    const CleanupReport report
+        = maintenance::executeCleanup(plan, trash ? CleanupMode::Trash : CleanupMode::Delete);
+    for (const CleanupItem &i : report.removed) {
         if (trash)
-            out() << tr("Moved %1 to the trash.").arg(label(p)) << '\n';
+            out() << tr("Moved %1 to the trash.").arg(labelOf(i.handle, i.key)) << '\n';
         else
-            out() << tr("Deleted %1, freed %2.").arg(label(p), util::humanSize(o.freedBytes)) << '\n';
+            out() << tr("Deleted %1, freed %2.").arg(labelOf(i.handle, i.key), util::humanSize(i.bytes))
+                  << '\n';
+    }
+    for (const CleanupSkip &skip : report.skipped) {
+        problem(tr("%1 was not removed: %2").arg(labelOf(skip.handle, skip.key), skip.reason));
+        ok = false;
+    }
+    for (const QString &e : report.errors) {
+        problem(e);
+        ok = false;
     }
     if (trash)
         out() << tr("Nothing is freed until the trash is emptied.") << '\n';
-    else if (plans.size() > 1)
-        out() << tr("Freed %1 in total.").arg(util::humanSize(freed)) << '\n';
+    else if (report.removed.size() > 1)
+        out() << tr("Freed %1 in total.").arg(util::humanSize(report.freedBytes)) << '\n';
     out().flush();
     return ok;
 }
@@ -217,7 +241,7 @@ int runRemoveVerb(const Invocation &in)
         }
     }
 
-    if (!execute(plans, trash))
+    if (!execute(root, plans, trash))
         failed = true;
     return failed ? Failure : Ok;
 }

@@ -110,7 +110,8 @@ const QList<Verb> kVerbs {
             { "--unused-days", nullptr, "N", N("entries not used for N days (from %1 to %2)"), &kUnusedDays },
             { "--max-size", nullptr, "SIZE", N("keep the cache under SIZE, least recently used first") },
             { "--policy", nullptr, nullptr,
-                N("the automatic policy: stale leftovers always, never what was used in the last day") },
+                N("the automatic policy set in the app: stale leftovers, and unused days and the size budget "
+                  "when set; never what was read in the last day or is open; writes the run's report") },
             { "--dry-run", "-n", nullptr, N("print the plan and remove nothing") },
             { "--yes", "-y", nullptr, N("do not ask; required when standard input is not a terminal") },
             { "--trash", nullptr, nullptr, N("move to the trash (frees nothing until it is emptied)") },

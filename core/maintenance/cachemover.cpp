@@ -474,6 +474,10 @@ MoveReport finishMove(const QString &dir, const ScanOptions &scan)
         }
         cache::releaseLock(src, lockContent);
     }
+    // The pins were merged into the new folder; the old copy goes with the last original, and stays
+    // while a model it may protect stayed behind.
+    if (report.skippedKeys.isEmpty())
+        QFile::remove(maintenance::pinsPath(j.from));
     (void)util::syncDir(j.from);
     removeJournal(j);
     report.sourcesRemoved = true;

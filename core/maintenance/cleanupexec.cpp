@@ -78,7 +78,9 @@ CleanupReport executeCleanup(const CleanupPlan &plan, CleanupMode mode,
             const RemovalOutcome out
                 = mode == CleanupMode::Delete ? executeRemoval(r, {}, {}, options) : moveToTrash(r, options);
             if (out.ok) {
-                report.removed << item;
+                CleanupItem done = item;
+                done.bytes = mode == CleanupMode::Delete ? out.freedBytes : item.bytes;
+                report.removed << done;
                 report.freedBytes += out.freedBytes;
                 report.trashedBytes += mode == CleanupMode::Trash ? item.bytes : 0;
             } else if (!out.error.isEmpty()) {

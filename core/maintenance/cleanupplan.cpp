@@ -140,16 +140,11 @@ private:
             m_whole.insert(e.key);
         else
             m_partial[e.key] += QSet<QString>(item.names.cbegin(), item.names.cend());
+        m_plannedBytes += item.bytes;
         m_plan.items.append(item);
     }
 
-    qint64 plannedBytes() const
-    {
-        qint64 sum = 0;
-        for (const CleanupItem &i : m_plan.items)
-            sum += i.bytes;
-        return sum;
-    }
+    qint64 plannedBytes() const { return m_plannedBytes; }
 
     void planStale();
     void planBroken();
@@ -168,6 +163,7 @@ private:
     QHash<QString, QSet<QString>> m_partial;
     QSet<QString> m_keptKeys;
     QSet<QString> m_openKeys;
+    qint64 m_plannedBytes = 0;
 };
 
 void Planner::planStale()

@@ -117,7 +117,7 @@ struct CleanupReport final
 {
     qint64 freedBytes = 0; ///< blocks actually freed by deleting
     qint64 trashedBytes = 0; ///< bytes moved to the trash (still used until it is emptied)
-    QList<CleanupItem> removed;
+    QList<CleanupItem> removed; ///< `bytes` is what was freed (delete) or moved (trash)
     QList<CleanupSkip> skipped; ///< re-checked and left alone, with why
     QStringList errors; ///< names the item and the cause
     bool cancelled = false;

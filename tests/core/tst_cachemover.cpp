@@ -1,6 +1,7 @@
 #include "core/cache/cachescanner.h"
 #include "core/cache/lock.h"
 #include "core/maintenance/cachemover.h"
+#include "core/maintenance/pins.h"
 #include "core/util/fsutil.h"
 #include "tests/support/privilege.h"
 #include "tests/support/testdata.h"
@@ -88,6 +89,7 @@ private Q_SLOTS:
     void cleanup();
 
     void renameWithinVolume();
+    void pinsTravelWithTheCache();
     void copyAcrossVolumes();
     void notEnoughRoom();
     void fifoStopsTheMoveBeforeAnything();
@@ -172,6 +174,27 @@ void TestCacheMover::renameWithinVolume()
     QString error;
     for (const CacheEntry &e : cache::scanAll(to, ScanOptions(), &error))
         QCOMPARE(e.state, EntryState::Complete);
+}
+
+// The pins file is carried (merged with the destination's), not left behind as a foreign item.
+void TestCacheMover::pinsTravelWithTheCache()
+{
+    QVERIFY(
+        maintenance::pin(m_src, m_keys.at(1), QStringLiteral("https://tfhub.dev/test/model-1/1")).value());
+    const QString to = destination(false, QStringLiteral("pinned"));
+    QVERIFY(QDir().mkpath(to));
+    const QString already = QStringLiteral("0123456789012345678901234567890123456789");
+    QVERIFY(maintenance::pin(to, already, QString()).value());
+    const MoveReport r = maintenance::moveCache(m_src, to, MoveOptions(), noProgress, never);
+    QVERIFY2(r.switchable(), qPrintable(r.error));
+    QCOMPARE(r.leftBehind.size(), 1); // notes.txt only
+    const MoveReport f = maintenance::finishMove(to);
+    QVERIFY2(f.sourcesRemoved, qPrintable(f.error));
+    QCOMPARE(namesIn(m_src), QStringList { QStringLiteral("notes.txt") });
+    const Result<PinSet> pins = maintenance::readPins(to);
+    QVERIFY(pins.ok());
+    QCOMPARE(pins->byKey.keys(), (QStringList { already, m_keys.at(1) }));
+    QCOMPARE(pins->byKey.value(m_keys.at(1)).handle, QStringLiteral("https://tfhub.dev/test/model-1/1"));
 }
 
 void TestCacheMover::copyAcrossVolumes()

@@ -1,174 +1,38 @@
-#include "core/cache/lock.h"
-#include "core/hub/handle.h"
+#include "tests/core/cleanupfixtures.h"
+
 #include "core/maintenance/cleanupplan.h"
+#include "core/maintenance/entryremoval.h"
 #include "core/maintenance/pins.h"
 #include "core/util/fsutil.h"
+#include "core/util/humanize.h"
+#include "tests/core/prefetchfixtures.h"
 #include "tests/support/testdata.h"
 
-#include <QDir>
-#include <QDirIterator>
-#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 using namespace tfhub;
+using namespace tfhub::test::cleanupfixtures;
 
-namespace {
-
-const QString kUid = QStringLiteral("0123456789abcdef0123456789abcdef");
-const qint64 kDay = 86400;
-
-QString keyOf(const QString &handle)
-{
-    return Handle::cacheKeyOf(handle);
-}
-
-// Sets only the access time of every file and folder of a tree, as a user's loads leave it.
-bool setTreeATime(const QString &root, qint64 secs)
-{
-    const auto set = [](const QString &path, qint64 t) {
-        const struct timespec times[2] = { { static_cast<time_t>(t), 0 }, { 0, UTIME_OMIT } };
-        return ::utimensat(AT_FDCWD, QFile::encodeName(path).constData(), times, AT_SYMLINK_NOFOLLOW) == 0;
-    };
-    bool ok = set(root, secs);
-    QDirIterator it(
-        root, QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden, QDirIterator::Subdirectories);
-    while (it.hasNext())
-        ok = set(it.next(), secs) && ok;
-    return ok;
-}
-
-// Backdates the modification (and access) time of a whole tree.
-bool setTreeMTime(const QString &root, qint64 secs)
-{
-    bool ok = test::setMTime(root, secs);
-    QDirIterator it(
-        root, QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden, QDirIterator::Subdirectories);
-    while (it.hasNext())
-        ok = test::setMTime(it.next(), secs) && ok;
-    return ok;
-}
-
-QStringList keysOf(const QList<CleanupItem> &items)
-{
-    QStringList keys;
-    for (const CleanupItem &i : items)
-        keys << i.key;
-    keys.sort();
-    return keys;
-}
-
-QStringList entryKeys(const QList<CacheEntry> &entries)
-{
-    QStringList keys;
-    for (const CacheEntry &e : entries)
-        keys << e.key;
-    keys.sort();
-    return keys;
-}
-
-QStringList sorted(QStringList l)
-{
-    l.sort();
-    return l;
-}
-
-const CleanupItem *itemFor(const CleanupPlan &plan, const QString &key)
-{
-    for (const CleanupItem &i : plan.items) {
-        if (i.key == key)
-            return &i;
-    }
-    return nullptr;
-}
-
-QString keptReason(const CleanupPlan &plan, const QString &key)
-{
-    for (const CleanupKept &k : plan.kept) {
-        if (k.key == key)
-            return k.reason;
-    }
-    return QString();
-}
-
-CacheEntry entryOf(const QList<CacheEntry> &entries, const QString &key)
-{
-    for (const CacheEntry &e : entries) {
-        if (e.key == key)
-            return e;
-    }
-    return CacheEntry();
-}
-
-} // namespace
-
-class TestCleanup final : public QObject
+/// The cleanup planner's rules on real caches: what each selects, why, and how many bytes.
+class TestCleanup final : public QObject,
+                          public CleanupFixture,
+                          public test::prefetchfixtures::PrefetchFixture
 {
     Q_OBJECT
-private:
-    QProcess m_liveOwner;
-    ScanOptions m_options; // the library's own rules: 30 s grace, 20 minutes without progress
-    qint64 m_now = 0;
-
-    QString model() const { return test::savedModelsDir() + QStringLiteral("/half_plus_two_cpu"); }
-
-    QString entry(const QString &root, const QString &handle)
-    {
-        return test::makeEntry(root, handle, model());
-    }
-
-    QList<CacheEntry> scan(const QString &root)
-    {
-        QString error;
-        const QList<CacheEntry> entries = cache::scanAll(root, m_options, &error);
-        if (!error.isEmpty())
-            qWarning("%s", qPrintable(error));
-        return entries;
-    }
-
-    CleanupPlan plan(const QString &root, const CleanupRules &rules)
-    {
-        const Result<PinSet> pins = maintenance::readPins(root);
-        return maintenance::planCleanup(root, scan(root), pins ? *pins : PinSet(), rules, m_options);
-    }
-
-    // A tmp download folder of `key` whose files last changed at `mtime`.
-    void tmpFolder(const QString &root, const QString &key, qint64 mtime)
-    {
-        const QString dir = root + QLatin1Char('/') + key + QLatin1Char('.') + kUid + QStringLiteral(".tmp");
-        QVERIFY(test::writeFile(
-            dir + QStringLiteral("/variables/variables.data-00000-of-00001"), QByteArray(20000, 'd')));
-        QVERIFY(setTreeMTime(dir, mtime));
-    }
-
-    void lock(const QString &root, const QString &key, const QString &host, qint64 pid, qint64 mtime)
-    {
-        const QString path = root + QLatin1Char('/') + key + QStringLiteral(".lock");
-        QVERIFY(test::writeFile(path, cache::lockContent(host, pid, kUid)));
-        QVERIFY(test::setMTime(path, mtime));
-    }
-
 private Q_SLOTS:
     void initTestCase()
     {
-        m_now = QDateTime::currentSecsSinceEpoch();
-        m_liveOwner.start(QStringLiteral("sleep"), { QStringLiteral("600") });
-        QVERIFY(m_liveOwner.waitForStarted());
+        QVERIFY(startLiveOwner());
+        QVERIFY(startHub());
+        m_hub.addArchive(QStringLiteral("/kaggle/big/1"), m_bigArchive);
     }
 
-    void cleanupTestCase()
-    {
-        m_liveOwner.kill();
-        m_liveOwner.waitForFinished();
-    }
+    void cleanupTestCase() { stopLiveOwner(); }
 
     // Every stale kind is selected with its reason; live downloads (a running local holder, another
     // host still making progress) never are; a complete entry loses only its leftovers.
@@ -366,115 +230,144 @@ private Q_SLOTS:
         QCOMPARE(maintenance::readPins(root)->byKey.size(), 1);
     }
 
-    // Foreign items are listed, never touched; a link inside an entry goes as a link, its target stays.
-    void foreignAndSymlinks()
-    {
-        QTemporaryDir tmp;
-        QTemporaryDir outside;
-        const QString root = tmp.path();
-        const QString target = outside.filePath(QStringLiteral("precious.bin"));
-        QVERIFY(test::writeFile(target, "keep me"));
-        const QString k = entry(root, QStringLiteral("https://tfhub.dev/a/linked/1"));
-        QVERIFY(QFile::link(target, root + QLatin1Char('/') + k + QStringLiteral("/assets/link")));
-        QVERIFY(QFile::link(outside.path(), root + QLatin1Char('/') + k + QStringLiteral("/assets/dirlink")));
-        QVERIFY(test::writeFile(root + QStringLiteral("/notes.txt"), "mine"));
-        CleanupRules rules;
-        rules.selected = { k, QStringLiteral("notes.txt") };
-        const CleanupPlan p = plan(root, rules);
-        QCOMPARE(keysOf(p.items), QStringList { k });
-        QVERIFY(keptReason(p, QStringLiteral("notes.txt")).contains(QStringLiteral("never removed")));
-        const CleanupReport r = maintenance::executeCleanup(p, CleanupMode::Delete);
-        QCOMPARE(r.removed.size(), 1);
-        QVERIFY(!QFile::exists(root + QLatin1Char('/') + k));
-        QVERIFY(QFile::exists(target));
-        QVERIFY(QFile::exists(root + QStringLiteral("/notes.txt")));
-    }
-
-    void refusesHomeLikeAndForeignRoots()
+    // The same archive prefetched under two handles: the copy used longer ago goes, the reason
+    // names the copy kept, and the handle it served is listed (the library downloads it again).
+    void duplicatesUnderTwoHandles()
     {
         QTemporaryDir tmp;
         const QString root = tmp.path();
-        const QString stale = keyOf(QStringLiteral("https://tfhub.dev/a/stale/1"));
-        tmpFolder(root, stale, m_now - 3600);
-        QVERIFY(test::writeFile(root + QStringLiteral("/.bashrc"), "alias ll='ls -l'\n"));
-        CleanupRules rules;
-        rules.stale = true;
-        CleanupPlan p = plan(root, rules);
-        QVERIFY(p.refused());
-        QVERIFY(p.items.isEmpty());
-        QVERIFY2(p.refusals.constFirst().reason.contains(QStringLiteral("home folder")),
-            qPrintable(p.refusals.constFirst().reason));
-        rules.force = true;
-        p = plan(root, rules);
-        QVERIFY(!p.refused());
-        QCOMPARE(keysOf(p.items), QStringList { stale });
-        // Without the start-up file but with two foreign items for one entry: refused too.
-        QVERIFY(QFile::remove(root + QStringLiteral("/.bashrc")));
-        QVERIFY(test::writeFile(root + QStringLiteral("/a.txt"), "a"));
-        QVERIFY(test::writeFile(root + QStringLiteral("/b.txt"), "b"));
-        rules.force = false;
-        p = plan(root, rules);
-        QVERIFY(p.refused());
-        QVERIFY(p.refusals.constFirst().reason.contains(
-            QStringLiteral("more items that are not cache entries (2)")));
-    }
-
-    // A download that starts between plan and execution is skipped, its files intact.
-    void downloadStartingAfterThePlanIsSkipped()
-    {
-        QTemporaryDir tmp;
-        const QString root = tmp.path();
-        const QString k = keyOf(QStringLiteral("https://tfhub.dev/a/again/1"));
-        tmpFolder(root, k, m_now - 3600);
-        CleanupRules rules;
-        rules.stale = true;
-        const CleanupPlan p = plan(root, rules);
-        QCOMPARE(keysOf(p.items), QStringList { k });
-        lock(root, k, util::hostName(), m_liveOwner.processId(), m_now);
-        QVERIFY(test::writeFile(
-            root + QLatin1Char('/') + k + QLatin1Char('.') + kUid + QStringLiteral(".tmp/saved_model.pb"),
-            "new"));
-        const CleanupReport r = maintenance::executeCleanup(p, CleanupMode::Delete);
-        QVERIFY(r.removed.isEmpty());
-        QCOMPARE(r.skipped.size(), 1);
-        QVERIFY2(r.skipped.constFirst().reason.contains(QStringLiteral("a download started")),
-            qPrintable(r.skipped.constFirst().reason));
-        QCOMPARE(r.freedBytes, 0);
-        QVERIFY(QFile::exists(
-            root + QLatin1Char('/') + k + QLatin1Char('.') + kUid + QStringLiteral(".tmp/saved_model.pb")));
-    }
-
-    // Stopping from the progress callback after item k leaves every later item intact.
-    void cancelAfterItemK()
-    {
-        QTemporaryDir tmp;
-        const QString root = tmp.path();
-        QStringList keys;
-        for (int i = 0; i < 4; ++i)
-            keys << entry(root, QStringLiteral("https://tfhub.dev/a/c%1/1").arg(i));
-        CleanupRules rules;
-        rules.selected = keys;
-        const CleanupPlan p = plan(root, rules);
-        QCOMPARE(p.items.size(), 4);
-        QList<int> seen;
-        const CleanupReport r
-            = maintenance::executeCleanup(p, CleanupMode::Delete, [&](const CleanupProgress &pr) {
-                  seen << pr.done;
-                  return pr.done < 2;
-              });
-        QCOMPARE(seen, (QList<int> { 1, 2 }));
-        QVERIFY(r.cancelled);
-        QCOMPARE(r.removed.size(), 2);
-        QCOMPARE(r.freedBytes, p.items[0].bytes + p.items[1].bytes);
-        for (int i = 0; i < 4; ++i) {
-            const CacheEntry e = cache::scanKey(root, p.items[i].key, m_options);
-            if (i < 2) {
-                QVERIFY(e.artifacts.isEmpty());
-            } else {
-                QCOMPARE(e.state, EntryState::Complete);
-                QCOMPARE(e.diskBytes, p.items[i].bytes);
-            }
+        const QString google = handle(QStringLiteral("/google/big/1"));
+        const QString kaggle = handle(QStringLiteral("/kaggle/big/1"));
+        for (const QString &h : { google, kaggle }) {
+            const PrefetchResult r = run(root, h);
+            QVERIFY2(r.phase == PrefetchPhase::Done, qPrintable(r.message));
         }
+        const QString g = keyOf(google);
+        const QString k = keyOf(kaggle);
+        // Both downloaded long ago; the Google copy was loaded 3 days ago, the Kaggle one 40 days ago.
+        for (const QString &key : { g, k }) {
+            const QString path = root + QLatin1Char('/') + key + QStringLiteral(".descriptor.txt");
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            QString text = QString::fromUtf8(f.readAll());
+            f.close();
+            text.replace(QRegularExpression(QStringLiteral("Download Time: [^\\n]*")),
+                QStringLiteral("Download Time: 2024-01-29 17:51:07.123456"));
+            QVERIFY(test::writeFile(path, text.toUtf8()));
+        }
+        QVERIFY(setTreeATime(root + QLatin1Char('/') + g, m_now - 3 * kDay));
+        QVERIFY(setTreeATime(root + QLatin1Char('/') + k, m_now - 40 * kDay));
+        const QString other = entry(root, QStringLiteral("https://tfhub.dev/a/other/1"));
+        CleanupRules rules;
+        rules.duplicates = true;
+        const QList<CacheEntry> entries = scan(root);
+        CleanupPlan p = maintenance::planCleanup(root, entries, PinSet(), rules, m_options);
+        QCOMPARE(keysOf(p.items), QStringList { k });
+        const CleanupItem *i = itemFor(p, k);
+        QCOMPARE(i->rule, CleanupRule::Duplicate);
+        QVERIFY2(i->reason.contains(google), qPrintable(i->reason));
+        QCOMPARE(i->servedHandles, QStringList { kaggle });
+        QCOMPARE(i->bytes, entryOf(entries, k).diskBytes);
+        QVERIFY(i->names.contains(k + QStringLiteral(".manifest.json")));
+        // Pinning the older copy keeps both.
+        PinSet pins;
+        pins.byKey.insert(k, Pin { k, kaggle, {} });
+        p = maintenance::planCleanup(root, entries, pins, rules, m_options);
+        QVERIFY(p.items.isEmpty());
+        QCOMPARE(keptReason(p, k), QStringLiteral("pinned"));
+        // Trash: nothing freed, everything moved.
+        test::isolateHome(tmp.filePath(QStringLiteral("home")));
+        p = maintenance::planCleanup(root, entries, PinSet(), rules, m_options);
+        const CleanupReport r = maintenance::executeCleanup(p, CleanupMode::Trash);
+        QVERIFY2(r.errors.isEmpty(), qPrintable(r.errors.join(QLatin1Char('\n'))));
+        QCOMPARE(r.freedBytes, 0);
+        QCOMPARE(r.trashedBytes, p.totalBytes());
+        QVERIFY(!QFile::exists(root + QLatin1Char('/') + k));
+        QVERIFY(QFile::exists(maintenance::homeTrash() + QStringLiteral("/files/") + k));
+        QCOMPARE(cache::scanKey(root, g, m_options).state, EntryState::Complete);
+        QCOMPARE(cache::scanKey(root, other, m_options).state, EntryState::Complete);
+    }
+
+    // With verify, a prefetched entry whose files no longer match our manifest is broken.
+    void verifyFindsChangedFiles()
+    {
+        QTemporaryDir tmp;
+        const QString root = tmp.path();
+        const QString h = handle(QStringLiteral("/google/big/1"));
+        const PrefetchResult r = run(root, h);
+        QVERIFY2(r.phase == PrefetchPhase::Done, qPrintable(r.message));
+        const QString k = keyOf(h);
+        CleanupRules rules;
+        rules.broken = true;
+        rules.verify = true;
+        QVERIFY(plan(root, rules).items.isEmpty());
+        QVERIFY(test::writeFile(root + QLatin1Char('/') + k + QStringLiteral("/variables/variables.index"),
+            QByteArray(300, 'X'))); // same size, other bytes
+        QCOMPARE(keysOf(plan(root, rules).items), QStringList { k });
+        QVERIFY2(plan(root, rules).items.constFirst().reason.contains(QStringLiteral("1 changed")),
+            qPrintable(plan(root, rules).items.constFirst().reason));
+        rules.verify = false;
+        QVERIFY(plan(root, rules).items.isEmpty());
+    }
+
+    // The automatic policy's guard: an entry open by a process, or read in the last 24 hours, stays.
+    void policyKeepsWhatIsInUse()
+    {
+        QTemporaryDir tmp;
+        const QString root = tmp.path();
+        const QString open = entry(root, QStringLiteral("https://tfhub.dev/a/open/1"));
+        const QString recent = entry(root, QStringLiteral("https://tfhub.dev/a/recent/1"));
+        const QString old = entry(root, QStringLiteral("https://tfhub.dev/a/old/1"));
+        QVERIFY(setTreeATime(root + QLatin1Char('/') + open, m_now - 10 * kDay));
+        QVERIFY(setTreeATime(root + QLatin1Char('/') + recent, m_now - 3600));
+        QVERIFY(setTreeATime(root + QLatin1Char('/') + old, m_now - 10 * kDay));
+        QProcess holder;
+        holder.start(QStringLiteral("sh"),
+            { QStringLiteral("-c"), QStringLiteral("exec 3<\"$1\"; echo ready; exec sleep 600"),
+                QStringLiteral("sh"), root + QLatin1Char('/') + open + QStringLiteral("/saved_model.pb") });
+        QVERIFY(holder.waitForReadyRead(10000));
+        CleanupRules rules;
+        rules.maxBytes = 0;
+        rules.protectRecentlyUsed = true;
+        const CleanupPlan p = plan(root, rules);
+        holder.kill();
+        holder.waitForFinished();
+        QCOMPARE(keysOf(p.items), QStringList { old });
+        QCOMPARE(keptReason(p, open), QStringLiteral("open by a running process"));
+        QVERIFY2(keptReason(p, recent).startsWith(QStringLiteral("read in the last 24 hours")),
+            qPrintable(keptReason(p, recent)));
+    }
+
+    void parseSize_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<qint64>("bytes"); // -1: an error
+        QTest::newRow("bare") << QStringLiteral("1234") << qint64(1234);
+        QTest::newRow("500M") << QStringLiteral("500M") << qint64(500'000'000);
+        QTest::newRow("20G") << QStringLiteral("20G") << qint64(20'000'000'000);
+        QTest::newRow("20GB") << QStringLiteral("20GB") << qint64(20'000'000'000);
+        QTest::newRow("1.5k") << QStringLiteral("1.5k") << qint64(1500);
+        QTest::newRow("500MiB") << QStringLiteral("500MiB") << qint64(500LL * 1024 * 1024);
+        QTest::newRow("1.5TiB") << QStringLiteral("1.5TiB") << qint64(1649267441664LL);
+        QTest::newRow("spaces") << QStringLiteral(" 2 GiB ") << qint64(2LL << 30);
+        QTest::newRow("bytes") << QStringLiteral("10B") << qint64(10);
+        QTest::newRow("fraction of a byte") << QStringLiteral("1.5") << qint64(-1);
+        QTest::newRow("unknown unit") << QStringLiteral("3X") << qint64(-1);
+        QTest::newRow("negative") << QStringLiteral("-1G") << qint64(-1);
+        QTest::newRow("empty") << QString() << qint64(-1);
+        QTest::newRow("too large") << QStringLiteral("100EiB") << qint64(-1);
+    }
+
+    void parseSize()
+    {
+        QFETCH(QString, text);
+        QFETCH(qint64, bytes);
+        const Result<qint64> r = util::parseSize(text);
+        QCOMPARE(r.ok(), bytes >= 0);
+        if (bytes >= 0)
+            QCOMPARE(*r, bytes);
+        else
+            QVERIFY(r.error().contains(text.isEmpty() ? QStringLiteral("''") : text));
     }
 
     void planJson()
