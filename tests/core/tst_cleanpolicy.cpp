@@ -435,12 +435,21 @@ void TestCleanPolicy::servicesCommandLineRuns()
     QStringList words
         = maintenance::splitExecLine(service.mid(at + 10, service.indexOf(QLatin1Char('\n'), at) - at - 10));
     QProcess run;
+    // The test process's QSettings live in QStandardPaths' test-mode folder: the child reads those.
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"),
+        QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation));
+    run.setProcessEnvironment(env);
     run.setProcessChannelMode(QProcess::MergedChannels);
     run.start(words.takeFirst(), words);
     QVERIFY(run.waitForFinished(60000));
     const QString output = QString::fromLocal8Bit(run.readAll());
     QVERIFY2(run.exitStatus() == QProcess::NormalExit && run.exitCode() == 0, qPrintable(output));
     QVERIFY2(!QFile::exists(orphan), qPrintable(output));
+    // The run's report, where the app reads it.
+    const Result<PolicyReport> report = maintenance::readCleanReport();
+    QVERIFY(report.ok());
+    QCOMPARE(report->removed.size(), 1);
 }
 
 QTEST_GUILESS_MAIN(TestCleanPolicy)
