@@ -1,5 +1,6 @@
 #include "core/cache/cachescanner.h"
 #include "core/maintenance/cleanpolicy.h"
+#include "core/maintenance/cleanpolicyrun.h"
 #include "core/maintenance/cleanpolicytimer.h"
 #include "core/settings/appsettings.h"
 #include "core/util/fsutil.h"
@@ -64,6 +65,9 @@ private Q_SLOTS:
     void unitsPassSystemdAnalyzeVerify_data();
     void unitsPassSystemdAnalyzeVerify();
     void installsAndRemovesUnitsWithoutAManager();
+    void policyOffDoesNothing();
+    void policyRunKeepsOpenAndRecentEntries();
+    void servicesCommandLineRuns();
 
 private:
     QTemporaryDir m_home;
@@ -357,6 +361,95 @@ void TestCleanPolicy::installsAndRemovesUnitsWithoutAManager()
     QVERIFY(!s.installed);
     QVERIFY(!QFile::exists(maintenance::userUnitDir() + QLatin1Char('/') + maintenance::serviceUnitName()));
     QVERIFY(!maintenance::installTimer(QString(), m_root));
+}
+
+void TestCleanPolicy::policyOffDoesNothing()
+{
+    const QString orphan
+        = m_root + QLatin1Char('/') + QString(40, QLatin1Char('a')) + QStringLiteral(".descriptor.txt");
+    QVERIFY(test::writeFile(orphan, "Module: https://tfhub.dev/a/b/1\n"));
+    const PolicyReport r = maintenance::applyCleanPolicy(m_root, CleanPolicy(), QStringLiteral("cli"));
+    QVERIFY(!r.ok());
+    QVERIFY(r.error.contains(QStringLiteral("off")));
+    QVERIFY(QFile::exists(orphan));
+}
+
+void TestCleanPolicy::policyRunKeepsOpenAndRecentEntries()
+{
+    if (!util::recordsAccessTimes(m_root))
+        QSKIP("the test folder's mount records no access times");
+    const QDateTime now = QDateTime::currentDateTime();
+    const QString orphan = QString(40, QLatin1Char('a'));
+    QVERIFY(test::writeFile(
+        m_root + QLatin1Char('/') + orphan + QStringLiteral(".descriptor.txt"), "Module: x\n"));
+    const QString old = keyFor(m_root, QStringLiteral("https://tfhub.dev/google/old/1"));
+    const QString recent = keyFor(m_root, QStringLiteral("https://tfhub.dev/google/recent/1"));
+    const QString held = keyFor(m_root, QStringLiteral("https://tfhub.dev/google/held/1"));
+    for (const QString &key : { old, held })
+        QVERIFY(setATimes(m_root + QLatin1Char('/') + key, now.addDays(-200)));
+    QVERIFY(setATimes(m_root + QLatin1Char('/') + recent, now.addSecs(-3600)));
+    QProcess child;
+    child.start(QStringLiteral("sh"),
+        { QStringLiteral("-c"), QStringLiteral("exec 3< \"$1\"; exec sleep 600"), QStringLiteral("sh"),
+            m_root + QLatin1Char('/') + held + QStringLiteral("/saved_model.pb") });
+    QVERIFY(child.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(maintenance::openEntries(m_root).contains(held), 10000);
+
+    CleanPolicy policy;
+    policy.enabled = true;
+    policy.unusedEnabled = true;
+    policy.unusedDays = 30;
+    const QString reportPath = m_home.path() + QStringLiteral("/report.json");
+    const PolicyReport r = maintenance::runCleanPolicy(m_root, policy, QStringLiteral("timer"), reportPath);
+    child.kill();
+    QVERIFY(child.waitForFinished());
+    QVERIFY2(r.ok(), qPrintable(r.error));
+    QStringList removed;
+    for (const PolicyReport::Item &i : r.removed)
+        removed << i.key;
+    removed.sort();
+    QStringList expected { orphan, old };
+    expected.sort();
+    QCOMPARE(removed, expected);
+    QVERIFY(QFileInfo::exists(m_root + QLatin1Char('/') + recent));
+    QVERIFY(QFileInfo::exists(m_root + QLatin1Char('/') + held));
+    QVERIFY(!QFileInfo::exists(m_root + QLatin1Char('/') + old));
+    QVERIFY(r.freedBytes > 0);
+    const Result<PolicyReport> back = maintenance::readCleanReport(reportPath);
+    QVERIFY(back.ok());
+    QCOMPARE(back->removed.size(), 2);
+    QCOMPARE(back->trigger, QStringLiteral("timer"));
+}
+
+void TestCleanPolicy::servicesCommandLineRuns()
+{
+    // The service's command line, split as systemd splits it, run as the user manager would.
+    const QString orphan
+        = m_root + QLatin1Char('/') + QString(40, QLatin1Char('a')) + QStringLiteral(".descriptor.txt");
+    QVERIFY(test::writeFile(orphan, "Module: https://tfhub.dev/a/b/1\n"));
+    CleanPolicy policy;
+    policy.enabled = true;
+    maintenance::writeCleanPolicy(*settings::openShared(), policy);
+    const QString service = maintenance::serviceUnitText(qEnvironmentVariable("TFHUB_CLI"), m_root);
+    const int at = service.indexOf(QStringLiteral("ExecStart="));
+    QStringList words
+        = maintenance::splitExecLine(service.mid(at + 10, service.indexOf(QLatin1Char('\n'), at) - at - 10));
+    QProcess run;
+    // The test process's QSettings live in QStandardPaths' test-mode folder: the child reads those.
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"),
+        QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation));
+    run.setProcessEnvironment(env);
+    run.setProcessChannelMode(QProcess::MergedChannels);
+    run.start(words.takeFirst(), words);
+    QVERIFY(run.waitForFinished(60000));
+    const QString output = QString::fromLocal8Bit(run.readAll());
+    QVERIFY2(run.exitStatus() == QProcess::NormalExit && run.exitCode() == 0, qPrintable(output));
+    QVERIFY2(!QFile::exists(orphan), qPrintable(output));
+    // The run's report, where the app reads it.
+    const Result<PolicyReport> report = maintenance::readCleanReport();
+    QVERIFY(report.ok());
+    QCOMPARE(report->removed.size(), 1);
 }
 
 QTEST_GUILESS_MAIN(TestCleanPolicy)

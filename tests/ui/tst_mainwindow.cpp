@@ -188,9 +188,9 @@ void TestMainWindow::showsCachedModels()
         pages << navigation->item(row)->text();
     QCOMPARE(pages,
         QStringList({ MainWindow::tr("Browse"), MainWindow::tr("Cache"), MainWindow::tr("Downloads"),
-            MainWindow::tr("Usage"), MainWindow::tr("Settings") }));
+            MainWindow::tr("Usage"), MainWindow::tr("Clean Up"), MainWindow::tr("Settings") }));
     QVERIFY(m_window->showPage(QStringLiteral("settings")));
-    QCOMPARE(navigation->currentRow(), 4);
+    QCOMPARE(navigation->currentRow(), 5);
     QVERIFY(!m_window->showPage(QStringLiteral("nowhere")));
 }
 

@@ -72,6 +72,25 @@ QVariant lastUsedData(const CacheEntry &entry, int role)
     return {};
 }
 
+QVariant pinnedData(bool pinned, int role)
+{
+    switch (role) {
+    case Qt::DecorationRole:
+        if (pinned) {
+            static const QIcon icon(QStringLiteral(":/icons/pinned.svg"));
+            return icon;
+        }
+        return {};
+    case CacheModel::SortRole:
+        return qint64(pinned ? 1 : 0);
+    case Qt::ToolTipRole:
+        return pinned ? CacheModel::tr("Pinned: no cleanup rule removes it") : QVariant();
+    case Qt::AccessibleTextRole:
+        return pinned ? CacheModel::tr("pinned") : CacheModel::tr("not pinned");
+    }
+    return {};
+}
+
 } // namespace
 
 CacheModel::CacheModel(QObject *parent) : QAbstractTableModel(parent) { }
@@ -131,6 +150,13 @@ QIcon CacheModel::stateIcon(EntryState state)
     return it.value();
 }
 
+void CacheModel::setPinnedKeys(const QSet<QString> &keys)
+{
+    m_pinned = keys;
+    if (!m_entries.isEmpty())
+        Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+}
+
 QVariant CacheModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
@@ -141,6 +167,8 @@ QVariant CacheModel::data(const QModelIndex &index, int role) const
         return QVariant::fromValue(e);
     if (role == KeyRole)
         return e.key;
+    if (role == PinnedRole)
+        return m_pinned.contains(e.key);
 
     switch (index.column()) {
     case HandleColumn:
@@ -207,6 +235,8 @@ QVariant CacheModel::data(const QModelIndex &index, int role) const
         return timeData(e.downloaded, role);
     case LastUsedColumn:
         return lastUsedData(e, role);
+    case PinnedColumn:
+        return pinnedData(m_pinned.contains(e.key), role);
     }
     return {};
 }
@@ -231,6 +261,8 @@ QVariant CacheModel::headerData(int section, Qt::Orientation orientation, int ro
             return tr("Downloaded");
         case LastUsedColumn:
             return tr("Last used");
+        case PinnedColumn:
+            return tr("Pinned");
         }
     } else if (role == Qt::ToolTipRole) {
         switch (section) {

@@ -6,6 +6,7 @@
 #include <QHash>
 #include <QIcon>
 #include <QList>
+#include <QSet>
 #include <QStringList>
 
 #include <limits>
@@ -26,6 +27,7 @@ public:
         StateColumn,
         DownloadedColumn,
         LastUsedColumn,
+        PinnedColumn,
         ColumnCount
     };
 
@@ -33,6 +35,7 @@ public:
         SortRole = Qt::UserRole + 1, ///< raw value: qint64 for sizes, counts and times, QString otherwise
         EntryRole, ///< the whole CacheEntry
         KeyRole, ///< the entry's key
+        PinnedRole, ///< bool: no cleanup rule selects the entry
     };
 
     /// SortRole of a time nobody knows (a last use on a noatime mount): after every real one.
@@ -51,8 +54,12 @@ public:
     void upsertEntries(const QList<CacheEntry> &entries);
     void removeKeys(const QStringList &keys);
     void clear();
+    /// Shows these keys as pinned (the pin column, PinnedRole).
+    void setPinnedKeys(const QSet<QString> &keys);
+    bool isPinned(const QString &key) const { return m_pinned.contains(key); }
 
     const CacheEntry &entryAt(int row) const;
+    const QList<CacheEntry> &entries() const { return m_entries; }
     /// The row of `key`, or -1.
     int rowOfKey(const QString &key) const;
     QStringList keys() const;
@@ -68,6 +75,7 @@ private:
     QList<CacheEntry> m_entries;
     QHash<QString, int> m_rowOfKey;
     qint64 m_totalDiskBytes = 0;
+    QSet<QString> m_pinned;
 };
 
 } // namespace tfhub::ui

@@ -6,6 +6,7 @@
 #include "ui/cache/cachefilterbar.h"
 #include "ui/cache/cachefilterproxy.h"
 #include "ui/cache/cachemodel.h"
+#include "ui/cache/cachepins.h"
 #include "ui/cache/detailspane.h"
 #include "ui/cache/livecache.h"
 #include "ui/widgets/messagebar.h"
@@ -79,7 +80,12 @@ CachePage::CachePage(LiveCache *live, QWidget *parent)
     m_splitter = new QSplitter(Qt::Horizontal, this);
     m_splitter->setObjectName(QStringLiteral("cacheSplitter"));
     m_splitter->addWidget(m_table);
-    m_splitter->addWidget(m_details);
+    auto *detailsColumn = new QWidget(this);
+    auto *detailsLayout = new QVBoxLayout(detailsColumn);
+    detailsLayout->setContentsMargins(0, 0, 0, 0);
+    detailsLayout->addWidget(m_pins->createButton(detailsColumn), 0, Qt::AlignLeft);
+    detailsLayout->addWidget(m_details, 1);
+    m_splitter->addWidget(detailsColumn);
     m_splitter->setStretchFactor(0, 3);
     m_splitter->setStretchFactor(1, 1);
     m_splitter->setChildrenCollapsible(false);
@@ -164,7 +170,7 @@ int CachePage::entryCount() const
 QList<QAction *> CachePage::entryActions() const
 {
     return { m_openFolderAction, m_copyAction, m_actions->copyPathAction(), m_actions->copySnippetAction(),
-        m_prefetchAgainAction, m_actions->verifyAction(), m_actions->deleteAction(),
+        m_prefetchAgainAction, m_pins->action(), m_actions->verifyAction(), m_actions->deleteAction(),
         m_actions->trashAction() };
 }
 
@@ -194,9 +200,16 @@ void CachePage::createActions()
     m_actions = new CacheActions(
         m_live->root(), [this] { return selectedEntries(); }, m_messageBar, this);
     connect(m_actions, &CacheActions::entriesChanged, this, &CachePage::rescanKeys);
-    addActions(
-        { m_copyAction, m_openFolderAction, m_actions->copyPathAction(), m_actions->copySnippetAction(),
-            m_actions->verifyAction(), m_actions->deleteAction(), m_actions->trashAction() });
+    m_pins = new CachePins(
+        m_live, [this] { return selectedEntries(); }, m_messageBar, this);
+    m_cleanupAction = new QAction(QIcon(QStringLiteral(":/icons/cleanup.svg")), tr("C&lean Up…"), this);
+    m_cleanupAction->setObjectName(QStringLiteral("cleanupAction"));
+    m_cleanupAction->setToolTip(
+        tr("Plan what can go by rules (stale, broken, duplicates, unused, size budget)"));
+    connect(m_cleanupAction, &QAction::triggered, this, &CachePage::cleanupRequested);
+    addActions({ m_copyAction, m_openFolderAction, m_actions->copyPathAction(),
+        m_actions->copySnippetAction(), m_pins->action(), m_actions->verifyAction(),
+        m_actions->deleteAction(), m_actions->trashAction() });
 }
 
 QToolBar *CachePage::createToolBar()
@@ -212,6 +225,9 @@ QToolBar *CachePage::createToolBar()
     toolBar->addSeparator();
     toolBar->addAction(m_actions->deleteAction());
     toolBar->addAction(m_actions->trashAction());
+    toolBar->addSeparator();
+    toolBar->addAction(m_pins->action());
+    toolBar->addAction(m_cleanupAction);
 
     return toolBar;
 }
@@ -429,6 +445,7 @@ void CachePage::updateSelection()
     m_prefetchAgainAction->setEnabled(anyHandle);
     m_openFolderAction->setEnabled(rows.size() == 1);
     m_actions->updateEnabled(selectedEntries());
+    m_pins->update();
     Q_EMIT selectionTotalChanged(static_cast<int>(rows.size()), bytes);
 }
 

@@ -26,6 +26,7 @@ class CacheActions;
 class CacheFilterBar;
 class CacheFilterProxy;
 class CacheModel;
+class CachePins;
 class DetailsPane;
 class LiveCache;
 class MessageBar;
@@ -71,6 +72,8 @@ Q_SIGNALS:
     void selectionTotalChanged(int entries, qint64 diskBytes);
     /// The user asked to download these handles again ("Prefetch Again").
     void prefetchRequested(const QStringList &handles);
+    /// The user asked for the Clean Up page.
+    void cleanupRequested();
 
 private:
     void createActions();
@@ -113,6 +116,8 @@ private:
     QAction *m_copyAction = nullptr;
     QAction *m_openFolderAction = nullptr;
     QAction *m_prefetchAgainAction = nullptr;
+    QAction *m_cleanupAction = nullptr;
+    CachePins *m_pins = nullptr;
 };
 
 } // namespace tfhub::ui

@@ -1,5 +1,7 @@
 #include "ui/cache/livecache.h"
 
+#include "core/maintenance/pins.h"
+
 #include "core/cache/cachewatcher.h"
 #include "ui/cache/cachemodel.h"
 
@@ -68,8 +70,37 @@ void LiveCache::setRoot(const QString &root)
     refresh();
 }
 
+void LiveCache::reloadPins()
+{
+    const Result<PinSet> pins = maintenance::readPins(m_root);
+    QSet<QString> keys;
+    if (pins) {
+        for (auto it = pins->byKey.cbegin(); it != pins->byKey.cend(); ++it)
+            keys.insert(it.key());
+    }
+    if (keys == m_pinned)
+        return;
+    m_pinned = keys;
+    m_model->setPinnedKeys(m_pinned);
+    Q_EMIT pinsChanged();
+}
+
+Status LiveCache::setPinned(const QStringList &keys, const QStringList &handles, bool pinned)
+{
+    Status status;
+    for (int i = 0; i < keys.size() && status; ++i) {
+        const Result<bool> r = pinned ? maintenance::pin(m_root, keys.at(i), handles.value(i))
+                                      : maintenance::unpin(m_root, keys.at(i));
+        if (!r)
+            status = Error { r.error() };
+    }
+    reloadPins();
+    return status;
+}
+
 void LiveCache::refresh()
 {
+    reloadPins();
     // The scanner reports a superseded scan as finished(false) at once; that is no failure.
     m_scanning = false;
     m_scanner->cancel();

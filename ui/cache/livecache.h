@@ -2,6 +2,7 @@
 
 #include "core/cache/cacheentry.h"
 #include "core/cache/cachescanner.h"
+#include "core/util/result.h"
 
 #include <QFutureWatcher>
 #include <QObject>
@@ -40,6 +41,13 @@ public:
     /// The keys of the entries that are complete (what tensorflow_hub loads without a download).
     QSet<QString> completeKeys() const;
 
+    /// The pinned keys of this folder (its pins file), as last read.
+    QSet<QString> pinnedKeys() const { return m_pinned; }
+    /// Pins or unpins `keys` (`handles` for display, same order) in the folder's pins file.
+    Status setPinned(const QStringList &keys, const QStringList &handles, bool pinned);
+    /// Reads the pins file again and shows it in the model.
+    void reloadPins();
+
     void setScanOptions(const ScanOptions &options);
     const ScanOptions &scanOptions() const { return m_options; }
 
@@ -61,6 +69,8 @@ Q_SIGNALS:
     void scanProblem(const QString &message);
     /// `complete` is false when the scan failed; a superseded scan reports nothing.
     void scanFinished(bool complete);
+    /// The pinned keys changed (here or by reloadPins()).
+    void pinsChanged();
 
 private:
     void onEntriesFound(const QList<tfhub::CacheEntry> &entries);
@@ -76,6 +86,7 @@ private:
     bool m_scanning = false;
     bool m_scanFailed = false;
     QSet<QString> m_seenKeys;
+    QSet<QString> m_pinned;
     QStringList m_scanProblems;
     QStringList m_pendingRescan;
     QString m_rescanningRoot;

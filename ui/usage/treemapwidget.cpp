@@ -179,6 +179,11 @@ void TreemapWidget::paintEvent(QPaintEvent *)
         p.setPen(QPen(border, 1));
         p.setBrush(fill);
         p.drawRect(tile.rect.adjusted(0.5, 0.5, -0.5, -0.5));
+        if (item.highlighted) {
+            p.setPen(Qt::NoPen);
+            p.setBrush(QBrush(textColorOn(fill), Qt::BDiagPattern));
+            p.drawRect(tile.rect.adjusted(1, 1, -1, -1));
+        }
         if (t == m_current && hasFocus()) {
             p.setPen(QPen(palette().color(QPalette::Highlight), 2));
             p.setBrush(Qt::NoBrush);

@@ -22,6 +22,7 @@ public:
         QString toolTip;
         qint64 size = 0;
         QColor color;
+        bool highlighted = false; ///< reclaimable by the cleanup planner: drawn hatched
     };
     struct Tile
     {

@@ -1,6 +1,7 @@
 #include "ui/usage/usagepage.h"
 
 #include "core/hub/handle.h"
+#include "core/maintenance/cleanupplan.h"
 #include "core/util/fsutil.h"
 #include "ui/cache/cachemodel.h"
 #include "ui/cache/livecache.h"
@@ -15,6 +16,7 @@
 #include <QLocale>
 #include <QMap>
 #include <QPushButton>
+#include <QSet>
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -137,8 +139,12 @@ UsagePage::UsagePage(LiveCache *live, QWidget *parent)
         tr("Select the stale locks, abandoned downloads, empty and unloadable entries on the Cache page"));
     connect(m_selectReclaimable, &QPushButton::clicked, this,
         [this] { Q_EMIT selectRequested(m_reclaimableKeys); });
+    auto *cleanUp = new QPushButton(tr("&Clean Up…"), this);
+    cleanUp->setObjectName(QStringLiteral("cleanupButton"));
+    connect(cleanUp, &QPushButton::clicked, this, &UsagePage::cleanupRequested);
     m_headerActions = new QHBoxLayout;
     m_headerActions->addWidget(m_selectReclaimable);
+    m_headerActions->addWidget(cleanUp);
     auto *buttons = new QVBoxLayout;
     buttons->addStretch(1);
     buttons->addLayout(m_headerActions);
@@ -280,8 +286,21 @@ void UsagePage::recompute()
     const QDateTime now = QDateTime::currentDateTime();
     const QLocale locale;
     qint64 used = 0;
-    m_reclaimableBytes = 0;
+    // The Clean Up page's default rules decide what counts as reclaimable: one truth for both.
+    CleanupRules rules;
+    rules.stale = true;
+    rules.broken = true;
+    const Result<PinSet> pins = maintenance::readPins(m_live->root());
+    const CleanupPlan plan = maintenance::planCleanup(
+        m_live->root(), m_model->entries(), pins ? *pins : PinSet(), rules, m_live->scanOptions());
+    m_reclaimableBytes = plan.totalBytes();
     m_reclaimableKeys.clear();
+    QSet<QString> planned;
+    for (const CleanupItem &item : plan.items) {
+        planned.insert(item.key);
+        if (item.wholeEntry)
+            m_reclaimableKeys.append(item.key);
+    }
     QList<TreemapWidget::Item> items;
     QMap<QString, BreakdownModel::Row> publishers;
     QMap<ModelFormat, BreakdownModel::Row> formats;
@@ -291,14 +310,11 @@ void UsagePage::recompute()
     for (int row = 0; row < rows; ++row) {
         const CacheEntry &e = m_model->entryAt(row);
         used += e.diskBytes;
-        m_reclaimableBytes += isReclaimable(e) ? e.diskBytes : e.reclaimableBytes;
-        if (isReclaimable(e))
-            m_reclaimableKeys.append(e.key);
         const QString name = CacheModel::displayName(e);
         items.append({ e.key, name,
             tr("%1\n%2 · %3 · %4")
                 .arg(name, locale.formattedDataSize(e.diskBytes), formatLabel(e.format), stateLabel(e.state)),
-            e.diskBytes, colorFor(e) });
+            e.diskBytes, colorFor(e), planned.contains(e.key) });
         for (BreakdownModel::Row *r :
             { &publishers[publisherOf(e)], &formats[e.format], &ages[ageOf(e, now)] }) {
             ++r->count;

@@ -35,10 +35,10 @@ public:
     BreakdownModel *formatBreakdown() const { return m_byFormat; }
     BreakdownModel *ageBreakdown() const { return m_byAge; }
 
-    /// Entries that can be deleted whole to reclaim space (stale locks, abandoned downloads, empty
-    /// and unloadable folders, orphan descriptors).
+    /// Entries the cleanup planner's stale and broken rules select (stale locks, abandoned
+    /// downloads, empty, unloadable and broken folders, orphan descriptors), pins left out.
     QStringList reclaimableKeys() const { return m_reclaimableKeys; }
-    /// All reclaimable bytes, leftovers of complete entries included.
+    /// The bytes that plan frees, leftovers of complete entries included.
     qint64 reclaimableBytes() const { return m_reclaimableBytes; }
     static bool isReclaimable(const CacheEntry &entry);
 
@@ -55,6 +55,8 @@ public Q_SLOTS:
 Q_SIGNALS:
     /// The user asked to see these entries on the Cache page.
     void selectRequested(const QStringList &keys);
+    /// The user asked for the Clean Up page.
+    void cleanupRequested();
 
 protected:
     void showEvent(QShowEvent *event) override;

@@ -7,6 +7,8 @@
 #include "ui/browse/browsepage.h"
 #include "ui/cache/cachepage.h"
 #include "ui/cache/livecache.h"
+#include "ui/cleanup/cleanuppage.h"
+#include "ui/cleanup/startupcleanup.h"
 #include "ui/downloads/downloadspage.h"
 #include "ui/settings/firstrunbar.h"
 #include "ui/settings/pendingmovebar.h"
@@ -114,6 +116,17 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
     connect(m_settingsPage, &SettingsPage::cacheDirChanged, this,
         [this](const QString &dir) { switchCacheRoot(dir, tr("persisted setting")); });
 
+    connect(m_cleanupPage, &CleanupPage::settingsRequested, this,
+        [this] { showPage(QStringLiteral("settings")); });
+    connect(m_usagePage, &UsagePage::cleanupRequested, this, [this] { showPage(QStringLiteral("cleanup")); });
+    connect(m_cachePage, &CachePage::cleanupRequested, this, [this] { showPage(QStringLiteral("cleanup")); });
+    m_startupCleanup = new StartupCleanup(m_live, this);
+    connect(m_startupCleanup, &StartupCleanup::finished, this, &MainWindow::showStartupCleanup);
+    connect(m_live, &LiveCache::scanFinished, m_startupCleanup, [this](bool complete) {
+        if (complete)
+            m_startupCleanup->start();
+    });
+
     connect(m_queue, &DownloadQueue::jobFinished, this, &MainWindow::onJobFinished);
     connect(m_queue, &DownloadQueue::jobAdded, this, &MainWindow::updateDownloadStatus);
     connect(m_queue, &DownloadQueue::jobProgress, m_downloadStatusTimer, [this] {
@@ -147,12 +160,13 @@ MainWindow::~MainWindow()
 QStringList MainWindow::pageNames()
 {
     return { QStringLiteral("browse"), QStringLiteral("cache"), QStringLiteral("downloads"),
-        QStringLiteral("usage"), QStringLiteral("settings") };
+        QStringLiteral("usage"), QStringLiteral("cleanup"), QStringLiteral("settings") };
 }
 
 bool MainWindow::showPage(const QString &name)
 {
-    const QList<QWidget *> pages { m_browsePage, m_cachePage, m_downloadsPage, m_usagePage, m_settingsPage };
+    const QList<QWidget *> pages { m_browsePage, m_cachePage, m_downloadsPage, m_usagePage, m_cleanupPage,
+        m_settingsPage };
     const qsizetype i = pageNames().indexOf(name.toLower());
     if (i < 0)
         return false;
@@ -179,6 +193,9 @@ void MainWindow::createPages()
     m_usagePage = new UsagePage(m_live, this);
     addPage(m_usagePage, themeIcon(QStringLiteral("view-statistics"), QStringLiteral(":/icons/usage.svg")),
         tr("Usage"));
+    m_cleanupPage = new CleanupPage(m_live, this);
+    addPage(m_cleanupPage, themeIcon(QStringLiteral("edit-clear-all"), QStringLiteral(":/icons/cleanup.svg")),
+        tr("Clean Up"));
     m_settingsPage = new SettingsPage(m_queue, this);
     addPage(m_settingsPage, themeIcon(QStringLiteral("configure"), QStringLiteral(":/icons/settings.svg")),
         tr("Settings"));
@@ -303,6 +320,18 @@ void MainWindow::addPage(QWidget *page, const QIcon &icon, const QString &title)
         [this, page] { m_navigation->setCurrentRow(m_pages->indexOf(page)); });
     addAction(action);
     m_pageActions.append(action);
+}
+
+void MainWindow::showStartupCleanup(const PolicyReport &report)
+{
+    m_cleanupPage->refreshPolicy();
+    if (report.ok() && report.removed.isEmpty())
+        return; // nothing to say: the policy found nothing
+    m_topBar->showMessage(report.ok() ? MessageBar::Kind::Positive : MessageBar::Kind::Warning,
+        maintenance::reportSummary(report));
+    auto *details = new QAction(tr("Show Clean Up"), m_topBar);
+    connect(details, &QAction::triggered, this, [this] { showPage(QStringLiteral("cleanup")); });
+    m_topBar->addAction(details);
 }
 
 void MainWindow::showOnCachePage(const QStringList &keys)

@@ -12,6 +12,7 @@ class QTimer;
 
 namespace tfhub {
 struct HubSettings;
+struct PolicyReport;
 class DownloadQueue;
 struct PrefetchResult;
 } // namespace tfhub
@@ -20,6 +21,8 @@ namespace tfhub::ui {
 
 class BrowsePage;
 class CachePage;
+class CleanupPage;
+class StartupCleanup;
 class DownloadsPage;
 class FirstRunBar;
 class PendingMoveBar;
@@ -48,6 +51,8 @@ public:
     SettingsPage *settingsPage() const { return m_settingsPage; }
     UsagePage *usagePage() const { return m_usagePage; }
     BrowsePage *browsePage() const { return m_browsePage; }
+    CleanupPage *cleanupPage() const { return m_cleanupPage; }
+    StartupCleanup *startupCleanup() const { return m_startupCleanup; }
     MessageBar *windowMessageBar() const { return m_topBar; }
 
     /// Shows the first-run warnings (a cache folder cleared on restart, an invalid load format)
@@ -62,7 +67,7 @@ public:
     /// licences.
     static QString aboutText();
 
-    /// Names for showPage(): "cache", "downloads", "usage", "settings".
+    /// Names for showPage(): "browse", "cache", "downloads", "usage", "cleanup", "settings".
     static QStringList pageNames();
     /// Shows the page called `name`; false when there is none.
     bool showPage(const QString &name);
@@ -102,6 +107,8 @@ private:
     void updateDownloadStatus();
     void prefetchAgain(const QStringList &handles);
     void showOnCachePage(const QStringList &keys);
+    /// The automatic cleanup policy ran at start: the window bar says what it freed.
+    void showStartupCleanup(const tfhub::PolicyReport &report);
 
     QString m_sourceLabel;
     LiveCache *m_live = nullptr;
@@ -113,6 +120,8 @@ private:
     SettingsPage *m_settingsPage = nullptr;
     UsagePage *m_usagePage = nullptr;
     BrowsePage *m_browsePage = nullptr;
+    CleanupPage *m_cleanupPage = nullptr;
+    StartupCleanup *m_startupCleanup = nullptr;
     MessageBar *m_topBar = nullptr;
     FirstRunBar *m_firstRun = nullptr;
     PendingMoveBar *m_pendingMove = nullptr;
