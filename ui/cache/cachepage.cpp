@@ -378,6 +378,14 @@ QList<int> CachePage::selectedSourceRows() const
     return rows;
 }
 
+QStringList CachePage::selectedKeys() const
+{
+    QStringList keys;
+    for (const CacheEntry &e : selectedEntries())
+        keys << e.key;
+    return keys;
+}
+
 QList<CacheEntry> CachePage::selectedEntries() const
 {
     QList<CacheEntry> entries;

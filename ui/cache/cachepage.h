@@ -51,6 +51,8 @@ public:
 
     CacheModel *model() const { return m_model; }
     CacheActions *actions() const { return m_actions; }
+    /// The keys of the selected entries (what Export Selected exports).
+    QStringList selectedKeys() const;
     /// Clears the filters and selects the rows of these keys (the first becomes current).
     void selectKeys(const QStringList &keys);
     /// The CacheWatcher that keeps the table live (tests shorten its intervals).

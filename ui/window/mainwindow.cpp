@@ -3,7 +3,9 @@
 #include "core/hub/hubsettings.h"
 #include "core/prefetch/downloadqueue.h"
 #include "core/settings/appsettings.h"
+#include "ui/browse/browsemodel.h"
 #include "ui/browse/browsepage.h"
+#include "ui/bundle/bundleactions.h"
 #include "ui/cache/cachepage.h"
 #include "ui/cache/livecache.h"
 #include "ui/downloads/downloadspage.h"
@@ -17,6 +19,8 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -25,6 +29,7 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QProcess>
 #include <QProgressBar>
 #include <QScreen>
@@ -100,6 +105,7 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
     outer->addLayout(layout, 1);
     setCentralWidget(central);
 
+    createBundleActions();
     createMenus();
     createStatusBar();
 
@@ -214,9 +220,55 @@ void MainWindow::createActions()
     connect(m_aboutQtAction, &QAction::triggered, qApp, &QApplication::aboutQt);
 }
 
+void MainWindow::createBundleActions()
+{
+    m_bundle = new BundleActions(
+        this, [this] { return cacheRoot(); }, [this] { return catalogHandles(); });
+    connect(m_cachePage, &CachePage::selectionTotalChanged, m_bundle,
+        [this] { m_bundle->setSelection(m_cachePage->selectedKeys()); });
+    connect(m_bundle, &BundleActions::entriesChanged, m_cachePage, &CachePage::rescanKeys);
+    setAcceptDrops(true);
+}
+
+QStringList MainWindow::catalogHandles() const
+{
+    QStringList handles;
+    if (const Catalog *catalog = m_browsePage->model()->catalog()) {
+        for (const CatalogEntry &e : catalog->entries()) {
+            if (e.isLoadable())
+                handles << e.handle;
+        }
+    }
+    return handles;
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.size() == 1 && urls.first().isLocalFile()
+        && BundleActions::isImportable(urls.first().toLocalFile()))
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.size() != 1 || !urls.first().isLocalFile()
+        || !BundleActions::isImportable(urls.first().toLocalFile()))
+        return;
+    event->acceptProposedAction();
+    const QString path = urls.first().toLocalFile();
+    // After the drop returns: an archive opens a modal question, which must not run inside the drag.
+    QTimer::singleShot(0, m_bundle, [this, path] { m_bundle->importFile(path); });
+}
+
 void MainWindow::createMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_bundle->importAction());
+    file->addAction(m_bundle->exportSelectedAction());
+    file->addAction(m_bundle->exportAllAction());
+    file->addSeparator();
     file->addAction(m_refreshAction);
     file->addSeparator();
     file->addAction(m_quitAction);

@@ -19,6 +19,7 @@ struct PrefetchResult;
 namespace tfhub::ui {
 
 class BrowsePage;
+class BundleActions;
 class CachePage;
 class DownloadsPage;
 class FirstRunBar;
@@ -48,6 +49,7 @@ public:
     SettingsPage *settingsPage() const { return m_settingsPage; }
     UsagePage *usagePage() const { return m_usagePage; }
     BrowsePage *browsePage() const { return m_browsePage; }
+    BundleActions *bundleActions() const { return m_bundle; }
     MessageBar *windowMessageBar() const { return m_topBar; }
 
     /// Shows the first-run warnings (a cache folder cleared on restart, an invalid load format)
@@ -77,6 +79,9 @@ Q_SIGNALS:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    /// A dropped .zip bundle or model archive is imported (an archive asks for its handle).
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
 
 private:
     void createActions();
@@ -102,6 +107,8 @@ private:
     void updateDownloadStatus();
     void prefetchAgain(const QStringList &handles);
     void showOnCachePage(const QStringList &keys);
+    void createBundleActions();
+    QStringList catalogHandles() const;
 
     QString m_sourceLabel;
     LiveCache *m_live = nullptr;
@@ -114,6 +121,7 @@ private:
     UsagePage *m_usagePage = nullptr;
     BrowsePage *m_browsePage = nullptr;
     MessageBar *m_topBar = nullptr;
+    BundleActions *m_bundle = nullptr;
     FirstRunBar *m_firstRun = nullptr;
     PendingMoveBar *m_pendingMove = nullptr;
     bool m_pendingMoveShown = false;
