@@ -365,6 +365,8 @@ Result<BundleExportSummary> exportBundle(
     if (s && !closed)
         s = closed;
     if (s)
+        s = zipio::lowerVersionNeeded(temp);
+    if (s)
         s = util::syncFile(temp);
     if (s
         && ::rename(QFile::encodeName(temp).constData(), QFile::encodeName(request.zipPath).constData()) != 0)

@@ -1,7 +1,9 @@
 #include "core/bundle/zipio.h"
 
 #include <QCoreApplication>
+#include <QFile>
 #include <QSet>
+#include <QtEndian>
 
 #include <quazip/quazip.h>
 #include <quazip/quazipfile.h>
@@ -67,6 +69,66 @@ Status checkMember(const QuaZipFileInfo64 &info, Member *m)
                            .arg(m->compressedSize)
                            .arg(kMaxRatio) };
     return {};
+}
+
+constexpr quint16 kVersionZip64 = 45;
+constexpr quint16 kVersionDeflate = 20;
+constexpr qint64 kEocdSize = 22;
+constexpr qint64 kZip64LocatorSize = 20;
+
+quint16 u16(const QByteArray &b, qint64 at)
+{
+    return qFromLittleEndian<quint16>(b.constData() + at);
+}
+quint32 u32(const QByteArray &b, qint64 at)
+{
+    return qFromLittleEndian<quint32>(b.constData() + at);
+}
+quint64 u64(const QByteArray &b, qint64 at)
+{
+    return qFromLittleEndian<quint64>(b.constData() + at);
+}
+
+// Where the central directory starts and how long it is, from the (Zip64) end records.
+bool findCentralDirectory(QFile &f, qint64 *offset, qint64 *size)
+{
+    const qint64 tailSize = std::min<qint64>(f.size(), kEocdSize + 0xffff + kZip64LocatorSize);
+    f.seek(f.size() - tailSize);
+    const QByteArray tail = f.read(tailSize);
+    const qint64 eocd = tail.lastIndexOf(QByteArrayLiteral("PK\x05\x06"));
+    if (eocd < 0 || eocd + kEocdSize > tail.size())
+        return false;
+    *offset = u32(tail, eocd + 16);
+    *size = u32(tail, eocd + 12);
+    const qint64 locator = eocd - kZip64LocatorSize;
+    if (locator >= 0 && tail.mid(locator, 4) == QByteArrayLiteral("PK\x06\x07")) {
+        f.seek(static_cast<qint64>(u64(tail, locator + 8)));
+        const QByteArray record = f.read(56);
+        if (record.size() < 56 || !record.startsWith(QByteArrayLiteral("PK\x06\x06")))
+            return false;
+        *offset = static_cast<qint64>(u64(record, 48));
+        *size = static_cast<qint64>(u64(record, 40));
+    }
+    return *offset >= 0 && *size >= 0 && *offset + *size <= f.size();
+}
+
+// The local header's offset of a central directory entry at `at`, from its Zip64 extra if needed.
+qint64 localHeaderOffset(const QByteArray &cd, qint64 at)
+{
+    const quint32 offset = u32(cd, at + 42);
+    if (offset != 0xffffffffu)
+        return offset;
+    const qint64 extra = at + 46 + u16(cd, at + 28);
+    const qint64 end = extra + u16(cd, at + 30);
+    for (qint64 p = extra; p + 4 <= end; p += 4 + u16(cd, p + 2)) {
+        if (u16(cd, p) != 0x0001)
+            continue;
+        qint64 field = p + 4;
+        field += u32(cd, at + 24) == 0xffffffffu ? 8 : 0; // uncompressed size first
+        field += u32(cd, at + 20) == 0xffffffffu ? 8 : 0; // then compressed size
+        return field + 8 <= end ? static_cast<qint64>(u64(cd, field)) : -1;
+    }
+    return -1;
 }
 
 // Inflates raw deflate data block by block; the output limit is the member's declared size.
@@ -146,6 +208,35 @@ bool writeFull(int fd, const char *data, qint64 size)
         done += n;
     }
     return true;
+}
+
+Status lowerVersionNeeded(const QString &path)
+{
+    QFile f(path);
+    qint64 offset = 0;
+    qint64 size = 0;
+    if (!f.open(QIODevice::ReadWrite) || !findCentralDirectory(f, &offset, &size))
+        return Error { tr("Cannot read back the central directory of %1.").arg(path) };
+    f.seek(offset);
+    QByteArray cd = f.read(size);
+    for (qint64 at = 0; at + 46 <= cd.size() && cd.mid(at, 4) == QByteArrayLiteral("PK\x01\x02");
+         at += 46 + u16(cd, at + 28) + u16(cd, at + 30) + u16(cd, at + 32)) {
+        const quint16 needed = u16(cd, at + 6);
+        const quint16 lowered = needed > kVersionZip64
+            ? (needed == 63 && (u16(cd, at + 4) & 0xff) >= kVersionZip64 ? kVersionZip64 : kVersionDeflate)
+            : needed;
+        qToLittleEndian<quint16>(lowered, cd.data() + at + 6);
+        const qint64 local = localHeaderOffset(cd, at);
+        if (local < 0 || !f.seek(local + 4))
+            return Error { tr("Cannot find a local header in %1.").arg(path) };
+        char bytes[2];
+        qToLittleEndian<quint16>(std::max(lowered, kVersionDeflate), bytes);
+        if (f.write(bytes, 2) != 2)
+            return Error { tr("Cannot write %1: %2").arg(path, f.errorString()) };
+    }
+    if (!f.seek(offset) || f.write(cd) != cd.size())
+        return Error { tr("Cannot write %1: %2").arg(path, f.errorString()) };
+    return {};
 }
 
 Result<QList<Member>> survey(QuaZip *zip, const QString &zipName)

@@ -21,6 +21,12 @@ qint64 readFull(int fd, char *data, qint64 size);
 /// write(2) all of it; false with errno on error.
 bool writeFull(int fd, const char *data, qint64 size);
 
+/// QuaZip writes "version needed to extract" 6.3 for its UTF-8 names, in every local header and in
+/// the central directory of Zip64 members; Info-ZIP's unzip (up to 4.6) then skips those members.
+/// UTF-8 names need no more than 2.0 (Info-ZIP's own zip writes that), Zip64 4.5: this rewrites
+/// every such field of the finished zip at `path` to 4.5 (Zip64) or 2.0, in place.
+Status lowerVersionNeeded(const QString &path);
+
 /// One member of a zip as its central directory declares it.
 struct Member final
 {

@@ -66,6 +66,9 @@ private Q_SLOTS:
         QVERIFY(texts.contains(window.bundleActions()->importAction()->text()));
         QVERIFY(texts.contains(window.bundleActions()->exportAllAction()->text()));
         QVERIFY(!window.bundleActions()->exportSelectedAction()->isEnabled());
+        QVERIFY(
+            window.cachePage()->tableMenuActions().contains(window.bundleActions()->exportSelectedAction()));
+        QVERIFY(window.cachePage()->tableMenuActions().contains(window.bundleActions()->exportAllAction()));
         QVERIFY(window.acceptDrops());
     }
 

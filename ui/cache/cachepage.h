@@ -53,6 +53,10 @@ public:
     CacheActions *actions() const { return m_actions; }
     /// The keys of the selected entries (what Export Selected exports).
     QStringList selectedKeys() const;
+    /// Actions the window adds below the entry actions in the table's context menu (Export).
+    void addTableMenuActions(const QList<QAction *> &actions);
+    /// What the table's context menu shows: entryActions(), then the added ones.
+    QList<QAction *> tableMenuActions() const;
     /// Clears the filters and selects the rows of these keys (the first becomes current).
     void selectKeys(const QStringList &keys);
     /// The CacheWatcher that keeps the table live (tests shorten its intervals).
@@ -115,6 +119,7 @@ private:
     QAction *m_copyAction = nullptr;
     QAction *m_openFolderAction = nullptr;
     QAction *m_prefetchAgainAction = nullptr;
+    QList<QAction *> m_addedMenuActions;
 };
 
 } // namespace tfhub::ui

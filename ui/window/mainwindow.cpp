@@ -227,6 +227,7 @@ void MainWindow::createBundleActions()
     connect(m_cachePage, &CachePage::selectionTotalChanged, m_bundle,
         [this] { m_bundle->setSelection(m_cachePage->selectedKeys()); });
     connect(m_bundle, &BundleActions::entriesChanged, m_cachePage, &CachePage::rescanKeys);
+    m_cachePage->addTableMenuActions({ m_bundle->exportSelectedAction(), m_bundle->exportAllAction() });
     setAcceptDrops(true);
 }
 
