@@ -1,6 +1,7 @@
 #include "app/cli/verbs.h"
 
 #include "app/cli/cli.h"
+#include "app/cli/clibundle.h"
 #include "app/cli/cliclean.h"
 #include "app/cli/clicommon.h"
 #include "app/cli/clicomplete.h"
@@ -91,6 +92,24 @@ const QList<Verb> kVerbs {
                   "an existing manifest is kept") },
             kJson },
         CacheUse::Reads, &runVerifyVerb },
+    { "export", { "export HANDLE|KEY... -o FILE.zip [--json]", "export --all -o FILE.zip [--json]" },
+        N("write cached models into one zip for machines without the hub"),
+        N("The zip's layout is itself a cache: 'unzip -d \"$TFHUB_CACHE_DIR\" FILE.zip' works where this "
+          "tool "
+          "is not installed. Files are stored, or deflated when that saves at least 10 %; Ctrl-C cancels and "
+          "leaves no file. KEY may be a unique prefix of at least 6 digits."),
+        { { "--output", "-o", "FILE", N("the zip to write (it appears only once complete)") },
+            { "--all", nullptr, nullptr, N("every model folder of the cache") }, kJson },
+        CacheUse::Reads, &runExportVerb },
+    { "import", { "import FILE.zip [--replace] [--json]", "import ARCHIVE --as HANDLE [--json]" },
+        N("add the models of a bundle, or adopt an archive downloaded by hand"),
+        N("Every file is checked against the bundle's manifest before anything is published. An entry that "
+          "exists with the same files is skipped; one with other files is reported and left alone (exit "
+          "status 1) unless --replace. With --as, a .tar.gz, .tgz or .tar is extracted and published as a "
+          "prefetch of HANDLE would be."),
+        { { "--replace", nullptr, nullptr, N("replace entries whose files differ from the bundle's") },
+            { "--as", nullptr, "HANDLE", N("adopt ARCHIVE as the download of HANDLE") }, kJson },
+        CacheUse::Writes, &runImportVerb },
     { "rm", { "rm HANDLE|KEY... [--trash] [--dry-run] [--yes]" },
         N("delete entries or move them to the trash; never touches anything not named after their keys"),
         N("Deletes the model folder, its descriptor and manifest, and the leftovers of dead downloads (tmp "

@@ -1,5 +1,8 @@
 #include "core/prefetch/entrypublisher.h"
 
+#include "core/archive/archiveextractor.h"
+#include "core/cache/modelformat.h"
+#include "core/hub/descriptor.h"
 #include "core/util/fsutil.h"
 
 #include <QCoreApplication>
@@ -87,8 +90,10 @@ Result<EntryPublisher::Outcome> EntryPublisher::publish(
         };
     Outcome outcome;
     // The library writes the descriptor before the rename; so do we, plus our manifest.
-    if (Status s = util::atomicWrite(m_paths.descriptor(), descriptor); !s)
-        return Error { s.error() };
+    if (!descriptor.isEmpty()) {
+        if (Status s = util::atomicWrite(m_paths.descriptor(), descriptor); !s)
+            return Error { s.error() };
+    }
     // Someone else published meanwhile: keep their copy, as the library does. An empty folder
     // is no copy: rename(2) replaces it, as the library's rename does.
     const util::PathInfo existing = util::stat(m_paths.folder());
@@ -127,6 +132,27 @@ Result<EntryPublisher::Outcome> EntryPublisher::publish(
     if (Status s = syncFolder(m_paths.root); !s)
         outcome.warnings << s.error();
     return outcome;
+}
+
+EntryPublisher::Extracted EntryPublisher::describeExtracted(const ArchiveExtractor &extractor,
+    const QString &handle, const QString &url, qint64 archiveBytes, const QString &localHost) const
+{
+    Extracted out;
+    Manifest &manifest = out.manifest;
+    manifest.handle = handle;
+    manifest.key = m_paths.key;
+    manifest.url = url;
+    manifest.archiveBytes = archiveBytes;
+    manifest.archiveSha256 = extractor.archiveSha256();
+    manifest.downloaded = QDateTime::currentDateTime();
+    const ModelFormat format = cache::detect(tmpFolder());
+    if (format != ModelFormat::Unknown)
+        manifest.format = formatName(format);
+    for (const ArchiveExtractor::FileRecord &f : extractor.manifest())
+        manifest.files.append({ f.path, f.size, f.sha256 });
+    out.descriptor
+        = Descriptor::serialize(handle, manifest.downloaded, localHost, QCoreApplication::applicationPid());
+    return out;
 }
 
 } // namespace tfhub

@@ -8,6 +8,8 @@
 
 namespace tfhub {
 
+class ArchiveExtractor;
+
 /// The cache side of one download: our tmp folder `K.<uid>.tmp`, and publishing it as the
 /// library does (descriptor, then the rename to `K`), plus our manifest beside it.
 class EntryPublisher final
@@ -31,8 +33,20 @@ public:
         QStringList warnings;
     };
     /// Publishes the tmp folder as `K` with `descriptor` and `manifest` (whose handle names the
-    /// model in messages). Fails, publishing nothing, when the tmp folder is empty.
+    /// model in messages). Fails, publishing nothing, when the tmp folder is empty. An empty
+    /// descriptor is not written (an entry known only by its key).
     Result<Outcome> publish(const Manifest &manifest, const QByteArray &descriptor);
+
+    /// What a prefetch records for an archive that `extractor` finished into our tmp folder:
+    /// our manifest (the extractor's files and digests, the format detected in the tmp folder,
+    /// so no access time of a published entry moves) and the library's descriptor.
+    struct Extracted
+    {
+        Manifest manifest;
+        QByteArray descriptor;
+    };
+    Extracted describeExtracted(const ArchiveExtractor &extractor, const QString &handle, const QString &url,
+        qint64 archiveBytes, const QString &localHost) const;
 
 private:
     EntryPaths m_paths;

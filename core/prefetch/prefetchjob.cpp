@@ -2,8 +2,6 @@
 
 #include "core/archive/archiveextractor.h"
 #include "core/cache/cacheentry.h"
-#include "core/cache/modelformat.h"
-#include "core/hub/descriptor.h"
 #include "core/util/fsutil.h"
 
 #include <QCoreApplication>
@@ -174,25 +172,13 @@ void PrefetchJob::finalise()
     setPhase(PrefetchPhase::Finalising);
     if (Status extracted = m_extractor->finish(); !extracted)
         return finish(PrefetchPhase::Failed, extracted.error());
-    Manifest manifest;
-    manifest.handle = m_handle.text();
-    manifest.key = m_paths.key;
-    manifest.url = m_download->finalUrl().toString(QUrl::FullyEncoded);
-    manifest.archiveBytes = m_download->received();
-    manifest.archiveSha256 = m_extractor->archiveSha256();
-    manifest.downloaded = QDateTime::currentDateTime();
-    // Detected now, in our own tmp folder: no access time of the published entry moves for it.
-    const ModelFormat format = cache::detect(m_publisher.tmpFolder());
-    if (format != ModelFormat::Unknown)
-        manifest.format = formatName(format);
-    for (const ArchiveExtractor::FileRecord &f : m_extractor->manifest())
-        manifest.files.append({ f.path, f.size, f.sha256 });
+    const EntryPublisher::Extracted extracted = m_publisher.describeExtracted(*m_extractor, m_handle.text(),
+        m_download->finalUrl().toString(QUrl::FullyEncoded), m_download->received(), m_options.localHost);
     const ArchiveExtractor::Stats stats = m_extractor->stats();
     m_progress.written = stats.writtenBytes;
     m_progress.files = stats.filesWritten;
-    const QByteArray descriptor = Descriptor::serialize(
-        m_handle.text(), manifest.downloaded, m_options.localHost, QCoreApplication::applicationPid());
-    const Result<EntryPublisher::Outcome> published = m_publisher.publish(manifest, descriptor);
+    const Result<EntryPublisher::Outcome> published
+        = m_publisher.publish(extracted.manifest, extracted.descriptor);
     if (!published)
         return finish(PrefetchPhase::Failed, published.error());
     m_result.warnings << published->warnings;

@@ -394,6 +394,14 @@ QList<int> CachePage::selectedSourceRows() const
     return rows;
 }
 
+QStringList CachePage::selectedKeys() const
+{
+    QStringList keys;
+    for (const CacheEntry &e : selectedEntries())
+        keys << e.key;
+    return keys;
+}
+
 QList<CacheEntry> CachePage::selectedEntries() const
 {
     QList<CacheEntry> entries;
@@ -498,10 +506,24 @@ void CachePage::prefetchAgain()
         Q_EMIT prefetchRequested(handles);
 }
 
+void CachePage::addTableMenuActions(const QList<QAction *> &actions)
+{
+    m_addedMenuActions << actions;
+}
+
+QList<QAction *> CachePage::tableMenuActions() const
+{
+    return entryActions() + m_addedMenuActions;
+}
+
 void CachePage::showTableMenu(const QPoint &pos)
 {
     QMenu menu(this);
     menu.addActions(entryActions());
+    if (!m_addedMenuActions.isEmpty()) {
+        menu.addSeparator();
+        menu.addActions(m_addedMenuActions);
+    }
     menu.exec(m_table->viewport()->mapToGlobal(pos));
 }
 

@@ -52,6 +52,12 @@ public:
 
     CacheModel *model() const { return m_model; }
     CacheActions *actions() const { return m_actions; }
+    /// The keys of the selected entries (what Export Selected exports).
+    QStringList selectedKeys() const;
+    /// Actions the window adds below the entry actions in the table's context menu (Export).
+    void addTableMenuActions(const QList<QAction *> &actions);
+    /// What the table's context menu shows: entryActions(), then the added ones.
+    QList<QAction *> tableMenuActions() const;
     /// Clears the filters and selects the rows of these keys (the first becomes current).
     void selectKeys(const QStringList &keys);
     /// The CacheWatcher that keeps the table live (tests shorten its intervals).
@@ -118,6 +124,7 @@ private:
     QAction *m_prefetchAgainAction = nullptr;
     QAction *m_cleanupAction = nullptr;
     CachePins *m_pins = nullptr;
+    QList<QAction *> m_addedMenuActions;
 };
 
 } // namespace tfhub::ui

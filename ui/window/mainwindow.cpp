@@ -4,7 +4,9 @@
 #include "core/prefetch/downloadqueue.h"
 #include "core/settings/appsettings.h"
 #include "tfhubversion.h"
+#include "ui/browse/browsemodel.h"
 #include "ui/browse/browsepage.h"
+#include "ui/bundle/bundleactions.h"
 #include "ui/cache/cachepage.h"
 #include "ui/cache/livecache.h"
 #include "ui/cleanup/cleanuppage.h"
@@ -20,6 +22,8 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -28,6 +32,7 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QProcess>
 #include <QProgressBar>
 #include <QScreen>
@@ -103,6 +108,7 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
     outer->addLayout(layout, 1);
     setCentralWidget(central);
 
+    createBundleActions();
     createMenus();
     createStatusBar();
 
@@ -232,9 +238,56 @@ void MainWindow::createActions()
     connect(m_aboutQtAction, &QAction::triggered, qApp, &QApplication::aboutQt);
 }
 
+void MainWindow::createBundleActions()
+{
+    m_bundle = new BundleActions(
+        this, [this] { return cacheRoot(); }, [this] { return catalogHandles(); });
+    connect(m_cachePage, &CachePage::selectionTotalChanged, m_bundle,
+        [this] { m_bundle->setSelection(m_cachePage->selectedKeys()); });
+    connect(m_bundle, &BundleActions::entriesChanged, m_cachePage, &CachePage::rescanKeys);
+    m_cachePage->addTableMenuActions({ m_bundle->exportSelectedAction(), m_bundle->exportAllAction() });
+    setAcceptDrops(true);
+}
+
+QStringList MainWindow::catalogHandles() const
+{
+    QStringList handles;
+    if (const Catalog *catalog = m_browsePage->model()->catalog()) {
+        for (const CatalogEntry &e : catalog->entries()) {
+            if (e.isLoadable())
+                handles << e.handle;
+        }
+    }
+    return handles;
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.size() == 1 && urls.first().isLocalFile()
+        && BundleActions::isImportable(urls.first().toLocalFile()))
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.size() != 1 || !urls.first().isLocalFile()
+        || !BundleActions::isImportable(urls.first().toLocalFile()))
+        return;
+    event->acceptProposedAction();
+    const QString path = urls.first().toLocalFile();
+    // After the drop returns: an archive opens a modal question, which must not run inside the drag.
+    QTimer::singleShot(0, m_bundle, [this, path] { m_bundle->importFile(path); });
+}
+
 void MainWindow::createMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_bundle->importAction());
+    file->addAction(m_bundle->exportSelectedAction());
+    file->addAction(m_bundle->exportAllAction());
+    file->addSeparator();
     file->addAction(m_refreshAction);
     file->addSeparator();
     file->addAction(m_quitAction);

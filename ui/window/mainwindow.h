@@ -20,6 +20,7 @@ struct PrefetchResult;
 namespace tfhub::ui {
 
 class BrowsePage;
+class BundleActions;
 class CachePage;
 class CleanupPage;
 class StartupCleanup;
@@ -53,6 +54,7 @@ public:
     BrowsePage *browsePage() const { return m_browsePage; }
     CleanupPage *cleanupPage() const { return m_cleanupPage; }
     StartupCleanup *startupCleanup() const { return m_startupCleanup; }
+    BundleActions *bundleActions() const { return m_bundle; }
     MessageBar *windowMessageBar() const { return m_topBar; }
 
     /// Shows the first-run warnings (a cache folder cleared on restart, an invalid load format)
@@ -82,6 +84,9 @@ Q_SIGNALS:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    /// A dropped .zip bundle or model archive is imported (an archive asks for its handle).
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
 
 private:
     void createActions();
@@ -109,6 +114,8 @@ private:
     void showOnCachePage(const QStringList &keys);
     /// The automatic cleanup policy ran at start: the window bar says what it freed.
     void showStartupCleanup(const tfhub::PolicyReport &report);
+    void createBundleActions();
+    QStringList catalogHandles() const;
 
     QString m_sourceLabel;
     LiveCache *m_live = nullptr;
@@ -123,6 +130,7 @@ private:
     CleanupPage *m_cleanupPage = nullptr;
     StartupCleanup *m_startupCleanup = nullptr;
     MessageBar *m_topBar = nullptr;
+    BundleActions *m_bundle = nullptr;
     FirstRunBar *m_firstRun = nullptr;
     PendingMoveBar *m_pendingMove = nullptr;
     bool m_pendingMoveShown = false;
