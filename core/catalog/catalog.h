@@ -73,7 +73,8 @@ public:
     /// Whether entry i passes the query's facet filters (all but `except`) and latestOnly.
     bool matchesFilters(
         qsizetype i, const CatalogQuery &query, std::optional<Facet> except = std::nullopt) const;
-    /// Ordering of two matching entries with their scores: best first.
+    /// Ordering of two matching entries with their scores, best first: loadable modules, then
+    /// score, the newest version, the more used family (entries sharing its name), the shorter name.
     bool ranksBefore(qsizetype a, int scoreA, qsizetype b, int scoreB) const;
     /// The matching entries, best first (by path when there are no words).
     QList<qsizetype> search(const CatalogQuery &query) const;
@@ -90,6 +91,7 @@ private:
     {
         QString model; ///< lower case, for matching
         QStringList segments;
+        QStringList tokens; ///< the model name split at / _ - .
         QString publisher;
         QString tasks;
         QString architectures;
@@ -98,8 +100,10 @@ private:
         QString key;
         QString group; ///< kind + model id: the versions of one model
         bool latest = true;
+        int family = 0; ///< entries sharing the model's most specific name segment
     };
     void rebuild();
+    void rankFamilies();
 
     QList<CatalogEntry> m_entries;
     QList<Derived> m_derived;

@@ -161,6 +161,16 @@ void BrowsePage::createView()
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(BrowseModel::HandleColumn, Qt::AscendingOrder);
+    // A clicked header orders by that column; the view has sorted already, by relevance while a
+    // query has words, so sort again now that the proxy orders by the column.
+    connect(
+        m_view->header(), &QHeaderView::sortIndicatorChanged, this, [this](int column, Qt::SortOrder order) {
+            if (m_sortingByRelevance)
+                return;
+            m_proxy->sort(column, order);
+            m_proxy->setRelevanceOrder(false);
+            m_view->header()->setSortIndicatorShown(true);
+        });
     m_view->header()->setSectionResizeMode(BrowseModel::HandleColumn, QHeaderView::Stretch);
     // Short columns take what they need, so the handle keeps the room.
     m_view->header()->setSectionResizeMode(BrowseModel::VersionColumn, QHeaderView::ResizeToContents);
@@ -385,13 +395,18 @@ void BrowsePage::applyQuery()
             q.filters.insert(f, v);
     }
     m_proxy->setQuery(q);
-    // A new query re-sorts by relevance.
+    // A new query re-sorts by relevance, which no column header claims to be.
+    m_sortingByRelevance = true;
     m_view->sortByColumn(BrowseModel::HandleColumn, Qt::AscendingOrder);
+    m_sortingByRelevance = false;
+    m_view->header()->setSortIndicatorShown(!m_proxy->ordersByRelevance());
     updateFacets();
     const int shown = m_proxy->rowCount();
     m_count->setText(tr("%n result(s)", nullptr, shown));
-    if (!m_view->currentIndex().isValid() && shown > 0)
-        m_view->setCurrentIndex(m_proxy->index(0, 0));
+    // The selection follows the best result of the new query, not a row it happened to keep.
+    if (shown > 0)
+        m_view->selectionModel()->setCurrentIndex(
+            m_proxy->index(0, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     updateActions();
     showCurrent();
 }
