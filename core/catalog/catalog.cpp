@@ -301,6 +301,28 @@ QList<FacetCount> Catalog::facetCounts(const CatalogQuery &query, Facet facet) c
     return out;
 }
 
+QHash<QString, QString> Catalog::handlesByKey() const
+{
+    static const QString tfhub = QStringLiteral("https://tfhub.dev/");
+    static const QString mirror = QStringLiteral("https://hub.tensorflow.google.cn/");
+    QHash<QString, QString> byKey;
+    for (qsizetype i = 0; i < m_entries.size(); ++i) {
+        const CatalogEntry &e = m_entries.at(i);
+        if (!e.isLoadable())
+            continue;
+        QStringList spellings { e.handle };
+        if (e.handle.startsWith(tfhub))
+            spellings << mirror + e.handle.mid(tfhub.size());
+        for (const QString &h : std::as_const(spellings)) {
+            for (const QString &spelling : QStringList { h, h + QLatin1Char('/') }) {
+                const QString key = spelling == e.handle ? m_derived.at(i).key : Handle::cacheKeyOf(spelling);
+                byKey.insert(key, spelling);
+            }
+        }
+    }
+    return byKey;
+}
+
 QStringList Catalog::facetValues(const CatalogEntry &e, Facet facet)
 {
     switch (facet) {

@@ -82,6 +82,11 @@ public:
     /// filter (so choosing a value never hides the other values of the same facet); most first.
     QList<FacetCount> facetCounts(const CatalogQuery &query, Facet facet) const;
 
+    /// Cache key -> handle for every loadable entry, hidden versions included, in each spelling
+    /// hub.load() may have hashed: the catalog's, with a trailing slash, and on the
+    /// hub.tensorflow.google.cn mirror (with and without the slash).
+    QHash<QString, QString> handlesByKey() const;
+
     static QStringList facetValues(const CatalogEntry &entry, Facet facet);
     static QString facetName(Facet facet); ///< "publisher", "task", ...
     static QList<Facet> allFacets();
