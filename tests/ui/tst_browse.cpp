@@ -141,7 +141,7 @@ bool TestBrowse::selectHandle(const QString &handle)
     BrowseProxy *proxy = m_page->proxy();
     for (int r = 0; r < proxy->rowCount(); ++r) {
         const QModelIndex i = proxy->index(r, BrowseModel::HandleColumn);
-        if (i.data().toString() == handle
+        if (i.data(BrowseModel::HandleRole).toString() == handle
             && i.data(BrowseModel::LoadableRole).toBool()
                 == (m_page->model()->catalog()->at(proxy->entryIndex(r)).isLoadable())) {
             m_page->view()->setCurrentIndex(i);
@@ -180,6 +180,8 @@ void TestBrowse::searchIsInstant()
     // No waiting: results follow each keystroke.
     QVERIFY(m_page->proxy()->rowCount() > 0);
     QCOMPARE(m_page->proxy()->index(0, BrowseModel::HandleColumn).data().toString(),
+        QStringLiteral("google/yamnet/1"));
+    QCOMPARE(m_page->proxy()->index(0, BrowseModel::HandleColumn).data(BrowseModel::HandleRole).toString(),
         QStringLiteral("https://tfhub.dev/google/yamnet/1"));
     // The view's order is the catalog's ranking.
     const QList<qsizetype> ranked = m_page->model()->catalog()->search(m_page->proxy()->query());
@@ -261,8 +263,11 @@ void TestBrowse::facetCountsMatchCatalog()
     QComboBox *taskCombo = m_page->facetCombo(Facet::Task);
     QCOMPARE(taskCombo->count(), int(tasks.size()) + 1);
     for (int r = 0; r < m_page->proxy()->rowCount(); ++r)
-        QCOMPARE(
-            m_page->proxy()->index(r, BrowseModel::FormatColumn).data().toString(), QStringLiteral("hub"));
+        QCOMPARE(m_page->proxy()->index(r, BrowseModel::FormatColumn).data(BrowseModel::RawRole).toString(),
+            QStringLiteral("hub"));
+    // The short label people know.
+    QCOMPARE(
+        m_page->proxy()->index(0, BrowseModel::FormatColumn).data().toString(), QStringLiteral("TF1 Hub"));
 }
 
 void TestBrowse::detailsShowFactsAndVersions()

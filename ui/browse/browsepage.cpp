@@ -10,6 +10,7 @@
 #include "ui/cache/cachemodel.h"
 #include "ui/cache/livecache.h"
 #include "ui/widgets/messagebar.h"
+#include "ui/widgets/modelname.h"
 #include "ui/widgets/pythonsnippet.h"
 
 #include <QAction>
@@ -154,7 +155,9 @@ void BrowsePage::createView()
     m_view = new QTreeView(this);
     m_view->setModel(m_proxy);
     m_view->setRootIsDecorated(false);
-    m_view->setTextElideMode(Qt::ElideMiddle); // handles differ at their ends
+    m_view->setTextElideMode(Qt::ElideLeft); // model paths differ at their ends
+    m_view->setItemDelegateForColumn(
+        BrowseModel::HandleColumn, new ModelNameDelegate(BrowseModel::HandleRole, m_view));
     m_view->setUniformRowHeights(true);
     m_view->setAlternatingRowColors(true);
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
@@ -316,6 +319,8 @@ void BrowsePage::setLiveCache(LiveCache *live)
         connect(model, &QAbstractItemModel::modelReset, this, later);
         // A scan that changed nothing still confirms the badges.
         connect(live, &LiveCache::scanFinished, this, later);
+        if (m_model->catalog())
+            live->setCatalogHandles(m_model->catalog()->handlesByKey());
     }
     refreshCacheState();
 }
@@ -339,6 +344,8 @@ void BrowsePage::reloadCatalog()
             return;
         catalog::LoadResult r = watcher->result();
         m_model->setCatalog(std::make_shared<const Catalog>(std::move(r.catalog)));
+        if (m_live)
+            m_live->setCatalogHandles(m_model->catalog()->handlesByKey());
         if (!r.messages.isEmpty())
             m_messages->showMessage(MessageBar::Kind::Warning,
                 tr("Some catalogs could not be read completely."), r.messages.join(QLatin1Char('\n')));

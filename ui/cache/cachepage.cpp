@@ -9,6 +9,7 @@
 #include "ui/cache/detailspane.h"
 #include "ui/cache/livecache.h"
 #include "ui/widgets/messagebar.h"
+#include "ui/widgets/modelname.h"
 
 #include <QAction>
 #include <QApplication>
@@ -43,18 +44,6 @@ enum StackPage { TablePage, EmptyPage };
 
 // Handles differ at both ends (publisher, version), so they lose their middle; words in the
 // other columns keep their start.
-class HandleDelegate final : public QStyledItemDelegate
-{
-public:
-    using QStyledItemDelegate::QStyledItemDelegate;
-
-protected:
-    void initStyleOption(QStyleOptionViewItem *option, const QModelIndex &index) const override
-    {
-        QStyledItemDelegate::initStyleOption(option, index);
-        option->textElideMode = Qt::ElideMiddle;
-    }
-};
 
 } // namespace
 
@@ -228,7 +217,8 @@ void CachePage::createTable()
     m_table->setWordWrap(false);
     m_table->setAlternatingRowColors(true);
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
-    m_table->setItemDelegateForColumn(CacheModel::HandleColumn, new HandleDelegate(m_table));
+    m_table->setItemDelegateForColumn(
+        CacheModel::HandleColumn, new ModelNameDelegate(CacheModel::HandleRole, m_table));
     m_table->verticalHeader()->hide();
     // Fixed row heights keep the table fast with thousands of rows.
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);

@@ -4,6 +4,7 @@
 #include "core/cache/modelformat.h"
 #include "core/util/humanize.h"
 #include "ui/cache/cachemodel.h"
+#include "ui/widgets/modelname.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -243,17 +244,22 @@ void DetailsPane::showFields()
     const CacheEntry &e = m_entry;
     const QLocale locale;
     m_title->setText(CacheModel::displayName(e));
+    // The full handle (the title shows its model path) and the whole of fields cut by the pane.
+    m_title->setToolTip(e.handle.isEmpty() ? e.key : e.handle);
     m_key->setText(e.key);
     m_key->setCursorPosition(0);
+    m_key->setToolTip(e.key);
     m_path->setText(QDir::toNativeSeparators(e.folderPath(m_root)));
     m_path->setCursorPosition(0);
+    m_path->setToolTip(m_path->text());
 
     // The explanation starts with the state's label, so it stands alone.
     QString state = stateExplanation(e.state);
     if (!e.stateDetail.isEmpty())
         state += u'\n' + e.stateDetail;
     m_state->setText(state);
-    m_format->setText(formatLabel(e.format));
+    m_format->setText(modelname::formatLabel(e.format));
+    m_format->setToolTip(formatLabel(e.format));
 
     m_form->setRowVisible(m_downloaded, e.downloaded.isValid());
     if (e.downloaded.isValid()) {
