@@ -155,7 +155,7 @@ void BrowsePage::createView()
     m_view = new QTreeView(this);
     m_view->setModel(m_proxy);
     m_view->setRootIsDecorated(false);
-    m_view->setTextElideMode(Qt::ElideLeft); // model paths differ at their ends
+    m_view->setTextElideMode(Qt::ElideRight); // the model column's delegate elides paths at their start
     m_view->setItemDelegateForColumn(
         BrowseModel::HandleColumn, new ModelNameDelegate(BrowseModel::HandleRole, m_view));
     m_view->setUniformRowHeights(true);
@@ -179,6 +179,8 @@ void BrowsePage::createView()
     m_view->header()->setSectionResizeMode(BrowseModel::VersionColumn, QHeaderView::ResizeToContents);
     m_view->header()->setSectionResizeMode(BrowseModel::CachedColumn, QHeaderView::ResizeToContents);
     m_view->header()->setStretchLastSection(false);
+    m_view->header()->resizeSection(BrowseModel::TaskColumn, 130);
+    m_view->header()->resizeSection(BrowseModel::FormatColumn, 95);
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_view->setAccessibleName(tr("Catalog entries"));
     connect(
@@ -206,8 +208,11 @@ void BrowsePage::createView()
     m_splitter->addWidget(m_filtersPanel);
     m_splitter->addWidget(m_view);
     m_splitter->addWidget(m_details);
+    m_splitter->setStretchFactor(0, 0);
     m_splitter->setStretchFactor(1, 1);
+    m_splitter->setStretchFactor(2, 0);
     m_splitter->setChildrenCollapsible(true);
+    m_splitter->setSizes({ 220, 640, 240 });
 }
 
 QLayout *BrowsePage::createActionRow()
@@ -583,7 +588,10 @@ void BrowsePage::restoreState(const QSettings &settings)
 {
     m_splitter->restoreState(settings.value(settings::BrowseSplitter.name()).toByteArray());
     m_view->header()->restoreState(settings.value(settings::BrowseHeader.name()).toByteArray());
-    m_filtersButton->setChecked(settings::BrowseFiltersVisible.read(settings));
+    // Until the user chooses, the facets stay folded: at 1024 pixels the list needs the room
+    // (the Filters button shows them).
+    m_filtersButton->setChecked(settings.contains(settings::BrowseFiltersVisible.name())
+        && settings::BrowseFiltersVisible.read(settings));
     m_latestOnly->setChecked(settings::BrowseLatestOnly.read(settings));
 }
 

@@ -69,10 +69,12 @@ CachePage::CachePage(LiveCache *live, QWidget *parent)
     m_splitter->setObjectName(QStringLiteral("cacheSplitter"));
     m_splitter->addWidget(m_table);
     m_splitter->addWidget(m_details);
-    m_splitter->setStretchFactor(0, 3);
-    m_splitter->setStretchFactor(1, 1);
+    // A wider window widens the list, not the details (whose width the user sets and the
+    // splitter's saved state keeps).
+    m_splitter->setStretchFactor(0, 1);
+    m_splitter->setStretchFactor(1, 0);
     m_splitter->setChildrenCollapsible(false);
-    m_splitter->setSizes({ 880, 260 });
+    m_splitter->setSizes({ 900, 220 });
 
     m_stack = new QStackedWidget(this);
     m_stack->insertWidget(TablePage, m_splitter);
@@ -231,15 +233,16 @@ void CachePage::createTable()
     header->setMinimumSectionSize(40);
     header->setContextMenuPolicy(Qt::CustomContextMenu);
     header->setSectionResizeMode(CacheModel::HandleColumn, QHeaderView::Stretch);
-    header->resizeSection(CacheModel::SizeColumn, 85);
+    header->resizeSection(CacheModel::SizeColumn, 80);
     header->resizeSection(CacheModel::FilesColumn, 60);
-    header->resizeSection(CacheModel::FormatColumn, 120);
-    header->resizeSection(CacheModel::StateColumn, 145);
-    header->resizeSection(CacheModel::DownloadedColumn, 100);
-    header->resizeSection(CacheModel::LastUsedColumn, 100);
-    // The details pane shows the file count; the handle needs the room more (the header's
-    // context menu brings the column back).
+    header->resizeSection(CacheModel::FormatColumn, 100);
+    header->resizeSection(CacheModel::StateColumn, 140);
+    header->resizeSection(CacheModel::DownloadedColumn, 92);
+    header->resizeSection(CacheModel::LastUsedColumn, 84);
+    // The details pane shows the file count and the download time; the model name needs the
+    // room more at 1024 pixels (the header's context menu brings the columns back).
     header->setSectionHidden(CacheModel::FilesColumn, true);
+    header->setSectionHidden(CacheModel::DownloadedColumn, true);
     m_table->sortByColumn(CacheModel::SizeColumn, Qt::DescendingOrder);
     connect(m_table, &QWidget::customContextMenuRequested, this, &CachePage::showTableMenu);
     connect(header, &QWidget::customContextMenuRequested, this, &CachePage::showHeaderMenu);

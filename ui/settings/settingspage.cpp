@@ -251,10 +251,16 @@ QWidget *SettingsPage::createTargetsGroup()
         }
     }
     for (const shellenv::Target t : shellenv::allTargets()) {
-        QString path = m_persistence.locations().fileFor(t);
-        auto *check = new QCheckBox(
-            tr("%1 — %2").arg(path.replace(QLatin1Char('&'), QStringLiteral("&&")), shellenv::targetLabel(t)),
+        const QString path = m_persistence.locations().fileFor(t);
+        // "~/.bashrc" reads at any width; the whole path is in the tooltip.
+        const QString home = m_persistence.locations().home;
+        QString shown = !home.isEmpty() && path.startsWith(home + QLatin1Char('/'))
+            ? QStringLiteral("~") + path.mid(home.size())
+            : path;
+        auto *check = new QCheckBox(tr("%1 — %2").arg(shown.replace(QLatin1Char('&'), QStringLiteral("&&")),
+                                        shellenv::targetLabel(t)),
             group);
+        check->setToolTip(path);
         check->setObjectName(QStringLiteral("target_") + shellenv::targetName(t));
         check->setChecked(chosen.contains(t));
         connect(check, &QCheckBox::toggled, this, &SettingsPage::updatePreview);
