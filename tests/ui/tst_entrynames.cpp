@@ -9,8 +9,11 @@
 #include "core/prefetch/downloadqueue.h"
 #include "tests/support/testdata.h"
 #include "ui/cache/cachemodel.h"
+#include "ui/cache/cachepage.h"
 #include "ui/cache/livecache.h"
+#include "ui/widgets/modelname.h"
 
+#include <QAction>
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -64,6 +67,7 @@ private Q_SLOTS:
     void sourcesInOrder();
     void liveCacheNamesFromEverySource();
     void cliJsonHasHandleSource();
+    void readableNames();
 
 private:
     QTemporaryDir m_home;
@@ -195,6 +199,17 @@ void TestEntryNames::liveCacheNamesFromEverySource()
     const int unknownRow = model->rowOfKey(Handle::cacheKeyOf(unknown));
     QVERIFY(CacheModel::displayName(model->entryAt(unknownRow)).contains(Handle::cacheKeyOf(unknown)));
 
+    // A leftover with a name can be prefetched again; one without cannot.
+    {
+        CachePage page(&live);
+        auto *again = page.findChild<QAction *>(QStringLiteral("prefetchAgainAction"));
+        QVERIFY(again);
+        page.selectKeys({ Handle::cacheKeyOf(fromHistory) });
+        QVERIFY(again->isEnabled());
+        page.selectKeys({ Handle::cacheKeyOf(unknown) });
+        QVERIFY(!again->isEnabled());
+    }
+
     // The catalog arrives: the row is named in place.
     live.setCatalogHandles(catalog::bundledHandlesByKey());
     QCOMPARE(sourceOf(fromCatalog), QStringLiteral("catalog"));
@@ -240,6 +255,25 @@ void TestEntryNames::cliJsonHasHandleSource()
     QCOMPARE(sources.value(fromHistory), QStringLiteral("history"));
     QCOMPARE(
         sources.value(QStringLiteral("https://example.org/models/manifest/2")), QStringLiteral("manifest"));
+}
+
+void TestEntryNames::readableNames()
+{
+    using namespace modelname;
+    const QString m = QStringLiteral("google/imagenet/mobilenet_v2_100_224/classification/5");
+    QCOMPARE(path(QStringLiteral("https://tfhub.dev/") + m), m);
+    QCOMPARE(host(QStringLiteral("https://tfhub.dev/") + m), QStringLiteral("tfhub.dev"));
+    QCOMPARE(host(QStringLiteral("https://hub.tensorflow.google.cn/") + m), QStringLiteral("cn mirror"));
+    const QString kaggle = QStringLiteral("https://www.kaggle.com/models/google/yamnet/tensorFlow2/yamnet/1");
+    QCOMPARE(path(kaggle), QStringLiteral("google/yamnet/tensorFlow2/yamnet/1"));
+    QCOMPARE(host(kaggle), QStringLiteral("Kaggle"));
+    QCOMPARE(path(QStringLiteral("http://127.0.0.1:8080/acme/x/1")), QStringLiteral("acme/x/1"));
+    QVERIFY(host(QStringLiteral("http://127.0.0.1:8080/acme/x/1")) != QStringLiteral("127.0.0.1"));
+    QCOMPARE(path(QStringLiteral("/srv/models/x")), QStringLiteral("/srv/models/x"));
+    QCOMPARE(taskLabel(QStringLiteral("image-classification")), QStringLiteral("image classification"));
+    QCOMPARE(catalogFormatLabel(QStringLiteral("saved_model_2")), QStringLiteral("SavedModel 2"));
+    QCOMPARE(catalogFormatLabel(QStringLiteral("hub")), QStringLiteral("TF1 Hub"));
+    QCOMPARE(modelname::formatLabel(ModelFormat::Tf1HubModule), QStringLiteral("TF1 Hub"));
 }
 
 QTEST_MAIN(TestEntryNames)

@@ -16,7 +16,6 @@
 #include <QRadioButton>
 #include <QSettings>
 #include <QSignalSpy>
-#include <QStandardPaths>
 #include <QTreeWidget>
 #include <QtTest>
 
@@ -63,6 +62,7 @@ private Q_SLOTS:
     void cleanup() { tearDownTest(); }
 
     void previewShowsExactLines();
+    void defaultTargetsAreExistingFiles();
     void applyWritesCheckedTargetsOnly();
     void failingTargetDoesNotStopOthers();
     void unsetRemovesBlock();
@@ -202,6 +202,26 @@ void TestSettingsPage::unsetRemovesBlock()
         qPrintable(page.messageBar()->text()));
     // Unset changes what new programs get; this one keeps its folder.
     QCOMPARE(changed.size(), 0);
+}
+
+void TestSettingsPage::defaultTargetsAreExistingFiles()
+{
+    // bash with its file: ticked. zsh, fish and the login profile have no file here: not ticked,
+    // even where the shell is installed. The desktop session always is.
+    QVERIFY(test::writeFile(home() + QStringLiteral("/.bashrc"), "alias ll='ls -l'\n"));
+    SettingsPage page(m_queue.get(), HubSettings::resolve());
+    const auto ticked = [&page](const char *name) {
+        return page.findChild<QCheckBox *>(QStringLiteral("target_") + QLatin1String(name))->isChecked();
+    };
+    QVERIFY(ticked("bash"));
+    QVERIFY(!ticked("zsh"));
+    QVERIFY(!ticked("fish"));
+    QVERIFY(!ticked("profile"));
+    QVERIFY(ticked("session"));
+    // The checkbox reads ~/.bashrc; the tooltip has the whole path.
+    QCheckBox *bash = page.findChild<QCheckBox *>(QStringLiteral("target_bash"));
+    QVERIFY2(bash->text().startsWith(QStringLiteral("~/.bashrc")), qPrintable(bash->text()));
+    QCOMPARE(bash->toolTip(), home() + QStringLiteral("/.bashrc"));
 }
 
 void TestSettingsPage::loadFormatWritesExactValue_data()
