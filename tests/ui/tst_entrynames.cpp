@@ -1,6 +1,7 @@
 // Names for cache entries that have no descriptor: our manifest, the download queue, the catalog
 // (every spelling hub.load() hashes) and the handle history, in the app's live cache and in the
 // CLI's JSON.
+#include "core/cache/cachescanner.h"
 #include "core/cache/entrynaming.h"
 #include "core/cache/manifest.h"
 #include "core/catalog/catalogsources.h"
@@ -10,6 +11,7 @@
 #include "tests/support/testdata.h"
 #include "ui/cache/cachemodel.h"
 #include "ui/cache/cachepage.h"
+#include "ui/cache/detailspane.h"
 #include "ui/cache/livecache.h"
 #include "ui/widgets/modelname.h"
 
@@ -19,9 +21,11 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
 #include <QProcess>
 #include <QSettings>
 #include <QTemporaryDir>
+#include <QTreeWidget>
 #include <QtTest>
 
 #include <memory>
@@ -68,6 +72,7 @@ private Q_SLOTS:
     void liveCacheNamesFromEverySource();
     void cliJsonHasHandleSource();
     void readableNames();
+    void detailsNaturalOrderAndEmptyFolder();
 
 private:
     QTemporaryDir m_home;
@@ -274,6 +279,33 @@ void TestEntryNames::readableNames()
     QCOMPARE(catalogFormatLabel(QStringLiteral("saved_model_2")), QStringLiteral("SavedModel 2"));
     QCOMPARE(catalogFormatLabel(QStringLiteral("hub")), QStringLiteral("TF1 Hub"));
     QCOMPARE(modelname::formatLabel(ModelFormat::Tf1HubModule), QStringLiteral("TF1 Hub"));
+}
+
+void TestEntryNames::detailsNaturalOrderAndEmptyFolder()
+{
+    const QString key = Handle::cacheKeyOf(QStringLiteral("https://example.org/files/1"));
+    const QString folder = m_root + u'/' + key;
+    for (const char *name : { "a10", "a2", "a1" })
+        QVERIFY(test::writeFile(folder + u'/' + QLatin1String(name), "x"));
+    CacheEntry e = cache::scanKey(m_root, key, ScanOptions());
+    DetailsPane pane;
+    pane.setCacheRoot(m_root);
+    QSignalSpy ready(&pane, &DetailsPane::fileTreeReady);
+    pane.setEntry(e);
+    QVERIFY(ready.count() > 0 || ready.wait(WaitMs));
+    auto *tree = pane.findChild<QTreeWidget *>(QStringLiteral("detailsFileTree"));
+    QStringList names;
+    for (int i = 0; i < tree->topLevelItemCount(); ++i)
+        names << tree->topLevelItem(i)->text(0);
+    QCOMPARE(names, QStringList({ QStringLiteral("a1"), QStringLiteral("a2"), QStringLiteral("a10") }));
+
+    // An empty folder with no descriptor was made, not downloaded: no download time.
+    const QString emptyKey = Handle::cacheKeyOf(QStringLiteral("https://example.org/empty/1"));
+    QVERIFY(QDir().mkpath(m_root + u'/' + emptyKey));
+    pane.setEntry(cache::scanKey(m_root, emptyKey, ScanOptions()));
+    auto *downloaded = pane.findChild<QLabel *>(QStringLiteral("detailsDownloaded"));
+    QVERIFY(downloaded);
+    QVERIFY(!downloaded->isVisibleTo(&pane));
 }
 
 QTEST_MAIN(TestEntryNames)
