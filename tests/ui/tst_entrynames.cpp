@@ -13,6 +13,7 @@
 #include "ui/cache/cachepage.h"
 #include "ui/cache/detailspane.h"
 #include "ui/cache/livecache.h"
+#include "ui/widgets/messagebar.h"
 #include "ui/widgets/modelname.h"
 
 #include <QAction>
@@ -73,6 +74,7 @@ private Q_SLOTS:
     void cliJsonHasHandleSource();
     void readableNames();
     void detailsNaturalOrderAndEmptyFolder();
+    void messageBarsTimeOut();
 
 private:
     QTemporaryDir m_home;
@@ -306,6 +308,27 @@ void TestEntryNames::detailsNaturalOrderAndEmptyFolder()
     auto *downloaded = pane.findChild<QLabel *>(QStringLiteral("detailsDownloaded"));
     QVERIFY(downloaded);
     QVERIFY(!downloaded->isVisibleTo(&pane));
+}
+
+void TestEntryNames::messageBarsTimeOut()
+{
+    QWidget window;
+    auto *news = new MessageBar(&window);
+    auto *warning = new MessageBar(&window);
+    auto *choice = new MessageBar(&window);
+    for (MessageBar *bar : { news, warning, choice })
+        bar->setAutoHideMs(50);
+    window.show();
+    news->showMessage(MessageBar::Kind::Positive, QStringLiteral("1 handle queued for download."));
+    warning->showMessage(MessageBar::Kind::Warning, QStringLiteral("Some catalogs could not be read."));
+    choice->showMessage(MessageBar::Kind::Information, QStringLiteral("Move the cache?"));
+    QAction move(QStringLiteral("Move"));
+    choice->addAction(&move);
+    QVERIFY(news->isVisible());
+    QTRY_VERIFY_WITH_TIMEOUT(!news->isVisible(), WaitMs);
+    // What needs reading or an answer stays.
+    QVERIFY(warning->isVisible());
+    QVERIFY(choice->isVisible());
 }
 
 QTEST_MAIN(TestEntryNames)
