@@ -6,7 +6,8 @@
 #
 # For checking the pages rather than the documentation: SCREENSHOT_OUT=DIR writes elsewhere,
 # SCREENSHOT_SCALE=2 sets QT_SCALE_FACTOR (and a screen that fits), SCREENSHOT_ARGS="--dark" adds
-# options to every run (--dark: Fusion with a dark palette).
+# options to every run (--dark: Fusion with a dark palette), SCREENSHOT_SIZE=1920x1080 sets the
+# window (and screen) size, 1024x700 by default: the smallest the pages must fit.
 #
 # The shared test data (savedmodels/...) is read from $TFHUB_SHARED_DATA, or ../shared/data beside
 # the repository. Nothing outside a temporary folder is touched: the cache, HOME and the XDG
@@ -23,6 +24,9 @@ data=${TFHUB_SHARED_DATA:-$repo/../shared/data}
 app=$build/app/tfhub-cache-manager
 out=${SCREENSHOT_OUT:-$repo/docs/screenshots}
 scale=${SCREENSHOT_SCALE:-1}
+size=${SCREENSHOT_SIZE:-1024x700}
+width=${size%x*}
+height=${size#*x}
 read -r -a extra_args <<<"${SCREENSHOT_ARGS:-}"
 
 [[ -x $app ]] || { echo "$app is missing; build the project first" >&2; exit 1; }
@@ -68,6 +72,20 @@ k=$(key "https://tfhub.dev/google/half_plus_two/1")
 mkdir -p "$cache/$k"
 tar -xzf "$data/savedmodels/half_plus_two_v1_hub_module.tar.gz" -C "$cache/$k"
 descriptor "https://tfhub.dev/google/half_plus_two/1" "$k" "2024-01-29 17:51:07.123456"
+
+# Long handles that differ only at their ends, as a real cache has them.
+for h in "https://tfhub.dev/google/imagenet/mobilenet_v2_100_224/classification/5" \
+    "https://tfhub.dev/google/imagenet/mobilenet_v2_140_224/classification/5" \
+    "https://tfhub.dev/tensorflow/bert_en_uncased_L-12_H-768_A-12/4" \
+    "https://hub.tensorflow.google.cn/google/imagenet/efficientnet_v2_imagenet1k_b0/feature_vector/2"; do
+    add_copy "$h" "$data/savedmodels/half_plus_two_tf2_cpu" "2024-04-0$((RANDOM % 9 + 1)) 10:00:00.000000"
+done
+# An abandoned download with no descriptor: the app names it from the catalog.
+k=$(key "https://tfhub.dev/google/yamnet/1")
+mkdir -p "$cache/$k.fedcba9876543210fedcba9876543210.tmp"
+head -c 200000 /dev/zero >"$cache/$k.fedcba9876543210fedcba9876543210.tmp/saved_model.pb"
+touch -d '3 days ago' "$cache/$k.fedcba9876543210fedcba9876543210.tmp/saved_model.pb" \
+    "$cache/$k.fedcba9876543210fedcba9876543210.tmp"
 
 # An empty folder (a failed copy) and an interrupted download whose holder is gone.
 k=$(key "https://tfhub.dev/google/universal-sentence-encoder/4")
@@ -127,8 +145,8 @@ shoot() { # page, file, delay ms, extra arguments...
         HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_CACHE_HOME="$work/home/.cache" \
         XDG_DATA_HOME="$work/home/.local/share" XDG_RUNTIME_DIR="$work/runtime" TMPDIR="$work/tmp" LANG=C.UTF-8 LC_ALL=C.UTF-8 \
         QT_QPA_PLATFORMTHEME= QT_SCALE_FACTOR="$scale" \
-        timeout 120 xvfb-run -a -s "-screen 0 $((1280 * scale))x$((800 * scale))x24" \
-        "$app" --cache-dir "$cache" --page "$page" --screenshot "$out/$file" --screenshot-delay "$delay" \
+        timeout 120 xvfb-run -a -s "-screen 0 $((width * scale))x$((height * scale))x24" \
+        "$app" -geometry "${width}x${height}+0+0" --cache-dir "$cache" --page "$page" --screenshot "$out/$file" --screenshot-delay "$delay" \
         ${extra_args[@]+"${extra_args[@]}"} "$@"
     echo "wrote $out/$file"
 }

@@ -8,9 +8,13 @@
 #include "app/cli/cliverify.h"
 #include "app/cli/verbs.h"
 #include "core/cache/cachescanner.h"
+#include "core/cache/entrynaming.h"
 #include "core/cache/modelformat.h"
 #include "core/cache/resolve.h"
+#include "core/catalog/catalogsources.h"
 #include "core/hub/handle.h"
+#include "core/hub/handlehistory.h"
+#include "core/hub/handlename.h"
 #include "core/hub/hubsettings.h"
 #include "core/prefetch/prefetchtypes.h"
 #include "core/prefetch/uncompressedquery.h"
@@ -67,6 +71,19 @@ HubSettings settingsFor(const Invocation &a)
     return HubSettings::resolve(QProcessEnvironment::systemEnvironment(), a.cacheDir);
 }
 
+// Names the entries tensorflow_hub wrote no descriptor for (abandoned or running downloads) from
+// our manifest, the bundled catalog and the handle history; the catalog is read only then.
+void nameEntries(QList<CacheEntry> *entries, const QString &cacheRoot)
+{
+    cache::KnownHandles known;
+    if (std::any_of(entries->cbegin(), entries->cend(),
+            [](const CacheEntry &e) { return e.state != EntryState::Foreign && e.handle.isEmpty(); })) {
+        known.catalog = catalog::bundledHandlesByKey();
+        known.history = hub::readHandleHistory();
+    }
+    cache::nameEntries(entries, cacheRoot, known);
+}
+
 QList<CacheEntry> scanOrFail(const HubSettings &s, bool *ok)
 {
     QString error;
@@ -74,6 +91,7 @@ QList<CacheEntry> scanOrFail(const HubSettings &s, bool *ok)
     *ok = error.isEmpty();
     if (!*ok)
         failure(error);
+    nameEntries(&entries, s.cacheDir);
     for (const CacheEntry &e : std::as_const(entries)) {
         for (const QString &p : e.problems)
             err() << "tfhub-cache: " << tr("warning: ") << p << '\n';
@@ -130,6 +148,8 @@ int runResolve(const Invocation &a)
     if (!h)
         return failure(h.error());
     const HubSettings s = settingsFor(a);
+    if (h->isHttp())
+        (void)hub::recordHandles({ h->text() }); // names its cache entry later; nothing else at stake
     Resolution r = resolveHandle(*h, s);
     if (r.kind == Resolution::Kind::Remote && h->isHttp()) {
         // Under UNCOMPRESSED the server names the remote location: ask it, as the library would.
@@ -230,16 +250,23 @@ int runList(const Invocation &a)
         out().flush();
         return Ok;
     }
-    Table t(
-        { tr("KEY"), tr("STATE"), tr("FORMAT"), tr("ON DISK"), tr("FILES"), tr("DOWNLOADED"), tr("HANDLE") });
+    // Model paths read where rows differ; --wide keeps whole handles (for copying).
+    const bool wide = a.has("--wide");
+    QStringList header { tr("KEY"), tr("STATE"), tr("FORMAT"), tr("ON DISK"), tr("FILES"), tr("DOWNLOADED") };
+    header << (wide ? QStringList { tr("HANDLE") } : QStringList { tr("HOST"), tr("MODEL") });
+    Table t(header);
     t.setRightAligned({ 3, 4 });
     for (const CacheEntry &e : std::as_const(entries)) {
-        t.addRow({ a.has("--no-trunc") ? e.key : shortKey(e.key), stateName(e.state),
+        const bool named = !e.handle.isEmpty() && e.state != EntryState::Foreign;
+        const QStringList name = wide ? QStringList { displayHandle(e) }
+                                      : QStringList { named ? hub::hostLabel(e.handle) : QStringLiteral("-"),
+                                            named ? hub::modelPath(e.handle) : displayHandle(e) };
+        QStringList row { a.has("--no-trunc") ? e.key : shortKey(e.key), stateName(e.state),
             e.state == EntryState::Foreign ? QStringLiteral("-") : formatLabel(e.format),
             util::humanSize(e.diskBytes), QString::number(e.files),
             e.downloaded.isValid() ? e.downloaded.toString(QStringLiteral("yyyy-MM-dd HH:mm"))
-                                   : QStringLiteral("-"),
-            displayHandle(e) });
+                                   : QStringLiteral("-") };
+        t.addRow(row + name);
     }
     t.print(out());
     out().flush();
@@ -336,7 +363,9 @@ int runInfo(const Invocation &a)
         return target.code;
     }
     const QString &key = target.key;
-    const CacheEntry e = cache::scanKey(s.cacheDir, key, ScanOptions());
+    QList<CacheEntry> one { cache::scanKey(s.cacheDir, key, ScanOptions()) };
+    nameEntries(&one, s.cacheDir);
+    const CacheEntry e = one.first();
     if (e.artifacts.isEmpty()) {
         if (!a.missingCacheNote.isEmpty())
             return failure(a.missingCacheNote);

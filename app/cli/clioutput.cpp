@@ -88,6 +88,8 @@ QJsonObject entryToJson(const CacheEntry &e, const QString &cacheRoot)
     o.insert(QStringLiteral("key"), e.key);
     o.insert(
         QStringLiteral("handle"), e.handle.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(e.handle));
+    o.insert(QStringLiteral("handleSource"),
+        e.handleSource.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(e.handleSource));
     o.insert(QStringLiteral("path"), e.folderPath(cacheRoot));
     o.insert(QStringLiteral("state"), stateName(e.state));
     o.insert(QStringLiteral("stateDetail"), stringOrNull(e.stateDetail));

@@ -39,13 +39,14 @@ const QList<Verb> kVerbs {
         N("Under TFHUB_MODEL_LOAD_FORMAT=UNCOMPRESSED asks the server for the remote location, as the "
           "library would; nothing is cached then."),
         { kJson }, CacheUse::Reads, &runResolve },
-    { "list", { "list [--json] [--sort KEY] [--state STATE] [--no-trunc]" }, N("the entries of the cache"),
-        nullptr,
+    { "list", { "list [--json] [--sort KEY] [--state STATE] [--no-trunc] [--wide]" },
+        N("the entries of the cache"), nullptr,
         { kJson, { "--sort", nullptr, "KEY", N("order by size, name, date (downloaded) or accessed") },
             { "--state", nullptr, "STATE",
                 N("only entries in STATE: complete, empty, downloading, stale-lock, partial, "
                   "orphan-descriptor, not-loadable, broken or foreign") },
-            { "--no-trunc", nullptr, nullptr, N("print whole keys instead of their first 12 digits") } },
+            { "--no-trunc", nullptr, nullptr, N("print whole keys instead of their first 12 digits") },
+            { "--wide", nullptr, nullptr, N("print whole handles instead of host and model path") } },
         CacheUse::Reads, &runList },
     { "du", { "du [--json]" }, N("totals by state and by model format, reclaimable bytes, free space"),
         nullptr, { kJson }, CacheUse::Reads, &runDu },

@@ -56,7 +56,9 @@ struct LockOwner final
 struct CacheEntry final
 {
     QString key; ///< 40 hex digits, or the foreign item's name
-    QString handle; ///< from the descriptor; empty when unknown
+    QString handle; ///< from the descriptor, else from cache::nameEntries(); empty when unknown
+    /// Where the handle came from: descriptor, manifest, queue, catalog, history (cache::nameEntries).
+    QString handleSource;
     EntryState state = EntryState::Foreign;
     ModelFormat format = ModelFormat::Unknown;
     QString stateDetail; ///< plain words: why this state (e.g. "held by host pid 1234")

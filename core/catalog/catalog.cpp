@@ -42,6 +42,26 @@ QString lowerList(const QStringList &l)
     return l.join(QLatin1Char(',')).toLower();
 }
 
+bool isTokenSeparator(QChar c)
+{
+    return c == u'/' || c == u'_' || c == u'-' || c == u'.';
+}
+
+// "imagenet/mobilenet_v2_100_224/classification" -> imagenet, mobilenet, v2, 100, 224, classification
+QStringList tokensOf(const QString &lowerModel)
+{
+    QStringList out;
+    qsizetype start = 0;
+    for (qsizetype k = 0; k <= lowerModel.size(); ++k) {
+        if (k == lowerModel.size() || isTokenSeparator(lowerModel.at(k))) {
+            if (k > start)
+                out.append(lowerModel.mid(start, k - start));
+            start = k + 1;
+        }
+    }
+    return out;
+}
+
 } // namespace
 
 Catalog::Catalog(QList<CatalogEntry> entries)
@@ -75,6 +95,7 @@ void Catalog::rebuild()
         if (d.path.isEmpty()) {
             d.model = e.model.toLower();
             d.segments = d.model.split(QLatin1Char('/'));
+            d.tokens = tokensOf(d.model);
             d.publisher = e.publisher.toLower();
             d.tasks = lowerList(e.tasks);
             d.architectures = lowerList(e.architectures);
@@ -97,6 +118,29 @@ void Catalog::rebuild()
         });
         for (qsizetype k = 0; k < g.size(); ++k)
             m_derived[g.at(k)].latest = k == 0;
+    }
+    rankFamilies();
+}
+
+void Catalog::rankFamilies()
+{
+    // How much a model family is used, from the data alone: how many entries (versions, TF.js,
+    // Lite and Coral variants, other publishers' builds) carry a segment of its name. A model's
+    // most specific segment ("mobilenet_v2_100_224", not "imagenet" or "classification") is the
+    // one fewest entries share, so that count is its family's size.
+    QHash<QString, int> usage;
+    for (const Derived &d : std::as_const(m_derived)) {
+        const QSet<QString> distinct(d.segments.cbegin(), d.segments.cend());
+        for (const QString &segment : distinct)
+            ++usage[segment];
+    }
+    for (Derived &d : m_derived) {
+        int family = 0;
+        for (const QString &segment : std::as_const(d.segments)) {
+            const int n = usage.value(segment);
+            family = family == 0 ? n : std::min(family, n);
+        }
+        d.family = family;
     }
 }
 
@@ -135,16 +179,20 @@ int Catalog::score(qsizetype i, const QStringList &words) const
         return 1;
     const Derived &d = m_derived.at(i);
     int total = 0;
+    qsizetype nameTokensMatched = 0;
     for (const QString &w : words) {
         int best = 0;
-        // The model name weighs most: a word that is a whole segment of it ("yamnet") beats one
-        // that starts a part of it ("mobilenet" in "mobilenet_v2_100_224"), which beats any substring.
-        if (d.segments.contains(w))
+        // The model name weighs most: a word that is a whole token of it ("bert" in
+        // "bert_en_uncased", "yamnet") beats one that starts a token ("mobile" in "mobilenet"),
+        // which beats any substring ("bert" in "albert").
+        if (d.tokens.contains(w) || d.segments.contains(w)) {
             best = 30;
-        else if (startsAtToken(d.model, w))
+            nameTokensMatched += d.tokens.count(w);
+        } else if (startsAtToken(d.model, w)) {
             best = 20;
-        else if (d.model.contains(w))
+        } else if (d.model.contains(w)) {
             best = 12;
+        }
         if (d.publisher == w)
             best = std::max(best, 14);
         else if (d.publisher.contains(w))
@@ -158,6 +206,10 @@ int Catalog::score(qsizetype i, const QStringList &words) const
             return 0;
         total += best;
     }
+    // The words name the model exactly ("universal sentence encoder"): above the longer names
+    // that contain them ("universal-sentence-encoder-large").
+    if (!d.tokens.isEmpty() && nameTokensMatched >= d.tokens.size())
+        total += 15;
     return total;
 }
 
@@ -177,14 +229,23 @@ bool Catalog::matchesFilters(qsizetype i, const CatalogQuery &query, std::option
 
 bool Catalog::ranksBefore(qsizetype a, int scoreA, qsizetype b, int scoreB) const
 {
-    if (scoreA != scoreB)
-        return scoreA > scoreB;
+    // What hub.load() can use comes first, however well a variant or placeholder matches.
     const CatalogEntry &ea = m_entries.at(a);
     const CatalogEntry &eb = m_entries.at(b);
     if (ea.isLoadable() != eb.isLoadable())
         return ea.isLoadable();
-    if (m_derived.at(a).latest != m_derived.at(b).latest)
-        return m_derived.at(a).latest;
+    if (scoreA != scoreB)
+        return scoreA > scoreB;
+    const Derived &da = m_derived.at(a);
+    const Derived &db = m_derived.at(b);
+    if (da.latest != db.latest)
+        return da.latest;
+    if (da.family != db.family)
+        return da.family > db.family;
+    if (da.tokens.size() != db.tokens.size())
+        return da.tokens.size() < db.tokens.size();
+    if (ea.version != eb.version)
+        return ea.version > eb.version;
     if (ea.path.size() != eb.path.size())
         return ea.path.size() < eb.path.size();
     if (ea.path != eb.path)
@@ -238,6 +299,28 @@ QList<FacetCount> Catalog::facetCounts(const CatalogQuery &query, Facet facet) c
         return a.count != b.count ? a.count > b.count : a.value < b.value;
     });
     return out;
+}
+
+QHash<QString, QString> Catalog::handlesByKey() const
+{
+    static const QString tfhub = QStringLiteral("https://tfhub.dev/");
+    static const QString mirror = QStringLiteral("https://hub.tensorflow.google.cn/");
+    QHash<QString, QString> byKey;
+    for (qsizetype i = 0; i < m_entries.size(); ++i) {
+        const CatalogEntry &e = m_entries.at(i);
+        if (!e.isLoadable())
+            continue;
+        QStringList spellings { e.handle };
+        if (e.handle.startsWith(tfhub))
+            spellings << mirror + e.handle.mid(tfhub.size());
+        for (const QString &h : std::as_const(spellings)) {
+            for (const QString &spelling : QStringList { h, h + QLatin1Char('/') }) {
+                const QString key = spelling == e.handle ? m_derived.at(i).key : Handle::cacheKeyOf(spelling);
+                byKey.insert(key, spelling);
+            }
+        }
+    }
+    return byKey;
 }
 
 QStringList Catalog::facetValues(const CatalogEntry &e, Facet facet)

@@ -73,13 +73,19 @@ public:
     /// Whether entry i passes the query's facet filters (all but `except`) and latestOnly.
     bool matchesFilters(
         qsizetype i, const CatalogQuery &query, std::optional<Facet> except = std::nullopt) const;
-    /// Ordering of two matching entries with their scores: best first.
+    /// Ordering of two matching entries with their scores, best first: loadable modules, then
+    /// score, the newest version, the more used family (entries sharing its name), the shorter name.
     bool ranksBefore(qsizetype a, int scoreA, qsizetype b, int scoreB) const;
     /// The matching entries, best first (by path when there are no words).
     QList<qsizetype> search(const CatalogQuery &query) const;
     /// Counts of each value of `facet` among the entries matching the words and every other
     /// filter (so choosing a value never hides the other values of the same facet); most first.
     QList<FacetCount> facetCounts(const CatalogQuery &query, Facet facet) const;
+
+    /// Cache key -> handle for every loadable entry, hidden versions included, in each spelling
+    /// hub.load() may have hashed: the catalog's, with a trailing slash, and on the
+    /// hub.tensorflow.google.cn mirror (with and without the slash).
+    QHash<QString, QString> handlesByKey() const;
 
     static QStringList facetValues(const CatalogEntry &entry, Facet facet);
     static QString facetName(Facet facet); ///< "publisher", "task", ...
@@ -90,6 +96,7 @@ private:
     {
         QString model; ///< lower case, for matching
         QStringList segments;
+        QStringList tokens; ///< the model name split at / _ - .
         QString publisher;
         QString tasks;
         QString architectures;
@@ -98,8 +105,10 @@ private:
         QString key;
         QString group; ///< kind + model id: the versions of one model
         bool latest = true;
+        int family = 0; ///< entries sharing the model's most specific name segment
     };
     void rebuild();
+    void rankFamilies();
 
     QList<CatalogEntry> m_entries;
     QList<Derived> m_derived;

@@ -58,6 +58,12 @@ LoadResult loadAll(const QStringList &extra, bool includeBundled)
     return r;
 }
 
+QHash<QString, QString> bundledHandlesByKey()
+{
+    Result<QList<CatalogEntry>> entries = loadBundledIndex();
+    return entries ? Catalog(std::move(entries).value()).handlesByKey() : QHash<QString, QString>();
+}
+
 QStringList describeWarnings(const ImportReport &report)
 {
     QStringList out;

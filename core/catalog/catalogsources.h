@@ -26,6 +26,9 @@ struct LoadResult final
 };
 LoadResult loadAll(const QStringList &extraSources, bool includeBundled = true);
 
+/// Catalog::handlesByKey() of the bundled catalog; empty when it cannot be read.
+QHash<QString, QString> bundledHandlesByKey();
+
 /// One line per warning of a report, "file:line: message".
 QStringList describeWarnings(const ImportReport &report);
 

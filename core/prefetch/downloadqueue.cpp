@@ -1,5 +1,7 @@
 #include "core/prefetch/downloadqueue.h"
 
+#include "core/hub/handlehistory.h"
+
 #include <QThread>
 
 namespace tfhub {
@@ -38,6 +40,8 @@ Result<int> DownloadQueue::enqueue(const QString &handleText)
     Result<Handle> h = Handle::parse(handleText);
     if (!h)
         return Error { h.error() };
+    if (!m_options.handleHistory.isEmpty())
+        (void)hub::recordHandles({ h.value().text() }, m_options.handleHistory); // only a name is at stake
     Slot s;
     s.id = m_nextId++;
     s.handle = std::move(h).value();

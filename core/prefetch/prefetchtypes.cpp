@@ -1,5 +1,7 @@
 #include "core/prefetch/prefetchtypes.h"
 
+#include "core/hub/handlehistory.h"
+
 #include <QCoreApplication>
 #include <QProcessEnvironment>
 
@@ -21,6 +23,7 @@ PrefetchOptions PrefetchOptions::fromEnvironment(const HubSettings &settings)
     o.storageHost = env.value(QStringLiteral("STORAGE_EMULATOR_HOST"));
     o.disableTlsVerification
         = env.value(QStringLiteral("TFHUB_DISABLE_CERT_VALIDATION")) == QLatin1String("true");
+    o.handleHistory = hub::handleHistoryPath();
     return o;
 }
 

@@ -26,10 +26,14 @@ struct PrefetchOptions final
     QString storageHost; ///< STORAGE_EMULATOR_HOST for gs:// tarballs
     QString localHost; ///< empty: this machine's host name
     bool disableTlsVerification = false; ///< only with TFHUB_DISABLE_CERT_VALIDATION=true
+    /// Where DownloadQueue::enqueue() records each handle (hub::recordHandles), so its entry has
+    /// a name before the descriptor exists; empty: nowhere. fromEnvironment() sets it.
+    QString handleHistory;
 
     TransportOptions transport() const;
 
-    /// Options from the environment (STORAGE_EMULATOR_HOST, TFHUB_DISABLE_CERT_VALIDATION).
+    /// Options from the environment (STORAGE_EMULATOR_HOST, TFHUB_DISABLE_CERT_VALIDATION, the
+    /// handle history under XDG_DATA_HOME).
     static PrefetchOptions fromEnvironment(const HubSettings &settings);
 };
 

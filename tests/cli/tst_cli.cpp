@@ -36,16 +36,25 @@ private Q_SLOTS:
 
     void listHuman()
     {
-        const Run r = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("list") });
+        Run r = run(
+            { QStringLiteral("--cache-dir"), m_cache, QStringLiteral("list"), QStringLiteral("--wide") });
         QCOMPARE(r.code, 0);
-        const QStringList lines = r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QStringList lines = r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
         QCOMPARE(lines.size(), 5); // header + 4 items
         // Columns are aligned: the HANDLE column starts at the same offset in every line.
-        const qsizetype col = lines.first().indexOf(QStringLiteral("HANDLE"));
+        qsizetype col = lines.first().indexOf(QStringLiteral("HANDLE"));
         QVERIFY(col > 0);
         QCOMPARE(lines.at(1).mid(col), QStringLiteral("https://tfhub.dev/google/tf1/1"));
         QCOMPARE(lines.at(2).mid(col), QStringLiteral("https://tfhub.dev/google/tf2/1"));
         QVERIFY(r.out.contains(QStringLiteral("KiB")));
+        // Without --wide: the host apart, then the model path.
+        r = run({ QStringLiteral("--cache-dir"), m_cache, QStringLiteral("list") });
+        QCOMPARE(r.code, 0);
+        lines = r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        col = lines.first().indexOf(QStringLiteral("MODEL"));
+        QVERIFY(col > 0);
+        QCOMPARE(lines.at(1).mid(col), QStringLiteral("google/tf1/1"));
+        QVERIFY(lines.at(1).contains(QStringLiteral("tfhub.dev ")));
     }
 
     void listJsonSortAndFilter()

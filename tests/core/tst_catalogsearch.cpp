@@ -11,6 +11,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QTemporaryDir>
 #include <QTest>
@@ -26,6 +27,8 @@ private Q_SLOTS:
     void initTestCase();
     void versionsAndLatest();
     void searchRanking();
+    void topResults_data();
+    void topResults();
     void searchNeedsEveryWord();
     void facetCounts();
     void cacheState();
@@ -81,30 +84,40 @@ void TestCatalogSearch::searchRanking()
         QVERIFY(!m_catalog.at(hits.at(k)).isLoadable()
             || m_catalog.at(hits.at(k)).model != QLatin1String("yamnet"));
 
-    // "bert": models with a segment named exactly "bert" rank before those merely starting with it.
+    // "bert": models with a name token exactly "bert" rank before those merely containing it.
     q.text = QStringLiteral("bert");
     hits = m_catalog.search(q);
     QVERIFY(hits.size() > 10);
-    const auto segmentIsBert = [this](qsizetype i) {
-        return m_catalog.at(i).model.split(QLatin1Char('/')).contains(QStringLiteral("bert"));
+    const auto tokenIsBert = [this](qsizetype i) {
+        static const QRegularExpression separators(QStringLiteral("[/_.-]"));
+        return m_catalog.at(i).model.toLower().split(separators).contains(QStringLiteral("bert"));
     };
-    QVERIFY(segmentIsBert(hits.first()));
+    QVERIFY(tokenIsBert(hits.first()));
     bool left = false;
     for (const qsizetype i : std::as_const(hits)) {
-        if (!segmentIsBert(i))
+        if (!m_catalog.at(i).isLoadable())
+            break;
+        if (!tokenIsBert(i))
             left = true;
         else
             QVERIFY2(!left, qPrintable(m_catalog.at(i).path));
     }
 
-    // A task word: every hit has the task; scores never increase down the list.
+    // A task word: every hit has the task; loadable modules first, and within each part scores
+    // never increase down the list.
     q.text = QStringLiteral("audio-stt");
     hits = m_catalog.search(q);
     QVERIFY(!hits.isEmpty());
     const QStringList words = Catalog::words(q.text);
     int previous = INT_MAX;
+    bool loadablePart = true;
     for (const qsizetype i : std::as_const(hits)) {
         QVERIFY(m_catalog.at(i).tasks.contains(QStringLiteral("audio-stt")));
+        if (loadablePart && !m_catalog.at(i).isLoadable()) {
+            loadablePart = false;
+            previous = INT_MAX;
+        }
+        QVERIFY(m_catalog.at(i).isLoadable() == loadablePart);
         const int s = m_catalog.score(i, words);
         QVERIFY(s <= previous);
         previous = s;
@@ -115,6 +128,81 @@ void TestCatalogSearch::searchRanking()
     hits = m_catalog.search(q);
     QVERIFY(!hits.isEmpty());
     QCOMPARE(m_catalog.at(hits.first()).handle, QStringLiteral("https://tfhub.dev/silero/silero-stt/de/1"));
+}
+
+// What a user typing these words expects near the top (latest versions, as Browse and
+// `tfhub-cache search` show by default). `first`: the top hit; `inTop`: within the first `n`;
+// `above`: every hit whose path contains this text ranks below `first`/`inTop`.
+void TestCatalogSearch::topResults_data()
+{
+    QTest::addColumn<QString>("query");
+    QTest::addColumn<QString>("expected");
+    QTest::addColumn<int>("within");
+    QTest::addColumn<QString>("notAbove");
+    QTest::newRow("yamnet") << "yamnet"
+                            << "google/yamnet/1" << 1 << QString();
+    QTest::newRow("use") << "universal sentence encoder"
+                         << "google/universal-sentence-encoder/4" << 1 << "collections/";
+    QTest::newRow("resnet 50") << "resnet 50"
+                               << "google/imagenet/resnet_v2_50/classification/5" << 3 << QString();
+    QTest::newRow("mobilenet") << "mobilenet"
+                               << "google/imagenet/mobilenet_v2_100_224/classification/5" << 5 << "posenet";
+    QTest::newRow("bert") << "bert"
+                          << "tensorflow/bert_en_uncased_L-12_H-768_A-12/4" << 3 << "albert";
+    QTest::newRow("bert/vilbert") << "bert"
+                                  << "tensorflow/bert_en_uncased_L-12_H-768_A-12/4" << 3 << "vilbert";
+    QTest::newRow("efficientnet") << "efficientnet"
+                                  << "tensorflow/efficientnet/" << 1 << "efficientdet";
+    QTest::newRow("movenet") << "movenet"
+                             << "google/movenet/singlepose/lightning/4" << 2 << QString();
+    QTest::newRow("movenet/thunder") << "movenet"
+                                     << "google/movenet/singlepose/thunder/4" << 2 << QString();
+    QTest::newRow("t5") << "t5"
+                        << "google/sentence-t5/" << 1 << "resnet50";
+    QTest::newRow("inception") << "inception"
+                               << "google/imagenet/inception_v3/classification/5" << 1 << "inception_resnet";
+    QTest::newRow("wav2vec") << "wav2vec"
+                             << "vasudevgupta7/wav2vec2/1" << 1 << QString();
+}
+
+void TestCatalogSearch::topResults()
+{
+    QFETCH(QString, query);
+    QFETCH(QString, expected);
+    QFETCH(int, within);
+    QFETCH(QString, notAbove);
+    CatalogQuery q;
+    q.latestOnly = true;
+    q.text = query;
+    const QList<qsizetype> hits = m_catalog.search(q);
+    QVERIFY(hits.size() >= within);
+    QStringList top;
+    for (qsizetype k = 0; k < std::min<qsizetype>(hits.size(), 12); ++k)
+        top << m_catalog.at(hits.at(k)).path;
+    // A path ending in '/' names a family: any of its models will do.
+    const auto isExpected = [&](const QString &path) {
+        return expected.endsWith(QLatin1Char('/')) ? path.startsWith(expected) : path == expected;
+    };
+    qsizetype found = -1;
+    for (qsizetype k = 0; k < within && found < 0; ++k)
+        found = isExpected(top.at(k)) ? k : -1;
+    QVERIFY2(found >= 0, qPrintable(top.join(QLatin1Char('\n'))));
+    if (!notAbove.isEmpty()) {
+        for (qsizetype k = 0; k < found; ++k)
+            QVERIFY2(!top.at(k).contains(notAbove), qPrintable(top.join(QLatin1Char('\n'))));
+    }
+    // Nothing hub.load() cannot use sits above a loadable module.
+    bool loadableOver = false;
+    for (const qsizetype i : hits) {
+        if (!m_catalog.at(i).isLoadable())
+            loadableOver = true;
+        else
+            QVERIFY2(!loadableOver, qPrintable(m_catalog.at(i).path));
+    }
+    if (query == QLatin1String("mobilenet")) {
+        for (qsizetype k = 0; k < 10; ++k)
+            QVERIFY2(m_catalog.at(hits.at(k)).isLoadable(), qPrintable(top.at(k)));
+    }
 }
 
 void TestCatalogSearch::searchNeedsEveryWord()

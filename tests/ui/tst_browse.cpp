@@ -18,6 +18,7 @@
 #include <QComboBox>
 #include <QDirIterator>
 #include <QGuiApplication>
+#include <QHeaderView>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QSettings>
@@ -46,6 +47,7 @@ private Q_SLOTS:
     void cleanup();
     void loadsBundledCatalog();
     void searchIsInstant();
+    void relevanceOrderAndSelection();
     void facetCountsMatchCatalog();
     void detailsShowFactsAndVersions();
     void variantsCannotBePrefetched();
@@ -139,7 +141,7 @@ bool TestBrowse::selectHandle(const QString &handle)
     BrowseProxy *proxy = m_page->proxy();
     for (int r = 0; r < proxy->rowCount(); ++r) {
         const QModelIndex i = proxy->index(r, BrowseModel::HandleColumn);
-        if (i.data().toString() == handle
+        if (i.data(BrowseModel::HandleRole).toString() == handle
             && i.data(BrowseModel::LoadableRole).toBool()
                 == (m_page->model()->catalog()->at(proxy->entryIndex(r)).isLoadable())) {
             m_page->view()->setCurrentIndex(i);
@@ -178,6 +180,8 @@ void TestBrowse::searchIsInstant()
     // No waiting: results follow each keystroke.
     QVERIFY(m_page->proxy()->rowCount() > 0);
     QCOMPARE(m_page->proxy()->index(0, BrowseModel::HandleColumn).data().toString(),
+        QStringLiteral("google/yamnet/1"));
+    QCOMPARE(m_page->proxy()->index(0, BrowseModel::HandleColumn).data(BrowseModel::HandleRole).toString(),
         QStringLiteral("https://tfhub.dev/google/yamnet/1"));
     // The view's order is the catalog's ranking.
     const QList<qsizetype> ranked = m_page->model()->catalog()->search(m_page->proxy()->query());
@@ -186,6 +190,45 @@ void TestBrowse::searchIsInstant()
         QCOMPARE(m_page->proxy()->entryIndex(r), ranked.at(r));
     m_page->searchField()->setText(QStringLiteral("yamnet zzzznothing"));
     QCOMPARE(m_page->proxy()->rowCount(), 0);
+}
+
+void TestBrowse::relevanceOrderAndSelection()
+{
+    QTreeView *view = m_page->view();
+    QHeaderView *header = view->header();
+    BrowseProxy *proxy = m_page->proxy();
+    m_page->searchField()->setText(QStringLiteral("mobilenet"));
+    // Relevance is no column's order: no header claims it.
+    QVERIFY(proxy->ordersByRelevance());
+    QVERIFY(!header->isSortIndicatorShown());
+    // The selection is the top result, alone.
+    QCOMPARE(view->currentIndex().row(), 0);
+    QCOMPARE(view->selectionModel()->selectedRows().size(), 1);
+    QCOMPARE(view->selectionModel()->selectedRows().first().row(), 0);
+
+    // Choose another row, then type a new query: the selection moves to its top result.
+    view->setCurrentIndex(proxy->index(3, 0));
+    m_page->searchField()->setText(QStringLiteral("yamnet"));
+    QCOMPARE(view->currentIndex().row(), 0);
+    QCOMPARE(proxy->entryIndex(view->currentIndex().row()),
+        m_page->model()->catalog()->indexOfHandle(QStringLiteral("https://tfhub.dev/google/yamnet/1")));
+    QCOMPARE(view->selectionModel()->selectedRows().size(), 1);
+
+    // A clicked column orders by that column and shows its indicator.
+    m_page->searchField()->setText(QStringLiteral("mobilenet"));
+    header->setSortIndicator(BrowseModel::TaskColumn, Qt::AscendingOrder);
+    QVERIFY(!proxy->ordersByRelevance());
+    QVERIFY(header->isSortIndicatorShown());
+    QCOMPARE(header->sortIndicatorSection(), int(BrowseModel::TaskColumn));
+    for (int r = 1; r < proxy->rowCount(); ++r) {
+        const QString a = proxy->index(r - 1, BrowseModel::TaskColumn).data(BrowseModel::RawRole).toString();
+        const QString b = proxy->index(r, BrowseModel::TaskColumn).data(BrowseModel::RawRole).toString();
+        QVERIFY2(QString::compare(a, b, Qt::CaseInsensitive) <= 0, qPrintable(a + QLatin1String(" > ") + b));
+    }
+    // A new query is ordered by relevance again.
+    m_page->searchField()->setText(QStringLiteral("mobilenet v2"));
+    QVERIFY(proxy->ordersByRelevance());
+    QVERIFY(!header->isSortIndicatorShown());
 }
 
 void TestBrowse::facetCountsMatchCatalog()
@@ -220,8 +263,11 @@ void TestBrowse::facetCountsMatchCatalog()
     QComboBox *taskCombo = m_page->facetCombo(Facet::Task);
     QCOMPARE(taskCombo->count(), int(tasks.size()) + 1);
     for (int r = 0; r < m_page->proxy()->rowCount(); ++r)
-        QCOMPARE(
-            m_page->proxy()->index(r, BrowseModel::FormatColumn).data().toString(), QStringLiteral("hub"));
+        QCOMPARE(m_page->proxy()->index(r, BrowseModel::FormatColumn).data(BrowseModel::RawRole).toString(),
+            QStringLiteral("hub"));
+    // The short label people know.
+    QCOMPARE(
+        m_page->proxy()->index(0, BrowseModel::FormatColumn).data().toString(), QStringLiteral("TF1 Hub"));
 }
 
 void TestBrowse::detailsShowFactsAndVersions()

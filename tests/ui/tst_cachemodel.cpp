@@ -108,13 +108,19 @@ void TestCacheModel::displayValues()
     e.stateDetail = QStringLiteral("held by host pid 1234");
     model.setEntries({ e });
 
-    QCOMPARE(model.index(0, CacheModel::HandleColumn).data().toString(), Bert);
+    QCOMPARE(model.index(0, CacheModel::HandleColumn).data(CacheModel::HandleRole).toString(), Bert);
+    // The model path is the text; the whole handle is in the tooltip.
+    QCOMPARE(model.index(0, CacheModel::HandleColumn).data().toString(),
+        QStringLiteral("tensorflow/bert_en_uncased_L-12_H-768_A-12/4"));
+    QVERIFY(model.index(0, CacheModel::HandleColumn).data(Qt::ToolTipRole).toString().startsWith(Bert));
     QCOMPARE(
         model.index(0, CacheModel::SizeColumn).data().toString(), QLocale().formattedDataSize(900 * MiB));
     QCOMPARE(model.index(0, CacheModel::SizeColumn).data(CacheModel::SortRole).toLongLong(), 900 * MiB);
     QCOMPARE(model.index(0, CacheModel::FilesColumn).data().toString(), QLocale().toString(900));
-    QCOMPARE(
-        model.index(0, CacheModel::FormatColumn).data().toString(), formatLabel(ModelFormat::Tf2SavedModel));
+    // The short label people know; the long one in the tooltip.
+    QCOMPARE(model.index(0, CacheModel::FormatColumn).data().toString(), QStringLiteral("SavedModel 2"));
+    QCOMPARE(model.index(0, CacheModel::FormatColumn).data(Qt::ToolTipRole).toString(),
+        formatLabel(ModelFormat::Tf2SavedModel));
     QCOMPARE(model.index(0, CacheModel::StateColumn).data().toString(), stateLabel(EntryState::StaleLock));
     const QString tip = model.index(0, CacheModel::StateColumn).data(Qt::ToolTipRole).toString();
     QVERIFY(tip.startsWith(stateExplanation(EntryState::StaleLock)));
@@ -257,7 +263,8 @@ void TestCacheModel::removeKeysThroughProxy()
     entries[1].diskBytes = 1;
     model.upsertEntries({ entries.at(1) });
     QCOMPARE(
-        proxy.index(proxy.rowCount() - 1, CacheModel::HandleColumn).data().toString(), entries.at(1).handle);
+        proxy.index(proxy.rowCount() - 1, CacheModel::HandleColumn).data(CacheModel::HandleRole).toString(),
+        entries.at(1).handle);
     proxy.setFilterText(QString());
     QCOMPARE(proxy.rowCount(), 17);
     model.clear();
@@ -284,16 +291,20 @@ void TestCacheModel::sortsByRawSize()
         makeEntry(Kaggle, 9 * 1024) });
     // As text, "2 GiB" < "900 MiB" and "10 KiB" < "9 KiB": only raw numbers give this order.
     proxy.sort(CacheModel::SizeColumn, Qt::AscendingOrder);
-    QCOMPARE(column(proxy, CacheModel::HandleColumn), QStringList({ Kaggle, Lite, Mobilenet, Bert }));
+    QCOMPARE(column(proxy, CacheModel::HandleColumn, CacheModel::HandleRole),
+        QStringList({ Kaggle, Lite, Mobilenet, Bert }));
     proxy.sort(CacheModel::SizeColumn, Qt::DescendingOrder);
-    QCOMPARE(column(proxy, CacheModel::HandleColumn), QStringList({ Bert, Mobilenet, Lite, Kaggle }));
+    QCOMPARE(column(proxy, CacheModel::HandleColumn, CacheModel::HandleRole),
+        QStringList({ Bert, Mobilenet, Lite, Kaggle }));
+    // By the model path shown, whatever the host: deepmind/, google/, sayakpaul/, tensorflow/.
     proxy.sort(CacheModel::HandleColumn, Qt::AscendingOrder);
-    QCOMPARE(column(proxy, CacheModel::HandleColumn), QStringList({ Mobilenet, Lite, Bert, Kaggle }));
+    QCOMPARE(column(proxy, CacheModel::HandleColumn, CacheModel::HandleRole),
+        QStringList({ Kaggle, Mobilenet, Lite, Bert }));
 
     // Dynamic sorting keeps the order as sizes change.
     proxy.sort(CacheModel::SizeColumn, Qt::AscendingOrder);
     model.upsertEntries({ makeEntry(Bert, 1) });
-    QCOMPARE(column(proxy, CacheModel::HandleColumn).constFirst(), Bert);
+    QCOMPARE(column(proxy, CacheModel::HandleColumn, CacheModel::HandleRole).constFirst(), Bert);
 }
 
 void TestCacheModel::sortsByRawDate()
@@ -307,7 +318,8 @@ void TestCacheModel::sortsByRawDate()
         makeEntry(Lite, 1, EntryState::Complete, ModelFormat::TfLite, QDateTime()),
         makeEntry(Kaggle, 1, EntryState::Complete, ModelFormat::Tf2SavedModel, now.addDays(-400)) });
     proxy.sort(CacheModel::DownloadedColumn, Qt::AscendingOrder);
-    QCOMPARE(column(proxy, CacheModel::HandleColumn), QStringList({ Lite, Kaggle, Bert, Mobilenet }));
+    QCOMPARE(column(proxy, CacheModel::HandleColumn, CacheModel::HandleRole),
+        QStringList({ Lite, Kaggle, Bert, Mobilenet }));
 }
 
 void TestCacheModel::lastUsedUnknownWithoutAccessTime()
@@ -338,9 +350,11 @@ void TestCacheModel::lastUsedUnknownWithoutAccessTime()
 
     // Unknown goes last both ways.
     proxy.sort(CacheModel::LastUsedColumn, Qt::AscendingOrder);
-    QCOMPARE(column(proxy, CacheModel::HandleColumn), QStringList({ Bert, Mobilenet, Lite }));
+    QCOMPARE(column(proxy, CacheModel::HandleColumn, CacheModel::HandleRole),
+        QStringList({ Bert, Mobilenet, Lite }));
     proxy.sort(CacheModel::LastUsedColumn, Qt::DescendingOrder);
-    QCOMPARE(column(proxy, CacheModel::HandleColumn), QStringList({ Mobilenet, Bert, Lite }));
+    QCOMPARE(column(proxy, CacheModel::HandleColumn, CacheModel::HandleRole),
+        QStringList({ Mobilenet, Bert, Lite }));
 }
 
 void TestCacheModel::sortsByState()
@@ -351,7 +365,8 @@ void TestCacheModel::sortsByState()
     model.setEntries({ makeEntry(Bert, 1, EntryState::Foreign), makeEntry(Mobilenet, 1, EntryState::Complete),
         makeEntry(Lite, 1, EntryState::StaleLock) });
     proxy.sort(CacheModel::StateColumn, Qt::AscendingOrder);
-    QCOMPARE(column(proxy, CacheModel::HandleColumn), QStringList({ Mobilenet, Lite, Bert }));
+    QCOMPARE(column(proxy, CacheModel::HandleColumn, CacheModel::HandleRole),
+        QStringList({ Mobilenet, Lite, Bert }));
 }
 
 void TestCacheModel::filterText_data()
@@ -384,7 +399,7 @@ void TestCacheModel::filterText()
     QSignalSpy changed(&proxy, &CacheFilterProxy::filterChanged);
     proxy.setFilterText(text);
     QCOMPARE(changed.size(), text.simplified().isEmpty() ? 0 : 1);
-    QCOMPARE(column(proxy, CacheModel::HandleColumn), expected);
+    QCOMPARE(column(proxy, CacheModel::HandleColumn, CacheModel::HandleRole), expected);
 }
 
 void TestCacheModel::filterStateAndFormat()
@@ -400,16 +415,17 @@ void TestCacheModel::filterStateAndFormat()
     proxy.sort(CacheModel::SizeColumn, Qt::DescendingOrder);
 
     proxy.setStateFilter({ EntryState::Complete });
-    QCOMPARE(column(proxy, CacheModel::HandleColumn), QStringList({ Bert, Lite }));
+    QCOMPARE(column(proxy, CacheModel::HandleColumn, CacheModel::HandleRole), QStringList({ Bert, Lite }));
     proxy.setStateFilter({ EntryState::StaleLock, EntryState::AbandonedPartial });
-    QCOMPARE(column(proxy, CacheModel::HandleColumn), QStringList({ Mobilenet, Kaggle }));
+    QCOMPARE(
+        column(proxy, CacheModel::HandleColumn, CacheModel::HandleRole), QStringList({ Mobilenet, Kaggle }));
     proxy.setFormatFilter({ ModelFormat::Unknown });
-    QCOMPARE(column(proxy, CacheModel::HandleColumn), QStringList({ Kaggle }));
+    QCOMPARE(column(proxy, CacheModel::HandleColumn, CacheModel::HandleRole), QStringList({ Kaggle }));
     proxy.setStateFilter({});
     proxy.setFormatFilter({ ModelFormat::TfLite, ModelFormat::Tf2SavedModel });
-    QCOMPARE(column(proxy, CacheModel::HandleColumn), QStringList({ Bert, Lite }));
+    QCOMPARE(column(proxy, CacheModel::HandleColumn, CacheModel::HandleRole), QStringList({ Bert, Lite }));
     proxy.setFilterText(QStringLiteral("lite"));
-    QCOMPARE(column(proxy, CacheModel::HandleColumn), QStringList({ Lite }));
+    QCOMPARE(column(proxy, CacheModel::HandleColumn, CacheModel::HandleRole), QStringList({ Lite }));
     proxy.setFilterText(QString());
     proxy.setFormatFilter({});
     QCOMPARE(proxy.rowCount(), 4);
@@ -424,11 +440,11 @@ void TestCacheModel::filterFollowsUpserts()
     proxy.setStateFilter({ EntryState::Downloading });
     model.upsertEntries(
         { makeEntry(Bert, 1, EntryState::Downloading), makeEntry(Lite, 1, EntryState::Complete) });
-    QCOMPARE(column(proxy, CacheModel::HandleColumn), QStringList({ Bert }));
+    QCOMPARE(column(proxy, CacheModel::HandleColumn, CacheModel::HandleRole), QStringList({ Bert }));
     // The download finishes: the row leaves the filtered view, and another one starts.
     model.upsertEntries(
         { makeEntry(Bert, 5, EntryState::Complete), makeEntry(Lite, 1, EntryState::Downloading) });
-    QCOMPARE(column(proxy, CacheModel::HandleColumn), QStringList({ Lite }));
+    QCOMPARE(column(proxy, CacheModel::HandleColumn, CacheModel::HandleRole), QStringList({ Lite }));
 }
 
 QTEST_MAIN(TestCacheModel)

@@ -10,6 +10,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QAction>
+#include <QBrush>
 #include <QDir>
 #include <QMimeData>
 #include <QPlainTextEdit>
@@ -67,9 +68,9 @@ void TestDownloads::statusText_data()
                           << DownloadModel::tr("done");
     QTest::newRow("already cached") << p(PrefetchPhase::Done) << QString() << p(PrefetchPhase::Done) << true
                                     << true << DownloadModel::tr("already cached");
-    QTest::newRow("failed") << p(PrefetchPhase::Failed) << QStringLiteral("HTTP 404")
-                            << p(PrefetchPhase::Failed) << false << true
-                            << DownloadModel::tr("failed: %1").arg(QStringLiteral("HTTP 404"));
+    QTest::newRow("failed")
+        << p(PrefetchPhase::Failed) << QStringLiteral("HTTP 404") << p(PrefetchPhase::Failed) << false << true
+        << DownloadModel::tr("%1 (HTTP %2)").arg(DownloadModel::tr("Not found"), QStringLiteral("404"));
     QTest::newRow("cancelled") << p(PrefetchPhase::Cancelled) << QString() << p(PrefetchPhase::Cancelled)
                                << false << true << DownloadModel::tr("cancelled");
 }
@@ -104,8 +105,12 @@ void TestDownloads::modelFollowsQueue()
     const Result<int> second = queue.enqueue(handle(MissingPath));
     QVERIFY(first && second);
     QCOMPARE(model.rowCount(), 2);
-    QCOMPARE(model.index(0, DownloadModel::HandleColumn).data().toString(), handle(ModulePath));
-    QCOMPARE(model.index(1, DownloadModel::HandleColumn).data().toString(), handle(MissingPath));
+    QCOMPARE(model.index(0, DownloadModel::HandleColumn).data(DownloadModel::HandleRole).toString(),
+        handle(ModulePath));
+    QCOMPARE(model.index(0, DownloadModel::HandleColumn).data().toString(),
+        QStringLiteral("google/half_plus_two/1"));
+    QCOMPARE(model.index(1, DownloadModel::HandleColumn).data(DownloadModel::HandleRole).toString(),
+        handle(MissingPath));
     QCOMPARE(model.jobIdAt(1), *second);
 
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 2, JobTimeoutMs);
@@ -115,7 +120,12 @@ void TestDownloads::modelFollowsQueue()
     const QModelIndex failed = indexOfJob(model, *second, DownloadModel::StatusColumn);
     const QString message = queue.resultOf(*second).message;
     QVERIFY(!message.isEmpty());
-    QCOMPARE(failed.data().toString(), DownloadModel::tr("failed: %1").arg(message));
+    // A short reason, in red; the full message in the tooltip.
+    QCOMPARE(failed.data().toString(), DownloadModel::shortReason(message));
+    QVERIFY(failed.data().toString().size() < message.size());
+    QCOMPARE(failed.data(Qt::ForegroundRole).value<QBrush>().color(), DownloadModel::failureColor());
+    // The failed row is not dimmed like a finished one.
+    QVERIFY(!indexOfJob(model, *second, DownloadModel::HandleColumn).data(Qt::ForegroundRole).isValid());
     QVERIFY2(failed.data(Qt::ToolTipRole).toString().contains(message),
         qPrintable(failed.data(Qt::ToolTipRole).toString()));
     // Finished rows stay, dimmed.
@@ -348,7 +358,8 @@ void TestDownloads::retryRerunsToDone()
     QVERIFY(finished.wait(JobTimeoutMs));
     QCOMPARE(phaseOf(*model, id), PrefetchPhase::Failed);
     const QString status = indexOfJob(*model, id, DownloadModel::StatusColumn).data().toString();
-    QVERIFY2(status.startsWith(DownloadModel::tr("failed: %1").arg(QString())), qPrintable(status));
+    QCOMPARE(
+        status, DownloadModel::tr("%1 (HTTP %2)").arg(DownloadModel::tr("Not found"), QStringLiteral("404")));
 
     m_hub.clearFaults();
     auto *table = m_page->findChild<QTableView *>(QStringLiteral("downloadsTable"));

@@ -68,7 +68,8 @@ void TestDownloadsWindow::cachePageShowsPrefetchedEntry()
     // No manual refresh: the Cache page learns of the finished download by itself.
     // (The live view may show the download in progress first; it must settle on the result.)
     QTRY_COMPARE_WITH_TIMEOUT(cacheTable->model()->rowCount(), 1, JobTimeoutMs);
-    QTRY_COMPARE_WITH_TIMEOUT(cacheTable->model()->index(0, CacheModel::HandleColumn).data().toString(),
+    QTRY_COMPARE_WITH_TIMEOUT(
+        cacheTable->model()->index(0, CacheModel::HandleColumn).data(CacheModel::HandleRole).toString(),
         handle(ModulePath), JobTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(
         cacheTable->model()->index(0, 0).data(CacheModel::EntryRole).value<CacheEntry>().state,

@@ -11,6 +11,7 @@
 #include "ui/usage/treemapwidget.h"
 #include "ui/usage/usagepage.h"
 #include "ui/widgets/messagebar.h"
+#include "ui/widgets/modelname.h"
 #include "ui/widgets/pythonsnippet.h"
 #include "ui/window/mainwindow.h"
 
@@ -21,6 +22,7 @@
 #include <QDir>
 #include <QLabel>
 #include <QListWidget>
+#include <QLocale>
 #include <QMessageBox>
 #include <QProcess>
 #include <QPushButton>
@@ -416,6 +418,9 @@ void TestMaintenanceUi::treemapTilesMatchEntrySizes()
             qPrintable(item.key));
         // The tile under its centre is itself.
         QCOMPARE(map->keyAt(t.rect.center()), item.key);
+        // Its label is the model name, with the size as a second line.
+        QCOMPARE(item.label, CacheModel::displayName(model->entryAt(row)));
+        QCOMPARE(item.sizeText, QLocale().formattedDataSize(item.size));
     }
     // Largest first.
     QVERIFY(map->items().at(tiles.at(0).item).size >= map->items().at(tiles.at(1).item).size);
@@ -500,6 +505,16 @@ void TestMaintenanceUi::breakdownsAndTesters()
     for (const auto &r : usage->formatBreakdown()->rows())
         sum += r.bytes;
     QCOMPARE(sum, page()->model()->totalDiskBytes());
+    // The format legend lists only the formats present.
+    QSet<ModelFormat> present;
+    for (int row = 0; row < page()->model()->rowCount(); ++row)
+        present.insert(page()->model()->entryAt(row).format);
+    const QString legend = usage->findChild<QLabel *>(QStringLiteral("treemapLegend"))->text();
+    for (const ModelFormat f : allFormats()) {
+        const QString label
+            = modelname::formatLabel(f).toHtmlEscaped().replace(u' ', QStringLiteral("&nbsp;"));
+        QVERIFY2(legend.contains(label) == present.contains(f), qPrintable(legend));
+    }
     // The age colours and legend switch with the mode.
     usage->setColorMode(UsagePage::ColorMode::Age);
     QVERIFY(usage->findChild<QLabel *>(QStringLiteral("treemapLegend"))

@@ -161,7 +161,8 @@ void TestMainWindow::showsCachedModels()
     QTRY_COMPARE_WITH_TIMEOUT(table->model()->rowCount(), 2, ScanTimeoutMs);
     QStringList handles;
     for (int row = 0; row < 2; ++row)
-        handles << table->model()->index(row, CacheModel::HandleColumn).data().toString();
+        handles
+            << table->model()->index(row, CacheModel::HandleColumn).data(CacheModel::HandleRole).toString();
     handles.sort();
     QCOMPARE(handles, QStringList({ HalfPlusTwo, HalfPlusTwoV2 }));
     const auto entry = table->model()->index(0, 0).data(CacheModel::EntryRole).value<CacheEntry>();
@@ -169,7 +170,8 @@ void TestMainWindow::showsCachedModels()
     QVERIFY(table->isVisible());
 
     // Sorted by size, largest first, by default: the copy with the extra file leads.
-    QCOMPARE(table->model()->index(0, CacheModel::HandleColumn).data().toString(), HalfPlusTwoV2);
+    QCOMPARE(table->model()->index(0, CacheModel::HandleColumn).data(CacheModel::HandleRole).toString(),
+        HalfPlusTwoV2);
 
     auto *total = child<QLabel>(QStringLiteral("totalLabel"));
     const qint64 sum = table->model()->index(0, 0).data(CacheModel::EntryRole).value<CacheEntry>().diskBytes
@@ -240,7 +242,8 @@ void TestMainWindow::detailsFollowSelection()
     QSignalSpy treeReady(details, &DetailsPane::fileTreeReady);
     table->selectRow(0);
     QVERIFY(details->hasEntry());
-    QCOMPARE(child<QLabel>(QStringLiteral("detailsTitle"))->text(), HalfPlusTwo);
+    QCOMPARE(child<QLabel>(QStringLiteral("detailsTitle"))->text(), QStringLiteral("google/half_plus_two/1"));
+    QCOMPARE(child<QLabel>(QStringLiteral("detailsTitle"))->toolTip(), HalfPlusTwo);
     QCOMPARE(child<QLineEdit>(QStringLiteral("detailsKey"))->text(), keyOf(HalfPlusTwo));
     QCOMPARE(child<QLineEdit>(QStringLiteral("detailsPath"))->text(),
         QDir::toNativeSeparators(m_root + u'/' + keyOf(HalfPlusTwo)));
@@ -283,11 +286,13 @@ void TestMainWindow::searchFilters()
 
     QTest::keyClicks(search, QStringLiteral("HALF_PLUS_TWO/2"));
     QCOMPARE(table->model()->rowCount(), 1);
-    QCOMPARE(table->model()->index(0, CacheModel::HandleColumn).data().toString(), HalfPlusTwoV2);
+    QCOMPARE(table->model()->index(0, CacheModel::HandleColumn).data(CacheModel::HandleRole).toString(),
+        HalfPlusTwoV2);
 
     search->setText(keyOf(HalfPlusTwo).left(10));
     QCOMPARE(table->model()->rowCount(), 1);
-    QCOMPARE(table->model()->index(0, CacheModel::HandleColumn).data().toString(), HalfPlusTwo);
+    QCOMPARE(table->model()->index(0, CacheModel::HandleColumn).data(CacheModel::HandleRole).toString(),
+        HalfPlusTwo);
 
     search->setText(QStringLiteral("google"));
     QCOMPARE(table->model()->rowCount(), 2);
@@ -310,7 +315,8 @@ void TestMainWindow::rescanDropsDeletedEntries()
     QVERIFY(QFile::remove(m_root + u'/' + key + QStringLiteral(".descriptor.txt")));
     QVERIFY(scan());
     QTRY_COMPARE_WITH_TIMEOUT(table->model()->rowCount(), 1, ScanTimeoutMs);
-    QCOMPARE(table->model()->index(0, CacheModel::HandleColumn).data().toString(), HalfPlusTwo);
+    QCOMPARE(table->model()->index(0, CacheModel::HandleColumn).data(CacheModel::HandleRole).toString(),
+        HalfPlusTwo);
 
     // Two refreshes in a row: the first one is superseded, which is not an error.
     QSignalSpy finished(m_window.get(), &MainWindow::scanFinished);
@@ -581,5 +587,6 @@ void TestMainWindow::folderChangeSwitchesInPlace()
     auto *table = child<QTableView>(QStringLiteral("cacheTable"));
     QTRY_COMPARE_WITH_TIMEOUT(table->model()->rowCount(), 1, ScanTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(
-        table->model()->index(0, CacheModel::HandleColumn).data().toString(), HalfPlusTwoV2, ScanTimeoutMs);
+        table->model()->index(0, CacheModel::HandleColumn).data(CacheModel::HandleRole).toString(),
+        HalfPlusTwoV2, ScanTimeoutMs);
 }

@@ -16,7 +16,6 @@
 #include <QRadioButton>
 #include <QSettings>
 #include <QSignalSpy>
-#include <QStandardPaths>
 #include <QTreeWidget>
 #include <QtTest>
 
@@ -63,6 +62,7 @@ private Q_SLOTS:
     void cleanup() { tearDownTest(); }
 
     void previewShowsExactLines();
+    void defaultTargetsAreExistingFiles();
     void applyWritesCheckedTargetsOnly();
     void failingTargetDoesNotStopOthers();
     void unsetRemovesBlock();
@@ -204,6 +204,26 @@ void TestSettingsPage::unsetRemovesBlock()
     QCOMPARE(changed.size(), 0);
 }
 
+void TestSettingsPage::defaultTargetsAreExistingFiles()
+{
+    // bash with its file: ticked. zsh, fish and the login profile have no file here: not ticked,
+    // even where the shell is installed. The desktop session always is.
+    QVERIFY(test::writeFile(home() + QStringLiteral("/.bashrc"), "alias ll='ls -l'\n"));
+    SettingsPage page(m_queue.get(), HubSettings::resolve());
+    const auto ticked = [&page](const char *name) {
+        return page.findChild<QCheckBox *>(QStringLiteral("target_") + QLatin1String(name))->isChecked();
+    };
+    QVERIFY(ticked("bash"));
+    QVERIFY(!ticked("zsh"));
+    QVERIFY(!ticked("fish"));
+    QVERIFY(!ticked("profile"));
+    QVERIFY(ticked("session"));
+    // The checkbox reads ~/.bashrc; the tooltip has the whole path.
+    QCheckBox *bash = page.findChild<QCheckBox *>(QStringLiteral("target_bash"));
+    QVERIFY2(bash->text().startsWith(QStringLiteral("~/.bashrc")), qPrintable(bash->text()));
+    QCOMPARE(bash->toolTip(), home() + QStringLiteral("/.bashrc"));
+}
+
 void TestSettingsPage::loadFormatWritesExactValue_data()
 {
     QTest::addColumn<QString>("format");
@@ -232,12 +252,15 @@ void TestSettingsPage::loadFormatWritesExactValue()
     radio->click();
     page.findChild<QLineEdit *>(QStringLiteral("cacheDirEdit"))->setText(QStringLiteral("/srv/models"));
     QVERIFY(apply(page));
+    // AUTO is tensorflow_hub's default: it removes the line instead of writing one.
+    const bool isAuto = format == QLatin1String("AUTO");
     const QByteArray line = "\nexport TFHUB_MODEL_LOAD_FORMAT=\"" + format.toLatin1() + "\"\n";
-    QVERIFY2(readAll(home() + QStringLiteral("/.bashrc")).contains(line),
-        readAll(home() + QStringLiteral("/.bashrc")).constData());
+    const QByteArray bashrc = readAll(home() + QStringLiteral("/.bashrc"));
+    QVERIFY2(
+        isAuto ? !bashrc.contains("TFHUB_MODEL_LOAD_FORMAT") : bashrc.contains(line), bashrc.constData());
     QCOMPARE(askShell(QStringLiteral("bash"),
                  { QStringLiteral("-ic"), QStringLiteral("printf %s \"$TFHUB_MODEL_LOAD_FORMAT\"") }),
-        format);
+        isAuto ? QString() : format);
     QCOMPARE(changed.size(), 1);
     QCOMPARE(changed.first().at(0).toString(), format);
     QCOMPARE(static_cast<int>(m_queue->options().loadFormat), expected);

@@ -1,4 +1,5 @@
 #include "ui/browse/browsemodel.h"
+#include "ui/widgets/modelname.h"
 
 #include <QApplication>
 #include <QPalette>
@@ -70,14 +71,20 @@ QVariant BrowseModel::data(const QModelIndex &index, int role) const
         return int(cacheState(index.row()));
     case LoadableRole:
         return e.isLoadable();
+    case HandleRole:
+        return e.handle;
     case Qt::DisplayRole:
         switch (index.column()) {
         case HandleColumn:
-            return e.handle;
-        case TaskColumn:
-            return e.tasks.join(QStringLiteral(", "));
+            return modelname::path(e.handle);
+        case TaskColumn: {
+            QStringList tasks;
+            for (const QString &t : e.tasks)
+                tasks << modelname::taskLabel(t);
+            return tasks.join(QStringLiteral(", "));
+        }
         case FormatColumn:
-            return e.isLoadable() ? e.format : catalog::kindLabel(e.kind);
+            return e.isLoadable() ? modelname::catalogFormatLabel(e.format) : catalog::kindLabel(e.kind);
         case VersionColumn:
             return e.version > 0 ? QVariant(e.version) : QVariant();
         case CachedColumn:
@@ -116,9 +123,9 @@ QVariant BrowseModel::data(const QModelIndex &index, int role) const
     case Qt::ToolTipRole:
         if (!e.isLoadable()) {
             if (!e.parentModel.isEmpty())
-                return tr("%1 of %2: not loadable by tensorflow_hub")
-                    .arg(catalog::kindLabel(e.kind), e.parentModel);
-            return tr("%1: not loadable by tensorflow_hub").arg(catalog::kindLabel(e.kind));
+                return tr("%1\n%2 of %3: not loadable by tensorflow_hub")
+                    .arg(e.handle, catalog::kindLabel(e.kind), e.parentModel);
+            return tr("%1\n%2: not loadable by tensorflow_hub").arg(e.handle, catalog::kindLabel(e.kind));
         }
         if (index.column() == CachedColumn) {
             switch (cacheState(index.row())) {
@@ -146,7 +153,7 @@ QVariant BrowseModel::headerData(int section, Qt::Orientation orientation, int r
         return {};
     switch (section) {
     case HandleColumn:
-        return tr("Handle");
+        return tr("Model");
     case TaskColumn:
         return tr("Task");
     case FormatColumn:

@@ -23,6 +23,7 @@ public:
         EntryIndexRole, ///< the row's index in the catalog (qlonglong)
         CacheStateRole, ///< CacheState as int
         LoadableRole, ///< bool
+        HandleRole, ///< the full handle (the model column shows its path)
     };
 
     explicit BrowseModel(QObject *parent = nullptr);

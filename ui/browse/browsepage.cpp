@@ -10,6 +10,7 @@
 #include "ui/cache/cachemodel.h"
 #include "ui/cache/livecache.h"
 #include "ui/widgets/messagebar.h"
+#include "ui/widgets/modelname.h"
 #include "ui/widgets/pythonsnippet.h"
 
 #include <QAction>
@@ -154,18 +155,32 @@ void BrowsePage::createView()
     m_view = new QTreeView(this);
     m_view->setModel(m_proxy);
     m_view->setRootIsDecorated(false);
-    m_view->setTextElideMode(Qt::ElideMiddle); // handles differ at their ends
+    m_view->setTextElideMode(Qt::ElideRight); // the model column's delegate elides paths at their start
+    m_view->setItemDelegateForColumn(
+        BrowseModel::HandleColumn, new ModelNameDelegate(BrowseModel::HandleRole, m_view));
     m_view->setUniformRowHeights(true);
     m_view->setAlternatingRowColors(true);
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(BrowseModel::HandleColumn, Qt::AscendingOrder);
+    // A clicked header orders by that column; the view has sorted already, by relevance while a
+    // query has words, so sort again now that the proxy orders by the column.
+    connect(
+        m_view->header(), &QHeaderView::sortIndicatorChanged, this, [this](int column, Qt::SortOrder order) {
+            if (m_sortingByRelevance)
+                return;
+            m_proxy->sort(column, order);
+            m_proxy->setRelevanceOrder(false);
+            m_view->header()->setSortIndicatorShown(true);
+        });
     m_view->header()->setSectionResizeMode(BrowseModel::HandleColumn, QHeaderView::Stretch);
     // Short columns take what they need, so the handle keeps the room.
     m_view->header()->setSectionResizeMode(BrowseModel::VersionColumn, QHeaderView::ResizeToContents);
     m_view->header()->setSectionResizeMode(BrowseModel::CachedColumn, QHeaderView::ResizeToContents);
     m_view->header()->setStretchLastSection(false);
+    m_view->header()->resizeSection(BrowseModel::TaskColumn, 130);
+    m_view->header()->resizeSection(BrowseModel::FormatColumn, 95);
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_view->setAccessibleName(tr("Catalog entries"));
     connect(
@@ -193,8 +208,11 @@ void BrowsePage::createView()
     m_splitter->addWidget(m_filtersPanel);
     m_splitter->addWidget(m_view);
     m_splitter->addWidget(m_details);
+    m_splitter->setStretchFactor(0, 0);
     m_splitter->setStretchFactor(1, 1);
+    m_splitter->setStretchFactor(2, 0);
     m_splitter->setChildrenCollapsible(true);
+    m_splitter->setSizes({ 220, 640, 240 });
 }
 
 QLayout *BrowsePage::createActionRow()
@@ -306,6 +324,8 @@ void BrowsePage::setLiveCache(LiveCache *live)
         connect(model, &QAbstractItemModel::modelReset, this, later);
         // A scan that changed nothing still confirms the badges.
         connect(live, &LiveCache::scanFinished, this, later);
+        if (m_model->catalog())
+            live->setCatalogHandles(m_model->catalog()->handlesByKey());
     }
     refreshCacheState();
 }
@@ -329,6 +349,8 @@ void BrowsePage::reloadCatalog()
             return;
         catalog::LoadResult r = watcher->result();
         m_model->setCatalog(std::make_shared<const Catalog>(std::move(r.catalog)));
+        if (m_live)
+            m_live->setCatalogHandles(m_model->catalog()->handlesByKey());
         if (!r.messages.isEmpty())
             m_messages->showMessage(MessageBar::Kind::Warning,
                 tr("Some catalogs could not be read completely."), r.messages.join(QLatin1Char('\n')));
@@ -385,13 +407,18 @@ void BrowsePage::applyQuery()
             q.filters.insert(f, v);
     }
     m_proxy->setQuery(q);
-    // A new query re-sorts by relevance.
+    // A new query re-sorts by relevance, which no column header claims to be.
+    m_sortingByRelevance = true;
     m_view->sortByColumn(BrowseModel::HandleColumn, Qt::AscendingOrder);
+    m_sortingByRelevance = false;
+    m_view->header()->setSortIndicatorShown(!m_proxy->ordersByRelevance());
     updateFacets();
     const int shown = m_proxy->rowCount();
     m_count->setText(tr("%n result(s)", nullptr, shown));
-    if (!m_view->currentIndex().isValid() && shown > 0)
-        m_view->setCurrentIndex(m_proxy->index(0, 0));
+    // The selection follows the best result of the new query, not a row it happened to keep.
+    if (shown > 0)
+        m_view->selectionModel()->setCurrentIndex(
+            m_proxy->index(0, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     updateActions();
     showCurrent();
 }
@@ -561,7 +588,10 @@ void BrowsePage::restoreState(const QSettings &settings)
 {
     m_splitter->restoreState(settings.value(settings::BrowseSplitter.name()).toByteArray());
     m_view->header()->restoreState(settings.value(settings::BrowseHeader.name()).toByteArray());
-    m_filtersButton->setChecked(settings::BrowseFiltersVisible.read(settings));
+    // Until the user chooses, the facets stay folded: at 1024 pixels the list needs the room
+    // (the Filters button shows them).
+    m_filtersButton->setChecked(settings.contains(settings::BrowseFiltersVisible.name())
+        && settings::BrowseFiltersVisible.read(settings));
     m_latestOnly->setChecked(settings::BrowseLatestOnly.read(settings));
 }
 

@@ -110,6 +110,7 @@ private:
     QList<QPair<Facet, QComboBox *>> m_facets;
     QCheckBox *m_latestOnly = nullptr;
     QSplitter *m_splitter = nullptr;
+    bool m_sortingByRelevance = false;
     QTreeView *m_view = nullptr;
     BrowseDetails *m_details = nullptr;
     QLabel *m_count = nullptr;

@@ -21,8 +21,17 @@ void BrowseProxy::setQuery(const CatalogQuery &query)
 {
     m_query = query;
     m_hasWords = !Catalog::words(query.text).isEmpty();
+    m_relevance = true;
     m_dirty = true;
     invalidate();
+}
+
+void BrowseProxy::setRelevanceOrder(bool on)
+{
+    if (m_relevance == on)
+        return;
+    m_relevance = on;
+    invalidate(); // sort() does nothing when column and order are the same
 }
 
 qsizetype BrowseProxy::entryIndex(int proxyRow) const
@@ -58,7 +67,7 @@ bool BrowseProxy::lessThan(const QModelIndex &left, const QModelIndex &right) co
 {
     ensureScores();
     const Catalog *c = m_model ? m_model->catalog() : nullptr;
-    if (c && left.column() == BrowseModel::HandleColumn && m_hasWords)
+    if (c && ordersByRelevance())
         return c->ranksBefore(
             left.row(), m_scores.value(left.row()), right.row(), m_scores.value(right.row()));
     const QVariant l = left.data(BrowseModel::RawRole);

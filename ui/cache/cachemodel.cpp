@@ -1,6 +1,7 @@
 #include "ui/cache/cachemodel.h"
 
 #include "core/util/humanize.h"
+#include "ui/widgets/modelname.h"
 
 #include <QDateTime>
 #include <QFont>
@@ -108,7 +109,7 @@ int CacheModel::columnCount(const QModelIndex &parent) const
 QString CacheModel::displayName(const CacheEntry &entry)
 {
     if (!entry.handle.isEmpty())
-        return entry.handle;
+        return modelname::path(entry.handle);
     if (entry.state == EntryState::Foreign)
         return entry.key;
     return tr("Unknown model %1").arg(entry.key);
@@ -169,6 +170,8 @@ QVariant CacheModel::data(const QModelIndex &index, int role) const
         return e.key;
     if (role == PinnedRole)
         return m_pinned.contains(e.key);
+    if (role == HandleRole)
+        return e.handle;
 
     switch (index.column()) {
     case HandleColumn:
@@ -177,8 +180,13 @@ QVariant CacheModel::data(const QModelIndex &index, int role) const
         case SortRole:
             return displayName(e);
         case Qt::ToolTipRole:
-            return e.handle.isEmpty() ? tr("No descriptor names this entry's handle.\nKey: %1").arg(e.key)
-                                      : tr("%1\nKey: %2").arg(e.handle, e.key);
+            if (e.handle.isEmpty())
+                return tr("No descriptor, manifest, download, catalog entry or past prefetch names this "
+                          "entry's handle.\nKey: %1")
+                    .arg(e.key);
+            return e.handleSource.isEmpty() || e.handleSource == QLatin1String("descriptor")
+                ? tr("%1\nKey: %2").arg(e.handle, e.key)
+                : tr("%1\nKey: %2\nName from: %3").arg(e.handle, e.key, e.handleSource);
         case Qt::FontRole:
             if (e.handle.isEmpty()) {
                 QFont font;
@@ -215,6 +223,8 @@ QVariant CacheModel::data(const QModelIndex &index, int role) const
         switch (role) {
         case Qt::DisplayRole:
         case SortRole:
+            return modelname::formatLabel(e.format);
+        case Qt::ToolTipRole:
             return formatLabel(e.format);
         }
         break;
@@ -248,7 +258,7 @@ QVariant CacheModel::headerData(int section, Qt::Orientation orientation, int ro
     if (role == Qt::DisplayRole) {
         switch (section) {
         case HandleColumn:
-            return tr("Handle");
+            return tr("Model");
         case SizeColumn:
             return tr("Size");
         case FilesColumn:

@@ -36,6 +36,7 @@ public:
         EntryRole, ///< the whole CacheEntry
         KeyRole, ///< the entry's key
         PinnedRole, ///< bool: no cleanup rule selects the entry
+        HandleRole, ///< the full handle; empty when unknown
     };
 
     /// SortRole of a time nobody knows (a last use on a noatime mount): after every real one.
@@ -65,7 +66,8 @@ public:
     QStringList keys() const;
     qint64 totalDiskBytes() const { return m_totalDiskBytes; }
 
-    /// Display text of the handle column: the handle, or a readable stand-in when it is unknown.
+    /// Display text of the model column: the handle's model path (modelname::path), or a readable
+    /// stand-in when the handle is unknown.
     static QString displayName(const CacheEntry &entry);
     static QIcon stateIcon(EntryState state);
 

@@ -10,6 +10,7 @@
 #include "ui/cache/detailspane.h"
 #include "ui/cache/livecache.h"
 #include "ui/widgets/messagebar.h"
+#include "ui/widgets/modelname.h"
 
 #include <QAction>
 #include <QApplication>
@@ -44,18 +45,6 @@ enum StackPage { TablePage, EmptyPage };
 
 // Handles differ at both ends (publisher, version), so they lose their middle; words in the
 // other columns keep their start.
-class HandleDelegate final : public QStyledItemDelegate
-{
-public:
-    using QStyledItemDelegate::QStyledItemDelegate;
-
-protected:
-    void initStyleOption(QStyleOptionViewItem *option, const QModelIndex &index) const override
-    {
-        QStyledItemDelegate::initStyleOption(option, index);
-        option->textElideMode = Qt::ElideMiddle;
-    }
-};
 
 } // namespace
 
@@ -86,10 +75,12 @@ CachePage::CachePage(LiveCache *live, QWidget *parent)
     detailsLayout->addWidget(m_pins->createButton(detailsColumn), 0, Qt::AlignLeft);
     detailsLayout->addWidget(m_details, 1);
     m_splitter->addWidget(detailsColumn);
-    m_splitter->setStretchFactor(0, 3);
-    m_splitter->setStretchFactor(1, 1);
+    // A wider window widens the list, not the details (whose width the user sets and the
+    // splitter's saved state keeps).
+    m_splitter->setStretchFactor(0, 1);
+    m_splitter->setStretchFactor(1, 0);
     m_splitter->setChildrenCollapsible(false);
-    m_splitter->setSizes({ 880, 260 });
+    m_splitter->setSizes({ 900, 220 });
 
     m_stack = new QStackedWidget(this);
     m_stack->insertWidget(TablePage, m_splitter);
@@ -244,7 +235,8 @@ void CachePage::createTable()
     m_table->setWordWrap(false);
     m_table->setAlternatingRowColors(true);
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
-    m_table->setItemDelegateForColumn(CacheModel::HandleColumn, new HandleDelegate(m_table));
+    m_table->setItemDelegateForColumn(
+        CacheModel::HandleColumn, new ModelNameDelegate(CacheModel::HandleRole, m_table));
     m_table->verticalHeader()->hide();
     // Fixed row heights keep the table fast with thousands of rows.
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
@@ -257,15 +249,16 @@ void CachePage::createTable()
     header->setMinimumSectionSize(40);
     header->setContextMenuPolicy(Qt::CustomContextMenu);
     header->setSectionResizeMode(CacheModel::HandleColumn, QHeaderView::Stretch);
-    header->resizeSection(CacheModel::SizeColumn, 85);
+    header->resizeSection(CacheModel::SizeColumn, 80);
     header->resizeSection(CacheModel::FilesColumn, 60);
-    header->resizeSection(CacheModel::FormatColumn, 120);
-    header->resizeSection(CacheModel::StateColumn, 145);
-    header->resizeSection(CacheModel::DownloadedColumn, 100);
-    header->resizeSection(CacheModel::LastUsedColumn, 100);
-    // The details pane shows the file count; the handle needs the room more (the header's
-    // context menu brings the column back).
+    header->resizeSection(CacheModel::FormatColumn, 100);
+    header->resizeSection(CacheModel::StateColumn, 140);
+    header->resizeSection(CacheModel::DownloadedColumn, 92);
+    header->resizeSection(CacheModel::LastUsedColumn, 84);
+    // The details pane shows the file count and the download time; the model name needs the
+    // room more at 1024 pixels (the header's context menu brings the columns back).
     header->setSectionHidden(CacheModel::FilesColumn, true);
+    header->setSectionHidden(CacheModel::DownloadedColumn, true);
     m_table->sortByColumn(CacheModel::SizeColumn, Qt::DescendingOrder);
     connect(m_table, &QWidget::customContextMenuRequested, this, &CachePage::showTableMenu);
     connect(header, &QWidget::customContextMenuRequested, this, &CachePage::showHeaderMenu);

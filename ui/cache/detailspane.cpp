@@ -4,6 +4,7 @@
 #include "core/cache/modelformat.h"
 #include "core/util/humanize.h"
 #include "ui/cache/cachemodel.h"
+#include "ui/widgets/modelname.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -83,6 +84,48 @@ QString sizeText(qint64 bytes)
     return QLocale().formattedDataSize(bytes);
 }
 
+// Runs of digits compare as numbers, the rest without case (QCollator's numeric mode does
+// nothing in the C locale).
+bool naturalLess(const QString &a, const QString &b)
+{
+    qsizetype i = 0;
+    qsizetype j = 0;
+    while (i < a.size() && j < b.size()) {
+        if (a.at(i).isDigit() && b.at(j).isDigit()) {
+            const qsizetype si = i;
+            const qsizetype sj = j;
+            while (i < a.size() && a.at(i).isDigit())
+                ++i;
+            while (j < b.size() && b.at(j).isDigit())
+                ++j;
+            // Without leading zeros, the longer run is the larger number.
+            const QStringView na = QStringView(a).mid(si, i - si);
+            const QStringView nb = QStringView(b).mid(sj, j - sj);
+            const auto trimmed = [](QStringView v) {
+                while (v.size() > 1 && v.front() == u'0')
+                    v = v.mid(1);
+                return v;
+            };
+            const QStringView ta = trimmed(na);
+            const QStringView tb = trimmed(nb);
+            if (ta.size() != tb.size())
+                return ta.size() < tb.size();
+            if (const int c = ta.compare(tb); c != 0)
+                return c < 0;
+            continue;
+        }
+        const QChar ca = a.at(i).toCaseFolded();
+        const QChar cb = b.at(j).toCaseFolded();
+        if (ca != cb)
+            return ca < cb;
+        ++i;
+        ++j;
+    }
+    if ((a.size() - i) != (b.size() - j))
+        return a.size() - i < b.size() - j;
+    return a < b;
+}
+
 // A tree item whose size column sorts by bytes, not by its text.
 class FileItem final : public QTreeWidgetItem
 {
@@ -98,7 +141,8 @@ public:
         const bool otherDir = other.childCount() > 0 || other.data(NameColumn, IsDirRole).toBool();
         if (dir != otherDir)
             return dir;
-        return QString::localeAwareCompare(text(NameColumn), other.text(NameColumn)) < 0;
+        // Natural order, as file managers sort: variables.data-2 before variables.data-10.
+        return naturalLess(text(NameColumn), other.text(NameColumn));
     }
 };
 
@@ -243,20 +287,27 @@ void DetailsPane::showFields()
     const CacheEntry &e = m_entry;
     const QLocale locale;
     m_title->setText(CacheModel::displayName(e));
+    // The full handle (the title shows its model path) and the whole of fields cut by the pane.
+    m_title->setToolTip(e.handle.isEmpty() ? e.key : e.handle);
     m_key->setText(e.key);
     m_key->setCursorPosition(0);
+    m_key->setToolTip(e.key);
     m_path->setText(QDir::toNativeSeparators(e.folderPath(m_root)));
     m_path->setCursorPosition(0);
+    m_path->setToolTip(m_path->text());
 
     // The explanation starts with the state's label, so it stands alone.
     QString state = stateExplanation(e.state);
     if (!e.stateDetail.isEmpty())
         state += u'\n' + e.stateDetail;
     m_state->setText(state);
-    m_format->setText(formatLabel(e.format));
+    m_format->setText(modelname::formatLabel(e.format));
+    m_format->setToolTip(formatLabel(e.format));
 
-    m_form->setRowVisible(m_downloaded, e.downloaded.isValid());
-    if (e.downloaded.isValid()) {
+    // Without a descriptor the time is the folder's; an empty folder was made, not downloaded.
+    const bool downloadedKnown = e.downloaded.isValid() && (e.hasDescriptor || e.folderNonEmpty);
+    m_form->setRowVisible(m_downloaded, downloadedKnown);
+    if (downloadedKnown) {
         m_downloaded->setText(tr("%1 (%2)").arg(
             locale.toString(e.downloaded, QLocale::LongFormat), util::relativeTime(e.downloaded)));
     }

@@ -3,6 +3,9 @@
 #include "core/maintenance/pins.h"
 
 #include "core/cache/cachewatcher.h"
+#include "core/hub/handle.h"
+#include "core/hub/handlehistory.h"
+#include "core/prefetch/downloadqueue.h"
 #include "ui/cache/cachemodel.h"
 
 #include <QDir>
@@ -53,6 +56,38 @@ void LiveCache::setScanOptions(const ScanOptions &options)
 {
     m_options = options;
     m_scanner->setOptions(options);
+}
+
+void LiveCache::setCatalogHandles(const QHash<QString, QString> &byKey)
+{
+    m_known.catalog = byKey;
+    renameEntries();
+}
+
+void LiveCache::setDownloadQueue(DownloadQueue *queue)
+{
+    connect(queue, &DownloadQueue::jobAdded, this, [this, queue](int id) {
+        const QString handle = queue->handleOf(id);
+        m_known.queue.insert(Handle::cacheKeyOf(handle), handle);
+        m_known.history = hub::readHandleHistory(); // the queue recorded it there too
+        renameEntries();
+    });
+}
+
+void LiveCache::renameEntries()
+{
+    QList<CacheEntry> renamed;
+    for (int row = 0; row < m_model->rowCount(); ++row) {
+        const CacheEntry &e = m_model->entryAt(row);
+        if (e.handleSource == QLatin1String("descriptor") || e.state == EntryState::Foreign)
+            continue;
+        CacheEntry copy = e;
+        cache::nameEntry(&copy, m_root, m_known);
+        if (copy.handle != e.handle || copy.handleSource != e.handleSource)
+            renamed.append(copy);
+    }
+    if (!renamed.isEmpty())
+        m_model->upsertEntries(renamed);
 }
 
 void LiveCache::setRoot(const QString &root)
@@ -116,6 +151,7 @@ void LiveCache::refresh()
         return;
     }
     m_seenKeys.clear();
+    m_known.history = hub::readHandleHistory();
     m_scanning = true;
     // The watcher's baseline is taken while the scan runs: whatever changes after it is rescanned.
     m_watcher->start(m_root);
@@ -130,11 +166,13 @@ void LiveCache::stop()
     m_watcher->stop();
 }
 
-void LiveCache::onEntriesFound(const QList<CacheEntry> &entries)
+void LiveCache::onEntriesFound(const QList<CacheEntry> &found)
 {
     if (!m_scanning)
         return;
-    for (const CacheEntry &entry : entries)
+    QList<CacheEntry> entries = found;
+    cache::nameEntries(&entries, m_root, m_known);
+    for (const CacheEntry &entry : std::as_const(entries))
         m_seenKeys.insert(entry.key);
     m_model->upsertEntries(entries);
 }
@@ -200,6 +238,7 @@ void LiveCache::onKeysRescanned()
                     m_seenKeys.insert(entry.key);
             }
         }
+        cache::nameEntries(&present, m_root, m_known);
         m_model->upsertEntries(present);
         m_model->removeKeys(gone);
     }

@@ -2,6 +2,7 @@
 
 #include "core/cache/cacheentry.h"
 #include "core/cache/cachescanner.h"
+#include "core/cache/entrynaming.h"
 #include "core/util/result.h"
 
 #include <QFutureWatcher>
@@ -11,7 +12,8 @@
 
 namespace tfhub {
 class CacheWatcher;
-}
+class DownloadQueue;
+} // namespace tfhub
 
 namespace tfhub::ui {
 
@@ -51,6 +53,12 @@ public:
     void setScanOptions(const ScanOptions &options);
     const ScanOptions &scanOptions() const { return m_options; }
 
+    /// Names entries without a descriptor (cache::nameEntries) from the catalog's handles too.
+    void setCatalogHandles(const QHash<QString, QString> &byKey);
+    /// Names the entries of this queue's downloads, which have no descriptor until they finish.
+    void setDownloadQueue(DownloadQueue *queue);
+    const cache::KnownHandles &knownHandles() const { return m_known; }
+
     /// Shows `root` from now on: empties the model, drops the work on the old folder, then scans
     /// and watches the new one. Nothing happens when it is the folder shown already.
     void setRoot(const QString &root);
@@ -77,6 +85,8 @@ private:
     void onScanProblem(const QString &message);
     void onScanFinished(bool complete);
     void onKeysRescanned();
+    /// Names the model's entries again after a source of names changed.
+    void renameEntries();
 
     QString m_root;
     ScanOptions m_options;
@@ -91,6 +101,7 @@ private:
     QStringList m_pendingRescan;
     QString m_rescanningRoot;
     QFutureWatcher<QList<CacheEntry>> *m_rescan = nullptr;
+    cache::KnownHandles m_known;
 };
 
 } // namespace tfhub::ui

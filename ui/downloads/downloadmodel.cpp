@@ -1,11 +1,14 @@
 #include "ui/downloads/downloadmodel.h"
 
 #include "core/prefetch/downloadqueue.h"
+#include "ui/widgets/modelname.h"
 
+#include <QBrush>
 #include <QGuiApplication>
 #include <QIcon>
 #include <QLocale>
 #include <QPalette>
+#include <QRegularExpression>
 #include <QTimer>
 
 #include <algorithm>
@@ -82,7 +85,7 @@ QVariant DownloadModel::data(const QModelIndex &index, int role) const
     case Qt::DisplayRole:
         switch (index.column()) {
         case HandleColumn:
-            return row.handle;
+            return modelname::path(row.handle);
         case ProgressColumn:
             return p.received > 0 || p.total > 0 ? bytesText(p.received, p.total) : QString();
         case RateColumn:
@@ -103,6 +106,9 @@ QVariant DownloadModel::data(const QModelIndex &index, int role) const
     case Qt::ToolTipRole:
         return toolTip(row);
     case Qt::ForegroundRole:
+        // A failure needs reading: red reason, row not dimmed like the finished ones.
+        if (row.finished && row.result.phase == PrefetchPhase::Failed)
+            return index.column() == StatusColumn ? QVariant(QBrush(failureColor())) : QVariant();
         if (row.finished)
             return QGuiApplication::palette().brush(QPalette::Disabled, QPalette::Text);
         break;
@@ -122,6 +128,8 @@ QVariant DownloadModel::data(const QModelIndex &index, int role) const
         return row.finished;
     case PathRole:
         return row.finished && row.result.phase == PrefetchPhase::Done ? row.result.path : QString();
+    case HandleRole:
+        return row.handle;
     }
     return {};
 }
@@ -132,7 +140,7 @@ QVariant DownloadModel::headerData(int section, Qt::Orientation orientation, int
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
     case HandleColumn:
-        return tr("Handle");
+        return tr("Model");
     case ProgressColumn:
         return tr("Progress");
     case RateColumn:
@@ -163,7 +171,7 @@ QString DownloadModel::statusText(
         case PrefetchPhase::Done:
             return result.alreadyCached ? tr("already cached") : tr("done");
         case PrefetchPhase::Failed:
-            return result.message.isEmpty() ? tr("failed") : tr("failed: %1").arg(result.message);
+            return result.message.isEmpty() ? tr("failed") : shortReason(result.message);
         default:
             return tr("cancelled");
         }
@@ -173,6 +181,9 @@ QString DownloadModel::statusText(
         // The engine's detail already reads "waiting for another download: …".
         return progress.detail.isEmpty() ? phaseName(progress.phase) : progress.detail;
     case PrefetchPhase::Connecting:
+        // "retrying in 4 s: <why>": the wait is what the row must say; the reason is in the tooltip.
+        if (progress.detail.startsWith(tr("retrying in")))
+            return progress.detail.section(QLatin1Char(':'), 0, 0);
         return progress.detail.isEmpty() ? phaseName(progress.phase)
                                          : tr("%1 (%2)").arg(phaseName(progress.phase), progress.detail);
     case PrefetchPhase::Downloading:
@@ -182,6 +193,53 @@ QString DownloadModel::statusText(
     default:
         return phaseName(progress.phase);
     }
+}
+
+QColor DownloadModel::failureColor()
+{
+    // Red that reads on the light and the dark palette alike.
+    return QGuiApplication::palette().color(QPalette::Base).lightness() < 128 ? QColor(0xff, 0x6b, 0x6b)
+                                                                              : QColor(0xc0, 0x1c, 0x28);
+}
+
+QString DownloadModel::shortReason(const QString &message)
+{
+    static const QRegularExpression http(QStringLiteral("HTTP (\\d{3})(?: ([A-Za-z][A-Za-z -]*[A-Za-z]))?"));
+    const QString lower = message.toLower();
+    if (const QRegularExpressionMatch m = http.match(message); m.hasMatch()) {
+        const QString code = m.captured(1);
+        QString words = m.captured(2);
+        if (code == QLatin1String("404"))
+            words = tr("Not found");
+        else if (code == QLatin1String("403") || code == QLatin1String("401"))
+            words = tr("Access denied");
+        return words.isEmpty() ? tr("HTTP %1").arg(code) : tr("%1 (HTTP %2)").arg(words, code);
+    }
+    if (lower.contains(QLatin1String("no space left")))
+        return tr("No space left on the disk");
+    if (lower.contains(QLatin1String("gzip")) || lower.contains(QLatin1String("crc"))
+        || lower.contains(QLatin1String("checksum")))
+        return tr("Archive damaged: gzip checksum");
+    if (lower.contains(QLatin1String("truncated")) || lower.contains(QLatin1String("unexpected end")))
+        return tr("Archive damaged: cut short");
+    if (lower.contains(QLatin1String("archive"))
+        && (lower.contains(QLatin1String("damaged")) || lower.contains(QLatin1String("corrupt"))
+            || lower.contains(QLatin1String("invalid"))))
+        return tr("Archive damaged");
+    if (lower.contains(QLatin1String("host not found")) || lower.contains(QLatin1String("name resolution"))
+        || lower.contains(QLatin1String("not resolve")))
+        return tr("Host not found");
+    if (lower.contains(QLatin1String("connection refused")))
+        return tr("Connection refused");
+    if (lower.contains(QLatin1String("stall")) || lower.contains(QLatin1String("timed out")))
+        return tr("No data arrived in time");
+    if (lower.contains(QLatin1String("permission denied")))
+        return tr("Permission denied");
+    // Otherwise the first sentence, which names the failure; the rest is in the tooltip.
+    QString first = message.section(QLatin1String(": "), 0, 0).section(QLatin1String(". "), 0, 0);
+    if (first.size() > 48)
+        first = first.left(47) + QChar(0x2026);
+    return first;
 }
 
 QString DownloadModel::bytesText(qint64 received, qint64 total)

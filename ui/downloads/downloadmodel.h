@@ -3,6 +3,7 @@
 #include "core/prefetch/prefetchjob.h"
 
 #include <QAbstractTableModel>
+#include <QColor>
 #include <QHash>
 #include <QList>
 #include <QSet>
@@ -32,6 +33,7 @@ public:
         PhaseRole, ///< int: PrefetchPhase
         FinishedRole, ///< bool
         PathRole, ///< QString: the model folder of a finished download, empty otherwise
+        HandleRole, ///< QString: the full handle (the first column shows its model path)
     };
 
     /// Shows the jobs of `queue`, which must outlive the model.
@@ -52,6 +54,11 @@ public:
     static QString statusText(const PrefetchProgress &progress, const PrefetchResult &result, bool finished);
     /// "12.3 MiB / 40.0 MiB", or only the received bytes when the size is unknown.
     static QString bytesText(qint64 received, qint64 total);
+    /// A failure in a few words ("Not found (HTTP 404)", "No space left on the disk"); the full
+    /// message stays in the tooltip and the details.
+    static QString shortReason(const QString &message);
+    /// The colour of a failure's status text, readable on the current palette.
+    static QColor failureColor();
     /// "42 s", "3 min 5 s", "2 h 10 min".
     static QString etaText(qint64 secs);
 

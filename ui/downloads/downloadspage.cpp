@@ -3,6 +3,7 @@
 #include "core/prefetch/downloadqueue.h"
 #include "ui/downloads/downloadmodel.h"
 #include "ui/widgets/messagebar.h"
+#include "ui/widgets/modelname.h"
 
 #include <QAction>
 #include <QApplication>
@@ -59,6 +60,17 @@ public:
         const bool finished = index.data(DownloadModel::FinishedRole).toBool();
         if (phase == PrefetchPhase::Queued || (finished && phase != PrefetchPhase::Done && received == 0))
             return;
+        // A failed or cancelled download has no progress to show, only what it got: a bar would
+        // look full when every byte arrived but the archive was cut short or damaged.
+        if (finished && phase != PrefetchPhase::Done) {
+            painter->save();
+            painter->setPen(option.palette.color(QPalette::Text));
+            painter->drawText(option.rect.adjusted(4, 0, -4, 0), Qt::AlignVCenter | Qt::AlignLeft,
+                option.fontMetrics.elidedText(
+                    index.data(Qt::DisplayRole).toString(), Qt::ElideRight, option.rect.width() - 8));
+            painter->restore();
+            return;
+        }
 
         QStyleOptionProgressBar bar;
         bar.initFrom(widget);
@@ -148,6 +160,8 @@ DownloadsPage::DownloadsPage(DownloadQueue *queue, QWidget *parent)
     QHeaderView *header = m_table->horizontalHeader();
     header->setHighlightSections(false);
     header->setStretchLastSection(true);
+    m_table->setItemDelegateForColumn(
+        DownloadModel::HandleColumn, new ModelNameDelegate(DownloadModel::HandleRole, m_table));
     header->setSectionResizeMode(DownloadModel::HandleColumn, QHeaderView::Interactive);
     header->resizeSection(DownloadModel::HandleColumn, 330);
     header->resizeSection(DownloadModel::ProgressColumn, 190);

@@ -14,6 +14,7 @@
 #include <QButtonGroup>
 #include <QCheckBox>
 #include <QDir>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -238,7 +239,13 @@ QWidget *SettingsPage::createTargetsGroup()
             chosen << t;
     }
     if (!QSettings().contains(targetsKey())) {
-        chosen = m_persistence.locations().defaultTargets();
+        // Only what the user has: a shell found on this machine whose file exists already, and
+        // the desktop session. Writing a new ~/.zshrc for a bash user is more than was asked.
+        const shellenv::Locations &where = m_persistence.locations();
+        for (const shellenv::Target t : where.defaultTargets()) {
+            if (t == shellenv::Target::Session || QFileInfo::exists(where.fileFor(t)))
+                chosen << t;
+        }
         // A file that already holds our block is kept in step, or it would go on setting old values.
         for (const shellenv::TargetState &s : std::as_const(m_states)) {
             if (s.hasBlock && !chosen.contains(s.target))
@@ -246,10 +253,16 @@ QWidget *SettingsPage::createTargetsGroup()
         }
     }
     for (const shellenv::Target t : shellenv::allTargets()) {
-        QString path = m_persistence.locations().fileFor(t);
-        auto *check = new QCheckBox(
-            tr("%1 — %2").arg(path.replace(QLatin1Char('&'), QStringLiteral("&&")), shellenv::targetLabel(t)),
+        const QString path = m_persistence.locations().fileFor(t);
+        // "~/.bashrc" reads at any width; the whole path is in the tooltip.
+        const QString home = m_persistence.locations().home;
+        QString shown = !home.isEmpty() && path.startsWith(home + QLatin1Char('/'))
+            ? QStringLiteral("~") + path.mid(home.size())
+            : path;
+        auto *check = new QCheckBox(tr("%1 — %2").arg(shown.replace(QLatin1Char('&'), QStringLiteral("&&")),
+                                        shellenv::targetLabel(t)),
             group);
+        check->setToolTip(path);
         check->setObjectName(QStringLiteral("target_") + shellenv::targetName(t));
         check->setChecked(chosen.contains(t));
         connect(check, &QCheckBox::toggled, this, &SettingsPage::updatePreview);
@@ -364,9 +377,13 @@ Result<shellenv::Changes> SettingsPage::formChanges() const
         return Error { dir.error() };
     shellenv::Changes changes;
     changes.insert(shellenv::Variable::CacheDir, *dir);
-    if (m_formats->checkedId() >= 0)
-        changes.insert(
-            shellenv::Variable::LoadFormat, loadFormatName(static_cast<LoadFormat>(m_formats->checkedId())));
+    // AUTO is what tensorflow_hub does with no variable: choosing it removes our line rather than
+    // writing one that the effective values would then flag.
+    if (m_formats->checkedId() >= 0) {
+        const auto format = static_cast<LoadFormat>(m_formats->checkedId());
+        changes.insert(shellenv::Variable::LoadFormat,
+            format == LoadFormat::Auto ? std::nullopt : std::optional<QString>(loadFormatName(format)));
+    }
     return changes;
 }
 
@@ -473,7 +490,11 @@ void SettingsPage::adoptSavedValues()
         m_switchedBy = tr("applied on this page");
         Q_EMIT cacheDirChanged(dir);
     }
-    if (const std::optional<QString> format = m_pendingChanges.value(shellenv::Variable::LoadFormat)) {
+    // A removed line (AUTO) means AUTO to tensorflow_hub.
+    if (const std::optional<QString> format = m_pendingChanges.contains(shellenv::Variable::LoadFormat)
+            ? m_pendingChanges.value(shellenv::Variable::LoadFormat)
+                  .value_or(loadFormatName(LoadFormat::Auto))
+            : std::optional<QString>()) {
         m_program.insert(shellenv::Variable::LoadFormat, *format);
         const bool changed = *format != m_current.loadFormatRaw;
         m_current.loadFormatRaw = *format;

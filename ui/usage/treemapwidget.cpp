@@ -192,8 +192,12 @@ void TreemapWidget::paintEvent(QPaintEvent *)
         const QRectF textRect = tile.rect.adjusted(4, 2, -4, -2);
         if (textRect.width() > fm.averageCharWidth() * 6 && textRect.height() > fm.height()) {
             p.setPen(textColorOn(fill));
+            // The ends of model paths differ ("…/mobilenet_v2_100_224/classification/5").
             p.drawText(textRect, Qt::AlignLeft | Qt::AlignTop,
-                fm.elidedText(item.label, Qt::ElideMiddle, static_cast<int>(textRect.width())));
+                fm.elidedText(item.label, Qt::ElideLeft, static_cast<int>(textRect.width())));
+            if (!item.sizeText.isEmpty() && textRect.height() >= 2 * fm.height())
+                p.drawText(textRect.adjusted(0, fm.height(), 0, 0), Qt::AlignLeft | Qt::AlignTop,
+                    fm.elidedText(item.sizeText, Qt::ElideRight, static_cast<int>(textRect.width())));
         }
     }
 }

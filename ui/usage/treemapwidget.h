@@ -18,8 +18,9 @@ public:
     struct Item
     {
         QString key;
-        QString label;
+        QString label; ///< the model path: elided at its start when the tile is narrow
         QString toolTip;
+        QString sizeText; ///< a second line, in tiles tall enough for two
         qint64 size = 0;
         QColor color;
         bool highlighted = false; ///< reclaimable by the cleanup planner: drawn hatched

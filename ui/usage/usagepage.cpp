@@ -7,6 +7,7 @@
 #include "ui/cache/livecache.h"
 #include "ui/usage/breakdownview.h"
 #include "ui/usage/treemapwidget.h"
+#include "ui/widgets/modelname.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -196,7 +197,6 @@ UsagePage::UsagePage(LiveCache *live, QWidget *parent)
     connect(m_model, &QAbstractItemModel::dataChanged, m_recompute, qOverload<>(&QTimer::start));
     connect(m_model, &QAbstractItemModel::modelReset, m_recompute, qOverload<>(&QTimer::start));
     connect(m_live, &LiveCache::rootChanged, this, &UsagePage::updateFreeSpace);
-    updateLegend();
     recompute();
 }
 
@@ -250,7 +250,6 @@ void UsagePage::setColorMode(ColorMode mode)
     const int index = m_colorBy->findData(static_cast<int>(mode));
     if (index != m_colorBy->currentIndex())
         m_colorBy->setCurrentIndex(index);
-    updateLegend();
     recompute();
 }
 
@@ -264,8 +263,14 @@ void UsagePage::updateLegend()
 {
     QList<QPair<QColor, QString>> keys;
     if (m_colorMode == ColorMode::Format) {
-        for (const ModelFormat f : allFormats())
-            keys.append({ formatColor(f), formatLabel(f) });
+        // Only the formats the cache holds: a legend of absent colours is noise.
+        QSet<ModelFormat> present;
+        for (int row = 0; row < m_model->rowCount(); ++row)
+            present.insert(m_model->entryAt(row).format);
+        for (const ModelFormat f : allFormats()) {
+            if (present.contains(f))
+                keys.append({ formatColor(f), modelname::formatLabel(f) });
+        }
     } else {
         for (const AgeBucket b : { AgeBucket::Week, AgeBucket::Month, AgeBucket::HalfYear, AgeBucket::Year,
                  AgeBucket::Older, AgeBucket::Unknown })
@@ -283,6 +288,7 @@ void UsagePage::updateLegend()
 void UsagePage::recompute()
 {
     m_recompute->stop();
+    updateLegend(); // the formats present change with the cache
     const QDateTime now = QDateTime::currentDateTime();
     const QLocale locale;
     qint64 used = 0;
@@ -313,8 +319,9 @@ void UsagePage::recompute()
         const QString name = CacheModel::displayName(e);
         items.append({ e.key, name,
             tr("%1\n%2 · %3 · %4")
-                .arg(name, locale.formattedDataSize(e.diskBytes), formatLabel(e.format), stateLabel(e.state)),
-            e.diskBytes, colorFor(e), planned.contains(e.key) });
+                .arg(e.handle.isEmpty() ? name : e.handle, locale.formattedDataSize(e.diskBytes),
+                    modelname::formatLabel(e.format), stateLabel(e.state)),
+            locale.formattedDataSize(e.diskBytes), e.diskBytes, colorFor(e), planned.contains(e.key) });
         for (BreakdownModel::Row *r :
             { &publishers[publisherOf(e)], &formats[e.format], &ages[ageOf(e, now)] }) {
             ++r->count;
@@ -329,7 +336,7 @@ void UsagePage::recompute()
     m_byPublisher->setRows(list);
     list.clear();
     for (auto it = formats.cbegin(); it != formats.cend(); ++it)
-        list.append({ formatLabel(it.key()), it->count, it->bytes });
+        list.append({ modelname::formatLabel(it.key()), it->count, it->bytes });
     m_byFormat->setRows(list);
     list.clear();
     for (auto it = ages.cbegin(); it != ages.cend(); ++it)

@@ -6,6 +6,7 @@
 #include <QIcon>
 #include <QLabel>
 #include <QStyle>
+#include <QTimer>
 #include <QToolButton>
 
 namespace tfhub::ui {
@@ -93,6 +94,16 @@ void MessageBar::showMessage(Kind kind, const QString &text, const QString &deta
     m_icon->setPixmap(kindIcon(kind, style()).pixmap(size, size));
     applyPalette();
     show();
+    if (!m_autoHide) {
+        m_autoHide = new QTimer(this);
+        m_autoHide->setSingleShot(true);
+        connect(m_autoHide, &QTimer::timeout, this, &MessageBar::dismiss);
+    }
+    // "3 handles queued" needs no answer; a warning or an error does.
+    if (m_autoHideMs > 0 && (kind == Kind::Positive || kind == Kind::Information))
+        m_autoHide->start(m_autoHideMs);
+    else
+        m_autoHide->stop();
 }
 
 void MessageBar::addAction(QAction *action)
@@ -106,6 +117,8 @@ void MessageBar::addAction(QAction *action)
     });
     m_buttons->addWidget(button);
     m_actionButtons.append(button);
+    if (m_autoHide)
+        m_autoHide->stop(); // a message with a choice waits for it
 }
 
 void MessageBar::dismiss()

@@ -6,6 +6,7 @@
 class QAction;
 class QHBoxLayout;
 class QLabel;
+class QTimer;
 class QToolButton;
 
 namespace tfhub::ui {
@@ -25,6 +26,9 @@ public:
     /// Adds a button for `action` to the current message; the bar closes when it is triggered.
     void addAction(QAction *action);
     void dismiss();
+    /// Information and success messages with no buttons close by themselves after this long
+    /// (8 s by default; 0 keeps them); warnings and errors stay until closed.
+    void setAutoHideMs(int ms) { m_autoHideMs = ms; }
 
     Kind kind() const { return m_kind; }
     QString text() const;
@@ -48,6 +52,8 @@ private:
     QToolButton *m_close = nullptr;
     QList<QToolButton *> m_actionButtons;
     bool m_inPaletteUpdate = false;
+    QTimer *m_autoHide = nullptr;
+    int m_autoHideMs = 8000;
 };
 
 } // namespace tfhub::ui

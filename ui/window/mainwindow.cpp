@@ -68,6 +68,7 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
 
     const HubSettings hub = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), m_live->root());
     m_queue = new DownloadQueue(PrefetchOptions::fromEnvironment(hub), this);
+    m_live->setDownloadQueue(m_queue);
     SettingsPage::applyStoredSettings(m_queue);
     m_rescanTimer = new QTimer(this);
     m_rescanTimer->setSingleShot(true);
