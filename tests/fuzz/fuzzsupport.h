@@ -4,7 +4,6 @@
 // report naming it, also in a build with NDEBUG, so the checks do not use assert().
 
 #include <QByteArray>
-#include <QCoreApplication>
 #include <QString>
 
 #include <cstdint>
@@ -37,16 +36,6 @@ inline std::pair<QByteArray, QByteArray> splitAtNul(const QByteArray &input)
     if (nul < 0)
         return { input, QByteArray() };
     return { input.left(nul), input.mid(nul + 1) };
-}
-
-/// Some code paths ask QCoreApplication for its translator or paths: one instance for the run.
-inline void ensureApplication()
-{
-    static int argc = 1;
-    static char name[] = "fuzz";
-    static char *argv[] = { name, nullptr };
-    static QCoreApplication *app = QCoreApplication::instance() ? nullptr : new QCoreApplication(argc, argv);
-    Q_UNUSED(app);
 }
 
 } // namespace tfhub::fuzz
