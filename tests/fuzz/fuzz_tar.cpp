@@ -11,7 +11,8 @@
 #include <QFileInfo>
 #include <QTemporaryDir>
 
-#include <memory>
+#include <csignal>
+#include <sys/resource.h>
 
 using namespace tfhub;
 
@@ -41,6 +42,16 @@ void checkRoot(const QString &root, const QString &destination)
 }
 
 } // namespace
+
+extern "C" int LLVMFuzzerInitialize(int *, char ***)
+{
+    // A small input can inflate to gigabytes of zeros on a RAM-backed folder: past 64 MiB a file
+    // write fails with EFBIG (instead of SIGXFSZ), which the extractor must report as an error.
+    std::signal(SIGXFSZ, SIG_IGN);
+    const rlimit limit { 64 << 20, 64 << 20 };
+    setrlimit(RLIMIT_FSIZE, &limit);
+    return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
