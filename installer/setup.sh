@@ -57,4 +57,5 @@ stage sanitizer-suites ctest --test-dir "$TFHUB_SANITIZE_BUILD" --output-on-fail
   --timeout 900 -E '^check_' -LE fuzz
 stage fuzz-regressions ctest --test-dir "$TFHUB_SANITIZE_BUILD" --output-on-failure -j "$jobs" -L fuzz
 stage fuzz bash "$here/fuzz.sh" "${FUZZ_SECONDS:-20}"
+stage torture bash "$here/torture.sh" "${TORTURE_ROUNDS:-10}"
 summary

@@ -101,7 +101,7 @@ prefetch_rounds() {
   rm -rf "$cache"
   local t0 t1
   t0=$(date +%s%N)
-  "$cli" --cache-dir "$cache" prefetch "$handle" >/dev/null || fail prefetch "a plain prefetch failed"
+  "$cli" --cache-dir "$cache" prefetch "$handle" >"$work/prefetch.log" 2>&1 || fail prefetch "a plain prefetch failed"
   t1=$(date +%s%N)
   same_tree "$work/tree" "$cache/$key" || fail prefetch "a plain prefetch does not hold the archive's files"
   local span=$(( (t1 - t0) / 1000000 * 6 / 5 + 1 ))
@@ -156,7 +156,7 @@ move_rounds() {
   local template="$work/move-template" start=$SECONDS finished=0 undone=0 pending=0
   local keys=() handles=()
   for m in a b c d; do handles+=("$base/move/$m/1"); keys+=("$("$cli" key "$base/move/$m/1")"); done
-  "$cli" --cache-dir "$template" prefetch "${handles[@]}" >/dev/null || fail move "setting up the cache failed"
+  "$cli" --cache-dir "$template" prefetch "${handles[@]}" >"$work/setup.log" 2>&1 || fail move "setting up the cache failed"
   shm_work=""
   local newparent="$work"
   if [ -d /dev/shm ] && [ -w /dev/shm ]; then shm_work="$(mktemp -d /dev/shm/tfhub-torture.XXXXXX)"; newparent="$shm_work"; fi
@@ -165,7 +165,8 @@ move_rounds() {
   cp -a "$template" "$old"
   local t0 t1
   t0=$(date +%s%N)
-  TFHUB_CACHE_DIR="$old" "$cli" config set cache-dir "$new" --move --targets bash >/dev/null || fail move "a plain move failed"
+  TFHUB_CACHE_DIR="$old" "$cli" config set cache-dir "$new" --move --targets bash >"$work/move.log" 2>&1 \
+    || fail move "a plain move failed: $(tail -3 "$work/move.log")"
   t1=$(date +%s%N)
   check_exactly_once "$old" "$new" "move" "${keys[@]}"
   local span=$(( (t1 - t0) / 1000000 * 6 / 5 + 1 ))
