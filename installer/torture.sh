@@ -3,7 +3,8 @@
 # kill loses or corrupts a model.
 #   bash installer/torture.sh [ROUNDS] [SEED]      (CI: 10 rounds; by hand: 50 or more)
 # Environment: TFHUB_CLI (default build-test/app/tfhub-cache), TORTURE_RATE (bytes/s the archive is
-# served at, default 24 MB/s), TORTURE_WORK (scratch folder, default a new one in /tmp, removed).
+# served at, default 24 MB/s), TORTURE_WORK (scratch folder, default a new one in /tmp, removed),
+# TORTURE_KINDS (the kinds of rounds to run, default "prefetch move").
 #
 # prefetch rounds: a ~60 MB archive served at a limited rate; prefetch killed after a random delay.
 #   After each kill: a published entry is exactly the archive; leftovers (lock, tmp folder) are
@@ -153,7 +154,7 @@ check_exactly_once() {
 }
 
 move_rounds() {
-  local template="$work/move-template" start=$SECONDS finished=0 undone=0 pending=0
+  local template="$work/move-template" start=$SECONDS finished=0 undone=0 pending=0 refused=0
   local keys=() handles=()
   for m in a b c d; do handles+=("$base/move/$m/1"); keys+=("$("$cli" key "$base/move/$m/1")"); done
   "$cli" --cache-dir "$template" prefetch "${handles[@]}" >"$work/setup.log" 2>&1 || fail move "setting up the cache failed"
@@ -182,28 +183,36 @@ move_rounds() {
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     local what="no move pending"
+    rm -f "$work/finish.log"
     if TFHUB_CACHE_DIR="$old" "$cli" config move 2>&1 | grep -q "was cut short"; then
       pending=$((pending + 1))
-      if [ $((RANDOM % 2)) -eq 0 ]; then
-        TFHUB_CACHE_DIR="$old" "$cli" config move --finish >"$work/finish.log" 2>&1 \
-          || fail "move round $round" "config move --finish failed: $(tail -3 "$work/finish.log")"
+      # --finish is refused (exit 1, saying to undo) while some model was not copied yet.
+      if [ $((RANDOM % 2)) -eq 0 ] && TFHUB_CACHE_DIR="$old" "$cli" config move --finish >"$work/finish.log" 2>&1; then
         finished=$((finished + 1)); what="cut short, finished"
         for key in "${keys[@]}"; do [ -e "$new/$key" ] || fail "move round $round" "finish left $key behind"; done
       else
+        if [ -s "$work/finish.log" ]; then
+          grep -q "undo it" "$work/finish.log" \
+            || fail "move round $round" "config move --finish failed: $(tail -3 "$work/finish.log")"
+          refused=$((refused + 1))
+        fi
         TFHUB_CACHE_DIR="$old" "$cli" config move --undo >"$work/undo.log" 2>&1 \
           || fail "move round $round" "config move --undo failed: $(tail -3 "$work/undo.log")"
         undone=$((undone + 1)); what="cut short, undone"
+        if [ -s "$work/finish.log" ]; then what="cut short while copying, finish refused, undone"; fi
         for key in "${keys[@]}"; do [ -e "$old/$key" ] || fail "move round $round" "undo left $key in the new folder"; done
       fi
     fi
     check_exactly_once "$old" "$new" "move round $round" "${keys[@]}"
     echo "  move round $round: killed at ${delay} ms ($what)"
   done
-  echo "torture: move: $rounds kills, $pending cut a move short ($finished finished, $undone undone), $((SECONDS - start)) s"
+  echo "torture: move: $rounds kills, $pending cut a move short ($finished finished, $undone undone, of which $refused after --finish was refused), $((SECONDS - start)) s"
 }
 
-prefetch_rounds
-move_rounds
+# TORTURE_KINDS picks the kinds of rounds (default: all of them, in this order).
+for kind in ${TORTURE_KINDS:-prefetch move}; do
+  "${kind}_rounds"
+done
 # Slots for the features other work is adding; each gets a function like the two above:
 # - bundle_rounds: `tfhub-cache bundle import` (core/bundle/) killed half-way; every model complete
 #   in exactly one place (the cache, or still only in the bundle), no partial entry published.
