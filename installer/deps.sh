@@ -8,6 +8,8 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config git
   # the check_format test (clang-format 14) and installer/tidy.sh
   clang-format clang-tidy
+  # the hardening build (docs/reliability.md): clang 14 with its sanitizer and libFuzzer runtimes
+  clang-14 libclang-rt-14-dev
   # Qt 6.4: base (Core, Network, Concurrent, Widgets, Test), svg, tools (linguist etc.)
   qt6-base-dev qt6-base-dev-tools qt6-svg-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
   qt6-qpa-plugins libgl-dev

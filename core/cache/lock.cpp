@@ -152,7 +152,8 @@ LockWatcher::Verdict LockWatcher::check(const QDateTime &now)
     if (!exists)
         return Verdict::Gone;
     const LockOwner owner = cache::parseLock(content);
-    const qint64 tmpBytes = owner.valid ? util::measure(m_paths.tmpFolder(owner.uid)).bytes : 0;
+    const util::TreeStats tmp = owner.valid ? util::measure(m_paths.tmpFolder(owner.uid)) : util::TreeStats();
+    const qint64 tmpBytes = tmp.bytes;
     struct stat st = {};
     const quint64 inode = ::lstat(QFile::encodeName(m_paths.lock()).constData(), &st) == 0
         ? static_cast<quint64>(st.st_ino)
@@ -170,17 +171,25 @@ LockWatcher::Verdict LockWatcher::check(const QDateTime &now)
     const bool local = owner.valid && owner.host == m_localHost;
     // judgeLock holds the PID-reuse rule; only a local holder needs the lock's write time for it.
     const QDateTime written = local ? util::stat(m_paths.lock()).mtime : QDateTime();
+    // A dead local holder's leftovers were last touched by this host's clock: how long they have
+    // been idle on disk counts towards the grace, as the scanner judges them, so a prefetch after
+    // a crash does not watch old leftovers for the whole grace again.
+    QDateTime lastWrite = written;
+    if (tmp.newestMTime.isValid() && (!lastWrite.isValid() || tmp.newestMTime > lastWrite))
+        lastWrite = tmp.newestMTime;
+    const qint64 idleOnDisk = lastWrite.isValid() && lastWrite < now ? lastWrite.secsTo(now) : 0;
     const cache::Liveness liveness
         = cache::judgeLock(owner, written, m_lastChange, m_localHost, m_noProgressSecs, now);
     m_holderAlive = liveness == cache::Liveness::Alive;
     if (liveness == cache::Liveness::Dead) {
-        if (still >= m_graceSecs) {
+        const qint64 idle = qMax(still, idleOnDisk);
+        if (idle >= m_graceSecs) {
             m_reason = tr("%1 is no longer running").arg(holderText());
             return Verdict::TakeOver;
         }
         m_reason = tr("%1 is not running here; waiting %2 s for its download to show progress")
                        .arg(holderText())
-                       .arg(m_graceSecs - still);
+                       .arg(m_graceSecs - idle);
         return Verdict::Wait;
     }
     // Alive but stuck (hung, say), or remote or unreadable without progress: the library's

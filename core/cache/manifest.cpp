@@ -12,6 +12,7 @@
 #include <QJsonObject>
 #include <QSet>
 
+#include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
 #include <functional>
@@ -23,6 +24,17 @@ namespace {
 QString tr(const char *text)
 {
     return QCoreApplication::translate("tfhub::Manifest", text);
+}
+
+// A file name as the extractor records it: relative, '/'-separated, no empty, '.' or '..' part.
+bool isInsideName(const QString &path)
+{
+    if (path.isEmpty() || path.contains(QChar(0)))
+        return false;
+    const QStringList parts = path.split(QLatin1Char('/'));
+    return std::none_of(parts.cbegin(), parts.cend(), [](const QString &part) {
+        return part.isEmpty() || part == QLatin1String(".") || part == QLatin1String("..");
+    });
 }
 } // namespace
 
@@ -65,9 +77,14 @@ Result<Manifest> Manifest::fromJson(const QByteArray &json, const QString &pathF
     const QJsonArray files = o.value(QStringLiteral("files")).toArray();
     for (const auto &v : files) {
         const QJsonObject f = v.toObject();
-        m.files.append(
-            { f.value(QStringLiteral("path")).toString(), f.value(QStringLiteral("size")).toInteger(),
-                f.value(QStringLiteral("sha256")).toString().toLatin1() });
+        const QString path = f.value(QStringLiteral("path")).toString();
+        // verifyFolder() opens and hashes every file named: a manifest in a shared cache must not
+        // make it read anything outside the model folder.
+        if (!isInsideName(path))
+            return Error { tr("The manifest %1 is damaged: it names a file outside the model folder (%2).")
+                               .arg(pathForMessages, path) };
+        m.files.append({ path, f.value(QStringLiteral("size")).toInteger(),
+            f.value(QStringLiteral("sha256")).toString().toLatin1() });
     }
     return m;
 }

@@ -6,6 +6,7 @@
 #include "core/archive/archiveextractor.h"
 
 #include <QByteArray>
+#include <QCryptographicHash>
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
@@ -116,8 +117,23 @@ struct Extraction
     QByteArray archiveSha256;
 };
 
+// With TFHUB_FUZZ_CORPUS set, every archive a suite extracts is also written there as a seed of
+// the fuzz_tar target (tests/fuzz/), with a first byte that makes the fuzzer feed 65-byte pieces.
+inline void keepAsFuzzSeed(const QByteArray &archive)
+{
+    const QString folder = qEnvironmentVariable("TFHUB_FUZZ_CORPUS");
+    if (folder.isEmpty() || archive.size() > 64 * 1024)
+        return;
+    const QByteArray seed = '\x01' + archive;
+    QFile file(folder + u'/'
+        + QString::fromLatin1(QCryptographicHash::hash(seed, QCryptographicHash::Sha1).toHex()));
+    if (file.open(QIODevice::WriteOnly))
+        file.write(seed);
+}
+
 inline Extraction extract(const QByteArray &archive, const QString &destination, qsizetype chunk = 64 * 1024)
 {
+    keepAsFuzzSeed(archive);
     ArchiveExtractor extractor(destination, QStringLiteral("test-archive"));
     for (qsizetype at = 0; at < archive.size(); at += chunk) {
         if (!extractor.feed(archive.constData() + at, std::min(chunk, archive.size() - at)))

@@ -9,6 +9,9 @@
 #include "tests/support/testhub.h"
 
 #include <QDirIterator>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QSignalSpy>
@@ -16,6 +19,8 @@
 #include <QtTest>
 
 #include <cstdio>
+#include <ctime>
+#include <fcntl.h>
 #include <functional>
 #include <sys/stat.h>
 
@@ -172,6 +177,56 @@ private Q_SLOTS:
         QVERIFY(!QFileInfo::exists(paths.lock()));
         QCOMPARE(QDir(tmp.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden),
             QStringList());
+    }
+
+    void manifestNamesOnlyFilesInsideTheFolder_data()
+    {
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<bool>("accepted");
+        QTest::newRow("plain") << QStringLiteral("variables/variables.index") << true;
+        QTest::newRow("dotdot") << QStringLiteral("../../etc/shadow") << false;
+        QTest::newRow("inner dotdot") << QStringLiteral("variables/../../x") << false;
+        QTest::newRow("absolute") << QStringLiteral("/etc/shadow") << false;
+        QTest::newRow("dot") << QStringLiteral("./saved_model.pb") << false;
+        QTest::newRow("empty part") << QStringLiteral("variables//x") << false;
+        QTest::newRow("empty") << QString() << false;
+    }
+
+    void manifestNamesOnlyFilesInsideTheFolder()
+    {
+        // Found by fuzz_manifest: verify hashed whatever path a manifest in a shared cache named.
+        QFETCH(QString, path);
+        QFETCH(bool, accepted);
+        QJsonObject file { { QStringLiteral("path"), path }, { QStringLiteral("size"), 1 } };
+        const QJsonObject o { { QStringLiteral("schema"), 1 },
+            { QStringLiteral("files"), QJsonArray { file } } };
+        const Result<Manifest> m
+            = Manifest::fromJson(QJsonDocument(o).toJson(), QStringLiteral("K.manifest.json"));
+        QCOMPARE(m.ok(), accepted);
+        if (!accepted) {
+            QVERIFY2(m.error().contains(QStringLiteral("K.manifest.json")), qPrintable(m.error()));
+            QVERIFY2(m.error().contains(QStringLiteral("outside")), qPrintable(m.error()));
+        }
+    }
+
+    void deadLocalHolderIdleOnDiskIsTakenOverAtOnce()
+    {
+        // The grace a dead holder gets counts from its leftovers' last change on disk, as the
+        // scanner judges them: a prefetch after a crash need not watch old leftovers for the grace.
+        QTemporaryDir tmp;
+        const EntryPaths paths { tmp.path(), QStringLiteral("k") };
+        const QString uid = QStringLiteral("0123456789abcdef0123456789abcdef");
+        QVERIFY(test::writeFile(paths.lock(), cache::lockContent(util::hostName(), test::deadPid(), uid)));
+        QVERIFY(test::writeFile(paths.tmpFolder(uid) + QStringLiteral("/saved_model.pb"), "part"));
+        LockWatcher fresh(paths, util::hostName(), 30, 600);
+        QCOMPARE(fresh.check(), LockWatcher::Verdict::Wait);
+        const struct timespec old[2] = { { ::time(nullptr) - 120, 0 }, { ::time(nullptr) - 120, 0 } };
+        for (const QString &path : { paths.lock(),
+                 QString(paths.tmpFolder(uid) + QStringLiteral("/saved_model.pb")), paths.tmpFolder(uid) })
+            QCOMPARE(::utimensat(AT_FDCWD, QFile::encodeName(path).constData(), old, 0), 0);
+        LockWatcher idle(paths, util::hostName(), 30, 600);
+        QCOMPARE(idle.check(), LockWatcher::Verdict::TakeOver);
+        QVERIFY2(idle.reason().contains(QStringLiteral("no longer running")), qPrintable(idle.reason()));
     }
 
     void liveLocalHolderWithoutProgressIsTakenOver()

@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# Crash torture (docs/reliability.md): SIGKILL `tfhub-cache` at random moments and check that no
+# kill loses or corrupts a model.
+#   bash installer/torture.sh [ROUNDS] [SEED]      (CI: 10 rounds; by hand: 50 or more)
+# Environment: TFHUB_CLI (default build-test/app/tfhub-cache), TORTURE_RATE (bytes/s the archive is
+# served at, default 24 MB/s), TORTURE_WORK (scratch folder, default a new one in /tmp, removed),
+# TORTURE_KINDS (the kinds of rounds to run, default "prefetch move").
+#
+# prefetch rounds: a ~60 MB archive served at a limited rate; prefetch killed after a random delay.
+#   After each kill: a published entry is exactly the archive; leftovers (lock, tmp folder) are
+#   backdated with `touch -d` and `list --json` must call them stale, never downloading; then the
+#   next prefetch must finish with exactly the archive's files and no leftovers.
+# move rounds: `config set cache-dir NEW --move` (to another file system when /dev/shm exists, so
+#   models are copied) killed after a random delay; then `config move --finish` or `--undo` (the
+#   seed picks) when a move is pending. Every model must exist complete in exactly one place.
+# Slots for the features still being built: bundle import rounds and cleanup rounds (see the end).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+top="$(dirname "$here")"
+rounds="${1:-10}"
+seed="${2:-${TORTURE_SEED:-$(( $(date +%s) % 100000 ))}}"
+cli="${TFHUB_CLI:-$top/build-test/app/tfhub-cache}"
+rate="${TORTURE_RATE:-$((24 * 1024 * 1024))}"
+RANDOM=$seed
+echo "torture: $rounds rounds of each kind, seed $seed (rerun: bash installer/torture.sh $rounds $seed)"
+[ -x "$cli" ] || { echo "torture: no tfhub-cache at $cli (set TFHUB_CLI)" >&2; exit 2; }
+
+work="${TORTURE_WORK:-$(mktemp -d /tmp/tfhub-torture.XXXXXX)}"
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  [ -z "${TORTURE_WORK:-}" ] && rm -rf "$work" "${shm_work:-}" || true
+}
+trap cleanup EXIT
+fail() { echo "torture: FAILED (seed $seed, $1): $2" >&2; exit 1; }
+
+# An isolated user: settings, rc files and the default cache stay inside $work.
+export HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_CACHE_HOME="$work/home/.cache" \
+  XDG_DATA_HOME="$work/home/.local/share" TMPDIR="$work/tmp"
+mkdir -p "$HOME" "$TMPDIR"
+unset TFHUB_CACHE_DIR TFHUB_MODEL_LOAD_FORMAT
+
+# The models: made once from a fixed seed, so every run serves the same bytes.
+python3 - "$work" <<'PY'
+import os, random, sys, tarfile
+work = sys.argv[1]
+rng = random.Random(17)
+def tree(root, sizes):
+    os.makedirs(os.path.join(root, 'variables'), exist_ok=True)
+    for name, size in sizes:
+        with open(os.path.join(root, name), 'wb') as f:
+            f.write(rng.randbytes(size))
+def pack(root, out):
+    with tarfile.open(out, 'w:gz', compresslevel=1) as t:
+        for name in sorted(os.listdir(root)):
+            t.add(os.path.join(root, name), arcname=name)
+mb = 1024 * 1024
+tree(os.path.join(work, 'tree'), [('saved_model.pb', 300000), ('variables/variables.index', 2000),
+     ('variables/variables.data-00000-of-00002', 40 * mb), ('variables/variables.data-00001-of-00002', 20 * mb)])
+pack(os.path.join(work, 'tree'), os.path.join(work, 'model.tar.gz'))
+tree(os.path.join(work, 'movetree'), [('saved_model.pb', 100000), ('variables/variables.data-00000-of-00001', 12 * mb)])
+pack(os.path.join(work, 'movetree'), os.path.join(work, 'move.tar.gz'))
+PY
+echo "torture: archive $(stat -c %s "$work/model.tar.gz") bytes at $rate bytes/s"
+
+python3 "$here/torture_server.py" "$work/model.tar.gz" "$work/move.tar.gz" "$rate" "$work/port" &
+server_pid=$!
+for _ in $(seq 100); do [ -f "$work/port" ] && break; sleep 0.1; done
+[ -f "$work/port" ] || fail setup "the torture server did not start"
+base="http://127.0.0.1:$(cat "$work/port")"
+
+# Milliseconds to sleep, in [0, max).
+random_ms() { echo $(( (RANDOM * 32768 + RANDOM) % $1 )); }
+sleep_ms() { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }
+same_tree() { diff -r -q "$1" "$2" >/dev/null 2>&1; }
+leftovers() { find "$1" -maxdepth 1 \( -name "$2.lock" -o -name "$2.*.tmp" -o -name "$2.lock.tmp*" \) | sort; }
+backdate() { find "$1" -mindepth 1 -exec touch -h -d '10 minutes ago' {} +; }
+
+# list --json must name every leftover of KEY among the entry's artifacts and not call it live.
+check_listed_stale() {
+  local cache="$1" key="$2" round="$3"
+  "$cli" --cache-dir "$cache" list --json --no-trunc >"$work/list.json" || fail "$round" "list failed"
+  python3 - "$work/list.json" "$key" "$cache" <<'PY' || fail "$round" "list does not show the leftovers as stale"
+import json, os, sys
+listing, key, cache = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+entries = [e for e in listing['entries'] if e['key'] == key]
+assert len(entries) == 1, f'one entry for {key}: {entries}'
+e = entries[0]
+assert e['state'] != 'downloading', f"leftovers of a killed prefetch shown as downloading: {e['stateDetail']}"
+names = {a['name'] for a in e['artifacts']}
+on_disk = {n for n in os.listdir(cache) if n.startswith(key + '.') and (n.endswith('.tmp') or '.lock' in n)}
+assert on_disk <= names, f'leftovers not listed: {on_disk - names}'
+assert e['reclaimableBytes'] > 0 or not any(n.endswith('.tmp') for n in on_disk), 'tmp folders not reclaimable'
+PY
+}
+
+prefetch_rounds() {
+  local handle="$base/torture/model/1" cache="$work/cache" mid=0 start=$SECONDS
+  local key
+  key="$("$cli" key "$handle")"
+  # A full, unkilled download sets the range the kills are drawn from.
+  rm -rf "$cache"
+  local t0 t1
+  t0=$(date +%s%N)
+  "$cli" --cache-dir "$cache" prefetch "$handle" >"$work/prefetch.log" 2>&1 || fail prefetch "a plain prefetch failed"
+  t1=$(date +%s%N)
+  same_tree "$work/tree" "$cache/$key" || fail prefetch "a plain prefetch does not hold the archive's files"
+  local span=$(( (t1 - t0) / 1000000 * 6 / 5 + 1 ))
+  echo "torture: a whole prefetch takes $(( (t1 - t0) / 1000000 )) ms; kills land in [0, $span) ms"
+  for round in $(seq 1 "$rounds"); do
+    rm -rf "$cache"
+    local delay
+    delay=$(random_ms "$span")
+    "$cli" --cache-dir "$cache" prefetch "$handle" >"$work/prefetch.log" 2>&1 &
+    local pid=$!
+    sleep_ms "$delay"
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    local left
+    left="$(leftovers "$cache" "$key" 2>/dev/null || true)"
+    local where="after the download"
+    if [ -n "$left" ]; then mid=$((mid + 1)); where="mid-way"; fi
+    if [ -e "$cache/$key" ]; then
+      same_tree "$work/tree" "$cache/$key" || fail "prefetch round $round" "a published entry differs from the archive"
+    fi
+    if [ -n "$left" ]; then
+      backdate "$cache"
+      check_listed_stale "$cache" "$key" "prefetch round $round"
+    fi
+    timeout 300 "$cli" --cache-dir "$cache" prefetch "$handle" >"$work/prefetch2.log" 2>&1 \
+      || fail "prefetch round $round" "the next prefetch failed: $(tail -3 "$work/prefetch2.log")"
+    same_tree "$work/tree" "$cache/$key" || fail "prefetch round $round" "the next prefetch's files differ from the archive"
+    [ -z "$(leftovers "$cache" "$key")" ] || fail "prefetch round $round" "leftovers remain: $(leftovers "$cache" "$key")"
+    echo "  prefetch round $round: killed at ${delay} ms ($where); recovered"
+  done
+  echo "torture: prefetch: $rounds kills, $mid landed during the download, $((SECONDS - start)) s"
+}
+
+# Every model of KEYS complete in exactly one of OLD and NEW.
+check_exactly_once() {
+  local old="$1" new="$2" round="$3"
+  shift 3
+  for key in "$@"; do
+    local found=0
+    for dir in "$old" "$new"; do
+      if [ -e "$dir/$key" ]; then
+        found=$((found + 1))
+        same_tree "$work/movetree" "$dir/$key" || fail "$round" "model $key in $dir is not complete"
+        [ -f "$dir/$key.descriptor.txt" ] || fail "$round" "model $key in $dir lost its descriptor"
+      fi
+    done
+    [ "$found" -eq 1 ] || fail "$round" "model $key exists in $found places"
+  done
+}
+
+move_rounds() {
+  local template="$work/move-template" start=$SECONDS finished=0 undone=0 pending=0 refused=0
+  local keys=() handles=()
+  for m in a b c d; do handles+=("$base/move/$m/1"); keys+=("$("$cli" key "$base/move/$m/1")"); done
+  "$cli" --cache-dir "$template" prefetch "${handles[@]}" >"$work/setup.log" 2>&1 || fail move "setting up the cache failed"
+  shm_work=""
+  local newparent="$work"
+  if [ -d /dev/shm ] && [ -w /dev/shm ]; then shm_work="$(mktemp -d /dev/shm/tfhub-torture.XXXXXX)"; newparent="$shm_work"; fi
+  local old="$work/move-old" new="$newparent/move-new"
+  rm -rf "$old" "$new"
+  cp -a "$template" "$old"
+  local t0 t1
+  t0=$(date +%s%N)
+  TFHUB_CACHE_DIR="$old" "$cli" config set cache-dir "$new" --move --targets bash >"$work/move.log" 2>&1 \
+    || fail move "a plain move failed: $(tail -3 "$work/move.log")"
+  t1=$(date +%s%N)
+  check_exactly_once "$old" "$new" "move" "${keys[@]}"
+  local span=$(( (t1 - t0) / 1000000 * 6 / 5 + 1 ))
+  echo "torture: a whole move takes $(( (t1 - t0) / 1000000 )) ms; kills land in [0, $span) ms"
+  for round in $(seq 1 "$rounds"); do
+    rm -rf "$old" "$new"
+    cp -a "$template" "$old"
+    local delay
+    delay=$(random_ms "$span")
+    TFHUB_CACHE_DIR="$old" "$cli" config set cache-dir "$new" --move --targets bash >"$work/move.log" 2>&1 &
+    local pid=$!
+    sleep_ms "$delay"
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    local what="no move pending"
+    rm -f "$work/finish.log"
+    if TFHUB_CACHE_DIR="$old" "$cli" config move 2>&1 | grep -q "was cut short"; then
+      pending=$((pending + 1))
+      # --finish is refused (exit 1, saying to undo) while some model was not copied yet.
+      if [ $((RANDOM % 2)) -eq 0 ] && TFHUB_CACHE_DIR="$old" "$cli" config move --finish >"$work/finish.log" 2>&1; then
+        finished=$((finished + 1)); what="cut short, finished"
+        for key in "${keys[@]}"; do [ -e "$new/$key" ] || fail "move round $round" "finish left $key behind"; done
+      else
+        if [ -s "$work/finish.log" ]; then
+          grep -q "undo it" "$work/finish.log" \
+            || fail "move round $round" "config move --finish failed: $(tail -3 "$work/finish.log")"
+          refused=$((refused + 1))
+        fi
+        TFHUB_CACHE_DIR="$old" "$cli" config move --undo >"$work/undo.log" 2>&1 \
+          || fail "move round $round" "config move --undo failed: $(tail -3 "$work/undo.log")"
+        undone=$((undone + 1)); what="cut short, undone"
+        if [ -s "$work/finish.log" ]; then what="cut short while copying, finish refused, undone"; fi
+        for key in "${keys[@]}"; do [ -e "$old/$key" ] || fail "move round $round" "undo left $key in the new folder"; done
+      fi
+    fi
+    check_exactly_once "$old" "$new" "move round $round" "${keys[@]}"
+    echo "  move round $round: killed at ${delay} ms ($what)"
+  done
+  echo "torture: move: $rounds kills, $pending cut a move short ($finished finished, $undone undone, of which $refused after --finish was refused), $((SECONDS - start)) s"
+}
+
+# TORTURE_KINDS picks the kinds of rounds (default: all of them, in this order).
+for kind in ${TORTURE_KINDS:-prefetch move}; do
+  "${kind}_rounds"
+done
+# Slots for the features other work is adding; each gets a function like the two above:
+# - bundle_rounds: `tfhub-cache bundle import` (core/bundle/) killed half-way; every model complete
+#   in exactly one place (the cache, or still only in the bundle), no partial entry published.
+# - cleanup_rounds: the cleanup planner's run (core/maintenance/cleanup*) killed half-way; each
+#   model it meant to remove is either gone completely or still complete, and after the next
+#   prefetch the planner removes the leftovers of the killed prefetch rounds.
+echo "torture: passed (seed $seed)"
