@@ -11,6 +11,8 @@
 #include "core/hub/hubsettings.h"
 #include "core/util/humanize.h"
 
+#include "tfhubversion.h"
+
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QFileInfo>

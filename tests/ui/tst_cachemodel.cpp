@@ -1,3 +1,4 @@
+#include "ui/cache/cachefilterbar.h"
 #include "ui/cache/cachefilterproxy.h"
 #include "ui/cache/cachemodel.h"
 
@@ -5,7 +6,9 @@
 
 #include <QAbstractItemModelTester>
 #include <QCryptographicHash>
+#include <QMenu>
 #include <QSignalSpy>
+#include <QToolButton>
 #include <QtTest>
 
 using namespace tfhub;
@@ -70,6 +73,7 @@ private Q_SLOTS:
     void emptyModel();
     void displayValues();
     void unknownHandle();
+    void brokenHasItsOwnIconAndFilter();
     void upsertBatchesSignals();
     void upsertUpdatesTotals();
     void removeKeys();
@@ -155,6 +159,36 @@ void TestCacheModel::unknownHandle()
     QVERIFY(shown != e.key);
     QVERIFY(model.index(0, CacheModel::HandleColumn).data(Qt::FontRole).value<QFont>().italic());
     QCOMPARE(model.index(1, CacheModel::HandleColumn).data().toString(), QStringLiteral("notes.txt"));
+}
+
+void TestCacheModel::brokenHasItsOwnIconAndFilter()
+{
+    CacheModel model;
+    model.setEntries({ makeEntry(Bert, MiB, EntryState::Broken, ModelFormat::Tf2SavedModel),
+        makeEntry(Mobilenet, MiB, EntryState::NotLoadable, ModelFormat::Unknown) });
+    const QIcon broken = model.index(0, CacheModel::StateColumn).data(Qt::DecorationRole).value<QIcon>();
+    const QIcon notLoadable = model.index(1, CacheModel::StateColumn).data(Qt::DecorationRole).value<QIcon>();
+    QVERIFY(!broken.isNull());
+    QVERIFY(broken.cacheKey() != notLoadable.cacheKey());
+    QVERIFY(broken.pixmap(16).toImage() != notLoadable.pixmap(16).toImage());
+    QCOMPARE(model.index(0, CacheModel::StateColumn).data().toString(), stateLabel(EntryState::Broken));
+    QCOMPARE(model.index(0, CacheModel::StateColumn).data(Qt::ToolTipRole).toString(),
+        stateExplanation(EntryState::Broken));
+    // The State filter offers it.
+    CacheFilterProxy proxy;
+    proxy.setSourceModel(&model);
+    CacheFilterBar bar(&proxy);
+    auto *button = bar.findChild<QToolButton *>(QStringLiteral("stateFilterButton"));
+    QVERIFY(button && button->menu());
+    QAction *brokenAction = nullptr;
+    for (QAction *a : button->menu()->actions()) {
+        if (a->data().toInt() == int(EntryState::Broken))
+            brokenAction = a;
+    }
+    QVERIFY(brokenAction);
+    brokenAction->setChecked(true);
+    QCOMPARE(proxy.rowCount(), 1);
+    QCOMPARE(proxy.index(0, CacheModel::HandleColumn).data(CacheModel::HandleRole).toString(), Bert);
 }
 
 void TestCacheModel::upsertBatchesSignals()

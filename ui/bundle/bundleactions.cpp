@@ -6,6 +6,8 @@
 #include "ui/bundle/bundledialog.h"
 #include "ui/bundle/bundlerunner.h"
 
+#include "tfhubversion.h"
+
 #include <QAction>
 #include <QFileDialog>
 #include <QFileInfo>

@@ -6,6 +6,8 @@
 #include <QDateTime>
 #include <QFont>
 #include <QLocale>
+#include <QPainter>
+#include <QPixmap>
 #include <QSet>
 
 #include <algorithm>
@@ -115,6 +117,33 @@ QString CacheModel::displayName(const CacheEntry &entry)
     return tr("Unknown model %1").arg(entry.key);
 }
 
+namespace {
+// Broken has its own mark, apart from not-loadable's cross: a red disc with a crack, drawn
+// here so it needs no theme or resource.
+QIcon brokenIcon()
+{
+    QIcon icon;
+    for (const int size : { 16, 24, 32, 48 }) {
+        QPixmap pixmap(size, size);
+        pixmap.fill(Qt::transparent);
+        QPainter p(&pixmap);
+        p.setRenderHint(QPainter::Antialiasing);
+        p.setPen(Qt::NoPen);
+        p.setBrush(QColor(0xd9, 0x3a, 0x1e));
+        p.drawEllipse(QRectF(0.5, 0.5, size - 1.0, size - 1.0));
+        QPen crack(Qt::white, std::max(1.5, size / 10.0), Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin);
+        p.setPen(crack);
+        const double s = size;
+        const QPointF points[] = { { s * 0.55, s * 0.18 }, { s * 0.40, s * 0.45 }, { s * 0.60, s * 0.55 },
+            { s * 0.45, s * 0.82 } };
+        p.drawPolyline(points, 4);
+        p.end();
+        icon.addPixmap(pixmap);
+    }
+    return icon;
+}
+} // namespace
+
 QIcon CacheModel::stateIcon(EntryState state)
 {
     const char *name = "foreign";
@@ -136,9 +165,12 @@ QIcon CacheModel::stateIcon(EntryState state)
         name = "warning";
         break;
     case EntryState::NotLoadable:
-    case EntryState::Broken:
         name = "error";
         break;
+    case EntryState::Broken: {
+        static const QIcon broken = brokenIcon();
+        return broken;
+    }
     case EntryState::Foreign:
         break;
     }
