@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Takes the documentation's screenshots (docs/screenshots/{browse,cache,downloads,usage,settings}.png)
+# Takes the documentation's screenshots (docs/screenshots/{browse,cache,downloads,usage,cleanup,settings}.png)
 # with the real application under Xvfb. Builds nothing: pass the build folder that holds the application.
 #
 #   installer/screenshots.sh BUILD_DIR
@@ -155,6 +155,7 @@ shoot() { # page, file, delay ms, extra arguments...
 shoot browse browse.png 800 --search "universal sentence encoder"
 shoot cache cache.png 300
 shoot usage usage.png 300
+shoot cleanup cleanup.png 800
 shoot settings settings.png 300
 shoot downloads downloads.png 3500 \
     --prefetch "$hub/fast/google/half_plus_two/1" \

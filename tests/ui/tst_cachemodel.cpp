@@ -74,6 +74,7 @@ private Q_SLOTS:
     void displayValues();
     void unknownHandle();
     void brokenHasItsOwnIconAndFilter();
+    void pinnedHeaderIsANarrowIcon();
     void upsertBatchesSignals();
     void upsertUpdatesTotals();
     void removeKeys();
@@ -97,7 +98,7 @@ void TestCacheModel::emptyModel()
     QCOMPARE(model.columnCount(), int(CacheModel::ColumnCount));
     QCOMPARE(model.totalDiskBytes(), 0);
     for (int c = 0; c < CacheModel::ColumnCount; ++c)
-        QVERIFY(!model.headerData(c, Qt::Horizontal).toString().isEmpty());
+        QVERIFY(!model.headerData(c, Qt::Horizontal, Qt::AccessibleTextRole).toString().isEmpty());
     model.clear();
     model.removeKeys({ QStringLiteral("nothing") });
     QCOMPARE(model.rowCount(), 0);
@@ -189,6 +190,19 @@ void TestCacheModel::brokenHasItsOwnIconAndFilter()
     brokenAction->setChecked(true);
     QCOMPARE(proxy.rowCount(), 1);
     QCOMPARE(proxy.index(0, CacheModel::HandleColumn).data(CacheModel::HandleRole).toString(), Bert);
+}
+
+void TestCacheModel::pinnedHeaderIsANarrowIcon()
+{
+    // The pin column holds an icon; a word in its header would widen it at the model name's cost.
+    CacheModel model;
+    QVERIFY(model.headerData(CacheModel::PinnedColumn, Qt::Horizontal).toString().isEmpty());
+    QVERIFY(!model.headerData(CacheModel::PinnedColumn, Qt::Horizontal, Qt::DecorationRole)
+                 .value<QIcon>()
+                 .isNull());
+    QVERIFY(model.headerData(CacheModel::PinnedColumn, Qt::Horizontal, Qt::ToolTipRole)
+                .toString()
+                .contains(QStringLiteral("Pinned")));
 }
 
 void TestCacheModel::upsertBatchesSignals()

@@ -287,6 +287,10 @@ QVariant CacheModel::headerData(int section, Qt::Orientation orientation, int ro
 {
     if (orientation != Qt::Horizontal)
         return {};
+    // Every column has a name for screen readers and the header's column menu, the icon-only
+    // pin column included.
+    if (role == Qt::AccessibleTextRole)
+        return section == PinnedColumn ? tr("Pinned") : headerData(section, orientation, Qt::DisplayRole);
     if (role == Qt::DisplayRole) {
         switch (section) {
         case HandleColumn:
@@ -304,10 +308,15 @@ QVariant CacheModel::headerData(int section, Qt::Orientation orientation, int ro
         case LastUsedColumn:
             return tr("Last used");
         case PinnedColumn:
-            return tr("Pinned");
+            return QString(); // a narrow icon column: the header's icon and tooltip name it
         }
+    } else if (role == Qt::DecorationRole && section == PinnedColumn) {
+        static const QIcon icon(QStringLiteral(":/icons/pinned.svg"));
+        return icon;
     } else if (role == Qt::ToolTipRole) {
         switch (section) {
+        case PinnedColumn:
+            return tr("Pinned: no cleanup rule removes these entries");
         case SizeColumn:
             return tr("Space the entry takes on disk, leftovers included");
         case FilesColumn:

@@ -255,6 +255,7 @@ void CachePage::createTable()
     header->resizeSection(CacheModel::StateColumn, 140);
     header->resizeSection(CacheModel::DownloadedColumn, 92);
     header->resizeSection(CacheModel::LastUsedColumn, 84);
+    header->resizeSection(CacheModel::PinnedColumn, 40); // an icon: the model name needs the room
     // The details pane shows the file count and the download time; the model name needs the
     // room more at 1024 pixels (the header's context menu brings the columns back).
     header->setSectionHidden(CacheModel::FilesColumn, true);
@@ -525,7 +526,8 @@ void CachePage::showHeaderMenu(const QPoint &pos)
     QHeaderView *header = m_table->horizontalHeader();
     QMenu menu(this);
     for (int column = 0; column < m_model->columnCount(); ++column) {
-        QAction *action = menu.addAction(m_model->headerData(column, Qt::Horizontal).toString());
+        QAction *action
+            = menu.addAction(m_model->headerData(column, Qt::Horizontal, Qt::AccessibleTextRole).toString());
         action->setCheckable(true);
         action->setChecked(!header->isSectionHidden(column));
         // Without the handle column a row cannot be told apart from the others.
