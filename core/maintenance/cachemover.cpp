@@ -97,21 +97,6 @@ Result<bool> takeLock(const EntryPaths &p, const QByteArray &ours, const QString
     return false;
 }
 
-// The pins travel with the cache: merged into the destination's (a key means the same model in
-// every folder), so that no rule there removes what was pinned here.
-Status carryPins(const QString &from, const QString &to)
-{
-    const Result<PinSet> mine = maintenance::readPins(from);
-    if (!mine || mine->byKey.isEmpty())
-        return mine ? Status() : Status(Error { mine.error() });
-    Result<PinSet> theirs = maintenance::readPins(to);
-    if (!theirs)
-        return Error { theirs.error() };
-    for (const Pin &p : mine->byKey)
-        theirs.value().byKey.insert(p.key, p);
-    return maintenance::writePins(to, *theirs);
-}
-
 QString labelOf(const CacheEntry &e)
 {
     return e.handle.isEmpty() ? e.key : e.handle;
@@ -409,7 +394,7 @@ MoveReport moveCache(const QString &from, const QString &to, const MoveOptions &
         ++p.doneEntries;
         progress(p);
     }
-    if (Status s = carryPins(from, to); !s)
+    if (Status s = maintenance::mergePins(from, to); !s)
         return stop(s.error());
     j.items = done;
     j.phase = MoveJournal::Phase::Copied;

@@ -118,4 +118,17 @@ Result<bool> unpin(const QString &root, const QString &key)
     return true;
 }
 
+Status mergePins(const QString &from, const QString &to)
+{
+    const Result<PinSet> mine = readPins(from);
+    if (!mine || mine->byKey.isEmpty())
+        return mine ? Status() : Status(Error { mine.error() });
+    Result<PinSet> theirs = readPins(to);
+    if (!theirs)
+        return Error { theirs.error() };
+    for (const Pin &p : mine->byKey)
+        theirs.value().byKey.insert(p.key, p);
+    return writePins(to, *theirs);
+}
+
 } // namespace tfhub::maintenance

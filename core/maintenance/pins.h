@@ -38,6 +38,10 @@ Result<PinSet> readPins(const QString &root);
 /// Writes the pins atomically and durably; an empty set removes the file.
 Status writePins(const QString &root, const PinSet &pins);
 
+/// Adds the pins of the cache at `from` to those of the cache at `to` (a key means the same model in
+/// every folder), so that no rule there removes what was pinned here. Nothing to do without pins.
+Status mergePins(const QString &from, const QString &to);
+
 /// Pins `key` (with `handle` for display). Returns false when it was pinned already.
 Result<bool> pin(const QString &root, const QString &key, const QString &handle);
 

@@ -30,21 +30,6 @@ namespace {
 QString g_tmpfs;
 QString g_tmpfsError;
 
-QString setUpTmpfs()
-{
-    char tmpl[] = "/tmp/tst_climove-tmpfs-XXXXXX";
-    if (!::mkdtemp(tmpl))
-        return QStringLiteral("mkdtemp: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
-    // As tst_cachemover: root, or an ordinary user through an unprivileged user namespace.
-    if (const QString error = test::enterPrivateMountNamespace(); !error.isEmpty())
-        return error;
-    if (::mount("tmpfs", tmpl, "tmpfs", 0, "size=16m,mode=0755") != 0)
-        return QStringLiteral("mounting a tmpfs on %1 was refused: %2")
-            .arg(QString::fromLocal8Bit(tmpl), QString::fromLocal8Bit(std::strerror(errno)));
-    g_tmpfs = QString::fromLocal8Bit(tmpl);
-    return QString();
-}
-
 struct Run
 {
     int code = -1;
@@ -418,7 +403,7 @@ void TestCliMove::signalEndsTheMoveAsItWould()
 
 int main(int argc, char **argv)
 {
-    g_tmpfsError = setUpTmpfs();
+    g_tmpfsError = test::mountPrivateTmpfs("tst_climove", 16 * 1024 * 1024, &g_tmpfs);
     int status = 0;
     {
         QCoreApplication app(argc, argv);

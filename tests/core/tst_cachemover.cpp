@@ -31,21 +31,6 @@ QString g_tmpfsError;
 
 constexpr int TmpfsBytes = 8 * 1024 * 1024;
 
-QString setUpTmpfs()
-{
-    char tmpl[] = "/tmp/tst_cachemover-tmpfs-XXXXXX";
-    if (!::mkdtemp(tmpl))
-        return QStringLiteral("mkdtemp: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
-    if (const QString error = test::enterPrivateMountNamespace(); !error.isEmpty())
-        return error;
-    const QByteArray options = "size=" + QByteArray::number(TmpfsBytes) + ",mode=0755";
-    if (::mount("tmpfs", tmpl, "tmpfs", 0, options.constData()) != 0)
-        return QStringLiteral("mounting a tmpfs on %1 was refused: %2")
-            .arg(QString::fromLocal8Bit(tmpl), QString::fromLocal8Bit(std::strerror(errno)));
-    g_tmpfs = QString::fromLocal8Bit(tmpl);
-    return QString();
-}
-
 // Relative path -> content of every regular file under `root` (a FIFO is never opened: it would
 // block), leaving out the move journal.
 QMap<QString, QByteArray> contents(const QString &root)
@@ -544,7 +529,7 @@ void TestCacheMover::moverObjectInSteps()
 
 int main(int argc, char **argv)
 {
-    g_tmpfsError = setUpTmpfs();
+    g_tmpfsError = test::mountPrivateTmpfs("tst_cachemover", TmpfsBytes, &g_tmpfs);
     int status = 0;
     {
         QCoreApplication app(argc, argv);

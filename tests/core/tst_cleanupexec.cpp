@@ -26,20 +26,6 @@ namespace {
 QString g_tmpfs;
 QString g_tmpfsError;
 
-QString setUpTmpfs()
-{
-    char tmpl[] = "/tmp/tst_cleanupexec-tmpfs-XXXXXX";
-    if (!::mkdtemp(tmpl))
-        return QStringLiteral("mkdtemp: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
-    if (const QString error = test::enterPrivateMountNamespace(); !error.isEmpty())
-        return error;
-    if (::mount("tmpfs", tmpl, "tmpfs", 0, "size=16m,mode=0755") != 0)
-        return QStringLiteral("mounting a tmpfs on %1 was refused: %2")
-            .arg(QString::fromLocal8Bit(tmpl), QString::fromLocal8Bit(std::strerror(errno)));
-    g_tmpfs = QString::fromLocal8Bit(tmpl);
-    return QString();
-}
-
 } // namespace
 
 /// Executing cleanup plans: re-checks, cancel, freed figures, and the safety rules.
@@ -212,7 +198,7 @@ private Q_SLOTS:
 
 int main(int argc, char **argv)
 {
-    g_tmpfsError = setUpTmpfs();
+    g_tmpfsError = test::mountPrivateTmpfs("tst_cleanupexec", 16 * 1024 * 1024, &g_tmpfs);
     int status = 0;
     {
         QCoreApplication app(argc, argv);

@@ -139,4 +139,20 @@ bool requirePrivateMount(const char *file, int line)
     return why.isEmpty() || skipOrFail(why, file, line);
 }
 
+QString mountPrivateTmpfs(const char *name, qint64 bytes, QString *path)
+{
+    path->clear();
+    QByteArray folder = QByteArray("/tmp/") + name + "-tmpfs-XXXXXX";
+    if (!::mkdtemp(folder.data()))
+        return QStringLiteral("mkdtemp: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
+    if (const QString error = enterPrivateMountNamespace(); !error.isEmpty())
+        return error;
+    const QByteArray options = "size=" + QByteArray::number(bytes) + ",mode=0755";
+    if (::mount("tmpfs", folder.constData(), "tmpfs", 0, options.constData()) != 0)
+        return QStringLiteral("mounting a tmpfs on %1 was refused: %2")
+            .arg(QString::fromLocal8Bit(folder), QString::fromLocal8Bit(std::strerror(errno)));
+    *path = QString::fromLocal8Bit(folder);
+    return QString();
+}
+
 } // namespace tfhub::test

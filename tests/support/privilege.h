@@ -30,6 +30,11 @@ QStringList privateMountPrefix();
 /// refuses a user namespace to a multi-threaded process. Returns the reason on failure.
 QString enterPrivateMountNamespace();
 
+/// Enters a private mount namespace (see above) and mounts a tmpfs of `bytes` on a new folder
+/// named `/tmp/NAME-tmpfs-XXXXXX`; sets `path` to it. Call it from main() before any thread exists.
+/// Returns the reason on failure (and leaves `path` empty).
+QString mountPrivateTmpfs(const char *name, qint64 bytes, QString *path);
+
 /// Skips the running test function with `why`, or fails it when the CI variable is set.
 /// Returns false so the caller can return; use the TFHUB_REQUIRE macros below.
 bool skipOrFail(const QString &why, const char *file, int line);
