@@ -154,7 +154,7 @@ check_exactly_once() {
 }
 
 move_rounds() {
-  local template="$work/move-template" start=$SECONDS finished=0 undone=0 pending=0 refused=0
+  local template="$work/move-template" start=$SECONDS finished=0 undone=0 pending=0 refused=0 late=0
   local keys=() handles=()
   for m in a b c d; do handles+=("$base/move/$m/1"); keys+=("$("$cli" key "$base/move/$m/1")"); done
   "$cli" --cache-dir "$template" prefetch "${handles[@]}" >"$work/setup.log" 2>&1 || fail move "setting up the cache failed"
@@ -196,17 +196,26 @@ move_rounds() {
             || fail "move round $round" "config move --finish failed: $(tail -3 "$work/finish.log")"
           refused=$((refused + 1))
         fi
-        TFHUB_CACHE_DIR="$old" "$cli" config move --undo >"$work/undo.log" 2>&1 \
-          || fail "move round $round" "config move --undo failed: $(tail -3 "$work/undo.log")"
-        undone=$((undone + 1)); what="cut short, undone"
-        if [ -s "$work/finish.log" ]; then what="cut short while copying, finish refused, undone"; fi
-        for key in "${keys[@]}"; do [ -e "$old/$key" ] || fail "move round $round" "undo left $key in the new folder"; done
+        if TFHUB_CACHE_DIR="$old" "$cli" config move --undo >"$work/undo.log" 2>&1; then
+          undone=$((undone + 1)); what="cut short, undone"
+          if [ -s "$work/finish.log" ]; then what="cut short while copying, finish refused, undone"; fi
+          for key in "${keys[@]}"; do [ -e "$old/$key" ] || fail "move round $round" "undo left $key in the new folder"; done
+        else
+          # --undo is refused (saying to finish) once the originals are being deleted: the kill
+          # landed in the last phase, so the only way on is forward.
+          grep -q "past undoing" "$work/undo.log" \
+            || fail "move round $round" "config move --undo failed: $(tail -3 "$work/undo.log")"
+          TFHUB_CACHE_DIR="$old" "$cli" config move --finish >"$work/finish.log" 2>&1 \
+            || fail "move round $round" "config move --finish after a refused undo failed: $(tail -3 "$work/finish.log")"
+          finished=$((finished + 1)); late=$((late + 1)); what="cut short while deleting, undo refused, finished"
+          for key in "${keys[@]}"; do [ -e "$new/$key" ] || fail "move round $round" "finish left $key behind"; done
+        fi
       fi
     fi
     check_exactly_once "$old" "$new" "move round $round" "${keys[@]}"
     echo "  move round $round: killed at ${delay} ms ($what)"
   done
-  echo "torture: move: $rounds kills, $pending cut a move short ($finished finished, $undone undone, of which $refused after --finish was refused), $((SECONDS - start)) s"
+  echo "torture: move: $rounds kills, $pending cut a move short ($finished finished, $undone undone, of which $refused after --finish was refused; $late finished after --undo was refused), $((SECONDS - start)) s"
 }
 
 # TORTURE_KINDS picks the kinds of rounds (default: all of them, in this order).
