@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package that building, testing and screenshotting the project needs.
 # Idempotent: when all packages are already installed, apt is not touched at all.
+#   bash installer/deps.sh          what CI and every build need
+#   bash installer/deps.sh tsan     only the optional ThreadSanitizer compiler (installer/tsan.sh
+#                                   runs this itself; CI never installs it)
 set -euo pipefail
 
 PACKAGES=(
@@ -29,6 +32,11 @@ PACKAGES=(
   # the .deb's Depends, rpmbuild, PNG icons from the SVG, and the validators
   dpkg-dev file rpm librsvg2-bin lintian desktop-file-utils appstream bash-completion
 )
+
+# installer/tsan.sh: clang 16, whose TSan runtime survives fork() in a threaded process (clang 14's
+# aborts under QProcess).
+TSAN_PACKAGES=(clang-16 libclang-rt-16-dev)
+if [ "${1:-}" = tsan ]; then PACKAGES=("${TSAN_PACKAGES[@]}"); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # ThreadSanitizer run of the extraction pipeline (docs/reliability.md), by hand, not in CI: builds
-# tst_extractor and tst_extractorsafety with clang 14's -fsanitize=thread in $TFHUB_TSAN_BUILD
+# tst_extractor and tst_extractorsafety with clang 16's -fsanitize=thread in $TFHUB_TSAN_BUILD
 # (default build-tsan) and runs them with halt_on_error. The pipeline's stages are std::threads;
 # Debian's Qt is not instrumented, so suppressions may only name Qt's own libraries.
 #   bash installer/tsan.sh [EXTRA_CTEST_ARGS...]
-# Known limit (docs/reliability.md): clang 14's TSan runtime aborts with "CHECK failed:
-# tsan_rtl.cpp:234" in every case that starts a tool through QProcess (fork in a threaded process);
-# TFHUB_TSAN_CXX=clang++-16 (Debian 12 has clang-16 and libclang-rt-16-dev) picks another compiler.
+# clang 16 (installed here by `installer/deps.sh tsan` when missing; CI never needs it) because clang
+# 14's TSan runtime aborts with "CHECK failed: tsan_rtl.cpp:234" in every case that starts a tool
+# through QProcess (fork in a threaded process). TFHUB_TSAN_CXX picks another compiler.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 top="$(dirname "$here")"
@@ -16,9 +16,12 @@ launcher=()
 if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 suites=(tst_extractor tst_extractorsafety)
 
+cxx="${TFHUB_TSAN_CXX:-clang++-16}"
+if [ "$cxx" = clang++-16 ] && ! command -v clang++-16 >/dev/null; then bash "$here/deps.sh" tsan; fi
+
 start=$SECONDS
 if [ ! -f "$build/build.ninja" ]; then
-  cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="${TFHUB_TSAN_CXX:-clang++-14}" \
+  cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$cxx" \
     -DTFHUB_TSAN=ON -DTFHUB_BUILD_TESTS=ON "${launcher[@]}" ${TFHUB_SHARED_DATA_DIR:+-DTFHUB_SHARED_DATA_DIR="$TFHUB_SHARED_DATA_DIR"}
 fi
 cmake --build "$build" -j "$jobs" --target "${suites[@]}"
