@@ -33,8 +33,7 @@ PACKAGES=(
   dpkg-dev file rpm librsvg2-bin lintian desktop-file-utils appstream bash-completion
 )
 
-# installer/tsan.sh: clang 16, whose TSan runtime survives fork() in a threaded process (clang 14's
-# aborts under QProcess).
+# installer/tsan.sh: clang 16, the newest ThreadSanitizer runtime in Debian 12.
 TSAN_PACKAGES=(clang-16 libclang-rt-16-dev)
 if [ "${1:-}" = tsan ]; then PACKAGES=("${TSAN_PACKAGES[@]}"); fi
 

@@ -101,9 +101,10 @@ clean_stale() {
   [ -z "$(all_leftovers "$1")" ] || fail "$2" "clean --stale left: $(all_leftovers "$1" | tr '\n' ' ')"
 }
 
-# After the next run: no leftover at all, except two that a kill leaves and, as with tensorflow_hub's
-# own, no later run looks at: the temporary of a lock write (`K.lock.tmp<32 hex>`, a kill between
-# writing it and linking it to `K.lock`), and the lock of an entry that was published (a kill between
+# After the next run: no leftover at all, except those a kill leaves that, as with tensorflow_hub's
+# own, no later run looks at: the temporary of a one-file write (`K.lock.tmp<32 hex>` between writing
+# a lock and linking it to `K.lock`, `K.manifest.json.tmp<hex>` or `K.descriptor.txt.tmp<hex>`
+# between writing and renaming it), and the lock of an entry that was published (a kill between
 # publishing and releasing the lock: the next run finds the model and does not look for locks). The
 # cleanup planner removes those, so clean --stale must. Counts such rounds in lock_temps.
 lock_temps=0
@@ -111,7 +112,7 @@ check_next_run_clean() {
   local cache="$1" round="$2" rest="" name
   while read -r name; do
     [ -n "$name" ] || continue
-    if [[ "$name" =~ ^[0-9a-f]{40}\.lock\.tmp[0-9a-f]{32}$ ]]; then continue; fi
+    if [[ "$name" =~ ^[0-9a-f]{40}\.(lock|manifest\.json|descriptor\.txt)\.tmp[0-9a-f]{32}$ ]]; then continue; fi
     if [[ "$name" =~ ^([0-9a-f]{40})\.lock$ ]] && [ -d "$cache/${BASH_REMATCH[1]}" ]; then continue; fi
     rest="$rest $name"
   done <<<"$(all_leftovers "$cache")"
@@ -191,7 +192,7 @@ prefetch_rounds() {
     check_next_run_clean "$cache" "prefetch round $round"
     echo "  prefetch round $round: killed at ${delay} ms ($where); recovered"
   done
-  echo "torture: prefetch: $rounds kills, $mid landed during the download ($cleaned of them cleaned up by clean --stale); $lock_temps dead locks or lock temporaries left for clean --stale, $((SECONDS - start)) s"
+  echo "torture: prefetch: $rounds kills, $mid landed during the download ($cleaned of them cleaned up by clean --stale); $lock_temps dead locks or one-file temporaries left for clean --stale, $((SECONDS - start)) s"
 }
 
 # Every model of KEYS complete in exactly one of OLD and NEW.
@@ -383,7 +384,7 @@ import_rounds() {
     [ "$(sha256sum <"$bundle")" = "$sum" ] || fail "$r" "the bundle changed"
     echo "  import round $round: killed at ${delay} ms ($where); recovered"
   done
-  echo "torture: import: $rounds kills, $mid left leftovers ($partial while publishing; $cleaned cleaned up by clean --stale); $lock_temps dead locks or lock temporaries left for clean --stale, $((SECONDS - start)) s"
+  echo "torture: import: $rounds kills, $mid left leftovers ($partial while publishing; $cleaned cleaned up by clean --stale); $lock_temps dead locks or one-file temporaries left for clean --stale, $((SECONDS - start)) s"
 }
 
 # cleanup rounds: `clean --unused-days 0 --yes` (every model of a cache of eight) killed after a random
