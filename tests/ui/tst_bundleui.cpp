@@ -41,7 +41,7 @@ private:
     {
         if (!dialog)
             return false;
-        QSignalSpy done(dialog, &BundleDialog::done);
+        QSignalSpy done(dialog, &BundleDialog::operationDone);
         if (!dialog->isDone() && !done.wait(WaitMs))
             return false;
         return dialog->runner()->outcome().ok;
@@ -129,7 +129,7 @@ private Q_SLOTS:
         MainWindow window(path(QStringLiteral("bad-target")), QStringLiteral("test"));
         BundleDialog *dialog = window.bundleActions()->importFile(bad);
         QVERIFY(dialog);
-        QSignalSpy done(dialog, &BundleDialog::done);
+        QSignalSpy done(dialog, &BundleDialog::operationDone);
         QVERIFY(done.wait(WaitMs));
         QCOMPARE(done.first().first().toBool(), false);
         QVERIFY(dialog->summaryText().contains(QStringLiteral("not a readable zip")));
@@ -140,7 +140,7 @@ private Q_SLOTS:
         MainWindow window(m_source, QStringLiteral("test"));
         BundleDialog dialog(QStringLiteral("test"));
         dialog.setAttribute(Qt::WA_DeleteOnClose, false);
-        QSignalSpy done(&dialog, &BundleDialog::done);
+        QSignalSpy done(&dialog, &BundleDialog::operationDone);
         dialog.runner()->cancel(); // before it starts: the work sees the flag at its first block
         const QString zip = path(QStringLiteral("cancelled.zip"));
         dialog.runner()->startExport({ m_source, m_keys, zip, QStringLiteral("test") });

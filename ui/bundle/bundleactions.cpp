@@ -71,7 +71,7 @@ void BundleActions::chooseImport()
 BundleDialog *BundleActions::openDialog(const QString &title)
 {
     auto *dialog = new BundleDialog(title, m_window);
-    connect(dialog, &BundleDialog::done, this, [this](bool, const QStringList &keys) {
+    connect(dialog, &BundleDialog::operationDone, this, [this](bool, const QStringList &keys) {
         if (!keys.isEmpty())
             Q_EMIT entriesChanged(keys);
     });

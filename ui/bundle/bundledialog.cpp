@@ -78,7 +78,7 @@ void BundleDialog::showOutcome(bool ok)
     m_summary->show();
     m_buttons->setStandardButtons(QDialogButtonBox::Close);
     m_buttons->setEnabled(true);
-    Q_EMIT done(ok, o.keys);
+    Q_EMIT operationDone(ok, o.keys);
 }
 
 } // namespace tfhub::ui

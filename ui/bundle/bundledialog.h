@@ -29,7 +29,7 @@ public:
 
 Q_SIGNALS:
     /// The work ended; `keys` are the cache entries it wrote (empty for an export).
-    void done(bool ok, const QStringList &keys);
+    void operationDone(bool ok, const QStringList &keys);
 
 protected:
     void reject() override;

@@ -148,7 +148,7 @@ QVariant CleanupPlanModel::groupData(const Group &group, int column, int role) c
     }
 }
 
-QVariant CleanupPlanModel::itemData(const CleanupItem &item, int column, int role) const
+QVariant CleanupPlanModel::cellData(const CleanupItem &item, int column, int role) const
 {
     const QString name = item.handle.isEmpty() ? item.key : item.handle;
     switch (role) {
@@ -190,7 +190,7 @@ QVariant CleanupPlanModel::data(const QModelIndex &index, int role) const
     if (index.internalId() == GroupId)
         return groupData(m_groups.at(index.row()), index.column(), role);
     const Group &group = m_groups.at(int(index.internalId() - 1));
-    return itemData(group.items.at(index.row()), index.column(), role);
+    return cellData(group.items.at(index.row()), index.column(), role);
 }
 
 void CleanupPlanModel::setGroupChecked(int group, bool checked)

@@ -60,7 +60,7 @@ private:
     bool isChecked(const CleanupItem &item) const { return !m_unchecked.contains(itemId(item)); }
     Qt::CheckState groupState(const Group &group) const;
     QVariant groupData(const Group &group, int column, int role) const;
-    QVariant itemData(const CleanupItem &item, int column, int role) const;
+    QVariant cellData(const CleanupItem &item, int column, int role) const;
     void setGroupChecked(int group, bool checked);
 
     CleanupPlan m_plan;
