@@ -2,9 +2,11 @@
 
 #include <QCoreApplication>
 #include <QEventLoop>
+#include <QHostAddress>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
+#include <QNetworkProxy>
 #include <QNetworkReply>
 #include <QTcpSocket>
 #include <QTimer>
@@ -36,10 +38,15 @@ QString seconds(int ms)
     return tr("%1 s").arg(double(ms) / 1000.0, 0, 'g', 3);
 }
 
-HttpAnswer exchange(QNetworkRequest request, const QByteArray *post, int timeoutMs)
+HttpAnswer exchange(QNetworkRequest request, const QByteArray *post, int timeoutMs, bool direct = false)
 {
     timeoutMs = qMax(timeoutMs, 1);
     QNetworkAccessManager manager;
+    // The metadata server and a token endpoint on this machine are never reached through a proxy
+    // (as Google's libraries do); a remote token endpoint honours the usual proxy settings.
+    const QString host = request.url().host();
+    if (direct || host == QLatin1String("localhost") || QHostAddress(host).isLoopback())
+        manager.setProxy(QNetworkProxy::NoProxy);
     // A token endpoint that redirects is misconfigured; following it would post secrets elsewhere.
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
     request.setRawHeader("Accept-Encoding", "identity");
@@ -128,7 +135,7 @@ Result<AccessToken> getMetadataToken(const QUrl &url, const QString &source, int
 {
     QNetworkRequest request(url);
     request.setRawHeader("Metadata-Flavor", "Google");
-    const HttpAnswer answer = exchange(request, nullptr, timeoutMs);
+    const HttpAnswer answer = exchange(request, nullptr, timeoutMs, true);
     const QString what = tr("the metadata server at %1").arg(url.authority());
     if (answer.problem.isEmpty() && answer.metadataFlavor != "Google")
         return Error {
@@ -140,6 +147,7 @@ Result<AccessToken> getMetadataToken(const QUrl &url, const QString &source, int
 QString probeConnection(const QString &host, quint16 port, int timeoutMs)
 {
     QTcpSocket socket;
+    socket.setProxy(QNetworkProxy::NoProxy);
     QEventLoop loop;
     QTimer deadline;
     deadline.setSingleShot(true);
