@@ -149,7 +149,7 @@ Result<AccessToken> grantServiceAccount(const AdcFile &adc, const QString &sourc
     claims.keyId = adc.privateKeyId;
     const Result<QByteArray> jwt = makeSignedJwt(claims, adc.privateKey);
     if (!jwt)
-        return Error { tr("%1: %2").arg(adc.path, jwt.error()) };
+        return Error { jwt.error() };
     const QByteArray form = formEncode(
         { { QStringLiteral("grant_type"), QStringLiteral("urn:ietf:params:oauth:grant-type:jwt-bearer") },
             { QStringLiteral("assertion"), QString::fromLatin1(*jwt) } });
@@ -176,7 +176,7 @@ Attempt fromAdc(const QProcessEnvironment &env, const QDeadlineTimer &deadline)
     Result<AccessToken> token
         = user ? grantAuthorizedUser(*adc, source, remaining) : grantServiceAccount(*adc, source, remaining);
     if (!token)
-        return failed(token.error(), true);
+        return failed(tr("%1: %2").arg(path, token.error()), true);
     return Attempt { std::move(token).value(), {}, false };
 }
 
@@ -345,7 +345,7 @@ void TokenSource::invalidate()
 
 Result<AccessToken> TokenSource::fetch(int timeoutMs)
 {
-    const QDeadlineTimer deadline(timeoutMs);
+    const QDeadlineTimer deadline(qMax(timeoutMs, 1));
     QStringList tried { tr("STORAGE_EMULATOR_HOST: not set"), tr("GOOGLE_OAUTH_ACCESS_TOKEN: not set") };
     using Step = Attempt (*)(const QProcessEnvironment &, const QDeadlineTimer &);
     const std::pair<QString, Step> steps[] = { { tr("application default credentials"), fromAdc },
