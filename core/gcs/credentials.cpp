@@ -223,8 +223,7 @@ Attempt fromMetadata(const QProcessEnvironment &env, const QDeadlineTimer &deadl
     const int connectMs = int(qMin<qint64>(metadataConnectMs, deadline.remainingTime()));
     if (const QString problem = probeConnection(url.host(), quint16(url.port(80)), connectMs);
         !problem.isEmpty())
-        return failed(tr("no metadata server at %1 (%2); this is not a Google Compute Engine machine")
-                          .arg(host, problem));
+        return failed(tr("no metadata server at %1 (%2), so not running on Google Cloud").arg(host, problem));
     Result<AccessToken> token
         = getMetadataToken(url, tr("GCE metadata server (%1)").arg(host), int(deadline.remainingTime()));
     if (!token)
