@@ -238,7 +238,8 @@ Reply route(GcsDouble::State &s, const Parsed &p)
         return getOrDelete(s, bucket, name, p);
     if (!upload && rest == 6 && p.method == "POST" && seg.value(base + 6) == "rewriteTo")
         return rewrite(s, bucket, name, decoded(seg.value(base + 8)), decoded(seg.value(base + 10)), p);
-    return error(404, QStringLiteral("Not Found: %1 %2").arg(QString::fromLatin1(p.method), QString::fromLatin1(p.target)));
+    return error(404,
+        QStringLiteral("Not Found: %1 %2").arg(QString::fromLatin1(p.method), QString::fromLatin1(p.target)));
 }
 
 QByteArray reason(int status)
@@ -311,7 +312,8 @@ private:
         Reply r;
         {
             QMutexLocker lock(&m_state->mutex);
-            m_state->requests.append(GcsDouble::Request { p.method, p.target, p.headers.value("authorization") });
+            m_state->requests.append(
+                GcsDouble::Request { p.method, p.target, p.headers.value("authorization") });
             if (m_state->dropCount > 0) {
                 --m_state->dropCount;
                 r.drop = true;
