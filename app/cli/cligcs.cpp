@@ -264,6 +264,7 @@ int clean(const Invocation &in, const QString &cacheDir)
     }
     QJsonObject doc = planJson(plan);
     doc.insert(QStringLiteral("cacheDir"), cacheDir);
+    doc.insert(QStringLiteral("report"), QJsonValue()); // null until something was removed, as locally
     if (in.has("--dry-run") || plan.items.isEmpty()) {
         if (json)
             printJson(doc);

@@ -106,8 +106,12 @@ private Q_SLOTS:
         m_double.put(bucket, QStringLiteral("list/notes.txt"), "mine");
         m_double.put(bucket, QStringLiteral("listed-elsewhere/x"), "not under the prefix");
 
+        m_double.setPageLimit(3); // the entry's objects span several pages
+        m_double.clearRequests();
         const Run r = gs(QStringLiteral("list"), { QStringLiteral("list"), QStringLiteral("--json") });
+        m_double.setPageLimit(1000);
         QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(m_double.requests().size() > 3);
         const QJsonObject doc = r.json();
         QCOMPARE(doc.value(QStringLiteral("cacheDir")).toString(), QStringLiteral("gs://team-cache/list"));
         QCOMPARE(doc.value(QStringLiteral("entries")).toArray().size(), 2); // the entry and notes.txt
