@@ -2,6 +2,7 @@
 
 #include "app/cli/clicommon.h"
 #include "app/cli/cliconfig.h"
+#include "app/cli/cligcs.h"
 #include "app/cli/clioutput.h"
 #include "app/cli/cliprefetch.h"
 #include "app/cli/clitarget.h"
@@ -86,6 +87,11 @@ void nameEntries(QList<CacheEntry> *entries, const QString &cacheRoot)
 
 QList<CacheEntry> scanOrFail(const HubSettings &s, bool *ok)
 {
+    if (isGcsCacheDir(s.cacheDir)) {
+        std::optional<QList<CacheEntry>> entries = gcsScan(s.cacheDir);
+        *ok = entries.has_value();
+        return entries.value_or(QList<CacheEntry>());
+    }
     QString error;
     QList<CacheEntry> entries = cache::scanAll(s.cacheDir, ScanOptions(), &error);
     *ok = error.isEmpty();
@@ -306,7 +312,9 @@ int runDu(const Invocation &a)
         }
         reclaimable += e.reclaimableBytes;
     }
-    const util::VolumeInfo vol = util::volumeInfo(s.cacheDir);
+    // A bucket has no free space to speak of.
+    const util::VolumeInfo vol
+        = isGcsCacheDir(s.cacheDir) ? util::VolumeInfo() : util::volumeInfo(s.cacheDir);
     if (a.has("--json")) {
         const auto toJson = [](const Sum &sum) {
             return QJsonObject { { QStringLiteral("count"), sum.count },
@@ -356,16 +364,24 @@ int runInfo(const Invocation &a)
         return verbUsageError(a.verb, tr("'info' takes exactly one HANDLE or KEY."));
     const QString arg = a.positional.first();
     const HubSettings s = settingsFor(a);
-    const Target target = resolveTarget(s.cacheDir, arg);
+    const bool gcs = isGcsCacheDir(s.cacheDir);
+    const std::optional<GcsInfo> remote = gcs ? gcsInfo(s.cacheDir, arg) : std::nullopt;
+    if (gcs && !remote)
+        return Failure;
+    const Target target = gcs ? remote->target : resolveTarget(s.cacheDir, arg);
     if (target.code != Ok) {
         failure(
             target.code == Failure && !a.missingCacheNote.isEmpty() ? a.missingCacheNote : target.message);
         return target.code;
     }
     const QString &key = target.key;
-    QList<CacheEntry> one { cache::scanKey(s.cacheDir, key, ScanOptions()) };
-    nameEntries(&one, s.cacheDir);
+    QList<CacheEntry> one { gcs ? remote->entry : cache::scanKey(s.cacheDir, key, ScanOptions()) };
+    if (!gcs)
+        nameEntries(&one, s.cacheDir);
     const CacheEntry e = one.first();
+    const QList<cache::RequiredFile> required = gcs ? remote->required
+        : e.hasFolder                               ? cache::requiredFiles(e.folderPath(s.cacheDir))
+                                                    : QList<cache::RequiredFile>();
     if (e.artifacts.isEmpty()) {
         if (!a.missingCacheNote.isEmpty())
             return failure(a.missingCacheNote);
@@ -373,13 +389,11 @@ int runInfo(const Invocation &a)
     }
     if (a.has("--json")) {
         QJsonObject o = entryToJson(e, s.cacheDir);
-        QJsonArray required;
-        if (e.hasFolder) {
-            for (const cache::RequiredFile &f : cache::requiredFiles(e.folderPath(s.cacheDir)))
-                required.append(QJsonObject {
-                    { QStringLiteral("path"), f.path }, { QStringLiteral("present"), f.present } });
-        }
-        o.insert(QStringLiteral("requiredFiles"), required);
+        QJsonArray requiredJson;
+        for (const cache::RequiredFile &f : required)
+            requiredJson.append(
+                QJsonObject { { QStringLiteral("path"), f.path }, { QStringLiteral("present"), f.present } });
+        o.insert(QStringLiteral("requiredFiles"), requiredJson);
         printJson(jsonEnvelope(s, o));
         return Ok;
     }
@@ -402,16 +416,20 @@ int runInfo(const Invocation &a)
     row(tr("Last modified:"),
         e.lastModified.isValid() ? e.lastModified.toString(Qt::ISODate) : tr("unknown"));
     row(tr("Last accessed:"),
-        e.lastAccessed.isValid() ? e.lastAccessed.toString(Qt::ISODate) : tr("unknown"));
+        e.lastAccessed.isValid() ? e.lastAccessed.toString(Qt::ISODate)
+            : gcs                ? tr("unknown (Cloud Storage records no access times)")
+                                 : tr("unknown"));
     row(tr("Manifest:"), e.hasManifest ? tr("yes") : tr("no"));
     o << tr("Artifacts:") << '\n';
     for (const Artifact &art : e.artifacts)
         o << "  " << art.name << "  " << util::humanSize(art.diskBytes) << '\n';
+    // On Cloud Storage a SavedModel's TF version is not read: its graph file tells it is one.
     if (e.hasFolder
         && (e.format == ModelFormat::Tf2SavedModel || e.format == ModelFormat::Tf1SavedModel
-            || e.format == ModelFormat::Tf1HubModule)) {
+            || e.format == ModelFormat::Tf1HubModule
+            || (gcs && !required.isEmpty() && required.first().present))) {
         o << tr("Files hub.load() needs:") << '\n';
-        for (const cache::RequiredFile &f : cache::requiredFiles(e.folderPath(s.cacheDir)))
+        for (const cache::RequiredFile &f : required)
             o << "  " << (f.present ? tr("present ") : tr("MISSING ")) << f.path << '\n';
     }
     for (const QString &p : e.problems)
@@ -531,6 +549,11 @@ int run(const QStringList &arguments)
     if (usesCache && in.cacheDir.isEmpty() && !rawEnvironmentIsText("TFHUB_CACHE_DIR"))
         return failure(tr("TFHUB_CACHE_DIR is not valid in the locale's encoding: it holds bytes that cannot "
                           "be read as text, and the folder used would be another one than named."));
+    if (usesCache && isGcsCacheDir(settingsFor(in).cacheDir)) {
+        if (const std::optional<int> code = runOnGcs(in, settingsFor(in).cacheDir))
+            return *code;
+        return parsed.verb->handler(in);
+    }
     if (usesCache) {
         // Before anything reads or writes: a URL would become a local "gs:" folder, a file no cache.
         const CacheDirCheck check = HubSettings::checkCacheDir(settingsFor(in).cacheDir);

@@ -201,6 +201,10 @@ ModelInfo savedModel(const QString &folder, const QHash<QString, util::ListedNam
         m.format = ModelFormat::Tf1HubModule;
         return m;
     }
+    if (folder.isEmpty()) {
+        m.formatUnread = true; // a listing from elsewhere (Cloud Storage): nothing to read here
+        return m;
+    }
     const QString path = folder + QLatin1Char('/') + graph;
     const std::optional<bool> tf2 = binary ? savedModelPbIsTf2(path) : savedModelPbtxtIsTf2(path);
     m.formatUnread = !tf2.has_value();
@@ -251,7 +255,7 @@ ModelInfo inspect(const QString &folder, const QList<util::ListedName> &listing)
     for (const QString &name : std::as_const(topFiles)) {
         std::optional<bool> lite = true;
         if (!name.endsWith(QLatin1String(".tflite")))
-            lite = looksLikeTfLite(folder + QLatin1Char('/') + name);
+            lite = folder.isEmpty() ? std::nullopt : looksLikeTfLite(folder + QLatin1Char('/') + name);
         unread = unread || !lite.has_value();
         if (lite.value_or(false)) {
             m.format = ModelFormat::TfLite;
@@ -261,7 +265,8 @@ ModelInfo inspect(const QString &folder, const QList<util::ListedName> &listing)
         }
     }
     if (files.contains(QStringLiteral("model.json"))) {
-        const std::optional<bool> tfjs = isTfJsModel(folder + QStringLiteral("/model.json"));
+        const std::optional<bool> tfjs
+            = folder.isEmpty() ? std::nullopt : isTfJsModel(folder + QStringLiteral("/model.json"));
         if (tfjs.value_or(true)) {
             m.format = tfjs ? ModelFormat::TfJs : ModelFormat::Unknown;
             m.formatUnread = !tfjs.has_value();

@@ -23,6 +23,8 @@ struct ModelInfo final
 /// Inspects a model folder from its listing (util::measure(folder, 1).listed): SavedModel (TF2
 /// when a MetaGraphDef carries an object graph, protobuf field 7), TF1 Hub module
 /// (tfhub_module.pb), TFLite, TF.js. Files are read only with O_NOATIME (util::openNoAtime).
+/// An empty `folder` reads nothing (a listing from elsewhere, e.g. Cloud Storage): what needs a
+/// file's content comes back as formatUnread.
 ModelInfo inspect(const QString &folder, const QList<util::ListedName> &listing);
 
 /// inspect()'s format, listing the folder itself.
