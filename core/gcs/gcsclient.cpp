@@ -1,5 +1,7 @@
 #include "core/gcs/gcsclient.h"
 
+#include "core/gcs/credentials.h"
+
 #include <QCoreApplication>
 #include <QEventLoop>
 #include <QIODevice>
@@ -430,10 +432,19 @@ Result<std::unique_ptr<GcsClient>> makeClientFromEnvironment(
     const QProcessEnvironment &env, ClientOptions options)
 {
     const QString emulator = env.value(QStringLiteral("STORAGE_EMULATOR_HOST")).trimmed();
-    if (emulator.isEmpty())
-        return Error { tr(
-            "No credentials for Google Cloud Storage yet: this version reaches gs:// caches only "
-            "through an emulator; set STORAGE_EMULATOR_HOST (e.g. http://127.0.0.1:9023).") };
+    if (emulator.isEmpty()) {
+        // One token source per client: tokens stay in memory and are refreshed before they expire.
+        auto tokens = std::make_shared<TokenSource>(env);
+        return std::make_unique<GcsClient>(
+            QUrl(QStringLiteral("https://storage.googleapis.com")),
+            [tokens]() -> Result<QString> {
+                Result<AccessToken> t = tokens->token();
+                if (!t)
+                    return Error { t.error() };
+                return t->value;
+            },
+            options);
+    }
     const QUrl endpoint = endpointFor(emulator);
     if (!endpoint.isValid() || endpoint.host().isEmpty()
         || (endpoint.scheme() != QLatin1String("http") && endpoint.scheme() != QLatin1String("https")))
