@@ -1,4 +1,5 @@
 #include "core/gcs/credentialhttp.h"
+#include "core/util/tlsconfig.h"
 
 #include <QCoreApplication>
 #include <QEventLoop>
@@ -125,6 +126,8 @@ Result<AccessToken> postTokenRequest(
     const QUrl &endpoint, const QByteArray &form, const QString &source, int timeoutMs)
 {
     QNetworkRequest request(endpoint);
+    if (endpoint.scheme() == QLatin1String("https"))
+        request.setSslConfiguration(util::tlsConfiguration(false));
     request.setHeader(
         QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/x-www-form-urlencoded"));
     const HttpAnswer answer = exchange(request, &form, timeoutMs);

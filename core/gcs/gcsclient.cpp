@@ -1,6 +1,7 @@
 #include "core/gcs/gcsclient.h"
 
 #include "core/gcs/credentials.h"
+#include "core/util/tlsconfig.h"
 
 #include <QCoreApplication>
 #include <QEventLoop>
@@ -166,6 +167,8 @@ public:
             request.setAttribute(
                 QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
             request.setTransferTimeout(m_options.timeoutMs);
+            if (request.url().scheme() == QLatin1String("https"))
+                request.setSslConfiguration(util::tlsConfiguration(false));
             for (const Header &h : std::as_const(c.headers))
                 request.setRawHeader(h.first, h.second);
             if (m_bearer) {

@@ -30,11 +30,6 @@ namespace hubrequest {
 /// https the TLS configuration below.
 QNetworkRequest make(const QUrl &url, const TransportOptions &options);
 
-/// The TLS configuration for downloads: the system's CA certificates plus those named by
-/// SSL_CERT_FILE (a PEM file) and SSL_CERT_DIR (folders, ':'-separated), as OpenSSL and so
-/// Python read them; without verification for TFHUB_DISABLE_CERT_VALIDATION=true.
-QSslConfiguration tlsConfiguration(bool disableVerification);
-
 /// A certificate failure in words a user can act on: the host, the issuer it was not trusted
 /// for, and the remedies (the system's store, or SSL_CERT_FILE).
 QString certificateProblem(const QUrl &url, const QList<QSslError> &errors, const QString &fallback);
