@@ -186,12 +186,14 @@ Result<WriteBlock> WriterLanes::reserveBlock(qsizetype capacity)
         return Error { m_error };
     m_reserved += capacity;
     m_meter.add(capacity);
-    if (capacity == ArchiveExtractor::kWriteBlockSize && !m_spareBlocks.empty()) {
+    // A spare whole block also serves a shorter one that would be mapped: mapping and unmapping
+    // one per medium-sized file would cost more than the unused room does.
+    if (capacity >= WriteBlock::kMappedSize && !m_spareBlocks.empty()) {
         block = std::move(m_spareBlocks.back());
         m_spareBlocks.pop_back();
     }
     lock.unlock();
-    if (block.capacity() == capacity)
+    if (block.capacity() >= capacity)
         block.clear();
     else
         block = WriteBlock(capacity);
