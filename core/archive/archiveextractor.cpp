@@ -26,6 +26,7 @@ public:
     ~Pipeline() override;
 
     bool feed(const char *data, qsizetype size);
+    bool feed(const QByteArray &data);
     bool canAcceptMore() const { return m_input.canAcceptMore(); }
     Status finish();
     void cancel();
@@ -74,7 +75,6 @@ private:
     int m_fillLane = 0;
     qint64 m_fileSize = 0;
     qint64 m_fileFed = 0;
-    Sha256 m_fileHash;
 
     std::thread m_decodeThread;
 };
@@ -120,6 +120,16 @@ bool ArchiveExtractor::Pipeline::feed(const char *data, qsizetype size)
     m_archiveHash.addData(data, size);
     m_compressedBytes += size;
     return m_input.push(data, size);
+}
+
+bool ArchiveExtractor::Pipeline::feed(const QByteArray &data)
+{
+    Q_ASSERT(!m_finishing);
+    if (data.isEmpty())
+        return !stopped();
+    m_archiveHash.addData(data);
+    m_compressedBytes += data.size();
+    return m_input.push(data);
 }
 
 Status ArchiveExtractor::Pipeline::finish()
@@ -191,6 +201,7 @@ void ArchiveExtractor::Pipeline::fail(const QString &message)
 
 void ArchiveExtractor::Pipeline::decodeMain()
 {
+    detail::nameThread("tfhub-decode");
     Status status = m_decoder.run();
     if (status)
         status = m_lanes.finishAll();
@@ -210,11 +221,11 @@ Status ArchiveExtractor::Pipeline::beginFile(const QByteArray &path, qint64 size
 {
     m_fileSize = size;
     m_fileFed = 0;
-    m_fileHash.reset();
     m_fillLane = m_lanes.laneFor(path);
     WriteOp op;
     op.kind = WriteOp::Kind::BeginFile;
     op.path = path;
+    op.fileSize = size;
     return m_lanes.push(m_fillLane, std::move(op));
 }
 
@@ -225,15 +236,12 @@ Status ArchiveExtractor::Pipeline::fileData(const char *data, qsizetype size)
             if (Status started = startBlock(); !started)
                 return started;
         }
-        const qsizetype n = std::min(size, m_fill.reserved - m_fill.data.size());
-        // Hashing here rather than in the writer balances the stages: the writer's time
-        // goes to the kernel's write path, the decoder's to inflating and copying.
-        m_fileHash.addData(data, n);
-        m_fill.data.append(data, n);
+        const qsizetype n = std::min(size, m_fill.reserved - m_fill.block.size());
+        m_fill.block.append(data, n);
         data += n;
         size -= n;
         m_fileFed += n;
-        if (m_fill.data.size() == m_fill.reserved) {
+        if (m_fill.block.size() == m_fill.reserved) {
             if (Status flushed = flushBlock(); !flushed)
                 return flushed;
         }
@@ -247,7 +255,6 @@ Status ArchiveExtractor::Pipeline::endFile()
         return flushed;
     WriteOp op;
     op.kind = WriteOp::Kind::EndFile;
-    op.data = m_fileHash.resultHex();
     return m_lanes.push(m_fillLane, std::move(op));
 }
 
@@ -264,10 +271,10 @@ Status ArchiveExtractor::Pipeline::startBlock()
     const qsizetype capacity = remaining > 0
         ? static_cast<qsizetype>(std::min<qint64>(remaining, kWriteBlockSize))
         : kWriteBlockSize;
-    Result<QByteArray> block = m_lanes.reserveBlock(capacity);
+    Result<detail::WriteBlock> block = m_lanes.reserveBlock(capacity);
     if (!block)
         return Error { block.error() };
-    m_fill.data = std::move(block).value();
+    m_fill.block = std::move(block).value();
     m_fill.reserved = capacity;
     return {};
 }
@@ -278,8 +285,8 @@ Status ArchiveExtractor::Pipeline::flushBlock()
         return {};
     WriteOp op = std::exchange(m_fill, WriteOp {});
     op.kind = WriteOp::Kind::Data;
-    const qsizetype unused = op.reserved - op.data.size();
-    op.reserved = op.data.size();
+    const qsizetype unused = op.reserved - op.block.size();
+    op.reserved = op.block.size();
     m_lanes.releaseUnused(unused);
     return m_lanes.push(m_fillLane, std::move(op));
 }
@@ -294,6 +301,11 @@ ArchiveExtractor::~ArchiveExtractor() = default;
 bool ArchiveExtractor::feed(const char *data, qsizetype size)
 {
     return m_pipeline->feed(data, size);
+}
+
+bool ArchiveExtractor::feed(const QByteArray &data)
+{
+    return m_pipeline->feed(data);
 }
 
 bool ArchiveExtractor::canAcceptMore() const

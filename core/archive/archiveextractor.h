@@ -16,10 +16,10 @@ namespace tfhub {
 /// bytes) into an existing, empty folder while it downloads; no archive file is ever stored.
 ///
 /// Threads: the caller's thread feeds bytes (and hashes them); a decode thread inflates and
-/// parses the tar and hashes each file; writer threads (detail::WriterLanes) create the files with
-/// large writes. The stages are joined by bounded queues (detail::InputQueue, WriterLanes), so a prefetch
-/// runs at the speed of its slowest stage and memory stays below kMaxBufferedBytes whatever the archive's
-/// size.
+/// parses the tar; writer threads (detail::WriterLanes) hash each file and create it with large
+/// writes (direct I/O for large files). The stages are joined by bounded queues (detail::InputQueue,
+/// WriterLanes), so a prefetch runs at the speed of its slowest stage and memory stays below
+/// kMaxBufferedBytes whatever the archive's size.
 ///
 /// Back-pressure: feed() blocks while the input queue is full. It is meant to be called from a
 /// download thread (one QNetworkAccessManager per download thread); with a bounded
@@ -79,7 +79,8 @@ public:
     /// extraction has stopped (failure or cancel); finish() then tells why. Not to be called from
     /// two threads at once, nor after finish().
     bool feed(const char *data, qsizetype size);
-    bool feed(const QByteArray &data) { return feed(data.constData(), data.size()); }
+    /// The same, sharing `data` (implicitly) rather than copying it when that saves memory.
+    bool feed(const QByteArray &data);
     /// True when feed() would not block now (or would return false at once).
     bool canAcceptMore() const;
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <pthread.h>
+
 namespace tfhub::detail {
 
 namespace {
@@ -10,6 +12,11 @@ namespace {
 constexpr qsizetype kPieceSize = 256 * 1024;
 
 } // namespace
+
+void nameThread(const char *name)
+{
+    pthread_setname_np(pthread_self(), name);
+}
 
 void BufferMeter::add(qint64 delta)
 {
@@ -35,6 +42,25 @@ bool InputQueue::push(const char *data, qsizetype size)
         data += piece;
         size -= piece;
     }
+    return true;
+}
+
+bool InputQueue::push(const QByteArray &data)
+{
+    // A network reply's chunk is a fresh array: queuing it as it is saves copying every byte of
+    // the archive once more. An array with much unused capacity is copied, so the queue's bound
+    // stays a bound on memory.
+    const qsizetype size = data.size();
+    if (size == 0 || size > kPieceSize || data.capacity() > size + size / 4)
+        return push(data.constData(), size);
+    std::unique_lock lock(m_mutex);
+    m_notFull.wait(lock, [&] { return m_stopped || m_bytes + size <= m_capacity; });
+    if (m_stopped)
+        return false;
+    m_pieces.push_back(data);
+    m_bytes += size;
+    m_meter.add(size);
+    m_notEmpty.notify_one();
     return true;
 }
 

@@ -13,6 +13,9 @@
 
 namespace tfhub::detail {
 
+/// Names the calling thread (15 characters at most), so profilers and /proc tell the stages apart.
+void nameThread(const char *name);
+
 /// The bytes held between the stages of an extraction now, and the most ever held; shared by
 /// the input queue and the writer lanes, read from any thread.
 class BufferMeter final
@@ -27,8 +30,9 @@ private:
     std::atomic<qint64> m_peak { 0 };
 };
 
-/// The bounded queue between the caller's feed() and the decode thread: copies of the fed bytes
-/// in pieces, so a blocked feed() holds little and the decoder reads without copying again.
+/// The bounded queue between the caller's feed() and the decode thread: the fed bytes in pieces
+/// (copies, or the caller's own arrays shared), so a blocked feed() holds little and the decoder
+/// reads without copying again.
 /// One producer thread, one consumer thread (the decoder, through ChunkSource::next()).
 class InputQueue final : public ChunkSource
 {
@@ -37,6 +41,8 @@ public:
 
     /// Queues a copy of the bytes, blocking while the queue is full; false once stopped.
     bool push(const char *data, qsizetype size);
+    /// The same, sharing the array instead of copying it when it holds little unused room.
+    bool push(const QByteArray &data);
     /// True when push() would not block now (or would return false at once).
     bool canAcceptMore() const;
     /// The end of the input: next() returns an empty view once the queue is drained.

@@ -1,5 +1,7 @@
 #include "core/archive/syncpool.h"
 
+#include "core/archive/inputqueue.h"
+
 #include <QFile>
 
 #include <cerrno>
@@ -78,6 +80,7 @@ void SyncPool::join()
 
 void SyncPool::syncMain()
 {
+    nameThread("tfhub-sync");
     for (;;) {
         Job job;
         {

@@ -51,9 +51,10 @@ public:
     /// Waits for the threads and closes what a stop left queued.
     void join();
 
-private:
+    /// Syncs in flight at most (the folders of an extraction are synced as widely).
     static constexpr int kThreads = 4;
 
+private:
     void syncMain();
     Status syncAndClose(Job &job) const;
 

@@ -2,10 +2,15 @@
 
 #include <QFile>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <new>
 #include <utility>
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +20,14 @@ namespace {
 
 // Full blocks kept for reuse, so a long extraction does not allocate a megabyte per block.
 constexpr int kSpareBlocks = 4;
+// Direct I/O wants memory, file offsets and lengths aligned to the device's logical block size;
+// a page is a multiple of every usual one.
+constexpr qsizetype kDirectAlignment = 4096;
+// Files from this size on are written with O_DIRECT: the disk reads the blocks straight from our
+// memory, so the kernel neither copies them into its page cache (the costliest part of writing
+// on a machine with few cores) nor holds them dirty until the file's fdatasync. Small files go
+// through the page cache, where many of them cost one write each.
+constexpr qint64 kDirectMinSize = 4 * 1024 * 1024;
 
 QString systemError(const QString &text, const QByteArray &path, int error)
 {
@@ -22,6 +35,58 @@ QString systemError(const QString &text, const QByteArray &path, int error)
 }
 
 } // namespace
+
+WriteBlock::WriteBlock(qsizetype capacity) : m_capacity(capacity)
+{
+    if (capacity >= kMappedSize) {
+        void *pages = ::mmap(nullptr, static_cast<std::size_t>(capacity), PROT_READ | PROT_WRITE,
+            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        m_data = pages == MAP_FAILED ? nullptr : static_cast<char *>(pages);
+    } else {
+        m_data = static_cast<char *>(std::malloc(static_cast<std::size_t>(std::max<qsizetype>(capacity, 1))));
+    }
+    if (!m_data)
+        throw std::bad_alloc();
+}
+
+WriteBlock::~WriteBlock()
+{
+    release();
+}
+
+WriteBlock::WriteBlock(WriteBlock &&other) noexcept
+    : m_data(std::exchange(other.m_data, nullptr))
+    , m_size(std::exchange(other.m_size, 0))
+    , m_capacity(std::exchange(other.m_capacity, 0))
+{
+}
+
+WriteBlock &WriteBlock::operator=(WriteBlock &&other) noexcept
+{
+    if (this != &other) {
+        release();
+        m_data = std::exchange(other.m_data, nullptr);
+        m_size = std::exchange(other.m_size, 0);
+        m_capacity = std::exchange(other.m_capacity, 0);
+    }
+    return *this;
+}
+
+void WriteBlock::append(const char *data, qsizetype size)
+{
+    Q_ASSERT(m_size + size <= m_capacity);
+    std::memcpy(m_data + m_size, data, static_cast<std::size_t>(size));
+    m_size += size;
+}
+
+void WriteBlock::release()
+{
+    if (m_capacity >= kMappedSize)
+        ::munmap(m_data, static_cast<std::size_t>(m_capacity));
+    else
+        std::free(m_data);
+    m_data = nullptr;
+}
 
 WriterLanes::WriterLanes(const QByteArray &root, qsizetype budget, BufferMeter &meter,
     std::function<void(const QString &)> onFailure)
@@ -112,22 +177,26 @@ Status WriterLanes::finishAll()
     return {};
 }
 
-Result<QByteArray> WriterLanes::reserveBlock(qsizetype capacity)
+Result<WriteBlock> WriterLanes::reserveBlock(qsizetype capacity)
 {
-    QByteArray block;
+    WriteBlock block;
     std::unique_lock lock(m_mutex);
     m_notFull.wait(lock, [&] { return m_stopped || m_reserved + capacity <= m_budget; });
     if (m_stopped)
         return Error { m_error };
     m_reserved += capacity;
     m_meter.add(capacity);
-    if (capacity == ArchiveExtractor::kWriteBlockSize && !m_spareBlocks.empty()) {
+    // A spare whole block also serves a shorter one that would be mapped: mapping and unmapping
+    // one per medium-sized file would cost more than the unused room does.
+    if (capacity >= WriteBlock::kMappedSize && !m_spareBlocks.empty()) {
         block = std::move(m_spareBlocks.back());
         m_spareBlocks.pop_back();
     }
     lock.unlock();
-    block.resize(0);
-    block.reserve(capacity);
+    if (block.capacity() >= capacity)
+        block.clear();
+    else
+        block = WriteBlock(capacity);
     return block;
 }
 
@@ -140,23 +209,50 @@ void WriterLanes::releaseUnused(qsizetype bytes)
 }
 
 // The folders' entries reach the disk too (POSIX asks for an fsync of the folder to make a new
-// name durable); after the files, so one journal commit usually covers them all.
+// name durable); after the files, so one journal commit usually covers them all. Each fsync waits
+// for the disk, and on a filesystem without a journal each writes its own blocks: several threads
+// keep several folders in flight, as the sync pool does for files.
 Status WriterLanes::syncFolders() const
 {
-    QSet<QByteArray> folders { QByteArray() };
+    QSet<QByteArray> unique { QByteArray() };
     for (const Lane &lane : m_lanes)
-        folders.unite(lane.madeFolders);
-    for (const QByteArray &relative : std::as_const(folders)) {
-        const QByteArray path = relative.isEmpty() ? m_root : absolute(relative);
-        const int fd = ::open(path.constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-            return Error { systemError(tr("Cannot open the folder %1: %2."), path, errno) };
-        const int synced = ::fsync(fd);
-        const int error = errno;
-        ::close(fd);
-        if (synced != 0)
-            return Error { systemError(tr("Cannot write the folder %1: %2."), path, error) };
-    }
+        unique.unite(lane.madeFolders);
+    const QList<QByteArray> folders = unique.values();
+    std::atomic<qsizetype> next { 0 };
+    std::mutex failureMutex;
+    QString failure;
+    const auto syncSome = [&] {
+        for (qsizetype i = next++; i < folders.size(); i = next++) {
+            const QByteArray path = folders.at(i).isEmpty() ? m_root : absolute(folders.at(i));
+            if (Status synced = syncFolder(path); !synced) {
+                std::lock_guard lock(failureMutex);
+                failure = synced.error();
+                next = folders.size();
+            }
+        }
+    };
+    std::vector<std::thread> helpers;
+    const qsizetype threads = std::min<qsizetype>(SyncPool::kThreads, folders.size()) - 1;
+    for (qsizetype t = 0; t < threads; ++t)
+        helpers.emplace_back(syncSome);
+    syncSome();
+    for (std::thread &helper : helpers)
+        helper.join();
+    if (!failure.isEmpty())
+        return Error { failure };
+    return {};
+}
+
+Status WriterLanes::syncFolder(const QByteArray &path)
+{
+    const int fd = ::open(path.constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return Error { systemError(tr("Cannot open the folder %1: %2."), path, errno) };
+    const int synced = ::fsync(fd);
+    const int error = errno;
+    ::close(fd);
+    if (synced != 0)
+        return Error { systemError(tr("Cannot write the folder %1: %2."), path, error) };
     return {};
 }
 
@@ -174,6 +270,7 @@ QList<WriterLanes::FileRecord> WriterLanes::manifest() const
 
 void WriterLanes::writeMain(Lane &lane)
 {
+    nameThread("tfhub-write");
     for (;;) {
         WriteOp op;
         {
@@ -195,6 +292,7 @@ void WriterLanes::writeMain(Lane &lane)
     if (lane.fd >= 0)
         ::close(lane.fd);
     lane.fd = -1;
+    lane.direct = false;
 }
 
 Status WriterLanes::apply(Lane &lane, WriteOp &op)
@@ -203,18 +301,18 @@ Status WriterLanes::apply(Lane &lane, WriteOp &op)
     case WriteOp::Kind::Directory:
         return makeFolders(lane, op.path);
     case WriteOp::Kind::BeginFile:
-        return beginFile(lane, op.path);
+        return beginFile(lane, op.path, op.fileSize);
     case WriteOp::Kind::Data:
         return writeBlock(lane, op);
     case WriteOp::Kind::EndFile:
-        return endFile(lane, std::move(op.data));
+        return endFile(lane);
     case WriteOp::Kind::Finish:
         break;
     }
     return {};
 }
 
-Status WriterLanes::beginFile(Lane &lane, const QByteArray &relative)
+Status WriterLanes::beginFile(Lane &lane, const QByteArray &relative, qint64 size)
 {
     const qsizetype slash = relative.lastIndexOf('/');
     if (slash > 0) {
@@ -223,21 +321,29 @@ Status WriterLanes::beginFile(Lane &lane, const QByteArray &relative)
     }
     lane.filePath = relative;
     lane.fileWritten = 0;
+    lane.fileHash.reset();
     const QByteArray path = absolute(relative);
-    lane.fd = ::open(path.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    constexpr int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+    lane.direct = size >= kDirectMinSize;
+    lane.fd = lane.direct ? ::open(path.constData(), flags | O_DIRECT, 0666) : -1;
+    // Some filesystems (tmpfs before Linux 6.6, some FUSE ones) refuse O_DIRECT.
+    if (lane.fd < 0 && (!lane.direct || errno == EINVAL)) {
+        lane.direct = false;
+        lane.fd = ::open(path.constData(), flags, 0666);
+    }
     if (lane.fd < 0)
         return Error { systemError(tr("Cannot create %1: %2."), path, errno) };
     return {};
 }
 
 // The file counts as written once the sync pool has its data on the disk.
-Status WriterLanes::endFile(Lane &lane, QByteArray sha256)
+Status WriterLanes::endFile(Lane &lane)
 {
     SyncPool::Job job;
     job.fd = std::exchange(lane.fd, -1);
     job.path = absolute(lane.filePath);
     job.relative = lane.filePath;
-    job.record = FileRecord { QFile::decodeName(lane.filePath), lane.fileWritten, std::move(sha256) };
+    job.record = FileRecord { QFile::decodeName(lane.filePath), lane.fileWritten, lane.fileHash.resultHex() };
     return m_sync.submit(std::move(job));
 }
 
@@ -250,27 +356,59 @@ void WriterLanes::fileSynced(SyncPool::Job &&job)
 
 Status WriterLanes::writeBlock(Lane &lane, WriteOp &op)
 {
-    const char *data = op.data.constData();
-    qsizetype left = op.data.size();
-    while (left > 0) {
-        const ssize_t n = ::write(lane.fd, data, static_cast<size_t>(left));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return Error { systemError(tr("Cannot write %1: %2."), absolute(lane.filePath), errno) };
-        }
-        data += n;
-        left -= n;
-        m_writtenBytes += n;
+    const char *data = op.block.constData();
+    const qsizetype size = op.block.size();
+    // Hashing here rather than on the decode thread balances the stages: with direct I/O a
+    // writer mostly waits for the disk, while the decoder has the inflating to do.
+    lane.fileHash.addData(data, size);
+    // Whole blocks go straight to the disk; a file's unaligned tail through the page cache (and a
+    // short last block, which lives on the heap, unaligned).
+    const bool aligned = reinterpret_cast<quintptr>(data) % kDirectAlignment == 0;
+    const qsizetype direct = lane.direct && aligned ? size / kDirectAlignment * kDirectAlignment : 0;
+    int error = writeAll(lane, data, direct);
+    if (error == 0 && direct < size) {
+        if (lane.direct)
+            leaveDirect(lane);
+        error = writeAll(lane, data + direct, size - direct);
     }
-    lane.fileWritten += op.data.size();
+    if (error != 0)
+        return Error { systemError(tr("Cannot write %1: %2."), absolute(lane.filePath), error) };
+    lane.fileWritten += size;
     std::lock_guard lock(m_mutex);
     m_reserved -= op.reserved;
     m_meter.add(-op.reserved);
-    if (op.data.capacity() >= ArchiveExtractor::kWriteBlockSize && m_spareBlocks.size() < kSpareBlocks)
-        m_spareBlocks.push_back(std::move(op.data));
+    if (op.block.capacity() >= ArchiveExtractor::kWriteBlockSize && m_spareBlocks.size() < kSpareBlocks)
+        m_spareBlocks.push_back(std::move(op.block));
     m_notFull.notify_all();
     return {};
+}
+
+// Returns 0 or the errno of the failed write. A filesystem that takes O_DIRECT at open() may
+// still refuse a direct write (EINVAL): the rest of the file then goes through the page cache.
+int WriterLanes::writeAll(Lane &lane, const char *data, qsizetype size)
+{
+    while (size > 0) {
+        const ssize_t n = ::write(lane.fd, data, static_cast<size_t>(size));
+        if (n < 0) {
+            const int error = errno;
+            if (error == EINTR || (error == EINVAL && lane.direct && leaveDirect(lane)))
+                continue;
+            return error;
+        }
+        data += n;
+        size -= n;
+        m_writtenBytes += n;
+    }
+    return 0;
+}
+
+bool WriterLanes::leaveDirect(Lane &lane)
+{
+    const int flags = ::fcntl(lane.fd, F_GETFL);
+    if (flags < 0 || ::fcntl(lane.fd, F_SETFL, flags & ~O_DIRECT) != 0)
+        return false;
+    lane.direct = false;
+    return true;
 }
 
 Status WriterLanes::makeFolders(Lane &lane, const QByteArray &relative)

@@ -4,6 +4,7 @@
 #include "core/archive/inputqueue.h"
 #include "core/archive/syncpool.h"
 #include "core/util/result.h"
+#include "core/util/sha256.h"
 
 #include <QByteArray>
 #include <QCoreApplication>
@@ -23,14 +24,45 @@
 
 namespace tfhub::detail {
 
+/// The bytes of one write block, filled by the decode thread and written by a writer thread.
+/// Blocks of kMappedSize bytes or more are mapped pages, so they are aligned for direct I/O and
+/// go back to the system when freed (aligned heap blocks fragment the heap). Move-only.
+class WriteBlock final
+{
+public:
+    static constexpr qsizetype kMappedSize = 64 * 1024;
+
+    WriteBlock() = default;
+    /// An empty block with room for `capacity` bytes; throws std::bad_alloc as `new` does.
+    explicit WriteBlock(qsizetype capacity);
+    ~WriteBlock();
+    WriteBlock(WriteBlock &&other) noexcept;
+    WriteBlock &operator=(WriteBlock &&other) noexcept;
+
+    const char *constData() const { return m_data; }
+    qsizetype size() const { return m_size; }
+    qsizetype capacity() const { return m_capacity; }
+    /// Appends bytes that fit in the remaining capacity.
+    void append(const char *data, qsizetype size);
+    void clear() { m_size = 0; }
+
+private:
+    void release();
+
+    char *m_data = nullptr;
+    qsizetype m_size = 0;
+    qsizetype m_capacity = 0;
+};
+
 /// One step for a writer thread, in archive order within its lane.
 struct WriteOp
 {
     enum class Kind { Directory, BeginFile, Data, EndFile, Finish };
     Kind kind = Kind::Finish;
     QByteArray path;
-    QByteArray data; // file bytes (Data) or the file's SHA-256 in hex (EndFile)
-    qsizetype reserved = 0; // write budget held by `data`
+    qint64 fileSize = 0; // BeginFile: the size the archive announces
+    WriteBlock block; // Data: file bytes
+    qsizetype reserved = 0; // write budget held by `block`
 };
 
 /// The writer threads of an extraction and the bounded queues that feed them. Each file goes to
@@ -39,7 +71,9 @@ struct WriteOp
 /// written, so the bytes queued here stay below the budget whatever the archive's size.
 ///
 /// Durability: every file's data is on the disk (fdatasync, by a SyncPool while the lane goes on
-/// with the next file) before it counts as written; join() waits for that.
+/// with the next file) before it counts as written; join() waits for that. Large files are written
+/// with O_DIRECT, so their data is on the disk as it is written and their fdatasync only has the
+/// file's size and block map left to write.
 ///
 /// Threads: push(), laneFor(), reserveBlock() and releaseUnused() belong to the decode thread;
 /// stop() to any; the rest to the thread that owns the extraction. A failing writer reports
@@ -73,8 +107,8 @@ public:
     /// Queues the Finish op in every lane.
     Status finishAll();
     /// Reserves `capacity` bytes of write budget, blocking while the writers are behind, and
-    /// returns an empty buffer to fill (a recycled one when it is a whole block).
-    Result<QByteArray> reserveBlock(qsizetype capacity);
+    /// returns an empty block to fill (a recycled one when it is a whole block).
+    Result<WriteBlock> reserveBlock(qsizetype capacity);
     /// Gives back budget reserved but not filled.
     void releaseUnused(qsizetype bytes);
 
@@ -97,8 +131,10 @@ private:
         qint64 pending = 0;
         std::thread thread;
         int fd = -1;
+        bool direct = false; // fd bypasses the page cache (O_DIRECT)
         QByteArray filePath;
         qint64 fileWritten = 0;
+        Sha256 fileHash;
         QSet<QByteArray> madeFolders;
     };
     // The kernel's page-cache write path, not inflating, is the slowest stage of an extraction,
@@ -107,11 +143,14 @@ private:
 
     void writeMain(Lane &lane);
     Status apply(Lane &lane, WriteOp &op);
-    Status beginFile(Lane &lane, const QByteArray &relative);
-    Status endFile(Lane &lane, QByteArray sha256);
+    Status beginFile(Lane &lane, const QByteArray &relative, qint64 size);
+    Status endFile(Lane &lane);
     Status writeBlock(Lane &lane, WriteOp &op);
+    int writeAll(Lane &lane, const char *data, qsizetype size);
+    static bool leaveDirect(Lane &lane);
     void fileSynced(SyncPool::Job &&job);
     Status makeFolders(Lane &lane, const QByteArray &relative);
+    static Status syncFolder(const QByteArray &path);
     QByteArray absolute(const QByteArray &relative) const { return m_root + '/' + relative; }
 
     const QByteArray m_root;
@@ -125,7 +164,7 @@ private:
     bool m_stopped = false;
     QString m_error;
     qint64 m_reserved = 0; // write budget held by queued and filling blocks
-    std::vector<QByteArray> m_spareBlocks;
+    std::vector<WriteBlock> m_spareBlocks;
     std::map<QByteArray, FileRecord> m_manifest;
     std::array<Lane, kLanes> m_lanes;
 

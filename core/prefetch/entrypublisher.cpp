@@ -81,7 +81,7 @@ Status EntryPublisher::discard()
 }
 
 Result<EntryPublisher::Outcome> EntryPublisher::publish(
-    const Manifest &manifest, const QByteArray &descriptor)
+    const Manifest &manifest, const QByteArray &descriptor, FolderSync folders)
 {
     const QString tmp = tmpFolder();
     if (isEmptyDir(tmp))
@@ -108,7 +108,9 @@ Result<EntryPublisher::Outcome> EntryPublisher::publish(
         return Error { s.error() };
     // Durable publish: everything inside is on disk before the rename makes it K, and the
     // cache folder is synced after it (a crash never leaves a K/ with missing or empty files).
-    if (Status s = syncFolders(tmp); !s) {
+    // Each folder sync waits for the disk, so a second pass over what the writer synced would
+    // add its latency to every publish for nothing.
+    if (Status s = folders == FolderSync::Needed ? syncFolders(tmp) : Status(); !s) {
         QFile::remove(manifestTemp);
         return Error { s.error() };
     }

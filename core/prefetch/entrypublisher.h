@@ -32,10 +32,15 @@ public:
         bool alreadyCached = false; ///< another copy was published meanwhile and is kept
         QStringList warnings;
     };
+    /// Whether publish() must still make the folders inside the tmp folder durable: not when the
+    /// caller's writer did (ArchiveExtractor::finish() syncs every folder it made).
+    enum class FolderSync { Needed, DoneByWriter };
     /// Publishes the tmp folder as `K` with `descriptor` and `manifest` (whose handle names the
     /// model in messages). Fails, publishing nothing, when the tmp folder is empty. An empty
-    /// descriptor is not written (an entry known only by its key).
-    Result<Outcome> publish(const Manifest &manifest, const QByteArray &descriptor);
+    /// descriptor is not written (an entry known only by its key). The files' data must be on
+    /// the disk already.
+    Result<Outcome> publish(
+        const Manifest &manifest, const QByteArray &descriptor, FolderSync folders = FolderSync::Needed);
 
     /// What a prefetch records for an archive that `extractor` finished into our tmp folder:
     /// our manifest (the extractor's files and digests, the format detected in the tmp folder,

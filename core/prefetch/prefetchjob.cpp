@@ -177,8 +177,8 @@ void PrefetchJob::finalise()
     const ArchiveExtractor::Stats stats = m_extractor->stats();
     m_progress.written = stats.writtenBytes;
     m_progress.files = stats.filesWritten;
-    const Result<EntryPublisher::Outcome> published
-        = m_publisher.publish(extracted.manifest, extracted.descriptor);
+    const Result<EntryPublisher::Outcome> published = m_publisher.publish(
+        extracted.manifest, extracted.descriptor, EntryPublisher::FolderSync::DoneByWriter);
     if (!published)
         return finish(PrefetchPhase::Failed, published.error());
     m_result.warnings << published->warnings;

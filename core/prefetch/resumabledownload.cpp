@@ -3,6 +3,8 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 
+#include <algorithm>
+
 namespace tfhub {
 
 namespace {
@@ -192,7 +194,9 @@ void ResumableDownload::onReadyRead()
         return;
     }
     while (reply->bytesAvailable() > 0) {
-        const QByteArray chunk = reply->read(kReadChunk);
+        // Exactly what is there, so the array has no spare room and the sink may keep it as it
+        // is instead of copying it (ArchiveExtractor::feed()).
+        const QByteArray chunk = reply->read(std::min(kReadChunk, reply->bytesAvailable()));
         if (chunk.isEmpty())
             break;
         if (Status s = m_sink->write(chunk); !s) {

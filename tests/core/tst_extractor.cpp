@@ -74,6 +74,7 @@ private slots:
     void integrity();
     void gzipHeaderFields_data();
     void gzipHeaderFields();
+    void largeFilesAndSharedInput();
 };
 
 void TestExtractor::normalizeMemberName_data()
@@ -397,6 +398,51 @@ void TestExtractor::gzipHeaderFields()
             QVERIFY2(result.status.error().contains(error), qPrintable(result.status.error()));
         }
     }
+}
+
+// Files of 4 MiB and more are written with direct I/O in whole blocks, their unaligned tail through
+// the page cache (a short last block lives on the heap, a longer one in mapped pages); the input
+// is fed as arrays the extractor may keep instead of copying, which the caller then overwrites.
+void TestExtractor::largeFilesAndSharedInput()
+{
+    constexpr qsizetype MiB = 1024 * 1024;
+    const QList<QPair<QString, QByteArray>> files {
+        { QStringLiteral("variables/below-threshold.bin"), noise(4 * MiB - 1, 31) },
+        { QStringLiteral("variables/exactly-4MiB.bin"), noise(4 * MiB, 32) },
+        { QStringLiteral("variables/short-tail.bin"), noise(4 * MiB + 5000, 33) },
+        { QStringLiteral("variables/long-tail.bin"), noise(5 * MiB + 70001, 34) },
+        { QStringLiteral("assets/small.txt"), QByteArray("hello\n") },
+    };
+    TarBuilder tar;
+    for (const auto &[path, content] : files)
+        tar.file(path.toUtf8(), content);
+    const QByteArray archive = gzipMember(tar.build());
+    QVERIFY(!archive.isEmpty());
+    QTemporaryDir temp;
+    QVERIFY(temp.isValid());
+    ArchiveExtractor extractor(temp.path(), QStringLiteral("test-archive"));
+    for (qsizetype at = 0, piece = 1; at < archive.size(); at += piece, piece = piece * 3 % 200003 + 1) {
+        QByteArray chunk = archive.mid(at, piece);
+        if (piece % 2 == 0)
+            chunk.reserve(piece * 2); // room to spare: copied rather than kept
+        QVERIFY(extractor.feed(chunk));
+        chunk.fill('x'); // the caller's array is its own again
+    }
+    const Status status = extractor.finish();
+    QVERIFY2(status.ok(), qPrintable(status.error()));
+    const auto tree = readTree(temp.path());
+    const QList<ArchiveExtractor::FileRecord> manifest = extractor.manifest();
+    QCOMPARE(manifest.size(), files.size());
+    for (const auto &[path, content] : files) {
+        QVERIFY2(tree.value(path) == content, qPrintable(path));
+        const auto record = std::find_if(manifest.cbegin(), manifest.cend(),
+            [&path = path](const ArchiveExtractor::FileRecord &r) { return r.path == path; });
+        QVERIFY(record != manifest.cend());
+        QCOMPARE(record->size, content.size());
+        QCOMPARE(record->sha256, QCryptographicHash::hash(content, QCryptographicHash::Sha256).toHex());
+    }
+    QCOMPARE(
+        extractor.archiveSha256(), QCryptographicHash::hash(archive, QCryptographicHash::Sha256).toHex());
 }
 
 QTEST_GUILESS_MAIN(TestExtractor)
