@@ -9,6 +9,7 @@
 #include "ui/browse/browseproxy.h"
 #include "ui/cache/cachemodel.h"
 #include "ui/cache/livecache.h"
+#include "ui/widgets/columnfit.h"
 #include "ui/widgets/messagebar.h"
 #include "ui/widgets/modelname.h"
 #include "ui/widgets/pythonsnippet.h"
@@ -179,8 +180,7 @@ void BrowsePage::createView()
     m_view->header()->setSectionResizeMode(BrowseModel::VersionColumn, QHeaderView::ResizeToContents);
     m_view->header()->setSectionResizeMode(BrowseModel::CachedColumn, QHeaderView::ResizeToContents);
     m_view->header()->setStretchLastSection(false);
-    m_view->header()->resizeSection(BrowseModel::TaskColumn, 130);
-    m_view->header()->resizeSection(BrowseModel::FormatColumn, 95);
+    keepColumnsInView(m_view, m_view->header(), BrowseModel::HandleColumn, 200);
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_view->setAccessibleName(tr("Catalog entries"));
     connect(
@@ -212,6 +212,7 @@ void BrowsePage::createView()
     m_splitter->setStretchFactor(1, 1);
     m_splitter->setStretchFactor(2, 0);
     m_splitter->setChildrenCollapsible(true);
+    m_splitter->setCollapsible(1, false); // the list gives way last, down to its readable minimum
     m_splitter->setSizes({ 220, 640, 240 });
 }
 
@@ -349,6 +350,9 @@ void BrowsePage::reloadCatalog()
             return;
         catalog::LoadResult r = watcher->result();
         m_model->setCatalog(std::make_shared<const Catalog>(std::move(r.catalog)));
+        for (const int column : { BrowseModel::TaskColumn, BrowseModel::FormatColumn })
+            m_view->header()->resizeSection(column,
+                widthForLabels(m_view, m_view->header(), column, m_model->columnTexts(column), false));
         if (m_live)
             m_live->setCatalogHandles(m_model->catalog()->handlesByKey());
         if (!r.messages.isEmpty())
