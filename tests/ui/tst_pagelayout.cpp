@@ -41,6 +41,9 @@ constexpr int WaitMs = 10000;
 constexpr QSize SmallWindow(1024, 700);
 // A model path needs this much to be told from its neighbours (it is elided at its start).
 constexpr int ModelColumnMinimum = 200;
+// Short columns (task, format, state) need not be wider than this: a rare longer label elides,
+// with the whole of it in the tooltip.
+constexpr int ShortColumnMaximum = 160;
 
 const QStringList Handles = {
     QStringLiteral("https://tfhub.dev/google/imagenet/mobilenet_v2_100_224/classification/5"),
@@ -70,7 +73,7 @@ void checkColumns(QAbstractItemView *view, QHeaderView *header, int modelColumn,
         if (c == modelColumn)
             needed = std::max(needed, ModelColumnMinimum);
         else
-            needed = std::max(needed, view->sizeHintForColumn(c));
+            needed = std::max(needed, std::min(view->sizeHintForColumn(c), ShortColumnMaximum));
         QVERIFY2(width >= needed,
             qPrintable(QStringLiteral("%1: column %2 is %3 px, needs %4")
                            .arg(QLatin1String(what), name)

@@ -135,7 +135,7 @@ QVariant BrowseModel::data(const QModelIndex &index, int role) const
                     .arg(e.handle, catalog::kindLabel(e.kind), e.parentModel);
             return tr("%1\n%2: not loadable by tensorflow_hub").arg(e.handle, catalog::kindLabel(e.kind));
         }
-        if (index.column() == TaskColumn && e.tasks.size() > 1) {
+        if (index.column() == TaskColumn && !e.tasks.isEmpty()) {
             QStringList tasks;
             for (const QString &t : e.tasks)
                 tasks << modelname::taskLabel(t);

@@ -167,20 +167,19 @@ void BrowsePage::createView()
     m_view->sortByColumn(BrowseModel::HandleColumn, Qt::AscendingOrder);
     // A clicked header orders by that column; the view has sorted already, by relevance while a
     // query has words, so sort again now that the proxy orders by the column.
-    connect(
-        m_view->header(), &QHeaderView::sortIndicatorChanged, this, [this](int column, Qt::SortOrder order) {
-            if (m_sortingByRelevance)
-                return;
-            m_proxy->sort(column, order);
-            m_proxy->setRelevanceOrder(false);
-            m_view->header()->setSortIndicatorShown(true);
-        });
-    m_view->header()->setSectionResizeMode(BrowseModel::HandleColumn, QHeaderView::Stretch);
+    QHeaderView *header = m_view->header();
+    connect(header, &QHeaderView::sortIndicatorChanged, this, [this](int column, Qt::SortOrder order) {
+        if (m_sortingByRelevance)
+            return;
+        m_proxy->sort(column, order);
+        m_proxy->setRelevanceOrder(false);
+        m_view->header()->setSortIndicatorShown(true);
+    });
+    header->setSectionResizeMode(BrowseModel::HandleColumn, QHeaderView::Stretch);
     // Short columns take what they need, so the handle keeps the room.
-    m_view->header()->setSectionResizeMode(BrowseModel::VersionColumn, QHeaderView::ResizeToContents);
-    m_view->header()->setSectionResizeMode(BrowseModel::CachedColumn, QHeaderView::ResizeToContents);
-    m_view->header()->setStretchLastSection(false);
-    keepColumnsInView(m_view, m_view->header(), BrowseModel::HandleColumn, 200);
+    header->setSectionResizeMode(BrowseModel::VersionColumn, QHeaderView::ResizeToContents);
+    header->setSectionResizeMode(BrowseModel::CachedColumn, QHeaderView::ResizeToContents);
+    header->setStretchLastSection(false);
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_view->setAccessibleName(tr("Catalog entries"));
     connect(
@@ -350,9 +349,10 @@ void BrowsePage::reloadCatalog()
             return;
         catalog::LoadResult r = watcher->result();
         m_model->setCatalog(std::make_shared<const Catalog>(std::move(r.catalog)));
-        for (const int column : { BrowseModel::TaskColumn, BrowseModel::FormatColumn })
-            m_view->header()->resizeSection(column,
-                widthForLabels(m_view, m_view->header(), column, m_model->columnTexts(column), false));
+        // Wide enough for the usual labels; a rare long one elides (the tooltip has it).
+        fitColumnsToTexts(
+            m_view, m_view->header(), { BrowseModel::TaskColumn, BrowseModel::FormatColumn },
+            [this](int column) { return m_model->columnTexts(column); }, 160);
         if (m_live)
             m_live->setCatalogHandles(m_model->catalog()->handlesByKey());
         if (!r.messages.isEmpty())

@@ -46,6 +46,7 @@ enum StackPage { TablePage, EmptyPage };
 
 // A model path needs this much to be told from its neighbours (it loses its start when cut).
 constexpr int ModelColumnMinimum = 200;
+constexpr int DetailsMinimum = 180;
 
 } // namespace
 
@@ -79,14 +80,17 @@ CachePage::CachePage(LiveCache *live, QWidget *parent)
     m_detailsColumn = detailsColumn;
     m_detailsColumn->setObjectName(QStringLiteral("detailsColumn"));
     m_detailsColumn->hide();
+    // Its values elide, so it may be narrow; its contents' wishes must not widen the window.
+    m_detailsColumn->setMinimumWidth(DetailsMinimum);
     m_detailsWidth = settings::CachePageDetailsWidth.defaultValue;
     // A wider window widens the list, not the details (whose width the user sets and the
     // settings keep).
     m_splitter->setStretchFactor(0, 1);
     m_splitter->setStretchFactor(1, 0);
     m_splitter->setChildrenCollapsible(false);
+    whenResized(m_splitter, [this] { fitDetailsColumn(); });
     connect(m_splitter, &QSplitter::splitterMoved, this, [this] {
-        if (m_detailsColumn->isVisible())
+        if (!m_detailsColumn->isHidden())
             m_detailsWidth = m_splitter->sizes().value(1, m_detailsWidth);
     });
 
@@ -268,7 +272,6 @@ void CachePage::createTable()
             widthForLabels(m_table, header, column, CacheModel::widestTexts(column),
                 column == CacheModel::StateColumn || column == CacheModel::PinnedColumn));
     }
-    keepColumnsInView(m_table, header, CacheModel::HandleColumn, ModelColumnMinimum);
     // The details pane shows the file count and the download time; the model name needs the
     // room more at 1024 pixels (the header's context menu brings the columns back).
     header->setSectionHidden(CacheModel::FilesColumn, true);
@@ -325,7 +328,7 @@ void CachePage::saveState(QSettings &settings) const
 void CachePage::restoreState(const QSettings &settings)
 {
     m_detailsWidth = settings::CachePageDetailsWidth.read(settings);
-    if (m_detailsColumn->isVisible()) {
+    if (!m_detailsColumn->isHidden()) {
         m_detailsColumn->hide();
         showDetailsColumn(true);
     }
@@ -334,15 +337,27 @@ void CachePage::restoreState(const QSettings &settings)
 
 void CachePage::showDetailsColumn(bool show)
 {
-    if (show == m_detailsColumn->isVisible())
+    if (show == !m_detailsColumn->isHidden())
         return;
     if (!show) {
         m_detailsColumn->hide();
         return;
     }
     m_detailsColumn->show();
-    const int total = std::max(m_splitter->width(), m_detailsWidth + m_table->minimumSizeHint().width());
-    m_splitter->setSizes({ total - m_detailsWidth - m_splitter->handleWidth(), m_detailsWidth });
+    fitDetailsColumn();
+}
+
+void CachePage::fitDetailsColumn()
+{
+    if (m_detailsColumn->isHidden())
+        return;
+    // The width the user gave the pane, less what the list's columns need to be read whole; a
+    // window too small for both keeps a narrow pane (and the list scrolls sideways).
+    const int total = m_splitter->width() - m_splitter->handleWidth();
+    const int room = total
+        - columnsWidth(m_table, m_table->horizontalHeader(), CacheModel::HandleColumn, ModelColumnMinimum);
+    const int width = std::max(DetailsMinimum, std::min(m_detailsWidth, room));
+    m_splitter->setSizes({ total - width, width });
 }
 
 void CachePage::updateVerifyMarks(bool reread)

@@ -100,6 +100,7 @@ private:
     /// Shows the details column at the remembered width, or hides it (nothing selected), so the
     /// list has the whole width when there are no details to show.
     void showDetailsColumn(bool show);
+    void fitDetailsColumn();
     /// The table's marks of entries a Verify found changed: read from the file when `reread`,
     /// else only dropped where the folder was replaced or removed since.
     void updateVerifyMarks(bool reread);

@@ -310,8 +310,8 @@ QWidget *SettingsPage::createApplyRow()
     moveLayout->addWidget(m_cancelMove);
     m_moveRow->hide();
 
-    auto *hint = new QLabel(tr("Apply writes the cache folder and the load format to the ticked files. "
-                               "Download and cleanup settings take effect at once."),
+    auto *hint = new QLabel(tr("Apply saves the cache folder and load format in the ticked files; the "
+                               "other settings apply at once."),
         box);
     hint->setObjectName(QStringLiteral("applyHint"));
     hint->setWordWrap(true);

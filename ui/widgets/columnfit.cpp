@@ -1,6 +1,7 @@
 #include "ui/widgets/columnfit.h"
 
 #include <QAbstractItemView>
+#include <QEvent>
 #include <QHeaderView>
 #include <QStyle>
 
@@ -8,24 +9,45 @@
 
 namespace tfhub::ui {
 
-void keepColumnsInView(QAbstractItemView *view, QHeaderView *header, int stretchColumn, int stretchMinimum)
+int columnsWidth(
+    const QAbstractItemView *view, const QHeaderView *header, int stretchColumn, int stretchMinimum)
 {
-    const auto update = [view, header, stretchColumn, stretchMinimum] {
-        int width
-            = 2 * view->frameWidth() + view->style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, view);
-        for (int c = 0; c < header->count(); ++c) {
-            if (!header->isSectionHidden(c))
-                width += c == stretchColumn ? stretchMinimum : header->sectionSize(c);
-        }
-        view->setMinimumWidth(width);
-    };
-    // The stretching column follows the view's width; only the others set the minimum.
-    QObject::connect(header, &QHeaderView::sectionResized, view, [update, stretchColumn](int logical) {
-        if (logical != stretchColumn)
-            update();
-    });
-    QObject::connect(header, &QHeaderView::sectionCountChanged, view, update);
-    update();
+    int width
+        = 2 * view->frameWidth() + view->style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, view);
+    for (int c = 0; c < header->count(); ++c) {
+        if (!header->isSectionHidden(c))
+            width += c == stretchColumn ? stretchMinimum : header->sectionSize(c);
+    }
+    return width;
+}
+
+namespace {
+
+class ResizeWatcher final : public QObject
+{
+public:
+    ResizeWatcher(QWidget *widget, std::function<void()> f) : QObject(widget), m_f(std::move(f))
+    {
+        widget->installEventFilter(this);
+    }
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override
+    {
+        if (event->type() == QEvent::Resize)
+            m_f();
+        return QObject::eventFilter(watched, event);
+    }
+
+private:
+    std::function<void()> m_f;
+};
+
+} // namespace
+
+void whenResized(QWidget *widget, std::function<void()> f)
+{
+    new ResizeWatcher(widget, std::move(f));
 }
 
 int widthForLabels(const QAbstractItemView *view, const QHeaderView *header, int column,
@@ -39,6 +61,14 @@ int widthForLabels(const QAbstractItemView *view, const QHeaderView *header, int
     for (const QString &label : labels)
         widest = std::max(widest, fm.horizontalAdvance(label));
     return std::max(widest + icon + margins, header->sectionSizeHint(column));
+}
+
+void fitColumnsToTexts(QAbstractItemView *view, QHeaderView *header, const QList<int> &columns,
+    const std::function<QStringList(int)> &texts, int maximum)
+{
+    for (const int column : columns)
+        header->resizeSection(
+            column, std::min(maximum, widthForLabels(view, header, column, texts(column), false)));
 }
 
 } // namespace tfhub::ui
