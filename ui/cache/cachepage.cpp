@@ -328,10 +328,7 @@ void CachePage::saveState(QSettings &settings) const
 void CachePage::restoreState(const QSettings &settings)
 {
     m_detailsWidth = settings::CachePageDetailsWidth.read(settings);
-    if (!m_detailsColumn->isHidden()) {
-        m_detailsColumn->hide();
-        showDetailsColumn(true);
-    }
+    fitDetailsColumn();
     m_table->horizontalHeader()->restoreState(settings.value(settings::CachePageHeader.name()).toByteArray());
 }
 
