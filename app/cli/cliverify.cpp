@@ -8,6 +8,7 @@
 #include "core/cache/manifest.h"
 #include "core/hub/handle.h"
 #include "core/hub/hubsettings.h"
+#include "core/maintenance/verifymarks.h"
 #include "core/util/fsutil.h"
 #include "core/util/sha256.h"
 
@@ -213,6 +214,28 @@ void printHuman(const Checked &c)
         out() << tr("  extra:    ") << f << '\n';
 }
 
+// What the app's Cache page marks until it is fixed: changes found, and passes that clear a mark
+// (a freshly recorded manifest matches the files by definition).
+QList<VerifyOutcome> outcomesToRecord(const QList<Checked> &checked)
+{
+    QList<VerifyOutcome> outcomes;
+    for (const Checked &c : checked) {
+        if (c.outcome == Outcome::Ok || c.outcome == Outcome::Recorded) {
+            outcomes.append({ c.key, c.handle, false, QString() });
+        } else if (c.outcome == Outcome::Changed) {
+            QStringList parts;
+            if (!c.report.modified.isEmpty())
+                parts << tr("changed: %1").arg(c.report.modified.join(QStringLiteral(", ")));
+            if (!c.report.missing.isEmpty())
+                parts << tr("missing: %1").arg(c.report.missing.join(QStringLiteral(", ")));
+            if (!c.report.extra.isEmpty())
+                parts << tr("not in the download: %1").arg(c.report.extra.join(QStringLiteral(", ")));
+            outcomes.append({ c.key, c.handle, true, parts.join(QStringLiteral("; ")) });
+        }
+    }
+    return outcomes;
+}
+
 void printSummary(const QMap<Outcome, int> &counts, const VerifyArgs &args)
 {
     if (const int n = counts.value(Outcome::Unverifiable))
@@ -244,14 +267,19 @@ int runVerify(const VerifyArgs &args)
         return failure(entries.error());
     QMap<Outcome, int> counts;
     QJsonArray reports;
+    QList<Checked> checked;
     for (const CacheEntry &e : *entries) {
         const Checked c = checkOne(settings.cacheDir, e, args.rehash);
+        checked.append(c);
         ++counts[c.outcome];
         if (args.json)
             reports.append(toJson(c));
         else
             printHuman(c);
     }
+    // A failure to remember costs only the app's mark, not the check itself.
+    if (const Status s = maintenance::recordVerifyResults(settings.cacheDir, outcomesToRecord(checked)); !s)
+        err() << "tfhub-cache: warning: " << s.error() << '\n';
     if (args.json) {
         QJsonObject o = jsonEnvelope(settings);
         o.insert(QStringLiteral("entries"), reports);

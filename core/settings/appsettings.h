@@ -86,7 +86,8 @@ inline constexpr SizeSetting CleanPolicyMaxBytes { "cleanPolicy/maxBytes", 50'00
 // Window state.
 inline constexpr Key MainWindowGeometry { "mainWindow/geometry" };
 inline constexpr Key MainWindowState { "mainWindow/windowState" };
-inline constexpr Key CachePageSplitter { "cachePage/splitter" };
+// The width of the Cache page's details pane (shown while an entry is selected).
+inline constexpr IntSetting CachePageDetailsWidth { "cachePage/detailsWidth", 300, 120, 4000 };
 inline constexpr Key CachePageHeader { "cachePage/header" };
 inline constexpr Key BrowseSplitter { "browse/splitter" };
 inline constexpr Key BrowseHeader { "browse/header" };

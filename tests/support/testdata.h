@@ -25,7 +25,7 @@ qint64 deadPid();
 /// `modelDir`, and `<key>.descriptor.txt`. Returns the key.
 QString makeEntry(const QString &root, const QString &handle, const QString &modelDir);
 
-/// Points HOME and the XDG folders (config, cache, data) of this process and of every child it
+/// Points HOME and the XDG folders (config, cache, data, state) of this process and of every child it
 /// starts into `home`, and puts QStandardPaths in test mode: call it before anything reads
 /// QSettings or QStandardPaths, so no test touches the real home.
 void isolateHome(const QString &home);

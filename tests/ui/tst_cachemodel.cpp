@@ -8,6 +8,7 @@
 #include <QCryptographicHash>
 #include <QMenu>
 #include <QSignalSpy>
+#include <QStandardItemModel>
 #include <QToolButton>
 #include <QtTest>
 
@@ -179,15 +180,14 @@ void TestCacheModel::brokenHasItsOwnIconAndFilter()
     CacheFilterProxy proxy;
     proxy.setSourceModel(&model);
     CacheFilterBar bar(&proxy);
-    auto *button = bar.findChild<QToolButton *>(QStringLiteral("stateFilterButton"));
-    QVERIFY(button && button->menu());
-    QAction *brokenAction = nullptr;
-    for (QAction *a : button->menu()->actions()) {
-        if (a->data().toInt() == int(EntryState::Broken))
-            brokenAction = a;
+    QStandardItem *brokenItem = nullptr;
+    for (int row = 0; row < bar.stateModel()->rowCount(); ++row) {
+        if (bar.stateModel()->item(row)->data(CacheFilterBar::StateRole).toInt() == int(EntryState::Broken))
+            brokenItem = bar.stateModel()->item(row);
     }
-    QVERIFY(brokenAction);
-    brokenAction->setChecked(true);
+    QVERIFY(brokenItem);
+    QCOMPARE(brokenItem->icon().cacheKey(), CacheModel::stateIcon(EntryState::Broken).cacheKey());
+    brokenItem->setCheckState(Qt::Checked);
     QCOMPARE(proxy.rowCount(), 1);
     QCOMPARE(proxy.index(0, CacheModel::HandleColumn).data(CacheModel::HandleRole).toString(), Bert);
 }

@@ -43,6 +43,10 @@ private Q_SLOTS:
     void throttledJobShowsProgressThenDone();
     void cancelSelectedRow();
     void retryRerunsToDone();
+    void barFill();
+    void cutArchiveBarNotFull();
+    void retryCountsDown();
+    void nameResolutionRetryCountsDown();
 };
 
 void TestDownloads::statusText_data()
@@ -372,6 +376,99 @@ void TestDownloads::retryRerunsToDone()
     QCOMPARE(model->rowCount(), 1);
     QCOMPARE(phaseOf(*model, id), PrefetchPhase::Done);
     QVERIFY(QFileInfo::exists(QDir(m_root).filePath(Handle::cacheKeyOf(handle(ModulePath)))));
+}
+
+void TestDownloads::barFill()
+{
+    constexpr qint64 Total = 4000;
+    QCOMPARE(DownloadModel::barFill(PrefetchPhase::Queued, false, 0, Total), -1);
+    QCOMPARE(DownloadModel::barFill(PrefetchPhase::Downloading, false, 1000, Total), 250);
+    QCOMPARE(DownloadModel::barFill(PrefetchPhase::Downloading, false, 0, -1), 0);
+    // Every byte in is not yet a model: the bar is full only once the job is done.
+    QCOMPARE(DownloadModel::barFill(PrefetchPhase::Finalising, false, Total, Total), 999);
+    QCOMPARE(DownloadModel::barFill(PrefetchPhase::Done, true, Total, Total), 1000);
+    QCOMPARE(DownloadModel::barFill(PrefetchPhase::Failed, true, Total, Total), -1);
+    QCOMPARE(DownloadModel::barFill(PrefetchPhase::Cancelled, true, 1000, Total), -1);
+}
+
+void TestDownloads::cutArchiveBarNotFull()
+{
+    // The server sends all it has, which is half an archive: every byte arrives, the model does not.
+    const QString cutPath = QStringLiteral("/google/cut/1");
+    m_hub.addArchive(cutPath, m_archive.left(m_archive.size() / 2));
+    QVERIFY(makePage());
+    DownloadModel *model = m_page->model();
+    QSignalSpy finished(m_queue.get(), &DownloadQueue::jobFinished);
+    QCOMPARE(m_page->queueHandles({ handle(cutPath) }), 1);
+    const int id = m_queue->ids().constFirst();
+    QVERIFY(finished.wait(JobTimeoutMs));
+    QCOMPARE(phaseOf(*model, id), PrefetchPhase::Failed);
+    const QModelIndex progress = indexOfJob(*model, id, DownloadModel::ProgressColumn);
+    QCOMPARE(progress.data(DownloadModel::ReceivedRole).toLongLong(), m_archive.size() / 2);
+    QCOMPARE(progress.data(DownloadModel::BarRole).toInt(), -1);
+    const QModelIndex status = indexOfJob(*model, id, DownloadModel::StatusColumn);
+    QVERIFY2(status.data().toString().startsWith(DownloadModel::tr("Archive damaged")),
+        qPrintable(status.data().toString()));
+    QCOMPARE(status.data(Qt::ForegroundRole).value<QBrush>().color(), DownloadModel::failureColor());
+    const QString message = finished.constFirst().at(1).value<PrefetchResult>().message;
+    QVERIFY(status.data(Qt::ToolTipRole).toString().contains(message));
+}
+
+void TestDownloads::retryCountsDown()
+{
+    // The first answer is 503 with Retry-After: 3; the row says how long until the next try.
+    TestHub::Fault busy;
+    busy.failFirst = 1;
+    busy.failStatus = 503;
+    busy.retryAfter = 3;
+    m_hub.setFault(ModulePath, busy);
+    QVERIFY(makePage());
+    DownloadModel *model = m_page->model();
+    QSignalSpy finished(m_queue.get(), &DownloadQueue::jobFinished);
+    QCOMPARE(m_page->queueHandles({ handle(ModulePath) }), 1);
+    const int id = m_queue->ids().constFirst();
+    const auto status = [&] { return indexOfJob(*model, id, DownloadModel::StatusColumn).data().toString(); };
+    QTRY_COMPARE_WITH_TIMEOUT(status(), DownloadModel::tr("retrying in %1 s").arg(3), JobTimeoutMs);
+    QVERIFY(indexOfJob(*model, id, DownloadModel::StatusColumn)
+                .data(Qt::ToolTipRole)
+                .toString()
+                .contains(QStringLiteral("retrying in 3 s: ")));
+    // It counts down while it waits.
+    QTRY_COMPARE_WITH_TIMEOUT(status(), DownloadModel::tr("retrying in %1 s").arg(2), JobTimeoutMs);
+    QVERIFY(finished.wait(JobTimeoutMs));
+    QVERIFY2(finished.constFirst().at(1).value<PrefetchResult>().phase == PrefetchPhase::Done,
+        qPrintable(finished.constFirst().at(1).value<PrefetchResult>().message));
+    QCOMPARE(phaseOf(*model, id), PrefetchPhase::Done);
+    QCOMPARE(status(), DownloadModel::tr("done"));
+}
+
+void TestDownloads::nameResolutionRetryCountsDown()
+{
+    // One job at a time: the second waits in the queue, and its row shows what the engine says
+    // of a retry after a failed name lookup.
+    throttle(ModulePath, 100);
+    QVERIFY(makePage());
+    m_queue->setConcurrency(1);
+    DownloadModel *model = m_page->model();
+    QCOMPARE(m_page->queueHandles({ handle(ModulePath), handle(SecondPath) }), 2);
+    const int id = m_queue->ids().constLast();
+    PrefetchProgress retrying;
+    retrying.phase = PrefetchPhase::Connecting;
+    retrying.attempt = 2;
+    retrying.detail
+        = QStringLiteral("retrying in 4 s: cannot resolve tfhub.dev (https://tfhub.dev/google/x/1)");
+    Q_EMIT m_queue->jobProgress(id, retrying);
+    const QModelIndex status = indexOfJob(*model, id, DownloadModel::StatusColumn);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        status.data().toString(), DownloadModel::tr("retrying in %1 s").arg(4), JobTimeoutMs);
+    QVERIFY(status.data(Qt::ToolTipRole).toString().contains(QStringLiteral("cannot resolve tfhub.dev")));
+    QCOMPARE(status.data(DownloadModel::BarRole).toInt(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        status.data().toString(), DownloadModel::tr("retrying in %1 s").arg(3), JobTimeoutMs);
+    // Once it connects again the countdown ends.
+    retrying.detail.clear();
+    Q_EMIT m_queue->jobProgress(id, retrying);
+    QTRY_COMPARE_WITH_TIMEOUT(status.data().toString(), phaseName(PrefetchPhase::Connecting), JobTimeoutMs);
 }
 
 QTEST_MAIN(TestDownloads)

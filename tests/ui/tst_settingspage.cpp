@@ -14,6 +14,7 @@
 #include <QProcess>
 #include <QPushButton>
 #include <QRadioButton>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTreeWidget>
@@ -72,6 +73,8 @@ private Q_SLOTS:
     void invalidFolderDisablesApply();
     void effectiveValuesFollowApply();
     void effectiveValuesStartEachShellOnce();
+    void applyButtonsAtTheBottom();
+    void autoRemovesSavedLine();
 };
 
 void TestSettingsPage::previewShowsExactLines()
@@ -315,11 +318,27 @@ void TestSettingsPage::effectiveValuesFollowApply()
         ProbeTimeoutMs);
     QTreeWidgetItem *bash = rowNamed(page, QStringLiteral("bash"));
     QCOMPARE(bash->data(0, EffectiveValuesBox::StatusRole).toString(), QStringLiteral("ok"));
-    // zsh was not written, so it does not see the folder: a warning, not a tick.
+    // zsh was not written, so it does not see the folder: neither a tick nor a warning, a neutral
+    // mark, and "not set" in grey.
     QTreeWidgetItem *zsh = rowNamed(page, QStringLiteral("zsh"));
     QVERIFY(zsh);
     QCOMPARE(zsh->text(1), QStringLiteral("not set"));
-    QCOMPARE(zsh->data(0, EffectiveValuesBox::StatusRole).toString(), QStringLiteral("warning"));
+    QCOMPARE(zsh->data(0, EffectiveValuesBox::StatusRole).toString(), QStringLiteral("notset"));
+    QCOMPARE(zsh->icon(0).pixmap(16).toImage(),
+        QIcon(QStringLiteral(":/icons/state-empty.svg")).pixmap(16).toImage());
+    QVERIFY(zsh->icon(0).pixmap(16).toImage()
+        != QIcon(QStringLiteral(":/icons/state-warning.svg")).pixmap(16).toImage());
+    QCOMPARE(zsh->foreground(1).color(), page.palette().color(QPalette::Disabled, QPalette::Text));
+    QVERIFY2(zsh->toolTip(0).contains(QStringLiteral("Does not set TFHUB_CACHE_DIR")),
+        qPrintable(zsh->toolTip(0)));
+    // A shell that sets another folder than the saved one is a warning.
+    QVERIFY(test::writeFile(home() + QStringLiteral("/.zshrc"), "export TFHUB_CACHE_DIR=/elsewhere\n"));
+    page.findChild<QPushButton *>(QStringLiteral("checkAgainButton"))->click();
+    QTRY_VERIFY_WITH_TIMEOUT(rowNamed(page, QStringLiteral("zsh"))
+            && rowNamed(page, QStringLiteral("zsh"))->text(1) == QStringLiteral("/elsewhere"),
+        ProbeTimeoutMs);
+    QCOMPARE(rowNamed(page, QStringLiteral("zsh"))->data(0, EffectiveValuesBox::StatusRole).toString(),
+        QStringLiteral("warning"));
     QTreeWidgetItem *program = rowNamed(page, QStringLiteral("this program"));
     QVERIFY(program);
     QCOMPARE(program->text(1), dir);
@@ -360,6 +379,43 @@ void TestSettingsPage::effectiveValuesStartEachShellOnce()
     QTRY_VERIFY_WITH_TIMEOUT(!box.isRefreshing(), ProbeTimeoutMs);
     // The rows and the conflicts come from the same answers: the shells start once.
     QCOMPARE(readAll(counter).count("start"), oneProbe);
+}
+
+void TestSettingsPage::applyButtonsAtTheBottom()
+{
+    // Apply and Unset stay in view below the scrolling sections, whatever the page's height.
+    SettingsPage page(m_queue.get(), HubSettings::resolve());
+    page.resize(1000, 600);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    auto *scroll = page.findChild<QScrollArea *>();
+    QVERIFY(scroll);
+    for (const char *name : { "applyButton", "unsetButton" }) {
+        auto *button = page.findChild<QPushButton *>(QLatin1String(name));
+        QVERIFY(button);
+        QVERIFY2(!scroll->widget()->isAncestorOf(button), name);
+        QVERIFY2(button->isVisible(), name);
+        QVERIFY2(button->mapTo(&page, QPoint(0, 0)).y() >= scroll->geometry().bottom(), name);
+    }
+    // Every other section scrolls above them.
+    QVERIFY(scroll->widget()->isAncestorOf(page.findChild<QWidget *>(QStringLiteral("effectiveGroup"))));
+}
+
+void TestSettingsPage::autoRemovesSavedLine()
+{
+    // A saved COMPRESSED, then AUTO: the line goes (AUTO is tensorflow_hub's default), the
+    // folder's line stays, and no shell is told "AUTO".
+    SettingsPage page(m_queue.get(), HubSettings::resolve());
+    checkOnly(page, { shellenv::Target::Bash });
+    page.findChild<QLineEdit *>(QStringLiteral("cacheDirEdit"))->setText(home() + QStringLiteral("/models"));
+    page.findChild<QRadioButton *>(QStringLiteral("loadFormatCOMPRESSED"))->click();
+    QVERIFY(apply(page));
+    QVERIFY(readAll(home() + QStringLiteral("/.bashrc")).contains("TFHUB_MODEL_LOAD_FORMAT=\"COMPRESSED\""));
+    page.findChild<QRadioButton *>(QStringLiteral("loadFormatAUTO"))->click();
+    QVERIFY(apply(page));
+    const QByteArray bashrc = readAll(home() + QStringLiteral("/.bashrc"));
+    QVERIFY2(!bashrc.contains("TFHUB_MODEL_LOAD_FORMAT"), bashrc.constData());
+    QVERIFY2(bashrc.contains("TFHUB_CACHE_DIR"), bashrc.constData());
 }
 
 QTEST_MAIN(TestSettingsPage)

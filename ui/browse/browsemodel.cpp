@@ -59,6 +59,14 @@ QString BrowseModel::cacheStateLabel(CacheState state)
     return QString();
 }
 
+QStringList BrowseModel::columnTexts(int column) const
+{
+    QSet<QString> texts;
+    for (int row = 0; row < rowCount(); ++row)
+        texts.insert(data(index(row, column)).toString());
+    return QStringList(texts.cbegin(), texts.cend());
+}
+
 QVariant BrowseModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
@@ -77,12 +85,12 @@ QVariant BrowseModel::data(const QModelIndex &index, int role) const
         switch (index.column()) {
         case HandleColumn:
             return modelname::path(e.handle);
-        case TaskColumn: {
-            QStringList tasks;
-            for (const QString &t : e.tasks)
-                tasks << modelname::taskLabel(t);
-            return tasks.join(QStringLiteral(", "));
-        }
+        case TaskColumn:
+            // The first task and a count of the others: the column stays narrow and its text whole
+            // (the tooltip lists them all).
+            if (e.tasks.size() > 1)
+                return tr("%1 +%2").arg(modelname::taskLabel(e.tasks.constFirst())).arg(e.tasks.size() - 1);
+            return e.tasks.isEmpty() ? QString() : modelname::taskLabel(e.tasks.constFirst());
         case FormatColumn:
             return e.isLoadable() ? modelname::catalogFormatLabel(e.format) : catalog::kindLabel(e.kind);
         case VersionColumn:
@@ -126,6 +134,12 @@ QVariant BrowseModel::data(const QModelIndex &index, int role) const
                 return tr("%1\n%2 of %3: not loadable by tensorflow_hub")
                     .arg(e.handle, catalog::kindLabel(e.kind), e.parentModel);
             return tr("%1\n%2: not loadable by tensorflow_hub").arg(e.handle, catalog::kindLabel(e.kind));
+        }
+        if (index.column() == TaskColumn && !e.tasks.isEmpty()) {
+            QStringList tasks;
+            for (const QString &t : e.tasks)
+                tasks << modelname::taskLabel(t);
+            return tasks.join(u'\n');
         }
         if (index.column() == CachedColumn) {
             switch (cacheState(index.row())) {

@@ -43,6 +43,8 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
     static QString cacheStateLabel(CacheState state);
+    /// The distinct texts `column` shows over the whole catalog (for sizing the column).
+    QStringList columnTexts(int column) const;
 
 private:
     std::shared_ptr<const Catalog> m_catalog;

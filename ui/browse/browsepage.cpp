@@ -9,6 +9,7 @@
 #include "ui/browse/browseproxy.h"
 #include "ui/cache/cachemodel.h"
 #include "ui/cache/livecache.h"
+#include "ui/widgets/columnfit.h"
 #include "ui/widgets/messagebar.h"
 #include "ui/widgets/modelname.h"
 #include "ui/widgets/pythonsnippet.h"
@@ -166,21 +167,19 @@ void BrowsePage::createView()
     m_view->sortByColumn(BrowseModel::HandleColumn, Qt::AscendingOrder);
     // A clicked header orders by that column; the view has sorted already, by relevance while a
     // query has words, so sort again now that the proxy orders by the column.
-    connect(
-        m_view->header(), &QHeaderView::sortIndicatorChanged, this, [this](int column, Qt::SortOrder order) {
-            if (m_sortingByRelevance)
-                return;
-            m_proxy->sort(column, order);
-            m_proxy->setRelevanceOrder(false);
-            m_view->header()->setSortIndicatorShown(true);
-        });
-    m_view->header()->setSectionResizeMode(BrowseModel::HandleColumn, QHeaderView::Stretch);
+    QHeaderView *header = m_view->header();
+    connect(header, &QHeaderView::sortIndicatorChanged, this, [this](int column, Qt::SortOrder order) {
+        if (m_sortingByRelevance)
+            return;
+        m_proxy->sort(column, order);
+        m_proxy->setRelevanceOrder(false);
+        m_view->header()->setSortIndicatorShown(true);
+    });
+    header->setSectionResizeMode(BrowseModel::HandleColumn, QHeaderView::Stretch);
     // Short columns take what they need, so the handle keeps the room.
-    m_view->header()->setSectionResizeMode(BrowseModel::VersionColumn, QHeaderView::ResizeToContents);
-    m_view->header()->setSectionResizeMode(BrowseModel::CachedColumn, QHeaderView::ResizeToContents);
-    m_view->header()->setStretchLastSection(false);
-    m_view->header()->resizeSection(BrowseModel::TaskColumn, 130);
-    m_view->header()->resizeSection(BrowseModel::FormatColumn, 95);
+    header->setSectionResizeMode(BrowseModel::VersionColumn, QHeaderView::ResizeToContents);
+    header->setSectionResizeMode(BrowseModel::CachedColumn, QHeaderView::ResizeToContents);
+    header->setStretchLastSection(false);
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_view->setAccessibleName(tr("Catalog entries"));
     connect(
@@ -212,6 +211,7 @@ void BrowsePage::createView()
     m_splitter->setStretchFactor(1, 1);
     m_splitter->setStretchFactor(2, 0);
     m_splitter->setChildrenCollapsible(true);
+    m_splitter->setCollapsible(1, false); // the list gives way last, down to its readable minimum
     m_splitter->setSizes({ 220, 640, 240 });
 }
 
@@ -349,6 +349,10 @@ void BrowsePage::reloadCatalog()
             return;
         catalog::LoadResult r = watcher->result();
         m_model->setCatalog(std::make_shared<const Catalog>(std::move(r.catalog)));
+        // Wide enough for the usual labels; a rare long one elides (the tooltip has it).
+        fitColumnsToTexts(
+            m_view, m_view->header(), { BrowseModel::TaskColumn, BrowseModel::FormatColumn },
+            [this](int column) { return m_model->columnTexts(column); }, 160);
         if (m_live)
             m_live->setCatalogHandles(m_model->catalog()->handlesByKey());
         if (!r.messages.isEmpty())

@@ -217,6 +217,7 @@ CacheActions::VerifySummary CacheActions::verify(
                 failures << r.error();
             } else if (r->ok()) {
                 passes << tr("%1: all %2 files match the manifest.").arg(name).arg(r->checkedFiles);
+                s.outcomes.append({ e.key, e.handle, false, QString() });
             } else {
                 QStringList parts;
                 if (!r->modified.isEmpty())
@@ -227,6 +228,7 @@ CacheActions::VerifySummary CacheActions::verify(
                     parts << tr("not in the download: %1").arg(r->extra.join(QStringLiteral(", ")));
                 failures
                     << tr("%1 differs from its manifest (%2).").arg(name, parts.join(QStringLiteral("; ")));
+                s.outcomes.append({ e.key, e.handle, true, parts.join(QStringLiteral("; ")) });
             }
             continue;
         }
@@ -237,14 +239,18 @@ CacheActions::VerifySummary CacheActions::verify(
             if (!f.present)
                 missing << f.path;
         }
-        if (!missing.isEmpty())
+        if (!missing.isEmpty()) {
             failures << tr("%1 lacks files that hub.load() needs: %2.")
                             .arg(name, missing.join(QStringLiteral(", ")));
-        else if (required.isEmpty() && !cache::isLoadable(e.format))
+            s.outcomes.append(
+                { e.key, e.handle, true, tr("missing: %1").arg(missing.join(QStringLiteral(", "))) });
+        } else if (required.isEmpty() && !cache::isLoadable(e.format)) {
             failures << tr("%1 holds no model that hub.load() can read.").arg(name);
-        else
+        } else {
             passes << tr("%1 has no manifest to compare with; the files hub.load() needs are present.")
                           .arg(name);
+            s.outcomes.append({ e.key, e.handle, false, QString() });
+        }
     }
     s.ok = failures.isEmpty();
     if (s.ok) {
@@ -274,7 +280,12 @@ void CacheActions::verifySelected()
     m_progress->show();
     m_verifyCancel = std::make_shared<std::atomic<bool>>(false);
     m_verifying->setFuture(QtConcurrent::run([root = m_root, entries, cancel = m_verifyCancel] {
-        return verify(root, entries, [cancel] { return cancel->load(); });
+        VerifySummary s = verify(root, entries, [cancel] { return cancel->load(); });
+        // What it found is kept beyond this message (the table marks the entry until it is
+        // fixed, across restarts); entries a cancel cut short have no outcome.
+        if (const Status recorded = maintenance::recordVerifyResults(root, s.outcomes); !recorded)
+            s.details += u'\n' + tr("The result could not be kept: %1").arg(recorded.error());
+        return s;
     }));
 }
 
@@ -286,6 +297,7 @@ void CacheActions::onVerified()
     if (m_verifying->future().resultCount() == 0)
         return;
     const VerifySummary s = m_verifying->result();
+    Q_EMIT verifyRecorded();
     const MessageBar::Kind kind = s.cancelled ? MessageBar::Kind::Information
         : s.ok                                ? MessageBar::Kind::Positive
                                               : MessageBar::Kind::Error;

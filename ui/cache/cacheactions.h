@@ -2,6 +2,7 @@
 
 #include "core/cache/cacheentry.h"
 #include "core/maintenance/entryremoval.h"
+#include "core/maintenance/verifymarks.h"
 
 #include <QFutureWatcher>
 #include <QObject>
@@ -57,6 +58,8 @@ public:
         bool cancelled = false; ///< stopped early; `text` says how far it came
         QString text;
         QString details;
+        /// Per entry: a change found (marked in the table until fixed) or a pass (clears a mark).
+        QList<VerifyOutcome> outcomes;
     };
     /// Checks entries against their manifests (or, without one, for the files hub.load() needs).
     /// `cancelled` is polled between entries, between files and inside large files.
@@ -73,6 +76,8 @@ public:
 Q_SIGNALS:
     /// These items changed on disk (removed, or partly removed); the page rescans them.
     void entriesChanged(const QStringList &keys);
+    /// A Verify finished and recorded what it found (maintenance::recordVerifyResults).
+    void verifyRecorded();
 
 private:
     void copyPaths();

@@ -6,9 +6,14 @@
 #include <QAction>
 #include <QHBoxLayout>
 #include <QLineEdit>
+#include <QListView>
 #include <QMenu>
+#include <QMouseEvent>
 #include <QSet>
+#include <QStandardItemModel>
+#include <QStyledItemDelegate>
 #include <QToolButton>
+#include <QWidgetAction>
 
 namespace tfhub::ui {
 
@@ -22,15 +27,7 @@ CacheFilterBar::CacheFilterBar(CacheFilterProxy *proxy, QWidget *parent) : QWidg
     m_search->addAction(QIcon::fromTheme(QStringLiteral("edit-find")), QLineEdit::LeadingPosition);
     connect(m_search, &QLineEdit::textChanged, m_proxy, &CacheFilterProxy::setFilterText);
 
-    m_stateMenu = new QMenu(this);
-    m_stateMenu->setToolTipsVisible(true);
-    for (const EntryState state : allStates()) {
-        QAction *action = m_stateMenu->addAction(CacheModel::stateIcon(state), stateLabel(state));
-        action->setCheckable(true);
-        action->setData(static_cast<int>(state));
-        action->setToolTip(stateExplanation(state));
-        connect(action, &QAction::toggled, this, &CacheFilterBar::applyFilters);
-    }
+    createStateMenu();
     m_formatMenu = new QMenu(this);
     for (const ModelFormat format : allFormats()) {
         QAction *action = m_formatMenu->addAction(formatLabel(format));
@@ -50,6 +47,68 @@ CacheFilterBar::CacheFilterBar(CacheFilterProxy *proxy, QWidget *parent) : QWidg
     layout->addWidget(m_formatButton);
 }
 
+namespace {
+
+// A click anywhere on a row toggles its check box, not only on the box; Space does as well.
+class CheckRowDelegate final : public QStyledItemDelegate
+{
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+
+    bool editorEvent(QEvent *event, QAbstractItemModel *model, const QStyleOptionViewItem &option,
+        const QModelIndex &index) override
+    {
+        if (event->type() == QEvent::MouseButtonDblClick)
+            return true; // the press and release toggled already
+        if (event->type() == QEvent::MouseButtonRelease) {
+            const auto *mouse = static_cast<QMouseEvent *>(event);
+            if (mouse->button() != Qt::LeftButton || !option.rect.contains(mouse->position().toPoint()))
+                return false;
+            const bool checked = index.data(Qt::CheckStateRole).toInt() == Qt::Checked;
+            return model->setData(index, checked ? Qt::Unchecked : Qt::Checked, Qt::CheckStateRole);
+        }
+        return QStyledItemDelegate::editorEvent(event, model, option, index);
+    }
+};
+
+} // namespace
+
+void CacheFilterBar::createStateMenu()
+{
+    m_stateModel = new QStandardItemModel(this);
+    for (const EntryState state : allStates()) {
+        auto *item = new QStandardItem(CacheModel::stateIcon(state), stateLabel(state));
+        item->setEditable(false);
+        item->setCheckable(true);
+        item->setCheckState(Qt::Unchecked);
+        item->setData(static_cast<int>(state), StateRole);
+        item->setToolTip(stateExplanation(state));
+        m_stateModel->appendRow(item);
+    }
+    connect(m_stateModel, &QStandardItemModel::itemChanged, this, &CacheFilterBar::applyFilters);
+
+    m_stateList = new QListView;
+    m_stateList->setObjectName(QStringLiteral("stateFilterList"));
+    m_stateList->setAccessibleName(tr("Show entries in these states"));
+    m_stateList->setModel(m_stateModel);
+    m_stateList->setItemDelegate(new CheckRowDelegate(m_stateList));
+    m_stateList->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_stateList->setSelectionMode(QAbstractItemView::NoSelection);
+    m_stateList->setFrameShape(QFrame::NoFrame);
+    m_stateList->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_stateList->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_stateList->setMouseTracking(true);
+    // Every state in view at once: the list is as tall and wide as its rows.
+    m_stateList->setFixedSize(m_stateList->sizeHintForColumn(0) + 8,
+        m_stateList->sizeHintForRow(0) * m_stateModel->rowCount() + 2 * m_stateList->frameWidth());
+
+    m_stateMenu = new QMenu(this);
+    auto *list = new QWidgetAction(m_stateMenu);
+    list->setDefaultWidget(m_stateList);
+    m_stateMenu->addAction(list);
+    connect(m_stateMenu, &QMenu::aboutToShow, m_stateList, [this] { m_stateList->setFocus(); });
+}
+
 QToolButton *CacheFilterBar::createChip(const QString &text, QMenu *menu)
 {
     auto *button = new QToolButton(this);
@@ -63,10 +122,10 @@ QToolButton *CacheFilterBar::createChip(const QString &text, QMenu *menu)
 void CacheFilterBar::clear()
 {
     m_search->clear();
-    for (QMenu *menu : { m_stateMenu, m_formatMenu }) {
-        for (QAction *action : menu->actions())
-            action->setChecked(false);
-    }
+    for (QAction *action : m_formatMenu->actions())
+        action->setChecked(false);
+    for (int row = 0; row < m_stateModel->rowCount(); ++row)
+        m_stateModel->item(row)->setCheckState(Qt::Unchecked);
 }
 
 void CacheFilterBar::focusSearch()
@@ -78,9 +137,10 @@ void CacheFilterBar::focusSearch()
 void CacheFilterBar::applyFilters()
 {
     QSet<EntryState> states;
-    for (const QAction *action : m_stateMenu->actions()) {
-        if (action->isChecked())
-            states.insert(static_cast<EntryState>(action->data().toInt()));
+    for (int row = 0; row < m_stateModel->rowCount(); ++row) {
+        const QStandardItem *item = m_stateModel->item(row);
+        if (item->checkState() == Qt::Checked)
+            states.insert(static_cast<EntryState>(item->data(StateRole).toInt()));
     }
     QSet<ModelFormat> formats;
     for (const QAction *action : m_formatMenu->actions()) {

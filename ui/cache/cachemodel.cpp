@@ -94,6 +94,29 @@ QVariant pinnedData(bool pinned, int role)
     return {};
 }
 
+// A Verify that found changes holds the State column until it is fixed: the scan cannot see a
+// changed byte, so without the mark the row would go back to "Complete".
+QVariant verifyMarkData(const CacheEntry &e, const VerifyMark &mark, int role)
+{
+    switch (role) {
+    case Qt::DisplayRole:
+        return CacheModel::tr("Verify failed");
+    case Qt::DecorationRole: {
+        static const QIcon icon(QStringLiteral(":/icons/state-warning.svg"));
+        return icon;
+    }
+    case Qt::ToolTipRole:
+        return CacheModel::tr("Verify on %1 found files that differ from the download (%2).\n"
+                              "Prefetch Again replaces them; Verify again after restoring them clears "
+                              "this mark.\nState as scanned: %3")
+            .arg(QLocale().toString(mark.checked.toLocalTime(), QLocale::ShortFormat), mark.summary,
+                stateLabel(e.state));
+    case Qt::AccessibleTextRole:
+        return CacheModel::tr("changed since download: %1").arg(mark.summary);
+    }
+    return {};
+}
+
 } // namespace
 
 CacheModel::CacheModel(QObject *parent) : QAbstractTableModel(parent) { }
@@ -183,6 +206,70 @@ QIcon CacheModel::stateIcon(EntryState state)
     return it.value();
 }
 
+QString CacheModel::shortStateLabel(EntryState state)
+{
+    switch (state) {
+    case EntryState::AbandonedPartial:
+        return tr("Abandoned");
+    case EntryState::OrphanDescriptor:
+        return tr("Orphaned");
+    case EntryState::Foreign:
+        return tr("Not ours");
+    default:
+        return stateLabel(state);
+    }
+}
+
+QStringList CacheModel::widestTexts(int column)
+{
+    const QDateTime now = QDateTime::currentDateTime();
+    QStringList texts;
+    switch (column) {
+    case SizeColumn:
+        return { QLocale().formattedDataSize(qint64(999'900'000'000)),
+            QLocale().formattedDataSize(1023 * 1024) };
+    case FilesColumn:
+        return { QLocale().toString(99999) };
+    case FormatColumn:
+        for (const ModelFormat f : allFormats())
+            texts << modelname::formatLabel(f);
+        return texts;
+    case StateColumn:
+        for (const EntryState s : allStates())
+            texts << shortStateLabel(s);
+        return texts << tr("Verify failed");
+    case DownloadedColumn:
+    case LastUsedColumn:
+        for (const qint64 secs : { 59 * 60, 23 * 3600, 30 * 86400, 11 * 30 * 86400, 20 * 365 * 86400 })
+            texts << util::relativeTime(now.addSecs(-secs));
+        return texts << tr("unknown");
+    }
+    return texts;
+}
+
+void CacheModel::setVerifyMarks(const QHash<QString, VerifyMark> &marks)
+{
+    QSet<QString> touched;
+    for (auto it = marks.cbegin(); it != marks.cend(); ++it) {
+        const auto old = m_marks.constFind(it.key());
+        if (old == m_marks.cend() || old->summary != it->summary || old->checked != it->checked)
+            touched.insert(it.key());
+    }
+    for (auto it = m_marks.cbegin(); it != m_marks.cend(); ++it) {
+        if (!marks.contains(it.key()))
+            touched.insert(it.key());
+    }
+    m_marks = marks;
+    QList<int> rows;
+    for (const QString &key : std::as_const(touched)) {
+        if (const int row = rowOfKey(key); row >= 0)
+            rows.append(row);
+    }
+    forEachRun(rows, [this](int first, int last) {
+        Q_EMIT dataChanged(index(first, StateColumn), index(last, StateColumn));
+    });
+}
+
 void CacheModel::setPinnedKeys(const QSet<QString> &keys)
 {
     m_pinned = keys;
@@ -204,6 +291,14 @@ QVariant CacheModel::data(const QModelIndex &index, int role) const
         return m_pinned.contains(e.key);
     if (role == HandleRole)
         return e.handle;
+    if (role == VerifyMarkRole)
+        return m_marks.value(e.key).summary;
+    if (index.column() == StateColumn) {
+        if (const auto mark = m_marks.constFind(e.key); mark != m_marks.cend()) {
+            if (const QVariant v = verifyMarkData(e, *mark, role); v.isValid())
+                return v;
+        }
+    }
 
     switch (index.column()) {
     case HandleColumn:
@@ -263,7 +358,7 @@ QVariant CacheModel::data(const QModelIndex &index, int role) const
     case StateColumn:
         switch (role) {
         case Qt::DisplayRole:
-            return stateLabel(e.state);
+            return shortStateLabel(e.state);
         case SortRole:
             return static_cast<qint64>(e.state);
         case Qt::DecorationRole:

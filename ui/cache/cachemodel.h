@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/cache/cacheentry.h"
+#include "core/maintenance/verifymarks.h"
 
 #include <QAbstractTableModel>
 #include <QHash>
@@ -37,6 +38,7 @@ public:
         KeyRole, ///< the entry's key
         PinnedRole, ///< bool: no cleanup rule selects the entry
         HandleRole, ///< the full handle; empty when unknown
+        VerifyMarkRole, ///< what the last Verify found changed; empty when it is not marked
     };
 
     /// SortRole of a time nobody knows (a last use on a noatime mount): after every real one.
@@ -58,6 +60,10 @@ public:
     /// Shows these keys as pinned (the pin column, PinnedRole).
     void setPinnedKeys(const QSet<QString> &keys);
     bool isPinned(const QString &key) const { return m_pinned.contains(key); }
+    /// Marks these entries as changed since their download (a Verify found it), until a Verify
+    /// passes or the folder is replaced: the State column says so.
+    void setVerifyMarks(const QHash<QString, VerifyMark> &marks);
+    const QHash<QString, VerifyMark> &verifyMarks() const { return m_marks; }
 
     const CacheEntry &entryAt(int row) const;
     const QList<CacheEntry> &entries() const { return m_entries; }
@@ -70,6 +76,12 @@ public:
     /// stand-in when the handle is unknown.
     static QString displayName(const CacheEntry &entry);
     static QIcon stateIcon(EntryState state);
+    /// The State column's word for a state: stateLabel() made short where it is long
+    /// ("Abandoned" for "Abandoned download"); the tooltip says it in full.
+    static QString shortStateLabel(EntryState state);
+    /// The longest texts a column shows (every state, every format, the longest relative time),
+    /// for sizing it so nothing is cut; empty for the model column, which stretches.
+    static QStringList widestTexts(int column);
 
 private:
     void rebuildIndex();
@@ -78,6 +90,7 @@ private:
     QHash<QString, int> m_rowOfKey;
     qint64 m_totalDiskBytes = 0;
     QSet<QString> m_pinned;
+    QHash<QString, VerifyMark> m_marks;
 };
 
 } // namespace tfhub::ui

@@ -9,6 +9,7 @@
 #include "ui/cache/cachepins.h"
 #include "ui/cache/detailspane.h"
 #include "ui/cache/livecache.h"
+#include "ui/widgets/columnfit.h"
 #include "ui/widgets/messagebar.h"
 #include "ui/widgets/modelname.h"
 
@@ -43,8 +44,9 @@ namespace {
 
 enum StackPage { TablePage, EmptyPage };
 
-// Handles differ at both ends (publisher, version), so they lose their middle; words in the
-// other columns keep their start.
+// A model path needs this much to be told from its neighbours (it loses its start when cut).
+constexpr int ModelColumnMinimum = 200;
+constexpr int DetailsMinimum = 180;
 
 } // namespace
 
@@ -75,12 +77,22 @@ CachePage::CachePage(LiveCache *live, QWidget *parent)
     detailsLayout->addWidget(m_pins->createButton(detailsColumn), 0, Qt::AlignLeft);
     detailsLayout->addWidget(m_details, 1);
     m_splitter->addWidget(detailsColumn);
+    m_detailsColumn = detailsColumn;
+    m_detailsColumn->setObjectName(QStringLiteral("detailsColumn"));
+    m_detailsColumn->hide();
+    // Its values elide, so it may be narrow; its contents' wishes must not widen the window.
+    m_detailsColumn->setMinimumWidth(DetailsMinimum);
+    m_detailsWidth = settings::CachePageDetailsWidth.defaultValue;
     // A wider window widens the list, not the details (whose width the user sets and the
-    // splitter's saved state keeps).
+    // settings keep).
     m_splitter->setStretchFactor(0, 1);
     m_splitter->setStretchFactor(1, 0);
     m_splitter->setChildrenCollapsible(false);
-    m_splitter->setSizes({ 900, 220 });
+    whenResized(m_splitter, [this] { fitDetailsColumn(); });
+    connect(m_splitter, &QSplitter::splitterMoved, this, [this] {
+        if (!m_detailsColumn->isHidden())
+            m_detailsWidth = m_splitter->sizes().value(1, m_detailsWidth);
+    });
 
     m_stack = new QStackedWidget(this);
     m_stack->insertWidget(TablePage, m_splitter);
@@ -93,6 +105,7 @@ CachePage::CachePage(LiveCache *live, QWidget *parent)
     layout->addWidget(m_actions->progressWidget());
     layout->addWidget(m_stack, 1);
 
+    connect(m_actions, &CacheActions::verifyRecorded, this, [this] { updateVerifyMarks(true); });
     connect(m_live, &LiveCache::rootChanged, this, &CachePage::onRootChanged);
     connect(m_live, &LiveCache::scanStarted, this, [this] {
         m_messageBar->dismiss();
@@ -100,6 +113,8 @@ CachePage::CachePage(LiveCache *live, QWidget *parent)
     });
     connect(m_live, &LiveCache::scanProblem, this, [this] { showScanProblems(false); });
     connect(m_live, &LiveCache::scanFinished, this, &CachePage::onScanFinished);
+    // A full scan also reads what a Verify elsewhere (the CLI, another window) found.
+    connect(m_live, &LiveCache::scanFinished, this, [this] { updateVerifyMarks(true); });
 
     // Scan results arrive in bursts; totals and details follow once per burst, not once per row.
     m_viewUpdate->setSingleShot(true);
@@ -119,6 +134,7 @@ CachePage::CachePage(LiveCache *live, QWidget *parent)
     connect(
         m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &CachePage::updateDetails);
 
+    updateVerifyMarks(true);
     updateView();
 }
 
@@ -249,13 +265,13 @@ void CachePage::createTable()
     header->setMinimumSectionSize(40);
     header->setContextMenuPolicy(Qt::CustomContextMenu);
     header->setSectionResizeMode(CacheModel::HandleColumn, QHeaderView::Stretch);
-    header->resizeSection(CacheModel::SizeColumn, 80);
-    header->resizeSection(CacheModel::FilesColumn, 60);
-    header->resizeSection(CacheModel::FormatColumn, 100);
-    header->resizeSection(CacheModel::StateColumn, 140);
-    header->resizeSection(CacheModel::DownloadedColumn, 92);
-    header->resizeSection(CacheModel::LastUsedColumn, 84);
-    header->resizeSection(CacheModel::PinnedColumn, 40); // an icon: the model name needs the room
+    // Each column as wide as its longest value (the pin column: its icon), the model name at
+    // least ModelColumnMinimum: the details pane gives way rather than a column being cut.
+    for (int column = CacheModel::SizeColumn; column < CacheModel::ColumnCount; ++column) {
+        header->resizeSection(column,
+            widthForLabels(m_table, header, column, CacheModel::widestTexts(column),
+                column == CacheModel::StateColumn || column == CacheModel::PinnedColumn));
+    }
     // The details pane shows the file count and the download time; the model name needs the
     // room more at 1024 pixels (the header's context menu brings the columns back).
     header->setSectionHidden(CacheModel::FilesColumn, true);
@@ -304,14 +320,50 @@ QWidget *CachePage::createEmptyState()
 
 void CachePage::saveState(QSettings &settings) const
 {
-    settings.setValue(settings::CachePageSplitter.name(), m_splitter->saveState());
+    // The width the user dragged to, not one a small window squeezed it to.
+    settings::CachePageDetailsWidth.write(settings, m_detailsWidth);
     settings.setValue(settings::CachePageHeader.name(), m_table->horizontalHeader()->saveState());
 }
 
 void CachePage::restoreState(const QSettings &settings)
 {
-    m_splitter->restoreState(settings.value(settings::CachePageSplitter.name()).toByteArray());
+    m_detailsWidth = settings::CachePageDetailsWidth.read(settings);
+    fitDetailsColumn();
     m_table->horizontalHeader()->restoreState(settings.value(settings::CachePageHeader.name()).toByteArray());
+}
+
+void CachePage::showDetailsColumn(bool show)
+{
+    if (show == !m_detailsColumn->isHidden())
+        return;
+    if (!show) {
+        m_detailsColumn->hide();
+        return;
+    }
+    m_detailsColumn->show();
+    fitDetailsColumn();
+}
+
+void CachePage::fitDetailsColumn()
+{
+    if (m_detailsColumn->isHidden())
+        return;
+    // The width the user gave the pane, less what the list's columns need to be read whole; a
+    // window too small for both keeps a narrow pane (and the list scrolls sideways).
+    const int total = m_splitter->width() - m_splitter->handleWidth();
+    const int room = total
+        - columnsWidth(m_table, m_table->horizontalHeader(), CacheModel::HandleColumn, ModelColumnMinimum);
+    const int width = std::max(DetailsMinimum, std::min(m_detailsWidth, room));
+    m_splitter->setSizes({ total - width, width });
+}
+
+void CachePage::updateVerifyMarks(bool reread)
+{
+    if (reread)
+        m_verifyMarks = maintenance::currentVerifyMarks(m_live->root());
+    // A rescan may show a folder downloaded again or deleted: its mark no longer holds.
+    m_verifyMarks = maintenance::holdingMarks(m_live->root(), m_verifyMarks);
+    m_model->setVerifyMarks(m_verifyMarks);
 }
 
 void CachePage::refresh()
@@ -329,6 +381,7 @@ void CachePage::onRootChanged()
     m_actions->setRoot(m_live->root());
     m_details->setCacheRoot(m_live->root());
     m_messageBar->dismiss();
+    updateVerifyMarks(true);
     updateView();
 }
 
@@ -353,6 +406,8 @@ void CachePage::showScanProblems(bool failed)
 
 void CachePage::updateView()
 {
+    if (!m_verifyMarks.isEmpty())
+        updateVerifyMarks(false);
     updateEmptyState();
     Q_EMIT totalsChanged(m_model->totalDiskBytes(), m_model->rowCount());
     updateSelection();
@@ -458,10 +513,14 @@ void CachePage::updateDetails()
         const QModelIndexList selected = m_table->selectionModel()->selectedRows();
         current = selected.isEmpty() ? QModelIndex() : selected.constFirst();
     }
-    if (current.isValid())
-        m_details->setEntry(m_model->entryAt(m_proxy->mapToSource(current).row()));
-    else
+    showDetailsColumn(current.isValid());
+    if (current.isValid()) {
+        const QModelIndex source = m_proxy->mapToSource(current);
+        m_details->setEntry(m_model->entryAt(source.row()));
+        m_details->setVerifyMark(source.data(CacheModel::VerifyMarkRole).toString());
+    } else {
         m_details->clear();
+    }
 }
 
 void CachePage::copyHandles()

@@ -1,7 +1,9 @@
 #pragma once
 
 #include "core/cache/cacheentry.h"
+#include "core/maintenance/verifymarks.h"
 
+#include <QHash>
 #include <QStringList>
 #include <QWidget>
 
@@ -95,6 +97,13 @@ private:
     void updateEmptyState();
     void updateSelection();
     void updateDetails();
+    /// Shows the details column at the remembered width, or hides it (nothing selected), so the
+    /// list has the whole width when there are no details to show.
+    void showDetailsColumn(bool show);
+    void fitDetailsColumn();
+    /// The table's marks of entries a Verify found changed: read from the file when `reread`,
+    /// else only dropped where the folder was replaced or removed since.
+    void updateVerifyMarks(bool reread);
 
     QList<int> selectedSourceRows() const;
     QList<CacheEntry> selectedEntries() const;
@@ -115,6 +124,9 @@ private:
     CacheFilterBar *m_filterBar = nullptr;
     QStackedWidget *m_stack = nullptr;
     QSplitter *m_splitter = nullptr;
+    QWidget *m_detailsColumn = nullptr;
+    int m_detailsWidth = 0;
+    QHash<QString, VerifyMark> m_verifyMarks; ///< as read; the model shows those that still hold
     QTableView *m_table = nullptr;
     DetailsPane *m_details = nullptr;
     QLabel *m_emptyText = nullptr;

@@ -4,6 +4,7 @@
 #include "core/cache/modelformat.h"
 #include "core/util/humanize.h"
 #include "ui/cache/cachemodel.h"
+#include "ui/widgets/elidedlabel.h"
 #include "ui/widgets/modelname.h"
 
 #include <QDir>
@@ -13,7 +14,6 @@
 #include <QHash>
 #include <QHeaderView>
 #include <QLabel>
-#include <QLineEdit>
 #include <QLocale>
 #include <QPromise>
 #include <QScrollArea>
@@ -151,7 +151,7 @@ public:
 DetailsPane::DetailsPane(QWidget *parent)
     : QWidget(parent)
     , m_stack(new QStackedWidget(this))
-    , m_title(new QLabel(this))
+    , m_title(new ElidedLabel(Qt::ElideLeft, this))
     , m_form(new QFormLayout)
     , m_treeNote(new QLabel(this))
     , m_tree(new QTreeWidget(this))
@@ -165,10 +165,8 @@ DetailsPane::DetailsPane(QWidget *parent)
     placeholder->setEnabled(false);
 
     auto *details = new QWidget(m_stack);
+    // A model path has no spaces to wrap at: it loses its start, as in the table.
     m_title->setObjectName(QStringLiteral("detailsTitle"));
-    m_title->setWordWrap(true);
-    m_title->setTextFormat(Qt::PlainText);
-    m_title->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
     QFont titleFont = m_title->font();
     titleFont.setBold(true);
     titleFont.setPointSizeF(titleFont.pointSizeF() * 1.2);
@@ -176,9 +174,11 @@ DetailsPane::DetailsPane(QWidget *parent)
 
     m_form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     m_form->setRowWrapPolicy(QFormLayout::WrapLongRows);
-    m_key = addCopyableField(tr("Key:"), QStringLiteral("detailsKey"));
-    m_path = addCopyableField(tr("Folder:"), QStringLiteral("detailsPath"));
+    m_key = addElidedField(tr("Key:"), QStringLiteral("detailsKey"));
+    m_path = addElidedField(tr("Folder:"), QStringLiteral("detailsPath"));
     m_state = addField(tr("State:"), QStringLiteral("detailsState"));
+    m_verify = addField(tr("Verify:"), QStringLiteral("detailsVerify"));
+    m_form->setRowVisible(m_verify, false);
     m_format = addField(tr("Format:"), QStringLiteral("detailsFormat"));
     m_downloaded = addField(tr("Downloaded:"), QStringLiteral("detailsDownloaded"));
     m_downloader = addField(tr("Downloaded by:"), QStringLiteral("detailsDownloader"));
@@ -188,7 +188,6 @@ DetailsPane::DetailsPane(QWidget *parent)
     m_problems = addField(tr("Problems:"), QStringLiteral("detailsProblems"));
     m_manifest = addField(tr("Manifest:"), QStringLiteral("detailsManifest"));
     m_required = addField(tr("hub.load() needs:"), QStringLiteral("detailsRequired"));
-    m_required->setToolTip(tr("The graph, the variables index and every weight shard the index names"));
 
     m_treeNote->setWordWrap(true);
     m_treeNote->setEnabled(false);
@@ -236,19 +235,17 @@ QLabel *DetailsPane::addField(const QString &label, const QString &objectName)
     field->setWordWrap(true);
     field->setTextFormat(Qt::PlainText);
     field->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
+    // File names and paths do not wrap: they may be cut at the pane's edge (the tooltip has them
+    // whole) rather than hold the pane wider than the user made it.
+    field->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     m_form->addRow(label, field);
     return field;
 }
 
-QLineEdit *DetailsPane::addCopyableField(const QString &label, const QString &objectName)
+ElidedLabel *DetailsPane::addElidedField(const QString &label, const QString &objectName)
 {
-    // A frameless read-only line edit: long paths scroll instead of widening the pane, and the
-    // value copies without the soft breaks a wrapped label would need.
-    auto *field = new QLineEdit(this);
+    auto *field = new ElidedLabel(Qt::ElideMiddle, this);
     field->setObjectName(objectName);
-    field->setReadOnly(true);
-    field->setFrame(false);
-    field->setStyleSheet(QStringLiteral("QLineEdit { background: transparent; }"));
     m_form->addRow(label, field);
     return field;
 }
@@ -287,14 +284,10 @@ void DetailsPane::showFields()
     const CacheEntry &e = m_entry;
     const QLocale locale;
     m_title->setText(CacheModel::displayName(e));
-    // The full handle (the title shows its model path) and the whole of fields cut by the pane.
+    // The full handle (the title shows its model path); key and folder have their own tooltips.
     m_title->setToolTip(e.handle.isEmpty() ? e.key : e.handle);
     m_key->setText(e.key);
-    m_key->setCursorPosition(0);
-    m_key->setToolTip(e.key);
     m_path->setText(QDir::toNativeSeparators(e.folderPath(m_root)));
-    m_path->setCursorPosition(0);
-    m_path->setToolTip(m_path->text());
 
     // The explanation starts with the state's label, so it stands alone.
     QString state = stateExplanation(e.state);
@@ -324,6 +317,14 @@ void DetailsPane::showFields()
 
     m_form->setRowVisible(m_problems, !e.problems.isEmpty());
     m_problems->setText(e.problems.join(u'\n'));
+    m_problems->setToolTip(m_problems->text());
+}
+
+void DetailsPane::setVerifyMark(const QString &summary)
+{
+    m_form->setRowVisible(m_verify, !summary.isEmpty());
+    m_verify->setText(summary.isEmpty() ? QString() : tr("Changed since download: %1").arg(summary));
+    m_verify->setToolTip(m_verify->text());
 }
 
 void DetailsPane::listFiles()
@@ -357,6 +358,8 @@ void DetailsPane::fillTree(const FileListing &listing)
 {
     m_manifest->setText(listing.manifest);
     m_required->setText(listing.required.isEmpty() ? tr("No SavedModel graph found") : listing.required);
+    m_required->setToolTip(tr("The graph, the variables index and every weight shard the index names:")
+        + u'\n' + m_required->text());
     m_tree->setSortingEnabled(false);
     m_tree->clear();
     QHash<QString, QTreeWidgetItem *> folders;

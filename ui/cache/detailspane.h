@@ -7,11 +7,12 @@
 
 class QFormLayout;
 class QLabel;
-class QLineEdit;
 class QStackedWidget;
 class QTreeWidget;
 
 namespace tfhub::ui {
+
+class ElidedLabel;
 
 /// What one cache entry holds: identity, state, descriptor fields, sizes and its files.
 /// The file tree is listed off the GUI thread and capped, since a model can hold thousands of files.
@@ -29,6 +30,8 @@ public:
     /// Shows `entry`; the file tree is only listed again when the entry's folder may have changed.
     void setEntry(const CacheEntry &entry);
     void clear();
+    /// What the last Verify found changed in the shown entry; empty when it is not marked.
+    void setVerifyMark(const QString &summary);
 
     bool hasEntry() const { return m_hasEntry; }
     const CacheEntry &entry() const { return m_entry; }
@@ -57,17 +60,18 @@ private:
     void listFiles();
     void fillTree(const FileListing &listing);
     QLabel *addField(const QString &label, const QString &objectName);
-    QLineEdit *addCopyableField(const QString &label, const QString &objectName);
+    ElidedLabel *addElidedField(const QString &label, const QString &objectName);
 
     QString m_root;
     CacheEntry m_entry;
     bool m_hasEntry = false;
 
     QStackedWidget *m_stack = nullptr;
-    QLabel *m_title = nullptr;
+    ElidedLabel *m_title = nullptr;
     QFormLayout *m_form = nullptr;
-    QLineEdit *m_key = nullptr;
-    QLineEdit *m_path = nullptr;
+    ElidedLabel *m_key = nullptr;
+    ElidedLabel *m_path = nullptr;
+    QLabel *m_verify = nullptr;
     QLabel *m_state = nullptr;
     QLabel *m_format = nullptr;
     QLabel *m_downloaded = nullptr;

@@ -44,8 +44,13 @@ QIcon phaseIcon(PrefetchPhase phase)
 } // namespace
 
 DownloadModel::DownloadModel(DownloadQueue *queue, QObject *parent)
-    : QAbstractTableModel(parent), m_queue(queue), m_flushTimer(new QTimer(this))
+    : QAbstractTableModel(parent)
+    , m_queue(queue)
+    , m_flushTimer(new QTimer(this))
+    , m_countdown(new QTimer(this))
 {
+    m_countdown->setInterval(1000);
+    connect(m_countdown, &QTimer::timeout, this, &DownloadModel::countDown);
     Q_ASSERT(queue);
     m_flushTimer->setSingleShot(true);
     m_flushTimer->setInterval(FlushIntervalMs);
@@ -96,7 +101,7 @@ QVariant DownloadModel::data(const QModelIndex &index, int role) const
             return running && p.phase == PrefetchPhase::Downloading && p.etaSecs >= 0 ? etaText(p.etaSecs)
                                                                                       : QString();
         case StatusColumn:
-            return statusText(p, row.result, row.finished);
+            return liveStatusText(row);
         }
         break;
     case Qt::DecorationRole:
@@ -130,8 +135,45 @@ QVariant DownloadModel::data(const QModelIndex &index, int role) const
         return row.finished && row.result.phase == PrefetchPhase::Done ? row.result.path : QString();
     case HandleRole:
         return row.handle;
+    case BarRole:
+        return barFill(row.finished ? row.result.phase : p.phase, row.finished, p.received, p.total);
     }
     return {};
+}
+
+int DownloadModel::barFill(PrefetchPhase phase, bool finished, qint64 received, qint64 total)
+{
+    if (phase == PrefetchPhase::Queued || (finished && phase != PrefetchPhase::Done))
+        return -1;
+    if (phase == PrefetchPhase::Done)
+        return 1000;
+    if (total <= 0)
+        return 0;
+    // Until the job is done the bar stops short of full: all bytes in is not yet a model.
+    return static_cast<int>(std::min<qint64>(std::min(received, total) * 1000 / total, 999));
+}
+
+QString DownloadModel::liveStatusText(const Row &row) const
+{
+    // A waiting retry counts down to the moment it starts again.
+    if (!row.finished && row.progress.phase == PrefetchPhase::Connecting && !row.retryAt.isForever()) {
+        const qint64 ms = row.retryAt.remainingTime();
+        return tr("retrying in %1 s").arg(std::max<qint64>(1, (ms + 999) / 1000));
+    }
+    return statusText(row.progress, row.result, row.finished);
+}
+
+void DownloadModel::countDown()
+{
+    bool waiting = false;
+    for (int i = 0; i < m_rows.size(); ++i) {
+        if (!m_rows.at(i).retryAt.isForever()) {
+            waiting = true;
+            markDirty(i);
+        }
+    }
+    if (!waiting)
+        m_countdown->stop();
 }
 
 QVariant DownloadModel::headerData(int section, Qt::Orientation orientation, int role) const
@@ -291,6 +333,15 @@ void DownloadModel::onJobProgress(int id, const PrefetchProgress &progress)
         return;
     Row &r = m_rows[row];
     r.progress = progress;
+    // "retrying in 4 s: <why>" from the engine: the row counts the seconds down.
+    static const QRegularExpression retrying(QStringLiteral("^retrying in (\\d+) s"));
+    const QRegularExpressionMatch m = progress.phase == PrefetchPhase::Connecting
+        ? retrying.match(progress.detail)
+        : QRegularExpressionMatch();
+    r.retryAt = m.hasMatch() ? QDeadlineTimer(m.captured(1).toLongLong() * 1000)
+                             : QDeadlineTimer(QDeadlineTimer::Forever);
+    if (m.hasMatch() && !m_countdown->isActive())
+        m_countdown->start();
     // A retried job reports itself queued again: it is no longer finished.
     if (r.finished && !m_queue->isFinished(id)) {
         r.finished = false;
@@ -317,6 +368,7 @@ void DownloadModel::onJobFinished(int id, const PrefetchResult &result)
     Row &r = m_rows[row];
     r.result = result;
     r.finished = true;
+    r.retryAt = QDeadlineTimer(QDeadlineTimer::Forever);
     r.progress.phase = result.phase;
     // Finishing is rare and final: it shows at once, without waiting for the next flush.
     markDirty(row);

@@ -4,6 +4,7 @@
 
 #include <QAbstractTableModel>
 #include <QColor>
+#include <QDeadlineTimer>
 #include <QHash>
 #include <QList>
 #include <QSet>
@@ -34,6 +35,7 @@ public:
         FinishedRole, ///< bool
         PathRole, ///< QString: the model folder of a finished download, empty otherwise
         HandleRole, ///< QString: the full handle (the first column shows its model path)
+        BarRole, ///< int: the progress bar's fill in thousandths; -1: no bar (queued, failed, cancelled)
     };
 
     /// Shows the jobs of `queue`, which must outlive the model.
@@ -61,6 +63,9 @@ public:
     static QColor failureColor();
     /// "42 s", "3 min 5 s", "2 h 10 min".
     static QString etaText(qint64 secs);
+    /// The fill of a job's bar in thousandths, or -1 for none. Only a finished download is
+    /// full: a failed one shows no bar, even when every byte arrived (a cut archive, say).
+    static int barFill(PrefetchPhase phase, bool finished, qint64 received, qint64 total);
 
 private:
     struct Row
@@ -71,6 +76,8 @@ private:
         PrefetchResult result;
         bool finished = false;
         QStringList warnings;
+        /// While a retry waits: when it starts, so the row counts down to it.
+        QDeadlineTimer retryAt { QDeadlineTimer::Forever };
     };
 
     void onJobAdded(int id);
@@ -82,12 +89,15 @@ private:
     void rebuildIndex();
     void markDirty(int row);
     QString toolTip(const Row &row) const;
+    QString liveStatusText(const Row &row) const;
+    void countDown();
 
     DownloadQueue *m_queue;
     QList<Row> m_rows;
     QHash<int, int> m_rowOfId;
     QSet<int> m_dirtyRows;
     QTimer *m_flushTimer;
+    QTimer *m_countdown;
 };
 
 } // namespace tfhub::ui

@@ -54,7 +54,6 @@ public:
         style->drawControl(QStyle::CE_ItemViewItem, &cell, painter, widget);
 
         const qint64 received = index.data(DownloadModel::ReceivedRole).toLongLong();
-        const qint64 total = index.data(DownloadModel::TotalRole).toLongLong();
         const auto phase = static_cast<PrefetchPhase>(index.data(DownloadModel::PhaseRole).toInt());
         // A bar for a job that never received a byte would only say "nothing"; done is done.
         const bool finished = index.data(DownloadModel::FinishedRole).toBool();
@@ -62,7 +61,8 @@ public:
             return;
         // A failed or cancelled download has no progress to show, only what it got: a bar would
         // look full when every byte arrived but the archive was cut short or damaged.
-        if (finished && phase != PrefetchPhase::Done) {
+        const int fill = index.data(DownloadModel::BarRole).toInt();
+        if (fill < 0) {
             painter->save();
             painter->setPen(option.palette.color(QPalette::Text));
             painter->drawText(option.rect.adjusted(4, 0, -4, 0), Qt::AlignVCenter | Qt::AlignLeft,
@@ -80,12 +80,7 @@ public:
         bar.rect = option.rect.adjusted(2, 3, -2, -3);
         bar.minimum = 0;
         bar.maximum = 1000;
-        if (phase == PrefetchPhase::Done)
-            bar.progress = bar.maximum;
-        else if (total > 0)
-            bar.progress = static_cast<int>(std::min<qint64>(received, total) * 1000 / total);
-        else
-            bar.progress = 0;
+        bar.progress = fill;
         bar.text = index.data(Qt::DisplayRole).toString();
         bar.textVisible = !bar.text.isEmpty();
         bar.textAlignment = Qt::AlignCenter;

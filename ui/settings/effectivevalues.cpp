@@ -142,8 +142,9 @@ void EffectiveValuesBox::onProbed()
     m_table->setFixedHeight(m_table->header()->sizeHint().height() + 2 * m_table->frameWidth()
         + rows * std::max(1, m_table->sizeHintForRow(0)));
 
-    m_status->setText(tr("A tick: it sees the saved values. Checked at %1.")
-                          .arg(QLocale().toString(QTime::currentTime(), QLocale::ShortFormat)));
+    m_status->setText(
+        tr("A tick: it sees the saved values; a grey circle: it sets none of them. Checked at %1.")
+            .arg(QLocale().toString(QTime::currentTime(), QLocale::ShortFormat)));
     m_again->setEnabled(true);
 
     QStringList lines;
@@ -176,20 +177,45 @@ void EffectiveValuesBox::addRow(
         return;
     }
     QStringList differences;
+    QStringList unset;
+    bool anySet = false;
     for (const shellenv::Variable v : shellenv::allVariables()) {
         const std::optional<QString> value = seen.value(v);
-        item->setText(v == shellenv::Variable::CacheDir ? CacheDirColumn : LoadFormatColumn, shown(value));
+        const int column = v == shellenv::Variable::CacheDir ? CacheDirColumn : LoadFormatColumn;
+        item->setText(column, shown(value));
+        const bool isSet = value && !value->isEmpty();
+        anySet = anySet || isSet;
+        // "not set" is no fault (tensorflow_hub has defaults): grey, not red.
+        if (!isSet)
+            item->setForeground(column, palette().brush(QPalette::Disabled, QPalette::Text));
         const std::optional<QString> want = effective(v, m_inputs.saved.value(v));
-        if (effective(v, value) != want)
+        if (effective(v, value) == want)
+            continue;
+        if (isSet)
             differences << tr("%1 is %2, not the saved %3.")
                                .arg(shellenv::variableName(v), shown(value), shown(want));
+        else
+            unset << shellenv::variableName(v);
     }
-    const bool ok = differences.isEmpty();
-    item->setIcon(NameColumn,
-        QIcon(
-            ok ? QStringLiteral(":/icons/state-complete.svg") : QStringLiteral(":/icons/state-warning.svg")));
-    item->setData(NameColumn, StatusRole, ok ? QStringLiteral("ok") : QStringLiteral("warning"));
-    const QString tip = ok ? tr("Sees the saved values.") : differences.join(QLatin1Char(' '));
+    // A tick where it sees what was saved, a warning where it sees something else; a shell that
+    // sets nothing (not written to, or reading the values only at the next login) is neutral.
+    QString status = QStringLiteral("ok");
+    QString icon = QStringLiteral(":/icons/state-complete.svg");
+    QString tip = tr("Sees the saved values.");
+    if (!differences.isEmpty()) {
+        status = QStringLiteral("warning");
+        icon = QStringLiteral(":/icons/state-warning.svg");
+        tip = differences.join(QLatin1Char(' '));
+    } else if (!unset.isEmpty() || !anySet) {
+        status = QStringLiteral("notset");
+        icon = QStringLiteral(":/icons/state-empty.svg");
+        tip = unset.isEmpty() ? tr("Sets neither variable: tensorflow_hub uses its defaults.")
+                              : tr("Does not set %1: its file was not written, or it reads it at the next "
+                                   "login. tensorflow_hub uses its default there.")
+                                    .arg(unset.join(tr(" or ")));
+    }
+    item->setIcon(NameColumn, QIcon(icon));
+    item->setData(NameColumn, StatusRole, status);
     for (int c = 0; c < ColumnCount; ++c)
         item->setToolTip(c, tip);
 }

@@ -27,7 +27,8 @@ class EffectiveValuesBox final : public QGroupBox
 {
     Q_OBJECT
 public:
-    /// The row status, in Qt::UserRole of the first column (for tests and accessibility).
+    /// The row status, in Qt::UserRole of the first column (for tests and accessibility): "ok",
+    /// "notset" (neutral: it sets none of the saved values), "warning" (other values), "unavailable".
     static constexpr int StatusRole = Qt::UserRole;
 
     explicit EffectiveValuesBox(QWidget *parent = nullptr);

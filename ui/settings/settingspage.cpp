@@ -136,7 +136,6 @@ SettingsPage::SettingsPage(DownloadQueue *queue, const HubSettings &current, QWi
     m_sections->addWidget(createLoadFormatGroup());
     m_sections->addWidget(createTargetsGroup());
     m_sections->addWidget(m_preview);
-    m_sections->addWidget(createApplyRow());
     m_sections->addWidget(m_effective);
     auto *downloads = new DownloadsBox(m_queue);
     connect(downloads, &DownloadsBox::changed, this, &SettingsPage::settingsChanged);
@@ -149,10 +148,16 @@ SettingsPage::SettingsPage(DownloadQueue *queue, const HubSettings &current, QWi
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
 
+    // Apply and Unset stay in view at the bottom, as in a dialog, however far the page scrolls.
+    auto *line = new QFrame(this);
+    line->setFrameShape(QFrame::HLine);
+    line->setFrameShadow(QFrame::Sunken);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_bar);
-    layout->addWidget(scroll);
+    layout->addWidget(scroll, 1);
+    layout->addWidget(line);
+    layout->addWidget(createApplyRow());
 
     showCurrentSource();
     updatePreview();
@@ -277,7 +282,7 @@ QWidget *SettingsPage::createApplyRow()
     auto *box = new QWidget;
     m_apply = new QPushButton(tr("&Apply"), box);
     m_apply->setObjectName(QStringLiteral("applyButton"));
-    m_apply->setToolTip(tr("Writes the lines shown above to the checked files."));
+    m_apply->setToolTip(tr("Writes the lines of the preview to the ticked files."));
     m_unset = new QPushButton(tr("&Unset"), box);
     m_unset->setObjectName(QStringLiteral("unsetButton"));
     m_unset->setToolTip(tr("Removes the block from the checked files; new programs then get tensorflow_hub's "
@@ -305,12 +310,19 @@ QWidget *SettingsPage::createApplyRow()
     moveLayout->addWidget(m_cancelMove);
     m_moveRow->hide();
 
+    auto *hint = new QLabel(tr("Apply saves the cache folder and load format in the ticked files; the "
+                               "other settings apply at once."),
+        box);
+    hint->setObjectName(QStringLiteral("applyHint"));
+    hint->setWordWrap(true);
+    hint->setForegroundRole(QPalette::PlaceholderText);
     auto *buttons = new QHBoxLayout;
-    buttons->addWidget(m_apply);
+    buttons->addWidget(hint, 1);
     buttons->addWidget(m_unset);
-    buttons->addStretch(1);
+    buttons->addWidget(m_apply);
+    m_apply->setDefault(true);
     auto *layout = new QVBoxLayout(box);
-    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setContentsMargins(9, 3, 9, 9);
     layout->addLayout(buttons);
     layout->addWidget(m_moveRow);
     return box;

@@ -2,9 +2,9 @@
 
 #include "core/hub/handle.h"
 #include "core/maintenance/cleanupplan.h"
-#include "core/util/fsutil.h"
 #include "ui/cache/cachemodel.h"
 #include "ui/cache/livecache.h"
+#include "ui/cache/volumespace.h"
 #include "ui/usage/breakdownview.h"
 #include "ui/usage/treemapwidget.h"
 #include "ui/widgets/modelname.h"
@@ -196,7 +196,8 @@ UsagePage::UsagePage(LiveCache *live, QWidget *parent)
         connect(m_model, signal, m_recompute, qOverload<>(&QTimer::start));
     connect(m_model, &QAbstractItemModel::dataChanged, m_recompute, qOverload<>(&QTimer::start));
     connect(m_model, &QAbstractItemModel::modelReset, m_recompute, qOverload<>(&QTimer::start));
-    connect(m_live, &LiveCache::rootChanged, this, &UsagePage::updateFreeSpace);
+    connect(VolumeSpace::of(m_live), &VolumeSpace::changed, this, &UsagePage::updateFreeSpace);
+    updateFreeSpace();
     recompute();
 }
 
@@ -351,23 +352,20 @@ void UsagePage::recompute()
            "entries); the rest are leftovers beside complete models.")
             .arg(m_reclaimableKeys.size()));
     m_selectReclaimable->setEnabled(!m_reclaimableKeys.isEmpty());
-    updateFreeSpace();
 }
 
 void UsagePage::updateFreeSpace()
 {
-    const util::VolumeInfo volume = util::volumeInfo(m_live->root());
-    const QLocale locale;
-    m_free->setText(volume.freeBytes >= 0 ? locale.formattedDataSize(volume.freeBytes) : tr("unknown"));
-    m_free->setToolTip(volume.totalBytes >= 0 ? tr("%1 free of %2")
-                                                    .arg(locale.formattedDataSize(volume.freeBytes),
-                                                        locale.formattedDataSize(volume.totalBytes))
-                                              : QString());
+    // The same figure as the status bar's: both read the one VolumeSpace.
+    const VolumeSpace *volume = VolumeSpace::of(m_live);
+    m_free->setText(volume->freeText());
+    m_free->setToolTip(volume->toolTip());
 }
 
 void UsagePage::showEvent(QShowEvent *event)
 {
     QWidget::showEvent(event);
+    VolumeSpace::of(m_live)->refresh();
     updateFreeSpace();
 }
 

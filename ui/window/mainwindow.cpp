@@ -9,6 +9,7 @@
 #include "ui/bundle/bundleactions.h"
 #include "ui/cache/cachepage.h"
 #include "ui/cache/livecache.h"
+#include "ui/cache/volumespace.h"
 #include "ui/cleanup/cleanuppage.h"
 #include "ui/cleanup/startupcleanup.h"
 #include "ui/downloads/downloadspage.h"
@@ -39,7 +40,6 @@
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
-#include <QStorageInfo>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -149,6 +149,7 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
     restoreSettings();
     updateTotals(m_cachePage->totalDiskBytes(), m_cachePage->entryCount());
     checkPendingMove();
+    connect(VolumeSpace::of(m_live), &VolumeSpace::changed, this, &MainWindow::updateFreeSpace);
     updateFreeSpace();
 }
 
@@ -426,7 +427,6 @@ void MainWindow::switchCacheRoot(const QString &dir, const QString &sourceLabel)
     m_queue->setOptions(options);
     m_live->setRoot(dir);
     updateFolderLabel();
-    updateFreeSpace();
 }
 
 void MainWindow::checkPendingMove()
@@ -483,7 +483,6 @@ void MainWindow::refresh()
 
 void MainWindow::onScanStarted()
 {
-    updateFreeSpace();
     m_scanLabel->setVisible(m_cachePage->isScanning());
     m_scanProgress->setVisible(m_cachePage->isScanning());
 }
@@ -492,7 +491,6 @@ void MainWindow::onScanFinished()
 {
     m_scanLabel->hide();
     m_scanProgress->hide();
-    updateFreeSpace();
 }
 
 void MainWindow::updateTotals(qint64 diskBytes, int entries)
@@ -511,21 +509,10 @@ void MainWindow::updateSelectionTotal(int entries, qint64 diskBytes)
 
 void MainWindow::updateFreeSpace()
 {
-    // QStorageInfo needs an existing path; the volume of the nearest existing parent is the one
-    // the cache will be created on.
-    QString path = m_live->root();
-    while (!path.isEmpty() && !QFileInfo::exists(path) && path != QDir::rootPath())
-        path = QFileInfo(path).path();
-    const QStorageInfo volume(path);
-    if (!volume.isValid()) {
-        m_freeLabel->clear();
-        return;
-    }
-    const QString free = QLocale().formattedDataSize(volume.bytesAvailable());
-    m_freeLabel->setText(tr("Free: %1").arg(free));
-    m_freeLabel->setToolTip(tr("%1 free of %2 on %3")
-                                .arg(free, QLocale().formattedDataSize(volume.bytesTotal()),
-                                    QDir::toNativeSeparators(volume.rootPath())));
+    // The one figure every page shows (the Usage page reads the same VolumeSpace).
+    const VolumeSpace *volume = VolumeSpace::of(m_live);
+    m_freeLabel->setText(volume->freeBytes() >= 0 ? tr("Free: %1").arg(volume->freeText()) : QString());
+    m_freeLabel->setToolTip(volume->toolTip());
 }
 
 void MainWindow::onJobFinished(int id, const PrefetchResult &result)
