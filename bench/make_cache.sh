@@ -9,8 +9,9 @@
 #   FILES_PER_ENTRY=200 bench/make_cache.sh N DIR
 #
 # With FILES_PER_ENTRY=F every entry is a copy of the TF2 SavedModel (saved_model.pb, its variables
-# index and data, fingerprint.pb) whose assets/ holds small files up to F files in all: the shape
-# of the scan benchmark (bench/scan_bench.sh), 1,000 entries x 200 files.
+# index and data, fingerprint.pb) whose assets/ holds small files up to F files in all, and there
+# are no empty folders or stale lock: the shape of the scan benchmark (bench/scan_bench.sh), 1,000
+# complete entries x 200 files with descriptors.
 # DIR must not exist or be empty. The shared data is read from $TFHUB_SHARED_DATA, or
 # ../shared/data beside the repository.
 set -euo pipefail
@@ -94,6 +95,11 @@ for ((n = 0; n < count; ++n)); do
     printf 'Module: %s\nDownload Time: %s\nDownloader Hostname: host (PID:123)' "$handle" "$when" \
         >"$dir/$k.descriptor.txt"
 done
+
+if [[ -n $files_per_entry ]]; then
+    echo "made $count entries of $files_per_entry files in $dir"
+    exit 0
+fi
 
 # A few empty folders (failed copies; tensorflow_hub downloads those again).
 for n in 1 2 3 4 5; do
