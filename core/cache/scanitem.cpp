@@ -56,8 +56,9 @@ Artifact measureArtifact(
     // The model folder's first two levels are kept: they tell its format and its last use; its
     // folders' stamps let the index tell later that nothing in it changed.
     const bool folder = kind == Artifact::Kind::Folder;
+    static const QStringList second { QStringLiteral("variables") }; // what inspect() reads below the top
     *stats = util::measureAt(scan.rootFd, name, scan.root + QLatin1Char('/') + name,
-        util::MeasureOptions { folder ? 1 : -1, folder });
+        util::MeasureOptions { folder ? 1 : -1, second, folder });
     a.diskBytes = stats->diskBytes;
     a.bytes = stats->bytes;
     a.files = stats->files;

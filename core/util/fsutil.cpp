@@ -156,7 +156,9 @@ void Walk::visit(
     };
     if (!count(st))
         return closeFd();
-    const bool listed = depth <= options.listDepth;
+    const bool listed = depth <= options.listDepth
+        && (depth == 0 || options.listInside.isEmpty()
+            || options.listInside.contains(rel.section(u'/', 0, 0)));
     const bool isDir = S_ISDIR(st.st_mode);
     if (!listed && !isDir)
         return closeFd();
@@ -192,7 +194,7 @@ qint64 toNs(const struct timespec &ts)
 
 TreeStats measure(const QString &path, int listDepth)
 {
-    return measureAt(AT_FDCWD, path, path, MeasureOptions { listDepth, false });
+    return measureAt(AT_FDCWD, path, path, MeasureOptions { listDepth, {}, false });
 }
 
 TreeStats measureAt(int dirFd, const QString &name, const QString &path, const MeasureOptions &options)

@@ -59,6 +59,9 @@ struct MeasureOptions final
 {
     /// Names down to this depth (0: the folder's own names, 1: theirs too; -1: none) go to `listed`.
     int listDepth = -1;
+    /// Names below the top level are listed only inside these top-level folders (empty: in all):
+    /// a model folder's format needs variables/, not its 200 assets.
+    QStringList listInside;
     bool stampFolders = false; ///< fill `folders`
 };
 

@@ -726,7 +726,8 @@ private Q_SLOTS:
         QVERIFY(test::copyTree(test::savedModelsDir() + QStringLiteral("/half_plus_two_tf2_cpu"), model));
         QVERIFY(test::writeFile(model + QStringLiteral("/assets/deep/x.txt"), "x"));
         QVERIFY(util::measure(model).folders.isEmpty()); // only when asked
-        const util::TreeStats s = util::measureAt(AT_FDCWD, model, model, util::MeasureOptions { 1, true });
+        const util::TreeStats s
+            = util::measureAt(AT_FDCWD, model, model, util::MeasureOptions { 1, {}, true });
         QStringList paths;
         for (const util::Stamp &f : s.folders) {
             paths << f.path;
