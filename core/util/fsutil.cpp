@@ -100,14 +100,20 @@ struct Walk final
             s.folders.append({ rel, static_cast<quint64>(st.st_ino), toNs(st.st_mtim), toNs(st.st_ctim) });
     }
 
-    void walk(int dirFd, const QString &path, const QString &rel, int depth);
-    void visit(
-        int dirFd, const char *name, unsigned char type, const QString &path, const QString &rel, int depth);
+    // `listHere`: the folder's names go to `listed` (decided once per folder, not per name).
+    void walk(int dirFd, const QString &path, const QString &rel, int depth, bool listHere);
+    void visit(int dirFd, const char *name, unsigned char type, const QString &path, const QString &rel,
+        int depth, bool listHere);
+    bool listsInside(const QString &childRel, int childDepth) const
+    {
+        return childDepth <= options.listDepth
+            && (options.listInside.isEmpty() || options.listInside.contains(childRel.section(u'/', 0, 0)));
+    }
 };
 
 // Reads the folder with getdents64 on the descriptor itself: no opendir, no per-folder fstat,
 // one fstatat per name.
-void Walk::walk(int dirFd, const QString &path, const QString &rel, int depth)
+void Walk::walk(int dirFd, const QString &path, const QString &rel, int depth, bool listHere)
 {
     alignas(8) char buf[32 * 1024];
     for (;;) {
@@ -124,7 +130,7 @@ void Walk::walk(int dirFd, const QString &path, const QString &rel, int depth)
             const char *name = de->d_name;
             if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
                 continue;
-            visit(dirFd, name, de->d_type, path, rel, depth);
+            visit(dirFd, name, de->d_type, path, rel, depth, listHere);
         }
     }
     ::close(dirFd);
@@ -132,8 +138,8 @@ void Walk::walk(int dirFd, const QString &path, const QString &rel, int depth)
 
 // A folder (d_type says so) is opened first and stat'ed through its descriptor: still one stat,
 // but no second path lookup, and no window in which the name could change between the two.
-void Walk::visit(
-    int dirFd, const char *name, unsigned char type, const QString &path, const QString &rel, int depth)
+void Walk::visit(int dirFd, const char *name, unsigned char type, const QString &path, const QString &rel,
+    int depth, bool listHere)
 {
     struct stat st
     {
@@ -156,9 +162,7 @@ void Walk::visit(
     };
     if (!count(st))
         return closeFd();
-    const bool listed = depth <= options.listDepth
-        && (depth == 0 || options.listInside.isEmpty()
-            || options.listInside.contains(rel.section(u'/', 0, 0)));
+    const bool listed = listHere;
     const bool isDir = S_ISDIR(st.st_mode);
     if (!listed && !isDir)
         return closeFd();
@@ -182,7 +186,7 @@ void Walk::visit(
         return;
     }
     stamp(childRel, st);
-    walk(fd, child, childRel, depth + 1);
+    walk(fd, child, childRel, depth + 1, listsInside(childRel, depth + 1));
 }
 
 } // namespace
@@ -220,7 +224,7 @@ TreeStats measureAt(int dirFd, const QString &name, const QString &path, const M
         const int fd = ::openat(dirFd, native.constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd >= 0) {
             w.stamp(QString(), st);
-            w.walk(fd, path, QString(), 0);
+            w.walk(fd, path, QString(), 0, options.listDepth >= 0);
         } else if (errno != ENOENT) {
             s.problems << cannotRead(path, errnoText(errno));
         }
