@@ -5,7 +5,9 @@
 # Then a cache of 10,000 entries (issue 14; GUI_BENCH_BIG_ENTRIES sets another count, 0 skips it):
 # the window populated from the scan index in under 0.5 s, and the full check finished in under
 # 2x `du -sb` -- with a fresh XDG_CACHE_HOME each run (no index: every file walked) and with one
-# kept between runs (the index warm: the table from it at once, then the quick check).
+# kept between runs (the index warm: the table from it at once, then the quick check). Each run
+# also times, once the window is up, "Scan Again" (every file read) and a refresh (the quick
+# check) on their own: the app's start-up is not part of those.
 #
 #   bench/gui_bench.sh BUILD_DIR [RUNS]
 #
@@ -112,6 +114,8 @@ echo "| figure | median | runs | target |"
 echo "| --- | --- | --- | --- |"
 printf '| du -sb of the cache (ms) | %s | %s | |\n' "$du_ms" "$(tr '\n' ' ' <"$tmp/du" | sed 's/ $//')"
 big_row "index warm: table populated from the index, from main() (ms)" indexed index_view_ms "< 500"
-big_row "index warm: quick check finished, table painted (ms)" indexed populated_ms ""
-big_row "no index: full walk finished, table painted (ms)" walk populated_ms "< $((2 * du_ms)) (2× du)"
-big_row "no index: idle RSS (MB)" walk idle_rss_mb ""
+big_row "index warm: the index's quick check finished, from main() (ms)" indexed populated_ms ""
+big_row "no index: the full walk finished, from main() (ms)" walk populated_ms ""
+big_row "Scan Again (every file) in the running app, to the table painted (ms)" walk full_walk_ms "< $((2 * du_ms)) (2× du)"
+big_row "Refresh (the index's quick check) in the running app (ms)" walk quick_check_ms ""
+big_row "idle RSS (MB)" walk idle_rss_mb ""

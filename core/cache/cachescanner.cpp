@@ -6,6 +6,7 @@
 #include "core/util/progressmeter.h"
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QFile>
 #include <QHash>
 #include <QMap>
@@ -119,12 +120,13 @@ IndexFile openIndex(const QString &root, const RootListing &l, ScanIndexUse use)
     if (use == ScanIndexUse::None)
         return f;
     f.path = cache::ScanIndex::pathFor(root);
+    const QString id = QDir::cleanPath(QDir(root).absolutePath()); // "cache/" and "cache" share one index
     const auto device = static_cast<quint64>(l.st.st_dev);
     const auto inode = static_cast<quint64>(l.st.st_ino);
     // Read for a rebuild too: an unchanged index is not written again.
-    f.stored = cache::ScanIndex::read(f.path, root, device, inode);
+    f.stored = cache::ScanIndex::read(f.path, id, device, inode);
     f.trusted = use == ScanIndexUse::Use;
-    f.next.root = root;
+    f.next.root = id;
     f.next.rootDevice = device;
     f.next.rootInode = inode;
     f.next.readBytes = f.stored.readBytes;
