@@ -6,7 +6,12 @@
 # publishers; plus a few empty folders and one stale lock with its abandoned tmp folder.
 #
 #   bench/make_cache.sh N DIR
+#   FILES_PER_ENTRY=200 bench/make_cache.sh N DIR
 #
+# With FILES_PER_ENTRY=F every entry is a copy of the TF2 SavedModel (saved_model.pb, its variables
+# index and data, fingerprint.pb) whose assets/ holds small files up to F files in all, and there
+# are no empty folders or stale lock: the shape of the scan benchmark (bench/scan_bench.sh), 1,000
+# complete entries x 200 files with descriptors.
 # DIR must not exist or be empty. The shared data is read from $TFHUB_SHARED_DATA, or
 # ../shared/data beside the repository.
 set -euo pipefail
@@ -46,10 +51,22 @@ key() { printf '%s' "$1" | sha1sum | cut -d' ' -f1; }
 # hold exactly the handle's bytes, padding and descriptors are written by shell built-ins.
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
+files_per_entry=${FILES_PER_ENTRY:-}
+if [[ -n $files_per_entry ]]; then
+    [[ $files_per_entry =~ ^[0-9]+$ ]] || { echo "FILES_PER_ENTRY must be a number" >&2; exit 2; }
+    templates=(half_plus_two_tf2_cpu)
+fi
 for t in "${templates[@]}"; do
     cp -r "$data/$t" "$stage/$t"
     chmod -R u+w "$stage/$t"
     mkdir -p "$stage/$t/assets"
+    if [[ -n $files_per_entry ]]; then
+        have=$(find "$stage/$t" -type f | wc -l)
+        # vocab.txt (written per entry below) is one of them.
+        for ((f = have + 1; f < files_per_entry; ++f)); do
+            printf 'asset %d\n' "$f" >"$stage/$t/assets/asset-$f.txt"
+        done
+    fi
 done
 mkdir "$stage/handles"
 handles=()
@@ -69,7 +86,7 @@ printf -v pad '%65536s' ''
 for ((n = 0; n < count; ++n)); do
     handle=${handles[$n]}
     k=${keys[$((n + 1))]}
-    cp -r "$stage/${templates[$((n % 3))]}" "$dir/$k"
+    cp -r "$stage/${templates[$((n % ${#templates[@]}))]}" "$dir/$k"
     # Sizes differ from entry to entry (0-63 KiB of padding), as real models do.
     printf '%s' "${pad:0:$(((n * 7919) % 65536))}" >"$dir/$k/assets/vocab.txt"
     printf -v when '2024-%02d-%02d %02d:%02d:%02d.%06d' $((n % 12 + 1)) $((n % 28 + 1)) $((n % 24)) \
@@ -78,6 +95,11 @@ for ((n = 0; n < count; ++n)); do
     printf 'Module: %s\nDownload Time: %s\nDownloader Hostname: host (PID:123)' "$handle" "$when" \
         >"$dir/$k.descriptor.txt"
 done
+
+if [[ -n $files_per_entry ]]; then
+    echo "made $count entries of $files_per_entry files in $dir"
+    exit 0
+fi
 
 # A few empty folders (failed copies; tensorflow_hub downloads those again).
 for n in 1 2 3 4 5; do

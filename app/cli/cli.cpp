@@ -85,7 +85,15 @@ void nameEntries(QList<CacheEntry> *entries, const QString &cacheRoot)
     cache::nameEntries(entries, cacheRoot, known);
 }
 
-QList<CacheEntry> scanOrFail(const HubSettings &s, bool *ok)
+// The scan index serves list, du and info; --rescan walks every file and writes it anew.
+ScanOptions indexedScan(const Invocation &a)
+{
+    ScanOptions options;
+    options.index = a.has("--rescan") ? ScanIndexUse::Rebuild : ScanIndexUse::Use;
+    return options;
+}
+
+QList<CacheEntry> scanOrFail(const Invocation &a, const HubSettings &s, bool *ok)
 {
     if (isGcsCacheDir(s.cacheDir)) {
         std::optional<QList<CacheEntry>> entries = gcsScan(s.cacheDir);
@@ -93,7 +101,7 @@ QList<CacheEntry> scanOrFail(const HubSettings &s, bool *ok)
         return entries.value_or(QList<CacheEntry>());
     }
     QString error;
-    QList<CacheEntry> entries = cache::scanAll(s.cacheDir, ScanOptions(), &error);
+    QList<CacheEntry> entries = cache::scanAll(s.cacheDir, indexedScan(a), &error);
     *ok = error.isEmpty();
     if (!*ok)
         failure(error);
@@ -215,7 +223,7 @@ int runList(const Invocation &a)
     }
     const HubSettings s = settingsFor(a);
     bool ok = false;
-    QList<CacheEntry> entries = scanOrFail(s, &ok);
+    QList<CacheEntry> entries = scanOrFail(a, s, &ok);
     if (!ok)
         return Failure;
     const qsizetype scanned = entries.size();
@@ -285,7 +293,7 @@ int runDu(const Invocation &a)
         return verbUsageError(a.verb, tr("'du' takes no arguments."));
     const HubSettings s = settingsFor(a);
     bool ok = false;
-    const QList<CacheEntry> entries = scanOrFail(s, &ok);
+    const QList<CacheEntry> entries = scanOrFail(a, s, &ok);
     if (!ok)
         return Failure;
     struct Sum
@@ -375,7 +383,7 @@ int runInfo(const Invocation &a)
         return target.code;
     }
     const QString &key = target.key;
-    QList<CacheEntry> one { gcs ? remote->entry : cache::scanKey(s.cacheDir, key, ScanOptions()) };
+    QList<CacheEntry> one { gcs ? remote->entry : cache::scanKey(s.cacheDir, key, indexedScan(a)) };
     if (!gcs)
         nameEntries(&one, s.cacheDir);
     const CacheEntry e = one.first();

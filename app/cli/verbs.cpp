@@ -29,6 +29,8 @@ constexpr IntLimits kLimit { 0, 1000000, 50 };
 constexpr IntLimits kUnusedDays { 0, 36500, 90 };
 
 const Option kJson { "--json", nullptr, nullptr, N("machine-readable output (see README, \"JSON output\")") };
+const Option kRescan { "--rescan", nullptr, nullptr,
+    N("read every file again instead of trusting the scan index for unchanged entries") };
 
 const QList<Verb> kVerbs {
     { "key", { "key HANDLE" }, N("the cache folder name (SHA-1) of a handle"),
@@ -39,20 +41,22 @@ const QList<Verb> kVerbs {
         N("Under TFHUB_MODEL_LOAD_FORMAT=UNCOMPRESSED asks the server for the remote location, as the "
           "library would; nothing is cached then."),
         { kJson }, CacheUse::Reads, &runResolve },
-    { "list", { "list [--json] [--sort KEY] [--state STATE] [--no-trunc] [--wide]" },
+    { "list", { "list [--json] [--sort KEY] [--state STATE] [--no-trunc] [--wide] [--rescan]" },
         N("the entries of the cache"), nullptr,
-        { kJson, { "--sort", nullptr, "KEY", N("order by size, name, date (downloaded) or accessed") },
+        { kJson, kRescan,
+            { "--sort", nullptr, "KEY", N("order by size, name, date (downloaded) or accessed") },
             { "--state", nullptr, "STATE",
                 N("only entries in STATE: complete, empty, downloading, stale-lock, partial, "
                   "orphan-descriptor, not-loadable, broken or foreign") },
             { "--no-trunc", nullptr, nullptr, N("print whole keys instead of their first 12 digits") },
             { "--wide", nullptr, nullptr, N("print whole handles instead of host and model path") } },
         CacheUse::Reads, &runList },
-    { "du", { "du [--json]" }, N("totals by state and by model format, reclaimable bytes, free space"),
-        nullptr, { kJson }, CacheUse::Reads, &runDu },
-    { "info", { "info HANDLE|KEY [--json]" }, N("everything known about one entry"),
+    { "du", { "du [--json] [--rescan]" },
+        N("totals by state and by model format, reclaimable bytes, free space"), nullptr, { kJson, kRescan },
+        CacheUse::Reads, &runDu },
+    { "info", { "info HANDLE|KEY [--json] [--rescan]" }, N("everything known about one entry"),
         N("KEY is a whole key or a prefix of at least 6 digits that names one entry (as 'list' prints)."),
-        { kJson }, CacheUse::Reads, &runInfo },
+        { kJson, kRescan }, CacheUse::Reads, &runInfo },
     { "config",
         { "config [--json]", "config show [--json]",
             "config set cache-dir DIR [--move [--leave-behind]] [--targets LIST]",

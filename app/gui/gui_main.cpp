@@ -1,6 +1,7 @@
 #include "app/gui/guibenchmark.h"
 #include "core/hub/hubsettings.h"
 #include "core/settings/appsettings.h"
+#include "core/util/localzone.h"
 #include "tfhubversion.h"
 #include "ui/browse/browsepage.h"
 #include "ui/downloads/downloadspage.h"
@@ -178,6 +179,7 @@ int main(int argc, char *argv[])
     // First thing, for --benchmark's start-up figure.
     QElapsedTimer sinceStart;
     sinceStart.start();
+    tfhub::util::readLocalZoneOnce(); // before any thread: scans and tables convert times per row
     const bool display = hasDisplay() && !onlyPrints(argc, argv);
     // A QCoreApplication still serves --help and --version when no display is available.
     std::unique_ptr<QCoreApplication> app(

@@ -1,9 +1,7 @@
 #include "core/cache/cachescanner.h"
 
-#include "core/cache/entrystate.h"
-#include "core/cache/lock.h"
-#include "core/cache/modelformat.h"
-#include "core/hub/descriptor.h"
+#include "core/cache/scanindex.h"
+#include "core/cache/scanitem.h"
 #include "core/util/fsutil.h"
 #include "core/util/progressmeter.h"
 
@@ -11,15 +9,14 @@
 #include <QDir>
 #include <QFile>
 #include <QHash>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QMap>
-#include <QRegularExpression>
 
 #include <algorithm>
 #include <cerrno>
+#include <ctime>
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace tfhub {
@@ -31,288 +28,141 @@ QString tr(const char *text)
     return QCoreApplication::translate("tfhub::CacheScanner", text);
 }
 
-// Classifies the suffix after a 40-hex key. Returns false when the name is not a cache artifact.
-bool classifySuffix(const QString &suffix, Artifact::Kind *kind)
+// The root, open for the whole scan (every item is measured relative to it), and its names.
+struct RootListing final
 {
-    static const QRegularExpression tmpFolder(QStringLiteral("^\\.[0-9a-f]{32}\\.tmp$"));
-    static const QRegularExpression atomicTemp(
-        QStringLiteral("^\\.(lock|descriptor\\.txt|manifest\\.json)\\.tmp[0-9a-f]{32}$"));
-    if (suffix.isEmpty())
-        *kind = Artifact::Kind::Folder;
-    else if (suffix == QLatin1String(".descriptor.txt"))
-        *kind = Artifact::Kind::Descriptor;
-    else if (suffix == QLatin1String(".lock"))
-        *kind = Artifact::Kind::Lock;
-    else if (suffix == QLatin1String(".manifest.json"))
-        *kind = Artifact::Kind::Manifest;
-    else if (tmpFolder.match(suffix).hasMatch())
-        *kind = Artifact::Kind::TmpFolder;
-    else if (atomicTemp.match(suffix).hasMatch())
-        *kind = Artifact::Kind::AtomicTemp;
-    else
-        return false;
-    return true;
-}
-
-// Our own small files (descriptor, lock, manifest): read without moving their access time where
-// the kernel allows it; they are not what "last used" is about, so elsewhere they are read anyway.
-// Plain read(2): no stat of the file, which QFile would add.
-QByteArray readSmallFile(const QString &path, qint64 cap = 64 * 1024)
-{
-    int fd = util::openNoAtime(path);
-    if (fd < 0 && errno == EPERM)
-        fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return QByteArray();
-    QByteArray data;
-    char buf[16 * 1024];
-    while (data.size() < cap) {
-        const ssize_t n = ::read(fd, buf, static_cast<size_t>(qMin<qint64>(sizeof buf, cap - data.size())));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        data.append(buf, n);
-    }
-    ::close(fd);
-    return data;
-}
-
-// Lists the names in `root`; `ok` false with `error` when the folder cannot be read.
-QStringList listNames(const QString &root, bool *exists, QString *error)
-{
+    int fd = -1;
+    bool exists = true;
+    QString error;
     QStringList names;
-    *exists = true;
-    DIR *dir = ::opendir(QFile::encodeName(root).constData());
-    if (!dir) {
-        const int err = errno;
-        if (err == ENOENT) {
-            *exists = false;
-        } else if (err == ENOTDIR) {
-            *error = tr("The cache folder %1 is not a folder.").arg(root);
-        } else {
-            *error = tr("Cannot read the cache folder %1: %2").arg(root, util::errnoText(err));
-        }
-        return names;
-    }
-    while (dirent *de = ::readdir(dir)) {
-        const QString name = QFile::decodeName(de->d_name);
-        if (name != QLatin1String(".") && name != QLatin1String("..") && !cache::isOwnFile(name))
-            names << name;
-    }
-    ::closedir(dir);
-    return names;
-}
+    struct stat st
+    {
+    };
 
-Artifact measureArtifact(
-    const QString &root, const QString &name, Artifact::Kind kind, util::TreeStats *stats)
-{
-    Artifact a;
-    a.kind = kind;
-    a.name = name;
-    // The model folder's first two levels are kept: they tell its format and its last use.
-    *stats = util::measure(root + QLatin1Char('/') + name, kind == Artifact::Kind::Folder ? 1 : -1);
-    a.diskBytes = stats->diskBytes;
-    a.bytes = stats->bytes;
-    a.files = stats->files;
-    a.modified = stats->newestMTime;
-    return a;
-}
-
-// Everything named after one key, read once: the entry's artifacts and the facts its state needs.
-struct Collected final
-{
-    CacheEntry entry;
-    cache::EntryFacts facts;
-    QDateTime lockMTime;
-    QMap<QString, Artifact> tmpFolders; // by uid
-    QList<util::ListedName> folderListing; // K/'s first two levels
-    QDateTime folderMTime;
+    RootListing() = default;
+    RootListing(const RootListing &) = delete;
+    RootListing &operator=(const RootListing &) = delete;
+    ~RootListing()
+    {
+        if (fd >= 0)
+            ::close(fd);
+    }
 };
 
-void noteArtifact(Collected &c, const QString &root, const QString &name, Artifact::Kind kind,
-    const util::TreeStats &stats, const Artifact &a)
+QString rootError(const QString &root, int err)
 {
-    CacheEntry &e = c.entry;
-    switch (kind) {
-    case Artifact::Kind::Folder:
-        e.hasFolder = true;
-        c.facts.hasFolder = true;
-        c.facts.folderIsDir = stats.isDir;
-        c.facts.folderEmpty = stats.isDir && stats.files == 0 && stats.dirs == 0 && stats.others == 0
-            && stats.problems.isEmpty();
-        c.facts.folderProblems = !stats.problems.isEmpty();
-        e.folderNonEmpty = stats.isDir && stats.files + stats.dirs + stats.others > 0;
-        e.files = stats.files;
-        e.lastModified = stats.newestMTime.toLocalTime();
-        c.folderMTime = stats.mtime;
-        c.folderListing = stats.listed;
-        break;
-    case Artifact::Kind::Descriptor: {
-        e.hasDescriptor = true;
-        const Descriptor d = Descriptor::parse(readSmallFile(root + QLatin1Char('/') + name));
-        e.handle = d.handle;
-        e.downloaded = d.downloadTime;
-        e.downloaderHost = d.host;
-        e.downloaderPid = d.pid;
-        break;
-    }
-    case Artifact::Kind::Lock:
-        e.lock = cache::parseLock(readSmallFile(root + QLatin1Char('/') + name, 4096));
-        c.facts.hasLock = true;
-        c.facts.lock = e.lock;
-        c.lockMTime = stats.mtime;
-        break;
-    case Artifact::Kind::TmpFolder:
-        c.tmpFolders.insert(name.mid(41, 32), a);
-        c.facts.hasTmpFolders = true;
-        break;
-    case Artifact::Kind::Manifest:
-        e.hasManifest = true;
-        break;
-    case Artifact::Kind::AtomicTemp:
-        c.facts.hasAtomicTemps = true;
-        break;
-    case Artifact::Kind::Foreign:
-        break;
-    }
+    if (err == ENOTDIR)
+        return tr("The cache folder %1 is not a folder.").arg(root);
+    return tr("Cannot read the cache folder %1: %2").arg(root, util::errnoText(err));
 }
 
-// Measures every artifact of one key and reads its descriptor and lock.
-Collected collect(const QString &root, const QString &key, const QStringList &names)
+// Lists the names in `root` with getdents64 on its descriptor, which stays open.
+void listRoot(const QString &root, RootListing *l)
 {
-    Collected c;
-    c.entry.key = key;
-    c.facts.key = key;
-    for (const QString &name : names) {
-        Artifact::Kind kind = Artifact::Kind::Foreign;
-        classifySuffix(name.mid(40), &kind);
-        util::TreeStats stats;
-        const Artifact a = measureArtifact(root, name, kind, &stats);
-        if (!stats.exists)
-            continue; // vanished since the folder was listed
-        c.entry.problems += stats.problems;
-        c.entry.diskBytes += a.diskBytes;
-        c.entry.bytes += a.bytes;
-        noteArtifact(c, root, name, kind, stats, a);
-        c.entry.artifacts << a;
-    }
-    return c;
-}
-
-// Judges the lock's owner (this needs the process table, so it is not part of decideState).
-void judgeLockOwner(Collected &c, const QString &localHost)
-{
-    if (!c.facts.hasLock)
+    l->fd = ::open(QFile::encodeName(root).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (l->fd < 0 || ::fstat(l->fd, &l->st) != 0) {
+        const int err = errno;
+        if (err == ENOENT)
+            l->exists = false;
+        else
+            l->error = rootError(root, err);
         return;
-    QDateTime lastProgress = c.lockMTime;
-    const LockOwner &lock = c.entry.lock;
-    if (lock.valid && c.tmpFolders.contains(lock.uid)) {
-        const QDateTime t = c.tmpFolders.value(lock.uid).modified;
-        if (t.isValid() && (!lastProgress.isValid() || t > lastProgress))
-            lastProgress = t;
     }
-    c.facts.lastProgress = lastProgress;
-    c.facts.liveness
-        = cache::judgeLock(lock, c.lockMTime, lastProgress, localHost, c.facts.noProgressSecs, c.facts.now);
-}
-
-// Bytes never used again: tmp folders not owned by a live lock, atomic-write temps, a stale lock.
-qint64 leftoverBytes(const CacheEntry &e, cache::LockStatus lock)
-{
-    const bool live = lock == cache::LockStatus::Live;
-    qint64 leftovers = 0;
-    for (const Artifact &a : e.artifacts) {
-        const bool ownedTmp
-            = a.kind == Artifact::Kind::TmpFolder && live && e.lock.valid && a.name.mid(41, 32) == e.lock.uid;
-        if ((a.kind == Artifact::Kind::TmpFolder && !ownedTmp)
-            || (a.kind == Artifact::Kind::AtomicTemp && !live)
-            || (a.kind == Artifact::Kind::Lock && lock == cache::LockStatus::Stale))
-            leftovers += a.diskBytes;
+    alignas(8) char buf[32 * 1024];
+    for (;;) {
+        const ssize_t n = ::getdents64(l->fd, buf, sizeof buf);
+        if (n < 0) {
+            l->error = rootError(root, errno);
+            return;
+        }
+        if (n == 0)
+            break;
+        for (ssize_t off = 0; off < n;) {
+            const auto *de = reinterpret_cast<const struct dirent64 *>(buf + off);
+            off += de->d_reclen;
+            const char *name = de->d_name;
+            if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
+                continue;
+            const QString decoded = QFile::decodeName(name);
+            if (!cache::isOwnFile(decoded))
+                l->names << decoded;
+        }
     }
-    return leftovers;
 }
 
-// The format our manifest records (a file of ours: reading it moves no time that matters).
-ModelFormat manifestFormat(const QString &path)
+cache::ItemScan itemScan(const QString &root, const RootListing &l, const ScanOptions &options)
 {
-    const QString name = QJsonDocument::fromJson(readSmallFile(path, 16 * 1024 * 1024))
-                             .object()
-                             .value(QStringLiteral("format"))
-                             .toString();
-    for (const ModelFormat f : allFormats()) {
-        if (formatName(f) == name)
-            return f;
-    }
-    return ModelFormat::Unknown;
+    cache::ItemScan scan;
+    scan.root = root;
+    scan.rootFd = l.fd;
+    scan.options = options;
+    scan.localHost = options.localHost.isEmpty() ? util::hostName() : options.localHost;
+    scan.atimes = util::recordsAccessTimes(root);
+    // The kernel stamps files from the coarse clock: read the same clock.
+    timespec now {};
+    ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
+    scan.settledBeforeNs = util::toNs(now) - qint64(options.indexSettleMs) * 1000000;
+    return scan;
 }
 
-// The model folder's format, and its last use: the newest access time of the files hub.load()
-// always reads, never of folders (listing one, as every scan does, moves its access time), and
-// none at all where the mount records no access times (`atimes` false).
-void inspectFolder(Collected &c, const QString &root, bool atimes)
+// The root's index file: what it held, whether that may be trusted, and what will be written.
+struct IndexFile final
 {
-    CacheEntry &e = c.entry;
-    if (!e.hasFolder || !c.facts.folderIsDir)
-        return;
-    const QString folder = root + QLatin1Char('/') + e.key;
-    const cache::ModelInfo m = cache::inspect(folder, c.folderListing);
-    e.format = m.format;
-    e.loadable = m.loadable;
-    e.missingFiles = m.missingFiles;
-    c.facts.missingFiles = m.missingFiles;
-    if (m.formatUnread && e.hasManifest)
-        e.format = manifestFormat(folder + QStringLiteral(".manifest.json"));
-    if (!atimes)
-        return;
-    for (const util::ListedName &n : std::as_const(c.folderListing)) {
-        if (m.loadFiles.contains(n.path) && (!e.lastAccessed.isValid() || n.atime > e.lastAccessed))
-            e.lastAccessed = n.atime;
-    }
-    e.lastAccessed = e.lastAccessed.toLocalTime();
+    QString path;
+    cache::ScanIndex stored;
+    bool trusted = false; ///< ScanIndexUse::Use: the stored entries are reused where their stamps hold
+    cache::ScanIndex next;
+};
+
+IndexFile openIndex(const QString &root, const RootListing &l, ScanIndexUse use)
+{
+    IndexFile f;
+    if (use == ScanIndexUse::None)
+        return f;
+    f.path = cache::ScanIndex::pathFor(root);
+    const QString id = QDir::cleanPath(QDir(root).absolutePath()); // "cache/" and "cache" share one index
+    const auto device = static_cast<quint64>(l.st.st_dev);
+    const auto inode = static_cast<quint64>(l.st.st_ino);
+    // Read for a rebuild too: an unchanged index is not written again.
+    f.stored = cache::ScanIndex::read(f.path, id, device, inode);
+    f.trusted = use == ScanIndexUse::Use;
+    f.next.root = id;
+    f.next.rootDevice = device;
+    f.next.rootInode = inode;
+    f.next.readBytes = f.stored.readBytes;
+    return f;
 }
 
-CacheEntry scanGroup(const QString &root, const QString &key, const QStringList &names,
-    const ScanOptions &options, bool atimes)
+// A missing index (an unwritable folder) only makes the next scan slower: not worth a message.
+void saveIndex(const IndexFile &index)
 {
-    Collected c = collect(root, key, names);
-    CacheEntry &e = c.entry;
-    c.facts.graceSecs = options.graceSecs;
-    c.facts.noProgressSecs = options.noProgressSecs;
-    c.facts.now = QDateTime::currentDateTimeUtc();
-    judgeLockOwner(c, options.localHost.isEmpty() ? util::hostName() : options.localHost);
-
-    inspectFolder(c, root, atimes);
-    c.facts.loadable = e.loadable;
-    if (!e.downloaded.isValid() && e.hasFolder)
-        e.downloaded = c.folderMTime.toLocalTime();
-
-    const cache::StateDecision d = cache::decideState(c.facts);
-    e.state = d.state;
-    e.stateDetail = d.detail;
-    if (d.state == EntryState::Complete)
-        e.reclaimableBytes = leftoverBytes(e, d.lock);
-    else if (d.state != EntryState::Downloading)
-        e.reclaimableBytes = e.diskBytes;
-    return e;
+    const Status saved = index.next.write(index.path);
+    Q_UNUSED(saved)
 }
 
-CacheEntry scanForeign(const QString &root, const QString &name, bool atimes)
+// One key: from the index when its stamps hold, else walked (and indexed when it may be).
+CacheEntry scanGroup(
+    const cache::ItemScan &scan, const QString &key, const QStringList &names, IndexFile *index)
 {
+    const bool indexing = scan.options.index != ScanIndexUse::None;
+    cache::IndexedEntry record;
     CacheEntry e;
-    e.key = name;
-    e.state = EntryState::Foreign;
-    util::TreeStats stats;
-    const Artifact a = measureArtifact(root, name, Artifact::Kind::Foreign, &stats);
-    if (!stats.exists)
-        return e; // vanished since the folder was listed
-    e.artifacts << a;
-    e.diskBytes = stats.diskBytes;
-    e.bytes = stats.bytes;
-    e.files = stats.files;
-    e.lastModified = stats.newestMTime.toLocalTime();
-    e.lastAccessed = atimes ? stats.newestATime.toLocalTime() : QDateTime();
-    e.problems = stats.problems;
+    bool ok = false;
+    const auto it = index->stored.entries.constFind(key);
+    if (index->trusted && it != index->stored.entries.cend()) {
+        QStringList sorted = names;
+        sorted.sort();
+        if (cache::stillHolds(scan.rootFd, *it, sorted)) {
+            record = *it;
+            ok = cache::indexedGroup(scan, names, &record, &e);
+        }
+    }
+    if (!ok)
+        e = cache::walkGroup(scan, key, names, indexing ? &record : nullptr, &ok);
+    if (indexing && ok)
+        index->next.entries.insert(key, record);
+    else
+        index->next.entries.remove(key);
     return e;
 }
 
@@ -322,33 +172,41 @@ namespace cache {
 
 bool scanRoot(const QString &root, const ScanOptions &options,
     const std::function<void(const CacheEntry &)> &onEntry, const std::function<bool()> &cancelled,
-    QString *error)
+    QString *error, const std::function<void(const QList<CacheEntry> &)> &onIndexView)
 {
-    bool exists = true;
-    QString err;
-    const QStringList names = listNames(root, &exists, &err);
-    if (!err.isEmpty()) {
+    RootListing listing;
+    listRoot(root, &listing);
+    if (!listing.error.isEmpty()) {
         if (error)
-            *error = err;
+            *error = listing.error;
         return false;
     }
-    if (!exists)
+    if (!listing.exists)
         return true; // nothing cached yet: the library creates the folder on first download
 
-    const bool atimes = util::recordsAccessTimes(root);
+    const ItemScan scan = itemScan(root, listing, options);
     QMap<QString, QStringList> groups;
     QStringList foreign;
-    for (const QString &name : names) {
+    for (const QString &name : std::as_const(listing.names)) {
         const QString item = itemKey(name);
         if (isCacheKey(item))
             groups[item] << name;
         else
             foreign << name;
     }
+    IndexFile index = openIndex(root, listing, options.index);
+    if (onIndexView && index.trusted && !index.stored.entries.isEmpty()) {
+        QList<CacheEntry> view;
+        for (const IndexedEntry &r : std::as_const(index.stored.entries)) {
+            if (groups.contains(r.key))
+                view << entryFromIndex(r, options);
+        }
+        onIndexView(view);
+    }
     for (auto it = groups.cbegin(); it != groups.cend(); ++it) {
         if (cancelled && cancelled())
             return true;
-        const CacheEntry e = scanGroup(root, it.key(), it.value(), options, atimes);
+        const CacheEntry e = scanGroup(scan, it.key(), it.value(), &index);
         if (!e.artifacts.isEmpty())
             onEntry(e);
     }
@@ -356,10 +214,12 @@ bool scanRoot(const QString &root, const ScanOptions &options,
     for (const QString &name : std::as_const(foreign)) {
         if (cancelled && cancelled())
             return true;
-        const CacheEntry e = scanForeign(root, name, atimes);
+        const CacheEntry e = walkForeign(scan, name);
         if (!e.artifacts.isEmpty())
             onEntry(e);
     }
+    if (options.index != ScanIndexUse::None)
+        saveIndex(index);
     return true;
 }
 
@@ -403,12 +263,15 @@ CacheEntry scanItem(const QString &root, const QString &itemKey, const ScanOptio
 
 QList<CacheEntry> scanItems(const QString &root, const QStringList &itemKeys, const ScanOptions &options)
 {
-    bool exists = true;
-    QString err;
+    RootListing listing;
+    listRoot(root, &listing);
     QHash<QString, QStringList> names;
-    for (const QString &name : listNames(root, &exists, &err))
+    for (const QString &name : std::as_const(listing.names))
         names[itemKey(name)] << name;
-    const bool atimes = !names.isEmpty() && util::recordsAccessTimes(root);
+    const bool any = !names.isEmpty();
+    ItemScan scan = any ? itemScan(root, listing, options) : ItemScan();
+    IndexFile index = any ? openIndex(root, listing, options.index) : IndexFile();
+    index.next.entries = index.stored.entries; // only these items change: the others are kept as read
     QList<CacheEntry> out;
     for (const QString &item : itemKeys) {
         const QStringList mine = names.value(item);
@@ -416,12 +279,15 @@ QList<CacheEntry> scanItems(const QString &root, const QStringList &itemKeys, co
             CacheEntry e;
             e.key = item;
             out << e; // gone (or never there): no artifacts
+            index.next.entries.remove(item);
         } else if (isCacheKey(item)) {
-            out << scanGroup(root, item, mine, options, atimes);
+            out << scanGroup(scan, item, mine, &index);
         } else {
-            out << scanForeign(root, item, atimes);
+            out << walkForeign(scan, item);
         }
     }
+    if (any && options.index != ScanIndexUse::None)
+        saveIndex(index);
     return out;
 }
 
@@ -498,6 +364,15 @@ void CacheScanner::start(const QString &root)
                     Qt::QueuedConnection);
                 batch.clear();
             };
+            const auto indexView = [this, generation](const QList<CacheEntry> &entries) {
+                QMetaObject::invokeMethod(
+                    this,
+                    [this, entries, generation] {
+                        if (m_generation.load() == generation)
+                            Q_EMIT indexViewFound(entries);
+                    },
+                    Qt::QueuedConnection);
+            };
             QString error;
             const bool ok = cache::scanRoot(
                 root, options,
@@ -506,7 +381,7 @@ void CacheScanner::start(const QString &root)
                     if (flushPace.claimReport(batch.size() >= 200))
                         flush();
                 },
-                stale, &error);
+                stale, &error, indexView);
             flush();
             const bool complete = ok && !stale();
             QMetaObject::invokeMethod(

@@ -11,7 +11,14 @@
 
 namespace tfhub {
 
-/// Tunables of the stale-lock rules; tests shrink them to about a second.
+/// How a scan uses the persistent scan index of its root (cache::ScanIndex).
+enum class ScanIndexUse {
+    None, ///< walk every file and keep no index (verify, cleanup, moves: they must see the disk)
+    Use, ///< reuse the indexed totals of entries whose folders are unchanged, then update the index
+    Rebuild, ///< walk every file and write the index anew (`--rescan`, "Scan Again")
+};
+
+/// Tunables of the stale-lock rules (tests shrink them to about a second) and of the scan index.
 struct ScanOptions final
 {
     /// A lock from another host is stale after this long with no growth (the library's two
@@ -21,6 +28,10 @@ struct ScanOptions final
     /// for this long (a container sharing our hostname has its own PIDs).
     int graceSecs = 30;
     QString localHost; ///< empty: this machine's host name
+    ScanIndexUse index = ScanIndexUse::None;
+    /// Entries changed less than this long before a scan are not indexed yet: a file system with
+    /// coarse timestamps (1-2 s) could otherwise take a change made during the scan for none.
+    int indexSettleMs = 2000;
 };
 
 /// Reads one cache root. Pure functions usable from any thread; CacheScanner runs them off the GUI thread.
@@ -28,9 +39,11 @@ namespace cache {
 
 /// Scans every item of the root. `onEntry` is called for each entry as it is found; return false
 /// from `cancelled` to go on. Returns false with `error` set when the root itself cannot be read.
+/// With ScanIndexUse::Use, `onIndexView` first gets the entries as the index holds them, before
+/// anything of them is checked (a view to show at once); the entries then follow as checked.
 bool scanRoot(const QString &root, const ScanOptions &options,
     const std::function<void(const CacheEntry &)> &onEntry, const std::function<bool()> &cancelled,
-    QString *error);
+    QString *error, const std::function<void(const QList<CacheEntry> &)> &onIndexView = {});
 
 /// Scans one key (all artifacts named after it). Returns an entry with no artifacts when none exist.
 CacheEntry scanKey(const QString &root, const QString &key, const ScanOptions &options);
@@ -56,7 +69,7 @@ QString itemKey(const QString &name);
 CacheEntry scanItem(const QString &root, const QString &itemKey, const ScanOptions &options);
 
 /// scanItem for several items, listing the root once (a watcher reports changes in batches).
-/// One entry per requested item, in order.
+/// One entry per requested item, in order. The index (options.index) is updated for these items only.
 QList<CacheEntry> scanItems(const QString &root, const QStringList &itemKeys, const ScanOptions &options);
 
 /// All entries, sorted by key. Convenience for the CLI and tests.
@@ -80,6 +93,8 @@ public:
 
 Q_SIGNALS:
     void scanStarted(const QString &root);
+    /// The entries the scan index holds, before they are checked (ScanIndexUse::Use only).
+    void indexViewFound(const QList<tfhub::CacheEntry> &entries);
     void entriesFound(const QList<tfhub::CacheEntry> &entries);
     void problem(const QString &message);
     /// `complete` is false when cancelled or when the root could not be read.

@@ -50,7 +50,7 @@ using InodeSet = QSet<std::pair<quint64, quint64>>;
 struct Walk final
 {
     TreeStats &s;
-    int listDepth;
+    MeasureOptions options;
     InodeSet seen;
     timespec newestM { 0, 0 };
     timespec newestA { 0, 0 };
@@ -94,13 +94,26 @@ struct Walk final
         s.listed << n;
     }
 
-    void walk(int dirFd, const QString &path, const QString &rel, int depth);
-    void visit(int dirFd, const char *name, const QString &path, const QString &rel, int depth);
+    void stamp(const QString &rel, const struct stat &st)
+    {
+        if (options.stampFolders)
+            s.folders.append({ rel, static_cast<quint64>(st.st_ino), toNs(st.st_mtim), toNs(st.st_ctim) });
+    }
+
+    // `listHere`: the folder's names go to `listed` (decided once per folder, not per name).
+    void walk(int dirFd, const QString &path, const QString &rel, int depth, bool listHere);
+    void visit(int dirFd, const char *name, unsigned char type, const QString &path, const QString &rel,
+        int depth, bool listHere);
+    bool listsInside(const QString &childRel, int childDepth) const
+    {
+        return childDepth <= options.listDepth
+            && (options.listInside.isEmpty() || options.listInside.contains(childRel.section(u'/', 0, 0)));
+    }
 };
 
 // Reads the folder with getdents64 on the descriptor itself: no opendir, no per-folder fstat,
 // one fstatat per name.
-void Walk::walk(int dirFd, const QString &path, const QString &rel, int depth)
+void Walk::walk(int dirFd, const QString &path, const QString &rel, int depth, bool listHere)
 {
     alignas(8) char buf[32 * 1024];
     for (;;) {
@@ -117,56 +130,85 @@ void Walk::walk(int dirFd, const QString &path, const QString &rel, int depth)
             const char *name = de->d_name;
             if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
                 continue;
-            visit(dirFd, name, path, rel, depth);
+            visit(dirFd, name, de->d_type, path, rel, depth, listHere);
         }
     }
     ::close(dirFd);
 }
 
-void Walk::visit(int dirFd, const char *name, const QString &path, const QString &rel, int depth)
+// A folder (d_type says so) is opened first and stat'ed through its descriptor: still one stat,
+// but no second path lookup, and no window in which the name could change between the two.
+void Walk::visit(int dirFd, const char *name, unsigned char type, const QString &path, const QString &rel,
+    int depth, bool listHere)
 {
     struct stat st
     {
     };
-    if (::fstatat(dirFd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+    int fd = -1;
+    if (type == DT_DIR && depth <= 256) {
+        fd = ::openat(dirFd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0 && ::fstat(fd, &st) != 0) {
+            ::close(fd);
+            fd = -1;
+        }
+    }
+    const int openError = fd < 0 ? errno : 0;
+    if (fd < 0 && ::fstatat(dirFd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
         return; // vanished mid-scan
+    const auto closeFd = [&fd] {
+        if (fd >= 0)
+            ::close(fd);
+        fd = -1;
+    };
     if (!count(st))
-        return;
-    const bool listed = depth <= listDepth;
+        return closeFd();
+    const bool listed = listHere;
     const bool isDir = S_ISDIR(st.st_mode);
     if (!listed && !isDir)
-        return;
-    const QString childRel = listed
-        ? (rel.isEmpty() ? QFile::decodeName(name) : rel + QLatin1Char('/') + QFile::decodeName(name))
-        : QString();
+        return closeFd();
+    const QString decoded = QFile::decodeName(name);
+    const QString childRel = rel.isEmpty() ? decoded : rel + QLatin1Char('/') + decoded;
     if (listed)
         list(childRel, st);
     if (!isDir)
-        return;
-    const QString child = path + QLatin1Char('/') + QFile::decodeName(name);
+        return closeFd();
+    const QString child = path + QLatin1Char('/') + decoded;
     if (depth > 256) {
         s.problems << cannotRead(child, QCoreApplication::translate("tfhub::util", "nested too deeply"));
-        return;
+        return closeFd();
     }
-    const int fd = ::openat(dirFd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && type != DT_DIR)
+        fd = ::openat(dirFd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
-        if (errno != ENOENT)
-            s.problems << cannotRead(child, errnoText(errno));
+        const int error = type == DT_DIR ? openError : errno;
+        if (error != ENOENT)
+            s.problems << cannotRead(child, errnoText(error));
         return;
     }
-    walk(fd, child, childRel, depth + 1);
+    stamp(childRel, st);
+    walk(fd, child, childRel, depth + 1, listsInside(childRel, depth + 1));
 }
 
 } // namespace
 
+qint64 toNs(const struct timespec &ts)
+{
+    return static_cast<qint64>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
 TreeStats measure(const QString &path, int listDepth)
 {
+    return measureAt(AT_FDCWD, path, path, MeasureOptions { listDepth, {}, false });
+}
+
+TreeStats measureAt(int dirFd, const QString &name, const QString &path, const MeasureOptions &options)
+{
     TreeStats s;
-    const QByteArray native = QFile::encodeName(path);
+    const QByteArray native = QFile::encodeName(name);
     struct stat st
     {
     };
-    if (::lstat(native.constData(), &st) != 0) {
+    if (::fstatat(dirFd, native.constData(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno != ENOENT)
             s.problems << cannotRead(path, errnoText(errno));
         return s;
@@ -174,15 +216,18 @@ TreeStats measure(const QString &path, int listDepth)
     s.exists = true;
     s.isDir = S_ISDIR(st.st_mode);
     s.mtime = toUtcDateTime(st.st_mtim);
-    Walk w { s, listDepth, {} };
+    s.stamp = { QString(), static_cast<quint64>(st.st_ino), toNs(st.st_mtim), toNs(st.st_ctim) };
+    Walk w { s, options, {} };
     w.count(st);
     s.dirs = 0; // the measured folder itself is not one of its folders
     if (s.isDir) {
-        const int fd = ::open(native.constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd >= 0)
-            w.walk(fd, path, QString(), 0);
-        else if (errno != ENOENT)
+        const int fd = ::openat(dirFd, native.constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0) {
+            w.stamp(QString(), st);
+            w.walk(fd, path, QString(), 0, options.listDepth >= 0);
+        } else if (errno != ENOENT) {
             s.problems << cannotRead(path, errnoText(errno));
+        }
     }
     if (w.anyM)
         s.newestMTime = toUtcDateTime(w.newestM);

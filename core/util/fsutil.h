@@ -7,6 +7,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <ctime>
+
 namespace tfhub::util {
 
 /// One name met while measuring a folder, with what its lstat told (times in UTC).
@@ -17,6 +19,17 @@ struct ListedName final
     bool isFile = false;
     qint64 size = 0;
     QDateTime atime;
+};
+
+/// A name's identity and times. A name created, removed or renamed in a folder moves both the
+/// folder's mtime and its ctime, so an unchanged stamp for every folder of a tree means the same
+/// names in it.
+struct Stamp final
+{
+    QString path; ///< relative to the measured folder, '/'-separated; empty for the measured path
+    quint64 inode = 0;
+    qint64 mtimeNs = 0; ///< nanoseconds since the epoch
+    qint64 ctimeNs = 0;
 };
 
 /// Totals of a file tree, measured with lstat; its times are in UTC (QDateTime::toLocalTime() for
@@ -36,13 +49,34 @@ struct TreeStats final
     /// moves the folder's access time.
     QDateTime newestATime;
     QList<ListedName> listed; ///< the names down to the depth asked for (measure's listDepth)
+    Stamp stamp; ///< the measured path's own
+    QList<Stamp> folders; ///< every folder of the tree, itself first (MeasureOptions::stampFolders)
     QStringList problems; ///< folders that could not be read, with the cause
 };
 
+/// What measure() keeps besides the totals.
+struct MeasureOptions final
+{
+    /// Names down to this depth (0: the folder's own names, 1: theirs too; -1: none) go to `listed`.
+    int listDepth = -1;
+    /// Names below the top level are listed only inside these top-level folders (empty: in all):
+    /// a model folder's format needs variables/, not its 200 assets.
+    QStringList listInside;
+    bool stampFolders = false; ///< fill `folders`
+};
+
 /// Measures `path` (a file or a folder, recursively) with one lstat per name, relative to open
-/// folder descriptors. A path that vanishes mid-way is tolerated. Names down to `listDepth`
-/// (0: the folder's own names, 1: theirs too; -1: none) are kept in `listed`.
+/// folder descriptors (getdents64 on the descriptor, fstatat, no opendir). A path that vanishes
+/// mid-way is tolerated. Names down to `listDepth` (0: the folder's own names, 1: theirs too; -1:
+/// none) are kept in `listed`.
 TreeStats measure(const QString &path, int listDepth = -1);
+
+/// measure() of `name` inside the open folder `dirFd` (AT_FDCWD: `name` is a path); `path` names
+/// it in messages.
+TreeStats measureAt(int dirFd, const QString &name, const QString &path, const MeasureOptions &options);
+
+/// Nanoseconds since the epoch of a stat time.
+qint64 toNs(const struct timespec &ts);
 
 /// Opens `path` read-only without moving its access time (O_NOATIME). The kernel allows that only
 /// to the file's owner and to root: anyone else gets EPERM, and then nothing is opened, so that the

@@ -59,6 +59,8 @@ protected:
             p.setWorkingDirectory(workDir);
         QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
         e.insert(QStringLiteral("HOME"), m_tmp.filePath(QStringLiteral("home")));
+        // Scan indexes go to $XDG_CACHE_HOME: never the real one.
+        e.insert(QStringLiteral("XDG_CACHE_HOME"), m_tmp.filePath(QStringLiteral("home/.cache")));
         e.insert(QStringLiteral("TMPDIR"), m_tmp.filePath(QStringLiteral("tmp")));
         e.remove(QStringLiteral("TFHUB_CACHE_DIR"));
         e.remove(QStringLiteral("TFHUB_MODEL_LOAD_FORMAT"));

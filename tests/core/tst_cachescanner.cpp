@@ -214,6 +214,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(m_tmp.isValid());
+        test::isolateHome(m_tmp.filePath(QStringLiteral("home"))); // where scan indexes go
         m_root = m_tmp.filePath(QStringLiteral("cache dir ü")); // spaces and non-ASCII on purpose
         QVERIFY(QDir().mkpath(m_root));
         m_options.graceSecs = 1;

@@ -214,6 +214,12 @@ void CachePage::createActions()
     m_cleanupAction->setToolTip(
         tr("Plan what can go by rules (stale, broken, duplicates, unused, size budget)"));
     connect(m_cleanupAction, &QAction::triggered, this, &CachePage::cleanupRequested);
+    m_scanAgainAction
+        = new QAction(QIcon::fromTheme(QStringLiteral("view-refresh")), tr("&Scan Again"), this);
+    m_scanAgainAction->setObjectName(QStringLiteral("scanAgainAction"));
+    m_scanAgainAction->setToolTip(tr("Read every file of the cache folder again, not only what changed "
+                                     "(finds a file edited inside a model)"));
+    connect(m_scanAgainAction, &QAction::triggered, this, &CachePage::scanAgain);
     addActions({ m_copyAction, m_openFolderAction, m_actions->copyPathAction(),
         m_actions->copySnippetAction(), m_pins->action(), m_actions->verifyAction(),
         m_actions->deleteAction(), m_actions->trashAction() });
@@ -235,6 +241,8 @@ QToolBar *CachePage::createToolBar()
     toolBar->addSeparator();
     toolBar->addAction(m_pins->action());
     toolBar->addAction(m_cleanupAction);
+    toolBar->addSeparator();
+    toolBar->addAction(m_scanAgainAction);
 
     return toolBar;
 }
@@ -305,7 +313,7 @@ QWidget *CachePage::createEmptyState()
     m_emptyText->setTextFormat(Qt::PlainText);
 
     auto *rescan = new QPushButton(QIcon::fromTheme(QStringLiteral("view-refresh")), tr("Scan Again"), empty);
-    connect(rescan, &QPushButton::clicked, this, &CachePage::refresh);
+    connect(rescan, &QPushButton::clicked, this, &CachePage::scanAgain);
 
     auto *layout = new QVBoxLayout(empty);
     layout->addStretch(1);
@@ -369,6 +377,11 @@ void CachePage::updateVerifyMarks(bool reread)
 void CachePage::refresh()
 {
     m_live->refresh();
+}
+
+void CachePage::scanAgain()
+{
+    m_live->scanAgain();
 }
 
 void CachePage::stopScan()
@@ -577,6 +590,8 @@ void CachePage::showTableMenu(const QPoint &pos)
         menu.addSeparator();
         menu.addActions(m_addedMenuActions);
     }
+    menu.addSeparator();
+    menu.addAction(m_scanAgainAction);
     menu.exec(m_table->viewport()->mapToGlobal(pos));
 }
 

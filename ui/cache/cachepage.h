@@ -50,6 +50,8 @@ public:
 
     /// Actions on the selected entries, for the window's menus.
     QList<QAction *> entryActions() const;
+    /// "Scan Again": reads every file again instead of trusting the scan index.
+    QAction *scanAgainAction() const { return m_scanAgainAction; }
     void focusSearch();
 
     CacheModel *model() const { return m_model; }
@@ -70,6 +72,8 @@ public:
 
 public Q_SLOTS:
     void refresh();
+    /// refresh() that reads every file again (LiveCache::scanAgain).
+    void scanAgain();
     /// Rescans only these items off the GUI thread and updates or removes their rows.
     void rescanKeys(const QStringList &keys);
     /// Stops a running scan without reporting it as a failure.
@@ -135,6 +139,7 @@ private:
     QAction *m_openFolderAction = nullptr;
     QAction *m_prefetchAgainAction = nullptr;
     QAction *m_cleanupAction = nullptr;
+    QAction *m_scanAgainAction = nullptr;
     CachePins *m_pins = nullptr;
     QList<QAction *> m_addedMenuActions;
 };

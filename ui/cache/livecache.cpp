@@ -22,6 +22,7 @@ LiveCache::LiveCache(const QString &root, QObject *parent)
     , m_model(new CacheModel(this))
     , m_rescan(new QFutureWatcher<QList<CacheEntry>>(this))
 {
+    connect(m_scanner, &CacheScanner::indexViewFound, this, &LiveCache::onIndexView);
     connect(m_scanner, &CacheScanner::entriesFound, this, &LiveCache::onEntriesFound);
     connect(m_scanner, &CacheScanner::problem, this, &LiveCache::onScanProblem);
     connect(m_scanner, &CacheScanner::finished, this, &LiveCache::onScanFinished);
@@ -55,7 +56,7 @@ QSet<QString> LiveCache::completeKeys() const
 void LiveCache::setScanOptions(const ScanOptions &options)
 {
     m_options = options;
-    m_scanner->setOptions(options);
+    m_options.index = ScanIndexUse::None;
 }
 
 void LiveCache::setCatalogHandles(const QHash<QString, QString> &byKey)
@@ -135,6 +136,16 @@ Status LiveCache::setPinned(const QStringList &keys, const QStringList &handles,
 
 void LiveCache::refresh()
 {
+    startScan(ScanIndexUse::Use);
+}
+
+void LiveCache::scanAgain()
+{
+    startScan(ScanIndexUse::Rebuild);
+}
+
+void LiveCache::startScan(ScanIndexUse index)
+{
     reloadPins();
     // The scanner reports a superseded scan as finished(false) at once; that is no failure.
     m_scanning = false;
@@ -155,6 +166,9 @@ void LiveCache::refresh()
     m_scanning = true;
     // The watcher's baseline is taken while the scan runs: whatever changes after it is rescanned.
     m_watcher->start(m_root);
+    ScanOptions options = m_options;
+    options.index = index;
+    m_scanner->setOptions(options);
     m_scanner->start(m_root);
     Q_EMIT scanStarted();
 }
@@ -164,6 +178,17 @@ void LiveCache::stop()
     m_scanning = false;
     m_scanner->cancel();
     m_watcher->stop();
+}
+
+void LiveCache::onIndexView(const QList<CacheEntry> &indexed)
+{
+    if (!m_scanning)
+        return;
+    // Shown, not seen: an entry the check does not find again is removed when the scan finishes.
+    QList<CacheEntry> entries = indexed;
+    cache::nameEntries(&entries, m_root, m_known);
+    m_model->upsertEntries(entries);
+    Q_EMIT indexViewShown(int(entries.size()));
 }
 
 void LiveCache::onEntriesFound(const QList<CacheEntry> &found)
@@ -216,8 +241,11 @@ void LiveCache::rescanKeys(const QStringList &keys)
     const QStringList batch = m_pendingRescan;
     m_pendingRescan.clear();
     m_rescanningRoot = m_root;
-    m_rescan->setFuture(QtConcurrent::run(
-        [root = m_root, batch, options = m_options] { return cache::scanItems(root, batch, options); }));
+    m_rescan->setFuture(QtConcurrent::run([root = m_root, batch, options = m_options] {
+        ScanOptions indexed = options;
+        indexed.index = ScanIndexUse::Use; // keeps the index of the changed items up to date
+        return cache::scanItems(root, batch, indexed);
+    }));
 }
 
 void LiveCache::onKeysRescanned()

@@ -23,7 +23,8 @@ class CacheModel;
 /// scans off the GUI thread), the CacheWatcher (changes by other processes), the rescans of
 /// single items, and the CacheModel they keep up to date. The main window creates it once;
 /// pages show its model and never scan themselves. setRoot() switches to another folder in
-/// place, so a new cache folder needs no restart.
+/// place, so a new cache folder needs no restart. Its scans use the scan index: the model shows the
+/// indexed entries at once, then each as its quick check confirms or corrects it.
 class LiveCache final : public QObject
 {
     Q_OBJECT
@@ -50,7 +51,9 @@ public:
     /// Reads the pins file again and shows it in the model.
     void reloadPins();
 
+    /// Options for every scan; the index use is the live cache's own (refresh() or scanAgain()).
     void setScanOptions(const ScanOptions &options);
+    /// What a scan of this folder needs, without the scan index (for cleanup and the like).
     const ScanOptions &scanOptions() const { return m_options; }
 
     /// Names entries without a descriptor (cache::nameEntries) from the catalog's handles too.
@@ -64,8 +67,12 @@ public:
     void setRoot(const QString &root);
 
 public Q_SLOTS:
-    /// Scans the whole folder again; rows update in place as batches arrive.
+    /// Scans the whole folder again; rows update in place as batches arrive. Entries the scan index
+    /// holds are shown at once and only checked (a few stats each), not walked.
     void refresh();
+    /// refresh() that reads every file again and rebuilds the scan index ("Scan Again"): finds a
+    /// file edited in place inside an entry, which changes no folder time.
+    void scanAgain();
     /// Rescans only these items (keys, or foreign names) and updates or removes their rows.
     void rescanKeys(const QStringList &keys);
     /// Stops a running scan and the watcher without reporting a failure.
@@ -74,6 +81,9 @@ public Q_SLOTS:
 Q_SIGNALS:
     void rootChanged(const QString &root);
     void scanStarted();
+    /// The entries of the scan index are in the model, not yet checked (a scan with no index, or
+    /// an empty one, sends nothing).
+    void indexViewShown(int entries);
     void scanProblem(const QString &message);
     /// `complete` is false when the scan failed; a superseded scan reports nothing.
     void scanFinished(bool complete);
@@ -81,6 +91,8 @@ Q_SIGNALS:
     void pinsChanged();
 
 private:
+    void startScan(ScanIndexUse index);
+    void onIndexView(const QList<tfhub::CacheEntry> &entries);
     void onEntriesFound(const QList<tfhub::CacheEntry> &entries);
     void onScanProblem(const QString &message);
     void onScanFinished(bool complete);
