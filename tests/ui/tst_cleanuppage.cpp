@@ -12,6 +12,7 @@
 #include "ui/settings/cleanpolicybox.h"
 #include "ui/usage/usagepage.h"
 #include "ui/widgets/messagebar.h"
+#include "ui/widgets/modelname.h"
 #include "ui/window/mainwindow.h"
 
 #include <QAbstractItemModelTester>
@@ -25,6 +26,7 @@
 #include <QSpinBox>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QTreeView>
 #include <QtTest>
 
 #include <fcntl.h>
@@ -86,6 +88,7 @@ private Q_SLOTS:
     void init();
     void cleanup();
     void plansStaleAndBrokenByDefault();
+    void namesModelsAsTheCachePageDoes();
     void followsRuleTogglesLive();
     void runsOnlyCheckedItems();
     void pinsFromTheCachePage();
@@ -144,6 +147,28 @@ void TestCleanupPage::plansStaleAndBrokenByDefault()
     QCOMPARE(group.data(Qt::CheckStateRole).value<Qt::CheckState>(), Qt::Checked);
     QVERIFY(group.data().toString().contains(QStringLiteral("(2)")));
     QVERIFY(page.findChild<QPushButton *>(QStringLiteral("cleanupRun"))->isEnabled());
+}
+
+void TestCleanupPage::namesModelsAsTheCachePageDoes()
+{
+    const QString handle
+        = QStringLiteral("https://tfhub.dev/google/imagenet/mobilenet_v2_100_224/classification/5");
+    const QString orphan = addOrphan(m_root, QLatin1Char('c'));
+    test::writeFile(m_root + QLatin1Char('/') + orphan + QStringLiteral(".descriptor.txt"),
+        QStringLiteral("Module: %1\n").arg(handle).toUtf8());
+    scan(m_live.get());
+    CleanupPage page(m_live.get());
+    QTRY_VERIFY_WITH_TIMEOUT(!page.isPlanning() && page.model()->rowCount() > 0, WaitMs);
+    const QModelIndex group = page.model()->groupIndex(CleanupRule::Stale);
+    QCOMPARE(page.model()->rowCount(group), 1);
+    const QModelIndex item = page.model()->index(0, CleanupPlanModel::NameColumn, group);
+    // The model path (where handles differ) with the host as a badge, the whole handle in the tooltip.
+    QCOMPARE(item.data().toString(), QStringLiteral("google/imagenet/mobilenet_v2_100_224/classification/5"));
+    QCOMPARE(item.data(CleanupPlanModel::HandleRole).toString(), handle);
+    QVERIFY(item.data(Qt::ToolTipRole).toString().startsWith(handle + QLatin1Char('\n')));
+    auto *view = page.findChild<QTreeView *>(QStringLiteral("cleanupPlanView"));
+    QVERIFY(view);
+    QVERIFY(qobject_cast<ModelNameDelegate *>(view->itemDelegateForColumn(CleanupPlanModel::NameColumn)));
 }
 
 void TestCleanupPage::followsRuleTogglesLive()

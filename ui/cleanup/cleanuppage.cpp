@@ -1,4 +1,5 @@
 #include "ui/cleanup/cleanuppage.h"
+#include "ui/widgets/modelname.h"
 
 #include "core/maintenance/cleanpolicy.h"
 #include "core/maintenance/pins.h"
@@ -72,6 +73,8 @@ CleanupPage::CleanupPage(LiveCache *live, QWidget *parent)
     m_view->setModel(m_model);
     m_view->setUniformRowHeights(true);
     m_view->setAlternatingRowColors(true);
+    m_view->setItemDelegateForColumn(
+        CleanupPlanModel::NameColumn, new ModelNameDelegate(CleanupPlanModel::HandleRole, m_view));
     m_view->header()->setSectionResizeMode(CleanupPlanModel::NameColumn, QHeaderView::Interactive);
     m_view->header()->setSectionResizeMode(CleanupPlanModel::ReasonColumn, QHeaderView::Stretch);
     m_view->header()->setSectionResizeMode(CleanupPlanModel::SizeColumn, QHeaderView::ResizeToContents);

@@ -1,4 +1,5 @@
 #include "ui/cleanup/cleanupplanmodel.h"
+#include "ui/widgets/modelname.h"
 
 #include <QLocale>
 
@@ -153,18 +154,26 @@ QVariant CleanupPlanModel::cellData(const CleanupItem &item, int column, int rol
     const QString name = item.handle.isEmpty() ? item.key : item.handle;
     switch (role) {
     case Qt::DisplayRole:
+        // The model path, as on the Cache page: the host is the delegate's badge.
         if (column == NameColumn)
-            return name;
+            return item.handle.isEmpty() ? item.key : modelname::path(item.handle);
         if (column == ReasonColumn)
             return item.reason;
         return sizeText(item.bytes);
     case Qt::ToolTipRole:
-        if (column == NameColumn)
-            return tr("Key %1\nRemoves: %2").arg(item.key, item.names.join(QStringLiteral(", ")));
+        if (column == NameColumn) {
+            const QString keyAndNames
+                = tr("Key %1\nRemoves: %2").arg(item.key, item.names.join(QStringLiteral(", ")));
+            return item.handle.isEmpty() ? keyAndNames : item.handle + QLatin1Char('\n') + keyAndNames;
+        }
+        // The whole reason, which a narrow column cuts, and for a duplicate what it served.
         if (column == ReasonColumn && !item.servedHandles.isEmpty())
-            return tr(
-                "This copy served %1; deleting it means tensorflow_hub downloads again for those spellings.")
-                .arg(item.servedHandles.join(QStringLiteral(", ")));
+            return QString(item.reason + QLatin1Char('\n')
+                + tr("This copy served %1; deleting it means tensorflow_hub downloads again for those "
+                     "spellings.")
+                      .arg(item.servedHandles.join(QStringLiteral(", "))));
+        if (column == ReasonColumn)
+            return item.reason;
         return QVariant();
     case Qt::CheckStateRole:
         return column == NameColumn ? QVariant(isChecked(item) ? Qt::Checked : Qt::Unchecked) : QVariant();
@@ -174,6 +183,8 @@ QVariant CleanupPlanModel::cellData(const CleanupItem &item, int column, int rol
         return column == NameColumn ? name : item.reason;
     case KeyRole:
         return item.key;
+    case HandleRole:
+        return item.handle;
     case RuleRole:
         return ruleName(item.rule);
     case Qt::TextAlignmentRole:

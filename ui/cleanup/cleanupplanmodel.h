@@ -20,6 +20,7 @@ public:
         SortRole = Qt::UserRole + 1, ///< raw value: bytes as qint64, text otherwise
         KeyRole, ///< an item's cache key; empty on a rule row
         RuleRole, ///< the rule's machine name (ruleName())
+        HandleRole, ///< an item's full handle (empty when unknown or on a rule row), for the host badge
     };
 
     explicit CleanupPlanModel(QObject *parent = nullptr);
