@@ -14,6 +14,7 @@ constexpr qint64 kReadChunk = 256 * 1024;
 // which slows the server down through TCP.
 constexpr qint64 kReplyBuffer = 1024 * 1024;
 constexpr int kMaxBackoffMs = 30000;
+constexpr int kNameRetries = 2; // a failed name lookup is tried again this many times
 
 bool isTransientHttp(int status)
 {
@@ -310,9 +311,15 @@ void ResumableDownload::onFinished()
     const QNetworkReply::NetworkError error = reply->error();
     if (error == QNetworkReply::SslHandshakeFailedError)
         return fail(hubrequest::certificateProblem(reply->url(), m_sslErrors, reply->errorString()));
-    // A name that does not resolve will not resolve on a retry either: say so at once.
-    if (error == QNetworkReply::HostNotFoundError)
-        return fail(tr("cannot resolve %1 (%2)").arg(reply->url().host(), reply->url().toString()));
+    // A name lookup can fail for a moment (a network coming back, a resolver restarting), but a
+    // mistyped host never resolves: a couple of short retries, not the whole backoff ladder.
+    if (error == QNetworkReply::HostNotFoundError) {
+        const QString why = tr("cannot resolve %1 (%2)").arg(reply->url().host(), reply->url().toString());
+        if (m_nameRetries >= qMin(kNameRetries, m_options.retries))
+            return fail(m_attempt > 1 ? tr("%1, tried %2 times").arg(why).arg(m_attempt) : why);
+        ++m_nameRetries;
+        return retryOrFail(why);
+    }
     const bool truncated = m_expectedEnd >= 0 && m_offset < m_expectedEnd;
     if (error != QNetworkReply::NoError || truncated) {
         const QString why = error != QNetworkReply::NoError

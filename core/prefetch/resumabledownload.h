@@ -83,6 +83,7 @@ private:
     QUrl m_currentUrl; ///< after redirects: where the bytes come from
     int m_redirects = 0;
     int m_attempt = 1;
+    int m_nameRetries = 0; ///< name-lookup failures retried so far (at most kNameRetries)
     qint64 m_offset = 0; ///< bytes written to the sink
     qint64 m_expectedEnd = -1; ///< size per Content-Length / Content-Range
     QByteArray m_validator; ///< ETag or Last-Modified for If-Range
