@@ -431,22 +431,24 @@ QUrl endpointFor(const QString &emulatorHost)
     return QUrl(host.contains(QStringLiteral("://")) ? host : QStringLiteral("http://") + host);
 }
 
+GcsClient::Bearer bearerFrom(std::shared_ptr<TokenSource> tokens)
+{
+    return [tokens = std::move(tokens)]() -> Result<QString> {
+        Result<AccessToken> t = tokens->token();
+        if (!t)
+            return Error { t.error() };
+        return t->value;
+    };
+}
+
 Result<std::unique_ptr<GcsClient>> makeClientFromEnvironment(
     const QProcessEnvironment &env, ClientOptions options)
 {
     const QString emulator = env.value(QStringLiteral("STORAGE_EMULATOR_HOST")).trimmed();
     if (emulator.isEmpty()) {
         // One token source per client: tokens stay in memory and are refreshed before they expire.
-        auto tokens = std::make_shared<TokenSource>(env);
-        return std::make_unique<GcsClient>(
-            QUrl(QStringLiteral("https://storage.googleapis.com")),
-            [tokens]() -> Result<QString> {
-                Result<AccessToken> t = tokens->token();
-                if (!t)
-                    return Error { t.error() };
-                return t->value;
-            },
-            options);
+        return std::make_unique<GcsClient>(QUrl(QStringLiteral("https://storage.googleapis.com")),
+            bearerFrom(std::make_shared<TokenSource>(env)), options);
     }
     const QUrl endpoint = endpointFor(emulator);
     if (!endpoint.isValid() || endpoint.host().isEmpty()

@@ -93,10 +93,14 @@ private:
 /// https://storage.googleapis.com when it is empty.
 QUrl endpointFor(const QString &emulatorHost);
 
-/// A client for the environment's Cloud Storage. THE place where credentials are wired in: so far
-/// only STORAGE_EMULATOR_HOST (an emulator, no Authorization header) is supported; anything else
-/// fails with a message saying so. The credential chain (gcs::TokenSource: GOOGLE_OAUTH_ACCESS_TOKEN,
-/// Application Default Credentials, gcloud, the metadata server) plugs in here as the Bearer.
+class TokenSource;
+
+/// The Bearer of a client that asks `tokens` (cached and refreshed there) before each request.
+GcsClient::Bearer bearerFrom(std::shared_ptr<TokenSource> tokens);
+
+/// A client for the environment's Cloud Storage: STORAGE_EMULATOR_HOST's emulator with no
+/// Authorization header, else storage.googleapis.com with a token from gcs::TokenSource
+/// (GOOGLE_OAUTH_ACCESS_TOKEN, Application Default Credentials, gcloud, the metadata server).
 Result<std::unique_ptr<GcsClient>> makeClientFromEnvironment(
     const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment(), ClientOptions options = {});
 

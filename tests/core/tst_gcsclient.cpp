@@ -1,5 +1,6 @@
 // The Cloud Storage JSON API client against the test double, and gs:// locations.
 
+#include "core/gcs/credentials.h"
 #include "core/gcs/gcsclient.h"
 #include "core/gcs/gcsscan.h"
 #include "core/gcs/gcsurl.h"
@@ -243,6 +244,24 @@ private Q_SLOTS:
         const Result<QList<gcs::ObjectInfo>> refused = failing.list(bucket, QString());
         QVERIFY(!refused);
         QVERIFY2(refused.error().contains(QStringLiteral("no ADC")), why(refused).constData());
+    }
+
+    void credentialChainFeedsTheBearer()
+    {
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("HOME"), QDir::tempPath() + QStringLiteral("/no-such-home"));
+        env.insert(QStringLiteral("GOOGLE_OAUTH_ACCESS_TOKEN"), QStringLiteral("from-the-environment"));
+        gcs::GcsClient authed(gcs::endpointFor(m_double.endpoint()),
+            gcs::bearerFrom(std::make_shared<gcs::TokenSource>(env)), fastOptions());
+        m_double.clearRequests();
+        QVERIFY(authed.list(bucket, QStringLiteral("none/")));
+        QCOMPARE(m_double.requests().constLast().authorization, QByteArray("Bearer from-the-environment"));
+        // An emulator needs no credentials: an empty token sends no Authorization header.
+        env.insert(QStringLiteral("STORAGE_EMULATOR_HOST"), m_double.endpoint());
+        gcs::GcsClient emulated(gcs::endpointFor(m_double.endpoint()),
+            gcs::bearerFrom(std::make_shared<gcs::TokenSource>(env)), fastOptions());
+        QVERIFY(emulated.list(bucket, QStringLiteral("none/")));
+        QVERIFY(m_double.requests().constLast().authorization.isEmpty());
     }
 
     void parsesGsUrls()
