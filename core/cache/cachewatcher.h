@@ -39,6 +39,8 @@ public:
     void checkSoon();
 
     QString root() const { return m_root; }
+    /// The items of the baseline (empty until ready()).
+    QStringList baselineKeys() const { return m_baseline.keys(); }
 
     /// Signatures of every item of `root`, by item key (see cache::itemKey). Any thread.
     static QHash<QString, QByteArray> signatures(const QString &root);

@@ -10,7 +10,10 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QSet>
 #include <QtConcurrent/QtConcurrentRun>
+
+#include <utility>
 
 namespace tfhub::ui {
 
@@ -28,6 +31,7 @@ LiveCache::LiveCache(const QString &root, QObject *parent)
     connect(m_scanner, &CacheScanner::finished, this, &LiveCache::onScanFinished);
     // Changes by other processes (a download, a terminal rm) reach the model without a refresh.
     connect(m_watcher, &CacheWatcher::keysChanged, this, &LiveCache::rescanKeys);
+    connect(m_watcher, &CacheWatcher::ready, this, &LiveCache::onWatcherReady);
     connect(m_rescan, &QFutureWatcherBase::finished, this, &LiveCache::onKeysRescanned);
 }
 
@@ -149,6 +153,7 @@ void LiveCache::startScan(ScanIndexUse index)
     reloadPins();
     // The scanner reports a superseded scan as finished(false) at once; that is no failure.
     m_scanning = false;
+    m_reconcileAfterScan = false;
     m_scanner->cancel();
     m_scanProblems.clear();
     m_scanFailed = false;
@@ -228,6 +233,38 @@ void LiveCache::onScanFinished(bool complete)
         m_scanProblems.append(tr("The scan of %1 did not complete.").arg(QDir::toNativeSeparators(m_root)));
     m_seenKeys.clear();
     Q_EMIT scanFinished(complete);
+    if (std::exchange(m_reconcileAfterScan, false))
+        reconcileWithBaseline();
+}
+
+// The watcher's baseline and the scan run side by side: an item that appears or goes after the
+// scan listed the folder but before the baseline was taken is in one and not the other, and the
+// watcher, comparing with its baseline, would never report it. Rescan those items once both are done.
+void LiveCache::onWatcherReady()
+{
+    if (m_scanning)
+        m_reconcileAfterScan = true;
+    else
+        reconcileWithBaseline();
+}
+
+void LiveCache::reconcileWithBaseline()
+{
+    const QStringList baseline = m_watcher->baselineKeys();
+    const QSet<QString> onDisk(baseline.cbegin(), baseline.cend());
+    const QStringList shown = m_model->keys();
+    const QSet<QString> inModel(shown.cbegin(), shown.cend());
+    QStringList differ;
+    for (const QString &key : onDisk) {
+        if (!inModel.contains(key))
+            differ.append(key);
+    }
+    for (const QString &key : inModel) {
+        if (!onDisk.contains(key))
+            differ.append(key);
+    }
+    if (!differ.isEmpty())
+        rescanKeys(differ);
 }
 
 void LiveCache::rescanKeys(const QStringList &keys)

@@ -96,6 +96,8 @@ private:
     void onEntriesFound(const QList<tfhub::CacheEntry> &entries);
     void onScanProblem(const QString &message);
     void onScanFinished(bool complete);
+    void onWatcherReady();
+    void reconcileWithBaseline();
     void onKeysRescanned();
     /// Names the model's entries again after a source of names changed.
     void renameEntries();
@@ -106,6 +108,7 @@ private:
     CacheWatcher *m_watcher = nullptr;
     CacheModel *m_model = nullptr;
     bool m_scanning = false;
+    bool m_reconcileAfterScan = false;
     bool m_scanFailed = false;
     QSet<QString> m_seenKeys;
     QSet<QString> m_pinned;
