@@ -52,6 +52,7 @@ private Q_SLOTS:
     void detailsShowFactsAndVersions();
     void variantsCannotBePrefetched();
     void cachedBadgeAfterPrefetch();
+    void draggedColumnWidthSurvivesReload();
     void pastedHandles();
     void copyHandleAndSnippet();
     void snippetEscapesHandle();
@@ -338,6 +339,29 @@ void TestBrowse::cachedBadgeAfterPrefetch()
     QCOMPARE(badge.data().toString(), BrowseModel::tr("cached"));
     QVERIFY(!badge.data(Qt::DecorationRole).value<QIcon>().isNull());
     QCOMPARE(m_page->details()->fieldText(BrowseDetails::tr("Cache:")), BrowseModel::tr("cached"));
+}
+
+void TestBrowse::draggedColumnWidthSurvivesReload()
+{
+    QHeaderView *header = m_page->view()->header();
+    const int taskFitted = header->sectionSize(BrowseModel::TaskColumn);
+    const int formatFitted = header->sectionSize(BrowseModel::FormatColumn);
+    const int dragged = taskFitted + 57;
+    header->resizeSection(BrowseModel::TaskColumn, dragged);
+
+    // Adding a catalog source reloads the catalog, which sizes the columns to their texts again.
+    const QString list = m_tmp->path() + QStringLiteral("/handles.txt");
+    QVERIFY(test::writeFile(list, QByteArrayLiteral("https://tfhub.dev/some/model/1\n")));
+    for (int reload = 0; reload < 2; ++reload) {
+        QSignalSpy loaded(m_page.get(), &BrowsePage::catalogLoaded);
+        if (reload == 0)
+            m_page->addCatalogSource(list);
+        else
+            m_page->reloadCatalog();
+        QVERIFY(loaded.wait(30000));
+        QCOMPARE(header->sectionSize(BrowseModel::TaskColumn), dragged);
+        QCOMPARE(header->sectionSize(BrowseModel::FormatColumn), formatFitted);
+    }
 }
 
 void TestBrowse::pastedHandles()

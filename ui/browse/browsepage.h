@@ -2,6 +2,7 @@
 
 #include "core/catalog/catalog.h"
 
+#include <QHash>
 #include <QPointer>
 #include <QSet>
 #include <QWidget>
@@ -22,8 +23,9 @@ class QToolButton;
 class QTreeView;
 
 namespace tfhub {
+class Catalog;
 class DownloadQueue;
-}
+} // namespace tfhub
 
 namespace tfhub::ui {
 
@@ -94,6 +96,7 @@ private:
     void createView();
     QLayout *createActionRow();
     void createPastePanel();
+    void showCatalog(std::shared_ptr<const Catalog> catalog);
     void applyQuery();
     void updateFacets();
     void updateActions();
@@ -124,6 +127,8 @@ private:
     QPointer<LiveCache> m_live;
     QTimer *m_badgeUpdate = nullptr;
     quint64 m_loadGeneration = 0;
+    QHash<int, int> m_fittedWidths; ///< what the last catalog load sized each column to
+    QSet<int> m_userSizedColumns; ///< dragged by the user since: no reload refits them
     bool m_updatingFacets = false;
 };
 
