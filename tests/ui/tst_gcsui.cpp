@@ -133,7 +133,7 @@ private Q_SLOTS:
 void TestGcsUi::dialogValidatesAndShowsCredentials()
 {
     m_double.put(Bucket, QStringLiteral("dialog/a"), "12345");
-    GcsFolderDialog dialog(QString());
+    GcsFolderDialog dialog { QString() };
     auto *bucket = dialog.findChild<QLineEdit *>(QStringLiteral("gcsBucketEdit"));
     auto *prefix = dialog.findChild<QLineEdit *>(QStringLiteral("gcsPrefixEdit"));
     auto *ok = dialog.findChild<QPushButton *>(QStringLiteral("gcsOkButton"));
