@@ -23,7 +23,8 @@ CostEstimate::CostEstimate(QWidget *parent)
     : QWidget(parent), m_value(new QLabel(this)), m_price(new QDoubleSpinBox(this))
 {
     setObjectName(QStringLiteral("costEstimate"));
-    auto *caption = new QLabel(tr("Storage cost a month (estimate)"), this);
+    auto *caption = new QLabel(tr("Estimated cost a month at"), this);
+    caption->setBuddy(m_price);
     m_value->setObjectName(QStringLiteral("costFigure"));
     QFont big = m_value->font();
     big.setPointSizeF(big.pointSizeF() * 2);
@@ -33,12 +34,12 @@ CostEstimate::CostEstimate(QWidget *parent)
 
     const settings::DoubleSetting &key = settings::GcsPricePerGibMonth;
     m_price->setObjectName(QStringLiteral("gcsPriceSpin"));
-    m_price->setAccessibleName(tr("Price per GiB-month"));
+    m_price->setAccessibleName(tr("Price per GiB and month"));
     m_price->setDecimals(4);
     m_price->setRange(key.min, key.max);
     m_price->setSingleStep(0.001);
     m_price->setPrefix(QStringLiteral("US$"));
-    m_price->setSuffix(tr(" per GiB-month"));
+    m_price->setSuffix(tr(" per GiB"));
     m_price->setToolTip(
         tr("The price of Standard storage per GiB and month; set your bucket's own. The default, US$%1, is "
            "Google's published price for Standard storage in the us-central1 (Iowa) region "
@@ -53,13 +54,16 @@ CostEstimate::CostEstimate(QWidget *parent)
         Q_EMIT priceChanged(value);
     });
 
+    // The price sits on the caption's line: beside the big figure it would widen the page past
+    // 1024 pixels.
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(caption);
-    auto *row = new QHBoxLayout;
-    row->addWidget(m_value);
-    row->addWidget(m_price, 0, Qt::AlignBottom);
-    layout->addLayout(row);
+    auto *captionRow = new QHBoxLayout;
+    captionRow->addWidget(caption);
+    captionRow->addWidget(m_price);
+    captionRow->addStretch(1);
+    layout->addLayout(captionRow);
+    layout->addWidget(m_value);
     showCost();
 }
 
@@ -76,7 +80,7 @@ QString CostEstimate::costText(double dollars)
     if (dollars >= 0.01)
         return QStringLiteral("US$") + locale.toString(dollars, 'f', 2);
     if (dollars < 0.0001)
-        return tr("under US$%1").arg(locale.toString(0.0001, 'f', 4));
+        return tr("< US$%1").arg(locale.toString(0.0001, 'f', 4));
     // Two significant digits of a fraction of a cent.
     const int decimals = 1 - int(std::floor(std::log10(dollars)));
     return QStringLiteral("US$") + locale.toString(dollars, 'f', decimals);
