@@ -205,6 +205,13 @@ UsagePage::UsagePage(LiveCache *live, QWidget *parent)
     connect(m_model, &QAbstractItemModel::dataChanged, m_recompute, qOverload<>(&QTimer::start));
     connect(m_model, &QAbstractItemModel::modelReset, m_recompute, qOverload<>(&QTimer::start));
     connect(VolumeSpace::of(m_live), &VolumeSpace::changed, this, &UsagePage::updateFreeSpace);
+    setUpCloud();
+    updateFreeSpace();
+    recompute();
+}
+
+void UsagePage::setUpCloud()
+{
     // A bucket has no watcher: it is listed again while the page is in view.
     m_autoRefresh = new GcsAutoRefresh(
         this, [this] { return gcscache::isCloudRoot(m_live->root()); },
@@ -214,8 +221,6 @@ UsagePage::UsagePage(LiveCache *live, QWidget *parent)
         });
     connect(m_live, &LiveCache::rootChanged, this, &UsagePage::showLocation);
     showLocation();
-    updateFreeSpace();
-    recompute();
 }
 
 void UsagePage::showLocation()

@@ -71,6 +71,7 @@ protected:
 private:
     QLabel *addFigure(QHBoxLayout *row, const QString &title, const QString &objectName);
     void updateFreeSpace();
+    void setUpCloud();
     /// The cloud badge, the cost in place of the free space, and the timed listing of a gs:// cache.
     void showLocation();
     void updateLegend();
