@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Takes the documentation's screenshots (docs/screenshots/{browse,cache,downloads,usage,cleanup,settings}.png)
+# Takes the documentation's screenshots (docs/screenshots/{browse,cache,cache-gcs,downloads,usage,cleanup,settings}.png)
 # with the real application under Xvfb. Builds nothing: pass the build folder that holds the application.
 #
 #   installer/screenshots.sh BUILD_DIR
@@ -36,8 +36,10 @@ command -v python3 >/dev/null || { echo "python3 is missing" >&2; exit 1; }
 
 work=$(mktemp -d)
 server_pid=
+gcs_pid=
 cleanup() {
     [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null || true
+    [[ -n $gcs_pid ]] && kill "$gcs_pid" 2>/dev/null || true
     chmod -R u+w "$work" 2>/dev/null || true
     rm -rf "$work"
 }
@@ -148,18 +150,77 @@ read -r -t 10 port <&3 || { echo "the local hub did not start" >&2; exit 1; }
 hub=http://127.0.0.1:$port
 
 mkdir -p "$out"
+# What shoot() shows: the local cache, or (for one picture) a gs:// one with its emulator.
+shoot_cache=$cache
+shoot_env=()
 shoot() { # page, file, delay ms, extra arguments...
     local page=$1 file=$2 delay=$3
     shift 3
     env -u TFHUB_CACHE_DIR -u TFHUB_MODEL_LOAD_FORMAT -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM \
+        -u STORAGE_EMULATOR_HOST ${shoot_env[@]+"${shoot_env[@]}"} \
         HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_CACHE_HOME="$work/home/.cache" \
         XDG_DATA_HOME="$work/home/.local/share" XDG_STATE_HOME="$work/home/.local/state" XDG_RUNTIME_DIR="$work/runtime" TMPDIR="$work/tmp" LANG=C.UTF-8 LC_ALL=C.UTF-8 \
         QT_QPA_PLATFORMTHEME= QT_SCALE_FACTOR="$scale" \
         timeout 120 xvfb-run -a -s "-screen 0 $((width * scale))x$((height * scale))x24" \
-        "$app" -geometry "${width}x${height}+0+0" --cache-dir "$cache" --page "$page" --screenshot "$out/$file" --screenshot-delay "$delay" \
+        "$app" -geometry "${width}x${height}+0+0" --cache-dir "$shoot_cache" --page "$page" --screenshot "$out/$file" --screenshot-delay "$delay" \
         ${extra_args[@]+"${extra_args[@]}"} "$@"
     echo "wrote $out/$file"
 }
+
+# The Cache page on a gs:// cache: a stand-in for the Cloud Storage JSON API (objects.list and
+# alt=media reads, all the page asks for) serves a copy of the cache above as the objects of
+# gs://team-models/tfhub-cache, reached through STORAGE_EMULATOR_HOST as a real emulator is.
+cp -a "$cache" "$work/gcs"
+cat >"$work/gcs.py" <<'EOF'
+import datetime, http.server, json, os, socketserver, sys, urllib.parse
+root, bucket, prefix = sys.argv[1:4]
+def objects():
+    for folder, _, files in os.walk(root):
+        for f in files:
+            path = os.path.join(folder, f)
+            yield prefix + '/' + os.path.relpath(path, root), path, os.stat(path)
+def meta(name, st):
+    updated = datetime.datetime.fromtimestamp(st.st_mtime, datetime.timezone.utc)
+    return {'name': name, 'size': str(st.st_size), 'generation': str(int(st.st_mtime * 1e6)),
+            'updated': updated.strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3] + 'Z'}
+class Gcs(http.server.BaseHTTPRequestHandler):
+    def reply(self, code, body, kind='application/json'):
+        self.send_response(code)
+        self.send_header('Content-Type', kind)
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def do_GET(self):
+        url = urllib.parse.urlsplit(self.path)
+        query = urllib.parse.parse_qs(url.query)
+        base = '/storage/v1/b/' + bucket + '/o'
+        if url.path == base:
+            want = query.get('prefix', [''])[0]
+            items = [meta(n, st) for n, _, st in sorted(objects()) if n.startswith(want)]
+            return self.reply(200, json.dumps({'items': items}).encode())
+        name = urllib.parse.unquote(url.path[len(base) + 1:])
+        for n, path, _ in objects():
+            if url.path.startswith(base + '/') and n == name and query.get('alt') == ['media']:
+                with open(path, 'rb') as f:
+                    return self.reply(200, f.read(), 'application/octet-stream')
+        self.reply(404, json.dumps({'error': {'code': 404, 'message': 'No such object: ' + name}}).encode())
+    def log_message(self, *args):
+        pass
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+with Server(('127.0.0.1', 0), Gcs) as server:
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+EOF
+exec 4< <(python3 "$work/gcs.py" "$work/gcs" team-models tfhub-cache)
+gcs_pid=$!
+read -r -t 10 gcs_port <&4 || { echo "the Cloud Storage stand-in did not start" >&2; exit 1; }
+shoot_cache=gs://team-models/tfhub-cache
+shoot_env=(STORAGE_EMULATOR_HOST="http://127.0.0.1:$gcs_port")
+shoot cache cache-gcs.png 300
+kill "$gcs_pid" 2>/dev/null || true
+shoot_cache=$cache
+shoot_env=()
 
 # Downloads last: its finished download adds an entry to the cache the other pictures show.
 shoot browse browse.png 800 --search "universal sentence encoder"

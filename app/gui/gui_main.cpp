@@ -1,4 +1,5 @@
 #include "app/gui/guibenchmark.h"
+#include "core/gcs/gcsurl.h"
 #include "core/hub/hubsettings.h"
 #include "core/settings/appsettings.h"
 #include "core/util/localzone.h"
@@ -207,10 +208,16 @@ int main(int argc, char *argv[])
 
     const tfhub::HubSettings settings = tfhub::HubSettings::resolve(
         QProcessEnvironment::systemEnvironment(), parser.value(options.cacheDir));
-    if (!cacheDirSupported(settings))
+    // A gs:// cache is listed through Cloud Storage's JSON API; it has no local path to resolve.
+    const bool cloud = tfhub::gcs::isGcsUrl(settings.cacheDir);
+    if (cloud && !tfhub::gcs::parseGcsUrl(settings.cacheDir)) {
+        std::fputs(qPrintable(tfhub::gcs::parseGcsUrl(settings.cacheDir).error() + u'\n'), stderr);
+        return 1;
+    }
+    if (!cloud && !cacheDirSupported(settings))
         return 1;
     // tensorflow_hub reads a relative folder against its working directory; ours is the same here.
-    const QString root = QDir(settings.cacheDir).absolutePath();
+    const QString root = cloud ? settings.cacheDir : QDir(settings.cacheDir).absolutePath();
 
     tfhub::ui::MainWindow window(root, tfhub::sourceLabel(settings.cacheDirSource));
     if (parser.isSet(options.page) && !window.showPage(parser.value(options.page))) {

@@ -28,6 +28,19 @@ void SizeSetting::write(QSettings &settings, qint64 value) const
     settings.setValue(name(), clamp(value));
 }
 
+double DoubleSetting::read(const QSettings &settings) const
+{
+    bool ok = false;
+    const double value = settings.value(name()).toDouble(&ok);
+    // NaN passes toDouble(); it would compare false with both limits and slip through clamp().
+    return ok && value == value ? clamp(value) : defaultValue;
+}
+
+void DoubleSetting::write(QSettings &settings, double value) const
+{
+    settings.setValue(name(), clamp(value));
+}
+
 bool BoolSetting::read(const QSettings &settings) const
 {
     const QVariant v = settings.value(name());

@@ -53,6 +53,21 @@ struct SizeSetting final
     void write(QSettings &settings, qint64 value) const;
 };
 
+/// A decimal number with inclusive limits (a price).
+struct DoubleSetting final
+{
+    const char *key;
+    double defaultValue;
+    double min;
+    double max;
+
+    QString name() const { return QString::fromLatin1(key); }
+    constexpr double clamp(double value) const { return value < min ? min : (value > max ? max : value); }
+    /// The stored value clamped to the limits; the default when absent or not a number.
+    double read(const QSettings &settings) const;
+    void write(QSettings &settings, double value) const;
+};
+
 /// A key with no default: window geometry, splitter and header states (opaque bytes), lists.
 struct Key final
 {
@@ -82,6 +97,11 @@ inline constexpr IntSetting CleanPolicyUnusedDays { "cleanPolicy/unusedDays", 90
 inline constexpr BoolSetting CleanPolicyBudgetEnabled { "cleanPolicy/budgetEnabled", false };
 inline constexpr SizeSetting CleanPolicyMaxBytes { "cleanPolicy/maxBytes", 50'000'000'000LL, 100'000'000LL,
     1'000'000'000'000'000LL };
+
+// The Usage page's monthly cost estimate of a gs:// cache: US$ per GiB-month. The default is Google's
+// published price of Standard storage in the us-central1 (Iowa) region (cloud.google.com/storage/pricing,
+// unchanged from the archived copy of 30 December 2022 onwards; the US multi-region is US$0.026).
+inline constexpr DoubleSetting GcsPricePerGibMonth { "usage/gcsPricePerGibMonth", 0.020, 0.0, 10.0 };
 
 // Window state.
 inline constexpr Key MainWindowGeometry { "mainWindow/geometry" };

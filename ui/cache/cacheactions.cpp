@@ -4,6 +4,8 @@
 #include "core/cache/manifest.h"
 #include "core/cache/modelformat.h"
 #include "ui/cache/cachemodel.h"
+#include "ui/cache/gcscachesource.h"
+#include "ui/cache/gcsremoval.h"
 #include "ui/widgets/messagebar.h"
 #include "ui/widgets/pythonsnippet.h"
 
@@ -53,6 +55,7 @@ CacheActions::CacheActions(
     , m_messageBar(messageBar)
     , m_parent(parent)
     , m_remover(new EntryRemover(this))
+    , m_gcsRemover(new GcsRemover(this))
     , m_planning(new QFutureWatcher<QList<RemovalPlan>>(this))
     , m_verifying(new QFutureWatcher<VerifySummary>(this))
 {
@@ -107,10 +110,13 @@ CacheActions::CacheActions(
             cancelVerify();
         else
             m_remover->cancel();
+        m_gcsRemover->cancel();
     });
 
     connect(m_remover, &EntryRemover::progressChanged, this, &CacheActions::onRemovalProgress);
     connect(m_remover, &EntryRemover::finished, this, &CacheActions::onRemovalFinished);
+    connect(m_gcsRemover, &GcsRemover::progressChanged, this, &CacheActions::onRemovalProgress);
+    connect(m_gcsRemover, &GcsRemover::finished, this, &CacheActions::onRemovalFinished);
     connect(m_planning, &QFutureWatcherBase::finished, this, [this] {
         if (m_planning->future().resultCount() > 0)
             confirmRemoval(m_planningMode, m_planning->result());
@@ -138,11 +144,12 @@ void CacheActions::setScanOptions(const ScanOptions &options)
 {
     m_options = options;
     m_remover->setOptions(options);
+    m_gcsRemover->setOptions(options);
 }
 
 bool CacheActions::isRemoving() const
 {
-    return m_remover->isRunning() || m_planning->isRunning();
+    return m_remover->isRunning() || m_gcsRemover->isRunning() || m_planning->isRunning();
 }
 
 void CacheActions::updateEnabled(const QList<CacheEntry> &selected)
@@ -159,6 +166,12 @@ void CacheActions::updateEnabled(const QList<CacheEntry> &selected)
     m_verify->setEnabled(anyFolder && !m_verifying->isRunning());
     m_delete->setEnabled(anyCacheItem && !isRemoving());
     m_trash->setEnabled(anyCacheItem && !isRemoving());
+    const bool cloud = gcscache::isCloudRoot(m_root);
+    gcscache::limitForCloud(m_verify, cloud,
+        tr("Verify reads model files on this computer; for a Cloud Storage cache use the command line: "
+           "tfhub-cache --cache-dir %1 verify")
+            .arg(m_root));
+    gcscache::limitForCloud(m_trash, cloud, tr("Cloud Storage has no trash: use Delete."));
 }
 
 void CacheActions::copyPaths()
@@ -316,7 +329,7 @@ void CacheActions::trashSelected()
 
 void CacheActions::planRemoval(EntryRemover::Mode mode)
 {
-    if (isRemoving())
+    if (isRemoving() || (mode == EntryRemover::Mode::Trash && gcscache::isCloudRoot(m_root)))
         return;
     QStringList keys;
     for (const CacheEntry &e : m_selection()) {
@@ -327,6 +340,12 @@ void CacheActions::planRemoval(EntryRemover::Mode mode)
         return;
     m_planningMode = mode;
     // Planning reads every selected entry again (a download may have started since the scan).
+    if (gcscache::isCloudRoot(m_root)) {
+        m_planning->setFuture(QtConcurrent::run([root = m_root, keys, options = m_options] {
+            return gcscache::planRemovals(root, keys, options);
+        }));
+        return;
+    }
     m_planning->setFuture(QtConcurrent::run([root = m_root, keys, options = m_options] {
         QList<RemovalPlan> plans;
         for (const QString &key : keys)
@@ -363,8 +382,13 @@ void CacheActions::confirmRemoval(EntryRemover::Mode mode, const QList<RemovalPl
     if (removable.size() > ListedInConfirmation)
         names << tr("…and %1 more").arg(removable.size() - ListedInConfirmation);
     QString info = names.join(u'\n') + QStringLiteral("\n\n");
-    info += trash
-        ? tr("Moving to the trash frees no space until the trash is emptied.")
+    info += trash ? tr("Moving to the trash frees no space until the trash is emptied.")
+        : gcscache::isCloudRoot(m_root)
+        ? tr(
+            "Every object of these entries in %1 is deleted (model files, descriptors, leftovers of failed "
+            "downloads); nothing else there. This cannot be undone; tensorflow_hub downloads a deleted model "
+            "again when it is next loaded.")
+              .arg(m_root)
         : tr("The model folders, their descriptors and manifests and any leftovers of failed downloads "
              "are deleted. This cannot be undone; tensorflow_hub downloads a deleted model again when "
              "it is next loaded.");
@@ -391,7 +415,10 @@ void CacheActions::confirmRemoval(EntryRemover::Mode mode, const QList<RemovalPl
     m_progress->show();
     m_delete->setEnabled(false);
     m_trash->setEnabled(false);
-    m_remover->start(removable, mode);
+    if (gcscache::isCloudRoot(m_root))
+        m_gcsRemover->start(removable);
+    else
+        m_remover->start(removable, mode);
 }
 
 void CacheActions::onRemovalProgress(qint64 done, qint64 total)

@@ -20,6 +20,7 @@ class QWidget;
 
 namespace tfhub::ui {
 
+class GcsRemover;
 class MessageBar;
 
 /// The Cache page's actions that act on the selected entries beyond browsing: copy the path or a
@@ -95,6 +96,7 @@ private:
     QWidget *m_parent;
     ScanOptions m_options;
     EntryRemover *m_remover = nullptr;
+    GcsRemover *m_gcsRemover = nullptr; ///< deletes on a gs:// root instead of m_remover
     EntryRemover::Mode m_mode = EntryRemover::Mode::Delete;
     QFutureWatcher<QList<RemovalPlan>> *m_planning = nullptr;
     EntryRemover::Mode m_planningMode = EntryRemover::Mode::Delete;

@@ -59,18 +59,21 @@ QVariant timeData(const QDateTime &when, int role)
 
 // The engine reports no access time where the mount does not record one (noatime) and never
 // makes one up; a modification time in its place would claim a use that may never have happened.
-QVariant lastUsedData(const CacheEntry &entry, int role)
+QVariant lastUsedData(const CacheEntry &entry, int role, bool cloudStorage)
 {
     if (entry.lastAccessed.isValid())
         return timeData(entry.lastAccessed, role);
     switch (role) {
     case Qt::DisplayRole:
-        return CacheModel::tr("unknown");
+        return cloudStorage ? CacheModel::tr("not available") : CacheModel::tr("unknown");
     case CacheModel::SortRole:
         // After every real time; CacheFilterProxy keeps it last when sorting newest first too.
         return CacheModel::UnknownTime;
     case Qt::ToolTipRole:
-        return CacheModel::tr("The file system does not record when files are read (mounted with noatime)");
+        return cloudStorage
+            ? CacheModel::tr("Not available on Cloud Storage: objects record when they were "
+                             "written, never when they were read")
+            : CacheModel::tr("The file system does not record when files are read (mounted with noatime)");
     }
     return {};
 }
@@ -242,9 +245,18 @@ QStringList CacheModel::widestTexts(int column)
     case LastUsedColumn:
         for (const qint64 secs : { 59 * 60, 23 * 3600, 30 * 86400, 11 * 30 * 86400, 20 * 365 * 86400 })
             texts << util::relativeTime(now.addSecs(-secs));
-        return texts << tr("unknown");
+        return texts << tr("unknown") << tr("not available");
     }
     return texts;
+}
+
+void CacheModel::setCloudStorage(bool cloud)
+{
+    if (cloud == m_cloudStorage)
+        return;
+    m_cloudStorage = cloud;
+    if (!m_entries.isEmpty())
+        Q_EMIT dataChanged(index(0, LastUsedColumn), index(rowCount() - 1, LastUsedColumn));
 }
 
 void CacheModel::setVerifyMarks(const QHash<QString, VerifyMark> &marks)
@@ -371,7 +383,7 @@ QVariant CacheModel::data(const QModelIndex &index, int role) const
     case DownloadedColumn:
         return timeData(e.downloaded, role);
     case LastUsedColumn:
-        return lastUsedData(e, role);
+        return lastUsedData(e, role, m_cloudStorage);
     case PinnedColumn:
         return pinnedData(m_pinned.contains(e.key), role);
     }

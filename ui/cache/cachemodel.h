@@ -60,6 +60,9 @@ public:
     /// Shows these keys as pinned (the pin column, PinnedRole).
     void setPinnedKeys(const QSet<QString> &keys);
     bool isPinned(const QString &key) const { return m_pinned.contains(key); }
+    /// The entries are in Cloud Storage: "Last used" says it is not available there rather than unknown.
+    void setCloudStorage(bool cloud);
+    bool isCloudStorage() const { return m_cloudStorage; }
     /// Marks these entries as changed since their download (a Verify found it), until a Verify
     /// passes or the folder is replaced: the State column says so.
     void setVerifyMarks(const QHash<QString, VerifyMark> &marks);
@@ -91,6 +94,7 @@ private:
     qint64 m_totalDiskBytes = 0;
     QSet<QString> m_pinned;
     QHash<QString, VerifyMark> m_marks;
+    bool m_cloudStorage = false;
 };
 
 } // namespace tfhub::ui

@@ -8,6 +8,8 @@
 #include "ui/cache/cachemodel.h"
 #include "ui/cache/cachepins.h"
 #include "ui/cache/detailspane.h"
+#include "ui/cache/gcsbadge.h"
+#include "ui/cache/gcscachesource.h"
 #include "ui/cache/livecache.h"
 #include "ui/widgets/columnfit.h"
 #include "ui/widgets/messagebar.h"
@@ -98,8 +100,10 @@ CachePage::CachePage(LiveCache *live, QWidget *parent)
     m_stack->insertWidget(TablePage, m_splitter);
     m_stack->insertWidget(EmptyPage, createEmptyState());
 
+    setUpCloud();
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_messageBar);
+    layout->addWidget(m_gcsBadge);
     layout->addWidget(createToolBar());
     layout->addWidget(m_filterBar);
     layout->addWidget(m_actions->progressWidget());
@@ -391,6 +395,7 @@ void CachePage::stopScan()
 
 void CachePage::onRootChanged()
 {
+    showLocation();
     m_actions->setRoot(m_live->root());
     m_details->setCacheRoot(m_live->root());
     m_messageBar->dismiss();
@@ -435,6 +440,10 @@ void CachePage::updateEmptyState()
         const QString folder = QDir::toNativeSeparators(root);
         if (m_live->scanFailed())
             m_emptyText->setText(tr("The cache folder %1 could not be read.").arg(folder));
+        else if (gcscache::isCloudRoot(root))
+            m_emptyText->setText(tr(
+                "Nothing is cached in %1 yet. Models that tensorflow_hub downloads there will show up here.")
+                                     .arg(root));
         else if (QFileInfo::exists(root))
             m_emptyText->setText(
                 tr("Models that tensorflow_hub downloads into %1 will show up here.").arg(folder));
@@ -516,7 +525,10 @@ void CachePage::updateSelection()
     m_openFolderAction->setEnabled(rows.size() == 1);
     m_actions->updateEnabled(selectedEntries());
     m_pins->update();
+    releaseAddedActions(); // before the signal: the window's handler sets Export Selected
     Q_EMIT selectionTotalChanged(static_cast<int>(rows.size()), bytes);
+    // After the signal: the window's export actions follow the selection in its handler.
+    limitActionsForCloud();
 }
 
 void CachePage::updateDetails()
@@ -550,7 +562,7 @@ void CachePage::copyHandles()
 void CachePage::openFolder()
 {
     const QList<int> rows = selectedSourceRows();
-    if (rows.size() != 1)
+    if (rows.size() != 1 || gcscache::isCloudRoot(m_live->root()))
         return;
     const CacheEntry &entry = m_model->entryAt(rows.constFirst());
     const QString path = entry.hasFolder ? entry.folderPath(m_live->root()) : m_live->root();
@@ -570,46 +582,6 @@ void CachePage::prefetchAgain()
     }
     if (!handles.isEmpty())
         Q_EMIT prefetchRequested(handles);
-}
-
-void CachePage::addTableMenuActions(const QList<QAction *> &actions)
-{
-    m_addedMenuActions << actions;
-}
-
-QList<QAction *> CachePage::tableMenuActions() const
-{
-    return entryActions() + m_addedMenuActions;
-}
-
-void CachePage::showTableMenu(const QPoint &pos)
-{
-    QMenu menu(this);
-    menu.addActions(entryActions());
-    if (!m_addedMenuActions.isEmpty()) {
-        menu.addSeparator();
-        menu.addActions(m_addedMenuActions);
-    }
-    menu.addSeparator();
-    menu.addAction(m_scanAgainAction);
-    menu.exec(m_table->viewport()->mapToGlobal(pos));
-}
-
-void CachePage::showHeaderMenu(const QPoint &pos)
-{
-    QHeaderView *header = m_table->horizontalHeader();
-    QMenu menu(this);
-    for (int column = 0; column < m_model->columnCount(); ++column) {
-        QAction *action
-            = menu.addAction(m_model->headerData(column, Qt::Horizontal, Qt::AccessibleTextRole).toString());
-        action->setCheckable(true);
-        action->setChecked(!header->isSectionHidden(column));
-        // Without the handle column a row cannot be told apart from the others.
-        action->setEnabled(column != CacheModel::HandleColumn);
-        connect(action, &QAction::toggled, header,
-            [header, column](bool shown) { header->setSectionHidden(column, !shown); });
-    }
-    menu.exec(header->mapToGlobal(pos));
 }
 
 } // namespace tfhub::ui

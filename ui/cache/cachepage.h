@@ -30,6 +30,8 @@ class CacheFilterProxy;
 class CacheModel;
 class CachePins;
 class DetailsPane;
+class GcsAutoRefresh;
+class GcsBadge;
 class LiveCache;
 class MessageBar;
 
@@ -66,6 +68,8 @@ public:
     void selectKeys(const QStringList &keys);
     /// The CacheWatcher that keeps the table live (tests shorten its intervals).
     CacheWatcher *watcher() const;
+    /// Lists a gs:// cache again while the page is shown (tests shorten its interval).
+    GcsAutoRefresh *autoRefresh() const { return m_autoRefresh; }
 
     void saveState(QSettings &settings) const;
     void restoreState(const QSettings &settings);
@@ -93,6 +97,13 @@ private:
     void createTable();
     QWidget *createEmptyState();
 
+    void setUpCloud();
+    /// The cloud badge, the "Last used" wording and the timed listing follow the root's kind.
+    void showLocation();
+    /// Disables what does not work on a gs:// cache from the app yet, saying why in the tooltip.
+    void limitActionsForCloud();
+    /// On a local folder, enables the added actions that limitActionsForCloud() disabled.
+    void releaseAddedActions();
     void onRootChanged();
     void onScanFinished(bool complete);
     void showScanProblems(bool failed);
@@ -125,6 +136,8 @@ private:
     QTimer *m_viewUpdate = nullptr;
 
     MessageBar *m_messageBar = nullptr;
+    GcsBadge *m_gcsBadge = nullptr;
+    GcsAutoRefresh *m_autoRefresh = nullptr;
     CacheFilterBar *m_filterBar = nullptr;
     QStackedWidget *m_stack = nullptr;
     QSplitter *m_splitter = nullptr;

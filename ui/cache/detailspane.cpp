@@ -4,6 +4,7 @@
 #include "core/cache/modelformat.h"
 #include "core/util/humanize.h"
 #include "ui/cache/cachemodel.h"
+#include "ui/cache/gcscachesource.h"
 #include "ui/widgets/elidedlabel.h"
 #include "ui/widgets/modelname.h"
 
@@ -309,7 +310,9 @@ void DetailsPane::showFields()
     if (hasDownloader)
         m_downloader->setText(tr("%1 (process %2)").arg(e.downloaderHost).arg(e.downloaderPid));
 
-    m_size->setText(tr("%1 on disk (%2 of data)").arg(sizeText(e.diskBytes), sizeText(e.bytes)));
+    m_size->setText(gcscache::isCloudRoot(m_root)
+            ? tr("%1 in Cloud Storage").arg(sizeText(e.bytes))
+            : tr("%1 on disk (%2 of data)").arg(sizeText(e.diskBytes), sizeText(e.bytes)));
     m_files->setText(locale.toString(e.files));
 
     m_form->setRowVisible(m_leftovers, e.reclaimableBytes > 0);
@@ -336,6 +339,18 @@ void DetailsPane::listFiles()
             m_entry.hasManifest ? tr("Present, but there is no model folder to compare with.") : tr("None"));
         m_form->setRowVisible(m_required, false);
         m_treeNote->setText(tr("This entry has no model folder."));
+        m_treeNote->show();
+        m_tree->hide();
+        Q_EMIT fileTreeReady();
+        return;
+    }
+    if (gcscache::isCloudRoot(m_root)) {
+        // The scan's listing holds the names, but not per entry here yet; the CLI shows them.
+        m_manifest->setText(m_entry.hasManifest ? tr("Present (not read from Cloud Storage)") : tr("None"));
+        m_form->setRowVisible(m_required, false);
+        m_treeNote->setText(tr("The files of an entry in Cloud Storage are not listed here; "
+                               "tfhub-cache --cache-dir %1 info %2 lists them.")
+                                .arg(m_root, m_entry.key.left(12)));
         m_treeNote->show();
         m_tree->hide();
         Q_EMIT fileTreeReady();

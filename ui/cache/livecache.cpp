@@ -7,6 +7,7 @@
 #include "core/hub/handlehistory.h"
 #include "core/prefetch/downloadqueue.h"
 #include "ui/cache/cachemodel.h"
+#include "ui/cache/gcscachesource.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -19,8 +20,9 @@ namespace tfhub::ui {
 
 LiveCache::LiveCache(const QString &root, QObject *parent)
     : QObject(parent)
-    , m_root(QDir::cleanPath(root))
+    , m_root(gcscache::cleanRoot(root))
     , m_scanner(new CacheScanner(this))
+    , m_gcs(new GcsCacheSource(this))
     , m_watcher(new CacheWatcher(this))
     , m_model(new CacheModel(this))
     , m_rescan(new QFutureWatcher<QList<CacheEntry>>(this))
@@ -29,6 +31,9 @@ LiveCache::LiveCache(const QString &root, QObject *parent)
     connect(m_scanner, &CacheScanner::entriesFound, this, &LiveCache::onEntriesFound);
     connect(m_scanner, &CacheScanner::problem, this, &LiveCache::onScanProblem);
     connect(m_scanner, &CacheScanner::finished, this, &LiveCache::onScanFinished);
+    connect(m_gcs, &GcsCacheSource::entriesFound, this, &LiveCache::onEntriesFound);
+    connect(m_gcs, &GcsCacheSource::problem, this, &LiveCache::onScanProblem);
+    connect(m_gcs, &GcsCacheSource::finished, this, &LiveCache::onScanFinished);
     // Changes by other processes (a download, a terminal rm) reach the model without a refresh.
     connect(m_watcher, &CacheWatcher::keysChanged, this, &LiveCache::rescanKeys);
     connect(m_watcher, &CacheWatcher::ready, this, &LiveCache::onWatcherReady);
@@ -39,6 +44,7 @@ LiveCache::~LiveCache()
 {
     // The model is a child too: the last results must not reach it while the children go.
     disconnect(m_scanner, nullptr, this, nullptr);
+    disconnect(m_gcs, nullptr, this, nullptr);
     disconnect(m_watcher, nullptr, this, nullptr);
     disconnect(m_rescan, nullptr, this, nullptr);
     m_watcher->stop();
@@ -97,7 +103,7 @@ void LiveCache::renameEntries()
 
 void LiveCache::setRoot(const QString &root)
 {
-    const QString clean = QDir::cleanPath(root);
+    const QString clean = gcscache::cleanRoot(root);
     if (clean == m_root)
         return;
     stop();
@@ -157,9 +163,10 @@ void LiveCache::startScan(ScanIndexUse index)
     m_scanner->cancel();
     m_scanProblems.clear();
     m_scanFailed = false;
+    const bool cloud = gcscache::isCloudRoot(m_root);
     // A missing folder is the normal state before the first download, not an error; one stat
     // decides it without starting a worker.
-    if (!QFileInfo::exists(m_root)) {
+    if (!cloud && !QFileInfo::exists(m_root)) {
         m_watcher->start(m_root);
         Q_EMIT scanStarted();
         m_model->clear();
@@ -169,6 +176,11 @@ void LiveCache::startScan(ScanIndexUse index)
     m_seenKeys.clear();
     m_known.history = hub::readHandleHistory();
     m_scanning = true;
+    if (cloud) {
+        m_gcs->start(m_root, m_options); // a bucket has no watcher: the pages scan again on a timer
+        Q_EMIT scanStarted();
+        return;
+    }
     // The watcher's baseline is taken while the scan runs: whatever changes after it is rescanned.
     m_watcher->start(m_root);
     ScanOptions options = m_options;
@@ -182,6 +194,7 @@ void LiveCache::stop()
 {
     m_scanning = false;
     m_scanner->cancel();
+    m_gcs->cancel();
     m_watcher->stop();
 }
 
@@ -269,6 +282,11 @@ void LiveCache::reconcileWithBaseline()
 
 void LiveCache::rescanKeys(const QStringList &keys)
 {
+    // One listing of a bucket costs what a rescan of one key would.
+    if (gcscache::isCloudRoot(m_root)) {
+        refresh();
+        return;
+    }
     for (const QString &key : keys) {
         if (!m_pendingRescan.contains(key))
             m_pendingRescan.append(key);

@@ -18,6 +18,7 @@ class DownloadQueue;
 namespace tfhub::ui {
 
 class CacheModel;
+class GcsCacheSource;
 
 /// The one live view of the cache folder that every page shares: it owns the CacheScanner (full
 /// scans off the GUI thread), the CacheWatcher (changes by other processes), the rescans of
@@ -105,6 +106,7 @@ private:
     QString m_root;
     ScanOptions m_options;
     CacheScanner *m_scanner = nullptr;
+    GcsCacheSource *m_gcs = nullptr; ///< scans a gs:// root instead of m_scanner and m_watcher
     CacheWatcher *m_watcher = nullptr;
     CacheModel *m_model = nullptr;
     bool m_scanning = false;

@@ -2,6 +2,7 @@
 
 #include "core/util/fsutil.h"
 #include "ui/cache/cachemodel.h"
+#include "ui/cache/gcscachesource.h"
 #include "ui/cache/livecache.h"
 
 #include <QDir>
@@ -54,6 +55,9 @@ QString VolumeSpace::freeText() const
 
 QString VolumeSpace::toolTip() const
 {
+    if (gcscache::isCloudRoot(m_live->root()))
+        return tr(
+            "A cache in Cloud Storage is on no volume of this computer: there is no free space to show.");
     if (m_free < 0)
         return tr("The free space of the cache folder's volume cannot be read.");
     return tr("%1 free of %2 on %3")
@@ -63,6 +67,15 @@ QString VolumeSpace::toolTip() const
 void VolumeSpace::refresh()
 {
     m_later->stop();
+    if (gcscache::isCloudRoot(m_live->root())) {
+        // A bucket has no free space to speak of; "gs:" would otherwise be read as a local path.
+        if (m_free != -1 || !m_mountPoint.isEmpty()) {
+            m_free = m_total = -1;
+            m_mountPoint.clear();
+            Q_EMIT changed();
+        }
+        return;
+    }
     const util::VolumeInfo volume = util::volumeInfo(m_live->root());
     // The mount point only names the volume in the tooltip; the figures come from volumeInfo().
     QString existing = m_live->root();

@@ -19,7 +19,7 @@ public:
     /// The VolumeSpace of `live`'s folder (made on first use, owned by `live`).
     static VolumeSpace *of(LiveCache *live);
 
-    /// Bytes an unprivileged writer may still use; -1 when unknown.
+    /// Bytes an unprivileged writer may still use; -1 when unknown, and for a gs:// cache.
     qint64 freeBytes() const { return m_free; }
     qint64 totalBytes() const { return m_total; }
     /// The figure as every page shows it, e.g. "12.3 GB"; "unknown" when it cannot be read.

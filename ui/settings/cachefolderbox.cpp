@@ -1,5 +1,8 @@
 #include "ui/settings/cachefolderbox.h"
 
+#include "core/gcs/gcsurl.h"
+#include "ui/settings/gcsfolderdialog.h"
+
 #include <QCheckBox>
 #include <QDir>
 #include <QFileDialog>
@@ -28,9 +31,14 @@ CacheFolderBox::CacheFolderBox(const QString &dir, const QString &persistentDir,
         if (!chosen.isEmpty())
             setText(QDir::cleanPath(chosen));
     });
+    auto *cloud = new QPushButton(QIcon(QStringLiteral(":/icons/cloud.svg")), tr("Cloud &Storage…"), this);
+    cloud->setObjectName(QStringLiteral("gcsButton"));
+    cloud->setToolTip(tr("Keep the cache in a Google Cloud Storage bucket (gs://bucket/prefix)"));
+    connect(cloud, &QPushButton::clicked, this, &CacheFolderBox::chooseCloudStorage);
     auto *row = new QHBoxLayout;
     row->addWidget(m_edit, 1);
     row->addWidget(choose);
+    row->addWidget(cloud);
 
     m_source = new QLabel(this);
     m_source->setObjectName(QStringLiteral("cacheDirSource"));
@@ -79,6 +87,13 @@ CacheFolderBox::CacheFolderBox(const QString &dir, const QString &persistentDir,
     leaveBehindRow->addSpacing(m_move->style()->pixelMetric(QStyle::PM_IndicatorWidth) + 6);
     leaveBehindRow->addWidget(m_leaveBehind, 1);
 
+    m_noMove = new QLabel(this);
+    m_noMove->setObjectName(QStringLiteral("noMoveNote"));
+    m_noMove->setWordWrap(true);
+    m_noMove->setTextFormat(Qt::PlainText);
+    m_noMove->setForegroundRole(QPalette::PlaceholderText);
+    m_noMove->hide();
+
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(row);
     layout->addWidget(m_source);
@@ -86,6 +101,7 @@ CacheFolderBox::CacheFolderBox(const QString &dir, const QString &persistentDir,
     layout->addWidget(m_warning);
     layout->addWidget(m_move);
     layout->addLayout(leaveBehindRow);
+    layout->addWidget(m_noMove);
     connect(m_edit, &QLineEdit::textChanged, this, &CacheFolderBox::edited);
 }
 
@@ -101,12 +117,27 @@ void CacheFolderBox::setText(const QString &dir)
 
 bool CacheFolderBox::moveModels() const
 {
-    return m_move->isChecked();
+    return m_move->isChecked() && m_move->isEnabled();
+}
+
+void CacheFolderBox::setMoveUnavailable(const QString &why)
+{
+    m_move->setEnabled(why.isEmpty());
+    m_leaveBehind->setEnabled(why.isEmpty() && m_move->isChecked());
+    m_noMove->setText(why);
+    m_noMove->setVisible(!why.isEmpty());
+}
+
+void CacheFolderBox::chooseCloudStorage()
+{
+    GcsFolderDialog dialog(text(), this);
+    if (dialog.exec() == QDialog::Accepted && !dialog.url().isEmpty())
+        setText(dialog.url());
 }
 
 bool CacheFolderBox::leaveBehind() const
 {
-    return m_move->isChecked() && m_leaveBehind->isChecked();
+    return moveModels() && m_leaveBehind->isChecked();
 }
 
 void CacheFolderBox::setSourceText(const QString &text)

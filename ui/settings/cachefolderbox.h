@@ -11,7 +11,8 @@ namespace tfhub::ui {
 /// The "Cache folder" section of the Settings page: the path with a chooser, where the value in use
 /// came from, why a typed path cannot be used, the warning for a folder cleared on restart (with
 /// the persistent folder to use instead), and whether Apply moves the models along
-/// (and whether it may leave models that are being downloaded behind).
+/// (and whether it may leave models that are being downloaded behind). "Cloud Storage…" sets a
+/// gs://bucket/prefix location instead (GcsFolderDialog); models never move to or from one.
 class CacheFolderBox final : public QGroupBox
 {
     Q_OBJECT
@@ -21,7 +22,12 @@ public:
 
     QString text() const;
     void setText(const QString &dir);
+    /// Move the models along: checked, and possible (not to or from Cloud Storage).
     bool moveModels() const;
+    /// Why the models cannot be moved this time (a gs:// folder on either side); empty allows it.
+    void setMoveUnavailable(const QString &why);
+    /// Opens the Cloud Storage dialog; its gs://bucket/prefix replaces the field's text.
+    void chooseCloudStorage();
     /// Move even if some models must stay in the old folder (live downloads); only with moveModels().
     bool leaveBehind() const;
 
@@ -42,6 +48,7 @@ private:
     QLabel *m_warningText = nullptr;
     QCheckBox *m_move = nullptr;
     QCheckBox *m_leaveBehind = nullptr;
+    QLabel *m_noMove = nullptr;
 };
 
 } // namespace tfhub::ui

@@ -1,5 +1,6 @@
 #include "ui/settings/settingspage.h"
 
+#include "core/gcs/gcsurl.h"
 #include "core/prefetch/downloadqueue.h"
 #include "core/settings/appsettings.h"
 #include "core/util/humanize.h"
@@ -41,6 +42,28 @@ QLabel *hintLabel(const QString &text, QWidget *parent)
     label->setTextFormat(Qt::PlainText);
     label->setForegroundRole(QPalette::PlaceholderText);
     return label;
+}
+
+// gs://bucket/prefix as parsed, else the cleaned path: QDir::cleanPath would make "gs://" "gs:/".
+QString cleanFolder(const QString &dir)
+{
+    if (gcs::isGcsUrl(dir)) {
+        const Result<gcs::GcsUrl> url = gcs::parseGcsUrl(dir);
+        return url ? url->url() : dir;
+    }
+    return QDir::cleanPath(dir);
+}
+
+// The value Apply saves: a gs:// location as tensorflow_hub reads it, checked by Cloud Storage's
+// own rules (it is no absolute path), else the local folder as shellenv checks it.
+Result<QString> cacheDirValue(const QString &text, const QString &home)
+{
+    if (!gcs::isGcsUrl(text.trimmed()))
+        return shellenv::normalizeValue(shellenv::Variable::CacheDir, text, home);
+    const Result<gcs::GcsUrl> url = gcs::parseGcsUrl(text.trimmed());
+    if (!url)
+        return Error { url.error() };
+    return url->url();
 }
 
 HubSettings resolveFor(const DownloadQueue *queue)
@@ -179,7 +202,7 @@ void SettingsPage::setCurrent(const HubSettings &current)
 
 void SettingsPage::adoptCacheDir(const QString &dir, const QString &how)
 {
-    m_current.cacheDir = QDir::cleanPath(dir);
+    m_current.cacheDir = cleanFolder(dir);
     m_switchedBy = how;
     m_program.insert(shellenv::Variable::CacheDir, m_current.cacheDir);
     loadStates(m_persistence.readAll());
@@ -383,8 +406,7 @@ QList<shellenv::Target> SettingsPage::checkedTargets() const
 
 Result<shellenv::Changes> SettingsPage::formChanges() const
 {
-    const Result<QString> dir = shellenv::normalizeValue(
-        shellenv::Variable::CacheDir, m_cacheBox->text(), m_persistence.locations().home);
+    const Result<QString> dir = cacheDirValue(m_cacheBox->text(), m_persistence.locations().home);
     if (!dir)
         return Error { dir.error() };
     shellenv::Changes changes;
@@ -406,6 +428,11 @@ void SettingsPage::updatePreview()
     const QString dir
         = changes ? changes->value(shellenv::Variable::CacheDir).value_or(QString()) : QString();
     m_cacheBox->setTemporary(changes && shellenv::isTemporaryDir(dir, m_current.tempDir) ? dir : QString());
+    m_cacheBox->setMoveUnavailable(gcs::isGcsUrl(dir) || gcs::isGcsUrl(m_current.cacheDir)
+            ? tr("Models are not moved to or from Cloud Storage: moving between a bucket and a disk is not "
+                 "done (every file would pass through this computer). tensorflow_hub downloads what the new "
+                 "location lacks.")
+            : QString());
     const QList<shellenv::Target> targets = checkedTargets();
     m_preview->showBlocks(targets, m_states, changes);
     const bool busy = m_applier->isRunning();
@@ -436,7 +463,7 @@ void SettingsPage::startApply(bool unset)
         }
         request.changes = *changes;
         const QString dir = *request.changes.value(shellenv::Variable::CacheDir);
-        if (m_cacheBox->moveModels() && dir != QDir::cleanPath(m_current.cacheDir)) {
+        if (m_cacheBox->moveModels() && dir != cleanFolder(m_current.cacheDir)) {
             request.moveFrom = m_current.cacheDir;
             request.moveTo = dir;
             request.leaveBehind = m_cacheBox->leaveBehind();
@@ -497,7 +524,7 @@ void SettingsPage::adoptSavedValues()
 {
     const QString dir = *m_pendingChanges.value(shellenv::Variable::CacheDir);
     m_program.insert(shellenv::Variable::CacheDir, dir);
-    if (dir != QDir::cleanPath(m_current.cacheDir)) {
+    if (dir != cleanFolder(m_current.cacheDir)) {
         m_current.cacheDir = dir;
         m_switchedBy = tr("applied on this page");
         Q_EMIT cacheDirChanged(dir);

@@ -3,9 +3,12 @@
 #include "core/hub/handle.h"
 #include "core/maintenance/cleanupplan.h"
 #include "ui/cache/cachemodel.h"
+#include "ui/cache/gcsbadge.h"
+#include "ui/cache/gcscachesource.h"
 #include "ui/cache/livecache.h"
 #include "ui/cache/volumespace.h"
 #include "ui/usage/breakdownview.h"
+#include "ui/usage/costestimate.h"
 #include "ui/usage/treemapwidget.h"
 #include "ui/widgets/modelname.h"
 
@@ -133,6 +136,9 @@ UsagePage::UsagePage(LiveCache *live, QWidget *parent)
     auto *figures = new QHBoxLayout;
     m_used = addFigure(figures, tr("Used by the cache"), QStringLiteral("usedFigure"));
     m_free = addFigure(figures, tr("Free on the volume"), QStringLiteral("freeFigure"));
+    m_cost = new CostEstimate(this);
+    figures->addWidget(m_cost);
+    figures->addSpacing(24);
     m_reclaimable = addFigure(figures, tr("Reclaimable"), QStringLiteral("reclaimableFigure"));
     m_selectReclaimable = new QPushButton(tr("&Select Reclaimable"), this);
     m_selectReclaimable->setObjectName(QStringLiteral("selectReclaimableButton"));
@@ -140,12 +146,12 @@ UsagePage::UsagePage(LiveCache *live, QWidget *parent)
         tr("Select the stale locks, abandoned downloads, empty and unloadable entries on the Cache page"));
     connect(m_selectReclaimable, &QPushButton::clicked, this,
         [this] { Q_EMIT selectRequested(m_reclaimableKeys); });
-    auto *cleanUp = new QPushButton(tr("&Clean Up…"), this);
-    cleanUp->setObjectName(QStringLiteral("cleanupButton"));
-    connect(cleanUp, &QPushButton::clicked, this, &UsagePage::cleanupRequested);
+    m_cleanUp = new QPushButton(tr("&Clean Up…"), this);
+    m_cleanUp->setObjectName(QStringLiteral("cleanupButton"));
+    connect(m_cleanUp, &QPushButton::clicked, this, &UsagePage::cleanupRequested);
     m_headerActions = new QHBoxLayout;
     m_headerActions->addWidget(m_selectReclaimable);
-    m_headerActions->addWidget(cleanUp);
+    m_headerActions->addWidget(m_cleanUp);
     auto *buttons = new QVBoxLayout;
     buttons->addStretch(1);
     buttons->addLayout(m_headerActions);
@@ -183,7 +189,9 @@ UsagePage::UsagePage(LiveCache *live, QWidget *parent)
         breakdowns->addWidget(view);
     }
 
+    m_gcsBadge = new GcsBadge(this);
     auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_gcsBadge);
     layout->addLayout(figures);
     layout->addLayout(mapBar);
     layout->addWidget(m_treemap, 3);
@@ -197,15 +205,50 @@ UsagePage::UsagePage(LiveCache *live, QWidget *parent)
     connect(m_model, &QAbstractItemModel::dataChanged, m_recompute, qOverload<>(&QTimer::start));
     connect(m_model, &QAbstractItemModel::modelReset, m_recompute, qOverload<>(&QTimer::start));
     connect(VolumeSpace::of(m_live), &VolumeSpace::changed, this, &UsagePage::updateFreeSpace);
+    setUpCloud();
     updateFreeSpace();
     recompute();
 }
 
+void UsagePage::setUpCloud()
+{
+    // A bucket has no watcher: it is listed again while the page is in view.
+    m_autoRefresh = new GcsAutoRefresh(
+        this, [this] { return gcscache::isCloudRoot(m_live->root()); },
+        [this] {
+            if (!m_live->isScanning())
+                m_live->refresh();
+        });
+    connect(m_live, &LiveCache::rootChanged, this, &UsagePage::showLocation);
+    showLocation();
+}
+
+void UsagePage::showLocation()
+{
+    const bool cloud = gcscache::isCloudRoot(m_live->root());
+    m_gcsBadge->setRoot(m_live->root());
+    // No volume holds a bucket; what it costs is the figure that matters there.
+    m_free->parentWidget()->setVisible(!cloud);
+    m_cost->setVisible(cloud);
+    m_cleanUp->setEnabled(true);
+    m_cleanUp->setToolTip(QString());
+    if (cloud) {
+        m_cleanUp->setEnabled(false);
+        m_cleanUp->setToolTip(tr("The Clean Up page works on local folders; for Cloud Storage use the "
+                                 "command line: tfhub-cache --cache-dir %1 clean --stale")
+                                  .arg(m_live->root()));
+    }
+    m_autoRefresh->update();
+}
+
 QLabel *UsagePage::addFigure(QHBoxLayout *row, const QString &title, const QString &objectName)
 {
-    auto *box = new QVBoxLayout;
-    auto *caption = new QLabel(title, this);
-    auto *value = new QLabel(this);
+    // A widget per figure, so that one can be hidden whole (the free space of a bucket).
+    auto *figure = new QWidget(this);
+    auto *box = new QVBoxLayout(figure);
+    box->setContentsMargins(0, 0, 0, 0);
+    auto *caption = new QLabel(title, figure);
+    auto *value = new QLabel(figure);
     value->setObjectName(objectName);
     QFont big = value->font();
     big.setPointSizeF(big.pointSizeF() * 2);
@@ -214,7 +257,7 @@ QLabel *UsagePage::addFigure(QHBoxLayout *row, const QString &title, const QStri
     value->setTextInteractionFlags(Qt::TextSelectableByMouse);
     box->addWidget(caption);
     box->addWidget(value);
-    row->addLayout(box);
+    row->addWidget(figure);
     row->addSpacing(24);
     return value;
 }
@@ -296,8 +339,10 @@ void UsagePage::recompute()
     // The Clean Up page's default rules decide what counts as reclaimable: one truth for both.
     CleanupRules rules;
     rules.stale = true;
-    rules.broken = true;
-    const Result<PinSet> pins = maintenance::readPins(m_live->root());
+    // On Cloud Storage only the stale rule works so far (as in tfhub-cache clean), with no pins file.
+    const bool cloud = gcscache::isCloudRoot(m_live->root());
+    rules.broken = !cloud;
+    const Result<PinSet> pins = cloud ? Result<PinSet>(PinSet()) : maintenance::readPins(m_live->root());
     const CleanupPlan plan = maintenance::planCleanup(
         m_live->root(), m_model->entries(), pins ? *pins : PinSet(), rules, m_live->scanOptions());
     m_reclaimableBytes = plan.totalBytes();
@@ -345,6 +390,7 @@ void UsagePage::recompute()
     m_byAge->setRows(list);
 
     m_used->setText(locale.formattedDataSize(used));
+    m_cost->setBytes(used);
     m_used->setToolTip(rows == 1 ? tr("1 entry") : tr("%1 entries").arg(locale.toString(rows)));
     m_reclaimable->setText(locale.formattedDataSize(m_reclaimableBytes));
     m_reclaimable->setToolTip(

@@ -16,6 +16,9 @@ namespace tfhub::ui {
 
 class BreakdownModel;
 class CacheModel;
+class CostEstimate;
+class GcsAutoRefresh;
+class GcsBadge;
 class LiveCache;
 class TreemapWidget;
 
@@ -34,6 +37,10 @@ public:
     BreakdownModel *publisherBreakdown() const { return m_byPublisher; }
     BreakdownModel *formatBreakdown() const { return m_byFormat; }
     BreakdownModel *ageBreakdown() const { return m_byAge; }
+    /// The monthly cost of a gs:// cache (hidden for a local folder).
+    CostEstimate *costEstimate() const { return m_cost; }
+    /// Lists a gs:// cache again while the page is shown (tests shorten its interval).
+    GcsAutoRefresh *autoRefresh() const { return m_autoRefresh; }
 
     /// Entries the cleanup planner's stale and broken rules select (stale locks, abandoned
     /// downloads, empty, unloadable and broken folders, orphan descriptors), pins left out.
@@ -64,6 +71,9 @@ protected:
 private:
     QLabel *addFigure(QHBoxLayout *row, const QString &title, const QString &objectName);
     void updateFreeSpace();
+    void setUpCloud();
+    /// The cloud badge, the cost in place of the free space, and the timed listing of a gs:// cache.
+    void showLocation();
     void updateLegend();
     QColor colorFor(const CacheEntry &entry) const;
 
@@ -77,6 +87,10 @@ private:
     QLabel *m_used = nullptr;
     QLabel *m_free = nullptr;
     QLabel *m_reclaimable = nullptr;
+    CostEstimate *m_cost = nullptr;
+    GcsBadge *m_gcsBadge = nullptr;
+    GcsAutoRefresh *m_autoRefresh = nullptr;
+    QPushButton *m_cleanUp = nullptr;
     QPushButton *m_selectReclaimable = nullptr;
     QHBoxLayout *m_headerActions = nullptr;
     QComboBox *m_colorBy = nullptr;

@@ -8,6 +8,7 @@
 #include "ui/browse/browsepage.h"
 #include "ui/bundle/bundleactions.h"
 #include "ui/cache/cachepage.h"
+#include "ui/cache/gcscachesource.h"
 #include "ui/cache/livecache.h"
 #include "ui/cache/volumespace.h"
 #include "ui/cleanup/cleanuppage.h"
@@ -418,12 +419,13 @@ void MainWindow::saveSettings() const
 
 void MainWindow::switchCacheRoot(const QString &dir, const QString &sourceLabel)
 {
-    if (QDir::cleanPath(dir) == m_live->root())
+    // gs://bucket/prefix stays a URL (QDir::cleanPath would make it "gs:/bucket/prefix").
+    if (gcscache::cleanRoot(dir) == m_live->root())
         return;
     m_sourceLabel = sourceLabel;
     // Jobs already running finish where they started; new ones download into the new folder.
     PrefetchOptions options = m_queue->options();
-    options.cacheRoot = QDir::cleanPath(dir);
+    options.cacheRoot = gcscache::cleanRoot(dir);
     m_queue->setOptions(options);
     m_live->setRoot(dir);
     updateFolderLabel();
