@@ -98,6 +98,7 @@ ArchiveExtractor::Pipeline::Pipeline(const QString &destinationDir, const QStrin
           rootPath(destinationDir), kMaxQueuedWrites, m_meter, [this](const QString &error) { fail(error); })
     , m_decoder(m_input, *this, displayName)
 {
+    m_input.setBeforeWait([this] { static_cast<void>(m_lanes.flushStaged()); });
     m_decodeThread = std::thread([this] { decodeMain(); });
     m_lanes.start();
 }
