@@ -48,6 +48,7 @@ private:
     Status endFile() override;
     void memberStarted(const QString &name) override;
     void plainBytesRead(qsizetype size) override { m_plainBytes += size; }
+    qsizetype roomInPlace(char **at) override;
     Status startBlock();
     Status flushBlock();
 
@@ -257,6 +258,26 @@ Status ArchiveExtractor::Pipeline::endFile()
     WriteOp op;
     op.kind = WriteOp::Kind::EndFile;
     return m_lanes.push(m_fillLane, std::move(op));
+}
+
+// The rest of the block being filled, up to the file's end: the decompressor writes there, and
+// fileData() finds the bytes already in place.
+// Not for less than kMinRoomInPlace: each inflate call costs ISA-L a copy of its 32 KiB history
+// (and a small output buffer makes it decode into its own and copy out), so small files and the
+// ends of large ones go through the decoder's own buffer.
+qsizetype ArchiveExtractor::Pipeline::roomInPlace(char **at)
+{
+    static constexpr qsizetype kMinRoomInPlace = 256 * 1024;
+    const qint64 due = m_fileSize - m_fileFed;
+    if (due < kMinRoomInPlace)
+        return 0;
+    if (m_fill.reserved == 0 && !startBlock())
+        return 0; // stopped: fileData() reports why
+    const auto room = static_cast<qsizetype>(std::min<qint64>(m_fill.reserved - m_fill.block.size(), due));
+    if (room < kMinRoomInPlace)
+        return 0;
+    *at = m_fill.block.end();
+    return room;
 }
 
 void ArchiveExtractor::Pipeline::memberStarted(const QString &name)

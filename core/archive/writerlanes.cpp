@@ -77,7 +77,8 @@ WriteBlock &WriteBlock::operator=(WriteBlock &&other) noexcept
 void WriteBlock::append(const char *data, qsizetype size)
 {
     Q_ASSERT(m_size + size <= m_capacity);
-    std::memcpy(m_data + m_size, data, static_cast<std::size_t>(size));
+    if (data != m_data + m_size)
+        std::memcpy(m_data + m_size, data, static_cast<std::size_t>(size));
     m_size += size;
 }
 

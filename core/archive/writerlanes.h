@@ -42,7 +42,9 @@ public:
     const char *constData() const { return m_data; }
     qsizetype size() const { return m_size; }
     qsizetype capacity() const { return m_capacity; }
-    /// Appends bytes that fit in the remaining capacity.
+    /// Where appended bytes go: written there in place, they are kept with grow().
+    char *end() { return m_data + m_size; }
+    /// Appends bytes that fit in the remaining capacity (or, at end(), keeps them).
     void append(const char *data, qsizetype size);
     void clear() { m_size = 0; }
 
