@@ -261,10 +261,9 @@ Status ArchiveExtractor::Pipeline::endFile()
 }
 
 // The rest of the block being filled, up to the file's end: the decompressor writes there, and
-// fileData() finds the bytes already in place.
-// Not for less than kMinRoomInPlace: each inflate call costs ISA-L a copy of its 32 KiB history
-// (and a small output buffer makes it decode into its own and copy out), so small files and the
-// ends of large ones go through the decoder's own buffer.
+// fileData() finds the bytes already in place. Not for less than kMinRoomInPlace: an inflate call
+// has a fixed cost in ISA-L (copies of its own, seen in profiles), and one call per small file
+// would spend what the copy saved; small files and the ends of large ones take the usual path.
 qsizetype ArchiveExtractor::Pipeline::roomInPlace(char **at)
 {
     static constexpr qsizetype kMinRoomInPlace = 256 * 1024;

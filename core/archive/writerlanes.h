@@ -77,7 +77,8 @@ struct WriteOp
 /// with O_DIRECT, so their data is on the disk as it is written and their fdatasync only has the
 /// file's size and block map left to write.
 ///
-/// Threads: push(), laneFor(), reserveBlock() and releaseUnused() belong to the decode thread;
+/// Threads: push(), flushStaged(), laneFor(), reserveBlock() and releaseUnused() belong to the
+/// decode thread;
 /// stop() to any; the rest to the thread that owns the extraction. A failing writer reports
 /// through `onFailure` (which is expected to call stop()) and ends.
 class WriterLanes final
