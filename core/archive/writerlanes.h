@@ -78,9 +78,8 @@ struct WriteOp
 /// file's size and block map left to write.
 ///
 /// Threads: push(), flushStaged(), laneFor(), reserveBlock() and releaseUnused() belong to the
-/// decode thread;
-/// stop() to any; the rest to the thread that owns the extraction. A failing writer reports
-/// through `onFailure` (which is expected to call stop()) and ends.
+/// decode thread; stop() to any; the rest to the thread that owns the extraction. A failing writer
+/// reports through `onFailure` (which is expected to call stop()) and ends.
 class WriterLanes final
 {
     Q_DECLARE_TR_FUNCTIONS(tfhub::ArchiveExtractor)
