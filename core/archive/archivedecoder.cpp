@@ -8,6 +8,7 @@
 #include <archive_entry.h>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <utility>
 
@@ -88,11 +89,17 @@ private:
     bool m_ended = false;
 };
 
+// Inflates into its own buffer, or straight into the memory the current file's bytes are bound
+// for when `room` offers it (the decoder's largest cost after inflating was copying its output).
 class GzipSource final : public ChunkSource
 {
 public:
-    GzipSource(ChunkSource &input, const QString &archive)
-        : m_input(input), m_archive(archive), m_out(std::make_unique<char[]>(kOutputSize))
+    using Room = std::function<qsizetype(char **)>;
+    GzipSource(ChunkSource &input, const QString &archive, Room room)
+        : m_input(input)
+        , m_archive(archive)
+        , m_room(std::move(room))
+        , m_out(std::make_unique<char[]>(kOutputSize))
     {
     }
 
@@ -108,13 +115,19 @@ public:
             }
             const char *data = m_pending.data;
             qsizetype size = m_pending.size;
-            auto produced = m_inflater.inflate(data, size, m_out.get(), kOutputSize);
+            char *target = m_out.get();
+            qsizetype capacity = kOutputSize;
+            if (char *at = nullptr; const qsizetype room = m_room(&at)) {
+                target = at;
+                capacity = room;
+            }
+            auto produced = m_inflater.inflate(data, size, target, capacity);
             if (!produced)
                 return Error { damagedMessage(m_archive, produced.error()) };
             const bool progress = *produced > 0 || size != m_pending.size;
             m_pending = ByteView { data, size };
             if (*produced > 0)
-                return ByteView { m_out.get(), *produced };
+                return ByteView { target, *produced };
             if (m_inputEnded) {
                 const Status end = m_inflater.finish();
                 if (!end)
@@ -130,6 +143,7 @@ private:
     static constexpr qsizetype kOutputSize = 512 * 1024;
     ChunkSource &m_input;
     QString m_archive;
+    Room m_room;
     GzipInflater m_inflater;
     std::unique_ptr<char[]> m_out;
     ByteView m_pending;
@@ -309,7 +323,7 @@ Status ArchiveDecoder::run()
     const QByteArray &magic = *head;
     if (magic.startsWith("\x1f\x8b")) {
         m_compression = ArchiveCompression::Gzip;
-        GzipSource gzip(input, m_displayName);
+        GzipSource gzip(input, m_displayName, [this](char **at) { return roomInPlace(at); });
         return readTar(gzip);
     }
     const bool bzip2 = magic.startsWith("BZh");
@@ -415,7 +429,11 @@ Status ArchiveDecoder::acceptEntry(struct archive *reader, struct archive_entry 
     }
     if (Status begun = m_sink.beginFile(*path, archive_entry_size(entry)); !begun)
         return begun;
-    if (Status copied = copyData(reader, member); !copied)
+    // A sparse member's stored bytes are fewer than its size: those go through a copy.
+    m_inPlace = archive_entry_sparse_count(entry) == 0;
+    const Status copied = copyData(reader, member);
+    m_inPlace = false;
+    if (!copied)
         return copied;
     return m_sink.endFile();
 }

@@ -45,6 +45,14 @@ public:
     virtual Status endFile() = 0;
     virtual void memberStarted(const QString &name) = 0;
     virtual void plainBytesRead(qsizetype size) = 0;
+    /// Room where the current file's next bytes may be decompressed in place (sets `at`; 0: none),
+    /// at most the bytes the file still has to come: fileData() then gets that very memory and
+    /// needs to copy nothing. Asked only while a plain (not sparse) file's data is read.
+    virtual qsizetype roomInPlace(char **at)
+    {
+        Q_UNUSED(at);
+        return 0;
+    }
 };
 
 /// Strips leading '/', folds "." and empty components and resolves "..". An empty result is the
@@ -71,6 +79,7 @@ private:
     Status readTar(ChunkSource &plain);
     Status acceptEntry(::archive *reader, ::archive_entry *entry);
     Status copyData(::archive *reader, const QString &member);
+    qsizetype roomInPlace(char **at) { return m_inPlace ? m_sink.roomInPlace(at) : 0; }
     QString damaged(const QString &cause) const;
     QString invalidModule() const;
 
@@ -78,6 +87,7 @@ private:
     TarSink &m_sink;
     QString m_displayName;
     std::atomic<ArchiveCompression> m_compression { ArchiveCompression::Unknown };
+    bool m_inPlace = false; // a plain file's data is being read: the sink may offer room in place
 };
 
 } // namespace detail

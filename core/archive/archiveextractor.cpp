@@ -48,6 +48,7 @@ private:
     Status endFile() override;
     void memberStarted(const QString &name) override;
     void plainBytesRead(qsizetype size) override { m_plainBytes += size; }
+    qsizetype roomInPlace(char **at) override;
     Status startBlock();
     Status flushBlock();
 
@@ -98,6 +99,7 @@ ArchiveExtractor::Pipeline::Pipeline(const QString &destinationDir, const QStrin
           rootPath(destinationDir), kMaxQueuedWrites, m_meter, [this](const QString &error) { fail(error); })
     , m_decoder(m_input, *this, displayName)
 {
+    m_input.setBeforeWait([this] { static_cast<void>(m_lanes.flushStaged()); });
     m_decodeThread = std::thread([this] { decodeMain(); });
     m_lanes.start();
 }
@@ -256,6 +258,25 @@ Status ArchiveExtractor::Pipeline::endFile()
     WriteOp op;
     op.kind = WriteOp::Kind::EndFile;
     return m_lanes.push(m_fillLane, std::move(op));
+}
+
+// The rest of the block being filled, up to the file's end: the decompressor writes there, and
+// fileData() finds the bytes already in place. Not for less than kMinRoomInPlace: an inflate call
+// has a fixed cost in ISA-L (copies of its own, seen in profiles), and one call per small file
+// would spend what the copy saved; small files and the ends of large ones take the usual path.
+qsizetype ArchiveExtractor::Pipeline::roomInPlace(char **at)
+{
+    static constexpr qsizetype kMinRoomInPlace = 256 * 1024;
+    const qint64 due = m_fileSize - m_fileFed;
+    if (due < kMinRoomInPlace)
+        return 0;
+    if (m_fill.reserved == 0 && !startBlock())
+        return 0; // stopped: fileData() reports why
+    const auto room = static_cast<qsizetype>(std::min<qint64>(m_fill.reserved - m_fill.block.size(), due));
+    if (room < kMinRoomInPlace)
+        return 0;
+    *at = m_fill.block.end();
+    return room;
 }
 
 void ArchiveExtractor::Pipeline::memberStarted(const QString &name)

@@ -38,6 +38,7 @@ bool InputQueue::push(const char *data, qsizetype size)
         m_pieces.emplace_back(data, piece);
         m_bytes += piece;
         m_meter.add(piece);
+        lock.unlock();
         m_notEmpty.notify_one();
         data += piece;
         size -= piece;
@@ -60,6 +61,7 @@ bool InputQueue::push(const QByteArray &data)
     m_pieces.push_back(data);
     m_bytes += size;
     m_meter.add(size);
+    lock.unlock();
     m_notEmpty.notify_one();
     return true;
 }
@@ -96,6 +98,11 @@ Result<ByteView> InputQueue::next()
         m_meter.add(-m_current.size());
         m_current.clear();
         m_notFull.notify_all();
+    }
+    if (m_pieces.empty() && !m_stopped && !m_closed && m_beforeWait) {
+        lock.unlock();
+        m_beforeWait();
+        lock.lock();
     }
     m_notEmpty.wait(lock, [&] { return m_stopped || m_closed || !m_pieces.empty(); });
     if (m_stopped)

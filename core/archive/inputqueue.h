@@ -9,6 +9,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 
 namespace tfhub::detail {
@@ -52,10 +53,14 @@ public:
 
     /// Releases the piece returned last and waits for the next one (the decode thread).
     Result<ByteView> next() override;
+    /// Called by next() (on the decode thread, unlocked) before it waits for the producer, so
+    /// work held back for a batch is handed on instead of waiting too. Set before next() runs.
+    void setBeforeWait(std::function<void()> hook) { m_beforeWait = std::move(hook); }
 
 private:
     const qsizetype m_capacity;
     BufferMeter &m_meter;
+    std::function<void()> m_beforeWait;
 
     mutable std::mutex m_mutex;
     std::condition_variable m_notFull;

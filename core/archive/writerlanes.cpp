@@ -28,6 +28,8 @@ constexpr qsizetype kDirectAlignment = 4096;
 // on a machine with few cores) nor holds them dirty until the file's fdatasync. Small files go
 // through the page cache, where many of them cost one write each.
 constexpr qint64 kDirectMinSize = 4 * 1024 * 1024;
+// Ops held back per lane before a batch is handed over: about ten small files.
+constexpr std::size_t kBatchOps = 32;
 
 QString systemError(const QString &text, const QByteArray &path, int error)
 {
@@ -75,7 +77,8 @@ WriteBlock &WriteBlock::operator=(WriteBlock &&other) noexcept
 void WriteBlock::append(const char *data, qsizetype size)
 {
     Q_ASSERT(m_size + size <= m_capacity);
-    std::memcpy(m_data + m_size, data, static_cast<std::size_t>(size));
+    if (data != m_data + m_size)
+        std::memcpy(m_data + m_size, data, static_cast<std::size_t>(size));
     m_size += size;
 }
 
@@ -134,9 +137,11 @@ void WriterLanes::stop(const QString &error)
     if (m_stopped)
         return;
     m_stopped = true;
+    m_halted = true;
     m_error = error;
     m_notFull.notify_all();
-    m_notEmpty.notify_all();
+    for (Lane &lane : m_lanes)
+        lane.wake.notify_all();
     m_sync.stop(error);
 }
 
@@ -146,12 +151,9 @@ int WriterLanes::laneFor(const QByteArray &path)
     if (known != m_laneOf.cend())
         return *known;
     int best = 0;
-    {
-        std::lock_guard lock(m_mutex);
-        for (int i = 1; i < kLanes; ++i) {
-            if (m_lanes[i].pending < m_lanes[best].pending)
-                best = i;
-        }
+    for (int i = 1; i < kLanes; ++i) {
+        if (m_lanes[i].pending.load() < m_lanes[best].pending.load())
+            best = i;
     }
     m_laneOf.insert(path, best);
     return best;
@@ -159,12 +161,46 @@ int WriterLanes::laneFor(const QByteArray &path)
 
 Status WriterLanes::push(int lane, WriteOp op)
 {
-    std::lock_guard lock(m_mutex);
-    if (m_stopped)
-        return Error { m_error };
-    m_lanes[lane].pending += op.reserved;
-    m_lanes[lane].ops.push_back(std::move(op));
-    m_notEmpty.notify_all();
+    std::vector<WriteOp> &staged = m_staged[lane];
+    const bool urgent = op.kind == WriteOp::Kind::Finish || op.reserved >= WriteBlock::kMappedSize;
+    staged.push_back(std::move(op));
+    if (urgent || staged.size() >= kBatchOps)
+        return publish(lane);
+    return {};
+}
+
+Status WriterLanes::flushStaged()
+{
+    for (int lane = 0; lane < kLanes; ++lane) {
+        if (Status published = publish(lane); !published)
+            return published;
+    }
+    return {};
+}
+
+// The writer sleeps only on an empty queue, so only a batch into an empty queue needs to wake it.
+Status WriterLanes::publish(int lane)
+{
+    std::vector<WriteOp> &staged = m_staged[lane];
+    if (staged.empty())
+        return {};
+    Lane &target = m_lanes[lane];
+    bool wake = false;
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_stopped) {
+            staged.clear();
+            return Error { m_error };
+        }
+        wake = target.ops.empty();
+        for (WriteOp &op : staged) {
+            target.pending += op.reserved;
+            target.ops.push_back(std::move(op));
+        }
+    }
+    staged.clear();
+    if (wake)
+        target.wake.notify_one();
     return {};
 }
 
@@ -181,6 +217,13 @@ Result<WriteBlock> WriterLanes::reserveBlock(qsizetype capacity)
 {
     WriteBlock block;
     std::unique_lock lock(m_mutex);
+    if (!m_stopped && m_reserved + capacity > m_budget) {
+        // The budget held back in batches comes back only once they are written.
+        lock.unlock();
+        if (Status flushed = flushStaged(); !flushed)
+            return Error { flushed.error() };
+        lock.lock();
+    }
     m_notFull.wait(lock, [&] { return m_stopped || m_reserved + capacity <= m_budget; });
     if (m_stopped)
         return Error { m_error };
@@ -202,10 +245,14 @@ Result<WriteBlock> WriterLanes::reserveBlock(qsizetype capacity)
 
 void WriterLanes::releaseUnused(qsizetype bytes)
 {
-    std::lock_guard lock(m_mutex);
-    m_reserved -= bytes;
-    m_meter.add(-bytes);
-    m_notFull.notify_all();
+    if (bytes == 0)
+        return;
+    {
+        std::lock_guard lock(m_mutex);
+        m_reserved -= bytes;
+        m_meter.add(-bytes);
+    }
+    m_notFull.notify_one();
 }
 
 // The folders' entries reach the disk too (POSIX asks for an fsync of the folder to make a new
@@ -258,7 +305,7 @@ Status WriterLanes::syncFolder(const QByteArray &path)
 
 QList<WriterLanes::FileRecord> WriterLanes::manifest() const
 {
-    std::lock_guard lock(m_mutex);
+    std::lock_guard lock(m_manifestMutex);
     QList<FileRecord> files;
     files.reserve(static_cast<qsizetype>(m_manifest.size()));
     for (const auto &entry : m_manifest)
@@ -271,22 +318,24 @@ QList<WriterLanes::FileRecord> WriterLanes::manifest() const
 void WriterLanes::writeMain(Lane &lane)
 {
     nameThread("tfhub-write");
-    for (;;) {
-        WriteOp op;
+    std::deque<WriteOp> batch;
+    for (bool finished = false; !finished;) {
         {
             std::unique_lock lock(m_mutex);
-            m_notEmpty.wait(lock, [&] { return m_stopped || !lane.ops.empty(); });
+            lane.wake.wait(lock, [&] { return m_stopped || !lane.ops.empty(); });
             if (m_stopped)
                 break;
-            op = std::move(lane.ops.front());
-            lane.ops.pop_front();
-            lane.pending -= op.reserved;
+            batch.swap(lane.ops);
         }
-        if (op.kind == WriteOp::Kind::Finish)
-            break;
-        if (Status done = apply(lane, op); !done) {
-            m_onFailure(done.error());
-            break;
+        for (; !batch.empty() && !finished && !m_halted; batch.pop_front()) {
+            WriteOp &op = batch.front();
+            const qsizetype reserved = op.reserved; // writeBlock() gives the block away
+            finished = op.kind == WriteOp::Kind::Finish;
+            if (Status done = finished ? Status() : apply(lane, op); !done) {
+                m_onFailure(done.error());
+                finished = true;
+            }
+            lane.pending -= reserved;
         }
     }
     if (lane.fd >= 0)
@@ -349,7 +398,7 @@ Status WriterLanes::endFile(Lane &lane)
 
 void WriterLanes::fileSynced(SyncPool::Job &&job)
 {
-    std::lock_guard lock(m_mutex);
+    std::lock_guard lock(m_manifestMutex);
     m_manifest[job.relative] = std::move(job.record);
     ++m_filesWritten;
 }
@@ -374,12 +423,15 @@ Status WriterLanes::writeBlock(Lane &lane, WriteOp &op)
     if (error != 0)
         return Error { systemError(tr("Cannot write %1: %2."), absolute(lane.filePath), error) };
     lane.fileWritten += size;
-    std::lock_guard lock(m_mutex);
-    m_reserved -= op.reserved;
-    m_meter.add(-op.reserved);
-    if (op.block.capacity() >= ArchiveExtractor::kWriteBlockSize && m_spareBlocks.size() < kSpareBlocks)
-        m_spareBlocks.push_back(std::move(op.block));
-    m_notFull.notify_all();
+    {
+        std::lock_guard lock(m_mutex);
+        m_reserved -= op.reserved;
+        m_meter.add(-op.reserved);
+        if (op.block.capacity() >= ArchiveExtractor::kWriteBlockSize && m_spareBlocks.size() < kSpareBlocks)
+            m_spareBlocks.push_back(std::move(op.block));
+    }
+    // After the unlock, so the decode thread does not wake into a held mutex.
+    m_notFull.notify_one();
     return {};
 }
 

@@ -42,7 +42,9 @@ public:
     const char *constData() const { return m_data; }
     qsizetype size() const { return m_size; }
     qsizetype capacity() const { return m_capacity; }
-    /// Appends bytes that fit in the remaining capacity.
+    /// Where appended bytes go: written there in place, they are kept with grow().
+    char *end() { return m_data + m_size; }
+    /// Appends bytes that fit in the remaining capacity (or, at end(), keeps them).
     void append(const char *data, qsizetype size);
     void clear() { m_size = 0; }
 
@@ -75,9 +77,9 @@ struct WriteOp
 /// with O_DIRECT, so their data is on the disk as it is written and their fdatasync only has the
 /// file's size and block map left to write.
 ///
-/// Threads: push(), laneFor(), reserveBlock() and releaseUnused() belong to the decode thread;
-/// stop() to any; the rest to the thread that owns the extraction. A failing writer reports
-/// through `onFailure` (which is expected to call stop()) and ends.
+/// Threads: push(), flushStaged(), laneFor(), reserveBlock() and releaseUnused() belong to the
+/// decode thread; stop() to any; the rest to the thread that owns the extraction. A failing writer
+/// reports through `onFailure` (which is expected to call stop()) and ends.
 class WriterLanes final
 {
     Q_DECLARE_TR_FUNCTIONS(tfhub::ArchiveExtractor)
@@ -102,8 +104,13 @@ public:
     /// written side by side; a name seen before keeps its lane, so a member repeated in the
     /// archive is written in order.
     int laneFor(const QByteArray &path);
-    /// Queues an op; fails once stopped. A Directory op may go to any lane.
+    /// Queues an op; fails once stopped. A Directory op may go to any lane. Small files' ops are
+    /// held back and handed over in batches (a large block, the Finish op, a full batch, a blocking
+    /// reserveBlock() or flushStaged() hands a lane's batch over), so a writer wakes once per batch
+    /// rather than three times per file.
     Status push(int lane, WriteOp op);
+    /// Hands over every op held back; for the decode thread before it waits for input.
+    Status flushStaged();
     /// Queues the Finish op in every lane.
     Status finishAll();
     /// Reserves `capacity` bytes of write budget, blocking while the writers are behind, and
@@ -128,7 +135,8 @@ private:
     struct Lane
     {
         std::deque<WriteOp> ops;
-        qint64 pending = 0;
+        std::condition_variable wake; // ops were queued into an empty queue, or stop()
+        std::atomic<qint64> pending { 0 }; // reserved bytes queued or being written
         std::thread thread;
         int fd = -1;
         bool direct = false; // fd bypasses the page cache (O_DIRECT)
@@ -142,6 +150,7 @@ private:
     static constexpr int kLanes = 2;
 
     void writeMain(Lane &lane);
+    Status publish(int lane);
     Status apply(Lane &lane, WriteOp &op);
     Status beginFile(Lane &lane, const QByteArray &relative, qint64 size);
     Status endFile(Lane &lane);
@@ -160,15 +169,19 @@ private:
 
     mutable std::mutex m_mutex;
     std::condition_variable m_notFull; // write budget came back
-    std::condition_variable m_notEmpty; // an op was queued
     bool m_stopped = false;
+    std::atomic<bool> m_halted { false }; // m_stopped, for a writer between its batch's ops
     QString m_error;
     qint64 m_reserved = 0; // write budget held by queued and filling blocks
     std::vector<WriteBlock> m_spareBlocks;
-    std::map<QByteArray, FileRecord> m_manifest;
     std::array<Lane, kLanes> m_lanes;
 
-    QHash<QByteArray, int> m_laneOf; // the decode thread's
+    mutable std::mutex m_manifestMutex; // apart, so the sync threads do not contend with the writers
+    std::map<QByteArray, FileRecord> m_manifest;
+
+    // The decode thread's.
+    QHash<QByteArray, int> m_laneOf;
+    std::array<std::vector<WriteOp>, kLanes> m_staged; // ops held back for a batch
 
     std::atomic<qint64> m_writtenBytes { 0 };
     std::atomic<qint64> m_filesWritten { 0 };
