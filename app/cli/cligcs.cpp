@@ -35,6 +35,10 @@ std::optional<int> refusedOption(const Invocation &in)
         return failure(tr("A gs:// cache has no trash: '%1 --trash' is not supported there; entries can only "
                           "be deleted.")
                            .arg(in.verb));
+    if (in.verb == QLatin1String("clean") && in.has("--unused-days"))
+        return failure(tr("--unused-days cannot select anything on a gs:// cache: Cloud Storage records no "
+                          "access times, so when a model was last used cannot be told (--max-size goes by "
+                          "download time instead). Nothing was removed."));
     if (in.verb == QLatin1String("clean") && in.has("--policy"))
         return failure(
             tr("The automatic cleanup policy applies to a local cache folder; on a gs:// cache name "
