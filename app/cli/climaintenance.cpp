@@ -71,6 +71,8 @@ RemovalPlan planFor(CacheLocation &location, const QString &arg)
         key = h->cacheKey();
     }
     RemovalPlan p = maintenance::planRemoval(location, key);
+    if (p.unreadable)
+        return p;
     if (p.names.isEmpty() && p.refusal.isEmpty())
         p.refusal = tr("There is no cache entry for %1 in %2.").arg(arg, QDir::toNativeSeparators(root));
     else if (p.names.isEmpty())

@@ -114,6 +114,7 @@ Resolution resolveHandle(const Handle &handle, const HubSettings &settings, Cach
     const Result<CacheEntry> e = location.scanKey(r.key, ScanOptions());
     if (!e) {
         r.kind = Resolution::Kind::Failure;
+        r.path.clear(); // nothing could be told about it
         r.message = e.error();
         return r;
     }

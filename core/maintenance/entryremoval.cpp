@@ -221,6 +221,7 @@ RemovalPlan planRemoval(CacheLocation &location, const QString &key, const ScanO
     const Result<CacheEntry> e = location.scanKey(key, options);
     if (!e) {
         p.refusal = e.error();
+        p.unreadable = true;
         return p;
     }
     return planFromEntry(p.root, key, *e);

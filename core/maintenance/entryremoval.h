@@ -28,6 +28,7 @@ struct RemovalPlan final
     qint64 diskBytes = 0; ///< allocated blocks freed by a delete
     qint64 files = 0;
     QString refusal; ///< translated reason why the entry must not be removed; empty when it may
+    bool unreadable = false; ///< the entry could not be read (a Cloud Storage failure): `refusal` says why
 
     bool canRemove() const { return refusal.isEmpty() && !names.isEmpty(); }
 };
