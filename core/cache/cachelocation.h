@@ -77,7 +77,9 @@ public:
     virtual QStringList removeArtifacts(const CacheEntry &entry, const QStringList &names, qint64 *freed) = 0;
 };
 
-/// The cache in a local folder: the scanner's walk and plain files.
+/// The cache in a local folder: the scanner's walk and plain files. The verbs remove local
+/// entries through maintenance::executeCleanup, which adds the local safeguards (the lock check
+/// right before, the trash); removeArtifacts() here is the plain deletion.
 class LocalCacheLocation final : public CacheLocation
 {
 public:

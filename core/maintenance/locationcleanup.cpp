@@ -1,11 +1,11 @@
 #include "core/maintenance/locationcleanup.h"
 
+#include "core/maintenance/cleanupsupport.h"
 #include "core/maintenance/pins.h"
 #include "core/util/sha256.h"
 
 #include <QCoreApplication>
 #include <QHash>
-#include <QMap>
 #include <QSet>
 
 namespace tfhub::maintenance {
@@ -117,39 +117,17 @@ Result<QList<Manifest::File>> hashEntry(CacheLocation &location, const QString &
 QList<QList<const CacheEntry *>> duplicateGroups(
     CacheLocation &location, const QList<const CacheEntry *> &entries)
 {
-    // Only entries whose model folders have the same size and file count can hold the same files.
-    QMap<QPair<qint64, qint64>, QList<const CacheEntry *>> bySize;
-    for (const CacheEntry *e : entries) {
-        for (const Artifact &a : e->artifacts) {
-            if (a.kind == Artifact::Kind::Folder && a.files > 0)
-                bySize[{ a.bytes, a.files }] << e;
+    return groupByFingerprint(entries, [&location](const CacheEntry &e) {
+        const Result<QList<LocationFile>> files = location.entryFiles(e.key);
+        QStringList print;
+        for (const LocationFile &f : files ? *files : QList<LocationFile>()) {
+            if (f.md5Base64.isEmpty())
+                return QStringList(); // a composite object: its content cannot be told apart
+            print << f.path + QLatin1Char('\t') + QString::number(f.size) + QLatin1Char('\t')
+                    + QString::fromLatin1(f.md5Base64);
         }
-    }
-    QList<QList<const CacheEntry *>> groups;
-    for (const QList<const CacheEntry *> &sameSize : std::as_const(bySize)) {
-        if (sameSize.size() < 2)
-            continue;
-        QMap<QStringList, QList<const CacheEntry *>> byContent;
-        for (const CacheEntry *e : sameSize) {
-            const Result<QList<LocationFile>> files = location.entryFiles(e->key);
-            QStringList print;
-            for (const LocationFile &f : files ? *files : QList<LocationFile>()) {
-                if (f.md5Base64.isEmpty()) {
-                    print.clear();
-                    break;
-                }
-                print << f.path + QLatin1Char('\t') + QString::number(f.size) + QLatin1Char('\t')
-                        + QString::fromLatin1(f.md5Base64);
-            }
-            if (!print.isEmpty())
-                byContent[print] << e;
-        }
-        for (const QList<const CacheEntry *> &same : std::as_const(byContent)) {
-            if (same.size() > 1)
-                groups << same;
-        }
-    }
-    return groups;
+        return print;
+    });
 }
 
 } // namespace tfhub::maintenance
