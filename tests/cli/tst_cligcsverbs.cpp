@@ -133,7 +133,11 @@ class TestCliGcsVerbs : public QObject, public CliFixture
             QStringList { QStringLiteral("clean"), QStringLiteral("--dry-run"), QStringLiteral("--json") }
                 + args);
         QVERIFY2(dry.code == 0, qPrintable(dry.out + dry.err));
-        QCOMPARE(plannedKeys(dry.json(), rule), expected);
+        QStringList planned = plannedKeys(dry.json(), rule);
+        planned.sort();
+        QStringList wanted = expected;
+        wanted.sort();
+        QCOMPARE(planned, wanted);
         const QStringList before = namesUnder(prefix);
         for (const QString &key : expected)
             QVERIFY(!before.filter(key).isEmpty());
@@ -141,15 +145,15 @@ class TestCliGcsVerbs : public QObject, public CliFixture
             QStringList { QStringLiteral("clean"), QStringLiteral("--yes"), QStringLiteral("--json") }
                 + args);
         QVERIFY2(done.code == 0, qPrintable(done.out + done.err));
-        qint64 planned = 0;
+        qint64 plannedBytes = 0;
         for (const QJsonValue &v : done.json().value(QStringLiteral("items")).toArray())
-            planned += v.toObject().value(QStringLiteral("bytes")).toInteger();
+            plannedBytes += v.toObject().value(QStringLiteral("bytes")).toInteger();
         QCOMPARE(done.json()
                      .value(QStringLiteral("report"))
                      .toObject()
                      .value(QStringLiteral("freedBytes"))
                      .toInteger(),
-            planned);
+            plannedBytes);
         const QStringList after = namesUnder(prefix);
         for (const QString &key : expected)
             QVERIFY2(after.filter(key).isEmpty(), qPrintable(after.join(u' ')));
@@ -271,12 +275,25 @@ private Q_SLOTS:
     void brokenEntriesAreCleaned()
     {
         const QString prefix = QStringLiteral("broken");
-        putModel(prefix, handleOf(QStringLiteral("fine")));
+        putModel(prefix, handleOf(QStringLiteral("fine")), 1, true);
         putModel(prefix, handleOf(QStringLiteral("shardless")), 1, false,
             QStringLiteral("half_plus_two_tf2_cpu"), QStringLiteral("variables.data"));
+        putModel(prefix, handleOf(QStringLiteral("tampered")), 1, true);
         const QString shardless = keyOf(handleOf(QStringLiteral("shardless")));
+        const QString tampered = keyOf(handleOf(QStringLiteral("tampered")));
+        // The same size, other content: only --verify (reading the objects) finds it.
+        const QString pb = object(prefix, tampered + QStringLiteral("/saved_model.pb"));
+        QByteArray data = m_double.object(bucket, pb)->data;
+        data[10] = char(data.at(10) ^ 0x21);
+        m_double.put(bucket, pb, data);
         m_double.put(bucket, object(prefix, QStringLiteral("notes.txt")), "mine");
-        dryRunThenClean(prefix, { QStringLiteral("--broken") }, QStringLiteral("broken"), { shardless });
+
+        const Run listed = gs(prefix,
+            { QStringLiteral("clean"), QStringLiteral("--broken"), QStringLiteral("--dry-run"),
+                QStringLiteral("--json") });
+        QCOMPARE(plannedKeys(listed.json(), QStringLiteral("broken")), QStringList { shardless });
+        dryRunThenClean(prefix, { QStringLiteral("--broken"), QStringLiteral("--verify") },
+            QStringLiteral("broken"), { shardless, tampered });
         QVERIFY(!namesUnder(prefix).filter(keyOf(handleOf(QStringLiteral("fine")))).isEmpty());
     }
 
