@@ -72,19 +72,6 @@ HubSettings settingsFor(const Invocation &a)
     return HubSettings::resolve(QProcessEnvironment::systemEnvironment(), a.cacheDir);
 }
 
-// Names the entries tensorflow_hub wrote no descriptor for (abandoned or running downloads) from
-// our manifest, the bundled catalog and the handle history; the catalog is read only then.
-void nameEntries(QList<CacheEntry> *entries, const QString &cacheRoot)
-{
-    cache::KnownHandles known;
-    if (std::any_of(entries->cbegin(), entries->cend(),
-            [](const CacheEntry &e) { return e.state != EntryState::Foreign && e.handle.isEmpty(); })) {
-        known.catalog = catalog::bundledHandlesByKey();
-        known.history = hub::readHandleHistory();
-    }
-    cache::nameEntries(entries, cacheRoot, known);
-}
-
 // The scan index serves list, du and info; --rescan walks every file and writes it anew.
 ScanOptions indexedScan(const Invocation &a)
 {
@@ -93,19 +80,16 @@ ScanOptions indexedScan(const Invocation &a)
     return options;
 }
 
-QList<CacheEntry> scanOrFail(const Invocation &a, const HubSettings &s, bool *ok)
+QList<CacheEntry> scanOrFail(const Invocation &a, CacheLocation &location, bool *ok)
 {
-    if (isGcsCacheDir(s.cacheDir)) {
-        std::optional<QList<CacheEntry>> entries = gcsScan(s.cacheDir);
-        *ok = entries.has_value();
-        return entries.value_or(QList<CacheEntry>());
+    Result<QList<CacheEntry>> scanned = location.scan(indexedScan(a));
+    *ok = scanned.ok();
+    if (!*ok) {
+        failure(scanned.error());
+        return {};
     }
-    QString error;
-    QList<CacheEntry> entries = cache::scanAll(s.cacheDir, indexedScan(a), &error);
-    *ok = error.isEmpty();
-    if (!*ok)
-        failure(error);
-    nameEntries(&entries, s.cacheDir);
+    QList<CacheEntry> entries = std::move(scanned.value());
+    nameEntriesAt(location, &entries);
     for (const CacheEntry &e : std::as_const(entries)) {
         for (const QString &p : e.problems)
             err() << "tfhub-cache: " << tr("warning: ") << p << '\n';
@@ -162,9 +146,12 @@ int runResolve(const Invocation &a)
     if (!h)
         return failure(h.error());
     const HubSettings s = settingsFor(a);
+    const std::unique_ptr<CacheLocation> location = openLocation(s.cacheDir);
+    if (!location)
+        return Failure;
     if (h->isHttp())
         (void)hub::recordHandles({ h->text() }); // names its cache entry later; nothing else at stake
-    Resolution r = resolveHandle(*h, s);
+    Resolution r = resolveHandle(*h, s, *location);
     if (r.kind == Resolution::Kind::Remote && h->isHttp()) {
         // Under UNCOMPRESSED the server names the remote location: ask it, as the library would.
         const Result<QString> location
@@ -222,8 +209,11 @@ int runList(const Invocation &a)
             a.verb, tr("Unknown state '%1': use one of %2.").arg(state, names.join(QStringLiteral(", "))));
     }
     const HubSettings s = settingsFor(a);
+    const std::unique_ptr<CacheLocation> location = openLocation(s.cacheDir);
+    if (!location)
+        return Failure;
     bool ok = false;
-    QList<CacheEntry> entries = scanOrFail(a, s, &ok);
+    QList<CacheEntry> entries = scanOrFail(a, *location, &ok);
     if (!ok)
         return Failure;
     const qsizetype scanned = entries.size();
@@ -292,8 +282,11 @@ int runDu(const Invocation &a)
     if (!a.positional.isEmpty())
         return verbUsageError(a.verb, tr("'du' takes no arguments."));
     const HubSettings s = settingsFor(a);
+    const std::unique_ptr<CacheLocation> location = openLocation(s.cacheDir);
+    if (!location)
+        return Failure;
     bool ok = false;
-    const QList<CacheEntry> entries = scanOrFail(a, s, &ok);
+    const QList<CacheEntry> entries = scanOrFail(a, *location, &ok);
     if (!ok)
         return Failure;
     struct Sum
@@ -322,7 +315,7 @@ int runDu(const Invocation &a)
     }
     // A bucket has no free space to speak of.
     const util::VolumeInfo vol
-        = isGcsCacheDir(s.cacheDir) ? util::VolumeInfo() : util::volumeInfo(s.cacheDir);
+        = location->capabilities().volumeFreeSpace ? util::volumeInfo(s.cacheDir) : util::VolumeInfo();
     if (a.has("--json")) {
         const auto toJson = [](const Sum &sum) {
             return QJsonObject { { QStringLiteral("count"), sum.count },
@@ -372,24 +365,25 @@ int runInfo(const Invocation &a)
         return verbUsageError(a.verb, tr("'info' takes exactly one HANDLE or KEY."));
     const QString arg = a.positional.first();
     const HubSettings s = settingsFor(a);
-    const bool gcs = isGcsCacheDir(s.cacheDir);
-    const std::optional<GcsInfo> remote = gcs ? gcsInfo(s.cacheDir, arg) : std::nullopt;
-    if (gcs && !remote)
+    const std::unique_ptr<CacheLocation> location = openLocation(s.cacheDir);
+    if (!location)
         return Failure;
-    const Target target = gcs ? remote->target : resolveTarget(s.cacheDir, arg);
+    const bool gcs = !location->isLocal();
+    const Target target = targetAt(*location, arg);
     if (target.code != Ok) {
         failure(
             target.code == Failure && !a.missingCacheNote.isEmpty() ? a.missingCacheNote : target.message);
         return target.code;
     }
     const QString &key = target.key;
-    QList<CacheEntry> one { gcs ? remote->entry : cache::scanKey(s.cacheDir, key, indexedScan(a)) };
-    if (!gcs)
-        nameEntries(&one, s.cacheDir);
+    Result<CacheEntry> scanned = location->scanKey(key, indexedScan(a));
+    if (!scanned)
+        return failure(scanned.error());
+    QList<CacheEntry> one { *scanned };
+    nameEntriesAt(*location, &one);
     const CacheEntry e = one.first();
-    const QList<cache::RequiredFile> required = gcs ? remote->required
-        : e.hasFolder                               ? cache::requiredFiles(e.folderPath(s.cacheDir))
-                                                    : QList<cache::RequiredFile>();
+    const QList<cache::RequiredFile> required
+        = e.hasFolder ? location->requiredFiles(key) : QList<cache::RequiredFile>();
     if (e.artifacts.isEmpty()) {
         if (!a.missingCacheNote.isEmpty())
             return failure(a.missingCacheNote);
@@ -425,7 +419,7 @@ int runInfo(const Invocation &a)
         e.lastModified.isValid() ? e.lastModified.toString(Qt::ISODate) : tr("unknown"));
     row(tr("Last accessed:"),
         e.lastAccessed.isValid() ? e.lastAccessed.toString(Qt::ISODate)
-            : gcs                ? tr("unknown (Cloud Storage records no access times)")
+            : gcs                ? noAccessTimesText()
                                  : tr("unknown"));
     row(tr("Manifest:"), e.hasManifest ? tr("yes") : tr("no"));
     o << tr("Artifacts:") << '\n';
@@ -529,9 +523,11 @@ int runVerifyVerb(const Invocation &in)
     }
     // Key prefixes become keys here; handles and whole keys pass as they are.
     QStringList targets;
-    const QString cacheDir = settingsFor(in).cacheDir;
+    const std::unique_ptr<CacheLocation> location = openLocation(settingsFor(in).cacheDir);
+    if (!location)
+        return Failure;
     for (const QString &arg : in.positional) {
-        const Target t = isKeyPrefix(arg) ? resolveTarget(cacheDir, arg) : Target { arg, Ok, QString() };
+        const Target t = isKeyPrefix(arg) ? targetAt(*location, arg) : Target { arg, Ok, QString() };
         if (t.code != Ok) {
             failure(t.message);
             return t.code;

@@ -2,6 +2,7 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/clicommon.h"
+#include "app/cli/cligcs.h"
 #include "app/cli/clitarget.h"
 #include "app/cli/verbs.h"
 #include "core/bundle/archiveadopt.h"
@@ -124,23 +125,24 @@ PrefetchOptions lockOptions(const HubSettings &s)
     return o;
 }
 
-Result<QStringList> exportKeys(const Invocation &in, const QString &cacheDir)
+Result<QStringList> exportKeys(const Invocation &in, CacheLocation &location)
 {
+    const QString cacheDir = location.displayName();
     QStringList keys;
     if (in.has("--all")) {
-        QString error;
-        for (const CacheEntry &e : cache::scanAll(cacheDir, ScanOptions(), &error)) {
+        const Result<QList<CacheEntry>> entries = location.scan(ScanOptions());
+        if (!entries)
+            return Error { entries.error() };
+        for (const CacheEntry &e : *entries) {
             if (e.folderNonEmpty)
                 keys << e.key;
         }
-        if (!error.isEmpty())
-            return Error { error };
         if (keys.isEmpty())
             return Error { tr("%1 holds no model to export.").arg(cacheDir) };
         return keys;
     }
     for (const QString &arg : in.positional) {
-        const Target t = resolveTarget(cacheDir, arg);
+        const Target t = targetAt(location, arg);
         if (t.code != Ok)
             return Error { t.message };
         if (!keys.contains(t.key))
@@ -259,14 +261,18 @@ int runExportVerb(const Invocation &in)
     if (!in.has("--output") || in.value("--output").isEmpty())
         return verbUsageError(in.verb, tr("'export' needs -o FILE.zip."));
     const HubSettings s = settingsOf(in);
-    const Result<QStringList> keys = exportKeys(in, s.cacheDir);
+    const std::unique_ptr<CacheLocation> location = openLocation(s.cacheDir);
+    if (!location)
+        return Failure;
+    const Result<QStringList> keys = exportKeys(in, *location);
     if (!keys)
         return failure(keys.error());
     const QString zip = QFileInfo(in.value("--output")).absoluteFilePath();
     InterruptGuard guard;
     ProgressLine line(!in.has("--json"));
     const Result<BundleExportSummary> sum = bundle::exportBundle(
-        { s.cacheDir, *keys, zip, QStringLiteral(TFHUB_VERSION) },
+        { s.cacheDir, *keys, zip, QStringLiteral(TFHUB_VERSION),
+            location->isLocal() ? nullptr : location.get() },
         [&](const BundleProgress &p) { line.show(p); }, [] { return InterruptGuard::interrupted(); });
     line.done();
     if (!sum)

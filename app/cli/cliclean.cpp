@@ -1,6 +1,7 @@
 #include "app/cli/cliclean.h"
 
 #include "app/cli/clicommon.h"
+#include "app/cli/cligcs.h"
 #include "app/cli/clioutput.h"
 #include "app/cli/clitarget.h"
 
@@ -9,6 +10,7 @@
 #include "core/hub/hubsettings.h"
 #include "core/maintenance/cleanpolicy.h"
 #include "core/maintenance/cleanupplan.h"
+#include "core/maintenance/locationcleanup.h"
 #include "core/maintenance/pins.h"
 #include "core/util/humanize.h"
 
@@ -36,10 +38,11 @@ constexpr int Ok = 0;
 constexpr int Failure = 1;
 constexpr int Usage = 2;
 
-QString cacheRoot(const Invocation &in)
+// The cache's location: a local folder by its absolute path, or a gs:// prefix as named.
+std::unique_ptr<CacheLocation> locationOf(const Invocation &in)
 {
-    return QDir(HubSettings::resolve(QProcessEnvironment::systemEnvironment(), in.cacheDir).cacheDir)
-        .absolutePath();
+    const QString dir = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), in.cacheDir).cacheDir;
+    return openLocation(isGcsCacheDir(dir) ? dir : QDir(dir).absolutePath());
 }
 
 QString shown(const QString &handle, const QString &key)
@@ -208,9 +211,12 @@ int runCleanVerb(const Invocation &in)
               << '\n';
         return Ok;
     }
-    const QString root = cacheRoot(in);
+    const std::unique_ptr<CacheLocation> location = locationOf(in);
+    if (!location)
+        return Failure;
+    const QString root = location->displayName();
     const QDateTime started = QDateTime::currentDateTime();
-    const Result<CleanupPlan> planned = maintenance::planCleanup(root, rules);
+    const Result<CleanupPlan> planned = maintenance::planCleanup(*location, rules);
     if (!planned) {
         if (policy && !dryRun)
             writePolicyReport(root, started, CleanupPlan(), CleanupReport(), planned.error());
@@ -249,7 +255,7 @@ int runCleanVerb(const Invocation &in)
         }
     }
     const CleanupReport report
-        = maintenance::executeCleanup(plan, trash ? CleanupMode::Trash : CleanupMode::Delete);
+        = maintenance::executeCleanup(*location, plan, trash ? CleanupMode::Trash : CleanupMode::Delete);
     if (policy)
         writePolicyReport(root, started, plan, report, QString());
     if (json) {
@@ -263,11 +269,18 @@ int runCleanVerb(const Invocation &in)
 
 int runPinVerb(const Invocation &in)
 {
-    const QString root = cacheRoot(in);
+    const std::unique_ptr<CacheLocation> location = locationOf(in);
+    if (!location)
+        return Failure;
+    const QString root = location->displayName();
+    const auto cached = [&location](const QString &key) {
+        const Result<CacheEntry> e = location->scanKey(key, ScanOptions());
+        return e ? *e : CacheEntry();
+    };
     if (in.has("--list")) {
         if (!in.positional.isEmpty())
             return verbUsageError(QStringLiteral("pin"), tr("--list takes no HANDLE or KEY."));
-        const Result<PinSet> pins = maintenance::readPins(root);
+        const Result<PinSet> pins = maintenance::readPins(*location);
         if (!pins)
             return failure(pins.error());
         if (in.has("--json")) {
@@ -276,8 +289,7 @@ int runPinVerb(const Invocation &in)
                 list.append(QJsonObject { { QStringLiteral("key"), p.key },
                     { QStringLiteral("handle"), p.handle.isEmpty() ? QJsonValue() : QJsonValue(p.handle) },
                     { QStringLiteral("pinned"), isoTime(p.pinned) },
-                    { QStringLiteral("cached"),
-                        !cache::scanKey(root, p.key, ScanOptions()).artifacts.isEmpty() } });
+                    { QStringLiteral("cached"), !cached(p.key).artifacts.isEmpty() } });
             }
             printJson(envelopeOf(in, QJsonObject { { QStringLiteral("pins"), list } }));
             return Ok;
@@ -297,7 +309,7 @@ int runPinVerb(const Invocation &in)
         return verbUsageError(QStringLiteral("pin"), tr("'pin' needs a HANDLE or KEY, or --list."));
     int code = Ok;
     for (const QString &arg : in.positional) {
-        const Target t = resolveTarget(root, arg);
+        const Target t = targetAt(*location, arg);
         if (t.code != Ok) {
             err() << "tfhub-cache: " << t.message << '\n';
             code = qMax(code, t.code);
@@ -305,8 +317,8 @@ int runPinVerb(const Invocation &in)
         }
         QString handle = Handle::parse(arg) && !isKeyPrefix(arg) && !isCacheKey(arg) ? arg : QString();
         if (handle.isEmpty())
-            handle = cache::scanKey(root, t.key, ScanOptions()).handle;
-        const Result<bool> added = maintenance::pin(root, t.key, handle);
+            handle = cached(t.key).handle;
+        const Result<bool> added = maintenance::pin(*location, t.key, handle);
         if (!added) {
             err() << "tfhub-cache: " << added.error() << '\n';
             code = qMax(code, Failure);
@@ -322,10 +334,12 @@ int runPinVerb(const Invocation &in)
 
 int runUnpinVerb(const Invocation &in)
 {
-    const QString root = cacheRoot(in);
     if (in.positional.isEmpty())
         return verbUsageError(QStringLiteral("unpin"), tr("'unpin' needs a HANDLE or KEY."));
-    const Result<PinSet> pins = maintenance::readPins(root);
+    const std::unique_ptr<CacheLocation> location = locationOf(in);
+    if (!location)
+        return Failure;
+    const Result<PinSet> pins = maintenance::readPins(*location);
     if (!pins)
         return failure(pins.error());
     int code = Ok;
@@ -337,7 +351,7 @@ int runUnpinVerb(const Invocation &in)
                 key = p.key;
         }
         if (key.isEmpty()) {
-            const Target t = resolveTarget(root, arg);
+            const Target t = targetAt(*location, arg);
             if (t.code != Ok) {
                 err() << "tfhub-cache: " << t.message << '\n';
                 code = qMax(code, t.code);
@@ -345,7 +359,7 @@ int runUnpinVerb(const Invocation &in)
             }
             key = t.key;
         }
-        const Result<bool> removed = maintenance::unpin(root, key);
+        const Result<bool> removed = maintenance::unpin(*location, key);
         if (!removed) {
             err() << "tfhub-cache: " << removed.error() << '\n';
             code = qMax(code, Failure);

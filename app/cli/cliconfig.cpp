@@ -7,6 +7,7 @@
 #include "app/cli/clioutput.h"
 #include "app/cli/verbs.h"
 #include "core/cache/cachescanner.h"
+#include "core/gcs/gcsurl.h"
 #include "core/hub/hubsettings.h"
 #include "core/maintenance/cachemover.h"
 #include "core/shellenv/envpersistence.h"
@@ -429,6 +430,28 @@ int parseConfigArgs(const QStringList &args, ConfigArgs *c)
     return -1;
 }
 
+// `set cache-dir gs://bucket/prefix`: persisted like a folder; nothing is ever moved into a bucket.
+int setGcsCacheDir(
+    const shellenv::EnvPersistence &p, const QList<shellenv::Target> &targets, const ConfigArgs &c)
+{
+    const Result<gcs::GcsUrl> url = gcs::parseGcsUrl(c.positional.at(1));
+    if (!url)
+        return configUsageError(url.error());
+    if (c.move)
+        return configUsageError(tr("--move copies a local cache folder; it does not move models into Cloud "
+                                   "Storage. Set %1 without --move (nothing is moved).")
+                                    .arg(url->url()));
+    shellenv::Changes changes;
+    changes.insert(shellenv::Variable::CacheDir, url->url());
+    const int code = applyAndReport(p, targets, changes);
+    out() << tr("Nothing was moved: the models in the previous cache folder stay there, and %1 is used as it "
+                "is.")
+                 .arg(url->url())
+          << '\n';
+    out().flush();
+    return code;
+}
+
 int setOrUnset(const QString &cacheDir, const ConfigArgs &c, const QList<shellenv::Target> &chosen)
 {
     const shellenv::EnvPersistence p;
@@ -463,6 +486,8 @@ int setOrUnset(const QString &cacheDir, const ConfigArgs &c, const QList<shellen
         return configUsageError(tr("'config set %1' takes exactly one value.").arg(name));
     if (c.move && variable != shellenv::Variable::CacheDir)
         return configUsageError(tr("--move goes with cache-dir."));
+    if (variable == shellenv::Variable::CacheDir && gcs::isGcsUrl(c.positional.at(1)))
+        return setGcsCacheDir(p, targets.isEmpty() ? p.locations().defaultTargets() : targets, c);
     if (variable == shellenv::Variable::CacheDir) {
         if (const Status s = checkRawPath(c.positional.at(1)); !s)
             return configUsageError(s.error());

@@ -3,37 +3,37 @@
 #include "app/cli/clitarget.h"
 #include "app/cli/verbs.h"
 #include "core/cache/cacheentry.h"
-#include "core/cache/modelformat.h"
+#include "core/cache/cachelocation.h"
 
 #include <QList>
 #include <QString>
 
+#include <memory>
 #include <optional>
 
-/// The verbs on a cache in Google Cloud Storage (`--cache-dir gs://bucket/prefix`): list, du and
-/// info read it through the same handlers as a local folder; rm and clean --stale delete objects.
+/// Where the cache is, for every verb: a local folder or a Cloud Storage prefix
+/// (`--cache-dir gs://bucket/prefix`), both as a CacheLocation, so that the verbs do not fork.
 namespace tfhub::cli {
 
 /// Whether the cache folder is a gs:// location.
 bool isGcsCacheDir(const QString &cacheDir);
 
-/// Runs a verb on a gs:// cache: refuses (with what works so far) every verb but list, du, info,
-/// rm and clean --stale; runs rm and clean here; nullopt for list, du and info, whose own
-/// handlers go on with gcsScan().
+/// Before a verb runs on a gs:// cache: refuses (with what works there) the verbs and options
+/// that do not apply there, and a malformed URL; nullopt lets the verb's own handler run.
 std::optional<int> runOnGcs(const Invocation &in, const QString &cacheDir);
 
-/// Every entry of a gs:// cache, named like local ones; prints the failure and returns nullopt
-/// when the location cannot be read.
-std::optional<QList<CacheEntry>> gcsScan(const QString &cacheDir);
+/// The location of the cache folder; prints the failure and returns null when it cannot be
+/// opened (a malformed gs:// URL, no credentials).
+std::unique_ptr<CacheLocation> openLocation(const QString &cacheDir);
 
-/// One entry of a gs:// cache for `info`, by handle, key or key prefix, with the files hub.load()
-/// needs from its listing.
-struct GcsInfo final
-{
-    Target target;
-    CacheEntry entry;
-    QList<cache::RequiredFile> required;
-};
-std::optional<GcsInfo> gcsInfo(const QString &cacheDir, const QString &arg);
+/// Names the entries tensorflow_hub wrote no descriptor for from our manifest, the bundled
+/// catalog and the handle history, wherever the cache is; the catalog is read only then.
+void nameEntriesAt(CacheLocation &location, QList<CacheEntry> *entries);
+
+/// `arg` as a whole key, a unique key prefix of an entry of `location`, or a handle.
+Target targetAt(CacheLocation &location, const QString &arg);
+
+/// Why a Cloud Storage cache cannot tell when a model was last used, for `info`.
+QString noAccessTimesText();
 
 } // namespace tfhub::cli

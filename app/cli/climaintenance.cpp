@@ -1,6 +1,7 @@
 #include "app/cli/climaintenance.h"
 
 #include "app/cli/clicommon.h"
+#include "app/cli/cligcs.h"
 #include "app/cli/clitarget.h"
 
 #include "core/cache/cachescanner.h"
@@ -51,12 +52,13 @@ QString label(const RemovalPlan &p)
 }
 
 // Plans one argument; an empty plan key means the argument named nothing removable.
-RemovalPlan planFor(const QString &root, const QString &arg)
+RemovalPlan planFor(CacheLocation &location, const QString &arg)
 {
+    const QString root = location.displayName();
     QString key = arg;
     if (!isCacheKey(arg)) {
         // A foreign item named on purpose gets the planner's refusal, which says why.
-        if (!arg.contains(QLatin1Char('/')) && cache::itemKey(arg) == arg
+        if (!arg.contains(QLatin1Char('/')) && cache::itemKey(arg) == arg && location.isLocal()
             && QFileInfo::exists(root + u'/' + arg))
             return maintenance::planRemoval(root, arg);
         const Result<Handle> h = Handle::parse(arg);
@@ -68,7 +70,9 @@ RemovalPlan planFor(const QString &root, const QString &arg)
         }
         key = h->cacheKey();
     }
-    RemovalPlan p = maintenance::planRemoval(root, key);
+    RemovalPlan p = maintenance::planRemoval(location, key);
+    if (p.unreadable)
+        return p;
     if (p.names.isEmpty() && p.refusal.isEmpty())
         p.refusal = tr("There is no cache entry for %1 in %2.").arg(arg, QDir::toNativeSeparators(root));
     else if (p.names.isEmpty())
@@ -94,16 +98,17 @@ bool confirm(const QString &question)
 
 // The removal plans of the arguments, once each; nullopt (the reason printed) when a key prefix is
 // ambiguous, so that nothing is removed. `failed` is set when an argument names nothing removable.
-std::optional<QList<RemovalPlan>> plansFor(const QString &root, const QStringList &targets, bool *failed)
+std::optional<QList<RemovalPlan>> plansFor(CacheLocation &location, const QStringList &targets, bool *failed)
 {
+    const QString root = location.displayName();
     QStringList resolved;
     for (const QString &target : targets) {
         // A key prefix as 'list' prints it, unless an item of the root has that very name.
-        if (!isKeyPrefix(target) || QFileInfo::exists(root + u'/' + target)) {
+        if (!isKeyPrefix(target) || (location.isLocal() && QFileInfo::exists(root + u'/' + target))) {
             resolved << target;
             continue;
         }
-        const Target t = resolveTarget(root, target);
+        const Target t = targetAt(location, target);
         if (t.code == Usage) {
             problem(t.message);
             return std::nullopt;
@@ -117,7 +122,7 @@ std::optional<QList<RemovalPlan>> plansFor(const QString &root, const QStringLis
     QList<RemovalPlan> plans;
     QStringList seen;
     for (const QString &target : std::as_const(resolved)) {
-        const RemovalPlan p = planFor(root, target);
+        const RemovalPlan p = planFor(location, target);
         if (!p.canRemove()) {
             problem(p.refusal);
             *failed = true;
@@ -131,20 +136,30 @@ std::optional<QList<RemovalPlan>> plansFor(const QString &root, const QStringLis
 
 // Removes (or trashes) every planned entry through the cleanup planner (explicit selection: the
 // same re-check before each removal as `clean`) and reports each; returns false when one failed.
-bool execute(const QString &root, const QList<RemovalPlan> &plans, bool trash)
+bool execute(CacheLocation &location, const QList<RemovalPlan> &plans, bool trash)
 {
+    const QString root = location.displayName();
     CleanupRules rules;
     QStringList keys;
     for (const RemovalPlan &p : plans)
         keys << p.key;
     rules.selected = keys;
-    const Result<PinSet> pins = maintenance::readPins(root);
+    const Result<PinSet> pins = maintenance::readPins(location);
     if (!pins) {
         problem(pins.error());
         return false;
     }
-    const CleanupPlan plan
-        = maintenance::planCleanup(root, cache::scanItems(root, keys, ScanOptions()), *pins, rules);
+    QList<CacheEntry> entries;
+    if (location.isLocal()) {
+        entries = cache::scanItems(root, keys, ScanOptions());
+    } else {
+        for (const QString &key : std::as_const(keys)) {
+            const Result<CacheEntry> e = location.scanKey(key, ScanOptions());
+            if (e && !e->artifacts.isEmpty())
+                entries << *e;
+        }
+    }
+    const CleanupPlan plan = maintenance::planCleanup(location, entries, *pins, rules);
     bool ok = true;
     for (const CleanupKept &k : plan.kept) {
         problem(tr("%1: %2").arg(k.handle.isEmpty() ? k.key : k.handle, k.reason));
@@ -154,7 +169,7 @@ bool execute(const QString &root, const QList<RemovalPlan> &plans, bool trash)
         return handle.isEmpty() ? tr("unknown model %1").arg(key) : tr("%1 (%2)").arg(handle, key.left(12));
     };
     const CleanupReport report
-        = maintenance::executeCleanup(plan, trash ? CleanupMode::Trash : CleanupMode::Delete);
+        = maintenance::executeCleanup(location, plan, trash ? CleanupMode::Trash : CleanupMode::Delete);
     for (const CleanupItem &i : report.removed) {
         if (trash)
             out() << tr("Moved %1 to the trash.").arg(labelOf(i.handle, i.key)) << '\n';
@@ -194,11 +209,14 @@ int runRemoveVerb(const Invocation &in)
         return Failure;
     }
 
-    const QString root
-        = QDir(HubSettings::resolve(QProcessEnvironment::systemEnvironment(), cacheDir).cacheDir)
-              .absolutePath();
+    const QString dir = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), cacheDir).cacheDir;
+    const std::unique_ptr<CacheLocation> location
+        = openLocation(isGcsCacheDir(dir) ? dir : QDir(dir).absolutePath());
+    if (!location)
+        return Failure;
+    const QString root = location->displayName();
     bool failed = false;
-    const std::optional<QList<RemovalPlan>> planned = plansFor(root, targets, &failed);
+    const std::optional<QList<RemovalPlan>> planned = plansFor(*location, targets, &failed);
     if (!planned)
         return Usage;
     const QList<RemovalPlan> &plans = *planned;
@@ -241,7 +259,7 @@ int runRemoveVerb(const Invocation &in)
         }
     }
 
-    if (!execute(root, plans, trash))
+    if (!execute(*location, plans, trash))
         failed = true;
     return failed ? Failure : Ok;
 }

@@ -2,19 +2,19 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/clicommon.h"
+#include "app/cli/cligcs.h"
 #include "app/cli/clioutput.h"
 #include "core/cache/cachescanner.h"
 #include "core/cache/lock.h"
 #include "core/cache/manifest.h"
 #include "core/hub/handle.h"
 #include "core/hub/hubsettings.h"
+#include "core/maintenance/locationcleanup.h"
 #include "core/maintenance/verifymarks.h"
 #include "core/util/fsutil.h"
-#include "core/util/sha256.h"
 
 #include <QCoreApplication>
 #include <QDir>
-#include <QDirIterator>
 #include <QFile>
 #include <QJsonArray>
 #include <QProcessEnvironment>
@@ -65,15 +65,14 @@ struct Checked
 };
 
 // The entries `verify` checks: every model folder (--all) and the named handles or keys.
-Result<QList<CacheEntry>> entriesToCheck(const QString &cacheDir, const VerifyArgs &args)
+Result<QList<CacheEntry>> entriesToCheck(CacheLocation &location, const VerifyArgs &args)
 {
     QList<CacheEntry> entries;
     if (args.all) {
-        QString error;
-        const QList<CacheEntry> all = cache::scanAll(cacheDir, ScanOptions(), &error);
-        if (!error.isEmpty())
-            return Error { error };
-        for (const CacheEntry &e : all) {
+        const Result<QList<CacheEntry>> all = location.scan(ScanOptions());
+        if (!all)
+            return Error { all.error() };
+        for (const CacheEntry &e : *all) {
             if (e.hasFolder && e.state != EntryState::Downloading && e.state != EntryState::Foreign
                 && e.state != EntryState::EmptyFolder)
                 entries << e;
@@ -87,71 +86,57 @@ Result<QList<CacheEntry>> entriesToCheck(const QString &cacheDir, const VerifyAr
                 return Error { h.error() };
             key = h->cacheKey();
         }
-        CacheEntry e = cache::scanKey(cacheDir, key, ScanOptions());
-        e.key = key;
-        if (e.handle.isEmpty() && !isCacheKey(t))
-            e.handle = t;
-        entries << e;
+        Result<CacheEntry> e = location.scanKey(key, ScanOptions());
+        if (!e)
+            return Error { e.error() };
+        e.value().key = key;
+        if (e->handle.isEmpty() && !isCacheKey(t))
+            e.value().handle = t;
+        entries << *e;
     }
     return entries;
 }
 
-Result<QByteArray> hashFile(const QString &path)
-{
-    // Hashing must not look like a use of the model: access times are its last-used dates.
-    int fd = util::openNoAtime(path);
-    if (fd < 0 && errno == EPERM)
-        fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return Error { tr("Cannot read %1: %2").arg(path, util::errnoText(errno)) };
-    QFile file;
-    if (!file.open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)) {
-        ::close(fd);
-        return Error { tr("Cannot read %1: %2").arg(path, file.errorString()) };
-    }
-    Sha256 hash;
-    QByteArray buffer(1 << 20, Qt::Uninitialized);
-    qint64 n = 0;
-    while ((n = file.read(buffer.data(), buffer.size())) > 0)
-        hash.addData(buffer.constData(), n);
-    if (n < 0)
-        return Error { tr("Cannot read %1: %2").arg(path, file.errorString()) };
-    return hash.resultHex();
-}
-
 // --rehash: a manifest of the files as they are now, written beside the folder.
-Status recordManifest(const CacheEntry &e, const EntryPaths &paths, qsizetype *files)
+Status recordManifest(CacheLocation &location, const CacheEntry &e, qsizetype *files)
 {
     Manifest m;
     m.handle = e.handle;
     m.key = e.key;
     m.downloaded = e.downloaded;
     m.format = e.format == ModelFormat::Unknown ? QString() : formatName(e.format);
-    const QDir base(paths.folder());
-    QDirIterator it(paths.folder(), QDir::Files | QDir::Hidden | QDir::System, QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        const QString path = it.next();
-        const Result<QByteArray> sha = hashFile(path);
-        if (!sha)
-            return Error { sha.error() };
-        m.files.append({ base.relativeFilePath(path), it.fileInfo().size(), *sha });
-    }
-    std::sort(m.files.begin(), m.files.end(),
-        [](const Manifest::File &l, const Manifest::File &r) { return l.path < r.path; });
+    const Result<QList<Manifest::File>> hashed = maintenance::hashEntry(location, e.key);
+    if (!hashed)
+        return Error { hashed.error() };
+    m.files = *hashed;
     *files = m.files.size();
-    return util::durableWrite(paths.manifest(), m.toJson());
+    return location.writeSmall(e.key + QStringLiteral(".manifest.json"), m.toJson());
 }
 
-Checked checkOne(const QString &cacheDir, const CacheEntry &e, bool rehash)
+// What a pass checked where only the listing was read (Cloud Storage without --rehash).
+QString checkedText(const CacheLocation &location, bool rehash)
 {
-    const EntryPaths paths { cacheDir, e.key };
-    Checked c { e.key, e.handle, paths.folder(), Outcome::Error, QString(), {} };
-    if (!util::stat(paths.manifest()).exists) {
-        if (!util::stat(paths.folder()).isDir) {
-            c.message = tr("There is no model folder %1.").arg(paths.folder());
+    if (location.isLocal() || rehash)
+        return QString();
+    return tr("paths and sizes checked against our manifest; content not read (--rehash downloads and "
+              "hashes every file)");
+}
+
+Checked checkOne(CacheLocation &location, const CacheEntry &e, bool rehash)
+{
+    Checked c { e.key, e.handle, location.entryPath(e.key), Outcome::Error, QString(), {} };
+    const Result<std::optional<QByteArray>> json
+        = location.readSmall(e.key + QStringLiteral(".manifest.json"), 64 * 1024 * 1024);
+    if (!json) {
+        c.message = json.error();
+        return c;
+    }
+    if (!json->has_value()) {
+        if (!e.hasFolder || (location.isLocal() && !util::stat(c.path).isDir)) {
+            c.message = tr("There is no model folder %1.").arg(c.path);
         } else if (rehash) {
             qsizetype files = 0;
-            const Status s = recordManifest(e, paths, &files);
+            const Status s = recordManifest(location, e, &files);
             c.outcome = s ? Outcome::Recorded : Outcome::Error;
             c.message = s ? tr("a manifest of %n file(s)", int(files)) : s.error();
         } else {
@@ -160,20 +145,22 @@ Checked checkOne(const QString &cacheDir, const CacheEntry &e, bool rehash)
         }
         return c;
     }
-    const Result<Manifest> m = Manifest::load(paths.manifest());
+    const Result<Manifest> m
+        = Manifest::fromJson(**json, location.entryPath(e.key) + QStringLiteral(".manifest.json"));
     if (!m) {
         c.message = m.error();
         return c;
     }
     if (c.handle.isEmpty())
         c.handle = m->handle;
-    const Result<VerifyReport> r = verifyFolder(paths.folder(), *m);
+    const Result<VerifyReport> r = maintenance::verifyEntry(location, e.key, *m, rehash);
     if (!r) {
         c.message = r.error();
         return c;
     }
     c.report = *r;
     c.outcome = r->ok() ? Outcome::Ok : Outcome::Changed;
+    c.message = checkedText(location, rehash);
     return c;
 }
 
@@ -206,6 +193,8 @@ void printHuman(const Checked &c)
         break;
     }
     out() << (c.outcome == Outcome::Ok ? tr("ok       ") : tr("CHANGED  ")) << name << '\n';
+    if (!c.message.isEmpty())
+        out() << "  (" << c.message << ")\n";
     for (const QString &f : c.report.modified)
         out() << tr("  modified: ") << f << '\n';
     for (const QString &f : c.report.missing)
@@ -262,14 +251,17 @@ int runVerify(const VerifyArgs &args)
 {
     const HubSettings settings
         = HubSettings::resolve(QProcessEnvironment::systemEnvironment(), args.cacheDir);
-    const Result<QList<CacheEntry>> entries = entriesToCheck(settings.cacheDir, args);
+    const std::unique_ptr<CacheLocation> location = openLocation(settings.cacheDir);
+    if (!location)
+        return Failure;
+    const Result<QList<CacheEntry>> entries = entriesToCheck(*location, args);
     if (!entries)
         return failure(entries.error());
     QMap<Outcome, int> counts;
     QJsonArray reports;
     QList<Checked> checked;
     for (const CacheEntry &e : *entries) {
-        const Checked c = checkOne(settings.cacheDir, e, args.rehash);
+        const Checked c = checkOne(*location, e, args.rehash);
         checked.append(c);
         ++counts[c.outcome];
         if (args.json)
@@ -277,9 +269,13 @@ int runVerify(const VerifyArgs &args)
         else
             printHuman(c);
     }
-    // A failure to remember costs only the app's mark, not the check itself.
-    if (const Status s = maintenance::recordVerifyResults(settings.cacheDir, outcomesToRecord(checked)); !s)
-        err() << "tfhub-cache: warning: " << s.error() << '\n';
+    // A failure to remember costs only the app's mark, not the check itself. Marks follow a local
+    // folder's identity; a bucket's entries have none.
+    if (location->isLocal()) {
+        if (const Status s = maintenance::recordVerifyResults(settings.cacheDir, outcomesToRecord(checked));
+            !s)
+            err() << "tfhub-cache: warning: " << s.error() << '\n';
+    }
     if (args.json) {
         QJsonObject o = jsonEnvelope(settings);
         o.insert(QStringLiteral("entries"), reports);

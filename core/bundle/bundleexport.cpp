@@ -1,6 +1,7 @@
 #include "core/bundle/bundleexport.h"
 
 #include "core/bundle/zipio.h"
+#include "core/cache/cachelocation.h"
 #include "core/cache/lock.h"
 #include "core/cache/manifest.h"
 #include "core/cache/modelformat.h"
@@ -14,12 +15,15 @@
 #include <QDirIterator>
 #include <QFile>
 #include <QHash>
+#include <QSet>
 
 #include <quazip/quazip.h>
 #include <quazip/quazipfile.h>
 #include <quazip/quazipnewinfo.h>
 
 #include <zlib.h>
+
+#include <algorithm>
 
 #include <cerrno>
 #include <fcntl.h>
@@ -128,6 +132,46 @@ Result<EntryPlan> planEntry(const QString &root, const QString &key)
     return plan;
 }
 
+// An entry of a location that is not a local folder: its listing and descriptor (no prefetch
+// digests are reused: nothing tells that an object is unchanged since our manifest).
+Result<EntryPlan> planEntryAt(CacheLocation &location, const QString &key)
+{
+    if (!isCacheKey(key))
+        return Error { tr("'%1' is not a cache key.").arg(key) };
+    const Result<CacheEntry> e = location.scanKey(key, ScanOptions());
+    if (!e)
+        return Error { e.error() };
+    if (!e->folderNonEmpty || e->state == EntryState::Downloading)
+        return Error { tr("%1 holds no model to export.").arg(location.entryPath(key)) };
+    EntryPlan plan;
+    plan.entry.key = key;
+    const Result<std::optional<QByteArray>> descriptor
+        = location.readSmall(key + QStringLiteral(".descriptor.txt"), 64 * 1024);
+    if (descriptor && descriptor->has_value()) {
+        const QString handle = Descriptor::parse(**descriptor).handle;
+        if (!handle.isEmpty() && Handle::cacheKeyOf(handle) == key && Handle::parse(handle)) {
+            plan.entry.handle = handle;
+            plan.descriptor = **descriptor;
+            plan.entry.hasDescriptor = true;
+        }
+    }
+    if (e->format != ModelFormat::Unknown)
+        plan.entry.format = formatName(e->format);
+    const Result<QList<LocationFile>> files = location.entryFiles(key);
+    if (!files)
+        return Error { files.error() };
+    QSet<QString> folders;
+    for (const LocationFile &f : *files) {
+        plan.entry.files.append({ f.path, f.size, QByteArray() });
+        for (qsizetype i = f.path.indexOf(QLatin1Char('/')); i > 0;
+             i = f.path.indexOf(QLatin1Char('/'), i + 1))
+            folders.insert(f.path.left(i));
+    }
+    plan.entry.folders = QStringList(folders.cbegin(), folders.cend());
+    std::sort(plan.entry.folders.begin(), plan.entry.folders.end());
+    return plan;
+}
+
 // Writes the zip; owns the progress and the cancel test.
 class Writer
 {
@@ -185,6 +229,8 @@ public:
 
     Status addFile(
         const QString &name, const QString &path, BundleManifest::File *file, const EntryPlan &plan);
+    Status addStream(
+        const QString &name, CacheLocation &location, const QString &key, BundleManifest::File *file);
 
 private:
     static QuaZipNewInfo newInfo(const QString &name, bool folder, const QDateTime &time)
@@ -264,6 +310,64 @@ Status Writer::addFile(
     return {};
 }
 
+// A file read from a location as a stream: the first block decides on deflating, as for a local
+// file, and the rest goes into the zip as it arrives.
+Status Writer::addStream(
+    const QString &name, CacheLocation &location, const QString &key, BundleManifest::File *file)
+{
+    QuaZipFile out(&m_zip);
+    Sha256 sha;
+    QByteArray head;
+    Status s;
+    const qint64 expected = file->size;
+    file->size = 0;
+    progress.current = name;
+    const auto start = [&]() {
+        const bool deflate = bundle::worthDeflating(head);
+        summary.deflatedFiles += deflate ? 1 : 0;
+        if (!out.open(QIODevice::WriteOnly, newInfo(name, false, QDateTime::currentDateTime()), nullptr, 0,
+                deflate ? Z_DEFLATED : 0, deflate ? Z_BEST_SPEED : 0))
+            return zipError(name);
+        return out.write(head) == head.size() ? Status() : zipError(name);
+    };
+    const Result<qint64> read = location.readEntryFile(key, file->path, [&](const char *data, qint64 n) {
+        sha.addData(data, n);
+        file->size += n;
+        progress.bytesDone += n;
+        if (!out.isOpen() && head.size() + n < zipio::kBlockSize) {
+            head.append(data, n);
+            return true;
+        }
+        if (!out.isOpen()) {
+            head.append(data, n);
+            s = start();
+        } else if (out.write(data, n) != n) {
+            s = zipError(name);
+        }
+        if (m_report)
+            m_report(progress);
+        return s.ok() && !(m_cancelled && m_cancelled());
+    });
+    if (s && !read)
+        s = Error { m_cancelled && m_cancelled() ? tr("Cancelled.") : read.error() };
+    if (s && !out.isOpen())
+        s = start();
+    if (out.isOpen())
+        out.close();
+    if (s && out.getZipError() != ZIP_OK)
+        s = zipError(name);
+    if (s && file->size != expected)
+        s = Error { tr("%1 changed while it was exported.")
+                        .arg(location.entryPath(key) + QLatin1Char('/') + file->path) };
+    if (!s)
+        return s;
+    file->sha256 = sha.resultHex();
+    progress.filesDone += 1;
+    if (m_report)
+        m_report(progress);
+    return {};
+}
+
 Status Writer::writeBlocks(
     QuaZipFile *out, int fd, const QString &path, BundleManifest::File *file, Sha256 *sha)
 {
@@ -289,7 +393,7 @@ Status Writer::writeBlocks(
     }
 }
 
-Status writeEntries(Writer &w, QList<EntryPlan> &plans)
+Status writeEntries(Writer &w, QList<EntryPlan> &plans, CacheLocation *location)
 {
     for (EntryPlan &plan : plans) {
         const QString key = plan.entry.key;
@@ -301,7 +405,9 @@ Status writeEntries(Writer &w, QList<EntryPlan> &plans)
         }
         for (BundleManifest::File &f : plan.entry.files) {
             const QString name = key + QLatin1Char('/') + f.path;
-            if (Status s = w.addFile(name, plan.folder + QLatin1Char('/') + f.path, &f, plan); !s)
+            const Status s = location ? w.addStream(name, *location, key, &f)
+                                      : w.addFile(name, plan.folder + QLatin1Char('/') + f.path, &f, plan);
+            if (!s)
                 return s;
             w.summary.bytes += f.size;
         }
@@ -339,7 +445,8 @@ Result<BundleExportSummary> exportBundle(
     QList<EntryPlan> plans;
     BundleProgress totals;
     for (const QString &key : request.keys) {
-        Result<EntryPlan> plan = planEntry(request.cacheRoot, key);
+        Result<EntryPlan> plan
+            = request.location ? planEntryAt(*request.location, key) : planEntry(request.cacheRoot, key);
         if (!plan)
             return Error { plan.error() };
         totals.filesTotal += plan->entry.files.size();
@@ -353,7 +460,7 @@ Result<BundleExportSummary> exportBundle(
     w.progress = totals;
     Status s = w.open();
     if (s)
-        s = writeEntries(w, plans);
+        s = writeEntries(w, plans, request.location);
     BundleManifest manifest;
     manifest.appVersion = request.appVersion;
     manifest.created = QDateTime::currentDateTime();

@@ -8,12 +8,17 @@
 
 namespace tfhub {
 
+class CacheLocation;
+
 struct BundleExportRequest final
 {
     QString cacheRoot;
     QStringList keys; ///< entries to carry: each must be a published model folder
     QString zipPath;
     QString appVersion;
+    /// Where the entries are read when the cache is not the local folder `cacheRoot` (a gs://
+    /// prefix): files are streamed from it; null for the local folder.
+    CacheLocation *location = nullptr;
 };
 
 struct BundleExportSummary final

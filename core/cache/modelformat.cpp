@@ -185,7 +185,16 @@ QHash<QString, util::ListedName> filesByPath(const QList<util::ListedName> &list
     return out;
 }
 
-ModelInfo savedModel(const QString &folder, const QHash<QString, util::ListedName> &files)
+// How one inspection reads the few files whose content tells a format: a local folder's files
+// (read without moving access times), or a listing's objects elsewhere. nullopt: not read.
+struct Probes
+{
+    std::function<std::optional<bool>(const QString &graph, bool binary)> graphIsTf2;
+    std::function<std::optional<bool>(const QString &name)> isTfLite;
+    std::function<std::optional<bool>()> isTfJs;
+};
+
+ModelInfo savedModel(const QHash<QString, util::ListedName> &files, const Probes &probes)
 {
     ModelInfo m;
     m.loadable = true;
@@ -201,16 +210,69 @@ ModelInfo savedModel(const QString &folder, const QHash<QString, util::ListedNam
         m.format = ModelFormat::Tf1HubModule;
         return m;
     }
-    if (folder.isEmpty()) {
-        m.formatUnread = true; // a listing from elsewhere (Cloud Storage): nothing to read here
-        return m;
-    }
-    const QString path = folder + QLatin1Char('/') + graph;
-    const std::optional<bool> tf2 = binary ? savedModelPbIsTf2(path) : savedModelPbtxtIsTf2(path);
+    const std::optional<bool> tf2 = probes.graphIsTf2(graph, binary);
     m.formatUnread = !tf2.has_value();
     if (tf2)
         m.format = *tf2 ? ModelFormat::Tf2SavedModel : ModelFormat::Tf1SavedModel;
     return m;
+}
+
+// The rule itself, whatever reads the files.
+ModelInfo inspectWith(const QList<util::ListedName> &listing, const Probes &probes)
+{
+    const QHash<QString, util::ListedName> files = filesByPath(listing);
+    if (files.contains(QStringLiteral("saved_model.pb"))
+        || files.contains(QStringLiteral("saved_model.pbtxt"))) {
+        ModelInfo m = savedModel(files, probes);
+        for (const RequiredFile &f : requiredFiles(listing)) {
+            if (!f.present)
+                m.missingFiles << f.path;
+        }
+        return m;
+    }
+    ModelInfo m;
+    QStringList topFiles;
+    for (const util::ListedName &n : listing) {
+        if (!n.isDir && !n.path.contains(QLatin1Char('/')))
+            topFiles << n.path;
+    }
+    topFiles.sort();
+    bool unread = false;
+    for (const QString &name : std::as_const(topFiles)) {
+        std::optional<bool> lite = true;
+        if (!name.endsWith(QLatin1String(".tflite")))
+            lite = probes.isTfLite(name);
+        unread = unread || !lite.has_value();
+        if (lite.value_or(false)) {
+            m.format = ModelFormat::TfLite;
+            m.loadable = true;
+            m.loadFiles << name;
+            return m;
+        }
+    }
+    if (files.contains(QStringLiteral("model.json"))) {
+        const std::optional<bool> tfjs = probes.isTfJs();
+        if (tfjs.value_or(true)) {
+            m.format = tfjs ? ModelFormat::TfJs : ModelFormat::Unknown;
+            m.formatUnread = !tfjs.has_value();
+            m.loadable = true;
+            m.loadFiles << QStringLiteral("model.json");
+            return m;
+        }
+    }
+    m.formatUnread = unread;
+    return m;
+}
+
+bool textGraphIsTf2(const QByteArray &text)
+{
+    static const QRegularExpression objectGraph(QStringLiteral("(^|\\s)object_graph_def\\s*[{:]"));
+    return objectGraph.match(QString::fromLatin1(text)).hasMatch();
+}
+
+bool textIsTfJs(const QByteArray &head)
+{
+    return head.contains("\"modelTopology\"") || head.contains("\"weightsManifest\"");
 }
 
 } // namespace
@@ -234,49 +296,45 @@ bool savedModelHasObjectGraph(const QByteArray &pb)
 
 ModelInfo inspect(const QString &folder, const QList<util::ListedName> &listing)
 {
-    const QHash<QString, util::ListedName> files = filesByPath(listing);
-    if (files.contains(QStringLiteral("saved_model.pb"))
-        || files.contains(QStringLiteral("saved_model.pbtxt"))) {
-        ModelInfo m = savedModel(folder, files);
-        for (const RequiredFile &f : requiredFiles(listing)) {
-            if (!f.present)
-                m.missingFiles << f.path;
-        }
-        return m;
+    Probes p;
+    if (folder.isEmpty()) {
+        // A listing from elsewhere with nothing to read: what needs content stays unread.
+        p.graphIsTf2 = [](const QString &, bool) { return std::optional<bool>(); };
+        p.isTfLite = [](const QString &) { return std::optional<bool>(); };
+        p.isTfJs = [] { return std::optional<bool>(); };
+        return inspectWith(listing, p);
     }
-    ModelInfo m;
-    QStringList topFiles;
-    for (const util::ListedName &n : listing) {
-        if (!n.isDir && !n.path.contains(QLatin1Char('/')))
-            topFiles << n.path;
-    }
-    topFiles.sort();
-    bool unread = false;
-    for (const QString &name : std::as_const(topFiles)) {
-        std::optional<bool> lite = true;
-        if (!name.endsWith(QLatin1String(".tflite")))
-            lite = folder.isEmpty() ? std::nullopt : looksLikeTfLite(folder + QLatin1Char('/') + name);
-        unread = unread || !lite.has_value();
-        if (lite.value_or(false)) {
-            m.format = ModelFormat::TfLite;
-            m.loadable = true;
-            m.loadFiles << name;
-            return m;
-        }
-    }
-    if (files.contains(QStringLiteral("model.json"))) {
-        const std::optional<bool> tfjs
-            = folder.isEmpty() ? std::nullopt : isTfJsModel(folder + QStringLiteral("/model.json"));
-        if (tfjs.value_or(true)) {
-            m.format = tfjs ? ModelFormat::TfJs : ModelFormat::Unknown;
-            m.formatUnread = !tfjs.has_value();
-            m.loadable = true;
-            m.loadFiles << QStringLiteral("model.json");
-            return m;
-        }
-    }
-    m.formatUnread = unread;
-    return m;
+    p.graphIsTf2 = [&folder](const QString &graph, bool binary) {
+        const QString path = folder + QLatin1Char('/') + graph;
+        return binary ? savedModelPbIsTf2(path) : savedModelPbtxtIsTf2(path);
+    };
+    p.isTfLite = [&folder](const QString &name) { return looksLikeTfLite(folder + QLatin1Char('/') + name); };
+    p.isTfJs = [&folder] { return isTfJsModel(folder + QStringLiteral("/model.json")); };
+    return inspectWith(listing, p);
+}
+
+ModelInfo inspect(const QList<util::ListedName> &listing, const ModelFileReader &read)
+{
+    Probes p;
+    p.graphIsTf2 = [&read](const QString &graph, bool binary) -> std::optional<bool> {
+        const std::optional<QByteArray> data = read(graph, MaxGraphRead);
+        if (!data)
+            return std::nullopt;
+        return binary ? savedModelHasObjectGraph(*data) : textGraphIsTf2(*data);
+    };
+    p.isTfLite = [&read](const QString &name) -> std::optional<bool> {
+        const std::optional<QByteArray> head = read(name, 8);
+        if (!head)
+            return std::nullopt;
+        return head->size() == 8 && head->mid(4, 4) == "TFL3";
+    };
+    p.isTfJs = [&read]() -> std::optional<bool> {
+        const std::optional<QByteArray> head = read(QStringLiteral("model.json"), 1 << 20);
+        if (!head)
+            return std::nullopt;
+        return textIsTfJs(*head);
+    };
+    return inspectWith(listing, p);
 }
 
 ModelFormat detect(const QString &folder)

@@ -6,6 +6,9 @@
 #include <QByteArray>
 #include <QString>
 
+#include <functional>
+#include <optional>
+
 namespace tfhub::cache {
 
 /// What a model folder holds, told without ever moving an access time.
@@ -26,6 +29,18 @@ struct ModelInfo final
 /// An empty `folder` reads nothing (a listing from elsewhere, e.g. Cloud Storage): what needs a
 /// file's content comes back as formatUnread.
 ModelInfo inspect(const QString &folder, const QList<util::ListedName> &listing);
+
+/// Reads up to `cap` bytes from the start of a model file (relative to the model folder) that is
+/// not on this machine's disk (an object in Cloud Storage); nullopt when it cannot be read.
+using ModelFileReader = std::function<std::optional<QByteArray>(const QString &relative, qint64 cap)>;
+
+/// The most of a graph file inspect() reads through a ModelFileReader: a larger graph (large
+/// embedded constants) leaves its TF1/TF2 format unread rather than being downloaded whole.
+inline constexpr qint64 MaxGraphRead = 32 * 1024 * 1024;
+
+/// The same rule as inspect(folder, listing), reading the few files it needs through `read`
+/// (the graph, a TFLite header, model.json), for a listing from elsewhere.
+ModelInfo inspect(const QList<util::ListedName> &listing, const ModelFileReader &read);
 
 /// inspect()'s format, listing the folder itself.
 ModelFormat detect(const QString &folder);

@@ -1,5 +1,6 @@
 #include "core/cache/resolve.h"
 
+#include "core/cache/cachelocation.h"
 #include "core/cache/cachescanner.h"
 #include "core/util/fsutil.h"
 
@@ -37,9 +38,9 @@ QString lockClause(const CacheEntry &e)
 
 // The library's order (atomic_download): a non-empty K/ is returned before any lock is looked
 // at; otherwise it waits for a lock, deletes an empty K/ and downloads.
-void resolveEntry(const CacheEntry &e, Resolution &r)
+void resolveEntry(const CacheEntry &e, bool localFolder, Resolution &r)
 {
-    if (e.hasFolder && !util::stat(r.path).isDir) {
+    if (e.hasFolder && localFolder && !util::stat(r.path).isDir) {
         r.kind = Resolution::Kind::Failure;
         r.message = tr("%1 is a file, not a folder: tensorflow_hub would fail to list it.").arg(r.path);
     } else if (e.folderNonEmpty && e.loadable) {
@@ -69,6 +70,12 @@ void resolveEntry(const CacheEntry &e, Resolution &r)
 } // namespace
 
 Resolution resolveHandle(const Handle &handle, const HubSettings &settings)
+{
+    LocalCacheLocation local(settings.cacheDir);
+    return resolveHandle(handle, settings, local);
+}
+
+Resolution resolveHandle(const Handle &handle, const HubSettings &settings, CacheLocation &location)
 {
     Resolution r;
     r.key = handle.cacheKey();
@@ -103,10 +110,16 @@ Resolution resolveHandle(const Handle &handle, const HubSettings &settings)
                         .arg(handle.uncompressedUrl());
         return r;
     }
-    r.path = settings.cacheDir + QLatin1Char('/') + r.key;
-    const CacheEntry e = cache::scanKey(settings.cacheDir, r.key, ScanOptions());
-    r.state = e.artifacts.isEmpty() ? EntryState::Foreign : e.state;
-    resolveEntry(e, r);
+    r.path = location.entryPath(r.key);
+    const Result<CacheEntry> e = location.scanKey(r.key, ScanOptions());
+    if (!e) {
+        r.kind = Resolution::Kind::Failure;
+        r.path.clear(); // nothing could be told about it
+        r.message = e.error();
+        return r;
+    }
+    r.state = e->artifacts.isEmpty() ? EntryState::Foreign : e->state;
+    resolveEntry(*e, location.isLocal(), r);
     return r;
 }
 

@@ -18,11 +18,17 @@ struct Resolution final
     };
     Kind kind = Kind::Failure;
     QString key;
-    QString path; ///< local path the library returns (cache folder or the local path)
+    QString path; ///< the path the library returns (cache folder, gs:// entry or the local path)
     QString message; ///< plain words for the user
     EntryState state = EntryState::Foreign; ///< for cacheable handles: the entry's state
 };
 
 Resolution resolveHandle(const Handle &handle, const HubSettings &settings);
+
+class CacheLocation;
+
+/// The same with the cache at `location` (settings.cacheDir's folder, or a gs:// prefix, whose
+/// entry paths are gs://bucket/prefix/<key> as the library returns them there).
+Resolution resolveHandle(const Handle &handle, const HubSettings &settings, CacheLocation &location);
 
 } // namespace tfhub

@@ -1,5 +1,6 @@
 #include "core/cache/scanitem.h"
 
+#include "core/cache/artifactfacts.h"
 #include "core/cache/entrystate.h"
 #include "core/cache/lock.h"
 #include "core/cache/modelformat.h"
@@ -105,6 +106,7 @@ void noteDescriptor(CacheEntry &e, const Descriptor &d)
 void noteArtifact(Collected &c, const ItemScan &scan, const QString &name, Artifact::Kind kind,
     const util::TreeStats &stats, const Artifact &a)
 {
+    noteArtifactKind(kind, &c.entry, &c.facts);
     switch (kind) {
     case Artifact::Kind::Folder:
         noteFolder(c, stats);
@@ -114,21 +116,13 @@ void noteArtifact(Collected &c, const ItemScan &scan, const QString &name, Artif
         break;
     case Artifact::Kind::Lock:
         c.entry.lock = parseLock(readSmallFile(scan.rootFd, name, 4096));
-        c.facts.hasLock = true;
         c.facts.lock = c.entry.lock;
-        c.lockMTime = stats.mtime;
+        c.lockMTime = stats.mtime; // progress on a local disk: the lock's own mtime
         break;
     case Artifact::Kind::TmpFolder:
         c.tmpFolders.insert(name.mid(41, 32), a);
-        c.facts.hasTmpFolders = true;
         break;
-    case Artifact::Kind::Manifest:
-        c.entry.hasManifest = true;
-        break;
-    case Artifact::Kind::AtomicTemp:
-        c.facts.hasAtomicTemps = true;
-        break;
-    case Artifact::Kind::Foreign:
+    default:
         break;
     }
 }
@@ -148,22 +142,6 @@ void judgeLockOwner(Collected &c, const QString &localHost)
     c.facts.lastProgress = lastProgress;
     c.facts.liveness
         = judgeLock(lock, c.lockMTime, lastProgress, localHost, c.facts.noProgressSecs, c.facts.now);
-}
-
-// Bytes never used again: tmp folders not owned by a live lock, atomic-write temps, a stale lock.
-qint64 leftoverBytes(const CacheEntry &e, LockStatus lock)
-{
-    const bool live = lock == LockStatus::Live;
-    qint64 leftovers = 0;
-    for (const Artifact &a : e.artifacts) {
-        const bool ownedTmp
-            = a.kind == Artifact::Kind::TmpFolder && live && e.lock.valid && a.name.mid(41, 32) == e.lock.uid;
-        if ((a.kind == Artifact::Kind::TmpFolder && !ownedTmp)
-            || (a.kind == Artifact::Kind::AtomicTemp && !live)
-            || (a.kind == Artifact::Kind::Lock && lock == LockStatus::Stale))
-            leftovers += a.diskBytes;
-    }
-    return leftovers;
 }
 
 // The format our manifest records (a file of ours: reading it moves no time that matters).
@@ -210,13 +188,7 @@ CacheEntry decide(Collected &c, const ItemScan &scan, const ModelInfo &model, co
     if (!e.downloaded.isValid() && e.hasFolder)
         e.downloaded = c.folderMTime.toLocalTime();
 
-    const StateDecision d = decideState(c.facts);
-    e.state = d.state;
-    e.stateDetail = d.detail;
-    if (d.state == EntryState::Complete)
-        e.reclaimableBytes = leftoverBytes(e, d.lock);
-    else if (d.state != EntryState::Downloading)
-        e.reclaimableBytes = e.diskBytes;
+    applyDecision(&e, decideState(c.facts));
     return e;
 }
 

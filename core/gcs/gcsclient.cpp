@@ -213,6 +213,24 @@ public:
         return qMin(m_options.maxBackoffMs, m_options.initialBackoffMs << exp);
     }
 
+    // A request with the headers every call carries (TLS, timeout, the bearer).
+    Result<QNetworkRequest> request(const QByteArray &url) const
+    {
+        QNetworkRequest r { QUrl::fromEncoded(url, QUrl::StrictMode) };
+        r.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+        r.setTransferTimeout(m_options.timeoutMs);
+        if (r.url().scheme() == QLatin1String("https"))
+            r.setSslConfiguration(util::tlsConfiguration(false));
+        if (m_bearer) {
+            const Result<QString> token = m_bearer();
+            if (!token)
+                return Error { token.error() };
+            if (!token->isEmpty())
+                r.setRawHeader("Authorization", "Bearer " + token->toUtf8());
+        }
+        return r;
+    }
+
     Result<ObjectInfo> resumable(const QString &bucket, const QString &name, QIODevice *source, qint64 size,
         std::optional<qint64> ifGenerationMatch, int *status);
 
@@ -265,6 +283,75 @@ Result<QByteArray> GcsClient::read(const QString &bucket, const QString &name, q
     if (cap >= 0 && c.reply.size() > cap)
         return Error { tr("%1 is larger than %2 bytes.").arg(gsName(bucket, name)).arg(cap) };
     return c.reply;
+}
+
+Result<std::optional<QByteArray>> GcsClient::readIfExists(
+    const QString &bucket, const QString &name, qint64 cap)
+{
+    const Call c = d->call("GET", d->objectUrl(bucket, name) + "?alt=media");
+    if (c.status == 404)
+        return std::optional<QByteArray>();
+    if (!c.ok())
+        return Error { tr("Cannot read %1: %2").arg(gsName(bucket, name), failure(c)) };
+    if (cap >= 0 && c.reply.size() > cap)
+        return Error { tr("%1 is larger than %2 bytes.").arg(gsName(bucket, name)).arg(cap) };
+    return std::optional<QByteArray>(c.reply);
+}
+
+Result<qint64> GcsClient::readTo(
+    const QString &bucket, const QString &name, const std::function<bool(const char *, qint64)> &sink)
+{
+    const QByteArray url = d->objectUrl(bucket, name) + "?alt=media";
+    Call c = makeCall("GET", url);
+    qint64 delivered = 0;
+    bool stopped = false;
+    for (;;) {
+        ++c.attempts;
+        const Result<QNetworkRequest> request = d->request(url);
+        if (!request)
+            return Error { tr("Cannot read %1: %2").arg(gsName(bucket, name), request.error()) };
+        QEventLoop loop;
+        QNetworkReply *reply = d->m_nam.get(*request);
+        reply->setReadBufferSize(1 << 20);
+        const auto pull = [&] {
+            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            if (status < 200 || status >= 300 || stopped)
+                return;
+            while (reply->bytesAvailable() > 0) {
+                const QByteArray chunk = reply->read(1 << 20);
+                if (!sink(chunk.constData(), chunk.size())) {
+                    stopped = true;
+                    reply->abort();
+                    return;
+                }
+                delivered += chunk.size();
+            }
+        };
+        QObject::connect(reply, &QNetworkReply::readyRead, &loop, pull);
+        QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+        loop.exec();
+        pull();
+        c.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        c.netError = reply->error() == QNetworkReply::NoError ? QString() : reply->errorString();
+        c.replyHeaders = reply->rawHeaderPairs();
+        if (!c.ok())
+            c.reply = reply->readAll();
+        const bool failed = !c.ok() || reply->error() != QNetworkReply::NoError;
+        reply->deleteLater();
+        if (stopped)
+            return Error { tr("Stopped reading %1.").arg(gsName(bucket, name)) };
+        if (!failed)
+            return delivered;
+        if (c.status == 404)
+            return Error { tr("%1 does not exist.").arg(gsName(bucket, name)) };
+        if (c.ok())
+            c.status = 0; // the connection broke in the middle of the body
+        if (delivered > 0 || !retryable(c) || c.attempts >= d->m_options.maxAttempts)
+            return Error { tr("Cannot read %1: %2").arg(gsName(bucket, name), failure(c)) };
+        QEventLoop wait;
+        QTimer::singleShot(d->delayMs(c), &wait, &QEventLoop::quit);
+        wait.exec();
+    }
 }
 
 namespace {

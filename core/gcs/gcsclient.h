@@ -62,6 +62,15 @@ public:
     Result<QList<ObjectInfo>> list(const QString &bucket, const QString &prefix);
     /// An object's content (alt=media); fails when it is larger than `cap` bytes (negative: any).
     Result<QByteArray> read(const QString &bucket, const QString &name, qint64 cap = -1);
+    /// read(), with nullopt for an object that does not exist.
+    Result<std::optional<QByteArray>> readIfExists(
+        const QString &bucket, const QString &name, qint64 cap = -1);
+    /// Streams an object's content (alt=media) into `sink` as it arrives, so memory stays at one
+    /// network buffer whatever the size. Retried like any request until the first byte is
+    /// delivered; a connection lost after that fails (the sink cannot take bytes back). Returns
+    /// the byte count; `sink` returning false stops it with an error.
+    Result<qint64> readTo(
+        const QString &bucket, const QString &name, const std::function<bool(const char *, qint64)> &sink);
     /// Uploads `size` bytes from `source`: one simple upload up to simpleUploadLimit, else a
     /// resumable upload in chunkBytes pieces (memory stays at one chunk). With `ifGenerationMatch`
     /// the upload only happens if the object's generation is that (0: it does not exist).

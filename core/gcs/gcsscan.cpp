@@ -1,10 +1,14 @@
 #include "core/gcs/gcsscan.h"
 
+#include "core/cache/artifactfacts.h"
 #include "core/cache/entrystate.h"
 #include "core/cache/lock.h"
 #include "core/cache/modelformat.h"
+#include "core/cache/scanitem.h"
 #include "core/hub/descriptor.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QMap>
 #include <QSet>
 
@@ -21,18 +25,9 @@ const QString noLocalHost = QStringLiteral("\x01gcs");
 // cache::itemKey has already told that it is a cache artifact.
 Artifact::Kind kindOf(const QString &itemName)
 {
-    const QString suffix = itemName.mid(40);
-    if (suffix.isEmpty())
-        return Artifact::Kind::Folder;
-    if (suffix == QLatin1String(".descriptor.txt"))
-        return Artifact::Kind::Descriptor;
-    if (suffix == QLatin1String(".lock"))
-        return Artifact::Kind::Lock;
-    if (suffix == QLatin1String(".manifest.json"))
-        return Artifact::Kind::Manifest;
-    if (suffix.endsWith(QLatin1String(".tmp")))
-        return Artifact::Kind::TmpFolder;
-    return Artifact::Kind::AtomicTemp;
+    Artifact::Kind kind = Artifact::Kind::AtomicTemp;
+    cache::classifySuffix(itemName.mid(40), &kind);
+    return kind;
 }
 
 bool isPlaceholder(const QString &relative)
@@ -69,7 +64,7 @@ struct Collected
     QMap<QString, Artifact> artifacts; // by artifact name
     QMap<QString, util::ListedName> listing;
     QDateTime lockUpdated;
-    QString lockObject, descriptorObject;
+    QString lockObject, descriptorObject, manifestObject;
 };
 
 void noteObject(Collected &c, const QString &relative, const ObjectInfo &o)
@@ -86,38 +81,38 @@ void noteObject(Collected &c, const QString &relative, const ObjectInfo &o)
         ++a.files;
     if (!a.modified.isValid() || o.updated > a.modified)
         a.modified = o.updated;
+    cache::noteArtifactKind(kind, &c.entry, &c.facts);
     switch (kind) {
     case Artifact::Kind::Folder:
-        c.facts.hasFolder = c.entry.hasFolder = true;
         if (!under)
             c.facts.folderIsDir = false; // an object named K itself, not a folder
         else
             addToListing(c.listing, relative.mid(item.size() + 1), o);
         break;
     case Artifact::Kind::Descriptor:
-        c.entry.hasDescriptor = true;
         c.descriptorObject = o.name;
         break;
     case Artifact::Kind::Lock:
-        c.facts.hasLock = true;
         c.lockObject = o.name;
-        c.lockUpdated = o.updated;
-        break;
-    case Artifact::Kind::TmpFolder:
-        c.facts.hasTmpFolders = true;
+        c.lockUpdated = o.updated; // progress on Cloud Storage: the object's `updated`
         break;
     case Artifact::Kind::Manifest:
-        c.entry.hasManifest = true;
+        c.manifestObject = o.name;
         break;
-    case Artifact::Kind::AtomicTemp:
-        c.facts.hasAtomicTemps = true;
-        break;
-    case Artifact::Kind::Foreign:
+    default:
         break;
     }
 }
 
-void inspectFolder(Collected &c)
+// The format our manifest records, when the model's own files leave it unread.
+ModelFormat manifestFormat(const QByteArray &json)
+{
+    const QString name = QJsonDocument::fromJson(json).object().value(QStringLiteral("format")).toString();
+    ModelFormat f = ModelFormat::Unknown;
+    return cache::formatFromName(name, &f) ? f : ModelFormat::Unknown;
+}
+
+void inspectFolder(Collected &c, const GcsUrl &root, const ObjectReader &read)
 {
     CacheEntry &e = c.entry;
     const Artifact folder = c.artifacts.value(e.key);
@@ -127,7 +122,19 @@ void inspectFolder(Collected &c)
     e.folderNonEmpty = c.facts.folderIsDir && !c.facts.folderEmpty;
     if (!c.facts.folderIsDir || c.facts.folderEmpty)
         return;
-    const cache::ModelInfo m = cache::inspect(QString(), c.listing.values());
+    // Whole objects only, up to the cap: a larger one (or a TFLite header in a large file) is
+    // left unread rather than downloaded.
+    const QString base = root.objectName(e.key + QLatin1Char('/'));
+    cache::ModelInfo m = cache::inspect(
+        c.listing.values(), [&](const QString &relative, qint64 cap) -> std::optional<QByteArray> {
+            if (c.listing.value(relative).size > cap)
+                return std::nullopt;
+            return read(base + relative, cap);
+        });
+    if (m.formatUnread && e.hasManifest) {
+        const std::optional<QByteArray> json = read(c.manifestObject, 16 * 1024 * 1024);
+        m.format = json ? manifestFormat(*json) : ModelFormat::Unknown;
+    }
     e.format = m.format;
     e.loadable = m.loadable;
     e.missingFiles = m.missingFiles;
@@ -135,18 +142,18 @@ void inspectFolder(Collected &c)
     c.facts.missingFiles = m.missingFiles;
 }
 
-void readLockAndDescriptor(Collected &c, const std::function<QByteArray(const QString &)> &read)
+void readLockAndDescriptor(Collected &c, const ObjectReader &read)
 {
     CacheEntry &e = c.entry;
     if (e.hasDescriptor) {
-        const Descriptor d = Descriptor::parse(read(c.descriptorObject));
+        const Descriptor d = Descriptor::parse(read(c.descriptorObject, 64 * 1024).value_or(QByteArray()));
         e.handle = d.handle;
         e.downloaded = d.downloadTime;
         e.downloaderHost = d.host;
         e.downloaderPid = d.pid;
     }
     if (c.facts.hasLock) {
-        e.lock = cache::parseLock(read(c.lockObject));
+        e.lock = cache::parseLock(read(c.lockObject, 4096).value_or(QByteArray()));
         c.facts.lock = e.lock;
     }
 }
@@ -167,21 +174,6 @@ void judgeLock(Collected &c)
     c.facts.lastProgress = progress;
     c.facts.liveness
         = cache::judgeLock(lock, c.lockUpdated, progress, noLocalHost, c.facts.noProgressSecs, c.facts.now);
-}
-
-qint64 leftoverBytes(const CacheEntry &e, cache::LockStatus lock)
-{
-    const bool live = lock == cache::LockStatus::Live;
-    qint64 leftovers = 0;
-    for (const Artifact &a : e.artifacts) {
-        const bool ownedTmp
-            = a.kind == Artifact::Kind::TmpFolder && live && e.lock.valid && a.name.mid(41, 32) == e.lock.uid;
-        if ((a.kind == Artifact::Kind::TmpFolder && !ownedTmp)
-            || (a.kind == Artifact::Kind::AtomicTemp && !live)
-            || (a.kind == Artifact::Kind::Lock && lock == cache::LockStatus::Stale))
-            leftovers += a.diskBytes;
-    }
-    return leftovers;
 }
 
 CacheEntry foreignEntry(const GcsUrl &root, const EntryObjects &item)
@@ -227,8 +219,8 @@ QHash<QString, EntryObjects> groupListing(const GcsUrl &root, const QList<Object
     return groups;
 }
 
-CacheEntry entryFromObjects(const GcsUrl &root, const EntryObjects &item,
-    const std::function<QByteArray(const QString &)> &read, const ScanOptions &options, const QDateTime &now)
+CacheEntry entryFromObjects(const GcsUrl &root, const EntryObjects &item, const ObjectReader &read,
+    const ScanOptions &options, const QDateTime &now)
 {
     if (!isCacheKey(item.key))
         return foreignEntry(root, item);
@@ -248,17 +240,36 @@ CacheEntry entryFromObjects(const GcsUrl &root, const EntryObjects &item,
     readLockAndDescriptor(c, read);
     judgeLock(c);
     if (e.hasFolder)
-        inspectFolder(c);
+        inspectFolder(c, root, read);
     if (!e.downloaded.isValid() && e.hasFolder)
         e.downloaded = c.artifacts.value(e.key).modified.toLocalTime();
-    const cache::StateDecision d = cache::decideState(c.facts);
-    e.state = d.state;
-    e.stateDetail = d.detail;
-    if (d.state == EntryState::Complete)
-        e.reclaimableBytes = leftoverBytes(e, d.lock);
-    else if (d.state != EntryState::Downloading)
-        e.reclaimableBytes = e.diskBytes;
+    cache::applyDecision(&e, cache::decideState(c.facts));
     return e;
+}
+
+CacheEntry entryFromObjects(const GcsUrl &root, const EntryObjects &item,
+    const std::function<QByteArray(const QString &)> &read, const ScanOptions &options, const QDateTime &now)
+{
+    const ObjectReader capped = [&read](const QString &name, qint64 cap) -> std::optional<QByteArray> {
+        const QByteArray data = read(name);
+        if (data.isEmpty())
+            return std::nullopt;
+        return data.left(cap);
+    };
+    return entryFromObjects(root, item, capped, options, now);
+}
+
+ObjectReader objectReader(GcsClient &client, const GcsUrl &root, QStringList *problems)
+{
+    return [&client, root, problems](const QString &name, qint64 cap) -> std::optional<QByteArray> {
+        const Result<QByteArray> data = client.read(root.bucket, name, cap);
+        if (!data) {
+            if (problems)
+                *problems << data.error();
+            return std::nullopt;
+        }
+        return *data;
+    };
 }
 
 Result<QList<CacheEntry>> scanAll(GcsClient &client, const GcsUrl &root, const ScanOptions &options)
@@ -268,14 +279,7 @@ Result<QList<CacheEntry>> scanAll(GcsClient &client, const GcsUrl &root, const S
         return Error { listed.error() };
     const QHash<QString, EntryObjects> groups = groupListing(root, *listed);
     QStringList problems;
-    const auto read = [&](const QString &name) {
-        const Result<QByteArray> data = client.read(root.bucket, name, 64 * 1024);
-        if (!data) {
-            problems << data.error();
-            return QByteArray();
-        }
-        return *data;
-    };
+    const ObjectReader read = objectReader(client, root, &problems);
     const QDateTime now = QDateTime::currentDateTimeUtc();
     QList<CacheEntry> out;
     QStringList keys = groups.keys();

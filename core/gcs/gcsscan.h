@@ -10,6 +10,7 @@
 #include <QStringList>
 
 #include <functional>
+#include <optional>
 
 /// A cache in Google Cloud Storage read as the local scanner reads a folder: one paginated
 /// objects.list gives every entry's files and sizes; descriptors and locks are read with
@@ -32,6 +33,18 @@ struct EntryObjects final
 
 /// Groups a listing of the cache root by item (cache::itemKey of the first path part).
 QHash<QString, EntryObjects> groupListing(const GcsUrl &root, const QList<ObjectInfo> &objects);
+
+/// Reads a small object's content by full name, at most `cap` bytes; nullopt when it cannot.
+using ObjectReader = std::function<std::optional<QByteArray>(const QString &name, qint64 cap)>;
+
+/// A reader through `client` that adds each failure to `problems` (when not null).
+ObjectReader objectReader(GcsClient &client, const GcsUrl &root, QStringList *problems);
+
+/// Turns one item's objects into its entry, reading the descriptor, the lock and the few model
+/// files whose content tells the format (cache::inspect's rule) through `read`; `now` is the
+/// scan's time.
+CacheEntry entryFromObjects(const GcsUrl &root, const EntryObjects &item, const ObjectReader &read,
+    const ScanOptions &options, const QDateTime &now);
 
 /// Turns one item's objects into its entry. `read` fetches a small object's content (the
 /// descriptor, the lock) by full name; `now` is the scan's time.

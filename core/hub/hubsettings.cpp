@@ -148,14 +148,15 @@ CacheDirCheck HubSettings::checkCacheDir(const QString &cacheDir)
     if (isUrl(cacheDir)) {
         const QString scheme = cacheDir.section(QLatin1Char(':'), 0, 0);
         QString why = scheme == QLatin1String("gs")
-            ? tr(
-                "The cache folder %1 is in Google Cloud Storage. tensorflow_hub can keep its cache there; "
-                "this tool reads it only from the command line so far (tfhub-cache list, du, info, rm and "
-                "clean --stale; anything else with gs:// is not supported yet); nothing was read or written.")
+            ? tr("The cache folder %1 is in Google Cloud Storage. tensorflow_hub can keep its cache there; "
+                 "this tool manages it only from the command line so far (tfhub-cache list, du, info, "
+                 "resolve, "
+                 "verify, rm, clean, pin, unpin and export; anything else with gs:// is not supported yet); "
+                 "nothing was read or written.")
                   .arg(cacheDir)
             : tr("The cache folder %1 is a URL. This tool manages local cache folders and, from the command "
-                 "line, gs:// caches (list, du, info, rm and clean --stale); %2:// is not supported; nothing "
-                 "was read or written.")
+                 "line, gs:// caches (list, du, info, resolve, verify, rm, clean, pin, unpin and export); "
+                 "%2:// is not supported; nothing was read or written.")
                   .arg(cacheDir, scheme);
         if (scheme == QLatin1String("file"))
             why += QLatin1Char(' ') + tr("Give the path without file://.");

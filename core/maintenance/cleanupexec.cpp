@@ -1,3 +1,4 @@
+#include "core/cache/cachelocation.h"
 #include "core/maintenance/cleanupplan.h"
 #include "core/maintenance/cleanupsupport.h"
 #include "core/maintenance/entryremoval.h"
@@ -18,10 +19,8 @@ QString tr(const char *text)
 
 // Why `item` must be left alone now (scanned again just before removing it), or empty. `names`
 // gets the planned names that are still there.
-QString recheck(const CleanupPlan &plan, const CleanupItem &item, const PinSet &pins,
-    const ScanOptions &options, QStringList *names)
+QString recheck(const CacheEntry &now, const CleanupItem &item, const PinSet &pins, QStringList *names)
 {
-    const CacheEntry now = cache::scanKey(plan.root, item.key, options);
     if (now.artifacts.isEmpty())
         return tr("already gone");
     if (now.state == EntryState::Downloading)
@@ -52,31 +51,37 @@ QJsonValue orNull(const QString &s)
 
 } // namespace
 
-CleanupReport executeCleanup(const CleanupPlan &plan, CleanupMode mode,
-    const std::function<bool(const CleanupProgress &)> &progress, const ScanOptions &options)
+namespace {
+
+// What carrying out a plan needs of where the cache is: the pins now, one key's entry now, and
+// removing some of its artifacts (with the bytes that went, or the error).
+struct Executor
+{
+    Result<PinSet> pins;
+    std::function<Result<CacheEntry>(const QString &key)> scanKey;
+    std::function<RemovalOutcome(const CleanupItem &item, const CacheEntry &now, const QStringList &names)>
+        remove;
+};
+
+CleanupReport run(const CleanupPlan &plan, CleanupMode mode,
+    const std::function<bool(const CleanupProgress &)> &progress, const Executor &x)
 {
     CleanupReport report;
     // Pins set since the plan count: another window or the CLI may have pinned an entry meanwhile.
-    const Result<PinSet> pinsNow = readPins(plan.root);
-    const PinSet pins = pinsNow ? *pinsNow : PinSet();
-    if (!pinsNow)
-        report.errors << pinsNow.error();
+    const PinSet pins = x.pins ? *x.pins : PinSet();
+    if (!x.pins)
+        report.errors << x.pins.error();
     CleanupProgress p;
     p.total = static_cast<int>(plan.items.size());
     for (const CleanupItem &item : plan.items) {
         QStringList names;
-        const QString why = pinsNow ? recheck(plan, item, pins, options, &names) : pinsNow.error();
+        const Result<CacheEntry> now
+            = x.pins ? x.scanKey(item.key) : Result<CacheEntry>(Error { x.pins.error() });
+        const QString why = now ? recheck(*now, item, pins, &names) : now.error();
         if (!why.isEmpty()) {
             report.skipped.append({ item.key, item.handle, why });
         } else {
-            RemovalPlan r;
-            r.root = plan.root;
-            r.key = item.key;
-            r.handle = item.handle;
-            r.names = names;
-            r.diskBytes = item.bytes;
-            const RemovalOutcome out
-                = mode == CleanupMode::Delete ? executeRemoval(r, {}, {}, options) : moveToTrash(r, options);
+            const RemovalOutcome out = x.remove(item, *now, names);
             if (out.ok) {
                 CleanupItem done = item;
                 done.bytes = mode == CleanupMode::Delete ? out.freedBytes : item.bytes;
@@ -96,6 +101,48 @@ CleanupReport executeCleanup(const CleanupPlan &plan, CleanupMode mode,
         }
     }
     return report;
+}
+
+} // namespace
+
+CleanupReport executeCleanup(const CleanupPlan &plan, CleanupMode mode,
+    const std::function<bool(const CleanupProgress &)> &progress, const ScanOptions &options)
+{
+    Executor x { readPins(plan.root), {}, {} };
+    x.scanKey
+        = [&](const QString &key) { return Result<CacheEntry>(cache::scanKey(plan.root, key, options)); };
+    x.remove = [&](const CleanupItem &item, const CacheEntry &, const QStringList &names) {
+        RemovalPlan r;
+        r.root = plan.root;
+        r.key = item.key;
+        r.handle = item.handle;
+        r.names = names;
+        r.diskBytes = item.bytes;
+        return mode == CleanupMode::Delete ? executeRemoval(r, {}, {}, options) : moveToTrash(r, options);
+    };
+    return run(plan, mode, progress, x);
+}
+
+CleanupReport executeCleanup(CacheLocation &location, const CleanupPlan &plan, CleanupMode mode,
+    const std::function<bool(const CleanupProgress &)> &progress, const ScanOptions &options)
+{
+    if (location.isLocal())
+        return executeCleanup(plan, mode, progress, options);
+    if (mode == CleanupMode::Trash) {
+        CleanupReport report;
+        report.errors << tr("%1 has no trash: its entries can only be deleted.").arg(location.displayName());
+        return report;
+    }
+    Executor x { readPins(location), {}, {} };
+    x.scanKey = [&](const QString &key) { return location.scanKey(key, options); };
+    x.remove = [&](const CleanupItem &, const CacheEntry &now, const QStringList &names) {
+        RemovalOutcome out;
+        const QStringList errors = location.removeArtifacts(now, names, &out.freedBytes);
+        out.ok = errors.isEmpty();
+        out.error = errors.join(QLatin1Char('\n'));
+        return out;
+    };
+    return run(plan, mode, progress, x);
 }
 
 QByteArray planToJson(const CleanupPlan &plan)

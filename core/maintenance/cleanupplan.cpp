@@ -1,8 +1,10 @@
 #include "core/maintenance/cleanupplan.h"
 
+#include "core/cache/cachelocation.h"
 #include "core/cache/manifest.h"
 #include "core/maintenance/cleanupsupport.h"
 #include "core/maintenance/entryremoval.h"
+#include "core/maintenance/locationcleanup.h"
 #include "core/util/fsutil.h"
 #include "core/util/humanize.h"
 
@@ -45,17 +47,18 @@ bool isStaleState(EntryState s)
 class Planner final
 {
 public:
+    // `location`: a cache elsewhere than a local folder (null for the local folder `root`).
     Planner(const QString &root, const QList<CacheEntry> &entries, const PinSet &pins,
-        const CleanupRules &rules, const ScanOptions &options)
-        : m_entries(entries), m_pins(pins), m_rules(rules), m_options(options)
+        const CleanupRules &rules, const ScanOptions &options, CacheLocation *location = nullptr)
+        : m_entries(entries), m_pins(pins), m_rules(rules), m_options(options), m_location(location)
     {
-        m_plan.root = QDir::cleanPath(root);
+        m_plan.root = location ? location->displayName() : QDir::cleanPath(root);
         m_now = rules.now.isValid() ? rules.now : QDateTime::currentDateTime();
         for (const CacheEntry &e : entries) {
             if (e.state != EntryState::Foreign)
                 m_plan.cacheBytes += e.diskBytes;
         }
-        if (rules.protectRecentlyUsed)
+        if (rules.protectRecentlyUsed && !location)
             m_openKeys = maintenance::keysOpenByProcesses(m_plan.root);
     }
 
@@ -164,6 +167,7 @@ private:
     QSet<QString> m_keptKeys;
     QSet<QString> m_openKeys;
     qint64 m_plannedBytes = 0;
+    CacheLocation *m_location = nullptr;
 };
 
 void Planner::planStale()
@@ -203,10 +207,12 @@ void Planner::planBroken()
                 tr("a required file is missing: %1").arg(e.missingFiles.join(QStringLiteral(", "))), true);
         } else if (m_rules.verify && e.state == EntryState::Complete && e.hasManifest) {
             const QString folder = m_plan.root + QLatin1Char('/') + e.key;
-            const Result<Manifest> m = Manifest::load(folder + QStringLiteral(".manifest.json"));
+            const Result<Manifest> m = m_location ? maintenance::loadManifest(*m_location, e.key)
+                                                  : Manifest::load(folder + QStringLiteral(".manifest.json"));
             if (!m)
                 continue;
-            const Result<VerifyReport> r = verifyFolder(folder, *m);
+            const Result<VerifyReport> r = m_location ? maintenance::verifyEntry(*m_location, e.key, *m, true)
+                                                      : verifyFolder(folder, *m);
             if (r && !r->ok())
                 add(e, CleanupRule::Broken,
                     tr("its files no longer match our manifest: %1 changed, %2 missing, %3 extra")
@@ -225,7 +231,10 @@ void Planner::planDuplicates()
         if (e.state == EntryState::Complete && !takenWhole(e.key))
             candidates << &e;
     }
-    for (const QList<const CacheEntry *> &group : maintenance::duplicateGroups(m_plan.root, candidates)) {
+    const QList<QList<const CacheEntry *>> groups = m_location
+        ? maintenance::duplicateGroups(*m_location, candidates)
+        : maintenance::duplicateGroups(m_plan.root, candidates);
+    for (const QList<const CacheEntry *> &group : groups) {
         // The most recently used copy stays (and every pinned or live one).
         const CacheEntry *keep
             = *std::max_element(group.cbegin(), group.cend(), [](const CacheEntry *a, const CacheEntry *b) {
@@ -247,6 +256,14 @@ void Planner::planDuplicates()
 
 void Planner::planUnused()
 {
+    if (m_location && !m_location->capabilities().accessTimes) {
+        m_plan.refusals.append({ ruleName(CleanupRule::Unused),
+            tr("%1 is in Cloud Storage, which records no access times: when a model was last used cannot "
+               "be told, so no entry is selected as unused (--max-size goes by download time instead).")
+                .arg(m_plan.root),
+            false });
+        return;
+    }
     if (!util::recordsAccessTimes(m_plan.root)) {
         m_plan.refusals.append({ ruleName(CleanupRule::Unused),
             tr("The file system of %1 is mounted without access times (noatime): when a model was last "
@@ -296,10 +313,14 @@ void Planner::planBudget()
             break;
         const qint64 before = plannedBytes();
         const QDateTime used = maintenance::lastUsed(*e);
+        const QString when = used.isValid() ? util::relativeTime(used, m_now) : tr("never");
+        // Without access times the order is the download time: say so rather than "used".
         add(*e, CleanupRule::Budget,
-            tr("least recently used (%1) while the cache is over its budget of %2")
-                .arg(used.isValid() ? util::relativeTime(used, m_now) : tr("never"),
-                    util::humanSize(m_rules.maxBytes)),
+            m_location && !m_location->capabilities().accessTimes
+                ? tr("downloaded longest ago (%1) while the cache is over its budget of %2")
+                      .arg(when, util::humanSize(m_rules.maxBytes))
+                : tr("least recently used (%1) while the cache is over its budget of %2")
+                      .arg(when, util::humanSize(m_rules.maxBytes)),
             true);
         size -= plannedBytes() - before;
     }
@@ -413,6 +434,14 @@ CleanupPlan planCleanup(const QString &root, const QList<CacheEntry> &entries, c
     const CleanupRules &rules, const ScanOptions &options)
 {
     return Planner(root, entries, pins, rules, options).run();
+}
+
+CleanupPlan planCleanup(CacheLocation &location, const QList<CacheEntry> &entries, const PinSet &pins,
+    const CleanupRules &rules, const ScanOptions &options)
+{
+    if (location.isLocal())
+        return planCleanup(location.displayName(), entries, pins, rules, options);
+    return Planner(location.displayName(), entries, pins, rules, options, &location).run();
 }
 
 Result<CleanupPlan> planCleanup(const QString &root, const CleanupRules &rules, const ScanOptions &options)

@@ -13,6 +13,8 @@
 
 namespace tfhub {
 
+class CacheLocation;
+
 /// Why a cleanup plan selected an item.
 enum class CleanupRule {
     Stale, ///< abandoned downloads, stale locks, orphan descriptors/manifests, empty folders, temps
@@ -130,6 +132,12 @@ namespace maintenance {
 CleanupPlan planCleanup(const QString &root, const QList<CacheEntry> &entries, const PinSet &pins,
     const CleanupRules &rules, const ScanOptions &options = ScanOptions());
 
+/// The same over any location (a local folder plans as above). On Cloud Storage: no access
+/// times (the unused rule refuses, the budget goes by download time), no local processes, and
+/// duplicates and --verify read the objects' listing and content.
+CleanupPlan planCleanup(CacheLocation &location, const QList<CacheEntry> &entries, const PinSet &pins,
+    const CleanupRules &rules, const ScanOptions &options = ScanOptions());
+
 /// Scans `root` once, reads its pins and plans. Errors name the folder and the cause.
 Result<CleanupPlan> planCleanup(
     const QString &root, const CleanupRules &rules, const ScanOptions &options = ScanOptions());
@@ -142,6 +150,12 @@ QString rootRefusal(const QString &root, const QList<CacheEntry> &entries);
 /// the reason) when a download started, it was pinned, used or repaired since the plan.
 /// `progress` is called after each item; returning false stops there, leaving the rest intact.
 CleanupReport executeCleanup(const CleanupPlan &plan, CleanupMode mode,
+    const std::function<bool(const CleanupProgress &)> &progress = {},
+    const ScanOptions &options = ScanOptions());
+
+/// The same on any location (a local folder as above). On Cloud Storage every item is listed
+/// again before its objects are deleted; there is no trash (CleanupMode::Trash fails).
+CleanupReport executeCleanup(CacheLocation &location, const CleanupPlan &plan, CleanupMode mode,
     const std::function<bool(const CleanupProgress &)> &progress = {},
     const ScanOptions &options = ScanOptions());
 

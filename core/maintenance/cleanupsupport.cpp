@@ -156,8 +156,8 @@ QString leftoverReason(const CacheEntry &e, const QDateTime &now)
         .arg(parts.join(QStringLiteral(", ")), util::relativeTime(lastProgress(e), now));
 }
 
-QList<QList<const CacheEntry *>> duplicateGroups(
-    const QString &root, const QList<const CacheEntry *> &entries)
+QList<QList<const CacheEntry *>> groupByFingerprint(const QList<const CacheEntry *> &entries,
+    const std::function<QStringList(const CacheEntry &)> &fingerprint)
 {
     // Only entries whose model folders have the same size and file count can hold the same files.
     QMap<QPair<qint64, qint64>, QList<const CacheEntry *>> bySize;
@@ -173,7 +173,7 @@ QList<QList<const CacheEntry *>> duplicateGroups(
             continue;
         QMap<QStringList, QList<const CacheEntry *>> byContent;
         for (const CacheEntry *e : sameSize) {
-            const QStringList print = fingerprint(root + QLatin1Char('/') + e->key);
+            const QStringList print = fingerprint(*e);
             if (!print.isEmpty())
                 byContent[print] << e;
         }
@@ -183,6 +183,13 @@ QList<QList<const CacheEntry *>> duplicateGroups(
         }
     }
     return groups;
+}
+
+QList<QList<const CacheEntry *>> duplicateGroups(
+    const QString &root, const QList<const CacheEntry *> &entries)
+{
+    return groupByFingerprint(
+        entries, [&root](const CacheEntry &e) { return fingerprint(root + QLatin1Char('/') + e.key); });
 }
 
 QSet<QString> keysOpenByProcesses(const QString &root)

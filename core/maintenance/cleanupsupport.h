@@ -7,6 +7,8 @@
 #include <QSet>
 #include <QString>
 
+#include <functional>
+
 /// The facts the cleanup rules judge by, each from a finished scan (nothing walks the tree again,
 /// except hashing the few entries whose sizes already match).
 namespace tfhub::maintenance {
@@ -27,6 +29,12 @@ QString leftoverReason(const CacheEntry &e, const QDateTime &now);
 /// their access times (an entry that cannot be read so is left out).
 QList<QList<const CacheEntry *>> duplicateGroups(
     const QString &root, const QList<const CacheEntry *> &entries);
+
+/// The grouping duplicateGroups() does, whatever tells an entry's files: entries whose model
+/// folders have the same size and file count are compared by `fingerprint` (called only for
+/// those); an empty fingerprint leaves the entry out.
+QList<QList<const CacheEntry *>> groupByFingerprint(const QList<const CacheEntry *> &entries,
+    const std::function<QStringList(const CacheEntry &)> &fingerprint);
 
 /// The keys of `root` that a process on this host has a file open in (`/proc/*/fd`).
 QSet<QString> keysOpenByProcesses(const QString &root);

@@ -1,5 +1,6 @@
 #include "core/maintenance/entryremoval.h"
 
+#include "core/cache/cachelocation.h"
 #include "core/util/fsutil.h"
 #include "core/util/progressmeter.h"
 
@@ -164,16 +165,14 @@ bool isNamedAfterKey(const QString &name, const QString &key)
         && suffix.match(name.mid(40)).hasMatch();
 }
 
-RemovalPlan planRemoval(const QString &root, const QString &key, const ScanOptions &options)
+namespace {
+
+// The plan for an entry as scanned (the same rules wherever it was scanned).
+RemovalPlan planFromEntry(const QString &root, const QString &key, const CacheEntry &e)
 {
     RemovalPlan p;
-    p.root = QDir::cleanPath(root);
+    p.root = root;
     p.key = key;
-    if (!isCacheKey(key)) {
-        p.refusal = tr("%1 is not a cache entry of tensorflow_hub; it is never removed.").arg(key);
-        return p;
-    }
-    const CacheEntry e = cache::scanKey(p.root, key, options);
     p.handle = e.handle;
     p.refusal = refusalFor(e, p.root);
     for (const Artifact &a : e.artifacts) {
@@ -187,6 +186,45 @@ RemovalPlan planRemoval(const QString &root, const QString &key, const ScanOptio
         p.files += a.files;
     }
     return p;
+}
+
+QString notAnEntry(const QString &key)
+{
+    return tr("%1 is not a cache entry of tensorflow_hub; it is never removed.").arg(key);
+}
+
+} // namespace
+
+RemovalPlan planRemoval(const QString &root, const QString &key, const ScanOptions &options)
+{
+    if (!isCacheKey(key)) {
+        RemovalPlan p;
+        p.root = QDir::cleanPath(root);
+        p.key = key;
+        p.refusal = notAnEntry(key);
+        return p;
+    }
+    return planFromEntry(QDir::cleanPath(root), key, cache::scanKey(QDir::cleanPath(root), key, options));
+}
+
+RemovalPlan planRemoval(CacheLocation &location, const QString &key, const ScanOptions &options)
+{
+    if (location.isLocal())
+        return planRemoval(location.displayName(), key, options);
+    RemovalPlan p;
+    p.root = location.displayName();
+    p.key = key;
+    if (!isCacheKey(key)) {
+        p.refusal = notAnEntry(key);
+        return p;
+    }
+    const Result<CacheEntry> e = location.scanKey(key, options);
+    if (!e) {
+        p.refusal = e.error();
+        p.unreadable = true;
+        return p;
+    }
+    return planFromEntry(p.root, key, *e);
 }
 
 RemovalOutcome executeRemoval(const RemovalPlan &plan, const std::function<bool()> &cancelled,

@@ -14,6 +14,8 @@
 
 namespace tfhub {
 
+class CacheLocation;
+
 /// What deleting (or trashing) one cache entry would touch, decided before anything is touched.
 /// The UI shows it in its confirmation; `maintenance::executeRemoval` / `maintenance::moveToTrash` carry it
 /// out.
@@ -26,6 +28,7 @@ struct RemovalPlan final
     qint64 diskBytes = 0; ///< allocated blocks freed by a delete
     qint64 files = 0;
     QString refusal; ///< translated reason why the entry must not be removed; empty when it may
+    bool unreadable = false; ///< the entry could not be read (a Cloud Storage failure): `refusal` says why
 
     bool canRemove() const { return refusal.isEmpty() && !names.isEmpty(); }
 };
@@ -48,6 +51,9 @@ namespace maintenance {
 /// process holds the entry's lock, and for anything that is not a cache key (foreign items are
 /// never removable).
 RemovalPlan planRemoval(const QString &root, const QString &key, const ScanOptions &options = ScanOptions());
+/// The same for an entry of any location (a local folder as above).
+RemovalPlan planRemoval(
+    CacheLocation &location, const QString &key, const ScanOptions &options = ScanOptions());
 
 /// True when `name` is an item the library (or we) could have written for `key`: `K`,
 /// `K.descriptor.txt`, `K.manifest.json`, `K.lock`, `K.<32 hex>.tmp`, `K.lock.tmp<32 hex>` or

@@ -1,6 +1,7 @@
 #include "core/maintenance/pins.h"
 
 #include "core/cache/cacheentry.h"
+#include "core/cache/cachelocation.h"
 #include "core/cache/cachescanner.h"
 #include "core/util/fsutil.h"
 
@@ -29,24 +30,19 @@ QString pinsPath(const QString &root)
     return QDir::cleanPath(root) + QLatin1Char('/') + cache::pinsFileName();
 }
 
-Result<PinSet> readPins(const QString &root)
+namespace {
+
+// The pins file's content; `shown` names it in messages.
+Result<PinSet> parsePins(const QByteArray &data, const QString &shown)
 {
-    const QString path = pinsPath(root);
-    QFile f(path);
     PinSet pins;
-    if (!f.exists())
-        return pins;
-    if (!f.open(QIODevice::ReadOnly))
-        return Error {
-            tr("Cannot read the pins file %1: %2").arg(QDir::toNativeSeparators(path), f.errorString())
-        };
     QJsonParseError pe;
-    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &pe);
+    const QJsonDocument doc = QJsonDocument::fromJson(data, &pe);
     if (pe.error != QJsonParseError::NoError || !doc.isObject())
-        return Error { tr("The pins file %1 is damaged (%2); fix or delete it.")
-                           .arg(QDir::toNativeSeparators(path),
-                               pe.error != QJsonParseError::NoError ? pe.errorString()
-                                                                    : tr("not an object")) };
+        return Error {
+            tr("The pins file %1 is damaged (%2); fix or delete it.")
+                .arg(shown, pe.error != QJsonParseError::NoError ? pe.errorString() : tr("not an object"))
+        };
     const QJsonArray list = doc.object().value(QStringLiteral("pins")).toArray();
     for (const QJsonValue &v : list) {
         const QJsonObject o = v.toObject();
@@ -60,15 +56,8 @@ Result<PinSet> readPins(const QString &root)
     return pins;
 }
 
-Status writePins(const QString &root, const PinSet &pins)
+QByteArray pinsJson(const PinSet &pins)
 {
-    const QString path = pinsPath(root);
-    if (pins.byKey.isEmpty()) {
-        if (QFile::exists(path) && !QFile::remove(path))
-            return Error { tr("Cannot remove the pins file %1: %2")
-                               .arg(QDir::toNativeSeparators(path), util::errnoText(errno)) };
-        return {};
-    }
     QJsonArray list;
     for (const Pin &p : pins.byKey) {
         QJsonObject o;
@@ -80,7 +69,34 @@ Status writePins(const QString &root, const PinSet &pins)
     QJsonObject doc;
     doc.insert(QStringLiteral("schema"), 1);
     doc.insert(QStringLiteral("pins"), list);
-    return util::durableWrite(path, QJsonDocument(doc).toJson(QJsonDocument::Indented));
+    return QJsonDocument(doc).toJson(QJsonDocument::Indented);
+}
+
+} // namespace
+
+Result<PinSet> readPins(const QString &root)
+{
+    const QString path = pinsPath(root);
+    QFile f(path);
+    if (!f.exists())
+        return PinSet();
+    if (!f.open(QIODevice::ReadOnly))
+        return Error {
+            tr("Cannot read the pins file %1: %2").arg(QDir::toNativeSeparators(path), f.errorString())
+        };
+    return parsePins(f.readAll(), QDir::toNativeSeparators(path));
+}
+
+Status writePins(const QString &root, const PinSet &pins)
+{
+    const QString path = pinsPath(root);
+    if (pins.byKey.isEmpty()) {
+        if (QFile::exists(path) && !QFile::remove(path))
+            return Error { tr("Cannot remove the pins file %1: %2")
+                               .arg(QDir::toNativeSeparators(path), util::errnoText(errno)) };
+        return {};
+    }
+    return util::durableWrite(path, pinsJson(pins));
 }
 
 Result<bool> pin(const QString &root, const QString &key, const QString &handle)
@@ -114,6 +130,62 @@ Result<bool> unpin(const QString &root, const QString &key)
     if (!read.value().byKey.remove(key))
         return false;
     if (Status s = writePins(root, read.value()); !s)
+        return Error { s.error() };
+    return true;
+}
+
+Result<PinSet> readPins(CacheLocation &location)
+{
+    if (location.isLocal())
+        return readPins(location.displayName());
+    const Result<std::optional<QByteArray>> data = location.readSmall(cache::pinsFileName(), 4 * 1024 * 1024);
+    if (!data)
+        return Error { data.error() };
+    if (!data->has_value())
+        return PinSet();
+    return parsePins(**data, location.displayName() + QLatin1Char('/') + cache::pinsFileName());
+}
+
+Status writePins(CacheLocation &location, const PinSet &pins)
+{
+    if (location.isLocal())
+        return writePins(location.displayName(), pins);
+    if (pins.byKey.isEmpty())
+        return location.removeSmall(cache::pinsFileName());
+    return location.writeSmall(cache::pinsFileName(), pinsJson(pins));
+}
+
+Result<bool> pin(CacheLocation &location, const QString &key, const QString &handle)
+{
+    if (location.isLocal())
+        return pin(location.displayName(), key, handle);
+    if (!isCacheKey(key))
+        return Error { tr("%1 is not a cache key; only cache entries can be pinned.").arg(key) };
+    Result<PinSet> read = readPins(location);
+    if (!read)
+        return Error { read.error() };
+    PinSet &pins = read.value();
+    const bool added = !pins.contains(key);
+    // A handle learnt later is kept for display.
+    if (!added && (!pins.byKey[key].handle.isEmpty() || handle.isEmpty()))
+        return false;
+    pins.byKey.insert(
+        key, Pin { key, handle, added ? QDateTime::currentDateTimeUtc() : pins.byKey.value(key).pinned });
+    if (Status s = writePins(location, pins); !s)
+        return Error { s.error() };
+    return added;
+}
+
+Result<bool> unpin(CacheLocation &location, const QString &key)
+{
+    if (location.isLocal())
+        return unpin(location.displayName(), key);
+    Result<PinSet> read = readPins(location);
+    if (!read)
+        return Error { read.error() };
+    if (!read.value().byKey.remove(key))
+        return false;
+    if (Status s = writePins(location, read.value()); !s)
         return Error { s.error() };
     return true;
 }

@@ -8,6 +8,10 @@
 #include <QString>
 
 namespace tfhub {
+class CacheLocation;
+}
+
+namespace tfhub {
 
 /// One pinned entry: no cleanup rule ever selects it.
 struct Pin final
@@ -41,6 +45,13 @@ Status writePins(const QString &root, const PinSet &pins);
 /// Adds the pins of the cache at `from` to those of the cache at `to` (a key means the same model in
 /// every folder), so that no rule there removes what was pinned here. Nothing to do without pins.
 Status mergePins(const QString &from, const QString &to);
+
+/// The same on any location: a local folder's pins file as above; on Cloud Storage the pins file
+/// is an object beside the entries (`<prefix>/.tfhub-cache-manager-pins.json`).
+Result<PinSet> readPins(CacheLocation &location);
+Status writePins(CacheLocation &location, const PinSet &pins);
+Result<bool> pin(CacheLocation &location, const QString &key, const QString &handle);
+Result<bool> unpin(CacheLocation &location, const QString &key);
 
 /// Pins `key` (with `handle` for display). Returns false when it was pinned already.
 Result<bool> pin(const QString &root, const QString &key, const QString &handle);
