@@ -310,8 +310,8 @@ std::optional<int> runOnGcs(const Invocation &in, const QString &cacheDir)
         return removeEntries(in, cacheDir);
     if (in.verb == QLatin1String("clean"))
         return clean(in, cacheDir);
-    if (in.verb == QLatin1String("list") || in.verb == QLatin1String("du")
-        || in.verb == QLatin1String("info")) {
+    if (in.verb == QLatin1String("list") || in.verb == QLatin1String("du") || in.verb == QLatin1String("info")
+        || in.verb == QLatin1String("prefetch")) {
         if (const Result<gcs::GcsUrl> root = gcs::parseGcsUrl(cacheDir); !root)
             return failure(root.error());
         return std::nullopt;
