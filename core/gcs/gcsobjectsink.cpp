@@ -100,6 +100,13 @@ public:
         }
         m_notEmpty.notify_all();
     }
+    /// Waits until the writer closed its end (true) or the pipe was aborted (false).
+    bool waitClosed()
+    {
+        std::unique_lock lock(m_mutex);
+        m_notEmpty.wait(lock, [&] { return m_aborted || m_closed; });
+        return m_closed && !m_aborted;
+    }
     void abort()
     {
         {
@@ -315,8 +322,10 @@ void GcsObjectSink::uploadStreamed(
     QString name, qint64 size, qint64 reserved, std::shared_ptr<detail::StreamedFile> file)
 {
     m_workers.post([this, name = std::move(name), size, reserved, file = std::move(file)](GcsClient &client) {
-        const Result<ObjectInfo> info = client.upload(m_bucket, name, &file->pipe, size);
-        // The upload could only end after the last byte, which the decoder sends after the MD5.
+        Result<ObjectInfo> info = client.upload(m_bucket, name, &file->pipe, size);
+        // The last byte may be read before the decoder closes its end with the file's digests.
+        if (info && !file->pipe.waitClosed())
+            info = Error { tr("The upload of gs://%1/%2 was stopped.").arg(m_bucket, name) };
         file->pipe.abort(); // a failed upload must not leave the decoder waiting on a full pipe
         stored(name, file->record, info, file->md5, reserved);
     });
