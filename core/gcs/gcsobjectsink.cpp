@@ -245,13 +245,15 @@ Status GcsObjectSink::beginFile(const QByteArray &path, qint64 size)
     m_md5.reset();
     m_buffer.clear();
     const bool streamed = size > m_options.simpleUploadLimit;
-    m_reserved = streamed ? m_options.chunkBytes + m_options.pipeBytes : qMax<qint64>(size, 0);
+    // Qt Network holds a copy of a request body while it sends it (handed to its HTTP thread):
+    // an upload in flight costs its bytes twice.
+    m_reserved = streamed ? 2 * m_options.chunkBytes + m_options.pipeBytes : 2 * qMax<qint64>(size, 0);
     if (!m_budget->take(m_reserved)) {
         std::lock_guard lock(m_mutex);
         return Error { m_stopError };
     }
     if (!streamed) {
-        m_buffer.reserve(static_cast<qsizetype>(m_reserved));
+        m_buffer.reserve(static_cast<qsizetype>(size));
         return {};
     }
     auto file = std::make_shared<detail::StreamedFile>(m_options.pipeBytes);

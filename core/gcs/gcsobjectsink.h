@@ -27,7 +27,8 @@ struct ObjectSinkOptions final
     qint64 chunkBytes = 8 * 1024 * 1024; ///< ClientOptions::chunkBytes, held by a streaming upload
     qint64 pipeBytes = 2 * 1024 * 1024; ///< queued between the decoder and a streaming upload
     /// Bytes of file data held at once: buffered small files, and per streaming upload its chunk
-    /// and its pipe. With the decoder's own buffers a prefetch stays well under 64 MB.
+    /// and its pipe, each upload's body counted twice (Qt Network's copy while sending). With the
+    /// decoder's own buffers and the process's own ~24 MB, a prefetch peaks under 64 MB.
     qint64 memoryBudget = 40 * 1024 * 1024;
 };
 

@@ -10,6 +10,9 @@
 #include <QProcessEnvironment>
 #include <QUuid>
 
+#include <malloc.h>
+#include <mutex>
+
 namespace tfhub {
 
 GcsPrefetchJob::GcsPrefetchJob(Handle handle, PrefetchOptions options, QObject *parent)
@@ -112,6 +115,11 @@ void GcsPrefetchJob::start()
 {
     if (m_progress.phase != PrefetchPhase::Queued)
         return;
+    // Upload chunks and Qt Network's copies of them are megabytes each, made and freed on several
+    // threads: glibc's rising mmap threshold would keep them on per-thread heaps (a prefetch of a
+    // 420 MB model peaked at 118 MB instead of 62 MB). Mapped, they go back to the system when freed.
+    static std::once_flag mapped;
+    std::call_once(mapped, [] { mallopt(M_MMAP_THRESHOLD, 1024 * 1024); });
     m_nam = new QNetworkAccessManager(this);
     m_nam->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
     if (m_options.loadFormat == LoadFormat::Invalid && m_handle.isHttp())
