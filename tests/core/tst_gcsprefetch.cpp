@@ -213,6 +213,25 @@ private Q_SLOTS:
         QCOMPARE(objects(prefix).size(), m_bigFiles.size() + 2);
     }
 
+    void aFailedCopyLeavesNoPartialModel()
+    {
+        // Every other object is copied before saved_model.pb, whose copy is refused for good.
+        const QString prefix = QStringLiteral("copyfail");
+        const QString key = keyOf(QStringLiteral("/google/big/1"));
+        m_double.clearRequests();
+        m_double.failNext(1000, 403, "saved_model.pb/rewriteTo");
+        auto job = makeJob(prefix, QStringLiteral("/google/big/1"));
+        const PrefetchResult r = runJob(*job);
+        m_double.failNext(0, 503);
+        QCOMPARE(r.phase, PrefetchPhase::Failed);
+        QVERIFY2(r.message.contains(QStringLiteral("403")), qPrintable(r.message));
+        // The copies made before the failure were deleted again.
+        QVERIFY(indexOf(m_double.requests(), "DELETE", (key + QStringLiteral("%2Fvariables")).toUtf8()) >= 0);
+        // Only the descriptor, written before the copy as the library does, remains.
+        QCOMPARE(objects(prefix),
+            QStringList { prefix + QLatin1Char('/') + key + QStringLiteral(".descriptor.txt") });
+    }
+
     void waitsForAnothersLockThenFindsItCached()
     {
         const QString prefix = QStringLiteral("wait");
