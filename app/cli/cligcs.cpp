@@ -25,7 +25,7 @@ QString tr(const char *text)
 
 QString supportedText()
 {
-    return tr("gs:// caches work with list, du, info, resolve, verify, rm, clean, pin, unpin and export");
+    return tr("gs:// caches work with list, du, info, resolve, verify, rm, clean, pin, unpin, export and prefetch");
 }
 
 // Options that mean something only on a local disk, by verb, with why.
@@ -59,7 +59,8 @@ std::optional<int> runOnGcs(const Invocation &in, const QString &cacheDir)
         return failure(root.error());
     static const QStringList supported { QStringLiteral("list"), QStringLiteral("du"), QStringLiteral("info"),
         QStringLiteral("resolve"), QStringLiteral("verify"), QStringLiteral("rm"), QStringLiteral("clean"),
-        QStringLiteral("pin"), QStringLiteral("unpin"), QStringLiteral("export") };
+        QStringLiteral("pin"), QStringLiteral("unpin"), QStringLiteral("export"),
+        QStringLiteral("prefetch") };
     if (!supported.contains(in.verb))
         return failure(
             tr("The cache folder %1 is in Google Cloud Storage: '%2' is not supported there yet (%3); "

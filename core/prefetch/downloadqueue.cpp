@@ -1,6 +1,8 @@
 #include "core/prefetch/downloadqueue.h"
 
+#include "core/gcs/gcsurl.h"
 #include "core/hub/handlehistory.h"
+#include "core/prefetch/gcsprefetchjob.h"
 
 #include <QThread>
 
@@ -18,7 +20,7 @@ DownloadQueue::~DownloadQueue()
     for (Slot &s : m_slots) {
         if (s.job) {
             // Cancelling on the job's own thread removes its tmp folder and lock before we go.
-            QMetaObject::invokeMethod(s.job, &PrefetchJob::cancel, Qt::BlockingQueuedConnection);
+            QMetaObject::invokeMethod(s.job, "cancel", Qt::BlockingQueuedConnection);
             reap(s);
         }
     }
@@ -72,7 +74,7 @@ void DownloadQueue::cancel(int id)
         return;
     if (s->job) {
         // The job runs on its own thread; it cancels itself there and reports finished().
-        QMetaObject::invokeMethod(s->job, &PrefetchJob::cancel, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(s->job, "cancel", Qt::QueuedConnection);
         return;
     }
     s->finished = true;
@@ -176,22 +178,21 @@ void DownloadQueue::schedule()
         Q_EMIT idle();
 }
 
-void DownloadQueue::launch(Slot &s)
+// Both job classes have the same slots and signals; which one runs depends on the cache root.
+template<class Job> QObject *DownloadQueue::makeJob(Slot &s)
 {
     const int id = s.id;
-    s.thread = new QThread;
-    s.thread->setObjectName(QStringLiteral("Prefetch-%1").arg(id));
-    s.job = new PrefetchJob(s.handle, m_options);
-    s.job->moveToThread(s.thread);
-    connect(s.thread, &QThread::started, s.job, &PrefetchJob::start);
-    connect(s.job, &PrefetchJob::progressChanged, this, [this, id](const PrefetchProgress &p) {
+    auto *job = new Job(s.handle, m_options);
+    job->moveToThread(s.thread);
+    connect(s.thread, &QThread::started, job, &Job::start);
+    connect(job, &Job::progressChanged, this, [this, id](const PrefetchProgress &p) {
         if (Slot *sl = slot(id); sl && !sl->finished) {
             sl->progress = p;
             Q_EMIT jobProgress(id, p);
         }
     });
-    connect(s.job, &PrefetchJob::warning, this, [this, id](const QString &w) { Q_EMIT jobWarning(id, w); });
-    connect(s.job, &PrefetchJob::finished, this, [this, id](const PrefetchResult &r) {
+    connect(job, &Job::warning, this, [this, id](const QString &w) { Q_EMIT jobWarning(id, w); });
+    connect(job, &Job::finished, this, [this, id](const PrefetchResult &r) {
         Slot *sl = slot(id);
         if (!sl)
             return;
@@ -205,6 +206,14 @@ void DownloadQueue::launch(Slot &s)
         Q_EMIT jobFinished(id, r);
         schedule();
     });
+    return job;
+}
+
+void DownloadQueue::launch(Slot &s)
+{
+    s.thread = new QThread;
+    s.thread->setObjectName(QStringLiteral("Prefetch-%1").arg(s.id));
+    s.job = gcs::isGcsUrl(m_options.cacheRoot) ? makeJob<GcsPrefetchJob>(s) : makeJob<PrefetchJob>(s);
     s.thread->start();
 }
 

@@ -56,7 +56,7 @@ private:
         int id = 0;
         Handle handle;
         QThread *thread = nullptr;
-        PrefetchJob *job = nullptr;
+        QObject *job = nullptr; ///< a PrefetchJob, or a GcsPrefetchJob for a gs:// cache
         PrefetchProgress progress;
         PrefetchResult result;
         bool finished = false;
@@ -65,6 +65,7 @@ private:
     const Slot *slot(int id) const;
     void schedule();
     void launch(Slot &s);
+    template<class Job> QObject *makeJob(Slot &s);
     void reap(Slot &s);
 
     PrefetchOptions m_options;

@@ -243,11 +243,11 @@ private Q_SLOTS:
     {
         QTemporaryDir work;
         QVERIFY(work.isValid());
-        // list, du, info, resolve, verify and rm read gs:// (tst_cligcs*); with no emulator and no
-        // credentials they say so. No gcloud on PATH and a metadata server that is not there, so
-        // nothing leaves this machine.
+        // list, du, info, resolve, verify, rm (tst_cligcs*) and prefetch (tst_cligcsprefetch) use gs://;
+        // with no emulator and no credentials they say so. No gcloud on PATH and a metadata server that
+        // is not there, so nothing leaves this machine.
         const QStringList onGcs { QStringLiteral("list"), QStringLiteral("du"), QStringLiteral("info"),
-            QStringLiteral("resolve"), QStringLiteral("verify"), QStringLiteral("rm") };
+            QStringLiteral("resolve"), QStringLiteral("verify"), QStringLiteral("rm"), QStringLiteral("prefetch") };
         for (const QStringList &args : cacheVerbs()) {
             for (const bool viaEnv : { true, false }) {
                 const QString dir = QStringLiteral("gs://bucket/cache");

@@ -193,6 +193,12 @@ Reply startUpload(GcsDouble::State &s, const QString &bucket, const Parsed &p)
 Reply putChunk(GcsDouble::State &s, const Parsed &p)
 {
     const QByteArray id = p.param(QStringLiteral("upload_id")).toLatin1();
+    if (s.finishedUploads.contains(id)) {
+        // As Cloud Storage does: a finished session answers with its object again.
+        Reply r;
+        r.body = s.finishedUploads.value(id);
+        return r;
+    }
     if (!s.uploads.contains(id))
         return error(404, QStringLiteral("No such upload session"));
     GcsDouble::State::Upload &u = s.uploads[id];
@@ -208,7 +214,10 @@ Reply putChunk(GcsDouble::State &s, const Parsed &p)
     }
     if (total >= 0 && u.data.size() >= total) {
         const GcsDouble::State::Upload done = s.uploads.take(id);
-        return store(s, done.bucket, done.name, done.data.left(total), done.ifGenerationMatch);
+        Reply stored = store(s, done.bucket, done.name, done.data.left(total), done.ifGenerationMatch);
+        if (stored.status == 200)
+            s.finishedUploads.insert(id, stored.body);
+        return stored;
     }
     Reply r;
     r.status = 308;
@@ -314,10 +323,13 @@ private:
             QMutexLocker lock(&m_state->mutex);
             m_state->requests.append(
                 GcsDouble::Request { p.method, p.target, p.headers.value("authorization") });
-            if (m_state->dropCount > 0) {
+            const QByteArray line = p.method + ' ' + p.target;
+            if (m_state->dropCount > 0 && line.contains(m_state->dropFilter)) {
                 --m_state->dropCount;
+                if (m_state->dropAfterServing)
+                    (void)route(*m_state, p);
                 r.drop = true;
-            } else if (m_state->failCount > 0) {
+            } else if (m_state->failCount > 0 && line.contains(m_state->failFilter)) {
                 --m_state->failCount;
                 r = error(m_state->failStatus, QStringLiteral("Injected failure"));
                 r.headers.append(qMakePair(QByteArray("Retry-After"), QByteArray("0")));
@@ -434,17 +446,30 @@ QStringList GcsDouble::names(const QString &bucket) const
     return m_state.buckets.value(bucket).keys();
 }
 
-void GcsDouble::failNext(int count, int status)
+void GcsDouble::failNext(int count, int status, const QByteArray &targetContains)
 {
     QMutexLocker lock(&m_state.mutex);
     m_state.failCount = count;
     m_state.failStatus = status;
+    m_state.failFilter = targetContains;
 }
 
-void GcsDouble::dropNext(int count)
+void GcsDouble::dropNext(int count, const QByteArray &targetContains, bool afterServing)
 {
     QMutexLocker lock(&m_state.mutex);
     m_state.dropCount = count;
+    m_state.dropFilter = targetContains;
+    m_state.dropAfterServing = afterServing;
+}
+
+void GcsDouble::age(const QString &bucket, const QString &prefix, qint64 secs)
+{
+    QMutexLocker lock(&m_state.mutex);
+    auto &objects = m_state.buckets[bucket];
+    for (auto it = objects.begin(); it != objects.end(); ++it) {
+        if (it.key().startsWith(prefix))
+            it->updated = it->updated.addSecs(-secs);
+    }
 }
 
 void GcsDouble::setPageLimit(int items)

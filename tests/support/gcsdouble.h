@@ -59,9 +59,15 @@ public:
     QStringList names(const QString &bucket) const;
 
     /// The next `count` requests are answered with `status` (429, 503, ...) and `Retry-After: 0`.
-    void failNext(int count, int status);
-    /// The next `count` requests get their connection closed with no answer.
-    void dropNext(int count);
+    /// With `targetContains`, only requests whose method and target ("PUT /upload/...") hold it
+    /// count; the others are served.
+    void failNext(int count, int status, const QByteArray &targetContains = {});
+    /// The next `count` requests get their connection closed with no answer. With `afterServing`
+    /// the request is carried out first and only its answer is lost (the hard case for a client).
+    void dropNext(int count, const QByteArray &targetContains = {}, bool afterServing = false);
+    /// Moves the `updated` time of every object whose name starts with `prefix` `secs` back,
+    /// as if that long had passed since they were written (the no-progress rule, shrunk).
+    void age(const QString &bucket, const QString &prefix, qint64 secs);
     /// The most items one list page holds, whatever maxResults asks (pagination with few objects).
     void setPageLimit(int items);
 
@@ -81,11 +87,15 @@ public:
             qint64 ifGenerationMatch = -1;
         };
         QHash<QByteArray, Upload> uploads; ///< by upload_id
+        QHash<QByteArray, QByteArray> finishedUploads; ///< upload_id: the object's resource, as answered
         QList<Request> requests;
         qint64 nextGeneration = 1000;
         int failCount = 0;
         int failStatus = 503;
+        QByteArray failFilter;
         int dropCount = 0;
+        QByteArray dropFilter;
+        bool dropAfterServing = false;
         int pageLimit = 1000;
         int rewriteCalls = 0;
         quint16 port = 0;
