@@ -246,18 +246,7 @@ int runList(const Invocation &a)
             [&name](const CacheEntry &l, const CacheEntry &r) { return name(l) < name(r); });
 
     if (a.has("--json")) {
-        JsonWriter w;
-        w.beginObject();
-        writeEnvelope(w, s);
-        w.key(QLatin1String("entries")).beginArray();
-        for (const CacheEntry &e : std::as_const(entries)) {
-            w.beginObject();
-            writeEntry(w, e, s.cacheDir);
-            w.endObject();
-        }
-        w.endArray();
-        w.endObject();
-        printJson(w);
+        printJson(listJson(s, entries));
         return Ok;
     }
     if (entries.isEmpty()) {
@@ -360,7 +349,7 @@ int runDu(const Invocation &a)
         }
         w.endObject();
         w.endObject();
-        printJson(w);
+        printJson(w.bytes());
         return Ok;
     }
     out() << (a.missingCacheNote.isEmpty() ? tr("Cache folder: %1").arg(s.cacheDir) : a.missingCacheNote)
@@ -430,7 +419,7 @@ int runInfo(const Invocation &a)
         }
         w.endArray();
         w.endObject();
-        printJson(w);
+        printJson(w.bytes());
         return Ok;
     }
     QTextStream &o = out();

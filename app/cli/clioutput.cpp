@@ -43,33 +43,6 @@ void Table::print(QTextStream &out) const
         line(r);
 }
 
-// A local time as QDateTime::toOffsetFromUtc(offsetFromUtc()).toString(Qt::ISODateWithMs) writes
-// it, from one conversion by the C library (Qt's path costs several, three times per entry of a
-// list). Whatever Qt may write differently is left to Qt: other time specs, years past four digits,
-// offsets with seconds (local mean times before the zones).
-QString isoTime(const QDateTime &t)
-{
-    if (!t.isValid())
-        return QString();
-    const qint64 ms = t.toMSecsSinceEpoch();
-    const qint64 secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
-    const auto epoch = static_cast<time_t>(secs);
-    tm local {};
-    if (t.timeSpec() != Qt::LocalTime || !::localtime_r(&epoch, &local) || local.tm_gmtoff % 60 != 0
-        || local.tm_year + 1900 < 1 || local.tm_year + 1900 > 9998)
-        return t.toOffsetFromUtc(t.offsetFromUtc()).toString(Qt::ISODateWithMs);
-    char text[48];
-    int n = std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03d", local.tm_year + 1900,
-        local.tm_mon + 1, local.tm_mday, local.tm_hour, local.tm_min, local.tm_sec, int(ms - secs * 1000));
-    const long minutes = local.tm_gmtoff / 60;
-    if (minutes == 0)
-        n += std::snprintf(text + n, sizeof text - size_t(n), "Z");
-    else
-        n += std::snprintf(text + n, sizeof text - size_t(n), "%c%02ld:%02ld", minutes < 0 ? '-' : '+',
-            std::labs(minutes) / 60, std::labs(minutes) % 60);
-    return QString::fromLatin1(text, n);
-}
-
 namespace {
 QString artifactKindName(Artifact::Kind kind)
 {
@@ -168,73 +141,101 @@ char hexDigit(uint v)
     return static_cast<char>(v < 10 ? '0' + v : 'a' + v - 10);
 }
 
-void appendEscape(QByteArray &out, char16_t u)
+char *writeEscape(char *d, char16_t u)
 {
-    out += "\\u";
+    *d++ = '\\';
+    *d++ = 'u';
     for (int shift = 12; shift >= 0; shift -= 4)
-        out += hexDigit((u >> shift) & 0xf);
+        *d++ = hexDigit((u >> shift) & 0xf);
+    return d;
 }
 
 // QJsonDocument's escapes: '"', '\\' and the C0 controls escaped (the named ones by name), other
-// text as UTF-8, a surrogate without its pair as \\uXXXX.
+// text as UTF-8, a surrogate without its pair as \\uXXXX. Written through a pointer into room
+// for the worst case (six bytes a code unit): appending byte by byte cost more than the scan.
 void appendEscaped(QByteArray &out, QStringView text)
 {
+    const qsizetype start = out.size();
+    out.resize(start + 6 * text.size());
+    char *d = out.data() + start;
     const char16_t *p = text.utf16();
     const char16_t *const end = p + text.size();
     while (p != end) {
         const char16_t u = *p++;
-        if (u < 0x80) {
-            if (u >= 0x20 && u != u'"' && u != u'\\') {
-                out += static_cast<char>(u);
-                continue;
-            }
-            out += '\\';
-            switch (u) {
-            case u'"':
-                out += '"';
-                break;
-            case u'\\':
-                out += '\\';
-                break;
-            case 0x8:
-                out += 'b';
-                break;
-            case 0xc:
-                out += 'f';
-                break;
-            case 0xa:
-                out += 'n';
-                break;
-            case 0xd:
-                out += 'r';
-                break;
-            case 0x9:
-                out += 't';
-                break;
-            default:
-                out.chop(1);
-                appendEscape(out, u);
+        if (u >= 0x20 && u < 0x80 && u != u'"' && u != u'\\') {
+            *d++ = static_cast<char>(u);
+        } else if (u < 0x80) {
+            const char named = u == u'"' ? '"'
+                : u == u'\\'             ? '\\'
+                : u == 0x8               ? 'b'
+                : u == 0xc               ? 'f'
+                : u == 0xa               ? 'n'
+                : u == 0xd               ? 'r'
+                : u == 0x9               ? 't'
+                                         : '\0';
+            if (named) {
+                *d++ = '\\';
+                *d++ = named;
+            } else {
+                d = writeEscape(d, u);
             }
         } else if (u < 0x800) {
-            out += static_cast<char>(0xc0 | (u >> 6));
-            out += static_cast<char>(0x80 | (u & 0x3f));
+            *d++ = static_cast<char>(0xc0 | (u >> 6));
+            *d++ = static_cast<char>(0x80 | (u & 0x3f));
         } else if (!QChar::isSurrogate(u)) {
-            out += static_cast<char>(0xe0 | (u >> 12));
-            out += static_cast<char>(0x80 | ((u >> 6) & 0x3f));
-            out += static_cast<char>(0x80 | (u & 0x3f));
+            *d++ = static_cast<char>(0xe0 | (u >> 12));
+            *d++ = static_cast<char>(0x80 | ((u >> 6) & 0x3f));
+            *d++ = static_cast<char>(0x80 | (u & 0x3f));
         } else if (QChar::isHighSurrogate(u) && p != end && QChar::isLowSurrogate(*p)) {
             const char32_t c = QChar::surrogateToUcs4(u, *p++);
-            out += static_cast<char>(0xf0 | (c >> 18));
-            out += static_cast<char>(0x80 | ((c >> 12) & 0x3f));
-            out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
-            out += static_cast<char>(0x80 | (c & 0x3f));
+            *d++ = static_cast<char>(0xf0 | (c >> 18));
+            *d++ = static_cast<char>(0x80 | ((c >> 12) & 0x3f));
+            *d++ = static_cast<char>(0x80 | ((c >> 6) & 0x3f));
+            *d++ = static_cast<char>(0x80 | (c & 0x3f));
         } else {
-            appendEscape(out, u);
+            d = writeEscape(d, u);
         }
     }
+    out.truncate(d - out.constData());
+}
+
+// isoTime()'s text into `text` (room for 40), or -1 where Qt's path is kept.
+int isoTimeText(const QDateTime &t, char *text)
+{
+    const qint64 ms = t.toMSecsSinceEpoch();
+    const qint64 secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+    const auto epoch = static_cast<time_t>(secs);
+    tm local {};
+    if (t.timeSpec() != Qt::LocalTime || !::localtime_r(&epoch, &local) || local.tm_gmtoff % 60 != 0
+        || local.tm_year + 1900 < 1 || local.tm_year + 1900 > 9998)
+        return -1;
+    constexpr size_t Room = 40;
+    int n = std::snprintf(text, Room, "%04d-%02d-%02dT%02d:%02d:%02d.%03d", local.tm_year + 1900,
+        local.tm_mon + 1, local.tm_mday, local.tm_hour, local.tm_min, local.tm_sec, int(ms - secs * 1000));
+    const long minutes = local.tm_gmtoff / 60;
+    if (minutes == 0)
+        n += std::snprintf(text + n, Room - size_t(n), "Z");
+    else
+        n += std::snprintf(text + n, Room - size_t(n), "%c%02ld:%02ld", minutes < 0 ? '-' : '+',
+            std::labs(minutes) / 60, std::labs(minutes) % 60);
+    return n;
 }
 
 } // namespace
+
+// A local time as QDateTime::toOffsetFromUtc(offsetFromUtc()).toString(Qt::ISODateWithMs) writes
+// it, from one conversion by the C library (Qt's path costs several, three times per entry of a
+// list). Whatever Qt may write differently is left to Qt: other time specs, years past four digits,
+// offsets with seconds (local mean times before the zones).
+QString isoTime(const QDateTime &t)
+{
+    if (!t.isValid())
+        return QString();
+    char text[40];
+    const int n = isoTimeText(t, text);
+    return n < 0 ? t.toOffsetFromUtc(t.offsetFromUtc()).toString(Qt::ISODateWithMs)
+                 : QString::fromLatin1(text, n);
+}
 
 void JsonWriter::indent(qsizetype depth)
 {
@@ -419,17 +420,42 @@ void JsonWriter::stringOrNull(QStringView text)
 
 void JsonWriter::time(const QDateTime &t)
 {
-    if (t.isValid())
-        string(isoTime(t));
-    else
-        null();
+    char text[40];
+    const int n = t.isValid() ? isoTimeText(t, text) : -1;
+    if (n < 0) {
+        stringOrNull(isoTime(t));
+        return;
+    }
+    beginValue();
+    m_out += '"';
+    m_out.append(text, n);
+    m_out += '"';
 }
 
 void writeEnvelope(JsonWriter &w, const HubSettings &settings)
 {
-    w.key(QLatin1String("schema")).number(1);
     w.key(QLatin1String("cacheDir")).string(settings.cacheDir);
     w.key(QLatin1String("cacheDirSource")).string(sourceName(settings.cacheDirSource));
+    w.key(QLatin1String("schema")).number(1);
+}
+
+QByteArray listJson(const HubSettings &settings, const QList<CacheEntry> &entries)
+{
+    // Members in their order ("entries" between the envelope's keys): the object has nothing to sort.
+    JsonWriter w;
+    w.beginObject();
+    w.key(QLatin1String("cacheDir")).string(settings.cacheDir);
+    w.key(QLatin1String("cacheDirSource")).string(sourceName(settings.cacheDirSource));
+    w.key(QLatin1String("entries")).beginArray();
+    for (const CacheEntry &e : entries) {
+        w.beginObject();
+        writeEntry(w, e, settings.cacheDir);
+        w.endObject();
+    }
+    w.endArray();
+    w.key(QLatin1String("schema")).number(1);
+    w.endObject();
+    return w.bytes();
 }
 
 void writeEntry(JsonWriter &w, const CacheEntry &e, const QString &cacheRoot)
@@ -483,10 +509,10 @@ void writeEntry(JsonWriter &w, const CacheEntry &e, const QString &cacheRoot)
     k("stateDetail").stringOrNull(e.stateDetail);
 }
 
-void printJson(const JsonWriter &w)
+void printJson(const QByteArray &json)
 {
     out().flush();
-    std::fwrite(w.bytes().constData(), 1, static_cast<size_t>(w.bytes().size()), stdout);
+    std::fwrite(json.constData(), 1, static_cast<size_t>(json.size()), stdout);
     std::fflush(stdout);
 }
 

@@ -100,7 +100,9 @@ private:
 void writeEnvelope(JsonWriter &w, const HubSettings &settings);
 /// The members of entryToJson(), into an open object.
 void writeEntry(JsonWriter &w, const CacheEntry &entry, const QString &cacheRoot);
-/// Prints the writer's document to stdout, after anything printed before.
-void printJson(const JsonWriter &w);
+/// `list --json`: the envelope and `entries`, each as writeEntry() writes it.
+QByteArray listJson(const HubSettings &settings, const QList<CacheEntry> &entries);
+/// Prints a JSON document (JsonWriter::bytes()) to stdout, after anything printed before.
+void printJson(const QByteArray &json);
 
 } // namespace tfhub::cli

@@ -179,6 +179,26 @@ private Q_SLOTS:
         QCOMPARE(w.bytes(), byQt(QJsonObject()));
     }
 
+    // list --json as a whole: the envelope around the entries, nothing to reorder.
+    void listAsBefore()
+    {
+        HubSettings settings;
+        settings.cacheDir = QStringLiteral("/cache");
+        settings.cacheDirSource = ValueSource::Environment;
+        CacheEntry second = sampleEntry();
+        second.key = QStringLiteral("ffffffffffffffffffffffffffffffffffffffff");
+        const QList<CacheEntry> entries { sampleEntry(), second };
+        QJsonArray array;
+        for (const CacheEntry &e : entries)
+            array.append(entryToJson(e, settings.cacheDir));
+        QJsonObject o = jsonEnvelope(settings);
+        o.insert(QStringLiteral("entries"), array);
+        QCOMPARE(listJson(settings, entries), byQt(o));
+        QJsonObject none = jsonEnvelope(settings);
+        none.insert(QStringLiteral("entries"), QJsonArray());
+        QCOMPARE(listJson(settings, {}), byQt(none));
+    }
+
     // An entry as list and info print it: the same bytes as entryToJson through QJsonDocument.
     void entryAsBefore_data()
     {
