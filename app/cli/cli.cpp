@@ -236,12 +236,7 @@ int runList(const Invocation &a)
             [&name](const CacheEntry &l, const CacheEntry &r) { return name(l) < name(r); });
 
     if (a.has("--json")) {
-        QJsonArray arr;
-        for (const CacheEntry &e : std::as_const(entries))
-            arr.append(entryToJson(e, s.cacheDir));
-        QJsonObject o = jsonEnvelope(s);
-        o.insert(QStringLiteral("entries"), arr);
-        printJson(o);
+        printJson(listJson(s, entries));
         return Ok;
     }
     if (entries.isEmpty()) {
@@ -317,22 +312,37 @@ int runDu(const Invocation &a)
     const util::VolumeInfo vol
         = location->capabilities().volumeFreeSpace ? util::volumeInfo(s.cacheDir) : util::VolumeInfo();
     if (a.has("--json")) {
-        const auto toJson = [](const Sum &sum) {
-            return QJsonObject { { QStringLiteral("count"), sum.count },
-                { QStringLiteral("diskBytes"), sum.disk }, { QStringLiteral("bytes"), sum.bytes } };
+        JsonWriter w;
+        const auto sumObject = [&w](const Sum &sum) {
+            w.beginObject();
+            w.key(QLatin1String("count")).number(sum.count);
+            w.key(QLatin1String("diskBytes")).number(sum.disk);
+            w.key(QLatin1String("bytes")).number(sum.bytes);
+            w.endObject();
         };
-        QJsonObject states, formats;
-        for (auto it = byState.cbegin(); it != byState.cend(); ++it)
-            states.insert(stateName(it.key()), toJson(it.value()));
-        for (auto it = byFormat.cbegin(); it != byFormat.cend(); ++it)
-            formats.insert(formatName(it.key()), toJson(it.value()));
-        QJsonObject o = jsonEnvelope(s);
-        o.insert(QStringLiteral("total"), toJson(total));
-        o.insert(QStringLiteral("reclaimableBytes"), reclaimable);
-        o.insert(QStringLiteral("freeBytes"), vol.freeBytes >= 0 ? QJsonValue(vol.freeBytes) : QJsonValue());
-        o.insert(QStringLiteral("byState"), states);
-        o.insert(QStringLiteral("byFormat"), formats);
-        printJson(o);
+        w.beginObject();
+        writeEnvelope(w, s);
+        w.key(QLatin1String("total"));
+        sumObject(total);
+        w.key(QLatin1String("reclaimableBytes")).number(reclaimable);
+        if (vol.freeBytes >= 0)
+            w.key(QLatin1String("freeBytes")).number(vol.freeBytes);
+        else
+            w.key(QLatin1String("freeBytes")).null();
+        w.key(QLatin1String("byState")).beginObject();
+        for (auto it = byState.cbegin(); it != byState.cend(); ++it) {
+            w.key(stateName(it.key()));
+            sumObject(it.value());
+        }
+        w.endObject();
+        w.key(QLatin1String("byFormat")).beginObject();
+        for (auto it = byFormat.cbegin(); it != byFormat.cend(); ++it) {
+            w.key(formatName(it.key()));
+            sumObject(it.value());
+        }
+        w.endObject();
+        w.endObject();
+        printJson(w.bytes());
         return Ok;
     }
     out() << (a.missingCacheNote.isEmpty() ? tr("Cache folder: %1").arg(s.cacheDir) : a.missingCacheNote)
@@ -390,13 +400,20 @@ int runInfo(const Invocation &a)
         return failure(tr("No cache entry for %1 (key %2) in %3.").arg(arg, key, s.cacheDir));
     }
     if (a.has("--json")) {
-        QJsonObject o = entryToJson(e, s.cacheDir);
-        QJsonArray requiredJson;
-        for (const cache::RequiredFile &f : required)
-            requiredJson.append(
-                QJsonObject { { QStringLiteral("path"), f.path }, { QStringLiteral("present"), f.present } });
-        o.insert(QStringLiteral("requiredFiles"), requiredJson);
-        printJson(jsonEnvelope(s, o));
+        JsonWriter w;
+        w.beginObject();
+        writeEnvelope(w, s);
+        writeEntry(w, e, s.cacheDir);
+        w.key(QLatin1String("requiredFiles")).beginArray();
+        for (const cache::RequiredFile &f : required) {
+            w.beginObject();
+            w.key(QLatin1String("path")).string(f.path);
+            w.key(QLatin1String("present")).boolean(f.present);
+            w.endObject();
+        }
+        w.endArray();
+        w.endObject();
+        printJson(w.bytes());
         return Ok;
     }
     QTextStream &o = out();

@@ -25,7 +25,8 @@ QString tr(const char *text)
 
 QString supportedText()
 {
-    return tr("gs:// caches work with list, du, info, resolve, verify, rm, clean, pin, unpin, export and prefetch");
+    return tr(
+        "gs:// caches work with list, du, info, resolve, verify, rm, clean, pin, unpin, export and prefetch");
 }
 
 // Options that mean something only on a local disk, by verb, with why.
@@ -79,18 +80,35 @@ std::unique_ptr<CacheLocation> openLocation(const QString &cacheDir)
     return std::move(location.value());
 }
 
-void nameEntriesAt(CacheLocation &location, QList<CacheEntry> *entries)
+namespace {
+
+bool anyUnnamed(const QList<CacheEntry> &entries)
+{
+    return std::any_of(entries.cbegin(), entries.cend(),
+        [](const CacheEntry &e) { return e.state != EntryState::Foreign && e.handle.isEmpty(); });
+}
+
+cache::KnownHandles knownHandles()
 {
     cache::KnownHandles known;
-    if (std::any_of(entries->cbegin(), entries->cend(),
-            [](const CacheEntry &e) { return e.state != EntryState::Foreign && e.handle.isEmpty(); })) {
-        known.catalog = catalog::bundledHandlesByKey();
-        known.history = hub::readHandleHistory();
-    }
+    known.catalog = catalog::bundledHandlesByKey();
+    known.history = hub::readHandleHistory();
+    return known;
+}
+
+} // namespace
+
+void nameEntriesAt(CacheLocation &location, QList<CacheEntry> *entries)
+{
     if (location.isLocal()) {
-        cache::nameEntries(entries, location.displayName(), known);
+        // Descriptors and our manifests first; the bundled catalog (~40 ms) and the handle history
+        // are read only when an entry is left that neither names.
+        cache::nameEntries(entries, location.displayName(), {});
+        if (anyUnnamed(*entries))
+            cache::nameEntries(entries, location.displayName(), knownHandles());
         return;
     }
+    const cache::KnownHandles known = anyUnnamed(*entries) ? knownHandles() : cache::KnownHandles();
     // Our manifest is an object there: read it for the entries it would name, then the rest.
     for (CacheEntry &e : *entries) {
         if (e.handle.isEmpty() && e.hasManifest) {

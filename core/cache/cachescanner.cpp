@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <ctime>
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -68,26 +67,13 @@ void listRoot(const QString &root, RootListing *l)
             l->error = rootError(root, err);
         return;
     }
-    alignas(8) char buf[32 * 1024];
-    for (;;) {
-        const ssize_t n = ::getdents64(l->fd, buf, sizeof buf);
-        if (n < 0) {
-            l->error = rootError(root, errno);
-            return;
-        }
-        if (n == 0)
-            break;
-        for (ssize_t off = 0; off < n;) {
-            const auto *de = reinterpret_cast<const struct dirent64 *>(buf + off);
-            off += de->d_reclen;
-            const char *name = de->d_name;
-            if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
-                continue;
-            const QString decoded = QFile::decodeName(name);
-            if (!cache::isOwnFile(decoded))
-                l->names << decoded;
-        }
-    }
+    const int error = util::forEachName(l->fd, [l](const char *name, unsigned char) {
+        const QString decoded = QFile::decodeName(name);
+        if (!cache::isOwnFile(decoded))
+            l->names << decoded;
+    });
+    if (error != 0)
+        l->error = rootError(root, error);
 }
 
 cache::ItemScan itemScan(const QString &root, const RootListing &l, const ScanOptions &options)
@@ -112,6 +98,8 @@ struct IndexFile final
     cache::ScanIndex stored;
     bool trusted = false; ///< ScanIndexUse::Use: the stored entries are reused where their stamps hold
     cache::ScanIndex next;
+    /// Something of `next` differs from `stored` besides the entries left out of it.
+    bool changed = false;
 };
 
 IndexFile openIndex(const QString &root, const RootListing &l, ScanIndexUse use)
@@ -136,6 +124,10 @@ IndexFile openIndex(const QString &root, const RootListing &l, ScanIndexUse use)
 // A missing index (an unwritable folder) only makes the next scan slower: not worth a message.
 void saveIndex(const IndexFile &index)
 {
+    // Every entry taken as stored and none left out: the same bytes again, not worth serializing.
+    if (!index.changed && !index.stored.readBytes.isEmpty()
+        && index.next.entries.size() == index.stored.entries.size())
+        return;
     const Status saved = index.next.write(index.path);
     Q_UNUSED(saved)
 }
@@ -157,8 +149,12 @@ CacheEntry scanGroup(
             ok = cache::indexedGroup(scan, names, &record, &e);
         }
     }
-    if (!ok)
+    if (ok) {
+        index->changed = index->changed || record.lastAccessed != it->lastAccessed;
+    } else {
         e = cache::walkGroup(scan, key, names, indexing ? &record : nullptr, &ok);
+        index->changed = true;
+    }
     if (indexing && ok)
         index->next.entries.insert(key, record);
     else

@@ -1,6 +1,7 @@
 #include "core/hub/descriptor.h"
 
 #include <QRegularExpression>
+#include <QStringView>
 
 namespace tfhub {
 
@@ -15,16 +16,7 @@ Descriptor Descriptor::parse(const QByteArray &data)
             d.handle = line.mid(8);
         } else if (line.startsWith(QLatin1String("Download Time: "))) {
             d.rawDownloadTime = line.mid(15);
-            // Python writes microseconds; Qt parses milliseconds, so drop the last three digits.
-            static const QRegularExpression re(
-                QStringLiteral("^(\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2})(?:\\.(\\d{1,6}))?$"));
-            const QRegularExpressionMatch m = re.match(d.rawDownloadTime);
-            if (m.hasMatch()) {
-                QDateTime t = QDateTime::fromString(m.captured(1), QStringLiteral("yyyy-MM-dd HH:mm:ss"));
-                if (!m.captured(2).isEmpty())
-                    t = t.addMSecs(m.captured(2).leftJustified(6, QLatin1Char('0')).left(3).toInt());
-                d.downloadTime = t;
-            }
+            d.downloadTime = parseDownloadTime(d.rawDownloadTime);
         } else if (line.startsWith(QLatin1String("Downloader Hostname: "))) {
             const QString rest = line.mid(21);
             static const QRegularExpression re(QStringLiteral("^(.*) \\(PID:(\\d+)\\)$"));
@@ -38,6 +30,61 @@ Descriptor Descriptor::parse(const QByteArray &data)
         }
     }
     return d;
+}
+
+namespace {
+
+// The value of `length` ASCII digits at `at`, or -1.
+int digits(QStringView text, qsizetype at, qsizetype length)
+{
+    int value = 0;
+    for (qsizetype i = at; i < at + length; ++i) {
+        const char16_t c = text.at(i).unicode();
+        if (c < u'0' || c > u'9')
+            return -1;
+        value = value * 10 + (c - u'0');
+    }
+    return value;
+}
+
+} // namespace
+
+// Read by hand, not with QDateTime::fromString: that parser costs more than the rest of a
+// descriptor's scan, once per entry of every full walk.
+QDateTime Descriptor::parseDownloadTime(QStringView text)
+{
+    // "YYYY-MM-DD HH:MM:SS" is 19 characters; a fraction adds a '.' and 1 to 6 digits.
+    constexpr qsizetype Whole = 19;
+    if (text.size() < Whole || text.size() == Whole + 1 || text.size() > Whole + 7)
+        return QDateTime();
+    const auto at = [&text](qsizetype i, char16_t c) { return text.at(i).unicode() == c; };
+    if (!at(4, u'-') || !at(7, u'-') || !at(10, u' ') || !at(13, u':') || !at(16, u':'))
+        return QDateTime();
+    const int year = digits(text, 0, 4);
+    const int month = digits(text, 5, 2);
+    const int day = digits(text, 8, 2);
+    const int hour = digits(text, 11, 2);
+    const int minute = digits(text, 14, 2);
+    const int second = digits(text, 17, 2);
+    int ms = 0;
+    if (text.size() > Whole) {
+        if (!at(Whole, u'.'))
+            return QDateTime();
+        const qsizetype fraction = text.size() - Whole - 1;
+        const int value = digits(text, Whole + 1, fraction);
+        if (value < 0)
+            return QDateTime();
+        // Milliseconds are the fraction's first three digits (".5" is 500 ms, ".123456" 123 ms).
+        ms = fraction >= 3 ? digits(text, Whole + 1, 3) : value * (fraction == 1 ? 100 : 10);
+    }
+    const QDate date(year, month, day);
+    if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 || !date.isValid()
+        || !QTime::isValid(hour, minute, second))
+        return QDateTime();
+    // The whole seconds, then the milliseconds added: a time just before a daylight-saving change
+    // resolves as QDateTime::fromString resolved it before.
+    const QDateTime t(date, QTime(hour, minute, second));
+    return ms ? t.addMSecs(ms) : t;
 }
 
 QString Descriptor::pythonDateTime(const QDateTime &localTime)

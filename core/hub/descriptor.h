@@ -25,6 +25,11 @@ struct Descriptor final
 
     /// Python's str(datetime) of a local time, e.g. "2024-01-29 17:51:07.123456".
     static QString pythonDateTime(const QDateTime &localTime);
+
+    /// The local time of a Download Time line's value: exactly `YYYY-MM-DD HH:MM:SS` with ASCII
+    /// digits, optionally `.` and 1-6 digits of fraction (kept to the millisecond, cut, not
+    /// rounded). Anything else, or a date or time that does not exist, gives an invalid QDateTime.
+    static QDateTime parseDownloadTime(QStringView text);
 };
 
 } // namespace tfhub

@@ -111,28 +111,13 @@ struct Walk final
     }
 };
 
-// Reads the folder with getdents64 on the descriptor itself: no opendir, no per-folder fstat,
-// one fstatat per name.
+// Reads the folder through its descriptor: no opendir, no per-folder fstat, one fstatat per name.
 void Walk::walk(int dirFd, const QString &path, const QString &rel, int depth, bool listHere)
 {
-    alignas(8) char buf[32 * 1024];
-    for (;;) {
-        const ssize_t n = ::getdents64(dirFd, buf, sizeof buf);
-        if (n < 0) {
-            s.problems << cannotRead(path, errnoText(errno));
-            break;
-        }
-        if (n == 0)
-            break;
-        for (ssize_t off = 0; off < n;) {
-            const auto *de = reinterpret_cast<const struct dirent64 *>(buf + off);
-            off += de->d_reclen;
-            const char *name = de->d_name;
-            if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
-                continue;
-            visit(dirFd, name, de->d_type, path, rel, depth, listHere);
-        }
-    }
+    const int error = forEachName(dirFd,
+        [&](const char *name, unsigned char type) { visit(dirFd, name, type, path, rel, depth, listHere); });
+    if (error != 0)
+        s.problems << cannotRead(path, errnoText(error));
     ::close(dirFd);
 }
 
@@ -190,6 +175,26 @@ void Walk::visit(int dirFd, const char *name, unsigned char type, const QString 
 }
 
 } // namespace
+
+int forEachName(int dirFd, const std::function<void(const char *name, unsigned char type)> &onName)
+{
+    alignas(8) char buf[32 * 1024];
+    for (;;) {
+        const ssize_t n = ::getdents64(dirFd, buf, sizeof buf);
+        if (n < 0)
+            return errno;
+        if (n == 0)
+            return 0;
+        for (ssize_t off = 0; off < n;) {
+            const auto *de = reinterpret_cast<const struct dirent64 *>(buf + off);
+            off += de->d_reclen;
+            const char *name = de->d_name;
+            if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
+                continue;
+            onName(name, de->d_type);
+        }
+    }
+}
 
 qint64 toNs(const struct timespec &ts)
 {

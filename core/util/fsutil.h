@@ -8,6 +8,7 @@
 #include <QStringList>
 
 #include <ctime>
+#include <functional>
 
 namespace tfhub::util {
 
@@ -74,6 +75,11 @@ TreeStats measure(const QString &path, int listDepth = -1);
 /// measure() of `name` inside the open folder `dirFd` (AT_FDCWD: `name` is a path); `path` names
 /// it in messages.
 TreeStats measureAt(int dirFd, const QString &name, const QString &path, const MeasureOptions &options);
+
+/// Calls `onName` with every name of the open folder `dirFd` (never "." or "..") and its d_type
+/// (DT_UNKNOWN where the file system does not tell), read with getdents64 on the descriptor from
+/// its current offset. Returns 0, or the errno of a read that failed (names before it were given).
+int forEachName(int dirFd, const std::function<void(const char *name, unsigned char type)> &onName);
 
 /// Nanoseconds since the epoch of a stat time.
 qint64 toNs(const struct timespec &ts);

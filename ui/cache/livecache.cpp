@@ -14,9 +14,39 @@
 #include <QSet>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
 #include <utility>
 
 namespace tfhub::ui {
+
+namespace {
+
+bool sameArtifacts(const QList<Artifact> &a, const QList<Artifact> &b)
+{
+    return std::equal(a.cbegin(), a.cend(), b.cbegin(), b.cend(), [](const Artifact &x, const Artifact &y) {
+        return x.kind == y.kind && x.name == y.name && x.diskBytes == y.diskBytes && x.bytes == y.bytes
+            && x.files == y.files && x.modified == y.modified;
+    });
+}
+
+// Whether a scanned entry is exactly the row shown: the check of an indexed view sends every entry
+// again, and rows that would not change must not cost a dataChanged (and the proxy a re-sort) each.
+bool sameEntry(const CacheEntry &a, const CacheEntry &b)
+{
+    return a.key == b.key && a.handle == b.handle && a.handleSource == b.handleSource && a.state == b.state
+        && a.format == b.format && a.stateDetail == b.stateDetail && a.diskBytes == b.diskBytes
+        && a.bytes == b.bytes && a.files == b.files && a.reclaimableBytes == b.reclaimableBytes
+        && a.downloaded == b.downloaded && a.downloaderHost == b.downloaderHost
+        && a.downloaderPid == b.downloaderPid && a.lastModified == b.lastModified
+        && a.lastAccessed == b.lastAccessed && a.hasFolder == b.hasFolder
+        && a.folderNonEmpty == b.folderNonEmpty && a.loadable == b.loadable
+        && a.hasDescriptor == b.hasDescriptor && a.hasManifest == b.hasManifest
+        && a.lock.valid == b.lock.valid && a.lock.host == b.lock.host && a.lock.pid == b.lock.pid
+        && a.lock.uid == b.lock.uid && a.lock.raw == b.lock.raw && sameArtifacts(a.artifacts, b.artifacts)
+        && a.problems == b.problems && a.missingFiles == b.missingFiles;
+}
+
+} // namespace
 
 LiveCache::LiveCache(const QString &root, QObject *parent)
     : QObject(parent)
@@ -168,6 +198,7 @@ void LiveCache::startScan(ScanIndexUse index)
     // decides it without starting a worker.
     if (!cloud && !QFileInfo::exists(m_root)) {
         m_watcher->start(m_root);
+        m_watching = true;
         Q_EMIT scanStarted();
         m_model->clear();
         Q_EMIT scanFinished(true);
@@ -182,7 +213,11 @@ void LiveCache::startScan(ScanIndexUse index)
         return;
     }
     // The watcher's baseline is taken while the scan runs: whatever changes after it is rescanned.
-    m_watcher->start(m_root);
+    // One that watches this folder already keeps its baseline: taking another walks every folder of
+    // the cache a second time beside the scan (as long as the scan itself, with 10,000 entries).
+    if (!m_watching || m_watcher->root() != m_root)
+        m_watcher->start(m_root);
+    m_watching = true;
     ScanOptions options = m_options;
     options.index = index;
     m_scanner->setOptions(options);
@@ -196,6 +231,7 @@ void LiveCache::stop()
     m_scanner->cancel();
     m_gcs->cancel();
     m_watcher->stop();
+    m_watching = false;
 }
 
 void LiveCache::onIndexView(const QList<CacheEntry> &indexed)
@@ -217,7 +253,12 @@ void LiveCache::onEntriesFound(const QList<CacheEntry> &found)
     cache::nameEntries(&entries, m_root, m_known);
     for (const CacheEntry &entry : std::as_const(entries))
         m_seenKeys.insert(entry.key);
-    m_model->upsertEntries(entries);
+    entries.removeIf([this](const CacheEntry &entry) {
+        const int row = m_model->rowOfKey(entry.key);
+        return row >= 0 && sameEntry(m_model->entryAt(row), entry);
+    });
+    if (!entries.isEmpty())
+        m_model->upsertEntries(entries);
 }
 
 void LiveCache::onScanProblem(const QString &message)

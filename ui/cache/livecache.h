@@ -110,6 +110,7 @@ private:
     CacheWatcher *m_watcher = nullptr;
     CacheModel *m_model = nullptr;
     bool m_scanning = false;
+    bool m_watching = false; ///< the watcher runs on m_root (since a scan started it)
     bool m_reconcileAfterScan = false;
     bool m_scanFailed = false;
     QSet<QString> m_seenKeys;
