@@ -149,12 +149,14 @@ CacheDirCheck HubSettings::checkCacheDir(const QString &cacheDir)
         const QString scheme = cacheDir.section(QLatin1Char(':'), 0, 0);
         QString why = scheme == QLatin1String("gs")
             ? tr("The cache folder %1 is in Google Cloud Storage. tensorflow_hub can keep its cache there; "
-                 "this tool manages it through the Cloud Storage JSON API (tfhub-cache list, du, info, resolve, "
+                 "this tool manages it through the Cloud Storage JSON API (tfhub-cache list, du, info, "
+                 "resolve, "
                  "verify, rm, clean, pin, unpin, export and prefetch, and the app's Cache and Usage pages); "
                  "import into it and clean --policy are not supported yet; nothing was read or written.")
                   .arg(cacheDir)
             : tr("The cache folder %1 is a URL. This tool manages local cache folders and, from the command "
-                 "line, gs:// caches (list, du, info, resolve, verify, rm, clean, pin, unpin, export and prefetch); "
+                 "line, gs:// caches (list, du, info, resolve, verify, rm, clean, pin, unpin, export and "
+                 "prefetch); "
                  "%2:// is not supported; nothing was read or written.")
                   .arg(cacheDir, scheme);
         if (scheme == QLatin1String("file"))

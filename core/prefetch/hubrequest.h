@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/settings/appsettings.h"
+#include "core/util/result.h"
 
 #include <QList>
 #include <QNetworkRequest>
@@ -8,6 +9,8 @@
 #include <QSslError>
 #include <QString>
 #include <QUrl>
+
+#include <functional>
 
 class QNetworkReply;
 
@@ -21,6 +24,11 @@ struct TransportOptions final
     int backoffMs = 1000; ///< first retry delay, doubled each time, capped at 30 s
     int maxRedirects = 10; ///< as Python's urllib
     bool disableTlsVerification = false; ///< only with TFHUB_DISABLE_CERT_VALIDATION=true
+    /// For a private Cloud Storage object: asked once when `authorizeHost` answers 401 or 403 to a
+    /// request sent without credentials; its value (e.g. "Bearer ...") is then sent to that host
+    /// only, never to a redirect target elsewhere. Its error says which credentials were tried.
+    std::function<Result<QByteArray>()> authorize;
+    QString authorizeHost;
 };
 
 namespace hubrequest {

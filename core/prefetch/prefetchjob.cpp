@@ -82,7 +82,7 @@ void PrefetchJob::start()
     if (finishIfCached(tr("Already cached.")))
         return;
     m_download = std::make_unique<ResumableDownload>(
-        m_nam, static_cast<DownloadSink *>(this), m_options.transport(), this);
+        m_nam, static_cast<DownloadSink *>(this), m_options.transportFor(m_handle), this);
     connect(
         m_download.get(), &ResumableDownload::connecting, this, [this](int attempt, const QString &detail) {
             m_progress.attempt = attempt;

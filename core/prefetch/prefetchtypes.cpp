@@ -1,5 +1,6 @@
 #include "core/prefetch/prefetchtypes.h"
 
+#include "core/gcs/credentials.h"
 #include "core/hub/handlehistory.h"
 
 #include <QCoreApplication>
@@ -35,6 +36,26 @@ TransportOptions PrefetchOptions::transport() const
     t.backoffMs = backoffMs;
     t.maxRedirects = maxRedirects;
     t.disableTlsVerification = disableTlsVerification;
+    return t;
+}
+
+TransportOptions PrefetchOptions::transportFor(const Handle &handle) const
+{
+    TransportOptions t = transport();
+    if (handle.kind() != Handle::Kind::GcsTarball)
+        return t;
+    t.authorizeHost = QUrl(handle.compressedUrl(storageHost)).host();
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("STORAGE_EMULATOR_HOST"));
+    auto tokens = std::make_shared<gcs::TokenSource>(env);
+    t.authorize = [tokens]() -> Result<QByteArray> {
+        const Result<gcs::AccessToken> token = tokens->token();
+        if (!token)
+            return Error { tr(
+                "the object may be in a private bucket, and no Google credentials were found: %1")
+                               .arg(token.error()) };
+        return QByteArray(QByteArray("Bearer ") + token->value.toUtf8());
+    };
     return t;
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/settings/appsettings.h"
 
+#include "core/hub/handle.h"
 #include "core/hub/hubsettings.h"
 #include "core/prefetch/hubrequest.h"
 
@@ -31,6 +32,10 @@ struct PrefetchOptions final
     QString handleHistory;
 
     TransportOptions transport() const;
+    /// transport() for `handle`: a gs:// tarball may be in a private bucket, so a refusal of the
+    /// anonymous request is answered with a token from gcs::TokenSource (the same chain as gs://
+    /// caches; STORAGE_EMULATOR_HOST aside, since the request may go to that very host).
+    TransportOptions transportFor(const Handle &handle) const;
 
     /// Options from the environment (STORAGE_EMULATOR_HOST, TFHUB_DISABLE_CERT_VALIDATION, the
     /// handle history under XDG_DATA_HOME).

@@ -108,6 +108,8 @@ void ResumableDownload::send(const QUrl &url)
     if (m_done)
         return;
     QNetworkRequest request = hubrequest::make(url, m_options);
+    if (!m_authorization.isEmpty() && url.host() == m_options.authorizeHost)
+        request.setRawHeader("Authorization", m_authorization);
     m_resumeRequested = m_offset > 0;
     if (m_resumeRequested) {
         request.setRawHeader("Range", "bytes=" + QByteArray::number(m_offset) + '-');
@@ -270,6 +272,8 @@ bool ResumableDownload::handleHttpError(QNetworkReply *reply, int status)
         retryOrFail(what);
         return true;
     }
+    if (authorizeAfterRefusal(reply, status, what))
+        return true;
     // A resumed request to a redirect target (a signed URL, say) may have expired: go back to the start.
     if (m_resumeRequested && m_currentUrl != m_startUrl
         && (status == 403 || status == 404 || status == 410)) {
@@ -280,6 +284,28 @@ bool ResumableDownload::handleHttpError(QNetworkReply *reply, int status)
         return true;
     }
     fail(what);
+    return true;
+}
+
+// A private Cloud Storage object is refused to an anonymous request (401, or 403 for a bucket that
+// is not public): ask once for credentials and send the same request again with them.
+bool ResumableDownload::authorizeAfterRefusal(QNetworkReply *reply, int status, const QString &what)
+{
+    if ((status != 401 && status != 403) || !m_options.authorize
+        || reply->url().host() != m_options.authorizeHost)
+        return false;
+    if (m_authorizeAsked) {
+        fail(tr("%1, also with Google credentials: they give no access to this object.").arg(what));
+        return true;
+    }
+    m_authorizeAsked = true;
+    const Result<QByteArray> header = m_options.authorize();
+    if (!header) {
+        fail(tr("%1: %2").arg(what, header.error()));
+        return true;
+    }
+    m_authorization = *header;
+    send(reply->url());
     return true;
 }
 

@@ -70,6 +70,7 @@ private:
     void fail(const QString &message);
     void succeed();
     bool restartSink();
+    bool authorizeAfterRefusal(QNetworkReply *reply, int status, const QString &what);
 
     QNetworkAccessManager *m_nam;
     DownloadSink *m_sink;
@@ -95,6 +96,8 @@ private:
     QList<QSslError> m_sslErrors; ///< of the current reply
     qint64 m_discarded = 0; ///< bytes of a non-2xx body thrown away
     bool m_done = false;
+    QByteArray m_authorization; ///< sent to m_options.authorizeHost once a refusal asked for it
+    bool m_authorizeAsked = false;
 };
 
 } // namespace tfhub

@@ -247,7 +247,8 @@ private Q_SLOTS:
         // with no emulator and no credentials they say so. No gcloud on PATH and a metadata server that
         // is not there, so nothing leaves this machine.
         const QStringList onGcs { QStringLiteral("list"), QStringLiteral("du"), QStringLiteral("info"),
-            QStringLiteral("resolve"), QStringLiteral("verify"), QStringLiteral("rm"), QStringLiteral("prefetch") };
+            QStringLiteral("resolve"), QStringLiteral("verify"), QStringLiteral("rm"),
+            QStringLiteral("prefetch") };
         for (const QStringList &args : cacheVerbs()) {
             for (const bool viaEnv : { true, false }) {
                 const QString dir = QStringLiteral("gs://bucket/cache");

@@ -312,6 +312,76 @@ private Q_SLOTS:
                 + Handle::cacheKeyOf(QStringLiteral("gs://bucket/models/m.tar.gz")));
     }
 
+    // A gs:// tarball in a private bucket: the anonymous request is refused, and the same request
+    // goes again with a token from the credential chain (here GOOGLE_OAUTH_ACCESS_TOKEN).
+    void gcsTarballInPrivateBucket_data()
+    {
+        QTest::addColumn<int>("refusal");
+        QTest::addColumn<QByteArray>("token"); // what the environment holds; empty: no credentials
+        QTest::addColumn<bool>("succeeds");
+        QTest::addColumn<QString>("messagePart");
+        QTest::newRow("401, token") << 401 << QByteArray("tok-1") << true << QString();
+        QTest::newRow("403, token") << 403 << QByteArray("tok-1") << true << QString();
+        QTest::newRow("wrong token") << 403 << QByteArray("tok-2") << false
+                                     << QStringLiteral("also with Google credentials");
+        QTest::newRow("no credentials")
+            << 401 << QByteArray() << false << QStringLiteral("no Google credentials were found");
+    }
+
+    void gcsTarballInPrivateBucket()
+    {
+        QFETCH(int, refusal);
+        QFETCH(QByteArray, token);
+        QFETCH(bool, succeeds);
+        QFETCH(QString, messagePart);
+        QTemporaryDir tmp;
+        const QString path = QStringLiteral("/private/models/m.tar.gz");
+        m_hub.addArchive(path, m_bigArchive);
+        TestHub::Fault fault;
+        fault.requireAuthorization = "Bearer tok-1";
+        fault.refusalStatus = refusal;
+        m_hub.setFault(path, fault);
+        // No credential source but the one under test: no ADC file in this HOME, no gcloud on
+        // PATH, and a metadata server that refuses connections at once.
+        const QByteArray home = qgetenv("HOME"), pathEnv = qgetenv("PATH");
+        qputenv("HOME", QFile::encodeName(tmp.path()));
+        qputenv("PATH", QFile::encodeName(tmp.path()));
+        qputenv("GCE_METADATA_HOST", "127.0.0.1:1");
+        qunsetenv("GOOGLE_APPLICATION_CREDENTIALS");
+        if (token.isEmpty())
+            qunsetenv("GOOGLE_OAUTH_ACCESS_TOKEN");
+        else
+            qputenv("GOOGLE_OAUTH_ACCESS_TOKEN", token);
+        const int before = int(m_hub.requests().size());
+        PrefetchOptions o = options(tmp.filePath(QStringLiteral("cache")));
+        o.storageHost = m_hub.baseUrl().toString();
+        const QString handle = QStringLiteral("gs://private/models/m.tar.gz");
+        const PrefetchResult r = run(o.cacheRoot, handle, o);
+        qputenv("HOME", home);
+        qputenv("PATH", pathEnv);
+        qunsetenv("GCE_METADATA_HOST");
+        qunsetenv("GOOGLE_OAUTH_ACCESS_TOKEN");
+        m_hub.setFault(path, {});
+
+        QList<QByteArray> sent;
+        const QList<TestHub::Request> requests = m_hub.requests();
+        for (qsizetype i = before; i < requests.size(); ++i)
+            if (requests[i].path == path.toUtf8())
+                sent.append(requests[i].header("Authorization"));
+        QVERIFY(!sent.isEmpty());
+        QCOMPARE(sent.first(), QByteArray()); // the first try is anonymous, as for a public bucket
+        if (succeeds) {
+            QVERIFY2(r.phase == PrefetchPhase::Done, qPrintable(r.message));
+            QCOMPARE(sent, (QList<QByteArray> { QByteArray(), "Bearer " + token }));
+            QVERIFY(QFileInfo(r.path).isDir());
+        } else {
+            QCOMPARE(r.phase, PrefetchPhase::Failed);
+            QVERIFY2(r.message.contains(messagePart), qPrintable(r.message));
+            QVERIFY2(r.message.contains(QStringLiteral("HTTP %1").arg(refusal)), qPrintable(r.message));
+            QVERIFY(!QFileInfo::exists(o.cacheRoot + QLatin1Char('/') + Handle::cacheKeyOf(handle)));
+        }
+    }
+
     void cliPrefetchAndVerify()
     {
         QTemporaryDir tmp;

@@ -169,6 +169,9 @@ private:
             return sendStatus(m_fault.failStatus);
         if (m_fault.status != 0)
             return sendStatus(m_fault.status);
+        if (!m_fault.requireAuthorization.isEmpty()
+            && request.header("Authorization") != m_fault.requireAuthorization)
+            return sendStatus(m_fault.refusalStatus);
         if (redirected) {
             QByteArray location = redirect.first;
             if (location.startsWith('/'))

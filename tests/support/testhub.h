@@ -40,6 +40,9 @@ public:
         qint64 bytesPerSecond = 0; ///< throttle the body (0: as fast as possible)
         bool ignoreRange = false; ///< answer 200 with the whole body whatever Range says
         bool chunked = false; ///< Transfer-Encoding: chunked instead of Content-Length
+        /// A private object: answer `refusalStatus` unless the request's Authorization is this.
+        QByteArray requireAuthorization;
+        int refusalStatus = 401;
     };
 
     struct Request
