@@ -159,6 +159,7 @@ private Q_SLOTS:
     void unreachableEndpointNamesTheLocation();
     void prefetchFromTheAppLandsInTheBucket();
     void verifyComparesTheListing();
+    void pinWritesThePinsObject();
     void windowOnCloudImportsNothingAndSkipsPolicy();
     void cleanupPagePlansAndRunsOnCloud();
 };
@@ -458,6 +459,33 @@ void TestGcsUi::verifyComparesTheListing()
     QTRY_VERIFY_WITH_TIMEOUT(page.actions()->verifyJob().isFinished() && !bar->isHidden(), WaitMs);
     QVERIFY2(bar->text().contains(QStringLiteral("differs from its manifest")), qPrintable(bar->text()));
     QVERIFY(bar->kind() != MessageBar::Kind::Positive);
+}
+
+void TestGcsUi::pinWritesThePinsObject()
+{
+    QVERIFY(putCache(QStringLiteral("pins")) > 0);
+    const QString key = Handle::cacheKeyOf(Model);
+    const QString pinsObject = QStringLiteral("pins/.tfhub-cache-manager-pins.json");
+    std::unique_ptr<LiveCache> live = scanned(QStringLiteral("pins"));
+    QVERIFY(live);
+    CachePage page(live.get());
+    page.selectKeys({ key });
+    auto *pin = page.findChild<QAction *>(QStringLiteral("pinAction"));
+    QVERIFY(pin);
+    QTRY_VERIFY(pin->isEnabled());
+    pin->trigger();
+    QVERIFY(m_double.names(Bucket).contains(pinsObject));
+    QVERIFY(live->pinnedKeys().contains(key));
+    // Another listing reads it back from the bucket.
+    std::unique_ptr<LiveCache> again = scanned(QStringLiteral("pins"));
+    QVERIFY(again);
+    QCOMPARE(again->pinnedKeys(), QSet<QString> { key });
+    // Unpinned: the last pin goes, and with it the object.
+    page.selectKeys({ key });
+    QTRY_VERIFY(pin->isChecked());
+    pin->trigger();
+    QVERIFY(!live->pinnedKeys().contains(key));
+    QVERIFY(!m_double.names(Bucket).contains(pinsObject));
 }
 
 void TestGcsUi::windowOnCloudImportsNothingAndSkipsPolicy()

@@ -49,10 +49,6 @@ void CachePins::update()
     m_action->setEnabled(any);
     m_action->setChecked(all);
     m_action->setText(all ? tr("Unp&in") : tr("P&in"));
-    gcscache::limitForCloud(m_action, gcscache::isCloudRoot(m_live->root()),
-        tr("The app does not pin in Cloud Storage yet; use the command line: tfhub-cache --cache-dir %1 pin "
-           "HANDLE (the Clean Up page and the command line's clean keep those pins).")
-            .arg(m_live->root()));
 }
 
 void CachePins::toggle(bool pin)
