@@ -3,24 +3,34 @@
 // Cache page's entries, badge and limits, the Usage page's cost estimate, and an unreachable
 // endpoint.
 
+#include "core/cache/manifest.h"
 #include "core/hub/handle.h"
+#include "core/maintenance/cleanpolicy.h"
 #include "core/settings/appsettings.h"
 #include "settingspagefixtures.h"
 #include "tests/support/gcsdouble.h"
 #include "tests/support/testdata.h"
+#include "tests/support/testhub.h"
+#include "ui/bundle/bundleactions.h"
 #include "ui/cache/cacheactions.h"
 #include "ui/cache/cachemodel.h"
 #include "ui/cache/cachepage.h"
 #include "ui/cache/gcsbadge.h"
 #include "ui/cache/gcscachesource.h"
 #include "ui/cache/livecache.h"
+#include "ui/cleanup/cleanuppage.h"
+#include "ui/cleanup/cleanupplanmodel.h"
+#include "ui/cleanup/startupcleanup.h"
+#include "ui/downloads/downloadspage.h"
 #include "ui/settings/gcsfolderdialog.h"
 #include "ui/usage/costestimate.h"
 #include "ui/usage/usagepage.h"
 #include "ui/widgets/messagebar.h"
+#include "ui/window/mainwindow.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QDirIterator>
 #include <QLabel>
 #include <QLineEdit>
@@ -41,6 +51,7 @@ const QString Bucket = QStringLiteral("team-cache");
 const QString Uid = QStringLiteral("0123456789abcdef0123456789abcdef");
 const QString Model = QStringLiteral("https://tfhub.dev/google/half_plus_two/1");
 const QString Abandoned = QStringLiteral("https://tfhub.dev/google/yamnet/1");
+const QString HubPath = QStringLiteral("/google/half_plus_two/1");
 
 } // namespace
 
@@ -49,6 +60,7 @@ class TestGcsUi : public QObject, public test::settingspage::SettingsPageFixture
     Q_OBJECT
 
     GcsDouble m_double;
+    test::TestHub m_hub;
     qint64 m_modelBytes = 0;
 
     QString root(const QString &prefix) const { return QStringLiteral("gs://%1/%2").arg(Bucket, prefix); }
@@ -101,6 +113,19 @@ class TestGcsUi : public QObject, public test::settingspage::SettingsPageFixture
         return live;
     }
 
+    // Every folder named "gs:" below `dir`: what a gs:// root taken for a local path would create.
+    static QStringList gsFolders(const QString &dir)
+    {
+        QStringList found;
+        QDirIterator it(dir, QDir::Dirs | QDir::NoDotAndDotDot | QDir::Hidden, QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            it.next();
+            if (it.fileName() == QLatin1String("gs:"))
+                found << it.filePath();
+        }
+        return found;
+    }
+
     static int rowOf(const CacheModel *model, EntryState state)
     {
         for (int row = 0; row < model->rowCount(); ++row) {
@@ -115,6 +140,10 @@ private Q_SLOTS:
     {
         setUpSuite(QStringLiteral("tst_gcsui"));
         QVERIFY(m_double.start());
+        QFile archive(test::savedModelsDir() + QStringLiteral("/half_plus_two_v1_hub_module.tar.gz"));
+        QVERIFY(archive.open(QIODevice::ReadOnly));
+        QVERIFY(m_hub.start());
+        m_hub.addArchive(HubPath, archive.readAll());
         qputenv("STORAGE_EMULATOR_HOST", m_double.endpoint().toUtf8());
     }
     void init() { setUpTest(); }
@@ -128,6 +157,11 @@ private Q_SLOTS:
     void usageShowsCostFromSizesAndPrice();
     void listedAgainWhileShown();
     void unreachableEndpointNamesTheLocation();
+    void prefetchFromTheAppLandsInTheBucket();
+    void verifyComparesTheListing();
+    void pinWritesThePinsObject();
+    void windowOnCloudImportsNothingAndSkipsPolicy();
+    void cleanupPagePlansAndRunsOnCloud();
 };
 
 void TestGcsUi::dialogValidatesAndShowsCredentials()
@@ -239,11 +273,6 @@ void TestGcsUi::disabledActionsSayWhy()
     page.selectKeys({ Handle::cacheKeyOf(Model) });
     QTRY_VERIFY(page.selectedKeys() == QStringList { Handle::cacheKeyOf(Model) });
 
-    QAction *verify = page.actions()->verifyAction();
-    QVERIFY(!verify->isEnabled());
-    QVERIFY2(verify->toolTip().contains(
-                 QStringLiteral("tfhub-cache --cache-dir ") + root(QStringLiteral("actions"))),
-        qPrintable(verify->toolTip()));
     QVERIFY(!page.actions()->trashAction()->isEnabled());
     QVERIFY(page.actions()->trashAction()->toolTip().contains(QStringLiteral("no trash")));
     const QList<QAction *> actions = page.entryActions();
@@ -253,6 +282,8 @@ void TestGcsUi::disabledActionsSayWhy()
     QVERIFY(!(*open)->isEnabled());
     QVERIFY((*open)->toolTip().contains(QStringLiteral("no folder")));
     // What works on a bucket stays available.
+    QVERIFY(page.actions()->verifyAction()->isEnabled());
+    QVERIFY(page.findChild<QAction *>(QStringLiteral("prefetchAgainAction"))->isEnabled());
     QVERIFY(page.actions()->deleteAction()->isEnabled());
     QVERIFY(page.actions()->copyPathAction()->isEnabled());
 }
@@ -370,6 +401,180 @@ void TestGcsUi::unreachableEndpointNamesTheLocation()
     QVERIFY(page.findChild<QLabel *>(QStringLiteral("emptyText"))
                 ->text()
                 .contains(QStringLiteral("could not be read")));
+}
+
+void TestGcsUi::prefetchFromTheAppLandsInTheBucket()
+{
+    MainWindow window(root(QStringLiteral("fetch")), QStringLiteral("test"));
+    const QString handle = m_hub.url(HubPath).toString();
+    const QString key = Handle::cacheKeyOf(handle);
+    QCOMPARE(window.downloadsPage()->queueHandles({ handle }), 1);
+    // The Cache page lists the bucket again after the download: the entry is there, complete.
+    const CacheModel *model = window.liveCache()->model();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        model->rowOfKey(key) >= 0 && model->entryAt(model->rowOfKey(key)).state == EntryState::Complete,
+        WaitMs * 2);
+    QCOMPARE(model->entryAt(model->rowOfKey(key)).handle, handle);
+    const QStringList names = m_double.names(Bucket);
+    QVERIFY(names.contains(QStringLiteral("fetch/") + key + QStringLiteral(".descriptor.txt")));
+    // Published: no tmp objects and no lock of ours left under the prefix.
+    for (const QString &name : names)
+        QVERIFY2(!name.startsWith(QStringLiteral("fetch/"))
+                || (!name.contains(QStringLiteral(".tmp/")) && !name.endsWith(QStringLiteral(".lock"))),
+            qPrintable(name));
+}
+
+void TestGcsUi::verifyComparesTheListing()
+{
+    QVERIFY(putCache(QStringLiteral("verify")) > 0);
+    const QString key = Handle::cacheKeyOf(Model);
+    const QString manifest = QStringLiteral("verify/") + key + QStringLiteral(".manifest.json");
+    std::unique_ptr<LiveCache> live = scanned(QStringLiteral("verify"));
+    QVERIFY(live);
+    CachePage page(live.get());
+    auto *bar = page.findChild<MessageBar *>();
+    QVERIFY(bar);
+    page.selectKeys({ key });
+    QTRY_VERIFY(page.actions()->verifyAction()->isEnabled());
+
+    // Without a manifest the scan's verdict stands; the text says the content was not read.
+    page.actions()->verifyAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(page.actions()->verifyJob().isFinished() && !bar->isHidden(), WaitMs);
+    QVERIFY2(bar->text().contains(QStringLiteral("the content was not read")), qPrintable(bar->text()));
+    QCOMPARE(bar->kind(), MessageBar::Kind::Positive);
+
+    // A manifest naming a file the bucket lacks: the listing is compared with it.
+    Manifest wrong;
+    wrong.handle = Model;
+    wrong.key = key;
+    wrong.files.append({ QStringLiteral("saved_model.pb"), 1, QByteArray(64, '0') });
+    m_double.put(Bucket, manifest, wrong.toJson());
+    bar->dismiss();
+    QSignalSpy finished(live.get(), &LiveCache::scanFinished);
+    live->refresh();
+    QVERIFY(finished.wait(WaitMs));
+    page.selectKeys({ key });
+    QTRY_VERIFY(page.actions()->verifyAction()->isEnabled());
+    page.actions()->verifyAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(page.actions()->verifyJob().isFinished() && !bar->isHidden(), WaitMs);
+    QVERIFY2(bar->text().contains(QStringLiteral("differs from its manifest")), qPrintable(bar->text()));
+    QVERIFY(bar->kind() != MessageBar::Kind::Positive);
+}
+
+void TestGcsUi::pinWritesThePinsObject()
+{
+    QVERIFY(putCache(QStringLiteral("pins")) > 0);
+    const QString key = Handle::cacheKeyOf(Model);
+    const QString pinsObject = QStringLiteral("pins/.tfhub-cache-manager-pins.json");
+    std::unique_ptr<LiveCache> live = scanned(QStringLiteral("pins"));
+    QVERIFY(live);
+    CachePage page(live.get());
+    page.selectKeys({ key });
+    auto *pin = page.findChild<QAction *>(QStringLiteral("pinAction"));
+    QVERIFY(pin);
+    QTRY_VERIFY(pin->isEnabled());
+    pin->trigger();
+    QVERIFY(m_double.names(Bucket).contains(pinsObject));
+    QVERIFY(live->pinnedKeys().contains(key));
+    // Another listing reads it back from the bucket.
+    std::unique_ptr<LiveCache> again = scanned(QStringLiteral("pins"));
+    QVERIFY(again);
+    QCOMPARE(again->pinnedKeys(), QSet<QString> { key });
+    // Unpinned: the last pin goes, and with it the object.
+    page.selectKeys({ key });
+    QTRY_VERIFY(pin->isChecked());
+    pin->trigger();
+    QVERIFY(!live->pinnedKeys().contains(key));
+    QVERIFY(!m_double.names(Bucket).contains(pinsObject));
+}
+
+void TestGcsUi::windowOnCloudImportsNothingAndSkipsPolicy()
+{
+    QVERIFY(putCache(QStringLiteral("win")) > 0);
+    const QStringList before = m_double.names(Bucket);
+    // A relative "gs:/…" folder would land in the working directory: make it one the test can see.
+    QTemporaryDir work;
+    const QString oldCurrent = QDir::currentPath();
+    QVERIFY(QDir::setCurrent(work.path()));
+    CleanPolicy policy;
+    policy.enabled = true;
+    maintenance::writeCleanPolicy(*settings::openShared(), policy);
+    {
+        MainWindow window(root(QStringLiteral("win")), QStringLiteral("test"));
+        auto *statusBadge = window.findChild<GcsBadge *>(QStringLiteral("statusCloudBadge"));
+        QVERIFY(statusBadge && !statusBadge->isHidden());
+        QCOMPARE(statusBadge->badgeText(), QStringLiteral("Cloud Storage"));
+        QAction *import = window.bundleActions()->importAction();
+        QVERIFY(!import->isEnabled());
+        QVERIFY2(import->toolTip().contains(QStringLiteral("not supported")), qPrintable(import->toolTip()));
+        // A drop imports through importFile: refused, and the window says why.
+        QVERIFY(!window.bundleActions()->importFile(home() + QStringLiteral("/models.zip")));
+        QVERIFY2(window.windowMessageBar()->text().contains(QStringLiteral("Cloud Storage")),
+            qPrintable(window.windowMessageBar()->text()));
+
+        QSignalSpy done(window.startupCleanup(), &StartupCleanup::finished);
+        window.refresh();
+        QVERIFY(done.wait(WaitMs));
+        const PolicyReport report = done.first().first().value<PolicyReport>();
+        QVERIFY(report.removed.isEmpty());
+        QVERIFY2(report.error.contains(QStringLiteral("skipped"))
+                && report.error.contains(root(QStringLiteral("win"))),
+            qPrintable(report.error));
+        const Result<PolicyReport> written = maintenance::readCleanReport();
+        QVERIFY(written.ok());
+        QCOMPARE(written->error, report.error);
+        QCOMPARE(m_double.names(Bucket), before); // the policy removed nothing in the bucket
+
+        // Back on a local folder, Import is offered again.
+        QTemporaryDir local;
+        QSignalSpy scanned(window.liveCache(), &LiveCache::scanFinished);
+        window.liveCache()->setRoot(local.path());
+        QVERIFY(import->isEnabled());
+        QVERIFY(scanned.wait(WaitMs));
+        QVERIFY(statusBadge->isHidden());
+    }
+    QVERIFY(QDir::setCurrent(oldCurrent));
+    QVERIFY2(gsFolders(work.path()).isEmpty(), qPrintable(gsFolders(work.path()).join(u' ')));
+    QVERIFY2(gsFolders(home()).isEmpty(), qPrintable(gsFolders(home()).join(u' ')));
+}
+
+void TestGcsUi::cleanupPagePlansAndRunsOnCloud()
+{
+    QVERIFY(putCache(QStringLiteral("clean")) > 0);
+    std::unique_ptr<LiveCache> live = scanned(QStringLiteral("clean"));
+    QVERIFY(live);
+    CleanupPage page(live.get());
+    QSignalSpy planned(&page, &CleanupPage::planned);
+    page.replan();
+    QVERIFY(planned.wait(WaitMs));
+    // The abandoned download is the only leftover; the complete model and the person's file stay.
+    const CleanupPlan plan = page.model()->checkedPlan();
+    QCOMPARE(plan.items.size(), 1);
+    QCOMPARE(plan.items.first().key, Handle::cacheKeyOf(Abandoned));
+    QVERIFY(!page.findChild<QCheckBox *>(QStringLiteral("cleanupTrash"))->isEnabled());
+
+    QSignalSpy finished(&page, &CleanupPage::runFinished);
+    page.run();
+    QVERIFY(finished.wait(WaitMs));
+    const CleanupReport report = finished.first().first().value<CleanupReport>();
+    QVERIFY2(report.errors.isEmpty(), qPrintable(report.errors.join(u'\n')));
+    QCOMPARE(report.removed.size(), 1);
+    const QStringList left = m_double.names(Bucket);
+    for (const QString &name : left)
+        QVERIFY2(
+            !name.startsWith(QStringLiteral("clean/") + Handle::cacheKeyOf(Abandoned)), qPrintable(name));
+    QVERIFY(left.contains(QStringLiteral("clean/notes.txt")));
+    QVERIFY(left.contains(
+        QStringLiteral("clean/") + Handle::cacheKeyOf(Model) + QStringLiteral(".descriptor.txt")));
+
+    // "Last used" is unknown in a bucket: the unused rule is refused and the page says so.
+    planned.clear();
+    page.findChild<QCheckBox *>(QStringLiteral("ruleUnused"))->setChecked(true);
+    page.replan();
+    QVERIFY(planned.wait(WaitMs) || !planned.isEmpty());
+    auto *notes = page.findChild<QLabel *>(QStringLiteral("cleanupNotes"));
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        notes->text().contains(QStringLiteral("records no access times")), qPrintable(notes->text()), WaitMs);
 }
 
 QTEST_MAIN(TestGcsUi)

@@ -1,5 +1,6 @@
 #include "ui/bundle/bundleactions.h"
 
+#include "core/gcs/gcsurl.h"
 #include "core/hub/hubsettings.h"
 #include "core/prefetch/prefetchtypes.h"
 #include "ui/bundle/adopthandledialog.h"
@@ -53,6 +54,23 @@ void BundleActions::setSelection(const QStringList &keys)
     m_exportSelected->setEnabled(!keys.isEmpty());
 }
 
+QString BundleActions::importRefusal(const QString &root)
+{
+    if (!gcs::isGcsUrl(root))
+        return QString();
+    // Importing writes the models as local files: on gs:// they would land in a folder named "gs:".
+    return tr("Importing into a Cloud Storage cache (%1) is not supported; the command line refuses it "
+              "too. Import into a local cache folder instead.")
+        .arg(root);
+}
+
+void BundleActions::updateForRoot()
+{
+    const QString why = importRefusal(m_cacheRoot());
+    m_import->setEnabled(why.isEmpty());
+    m_import->setToolTip(why.isEmpty() ? m_import->statusTip() : why);
+}
+
 bool BundleActions::isImportable(const QString &path)
 {
     const QString name = QFileInfo(path).fileName().toLower();
@@ -82,6 +100,10 @@ BundleDialog *BundleActions::openDialog(const QString &title)
 BundleDialog *BundleActions::importFile(const QString &path, const QString &handle)
 {
     const QString root = m_cacheRoot();
+    if (const QString why = importRefusal(root); !why.isEmpty()) {
+        Q_EMIT importRefused(why);
+        return nullptr;
+    }
     if (path.endsWith(QLatin1String(".zip"), Qt::CaseInsensitive)) {
         BundleDialog *dialog = openDialog(tr("Import %1").arg(QFileInfo(path).fileName()));
         dialog->runner()->startImport({ path, lockOptions(root), false });

@@ -30,12 +30,18 @@ public:
 
     /// The Cache page's selected keys: what Export Selected exports.
     void setSelection(const QStringList &keys);
+    /// Import writes into a local folder only: disabled, saying why, while the cache is in Cloud
+    /// Storage (gs://). Called when the cache root changes.
+    void updateForRoot();
+    /// Why nothing can be imported into `root`; empty when it can.
+    static QString importRefusal(const QString &root);
 
     /// A .zip bundle, or a .tar.gz / .tgz / .tar archive.
     static bool isImportable(const QString &path);
 
     /// Imports `path`; an archive is adopted under `handle`, asked for when empty. Returns the
-    /// dialog that shows it, or nullptr when the user declined.
+    /// dialog that shows it, or nullptr when the user declined or the cache cannot take it
+    /// (importRefused says why).
     BundleDialog *importFile(const QString &path, const QString &handle = QString());
     /// Exports `keys` (every model folder when empty) to `zipPath`, asked for when empty.
     BundleDialog *exportKeys(const QStringList &keys, const QString &zipPath = QString());
@@ -43,6 +49,8 @@ public:
 Q_SIGNALS:
     /// Entries were written into the cache: rescan and show them.
     void entriesChanged(const QStringList &keys);
+    /// An import was asked for (a drop) where none can be done; `why` is for the user.
+    void importRefused(const QString &why);
 
 private:
     void chooseImport();

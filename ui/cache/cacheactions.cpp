@@ -167,10 +167,6 @@ void CacheActions::updateEnabled(const QList<CacheEntry> &selected)
     m_delete->setEnabled(anyCacheItem && !isRemoving());
     m_trash->setEnabled(anyCacheItem && !isRemoving());
     const bool cloud = gcscache::isCloudRoot(m_root);
-    gcscache::limitForCloud(m_verify, cloud,
-        tr("Verify reads model files on this computer; for a Cloud Storage cache use the command line: "
-           "tfhub-cache --cache-dir %1 verify")
-            .arg(m_root));
     gcscache::limitForCloud(m_trash, cloud, tr("Cloud Storage has no trash: use Delete."));
 }
 
@@ -293,7 +289,11 @@ void CacheActions::verifySelected()
     m_progress->show();
     m_verifyCancel = std::make_shared<std::atomic<bool>>(false);
     m_verifying->setFuture(QtConcurrent::run([root = m_root, entries, cancel = m_verifyCancel] {
-        VerifySummary s = verify(root, entries, [cancel] { return cancel->load(); });
+        const auto stop = [cancel] { return cancel->load(); };
+        // The marks follow local folders by their identity; a bucket's entries have none.
+        if (gcscache::isCloudRoot(root))
+            return verifyCloud(root, entries, stop);
+        VerifySummary s = verify(root, entries, stop);
         // What it found is kept beyond this message (the table marks the entry until it is
         // fixed, across restarts); entries a cancel cut short have no outcome.
         if (const Status recorded = maintenance::recordVerifyResults(root, s.outcomes); !recorded)

@@ -66,6 +66,10 @@ public:
     /// `cancelled` is polled between entries, between files and inside large files.
     static VerifySummary verify(
         const QString &root, const QList<CacheEntry> &entries, const std::function<bool()> &cancelled = {});
+    /// The same on a gs:// cache: each manifest against the objects' listing (paths and sizes; the
+    /// content is not read, which the text says), and the scan's verdict for entries without one.
+    static VerifySummary verifyCloud(
+        const QString &root, const QList<CacheEntry> &entries, const std::function<bool()> &cancelled = {});
     /// The running (or last) Verify; its result says whether it was cancelled.
     QFuture<VerifySummary> verifyJob() const { return m_verifying->future(); }
     /// Stops a running Verify soon (between chunks of a file); it reports itself as cancelled.

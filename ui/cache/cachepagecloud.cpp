@@ -1,5 +1,5 @@
 // The Cache page on a cache in Google Cloud Storage (gs://): the cloud badge, the timed listing
-// that stands in for a watcher, and the actions the app cannot do there yet.
+// that stands in for a watcher, and the actions the app cannot do there.
 
 #include "ui/cache/cachepage.h"
 
@@ -45,17 +45,9 @@ void CachePage::releaseAddedActions()
 void CachePage::limitActionsForCloud()
 {
     const bool cloud = gcscache::isCloudRoot(m_live->root());
-    m_cleanupAction->setEnabled(true); // the page's own: enabled wherever the Clean Up page works
+    m_cleanupAction->setEnabled(true); // the Clean Up page plans a gs:// cache through its location too
     gcscache::limitForCloud(
         m_openFolderAction, cloud, tr("A Cloud Storage cache has no folder on this computer to open."));
-    gcscache::limitForCloud(m_prefetchAgainAction, cloud,
-        tr("Downloading into Cloud Storage is not done from the app yet; use the command line: "
-           "tfhub-cache --cache-dir %1 prefetch HANDLE")
-            .arg(m_live->root()));
-    gcscache::limitForCloud(m_cleanupAction, cloud,
-        tr("The Clean Up page works on local folders; for Cloud Storage use the command line: "
-           "tfhub-cache --cache-dir %1 clean --stale")
-            .arg(m_live->root()));
     for (QAction *added : std::as_const(m_addedMenuActions)) {
         gcscache::limitForCloud(added, cloud,
             tr("Export reads model files on this computer; it does not read from Cloud Storage in the app "

@@ -49,9 +49,6 @@ void CachePins::update()
     m_action->setEnabled(any);
     m_action->setChecked(all);
     m_action->setText(all ? tr("Unp&in") : tr("P&in"));
-    gcscache::limitForCloud(m_action, gcscache::isCloudRoot(m_live->root()),
-        tr("Pins are kept in a file inside the cache folder, which the app does not write in Cloud "
-           "Storage yet."));
 }
 
 void CachePins::toggle(bool pin)

@@ -88,6 +88,12 @@ void GcsBadge::setRoot(const QString &root)
     setVisible(cloud);
 }
 
+void GcsBadge::setCompact(bool compact)
+{
+    m_location->setVisible(!compact);
+    setSizePolicy(compact ? QSizePolicy::Fixed : QSizePolicy::Preferred, QSizePolicy::Preferred);
+}
+
 QString GcsBadge::badgeText() const
 {
     return static_cast<BadgeLabel *>(m_badge)->text();

@@ -19,6 +19,9 @@ public:
 
     /// Shows `root` when it is a gs:// one, else hides the line.
     void setRoot(const QString &root);
+    /// Without the location: the icon and the badge alone, beside a label that names the location
+    /// already (the status bar).
+    void setCompact(bool compact);
     /// The badge's word ("Cloud Storage").
     QString badgeText() const;
     /// The location shown (gs://bucket/prefix); empty for a local folder.

@@ -1,7 +1,9 @@
 #include "ui/cache/gcscachesource.h"
 
+#include "core/gcs/gcslocation.h"
 #include "core/gcs/gcsscan.h"
 #include "core/gcs/gcsurl.h"
+#include "core/maintenance/pins.h"
 
 #include <QAction>
 #include <QDir>
@@ -64,8 +66,8 @@ void releaseFromCloud(QAction *action)
     action->setEnabled(true);
 }
 
-Result<QList<CacheEntry>> scanOnce(const QString &root, const ScanOptions &options,
-    const QProcessEnvironment &env, const gcs::ClientOptions &clientOptions)
+Result<CloudListing> scanOnce(const QString &root, const ScanOptions &options, const QProcessEnvironment &env,
+    const gcs::ClientOptions &clientOptions)
 {
     const Result<gcs::GcsUrl> url = gcs::parseGcsUrl(root);
     if (!url)
@@ -73,17 +75,48 @@ Result<QList<CacheEntry>> scanOnce(const QString &root, const ScanOptions &optio
     Result<std::unique_ptr<gcs::GcsClient>> client = gcs::makeClientFromEnvironment(env, clientOptions);
     if (!client)
         return Error { GcsCacheSource::tr("Cannot read %1: %2").arg(url->url(), client.error()) };
-    Result<QList<CacheEntry>> entries = gcs::scanAll(**client, *url, options);
+    gcs::GcsLocation location(*url, std::move(client).value());
+    Result<QList<CacheEntry>> entries = gcs::scanAll(location.client(), *url, options);
     if (!entries)
         return Error { GcsCacheSource::tr("Cannot list %1: %2").arg(url->url(), entries.error()) };
-    return entries;
+    CloudListing listing;
+    listing.entries = std::move(*entries);
+    const Result<PinSet> pins = maintenance::readPins(location);
+    if (pins) {
+        for (auto it = pins->byKey.cbegin(); it != pins->byKey.cend(); ++it)
+            listing.pinned.insert(it.key());
+    } else {
+        listing.pinsError = pins.error();
+    }
+    return listing;
+}
+
+Result<QSet<QString>> setPinned(
+    const QString &root, const QStringList &keys, const QStringList &handles, bool pinned)
+{
+    Result<std::unique_ptr<CacheLocation>> location = openCacheLocation(root);
+    if (!location)
+        return Error { location.error() };
+    for (int i = 0; i < keys.size(); ++i) {
+        const Result<bool> r = pinned ? maintenance::pin(**location, keys.at(i), handles.value(i))
+                                      : maintenance::unpin(**location, keys.at(i));
+        if (!r)
+            return Error { r.error() };
+    }
+    const Result<PinSet> pins = maintenance::readPins(**location);
+    if (!pins)
+        return Error { pins.error() };
+    QSet<QString> keysAfter;
+    for (auto it = pins->byKey.cbegin(); it != pins->byKey.cend(); ++it)
+        keysAfter.insert(it.key());
+    return keysAfter;
 }
 
 } // namespace gcscache
 
 GcsCacheSource::GcsCacheSource(QObject *parent)
     : QObject(parent)
-    , m_watcher(new QFutureWatcher<Result<QList<CacheEntry>>>(this))
+    , m_watcher(new QFutureWatcher<Result<gcscache::CloudListing>>(this))
     , m_clientOptions(gcscache::appClientOptions())
     , m_env(QProcessEnvironment::systemEnvironment())
 {
@@ -110,7 +143,7 @@ void GcsCacheSource::cancel()
     if (!m_running)
         return;
     m_running = false;
-    m_watcher->setFuture(QFuture<Result<QList<CacheEntry>>>());
+    m_watcher->setFuture(QFuture<Result<gcscache::CloudListing>>());
 }
 
 void GcsCacheSource::onDone()
@@ -118,17 +151,20 @@ void GcsCacheSource::onDone()
     if (!m_running || m_watcher->future().resultCount() == 0)
         return;
     m_running = false;
-    const Result<QList<CacheEntry>> result = m_watcher->result();
+    const Result<gcscache::CloudListing> result = m_watcher->result();
     if (!result) {
         Q_EMIT problem(result.error());
         Q_EMIT finished(false);
         return;
     }
-    for (const CacheEntry &e : *result) {
+    for (const CacheEntry &e : result->entries) {
         for (const QString &p : e.problems)
             Q_EMIT problem(p);
     }
-    Q_EMIT entriesFound(*result);
+    if (!result->pinsError.isEmpty())
+        Q_EMIT problem(result->pinsError);
+    Q_EMIT pinsFound(result->pinned);
+    Q_EMIT entriesFound(result->entries);
     Q_EMIT finished(true);
 }
 

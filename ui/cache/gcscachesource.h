@@ -9,6 +9,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QProcessEnvironment>
+#include <QSet>
 #include <QString>
 
 #include <functional>
@@ -39,10 +40,23 @@ void limitForCloud(QAction *action, bool cloud, const QString &why);
 /// (Export Everything); an action it did not disable is left as it is.
 void releaseFromCloud(QAction *action);
 
-/// Lists a gs:// root once and builds its entries (gcs::scanAll) with a client for `env`. The
-/// error names the location and the cause. Blocking: for worker threads.
-Result<QList<CacheEntry>> scanOnce(const QString &root, const ScanOptions &options,
-    const QProcessEnvironment &env, const gcs::ClientOptions &clientOptions);
+/// One listing of a gs:// root: its entries and its pins (the pins object beside them).
+struct CloudListing
+{
+    QList<CacheEntry> entries;
+    QSet<QString> pinned;
+    QString pinsError; ///< the pins object could not be read or is damaged
+};
+
+/// Lists a gs:// root once and builds its entries (gcs::scanAll) with a client for `env`, and
+/// reads its pins. The error names the location and the cause. Blocking: for worker threads.
+Result<CloudListing> scanOnce(const QString &root, const ScanOptions &options, const QProcessEnvironment &env,
+    const gcs::ClientOptions &clientOptions);
+
+/// Pins or unpins `keys` (`handles` for display, same order) in the pins object of a gs:// root;
+/// returns the pinned keys after. Blocking (a read and a write of one small object).
+Result<QSet<QString>> setPinned(
+    const QString &root, const QStringList &keys, const QStringList &handles, bool pinned);
 
 } // namespace gcscache
 
@@ -70,13 +84,15 @@ public:
 
 Q_SIGNALS:
     void entriesFound(const QList<tfhub::CacheEntry> &entries);
+    /// The pinned keys, sent with each listing before its entries.
+    void pinsFound(const QSet<QString> &keys);
     void problem(const QString &message);
     void finished(bool complete);
 
 private:
     void onDone();
 
-    QFutureWatcher<Result<QList<CacheEntry>>> *m_watcher;
+    QFutureWatcher<Result<gcscache::CloudListing>> *m_watcher;
     gcs::ClientOptions m_clientOptions;
     QProcessEnvironment m_env;
     bool m_running = false;

@@ -62,6 +62,7 @@ LiveCache::LiveCache(const QString &root, QObject *parent)
     connect(m_scanner, &CacheScanner::problem, this, &LiveCache::onScanProblem);
     connect(m_scanner, &CacheScanner::finished, this, &LiveCache::onScanFinished);
     connect(m_gcs, &GcsCacheSource::entriesFound, this, &LiveCache::onEntriesFound);
+    connect(m_gcs, &GcsCacheSource::pinsFound, this, &LiveCache::applyPins);
     connect(m_gcs, &GcsCacheSource::problem, this, &LiveCache::onScanProblem);
     connect(m_gcs, &GcsCacheSource::finished, this, &LiveCache::onScanFinished);
     // Changes by other processes (a download, a terminal rm) reach the model without a refresh.
@@ -148,12 +149,19 @@ void LiveCache::setRoot(const QString &root)
 
 void LiveCache::reloadPins()
 {
+    if (gcscache::isCloudRoot(m_root))
+        return; // read with each listing, off the GUI thread
     const Result<PinSet> pins = maintenance::readPins(m_root);
     QSet<QString> keys;
     if (pins) {
         for (auto it = pins->byKey.cbegin(); it != pins->byKey.cend(); ++it)
             keys.insert(it.key());
     }
+    applyPins(keys);
+}
+
+void LiveCache::applyPins(const QSet<QString> &keys)
+{
     if (keys == m_pinned)
         return;
     m_pinned = keys;
@@ -163,6 +171,13 @@ void LiveCache::reloadPins()
 
 Status LiveCache::setPinned(const QStringList &keys, const QStringList &handles, bool pinned)
 {
+    if (gcscache::isCloudRoot(m_root)) {
+        const Result<QSet<QString>> after = gcscache::setPinned(m_root, keys, handles, pinned);
+        if (!after)
+            return Error { after.error() };
+        applyPins(*after);
+        return Status();
+    }
     Status status;
     for (int i = 0; i < keys.size() && status; ++i) {
         const Result<bool> r = pinned ? maintenance::pin(m_root, keys.at(i), handles.value(i))

@@ -49,7 +49,7 @@ public:
     QSet<QString> pinnedKeys() const { return m_pinned; }
     /// Pins or unpins `keys` (`handles` for display, same order) in the folder's pins file.
     Status setPinned(const QStringList &keys, const QStringList &handles, bool pinned);
-    /// Reads the pins file again and shows it in the model.
+    /// Reads the pins file again and shows it in the model (a gs:// cache's pins come with its listing).
     void reloadPins();
 
     /// Options for every scan; the index use is the live cache's own (refresh() or scanAgain()).
@@ -94,6 +94,7 @@ Q_SIGNALS:
 private:
     void startScan(ScanIndexUse index);
     void onIndexView(const QList<tfhub::CacheEntry> &entries);
+    void applyPins(const QSet<QString> &keys);
     void onEntriesFound(const QList<tfhub::CacheEntry> &entries);
     void onScanProblem(const QString &message);
     void onScanFinished(bool complete);

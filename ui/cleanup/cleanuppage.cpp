@@ -1,6 +1,8 @@
 #include "ui/cleanup/cleanuppage.h"
 #include "ui/widgets/modelname.h"
 
+#include "core/gcs/gcslocation.h"
+#include "core/gcs/gcsurl.h"
 #include "core/maintenance/cleanpolicy.h"
 #include "core/maintenance/pins.h"
 #include "core/util/humanize.h"
@@ -45,6 +47,37 @@ QString skippedDetails(const CleanupReport &report)
                      .arg(s.handle.isEmpty() ? s.key : s.handle, s.reason);
     lines += report.errors;
     return lines.join(QLatin1Char('\n'));
+}
+
+// A Cloud Storage cache plans through its location: no access times there (the planner refuses
+// the unused rule and budgets by download time), pins read from the bucket.
+CleanupPlan planCloud(const QString &root, const QList<CacheEntry> &entries, const CleanupRules &rules,
+    const ScanOptions &options)
+{
+    Result<std::unique_ptr<CacheLocation>> location = openCacheLocation(root);
+    if (!location) {
+        CleanupPlan plan;
+        plan.root = root;
+        plan.notes << location.error();
+        return plan;
+    }
+    const Result<PinSet> pins = maintenance::readPins(**location);
+    CleanupPlan plan = maintenance::planCleanup(**location, entries, pins ? *pins : PinSet(), rules, options);
+    if (!pins)
+        plan.notes.prepend(pins.error());
+    return plan;
+}
+
+CleanupReport runCloud(const CleanupPlan &plan, const std::function<bool(const CleanupProgress &)> &progress,
+    const ScanOptions &options)
+{
+    Result<std::unique_ptr<CacheLocation>> location = openCacheLocation(plan.root);
+    if (!location) {
+        CleanupReport report;
+        report.errors << location.error();
+        return report;
+    }
+    return maintenance::executeCleanup(**location, plan, CleanupMode::Delete, progress, options);
 }
 
 } // namespace
@@ -250,6 +283,8 @@ void CleanupPage::replan()
     const CleanupRules rules = this->rules();
     const ScanOptions options = m_live->scanOptions();
     m_planWatcher->setFuture(QtConcurrent::run([root, entries, rules, options] {
+        if (gcs::isGcsUrl(root))
+            return planCloud(root, entries, rules, options);
         const Result<PinSet> pins = maintenance::readPins(root);
         CleanupPlan plan = maintenance::planCleanup(root, entries, pins ? *pins : PinSet(), rules, options);
         if (!pins)
@@ -301,7 +336,13 @@ void CleanupPage::updateEnabled()
     m_cancel->setVisible(running);
     m_progress->setVisible(running);
     m_total->setVisible(!running);
-    m_trash->setEnabled(!running);
+    // Cloud Storage has no trash: its objects are deleted.
+    const bool cloud = gcs::isGcsUrl(m_live->root());
+    if (cloud)
+        m_trash->setChecked(false);
+    m_trash->setEnabled(!running && !cloud);
+    m_trash->setToolTip(
+        cloud ? tr("A Cloud Storage cache has no trash: cleaning up deletes its objects.") : QString());
     m_view->setEnabled(!running);
 }
 
@@ -318,14 +359,14 @@ void CleanupPage::run()
     const ScanOptions options = m_live->scanOptions();
     const auto flag = m_cancelFlag;
     m_runWatcher->setFuture(QtConcurrent::run([this, plan, mode, options, flag] {
-        return maintenance::executeCleanup(
-            plan, mode,
-            [this, flag](const CleanupProgress &p) {
-                QMetaObject::invokeMethod(
-                    this, [this, p] { onProgress(p); }, Qt::QueuedConnection);
-                return !flag->load();
-            },
-            options);
+        const auto progress = [this, flag](const CleanupProgress &p) {
+            QMetaObject::invokeMethod(
+                this, [this, p] { onProgress(p); }, Qt::QueuedConnection);
+            return !flag->load();
+        };
+        if (gcs::isGcsUrl(plan.root))
+            return runCloud(plan, progress, options);
+        return maintenance::executeCleanup(plan, mode, progress, options);
     }));
     updateEnabled();
 }

@@ -1,5 +1,6 @@
 #include "ui/cleanup/startupcleanup.h"
 
+#include "core/gcs/gcsurl.h"
 #include "core/maintenance/cleanpolicyrun.h"
 #include "ui/cache/livecache.h"
 
@@ -27,12 +28,35 @@ bool StartupCleanup::start()
         return false;
     m_started = true;
     const QString root = m_live->root();
+    if (gcs::isGcsUrl(root)) {
+        skipCloud(root, policy);
+        return false;
+    }
     const ScanOptions options = m_live->scanOptions();
     m_watcher->setFuture(QtConcurrent::run([root, policy, options] {
         return maintenance::runCleanPolicy(
             root, policy, QStringLiteral("app"), maintenance::cleanReportPath(), options);
     }));
     return true;
+}
+
+void StartupCleanup::skipCloud(const QString &root, const CleanPolicy &policy)
+{
+    // The policy's run removes local paths and reads local use times: on gs:// it would act on a
+    // folder named "gs:", so it is skipped, and the report says so where the last run is shown.
+    PolicyReport report;
+    report.started = report.finished = QDateTime::currentDateTimeUtc();
+    report.trigger = QStringLiteral("app");
+    report.cacheRoot = root;
+    report.policy = policy;
+    report.error = tr("skipped: the cache is in Cloud Storage (%1) and the automatic cleanup works on local "
+                      "folders; run tfhub-cache --cache-dir %1 clean --stale")
+                       .arg(root);
+    qInfo("Automatic cleanup %s", qPrintable(report.error));
+    if (const Status written = maintenance::writeCleanReport(report); !written)
+        qWarning("%s", qPrintable(written.error()));
+    QMetaObject::invokeMethod(
+        this, [this, report] { Q_EMIT finished(report); }, Qt::QueuedConnection);
 }
 
 void StartupCleanup::onFinished()

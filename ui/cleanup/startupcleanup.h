@@ -20,6 +20,7 @@ public:
     ~StartupCleanup() override;
 
     /// Runs now when the policy is on (and it has not run in this session); false when it did not start.
+    /// A gs:// cache is skipped: finished() then brings a report whose error says why.
     bool start();
     bool isRunning() const { return m_watcher->isRunning(); }
 
@@ -28,6 +29,7 @@ Q_SIGNALS:
     void finished(const tfhub::PolicyReport &report);
 
 private:
+    void skipCloud(const QString &root, const CleanPolicy &policy);
     void onFinished();
 
     LiveCache *m_live;

@@ -8,6 +8,7 @@
 #include "ui/browse/browsepage.h"
 #include "ui/bundle/bundleactions.h"
 #include "ui/cache/cachepage.h"
+#include "ui/cache/gcsbadge.h"
 #include "ui/cache/gcscachesource.h"
 #include "ui/cache/livecache.h"
 #include "ui/cache/volumespace.h"
@@ -115,6 +116,7 @@ MainWindow::MainWindow(const QString &cacheRoot, const QString &sourceLabel, QWi
     createStatusBar();
 
     connect(m_live, &LiveCache::scanStarted, this, &MainWindow::onScanStarted);
+    connect(m_live, &LiveCache::rootChanged, this, [this] { updateFolderLabel(); });
     connect(m_live, &LiveCache::scanFinished, this, &MainWindow::onScanFinished);
     connect(m_live, &LiveCache::scanFinished, this, &MainWindow::scanFinished);
     connect(m_cachePage, &CachePage::totalsChanged, this, &MainWindow::updateTotals);
@@ -248,6 +250,10 @@ void MainWindow::createBundleActions()
     connect(m_cachePage, &CachePage::selectionTotalChanged, m_bundle,
         [this] { m_bundle->setSelection(m_cachePage->selectedKeys()); });
     connect(m_bundle, &BundleActions::entriesChanged, m_cachePage, &CachePage::rescanKeys);
+    connect(m_bundle, &BundleActions::importRefused, this,
+        [this](const QString &why) { m_topBar->showMessage(MessageBar::Kind::Warning, why); });
+    connect(m_live, &LiveCache::rootChanged, m_bundle, &BundleActions::updateForRoot);
+    m_bundle->updateForRoot();
     m_cachePage->addTableMenuActions({ m_bundle->exportSelectedAction(), m_bundle->exportAllAction() });
     setAcceptDrops(true);
 }
@@ -315,6 +321,9 @@ void MainWindow::createMenus()
 
 void MainWindow::createStatusBar()
 {
+    m_cloudBadge = new GcsBadge(this);
+    m_cloudBadge->setObjectName(QStringLiteral("statusCloudBadge"));
+    m_cloudBadge->setCompact(true);
     m_folderLabel = new QLabel(this);
     m_folderLabel->setObjectName(QStringLiteral("folderLabel"));
     m_folderLabel->setTextFormat(Qt::PlainText);
@@ -340,6 +349,7 @@ void MainWindow::createStatusBar()
     m_downloadsLabel->setObjectName(QStringLiteral("downloadsLabel"));
     m_downloadsLabel->hide();
 
+    statusBar()->addWidget(m_cloudBadge);
     statusBar()->addWidget(m_folderLabel, 1);
     statusBar()->addPermanentWidget(m_downloadsLabel);
     statusBar()->addPermanentWidget(m_scanLabel);
@@ -354,6 +364,7 @@ void MainWindow::updateFolderLabel()
     const QString folder = QDir::toNativeSeparators(m_live->root());
     m_folderLabel->setText(tr("Cache: %1 (%2)").arg(folder, m_sourceLabel));
     m_folderLabel->setToolTip(tr("Cache folder: %1\nSet by: %2").arg(folder, m_sourceLabel));
+    m_cloudBadge->setRoot(m_live->root());
 }
 
 QString MainWindow::cacheRoot() const

@@ -24,6 +24,7 @@ class BundleActions;
 class CachePage;
 class CleanupPage;
 class StartupCleanup;
+class GcsBadge;
 class DownloadsPage;
 class FirstRunBar;
 class PendingMoveBar;
@@ -140,6 +141,7 @@ private:
     QTimer *m_downloadStatusTimer = nullptr;
 
     QLabel *m_folderLabel = nullptr;
+    GcsBadge *m_cloudBadge = nullptr; // beside the folder label on a gs:// cache
     QLabel *m_totalLabel = nullptr;
     QLabel *m_freeLabel = nullptr;
     QLabel *m_selectionLabel = nullptr;
