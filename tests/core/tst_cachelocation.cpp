@@ -78,8 +78,12 @@ private Q_SLOTS:
     // The same rule whatever reads the files: a folder, or a reader over its listing.
     void formatRuleIsTheSameThroughAReader()
     {
+        // Copies: the local rule reads only files the user owns (O_NOATIME), and the shared data
+        // belongs to whoever installed it.
+        QTemporaryDir copies;
         for (const char *model : { "half_plus_two_tf2_cpu", "half_plus_two_cpu", "half_plus_two_tflite" }) {
-            const QString dir = test::savedModelsDir() + QLatin1Char('/') + QLatin1String(model);
+            const QString dir = copies.filePath(QLatin1String(model));
+            QVERIFY(test::copyTree(test::savedModelsDir() + QLatin1Char('/') + QLatin1String(model), dir));
             const QList<util::ListedName> listing = util::measure(dir, 1).listed;
             const cache::ModelInfo local = cache::inspect(dir, listing);
             int reads = 0;
@@ -100,7 +104,7 @@ private Q_SLOTS:
             QVERIFY2(reads <= 1 || QLatin1String(model) == QLatin1String("half_plus_two_tflite"), model);
         }
         // A reader that cannot read leaves the format unread, as an unreadable local file does.
-        const QString dir = test::savedModelsDir() + QStringLiteral("/half_plus_two_tf2_cpu");
+        const QString dir = copies.filePath(QStringLiteral("half_plus_two_tf2_cpu"));
         const cache::ModelInfo none = cache::inspect(util::measure(dir, 1).listed,
             [](const QString &, qint64) { return std::optional<QByteArray>(); });
         QCOMPARE(none.format, ModelFormat::Unknown);
