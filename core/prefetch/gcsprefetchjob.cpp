@@ -122,20 +122,12 @@ void GcsPrefetchJob::start()
     std::call_once(mapped, [] { mallopt(M_MMAP_THRESHOLD, 1024 * 1024); });
     m_nam = new QNetworkAccessManager(this);
     m_nam->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
-    if (m_options.loadFormat == LoadFormat::Invalid && m_handle.isHttp())
-        return finish(PrefetchPhase::Failed,
-            tr("TFHUB_MODEL_LOAD_FORMAT is not COMPRESSED, UNCOMPRESSED or AUTO; "
-               "tensorflow_hub would not download %1.")
-                .arg(m_handle.text()));
-    if (m_handle.isHttp() && m_options.loadFormat == LoadFormat::Uncompressed)
+    const PrefetchStart first = prefetchStart(m_handle, m_options);
+    if (first.kind == PrefetchStart::Kind::Fail)
+        return finish(PrefetchPhase::Failed, first.error);
+    if (first.kind == PrefetchStart::Kind::QueryUncompressed)
         return queryUncompressed();
-    if (!m_handle.isCached(m_options.loadFormat))
-        return finish(PrefetchPhase::Failed,
-            tr("%1 is used in place by tensorflow_hub; there is nothing to download.").arg(m_handle.text()));
-    m_url = QUrl(m_handle.compressedUrl(m_options.storageHost), QUrl::StrictMode);
-    if (!m_url.isValid())
-        return finish(PrefetchPhase::Failed,
-            tr("%1 does not make a valid download URL: %2").arg(m_handle.text(), m_url.errorString()));
+    m_url = first.url;
     if (!prepare())
         return;
     // The library's fast path: a model already there needs no lock.
@@ -355,9 +347,7 @@ void GcsPrefetchJob::queryUncompressed()
     connect(m_query.get(), &UncompressedQuery::resolved, this, [this](const QString &location) {
         m_result.remoteLocation = location;
         m_result.path = location;
-        finish(PrefetchPhase::Done,
-            tr("With UNCOMPRESSED, tensorflow_hub reads this model from %1; nothing is cached.")
-                .arg(location));
+        finish(PrefetchPhase::Done, uncompressedMessage(location));
     });
     m_query->start(QUrl(m_handle.uncompressedUrl(), QUrl::StrictMode));
 }
@@ -418,36 +408,25 @@ void GcsPrefetchJob::finish(PrefetchPhase phase, const QString &message)
     m_ending = true;
     m_poll.stop();
     m_heartbeat.stop();
-    m_result.phase = phase;
-    m_result.message = message;
-    m_progress.detail = phase == PrefetchPhase::Failed ? message : QString();
-    m_progress.phase = phase;
-    m_progress.etaSecs = phase == PrefetchPhase::Done ? 0 : -1;
+    prefetchprogress::end(&m_progress, &m_result, phase, message);
     Q_EMIT progressChanged(m_progress);
     Q_EMIT finished(m_result);
 }
 
 void GcsPrefetchJob::setPhase(PrefetchPhase phase, const QString &detail)
 {
-    const bool changed = phase != m_progress.phase || detail != m_progress.detail;
-    m_progress.phase = phase;
-    m_progress.detail = detail;
-    emitProgress(changed);
+    emitProgress(prefetchprogress::setPhase(&m_progress, phase, detail));
 }
 
 void GcsPrefetchJob::emitProgress(bool force)
 {
-    if (!m_meter.claimReport(force))
+    if (!prefetchprogress::claimReport(&m_progress, m_meter, force))
         return;
     if (m_upload) {
         const gcs::GcsArchiveUpload::Stats s = m_upload->stats();
         m_progress.written = s.uploadedBytes;
         m_progress.files = s.filesUploaded;
     }
-    if (m_meter.rate() > 0)
-        m_progress.bytesPerSec = m_meter.rate();
-    if (m_meter.etaSecs() >= 0)
-        m_progress.etaSecs = m_meter.etaSecs();
     Q_EMIT progressChanged(m_progress);
 }
 

@@ -82,4 +82,68 @@ QString phaseName(PrefetchPhase phase)
     return QString();
 }
 
+PrefetchStart prefetchStart(const Handle &handle, const PrefetchOptions &options)
+{
+    PrefetchStart s;
+    if (options.loadFormat == LoadFormat::Invalid && handle.isHttp()) {
+        s.error = tr("TFHUB_MODEL_LOAD_FORMAT is not COMPRESSED, UNCOMPRESSED or AUTO; "
+                     "tensorflow_hub would not download %1.")
+                      .arg(handle.text());
+        return s;
+    }
+    if (handle.isHttp() && options.loadFormat == LoadFormat::Uncompressed) {
+        s.kind = PrefetchStart::Kind::QueryUncompressed;
+        return s;
+    }
+    if (!handle.isCached(options.loadFormat)) {
+        s.error
+            = tr("%1 is used in place by tensorflow_hub; there is nothing to download.").arg(handle.text());
+        return s;
+    }
+    s.url = QUrl(handle.compressedUrl(options.storageHost), QUrl::StrictMode);
+    if (!s.url.isValid()) {
+        s.error = tr("%1 does not make a valid download URL: %2").arg(handle.text(), s.url.errorString());
+        return s;
+    }
+    s.kind = PrefetchStart::Kind::Download;
+    return s;
+}
+
+QString uncompressedMessage(const QString &location)
+{
+    return tr("With UNCOMPRESSED, tensorflow_hub reads this model from %1; nothing is cached.").arg(location);
+}
+
+namespace prefetchprogress {
+
+bool setPhase(PrefetchProgress *progress, PrefetchPhase phase, const QString &detail)
+{
+    const bool changed = phase != progress->phase || detail != progress->detail;
+    progress->phase = phase;
+    progress->detail = detail;
+    return changed;
+}
+
+bool claimReport(PrefetchProgress *progress, util::ProgressMeter &meter, bool force)
+{
+    if (!meter.claimReport(force))
+        return false;
+    if (meter.rate() > 0)
+        progress->bytesPerSec = meter.rate();
+    if (meter.etaSecs() >= 0)
+        progress->etaSecs = meter.etaSecs();
+    return true;
+}
+
+void end(PrefetchProgress *progress, PrefetchResult *result, PrefetchPhase phase, const QString &message)
+{
+    result->phase = phase;
+    result->message = message;
+    progress->detail = phase == PrefetchPhase::Failed ? message : QString();
+    progress->phase = phase;
+    progress->etaSecs = phase == PrefetchPhase::Done ? 0 : -1;
+}
+
+} // namespace prefetchprogress
+
 } // namespace tfhub

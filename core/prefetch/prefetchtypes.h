@@ -5,6 +5,7 @@
 #include "core/hub/handle.h"
 #include "core/hub/hubsettings.h"
 #include "core/prefetch/hubrequest.h"
+#include "core/util/progressmeter.h"
 
 #include <QMetaType>
 #include <QString>
@@ -77,6 +78,35 @@ struct PrefetchResult final
     QString remoteLocation; ///< UNCOMPRESSED: the gs:// location the server named
     QStringList warnings;
 };
+
+/// What a prefetch of a handle starts with, whatever the cache: under UNCOMPRESSED only the hub's
+/// answer; else the archive at `url`; or nothing, with `error` saying why (the library's words).
+struct PrefetchStart final
+{
+    enum class Kind { Fail, QueryUncompressed, Download };
+    Kind kind = Kind::Fail;
+    QUrl url;
+    QString error;
+};
+PrefetchStart prefetchStart(const Handle &handle, const PrefetchOptions &options);
+
+/// The message of a job that ends with the remote location UNCOMPRESSED names.
+QString uncompressedMessage(const QString &location);
+
+// What both prefetch jobs (a local folder, a gs:// prefix) do with their progress record.
+namespace prefetchprogress {
+
+/// Sets the phase and detail; true when either changed (a report is then due at once).
+bool setPhase(PrefetchProgress *progress, PrefetchPhase phase, const QString &detail);
+
+/// Whether a report is due now (always when forced; else as `meter` paces them), with the meter's
+/// rate and ETA brought up to date in `progress` when it is.
+bool claimReport(PrefetchProgress *progress, util::ProgressMeter &meter, bool force);
+
+/// Records the end of a job in both its progress and its result.
+void end(PrefetchProgress *progress, PrefetchResult *result, PrefetchPhase phase, const QString &message);
+
+} // namespace prefetchprogress
 
 } // namespace tfhub
 
