@@ -1,9 +1,8 @@
 // tfhub-cache on a gs:// cache, through the real executable, reaching the Cloud Storage test
 // double through STORAGE_EMULATOR_HOST exactly as a real emulator is reached.
 
-#include "clifixtures.h"
 #include "core/hub/handle.h"
-#include "tests/support/gcsdouble.h"
+#include "gcsclifixture.h"
 #include "tests/support/testdata.h"
 
 #include <QDirIterator>
@@ -16,7 +15,6 @@ using tfhub::test::GcsDouble;
 
 namespace {
 
-const QString bucket = QStringLiteral("team-cache");
 const QString uid = QStringLiteral("0123456789abcdef0123456789abcdef");
 
 QString keyOf(const QString &handle)
@@ -26,24 +24,9 @@ QString keyOf(const QString &handle)
 
 } // namespace
 
-class TestCliGcs : public QObject, public CliFixture
+class TestCliGcs : public QObject, public GcsCliFixture
 {
     Q_OBJECT
-
-    GcsDouble m_double;
-
-    QList<std::pair<QString, QString>> env() const
-    {
-        return { { QStringLiteral("STORAGE_EMULATOR_HOST"), m_double.endpoint() } };
-    }
-
-    Run gs(const QString &prefix, const QStringList &args)
-    {
-        return run(
-            QStringList { QStringLiteral("--cache-dir"), QStringLiteral("gs://%1/%2").arg(bucket, prefix) }
-                + args,
-            env());
-    }
 
     // A real SavedModel under prefix/K/ as tensorflow_hub leaves it on GCS (with MakeDirs'
     // zero-byte folder placeholders) and its descriptor. Returns the model's byte count.

@@ -2,11 +2,10 @@
 // gs://…`, through the real executable against the Cloud Storage test double (reached through
 // STORAGE_EMULATOR_HOST exactly as a real emulator is).
 
-#include "clifixtures.h"
 #include "core/cache/manifest.h"
 #include "core/hub/handle.h"
 #include "core/util/sha256.h"
-#include "tests/support/gcsdouble.h"
+#include "gcsclifixture.h"
 #include "tests/support/testdata.h"
 
 #include <QDirIterator>
@@ -20,8 +19,6 @@ using tfhub::test::GcsDouble;
 
 namespace {
 
-const QString bucket = QStringLiteral("team-cache");
-
 QString keyOf(const QString &handle)
 {
     return Handle::cacheKeyOf(handle);
@@ -34,24 +31,9 @@ QString handleOf(const QString &name)
 
 } // namespace
 
-class TestCliGcsVerbs : public QObject, public CliFixture
+class TestCliGcsVerbs : public QObject, public GcsCliFixture
 {
     Q_OBJECT
-
-    GcsDouble m_double;
-
-    QList<std::pair<QString, QString>> env() const
-    {
-        return { { QStringLiteral("STORAGE_EMULATOR_HOST"), m_double.endpoint() } };
-    }
-
-    Run gs(const QString &prefix, const QStringList &args)
-    {
-        return run(
-            QStringList { QStringLiteral("--cache-dir"), QStringLiteral("gs://%1/%2").arg(bucket, prefix) }
-                + args,
-            env());
-    }
 
     QString object(const QString &prefix, const QString &rel) const
     {
