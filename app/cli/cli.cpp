@@ -236,7 +236,7 @@ int runList(const Invocation &a)
             [&name](const CacheEntry &l, const CacheEntry &r) { return name(l) < name(r); });
 
     if (a.has("--json")) {
-        printJson(listJson(s, entries));
+        printJsonList(s, entries);
         return Ok;
     }
     if (entries.isEmpty()) {

@@ -5,6 +5,7 @@
 #include <QJsonArray>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -153,10 +154,18 @@ char *writeEscape(char *d, char16_t u)
 // QJsonDocument's escapes: '"', '\\' and the C0 controls escaped (the named ones by name), other
 // text as UTF-8, a surrogate without its pair as \\uXXXX. Written through a pointer into room
 // for the worst case (six bytes a code unit): appending byte by byte cost more than the scan.
-void appendEscaped(QByteArray &out, QStringView text)
+void appendEscaped(std::string &out, QStringView text)
 {
-    const qsizetype start = out.size();
-    out.resize(start + 6 * text.size());
+    const char16_t *const begin = text.utf16();
+    const auto plain = [](char16_t u) { return u >= 0x20 && u < 0x80 && u != u'"' && u != u'\\'; };
+    if (std::all_of(begin, begin + text.size(), plain)) { // most text: no room for escapes to fill
+        const size_t at = out.size();
+        out.resize(at + size_t(text.size()));
+        std::transform(begin, begin + text.size(), out.data() + at, [](char16_t u) { return char(u); });
+        return;
+    }
+    const size_t start = out.size();
+    out.resize(start + 6 * size_t(text.size()));
     char *d = out.data() + start;
     const char16_t *p = text.utf16();
     const char16_t *const end = p + text.size();
@@ -196,10 +205,20 @@ void appendEscaped(QByteArray &out, QStringView text)
             d = writeEscape(d, u);
         }
     }
-    out.truncate(d - out.constData());
+    out.resize(size_t(d - out.data()));
 }
 
-// isoTime()'s text into `text` (room for 40), or -1 where Qt's path is kept.
+char *putDigits(char *d, long value, int width)
+{
+    for (int i = width - 1; i >= 0; --i) {
+        d[i] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    }
+    return d + width;
+}
+
+// isoTime()'s text into `text` (room for 40), or -1 where Qt's path is kept. The digits are
+// placed by hand: snprintf cost more than the rest of an entry's JSON.
 int isoTimeText(const QDateTime &t, char *text)
 {
     const qint64 ms = t.toMSecsSinceEpoch();
@@ -209,16 +228,29 @@ int isoTimeText(const QDateTime &t, char *text)
     if (t.timeSpec() != Qt::LocalTime || !::localtime_r(&epoch, &local) || local.tm_gmtoff % 60 != 0
         || local.tm_year + 1900 < 1 || local.tm_year + 1900 > 9998)
         return -1;
-    constexpr size_t Room = 40;
-    int n = std::snprintf(text, Room, "%04d-%02d-%02dT%02d:%02d:%02d.%03d", local.tm_year + 1900,
-        local.tm_mon + 1, local.tm_mday, local.tm_hour, local.tm_min, local.tm_sec, int(ms - secs * 1000));
+    char *d = putDigits(text, local.tm_year + 1900, 4);
+    *d++ = '-';
+    d = putDigits(d, local.tm_mon + 1, 2);
+    *d++ = '-';
+    d = putDigits(d, local.tm_mday, 2);
+    *d++ = 'T';
+    d = putDigits(d, local.tm_hour, 2);
+    *d++ = ':';
+    d = putDigits(d, local.tm_min, 2);
+    *d++ = ':';
+    d = putDigits(d, local.tm_sec, 2);
+    *d++ = '.';
+    d = putDigits(d, long(ms - secs * 1000), 3);
     const long minutes = local.tm_gmtoff / 60;
-    if (minutes == 0)
-        n += std::snprintf(text + n, Room - size_t(n), "Z");
-    else
-        n += std::snprintf(text + n, Room - size_t(n), "%c%02ld:%02ld", minutes < 0 ? '-' : '+',
-            std::labs(minutes) / 60, std::labs(minutes) % 60);
-    return n;
+    if (minutes == 0) {
+        *d++ = 'Z';
+    } else {
+        *d++ = minutes < 0 ? '-' : '+';
+        d = putDigits(d, std::labs(minutes) / 60, 2);
+        *d++ = ':';
+        d = putDigits(d, std::labs(minutes) % 60, 2);
+    }
+    return int(d - text);
 }
 
 } // namespace
@@ -237,19 +269,14 @@ QString isoTime(const QDateTime &t)
                  : QString::fromLatin1(text, n);
 }
 
-void JsonWriter::indent(qsizetype depth)
-{
-    m_out.append(4 * depth, ' ');
-}
-
 void JsonWriter::beginValue()
 {
-    if (m_frames.isEmpty() || m_frames.constLast().object)
+    Frame *f = top();
+    if (!f || f->object)
         return; // the top level, or a member's value after its key
-    Frame &f = m_frames.last();
-    if (f.count++ > 0)
+    if (f->count++ > 0)
         m_out += ",\n";
-    indent(m_frames.size());
+    indent(m_depth);
 }
 
 JsonWriter &JsonWriter::key(const QString &name)
@@ -265,18 +292,19 @@ JsonWriter &JsonWriter::key(QLatin1String name)
     if (!plain)
         return key(QString(name));
     beginMember();
-    m_out += QByteArrayView(name.data(), name.size());
+    m_out.append(name.data(), size_t(name.size()));
     return endKey();
 }
 
 JsonWriter &JsonWriter::key(QStringView name)
 {
     beginMember();
-    const qsizetype before = m_out.size();
+    const size_t before = m_out.size();
     appendEscaped(m_out, name);
-    if (m_out.size() - before != name.size()
-        || std::any_of(name.begin(), name.end(), [](QChar c) { return c.unicode() >= 0x80; }))
-        m_frames.last().members.last().wide = name.toString();
+    if (!top()->ordered
+        && (m_out.size() - before != size_t(name.size())
+            || std::any_of(name.begin(), name.end(), [](QChar c) { return c.unicode() >= 0x80; })))
+        top()->members.back().wide = name.toString();
     return endKey();
 }
 
@@ -293,83 +321,107 @@ bool JsonWriter::keyLess(const Member &a, const Member &b) const
 
 void JsonWriter::beginMember()
 {
-    Q_ASSERT(!m_frames.isEmpty() && m_frames.constLast().object);
-    Frame &f = m_frames.last();
-    if (f.count++ > 0)
+    Frame *f = top();
+    Q_ASSERT(f && f->object);
+    if (f->count++ > 0)
         m_out += ",\n";
-    Member m;
+    if (f->ordered) {
+        indent(m_depth);
+        m_out += '"';
+        return;
+    }
+    Member &m = f->members.emplace_back();
     m.start = m_out.size();
-    indent(m_frames.size());
+    indent(m_depth);
     m_out += '"';
     m.keyStart = m_out.size();
-    f.members.append(m);
 }
 
 JsonWriter &JsonWriter::endKey()
 {
-    Frame &f = m_frames.last();
-    Member &m = f.members.last();
+    Frame *f = top();
+    if (f->ordered) {
+        m_out += "\": ";
+        return *this;
+    }
+    Member &m = f->members.back();
     m.keyLength = m_out.size() - m.keyStart;
     m_out += "\": ";
-    if (f.members.size() > 1 && keyLess(m, f.members.at(f.members.size() - 2)))
-        f.sorted = false;
+    if (f->members.size() > 1 && keyLess(m, f->members[f->members.size() - 2]))
+        f->sorted = false;
     return *this;
 }
 
-void JsonWriter::open(bool object)
+void JsonWriter::open(bool object, bool ordered)
 {
     beginValue();
     m_out += object ? "{\n" : "[\n";
-    Frame f;
+    if (m_depth == m_frames.size())
+        m_frames.emplace_back();
+    Frame &f = m_frames[m_depth++];
     f.object = object;
-    m_frames.append(std::move(f));
+    f.ordered = ordered;
+    f.sorted = true;
+    f.count = 0;
+    f.members.clear();
 }
 
 void JsonWriter::close()
 {
-    const Frame f = m_frames.takeLast();
+    Frame &f = m_frames[--m_depth];
     if (f.object && !f.sorted)
         sortMembers(f);
     if (f.count > 0)
         m_out += '\n';
-    indent(m_frames.size());
+    indent(m_depth);
     m_out += f.object ? '}' : ']';
-    if (m_frames.isEmpty())
+    if (m_depth == 0)
         m_out += '\n';
 }
 
 // Members as QJsonObject orders them.
 void JsonWriter::sortMembers(const Frame &frame)
 {
-    const QList<Member> &ms = frame.members;
-    QList<qsizetype> order(ms.size());
-    for (qsizetype i = 0; i < ms.size(); ++i)
+    const std::vector<Member> &ms = frame.members;
+    std::vector<size_t> order(ms.size());
+    for (size_t i = 0; i < ms.size(); ++i)
         order[i] = i;
-    std::stable_sort(order.begin(), order.end(),
-        [this, &ms](qsizetype a, qsizetype b) { return keyLess(ms.at(a), ms.at(b)); });
-    const qsizetype begin = ms.constFirst().start;
-    const auto endOf = [&ms, this](qsizetype i) {
-        return i + 1 < ms.size() ? ms.at(i + 1).start - 2 : m_out.size(); // before the ",\n"
+    std::stable_sort(
+        order.begin(), order.end(), [this, &ms](size_t a, size_t b) { return keyLess(ms[a], ms[b]); });
+    const size_t begin = ms.front().start;
+    const auto endOf = [&ms, this](size_t i) {
+        return i + 1 < ms.size() ? ms[i + 1].start - 2 : m_out.size(); // before the ",\n"
     };
-    QByteArray sorted;
+    std::string sorted;
     sorted.reserve(m_out.size() - begin);
-    for (qsizetype i : order) {
-        if (!sorted.isEmpty())
+    for (size_t i : order) {
+        if (!sorted.empty())
             sorted += ",\n";
-        sorted += QByteArrayView(m_out).sliced(ms.at(i).start, endOf(i) - ms.at(i).start);
+        sorted.append(m_out, ms[i].start, endOf(i) - ms[i].start);
     }
-    m_out.truncate(begin);
+    m_out.resize(begin);
     m_out += sorted;
 }
 
-void JsonWriter::beginObject()
+void JsonWriter::beginObject(KeyOrder order)
 {
-    open(true);
+    open(true, order == KeyOrder::Sorted);
+}
+
+bool JsonWriter::drain(const std::function<void(std::string_view)> &sink)
+{
+    for (size_t i = 0; i < m_depth; ++i) {
+        if (!m_frames[i].members.empty())
+            return false; // an object that may still sort its members
+    }
+    sink(m_out);
+    m_out.clear();
+    return true;
 }
 
 void JsonWriter::endObject()
 {
-    Q_ASSERT(!m_frames.isEmpty() && m_frames.constLast().object);
+    Q_ASSERT(m_depth > 0 && m_frames[m_depth - 1].object);
     close();
 }
 
@@ -380,7 +432,7 @@ void JsonWriter::beginArray()
 
 void JsonWriter::endArray()
 {
-    Q_ASSERT(!m_frames.isEmpty() && !m_frames.constLast().object);
+    Q_ASSERT(m_depth > 0 && !m_frames[m_depth - 1].object);
     close();
 }
 
@@ -395,7 +447,9 @@ void JsonWriter::string(QStringView text)
 void JsonWriter::number(qint64 value)
 {
     beginValue();
-    m_out += QByteArray::number(value);
+    char text[24];
+    const auto r = std::to_chars(text, text + sizeof text, value);
+    m_out.append(text, size_t(r.ptr - text));
 }
 
 void JsonWriter::boolean(bool value)
@@ -428,7 +482,7 @@ void JsonWriter::time(const QDateTime &t)
     }
     beginValue();
     m_out += '"';
-    m_out.append(text, n);
+    m_out.append(text, size_t(n));
     m_out += '"';
 }
 
@@ -439,11 +493,12 @@ void writeEnvelope(JsonWriter &w, const HubSettings &settings)
     w.key(QLatin1String("schema")).number(1);
 }
 
-QByteArray listJson(const HubSettings &settings, const QList<CacheEntry> &entries)
+void writeListJson(const HubSettings &settings, const QList<CacheEntry> &entries,
+    const std::function<void(std::string_view)> &sink)
 {
-    // Members in their order ("entries" between the envelope's keys): the object has nothing to sort.
+    constexpr size_t Piece = 64 * 1024;
     JsonWriter w;
-    w.beginObject();
+    w.beginObject(JsonWriter::KeyOrder::Sorted); // "entries" between the envelope's keys
     w.key(QLatin1String("cacheDir")).string(settings.cacheDir);
     w.key(QLatin1String("cacheDirSource")).string(sourceName(settings.cacheDirSource));
     w.key(QLatin1String("entries")).beginArray();
@@ -451,11 +506,21 @@ QByteArray listJson(const HubSettings &settings, const QList<CacheEntry> &entrie
         w.beginObject();
         writeEntry(w, e, settings.cacheDir);
         w.endObject();
+        if (w.view().size() >= Piece)
+            w.drain(sink);
     }
     w.endArray();
     w.key(QLatin1String("schema")).number(1);
     w.endObject();
-    return w.bytes();
+    w.drain(sink);
+}
+
+QByteArray listJson(const HubSettings &settings, const QList<CacheEntry> &entries)
+{
+    QByteArray out;
+    writeListJson(settings, entries,
+        [&out](std::string_view piece) { out.append(piece.data(), qsizetype(piece.size())); });
+    return out;
 }
 
 void writeEntry(JsonWriter &w, const CacheEntry &e, const QString &cacheRoot)
@@ -509,11 +574,24 @@ void writeEntry(JsonWriter &w, const CacheEntry &e, const QString &cacheRoot)
     k("stateDetail").stringOrNull(e.stateDetail);
 }
 
-void printJson(const QByteArray &json)
+void printJsonList(const HubSettings &settings, const QList<CacheEntry> &entries)
 {
     out().flush();
-    std::fwrite(json.constData(), 1, static_cast<size_t>(json.size()), stdout);
+    writeListJson(settings, entries,
+        [](std::string_view piece) { std::fwrite(piece.data(), 1, piece.size(), stdout); });
     std::fflush(stdout);
+}
+
+void printJson(std::string_view json)
+{
+    out().flush();
+    std::fwrite(json.data(), 1, json.size(), stdout);
+    std::fflush(stdout);
+}
+
+void printJson(const QByteArray &json)
+{
+    printJson(std::string_view(json.constData(), size_t(json.size())));
 }
 
 } // namespace tfhub::cli

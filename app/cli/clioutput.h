@@ -7,7 +7,10 @@
 #include <QStringList>
 #include <QTextStream>
 
+#include <functional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace tfhub::cli {
 
@@ -42,9 +45,17 @@ QString isoTime(const QDateTime &t);
 class JsonWriter final
 {
 public:
-    JsonWriter() { m_out.reserve(4096); }
+    /// How an object's members are written: in any order (each object sorts its own as it ends),
+    /// or already in QJsonObject's order, which the writer then trusts: such an object keeps none
+    /// of its members' places, so what it holds may be drained while it is open.
+    enum class KeyOrder {
+        Any,
+        Sorted,
+    };
 
-    void beginObject();
+    JsonWriter() { m_out.reserve(1 << 16); }
+
+    void beginObject(KeyOrder order = KeyOrder::Any);
     void endObject();
     void beginArray();
     void endArray();
@@ -62,38 +73,49 @@ public:
     void time(const QDateTime &t);
 
     /// The document so far; once the outermost value has ended it ends in a newline.
-    const QByteArray &bytes() const { return m_out; }
+    QByteArray bytes() const { return QByteArray(m_out.data(), qsizetype(m_out.size())); }
+    std::string_view view() const { return m_out; }
+    /// Hands what is written so far to `sink` and forgets it, when nothing of it can still move
+    /// (no open object of KeyOrder::Any has members yet); else does nothing. Lets a long document
+    /// go out in pieces instead of being held whole.
+    bool drain(const std::function<void(std::string_view)> &sink);
 
 private:
     struct Member final
     {
-        qsizetype start = 0; ///< where its indentation begins
-        qsizetype keyStart = 0; ///< its key's escaped text in m_out
-        qsizetype keyLength = 0;
+        size_t start = 0; ///< where its indentation begins
+        size_t keyStart = 0; ///< its key's escaped text in m_out
+        size_t keyLength = 0;
         QString wide; ///< the key, when it is not plain ASCII (it is then ordered as UTF-16)
     };
+    // Frames and their member lists are kept once made and reused at the same depth: a list of
+    // 10,000 entries opens 10,000 objects of 25 members, and allocating for each cost more than
+    // writing them.
     struct Frame final
     {
         bool object = false;
+        bool ordered = false; ///< KeyOrder::Sorted: members are not kept
         bool sorted = true;
-        qsizetype count = 0;
-        QList<Member> members;
+        size_t count = 0;
+        std::vector<Member> members;
     };
     void beginValue();
-    void open(bool object);
+    void open(bool object, bool ordered = false);
     void close();
-    void indent(qsizetype depth);
+    void indent(size_t depth) { m_out.append(4 * depth, ' '); }
     void sortMembers(const Frame &frame);
     void beginMember();
     JsonWriter &endKey();
     std::string_view keyOf(const Member &m) const
     {
-        return std::string_view(m_out.constData() + m.keyStart, static_cast<size_t>(m.keyLength));
+        return std::string_view(m_out).substr(m.keyStart, m.keyLength);
     }
     bool keyLess(const Member &a, const Member &b) const;
+    Frame *top() { return m_depth ? &m_frames[m_depth - 1] : nullptr; }
 
-    QByteArray m_out;
-    QList<Frame> m_frames;
+    std::string m_out;
+    std::vector<Frame> m_frames;
+    size_t m_depth = 0;
 };
 
 /// The members every verb's JSON has (`schema`, `cacheDir`, `cacheDirSource`), into an open object.
@@ -102,7 +124,13 @@ void writeEnvelope(JsonWriter &w, const HubSettings &settings);
 void writeEntry(JsonWriter &w, const CacheEntry &entry, const QString &cacheRoot);
 /// `list --json`: the envelope and `entries`, each as writeEntry() writes it.
 QByteArray listJson(const HubSettings &settings, const QList<CacheEntry> &entries);
+/// The same document, handed to `sink` in pieces of about 64 KiB as it is written.
+void writeListJson(const HubSettings &settings, const QList<CacheEntry> &entries,
+    const std::function<void(std::string_view)> &sink);
 /// Prints a JSON document (JsonWriter::bytes()) to stdout, after anything printed before.
+void printJson(std::string_view json);
+/// `list --json` to stdout as it is written (writeListJson()).
+void printJsonList(const HubSettings &settings, const QList<CacheEntry> &entries);
 void printJson(const QByteArray &json);
 
 } // namespace tfhub::cli

@@ -97,27 +97,43 @@ struct IndexFile final
     QString path;
     cache::ScanIndex stored;
     bool trusted = false; ///< ScanIndexUse::Use: the stored entries are reused where their stamps hold
+    /// The root's stamp is the stored one: no descriptor or manifest was replaced since.
+    bool filesVouched = false;
     cache::ScanIndex next;
     /// Something of `next` differs from `stored` besides the entries left out of it.
     bool changed = false;
 };
 
-IndexFile openIndex(const QString &root, const RootListing &l, ScanIndexUse use)
+// `keepOthers`: the stored entries are read even for a rebuild, to be written back untouched.
+IndexFile openIndex(const QString &root, const RootListing &l, const cache::ItemScan &scan, bool keepOthers)
 {
     IndexFile f;
+    const ScanIndexUse use = scan.options.index;
     if (use == ScanIndexUse::None)
         return f;
     f.path = cache::ScanIndex::pathFor(root);
     const QString id = QDir::cleanPath(QDir(root).absolutePath()); // "cache/" and "cache" share one index
     const auto device = static_cast<quint64>(l.st.st_dev);
     const auto inode = static_cast<quint64>(l.st.st_ino);
-    // Read for a rebuild too: an unchanged index is not written again.
-    f.stored = cache::ScanIndex::read(f.path, id, device, inode);
     f.trusted = use == ScanIndexUse::Use;
+    // A rebuild trusts nothing stored: it needs the old bytes only to leave them unwritten if equal.
+    if (f.trusted || keepOthers)
+        f.stored = cache::ScanIndex::read(f.path, id, device, inode);
+    else
+        f.stored.readBytes = cache::ScanIndex::readBytesOf(f.path);
     f.next.root = id;
     f.next.rootDevice = device;
     f.next.rootInode = inode;
     f.next.readBytes = f.stored.readBytes;
+    const qint64 mtimeNs = util::toNs(l.st.st_mtim);
+    const qint64 ctimeNs = util::toNs(l.st.st_ctim);
+    f.filesVouched = f.trusted && f.stored.rootCtimeNs != 0 && f.stored.rootMtimeNs == mtimeNs
+        && f.stored.rootCtimeNs == ctimeNs;
+    if (ctimeNs < scan.settledBeforeNs) {
+        f.next.rootMtimeNs = mtimeNs;
+        f.next.rootCtimeNs = ctimeNs;
+    }
+    f.changed = f.next.rootMtimeNs != f.stored.rootMtimeNs || f.next.rootCtimeNs != f.stored.rootCtimeNs;
     return f;
 }
 
@@ -144,7 +160,7 @@ CacheEntry scanGroup(
     if (index->trusted && it != index->stored.entries.cend()) {
         QStringList sorted = names;
         sorted.sort();
-        if (cache::stillHolds(scan.rootFd, *it, sorted)) {
+        if (cache::stillHolds(scan.rootFd, *it, sorted, !index->filesVouched)) {
             record = *it;
             ok = cache::indexedGroup(scan, names, &record, &e);
         }
@@ -190,7 +206,7 @@ bool scanRoot(const QString &root, const ScanOptions &options,
         else
             foreign << name;
     }
-    IndexFile index = openIndex(root, listing, options.index);
+    IndexFile index = openIndex(root, listing, scan, false);
     if (onIndexView && index.trusted && !index.stored.entries.isEmpty()) {
         QList<CacheEntry> view;
         for (const IndexedEntry &r : std::as_const(index.stored.entries)) {
@@ -266,8 +282,15 @@ QList<CacheEntry> scanItems(const QString &root, const QStringList &itemKeys, co
         names[itemKey(name)] << name;
     const bool any = !names.isEmpty();
     ItemScan scan = any ? itemScan(root, listing, options) : ItemScan();
-    IndexFile index = any ? openIndex(root, listing, options.index) : IndexFile();
+    IndexFile index = any ? openIndex(root, listing, scan, true) : IndexFile();
     index.next.entries = index.stored.entries; // only these items change: the others are kept as read
+    if (!index.filesVouched) {
+        // The entries kept as read were checked against an older root: the new stamp cannot vouch
+        // for their descriptors and manifests.
+        index.next.rootMtimeNs = 0;
+        index.next.rootCtimeNs = 0;
+        index.changed = index.changed || index.stored.rootCtimeNs != 0;
+    }
     QList<CacheEntry> out;
     for (const QString &item : itemKeys) {
         const QStringList mine = names.value(item);

@@ -9,6 +9,7 @@
 #include <QIODevice>
 #include <QProcessEnvironment>
 
+#include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
 #include <limits>
@@ -23,7 +24,6 @@ namespace {
 
 constexpr char Magic[8] = { 'T', 'F', 'H', 'S', 'C', 'A', 'N', '\0' };
 constexpr int HeaderSize = 8 + 4 + 8 + 4; // magic, version, payload size, CRC-32 of the payload
-constexpr QDataStream::Version StreamVersion = QDataStream::Qt_6_4;
 
 QString tr(const char *text)
 {
@@ -68,61 +68,104 @@ quint32 crc(const QByteArray &data, qsizetype from)
 // key they all start with.
 constexpr qint64 NoTime = std::numeric_limits<qint64>::min();
 
+// QDataStream's encoding, written by hand (its device writes cost more than the rest of a full
+// walk's index): big-endian numbers, a byte array as its 32-bit length then its bytes.
 class Writer final
 {
 public:
-    explicit Writer(QDataStream &s) : m_s(s) { }
+    explicit Writer(QByteArray &out) : m_out(out) { }
 
-    void text(const QString &t) { m_s << t.toUtf8(); }
+    template<typename T> void number(T value)
+    {
+        static_assert(std::is_integral_v<T>);
+        using U = std::make_unsigned_t<T>;
+        auto v = static_cast<U>(value);
+        char bytes[sizeof(T)];
+        for (size_t i = sizeof(T); i > 0; --i) {
+            bytes[i - 1] = static_cast<char>(v & 0xff);
+            v = static_cast<U>(v >> 8);
+        }
+        m_out.append(bytes, qsizetype(sizeof(T)));
+    }
+    void flag(bool value) { m_out.append(value ? '\1' : '\0'); }
+    void text(QStringView t)
+    {
+        if (t.isNull()) {
+            number(0xffffffffu); // as QDataStream writes a null byte array
+            return;
+        }
+        const bool ascii = std::all_of(t.begin(), t.end(), [](QChar c) { return c.unicode() < 0x80; });
+        const QByteArray utf8 = ascii ? QByteArray() : t.toUtf8();
+        number(static_cast<quint32>(ascii ? t.size() : utf8.size()));
+        if (!ascii) {
+            m_out.append(utf8);
+            return;
+        }
+        const qsizetype at = m_out.size();
+        m_out.resize(at + t.size());
+        std::transform(t.begin(), t.end(), m_out.data() + at, [](QChar c) { return char(c.unicode()); });
+    }
     void texts(const QStringList &list)
     {
-        m_s << static_cast<quint32>(list.size());
+        number(static_cast<quint32>(list.size()));
         for (const QString &t : list)
             text(t);
     }
-    void time(const QDateTime &t) { m_s << (t.isValid() ? t.toMSecsSinceEpoch() : NoTime); }
+    void time(const QDateTime &t) { number(t.isValid() ? t.toMSecsSinceEpoch() : NoTime); }
 
     void entry(const IndexedEntry &e)
     {
-        const auto suffix = [&e](const QString &name) { return name.mid(e.key.size()); };
+        const auto suffix = [&e](const QString &name) { return QStringView(name).mid(e.key.size()); };
         text(e.key);
-        QStringList names;
+        number(static_cast<quint32>(e.names.size()));
         for (const QString &n : e.names)
-            names << suffix(n);
-        texts(names);
-        m_s << static_cast<quint32>(e.folders.size());
+            text(suffix(n));
+        number(static_cast<quint32>(e.folders.size()));
         for (const util::Stamp &f : e.folders) {
             text(f.path);
-            m_s << f.inode << f.mtimeNs << f.ctimeNs;
+            number(f.inode);
+            number(f.mtimeNs);
+            number(f.ctimeNs);
         }
-        m_s << static_cast<quint32>(e.stampedFiles.size());
+        number(static_cast<quint32>(e.stampedFiles.size()));
         for (const FileStamp &f : e.stampedFiles) {
             text(suffix(f.name));
-            m_s << f.inode << f.mtimeNs << f.ctimeNs << f.size;
+            number(f.inode);
+            number(f.mtimeNs);
+            number(f.ctimeNs);
+            number(f.size);
         }
-        m_s << static_cast<quint32>(e.artifacts.size());
+        number(static_cast<quint32>(e.artifacts.size()));
         for (const Artifact &a : e.artifacts) {
-            m_s << static_cast<qint32>(a.kind);
+            number(static_cast<qint32>(a.kind));
             text(suffix(a.name));
-            m_s << a.diskBytes << a.bytes << a.files;
+            number(a.diskBytes);
+            number(a.bytes);
+            number(a.files);
             time(a.modified);
         }
-        m_s << e.hasFolder << e.folderIsDir << e.folderEmpty << e.folderNonEmpty << e.files;
+        flag(e.hasFolder);
+        flag(e.folderIsDir);
+        flag(e.folderEmpty);
+        flag(e.folderNonEmpty);
+        number(e.files);
         time(e.newestMTime);
         time(e.folderMTime);
-        m_s << static_cast<qint32>(e.format) << e.loadable;
+        number(static_cast<qint32>(e.format));
+        flag(e.loadable);
         texts(e.missingFiles);
         texts(e.loadFiles);
         time(e.lastAccessed);
-        m_s << e.hasDescriptor;
+        flag(e.hasDescriptor);
         text(e.handle);
         time(e.downloaded);
         text(e.downloaderHost);
-        m_s << e.downloaderPid << e.hasManifest;
+        number(e.downloaderPid);
+        flag(e.hasManifest);
     }
 
 private:
-    QDataStream &m_s;
+    QByteArray &m_out;
 };
 
 // Reads what Writer wrote (QDataStream's encoding: big-endian numbers, a byte array as its
@@ -275,22 +318,26 @@ QString ScanIndex::pathFor(const QString &root)
 
 QByteArray ScanIndex::serialize() const
 {
-    QByteArray payload;
-    {
-        QDataStream s(&payload, QIODevice::WriteOnly);
-        s.setVersion(StreamVersion);
-        Writer w(s);
-        w.text(root);
-        s << rootDevice << rootInode << static_cast<quint32>(entries.size());
-        for (const IndexedEntry &e : entries)
-            w.entry(e);
-    }
     QByteArray out;
-    out.reserve(HeaderSize + payload.size());
-    QDataStream h(&out, QIODevice::WriteOnly);
-    h.writeRawData(Magic, sizeof Magic);
-    h << Version << static_cast<quint64>(payload.size()) << crc(payload, 0);
-    out.append(payload);
+    out.reserve(HeaderSize + 512 * (entries.size() + 1));
+    out.append(Magic, sizeof Magic);
+    Writer w(out);
+    w.number(Version);
+    w.number(quint64(0)); // the payload's size and checksum, once it is written
+    w.number(quint32(0));
+    w.text(root);
+    w.number(rootDevice);
+    w.number(rootInode);
+    w.number(rootMtimeNs);
+    w.number(rootCtimeNs);
+    w.number(static_cast<quint32>(entries.size()));
+    for (const IndexedEntry &e : entries)
+        w.entry(e);
+    QByteArray header;
+    Writer h(header);
+    h.number(static_cast<quint64>(out.size() - HeaderSize));
+    h.number(crc(out, HeaderSize));
+    out.replace(sizeof Magic + 4, header.size(), header);
     return out;
 }
 
@@ -311,6 +358,8 @@ bool ScanIndex::parse(const QByteArray &data)
     const QString storedRoot = r.text();
     const auto device = r.number<quint64>();
     const auto inode = r.number<quint64>();
+    const auto mtimeNs = r.number<qint64>();
+    const auto ctimeNs = r.number<qint64>();
     const quint32 count = r.count();
     if (!r.ok() || storedRoot != root || device != rootDevice || inode != rootInode)
         return false;
@@ -324,7 +373,17 @@ bool ScanIndex::parse(const QByteArray &data)
     if (!r.ok() || !r.atEnd() || read.size() != static_cast<qsizetype>(count))
         return false;
     entries = read;
+    rootMtimeNs = mtimeNs;
+    rootCtimeNs = ctimeNs;
     return true;
+}
+
+QByteArray ScanIndex::readBytesOf(const QString &file)
+{
+    QFile f(file);
+    if (file.isEmpty() || !f.open(QIODevice::ReadOnly))
+        return QByteArray();
+    return f.readAll();
 }
 
 ScanIndex ScanIndex::read(const QString &file, const QString &root, quint64 rootDevice, quint64 rootInode)
@@ -377,7 +436,7 @@ Status ScanIndex::write(const QString &file) const
     return {};
 }
 
-bool stillHolds(int rootFd, const IndexedEntry &entry, const QStringList &sortedNames)
+bool stillHolds(int rootFd, const IndexedEntry &entry, const QStringList &sortedNames, bool statFiles)
 {
     if (entry.names != sortedNames)
         return false;
@@ -385,14 +444,13 @@ bool stillHolds(int rootFd, const IndexedEntry &entry, const QStringList &sorted
     {
     };
     for (const util::Stamp &f : entry.folders) {
-        const QString rel = f.path.isEmpty() ? entry.key : entry.key + QLatin1Char('/') + f.path;
-        if (::fstatat(rootFd, QFile::encodeName(rel).constData(), &st, AT_SYMLINK_NOFOLLOW) != 0
+        if (::fstatat(rootFd, util::NativePath(entry.key, f.path).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0
             || !S_ISDIR(st.st_mode) || static_cast<quint64>(st.st_ino) != f.inode
             || util::toNs(st.st_mtim) != f.mtimeNs || util::toNs(st.st_ctim) != f.ctimeNs)
             return false;
     }
-    for (const FileStamp &f : entry.stampedFiles) {
-        if (::fstatat(rootFd, QFile::encodeName(f.name).constData(), &st, AT_SYMLINK_NOFOLLOW) != 0
+    for (const FileStamp &f : statFiles ? entry.stampedFiles : QList<FileStamp>()) {
+        if (::fstatat(rootFd, util::NativePath(f.name).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0
             || !S_ISREG(st.st_mode) || static_cast<quint64>(st.st_ino) != f.inode
             || util::toNs(st.st_mtim) != f.mtimeNs || util::toNs(st.st_ctim) != f.ctimeNs
             || static_cast<qint64>(st.st_size) != f.size)

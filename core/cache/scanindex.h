@@ -65,7 +65,7 @@ class ScanIndex final
 public:
     /// Bumped whenever the stored facts or the rules that derive an entry from them change: a file
     /// of another version is ignored.
-    static constexpr quint32 Version = 1;
+    static constexpr quint32 Version = 2;
 
     /// The index file of `root`: `$XDG_CACHE_HOME/tfhub-cache-manager/scan-<hash of the root's
     /// path>.idx` (~/.cache when XDG_CACHE_HOME is unset or relative). Empty when that folder lies
@@ -81,6 +81,10 @@ public:
     /// and a file torn by a crash is told by its checksum and ignored.
     Status write(const QString &file) const;
 
+    /// Only the bytes of `file`, unchecked: a rebuild trusts nothing in it, and needs them only to
+    /// leave an unchanged index unwritten.
+    static QByteArray readBytesOf(const QString &file);
+
     QByteArray serialize() const;
     /// The entries of serialized data; false (and nothing changed) for anything that is not a
     /// whole index of this version for this root.
@@ -89,12 +93,19 @@ public:
     QString root;
     quint64 rootDevice = 0;
     quint64 rootInode = 0;
+    /// The root folder's mtime and ctime when it was listed, or 0 when it had not settled (changed
+    /// too recently to tell a later change in the same clock tick). A descriptor or manifest is
+    /// only ever replaced by a rename into the root, which moves both: while they hold, the
+    /// stamped files need no stat of their own.
+    qint64 rootMtimeNs = 0;
+    qint64 rootCtimeNs = 0;
     QMap<QString, IndexedEntry> entries; ///< by key
     QByteArray readBytes; ///< the file as read, when it was valid
 };
 
 /// Whether `entry` still describes the item called `names` in the root open as `rootFd`: the same
-/// names, every folder with the same inode, mtime and ctime, every stamped file unchanged.
-bool stillHolds(int rootFd, const IndexedEntry &entry, const QStringList &sortedNames);
+/// names, every folder with the same inode, mtime and ctime, and every stamped file unchanged
+/// (checked only when `statFiles`: an unchanged, settled root stamp vouches for them).
+bool stillHolds(int rootFd, const IndexedEntry &entry, const QStringList &sortedNames, bool statFiles = true);
 
 } // namespace tfhub::cache

@@ -8,6 +8,7 @@
 #include <QStorageInfo>
 #include <QUuid>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
@@ -194,6 +195,26 @@ int forEachName(int dirFd, const std::function<void(const char *name, unsigned c
             onName(name, de->d_type);
         }
     }
+}
+
+NativePath::NativePath(QStringView first, QStringView second)
+{
+    const qsizetype length = first.size() + (second.isEmpty() ? 0 : 1 + second.size());
+    const auto ascii = [](QStringView text) {
+        return std::all_of(text.begin(), text.end(), [](QChar c) { return c.unicode() - 1u < 0x7fu; });
+    };
+    if (length < qsizetype(sizeof m_stack) && ascii(first) && ascii(second)) {
+        char *d
+            = std::transform(first.begin(), first.end(), m_stack, [](QChar c) { return char(c.unicode()); });
+        if (!second.isEmpty()) {
+            *d++ = '/';
+            d = std::transform(second.begin(), second.end(), d, [](QChar c) { return char(c.unicode()); });
+        }
+        *d = '\0';
+        return;
+    }
+    m_stack[0] = '\0';
+    m_heap = QFile::encodeName(second.isEmpty() ? first.toString() : first + QLatin1Char('/') + second);
 }
 
 qint64 toNs(const struct timespec &ts)

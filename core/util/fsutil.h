@@ -81,6 +81,20 @@ TreeStats measureAt(int dirFd, const QString &name, const QString &path, const M
 /// its current offset. Returns 0, or the errno of a read that failed (names before it were given).
 int forEachName(int dirFd, const std::function<void(const char *name, unsigned char type)> &onName);
 
+/// A relative path as the kernel takes it: `first`, then "/" and `second` when that is not empty,
+/// encoded as QFile::encodeName() would (UTF-8). Plain ASCII paths, nearly all of them, are
+/// written into room on the stack: a warm scan builds thousands and stats each once.
+class NativePath final
+{
+public:
+    NativePath(QStringView first, QStringView second = {});
+    const char *c_str() const { return m_heap.isNull() ? m_stack : m_heap.constData(); }
+
+private:
+    char m_stack[256];
+    QByteArray m_heap;
+};
+
 /// Nanoseconds since the epoch of a stat time.
 qint64 toNs(const struct timespec &ts);
 

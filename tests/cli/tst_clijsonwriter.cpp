@@ -199,6 +199,62 @@ private Q_SLOTS:
         QCOMPARE(listJson(settings, {}), byQt(none));
     }
 
+    // A list long enough to go out in several pieces: the pieces join to QJsonDocument's bytes,
+    // and none is handed over while an entry is half written.
+    void longListInPieces()
+    {
+        HubSettings settings;
+        settings.cacheDir = QStringLiteral("/cache/\u00e9");
+        QList<CacheEntry> entries;
+        QJsonArray array;
+        for (int i = 0; i < 150; ++i) {
+            CacheEntry e = sampleEntry();
+            e.key = QStringLiteral("%1").arg(i, 40, 16, QLatin1Char('0'));
+            e.problems = QStringList { QString(200, QLatin1Char('p')) };
+            entries << e;
+            array.append(entryToJson(e, settings.cacheDir));
+        }
+        QJsonObject o = jsonEnvelope(settings);
+        o.insert(QStringLiteral("entries"), array);
+        QList<QByteArray> pieces;
+        writeListJson(settings, entries, [&pieces](std::string_view piece) {
+            pieces << QByteArray(piece.data(), qsizetype(piece.size()));
+        });
+        QVERIFY2(pieces.size() > 2, qPrintable(QString::number(pieces.size())));
+        for (qsizetype i = 0; i + 1 < pieces.size(); ++i)
+            QVERIFY(pieces.at(i).endsWith('}')); // each ends after a whole entry
+        QCOMPARE(pieces.join(), byQt(o));
+    }
+
+    // An object of KeyOrder::Sorted drains while open; one of KeyOrder::Any with members does not.
+    void drainOnlyWhatCannotMove()
+    {
+        JsonWriter w;
+        std::string drained;
+        const auto sink = [&drained](std::string_view piece) { drained += piece; };
+        w.beginObject();
+        w.key(QLatin1String("b")).number(1);
+        QVERIFY(!w.drain(sink));
+        w.key(QLatin1String("a")).number(2);
+        w.endObject();
+        QVERIFY(w.drain(sink));
+        QCOMPARE(QByteArray::fromStdString(drained),
+            byQt(QJsonObject { { QStringLiteral("a"), 2 }, { QStringLiteral("b"), 1 } }));
+
+        JsonWriter sorted;
+        drained.clear();
+        sorted.beginObject(JsonWriter::KeyOrder::Sorted);
+        sorted.key(QLatin1String("a")).beginArray();
+        sorted.number(1);
+        QVERIFY(sorted.drain(sink));
+        sorted.endArray();
+        sorted.key(QLatin1String("b")).boolean(true);
+        sorted.endObject();
+        QVERIFY(sorted.drain(sink));
+        QCOMPARE(QByteArray::fromStdString(drained),
+            byQt(QJsonObject { { QStringLiteral("a"), QJsonArray { 1 } }, { QStringLiteral("b"), true } }));
+    }
+
     // An entry as list and info print it: the same bytes as entryToJson through QJsonDocument.
     void entryAsBefore_data()
     {

@@ -14,6 +14,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cstdio>
 #include <ctime>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -271,6 +272,41 @@ private Q_SLOTS:
         verifyAgrees();
     }
 
+    // A descriptor is only ever replaced by a rename into the root, which moves the root's stamp:
+    // while that stamp holds, an indexed scan does not stat descriptors again, so one edited in
+    // place shows only after a forced full walk, as an edit in place inside an entry does.
+    void descriptorEditedInPlaceNeedsRescan()
+    {
+        buildIndex();
+        const QString path = folder(m_tf2) + QStringLiteral(".descriptor.txt");
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write("Module: https://tfhub.dev/google/edited/1\nDownload Time: 2025-02-03 04:05:06\n");
+        f.close();
+        const QString before = QStringLiteral("https://tfhub.dev/google/tf2/1");
+        QCOMPARE(cache::scanKey(m_root, m_tf2, options(ScanIndexUse::Use)).handle, before);
+        QCOMPARE(describeAll(indexed(ScanIndexUse::Rebuild)), describeAll(walk()));
+        QCOMPARE(cache::scanKey(m_root, m_tf2, options(ScanIndexUse::Use)).handle,
+            QStringLiteral("https://tfhub.dev/google/edited/1"));
+    }
+
+    // A scan of some items keeps the others as they were read; after a rename in the root it must
+    // not let the new root stamp vouch for their descriptors.
+    void partialScanDoesNotVouchForOthers()
+    {
+        buildIndex();
+        const QString swap = m_root + QStringLiteral("/swap.tmp");
+        QVERIFY(test::writeFile(swap, "Module: https://tfhub.dev/google/swapped/1\n"));
+        const QString descriptor = folder(m_tf1) + QStringLiteral(".descriptor.txt");
+        QCOMPARE(::rename(QFile::encodeName(swap).constData(), QFile::encodeName(descriptor).constData()), 0);
+        settle();
+        QCOMPARE(cache::scanKey(m_root, m_tf2, options(ScanIndexUse::Use)).key, m_tf2);
+        settle();
+        verifyAgrees();
+        QCOMPARE(cache::scanKey(m_root, m_tf1, options(ScanIndexUse::Use)).handle,
+            QStringLiteral("https://tfhub.dev/google/swapped/1"));
+    }
+
     void leftoversAreWalkedFresh()
     {
         buildIndex();
@@ -312,7 +348,7 @@ private Q_SLOTS:
         } else if (damage == QLatin1String("empty")) {
             data.clear();
         } else if (damage == QLatin1String("version")) {
-            QCOMPARE(data.mid(8, 4), QByteArray::fromHex("00000001"));
+            QCOMPARE(data.mid(8, 4), QByteArray::fromHex("00000002"));
             data.replace(
                 8, 4, QByteArray::fromHex("00000063")); // checksum still right: only the version says no
         } else if (damage == QLatin1String("flipped")) {
