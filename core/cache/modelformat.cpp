@@ -9,7 +9,6 @@
 
 #include <cerrno>
 #include <optional>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,11 +16,69 @@ namespace tfhub::cache {
 
 namespace {
 
-// Minimal protobuf wire-format reader: enough to walk the fields of a message without a schema.
-class WireReader final
+// The bytes of a serialized message in memory.
+class MemorySource final
 {
 public:
-    WireReader(const uchar *data, qsizetype size) : m_p(data), m_end(data + size) { }
+    MemorySource(const uchar *data, qint64 size) : m_data(data), m_size(size) { }
+    qint64 size() const { return m_size; }
+    bool byteAt(qint64 pos, uchar *b)
+    {
+        if (pos < 0 || pos >= m_size)
+            return false;
+        *b = m_data[pos];
+        return true;
+    }
+
+private:
+    const uchar *m_data;
+    qint64 m_size;
+};
+
+// The bytes of a serialized message in a file, read with pread a window at a time. The format rule
+// needs only field headers and lengths, never a payload: a graph of any size costs a few small
+// reads, where reading it whole cost a full walk of 1,000 models more than their stat calls.
+class FileSource final
+{
+public:
+    FileSource(int fd, qint64 size) : m_fd(fd), m_size(size) { }
+    qint64 size() const { return m_size; }
+    bool failed() const { return m_failed; }
+    bool byteAt(qint64 pos, uchar *b)
+    {
+        if (pos < 0 || pos >= m_size)
+            return false;
+        if (pos < m_start || pos >= m_start + m_length) {
+            ssize_t n = -1;
+            do
+                n = ::pread(m_fd, m_window, sizeof m_window, static_cast<off_t>(pos));
+            while (n < 0 && errno == EINTR);
+            if (n <= 0) {
+                m_failed = n < 0;
+                return false; // an error, or the file shrank since its size was read
+            }
+            m_start = pos;
+            m_length = n;
+        }
+        *b = static_cast<uchar>(m_window[pos - m_start]);
+        return true;
+    }
+
+private:
+    int m_fd;
+    qint64 m_size;
+    qint64 m_start = 0;
+    qint64 m_length = 0;
+    bool m_failed = false;
+    char m_window[4096];
+};
+
+// Minimal protobuf wire-format reader over a source: walks the field headers of a message (the
+// bytes [pos, end)) without a schema, skipping payloads without reading them.
+template<typename Source> class WireReader final
+{
+public:
+    WireReader(Source &source, qint64 begin, qint64 end) : m_source(source), m_p(begin), m_end(end) { }
 
     bool atEnd() const { return m_p >= m_end; }
 
@@ -29,9 +86,10 @@ public:
     {
         quint64 v = 0;
         for (int shift = 0; shift < 64; shift += 7) {
-            if (m_p >= m_end)
+            uchar b = 0;
+            if (m_p >= m_end || !m_source.byteAt(m_p, &b))
                 return false;
-            const uchar b = *m_p++;
+            ++m_p;
             v |= static_cast<quint64>(b & 0x7f) << shift;
             if (!(b & 0x80)) {
                 *out = v;
@@ -41,15 +99,16 @@ public:
         return false;
     }
 
-    // Reads a field header and positions after it. For length-delimited fields `payload` is set.
-    bool next(quint32 *field, int *wireType, const uchar **payload, qsizetype *payloadSize)
+    // Reads a field header and positions after the field. For length-delimited fields the
+    // payload's place is set.
+    bool next(quint32 *field, int *wireType, qint64 *payload, qint64 *payloadSize)
     {
         quint64 key = 0;
         if (!varint(&key))
             return false;
         *field = static_cast<quint32>(key >> 3);
         *wireType = static_cast<int>(key & 7);
-        *payload = nullptr;
+        *payload = -1;
         *payloadSize = 0;
         switch (*wireType) {
         case 0: {
@@ -63,8 +122,8 @@ public:
             if (!varint(&len) || len > static_cast<quint64>(m_end - m_p))
                 return false;
             *payload = m_p;
-            *payloadSize = static_cast<qsizetype>(len);
-            m_p += len;
+            *payloadSize = static_cast<qint64>(len);
+            m_p += static_cast<qint64>(len);
             return true;
         }
         case 5:
@@ -75,28 +134,46 @@ public:
     }
 
 private:
-    bool skip(qsizetype n)
+    bool skip(qint64 n)
     {
         if (m_end - m_p < n)
             return false;
         m_p += n;
         return true;
     }
-    const uchar *m_p;
-    const uchar *m_end;
+    Source &m_source;
+    qint64 m_p;
+    qint64 m_end;
 };
 
-bool metaGraphHasObjectGraph(const uchar *data, qsizetype size)
+template<typename Source> bool metaGraphHasObjectGraph(Source &source, qint64 begin, qint64 size)
 {
-    WireReader r(data, size);
+    WireReader<Source> r(source, begin, begin + size);
     while (!r.atEnd()) {
         quint32 field = 0;
         int type = 0;
-        const uchar *payload = nullptr;
-        qsizetype len = 0;
+        qint64 payload = 0;
+        qint64 len = 0;
         if (!r.next(&field, &type, &payload, &len))
             return false;
         if (field == 7 && type == 2)
+            return true;
+    }
+    return false;
+}
+
+template<typename Source> bool hasObjectGraph(Source &source)
+{
+    WireReader<Source> r(source, 0, source.size());
+    while (!r.atEnd()) {
+        quint32 field = 0;
+        int type = 0;
+        qint64 payload = 0;
+        qint64 len = 0;
+        if (!r.next(&field, &type, &payload, &len))
+            return false;
+        // SavedModel.meta_graphs = 2 (repeated MetaGraphDef)
+        if (field == 2 && type == 2 && metaGraphHasObjectGraph(source, payload, len))
             return true;
     }
     return false;
@@ -126,44 +203,23 @@ std::optional<bool> looksLikeTfLite(const QString &path)
 }
 
 // Whether a binary SavedModel declares a TF2 object graph; nullopt when unread.
-// Mapped straight from the descriptor: one fstat (for the size as the file is now, so that a
-// file replaced since the listing cannot be mapped past its end), where QFile took two.
 std::optional<bool> savedModelPbIsTf2(const QString &path)
 {
     const int fd = util::openNoAtime(path);
     if (fd < 0)
         return std::nullopt;
-    // Most graphs are small: one read into the stack costs a scan of 1,000 models far less than
-    // mapping each (mmap, the page faults, munmap).
-    constexpr qsizetype Small = 64 * 1024;
-    char small[Small];
-    qsizetype got = 0;
-    for (ssize_t n = 1; n > 0 && got < Small;) {
-        n = ::read(fd, small + got, static_cast<size_t>(Small - got));
-        if (n < 0 && errno == EINTR)
-            n = 1;
-        else if (n < 0)
-            got = -1;
-        else
-            got += n;
-    }
-    if (got >= 0 && got < Small) {
-        ::close(fd);
-        return savedModelHasObjectGraph(QByteArray::fromRawData(small, got));
-    }
     struct stat st
     {
     };
-    const qint64 size = ::fstat(fd, &st) == 0 ? static_cast<qint64>(st.st_size) : -1;
-    // Mapped, so a graph with large embedded constants is not copied into memory.
-    void *mapped
-        = size > 0 ? ::mmap(nullptr, static_cast<size_t>(size), PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+    std::optional<bool> tf2;
+    if (::fstat(fd, &st) == 0) {
+        // The size as the file is now: one replaced since the listing is read as it is.
+        FileSource source(fd, static_cast<qint64>(st.st_size));
+        tf2 = hasObjectGraph(source);
+        if (source.failed())
+            tf2.reset();
+    }
     ::close(fd);
-    if (mapped == MAP_FAILED)
-        return size == 0 ? std::optional<bool>(false) : std::nullopt;
-    const bool tf2
-        = savedModelHasObjectGraph(QByteArray::fromRawData(static_cast<const char *>(mapped), size));
-    ::munmap(mapped, static_cast<size_t>(size));
     return tf2;
 }
 
@@ -298,19 +354,8 @@ bool textIsTfJs(const QByteArray &head)
 
 bool savedModelHasObjectGraph(const QByteArray &pb)
 {
-    WireReader r(reinterpret_cast<const uchar *>(pb.constData()), pb.size());
-    while (!r.atEnd()) {
-        quint32 field = 0;
-        int type = 0;
-        const uchar *payload = nullptr;
-        qsizetype len = 0;
-        if (!r.next(&field, &type, &payload, &len))
-            return false;
-        // SavedModel.meta_graphs = 2 (repeated MetaGraphDef)
-        if (field == 2 && type == 2 && metaGraphHasObjectGraph(payload, len))
-            return true;
-    }
-    return false;
+    MemorySource source(reinterpret_cast<const uchar *>(pb.constData()), pb.size());
+    return hasObjectGraph(source);
 }
 
 ModelInfo inspect(const QString &folder, const QList<util::ListedName> &listing)

@@ -7,6 +7,23 @@
 
 using namespace tfhub;
 
+namespace {
+// A length-delimited protobuf field: its key byte, the payload's length as a varint, the payload.
+QByteArray field(uchar key, const QByteArray &payload)
+{
+    QByteArray out;
+    out.append(char(key));
+    quint64 n = quint64(payload.size());
+    while (n > 0x7f) {
+        out.append(char((n & 0x7f) | 0x80));
+        n >>= 7;
+    }
+    out.append(char(n));
+    out.append(payload);
+    return out;
+}
+} // namespace
+
 class TestModelFormat final : public QObject
 {
     Q_OBJECT
@@ -59,6 +76,36 @@ private Q_SLOTS:
         const QByteArray broken("\x12\x7f\x3a", 3);
         QVERIFY(!cache::savedModelHasObjectGraph(broken));
         QVERIFY(!cache::savedModelHasObjectGraph(QByteArray()));
+    }
+
+    // A graph file is read a header at a time, its payloads skipped: a large graph_def before the
+    // object graph, two meta graphs, a cut-off file, all give what the rule in memory gives.
+    void largeGraphFromFile_data()
+    {
+        QTest::addColumn<QByteArray>("pb");
+        QTest::addColumn<int>("format");
+        const QByteArray graph = field(0x12, QByteArray(300000, 'g')); // graph_def (2), 300 kB
+        const QByteArray objectGraph = field(0x3a, QByteArray(10, 'o')); // object_graph_def (7)
+        const QByteArray version("\x08\x01", 2);
+        QTest::newRow("tf2 after a large graph")
+            << version + field(0x12, graph + objectGraph) << int(ModelFormat::Tf2SavedModel);
+        QTest::newRow("tf1, large graph") << version + field(0x12, graph) << int(ModelFormat::Tf1SavedModel);
+        QTest::newRow("tf2 in the second meta graph")
+            << version + field(0x12, graph) + field(0x12, objectGraph) << int(ModelFormat::Tf2SavedModel);
+        const QByteArray whole = version + field(0x12, graph + objectGraph);
+        QTest::newRow("cut off inside the graph")
+            << whole.left(whole.size() - 20000) << int(ModelFormat::Tf1SavedModel);
+    }
+
+    void largeGraphFromFile()
+    {
+        QFETCH(QByteArray, pb);
+        QFETCH(int, format);
+        QTemporaryDir tmp;
+        QVERIFY(test::writeFile(tmp.filePath(QStringLiteral("saved_model.pb")), pb));
+        QVERIFY(QDir().mkpath(tmp.filePath(QStringLiteral("variables"))));
+        QCOMPARE(int(cache::detect(tmp.path())), format);
+        QCOMPARE(cache::savedModelHasObjectGraph(pb), format == int(ModelFormat::Tf2SavedModel));
     }
 
     void pbtxtAndTfjsAndUnknown()
