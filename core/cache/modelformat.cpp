@@ -438,20 +438,34 @@ QList<RequiredFile> requiredFiles(const QList<util::ListedName> &listing)
     add(QStringLiteral("variables/variables.index"));
     // Shards are named variables.data-SSSSS-of-NNNNN; any one present tells N, all must be there.
     // With no shard at all the index still needs its data: the single shard 00000-of-00001.
-    static const QRegularExpression shard(
-        QStringLiteral("^variables/variables\\.data-(\\d{5})-of-(\\d{5})$"));
+    // Matched by hand: a regular expression per file cost more than the rest of the rule.
+    const QLatin1String prefix("variables/variables.data-");
+    const auto fiveDigits = [](QStringView text) {
+        int value = 0;
+        for (QChar c : text) {
+            if (c < QLatin1Char('0') || c > QLatin1Char('9'))
+                return -1;
+            value = value * 10 + (c.unicode() - u'0');
+        }
+        return text.size() == 5 ? value : -1;
+    };
     int total = -1;
     for (const QString &path : std::as_const(files)) {
-        const QRegularExpressionMatch m = shard.match(path);
-        if (m.hasMatch())
-            total = qMax(total, m.captured(2).toInt());
+        // prefix, five digits, "-of-", five digits
+        if (path.size() != prefix.size() + 14 || !path.startsWith(prefix)
+            || QStringView(path).mid(prefix.size() + 5, 4) != QLatin1String("-of-"))
+            continue;
+        const int index = fiveDigits(QStringView(path).mid(prefix.size(), 5));
+        const int of = fiveDigits(QStringView(path).mid(prefix.size() + 9, 5));
+        if (index >= 0 && of >= 0)
+            total = qMax(total, of);
     }
     if (total < 0)
         total = 1;
+    const auto padded = [](int value) { return QString::number(value).rightJustified(5, QLatin1Char('0')); };
+    const QString of = padded(total);
     for (int i = 0; i < total; ++i)
-        add(QStringLiteral("variables/variables.data-%1-of-%2")
-                .arg(i, 5, 10, QLatin1Char('0'))
-                .arg(total, 5, 10, QLatin1Char('0')));
+        add(prefix + padded(i) + QLatin1String("-of-") + of);
     return out;
 }
 

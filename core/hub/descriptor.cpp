@@ -1,6 +1,7 @@
 #include "core/hub/descriptor.h"
 
-#include <QRegularExpression>
+#include <algorithm>
+
 #include <QStringView>
 
 namespace tfhub {
@@ -8,28 +9,38 @@ namespace tfhub {
 Descriptor Descriptor::parse(const QByteArray &data)
 {
     Descriptor d;
-    const QStringList lines = QString::fromUtf8(data).split(QLatin1Char('\n'));
-    for (QString line : lines) {
-        if (line.endsWith(QLatin1Char('\r')))
+    const QString text = QString::fromUtf8(data);
+    for (QStringView line : QStringView(text).tokenize(u'\n')) {
+        if (line.endsWith(u'\r'))
             line.chop(1);
         if (line.startsWith(QLatin1String("Module: "))) {
-            d.handle = line.mid(8);
+            d.handle = line.mid(8).toString();
         } else if (line.startsWith(QLatin1String("Download Time: "))) {
-            d.rawDownloadTime = line.mid(15);
+            d.rawDownloadTime = line.mid(15).toString();
             d.downloadTime = parseDownloadTime(d.rawDownloadTime);
         } else if (line.startsWith(QLatin1String("Downloader Hostname: "))) {
-            const QString rest = line.mid(21);
-            static const QRegularExpression re(QStringLiteral("^(.*) \\(PID:(\\d+)\\)$"));
-            const QRegularExpressionMatch m = re.match(rest);
-            if (m.hasMatch()) {
-                d.host = m.captured(1);
-                d.pid = m.captured(2).toLongLong();
-            } else {
-                d.host = rest;
-            }
+            parseHostLine(line.mid(21), &d);
         }
     }
     return d;
+}
+
+// "HOST (PID:N)": the last " (PID:" followed by digits up to a closing parenthesis at the end;
+// anything else is all host. Split by hand: a regular expression cost more than the rest of a
+// descriptor, once per entry of every full walk.
+void Descriptor::parseHostLine(QStringView rest, Descriptor *d)
+{
+    const QLatin1String marker(" (PID:");
+    const qsizetype at = rest.lastIndexOf(marker);
+    const QStringView pid = at < 0 ? QStringView() : rest.mid(at + marker.size());
+    const bool digits = pid.size() > 1 && pid.endsWith(u')')
+        && std::all_of(pid.begin(), pid.end() - 1, [](QChar c) { return c >= u'0' && c <= u'9'; });
+    if (!digits) {
+        d->host = rest.toString();
+        return;
+    }
+    d->host = rest.left(at).toString();
+    d->pid = pid.chopped(1).toLongLong();
 }
 
 namespace {

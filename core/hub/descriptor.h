@@ -30,6 +30,8 @@ struct Descriptor final
     /// digits, optionally `.` and 1-6 digits of fraction (kept to the millisecond, cut, not
     /// rounded). Anything else, or a date or time that does not exist, gives an invalid QDateTime.
     static QDateTime parseDownloadTime(QStringView text);
+    /// The "Downloader Hostname: " line's value into `host` and `pid`.
+    static void parseHostLine(QStringView value, Descriptor *d);
 };
 
 } // namespace tfhub

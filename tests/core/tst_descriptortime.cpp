@@ -124,6 +124,40 @@ private Q_SLOTS:
         QCOMPARE(bad.rawDownloadTime, QStringLiteral("2024-02-30 17:51:07"));
         QVERIFY(!bad.downloadTime.isValid());
     }
+
+    // The host line is split by hand as the pattern "^(.*) \\(PID:(\\d+)\\)$" splits it.
+    void hostLine_data()
+    {
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<QString>("host");
+        QTest::addColumn<qint64>("pid");
+        QTest::newRow("plain") << "my.host (PID:321)"
+                               << "my.host" << qint64(321);
+        QTest::newRow("spaces and parentheses in the host") << "a (b) (PID:x) c (PID:9)"
+                                                            << "a (b) (PID:x) c" << qint64(9);
+        QTest::newRow("last marker not digits") << "h (PID:1) (PID:x)"
+                                                << "h (PID:1) (PID:x)" << qint64(0);
+        QTest::newRow("no digits") << "h (PID:)"
+                                   << "h (PID:)" << qint64(0);
+        QTest::newRow("text after") << "h (PID:12) x"
+                                    << "h (PID:12) x" << qint64(0);
+        QTest::newRow("no marker") << "just-a-host"
+                                   << "just-a-host" << qint64(0);
+        QTest::newRow("empty host") << " (PID:5)"
+                                    << "" << qint64(5);
+        QTest::newRow("non-ASCII host") << "h\u00f6st (PID:77)"
+                                        << "h\u00f6st" << qint64(77);
+    }
+
+    void hostLine()
+    {
+        QFETCH(QString, value);
+        QFETCH(QString, host);
+        QFETCH(qint64, pid);
+        const Descriptor d = Descriptor::parse("Module: x\nDownloader Hostname: " + value.toUtf8() + "\n");
+        QCOMPARE(d.host, host);
+        QCOMPARE(d.pid, pid);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestDescriptorTime)
