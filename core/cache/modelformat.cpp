@@ -202,8 +202,9 @@ std::optional<bool> looksLikeTfLite(const QString &path)
     return head.size() == 8 && head.mid(4, 4) == "TFL3";
 }
 
-// Whether a binary SavedModel declares a TF2 object graph; nullopt when unread.
-std::optional<bool> savedModelPbIsTf2(const QString &path)
+// Whether a binary SavedModel declares a TF2 object graph; nullopt when unread. `listedSize` is
+// its size as the folder's listing told it a moment ago (saving a stat per model), or -1.
+std::optional<bool> savedModelPbIsTf2(const QString &path, qint64 listedSize)
 {
     const int fd = util::openNoAtime(path);
     if (fd < 0)
@@ -212,9 +213,9 @@ std::optional<bool> savedModelPbIsTf2(const QString &path)
     {
     };
     std::optional<bool> tf2;
-    if (::fstat(fd, &st) == 0) {
-        // The size as the file is now: one replaced since the listing is read as it is.
-        FileSource source(fd, static_cast<qint64>(st.st_size));
+    if (listedSize >= 0 || ::fstat(fd, &st) == 0) {
+        // A file that shrank since is cut off, and is read so: it ends where pread finds nothing.
+        FileSource source(fd, listedSize >= 0 ? listedSize : static_cast<qint64>(st.st_size));
         tf2 = hasObjectGraph(source);
         if (source.failed())
             tf2.reset();
@@ -368,9 +369,13 @@ ModelInfo inspect(const QString &folder, const QList<util::ListedName> &listing)
         p.isTfJs = [] { return std::optional<bool>(); };
         return inspectWith(listing, p);
     }
-    p.graphIsTf2 = [&folder](const QString &graph, bool binary) {
+    p.graphIsTf2 = [&folder, &listing](const QString &graph, bool binary) {
         const QString path = folder + QLatin1Char('/') + graph;
-        return binary ? savedModelPbIsTf2(path) : savedModelPbtxtIsTf2(path);
+        if (!binary)
+            return savedModelPbtxtIsTf2(path);
+        const auto listed = std::find_if(listing.cbegin(), listing.cend(),
+            [&graph](const util::ListedName &n) { return n.isFile && n.path == graph; });
+        return savedModelPbIsTf2(path, listed == listing.cend() ? -1 : listed->size);
     };
     p.isTfLite = [&folder](const QString &name) { return looksLikeTfLite(folder + QLatin1Char('/') + name); };
     p.isTfJs = [&folder] { return isTfJsModel(folder + QStringLiteral("/model.json")); };

@@ -26,7 +26,9 @@ namespace {
 // Our own small files (descriptor, lock, manifest): read without moving their access time where
 // the kernel allows it; they are not what "last used" is about, so elsewhere they are read anyway.
 // Plain read(2) relative to the root's descriptor: no stat of the file, which QFile would add.
-QByteArray readSmallFile(int rootFd, const QString &name, qint64 cap = 64 * 1024)
+// `listedSize`: the size its lstat told a moment ago; once that much is read, the read that would
+// only find the end is not made (a thousand descriptors, a thousand system calls).
+QByteArray readSmallFile(int rootFd, const QString &name, qint64 cap = 64 * 1024, qint64 listedSize = -1)
 {
     const QByteArray native = QFile::encodeName(name);
     int fd = ::openat(rootFd, native.constData(), O_RDONLY | O_NOATIME | O_CLOEXEC);
@@ -36,7 +38,7 @@ QByteArray readSmallFile(int rootFd, const QString &name, qint64 cap = 64 * 1024
         return QByteArray();
     QByteArray data;
     char buf[16 * 1024];
-    while (data.size() < cap) {
+    while (data.size() < cap && (listedSize < 0 || data.size() < listedSize)) {
         const ssize_t n = ::read(fd, buf, static_cast<size_t>(qMin<qint64>(sizeof buf, cap - data.size())));
         if (n < 0 && errno == EINTR)
             continue;
@@ -112,7 +114,7 @@ void noteArtifact(Collected &c, const ItemScan &scan, const QString &name, Artif
         noteFolder(c, stats);
         break;
     case Artifact::Kind::Descriptor:
-        noteDescriptor(c.entry, Descriptor::parse(readSmallFile(scan.rootFd, name)));
+        noteDescriptor(c.entry, Descriptor::parse(readSmallFile(scan.rootFd, name, 64 * 1024, stats.bytes)));
         break;
     case Artifact::Kind::Lock:
         c.entry.lock = parseLock(readSmallFile(scan.rootFd, name, 4096));
