@@ -13,10 +13,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <ctime>
 #include <fcntl.h>
+#include <mutex>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
+#include <vector>
 
 namespace tfhub {
 
@@ -148,34 +152,124 @@ void saveIndex(const IndexFile &index)
     Q_UNUSED(saved)
 }
 
-// One key: from the index when its stamps hold, else walked (and indexed when it may be).
+// One key's work: what the disk told, before it is handed over.
+struct GroupWork final
+{
+    QString key;
+    QStringList names;
+    CacheEntry entry;
+    cache::IndexedEntry record;
+    bool fromIndex = false; ///< the stored record held: the entry was rebuilt from it
+    bool indexable = false; ///< `record` may go into the next index
+};
+
+// One key: from the index when its stamps hold, else walked (and indexed when it may be). Reads
+// only `scan` and `index`: several threads run it at once.
+void computeGroup(const cache::ItemScan &scan, const IndexFile &index, GroupWork *w)
+{
+    const bool indexing = scan.options.index != ScanIndexUse::None;
+    const auto it = index.stored.entries.constFind(w->key);
+    if (index.trusted && it != index.stored.entries.cend()) {
+        QStringList sorted = w->names;
+        sorted.sort();
+        if (cache::stillHolds(scan.rootFd, *it, sorted, !index.filesVouched)) {
+            w->record = *it;
+            w->fromIndex = cache::indexedGroup(scan, w->names, &w->record, &w->entry);
+        }
+    }
+    if (w->fromIndex) {
+        w->indexable = true;
+        return;
+    }
+    w->record = cache::IndexedEntry();
+    w->entry = cache::walkGroup(scan, w->key, w->names, indexing ? &w->record : nullptr, &w->indexable);
+}
+
+// What a key's work changes in the next index; in key order, on one thread.
+void commitGroup(const ScanOptions &options, const GroupWork &w, IndexFile *index)
+{
+    if (w.fromIndex) {
+        const auto it = index->stored.entries.constFind(w.key);
+        index->changed = index->changed || w.record.lastAccessed != it->lastAccessed;
+    } else {
+        index->changed = true;
+    }
+    if (options.index != ScanIndexUse::None && w.indexable)
+        index->next.entries.insert(w.key, w.record);
+    else
+        index->next.entries.remove(w.key);
+}
+
 CacheEntry scanGroup(
     const cache::ItemScan &scan, const QString &key, const QStringList &names, IndexFile *index)
 {
-    const bool indexing = scan.options.index != ScanIndexUse::None;
-    cache::IndexedEntry record;
-    CacheEntry e;
-    bool ok = false;
-    const auto it = index->stored.entries.constFind(key);
-    if (index->trusted && it != index->stored.entries.cend()) {
-        QStringList sorted = names;
-        sorted.sort();
-        if (cache::stillHolds(scan.rootFd, *it, sorted, !index->filesVouched)) {
-            record = *it;
-            ok = cache::indexedGroup(scan, names, &record, &e);
+    GroupWork w;
+    w.key = key;
+    w.names = names;
+    computeGroup(scan, *index, &w);
+    commitGroup(scan.options, w, index);
+    return w.entry;
+}
+
+int scanThreads(const ScanOptions &options, qsizetype items)
+{
+    const int wanted = options.threads > 0 ? options.threads : qBound(1, QThread::idealThreadCount(), 4);
+    return int(qBound(qsizetype(1), items / 16, qsizetype(wanted))); // a few items are not worth a thread
+}
+
+// Works on every key with `threads` threads (the calling one among them, which also hands each
+// entry over in key order as soon as it is done). False when cancelled.
+bool scanGroups(const cache::ItemScan &scan, std::vector<GroupWork> &work, int threads, IndexFile *index,
+    const std::function<void(const CacheEntry &)> &onEntry, const std::function<bool()> &cancelled)
+{
+    std::atomic<size_t> next { 0 };
+    std::atomic<bool> stop { false };
+    std::vector<std::atomic<bool>> done(work.size());
+    std::mutex mutex;
+    std::condition_variable finished;
+    // Keys are taken a block at a time: one hand-over per block, not per key (a warm key costs a
+    // few stat calls, no more than waking a thread).
+    constexpr size_t Block = 16;
+    const auto takeOne = [&]() {
+        const size_t first = next.fetch_add(Block);
+        if (first >= work.size() || stop.load())
+            return false;
+        const size_t end = std::min(work.size(), first + Block);
+        for (size_t i = first; i < end; ++i)
+            computeGroup(scan, *index, &work[i]);
+        {
+            const std::lock_guard<std::mutex> lock(mutex);
+            for (size_t i = first; i < end; ++i)
+                done[i].store(true);
         }
+        finished.notify_all();
+        return true;
+    };
+    std::vector<std::thread> helpers;
+    for (int t = 1; t < threads; ++t)
+        helpers.emplace_back([&takeOne] {
+            while (takeOne()) { }
+        });
+    bool complete = true;
+    for (size_t i = 0; i < work.size() && complete; ++i) {
+        while (!done[i].load() && takeOne()) { }
+        {
+            std::unique_lock<std::mutex> lock(mutex);
+            finished.wait(lock, [&] { return done[i].load(); });
+        }
+        if (cancelled && cancelled()) {
+            complete = false;
+            break;
+        }
+        commitGroup(scan.options, work[i], index);
+        if (!work[i].entry.artifacts.isEmpty())
+            onEntry(work[i].entry);
+        work[i] = GroupWork(); // handed over: its memory is not kept to the end
     }
-    if (ok) {
-        index->changed = index->changed || record.lastAccessed != it->lastAccessed;
-    } else {
-        e = cache::walkGroup(scan, key, names, indexing ? &record : nullptr, &ok);
-        index->changed = true;
-    }
-    if (indexing && ok)
-        index->next.entries.insert(key, record);
-    else
-        index->next.entries.remove(key);
-    return e;
+    stop.store(true);
+    for (std::thread &h : helpers)
+        h.join();
+    return complete;
 }
 
 } // namespace
@@ -215,13 +309,14 @@ bool scanRoot(const QString &root, const ScanOptions &options,
         }
         onIndexView(view);
     }
-    for (auto it = groups.cbegin(); it != groups.cend(); ++it) {
-        if (cancelled && cancelled())
-            return true;
-        const CacheEntry e = scanGroup(scan, it.key(), it.value(), &index);
-        if (!e.artifacts.isEmpty())
-            onEntry(e);
+    std::vector<GroupWork> work(static_cast<size_t>(groups.size()));
+    size_t n = 0;
+    for (auto it = groups.cbegin(); it != groups.cend(); ++it, ++n) {
+        work[n].key = it.key();
+        work[n].names = it.value();
     }
+    if (!scanGroups(scan, work, scanThreads(options, groups.size()), &index, onEntry, cancelled))
+        return true;
     std::sort(foreign.begin(), foreign.end());
     for (const QString &name : std::as_const(foreign)) {
         if (cancelled && cancelled())

@@ -32,6 +32,9 @@ struct ScanOptions final
     /// Entries changed less than this long before a scan are not indexed yet: a file system with
     /// coarse timestamps (1-2 s) could otherwise take a change made during the scan for none.
     int indexSettleMs = 2000;
+    /// Threads a whole-root scan works on its entries with (0: one per core, at most 4). A walk is
+    /// stat calls, which the kernel answers from its caches on every core at once.
+    int threads = 0;
 };
 
 /// Reads one cache root. Pure functions usable from any thread; CacheScanner runs them off the GUI thread.
