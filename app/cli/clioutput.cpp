@@ -503,7 +503,7 @@ void writeListJson(const HubSettings &settings, const QList<CacheEntry> &entries
     w.key(QLatin1String("cacheDirSource")).string(sourceName(settings.cacheDirSource));
     w.key(QLatin1String("entries")).beginArray();
     for (const CacheEntry &e : entries) {
-        w.beginObject();
+        w.beginObject(JsonWriter::KeyOrder::Sorted); // writeEntry() writes its keys in order
         writeEntry(w, e, settings.cacheDir);
         w.endObject();
         if (w.view().size() >= Piece)
@@ -523,12 +523,14 @@ QByteArray listJson(const HubSettings &settings, const QList<CacheEntry> &entrie
     return out;
 }
 
+// The keys in QJsonObject's order, so that a caller may open the entry's object as
+// JsonWriter::KeyOrder::Sorted (tst_clijsonwriter compares the bytes with QJsonDocument's).
 void writeEntry(JsonWriter &w, const CacheEntry &e, const QString &cacheRoot)
 {
     const auto k = [&w](const char *name) -> JsonWriter & { return w.key(QLatin1String(name)); };
     k("artifacts").beginArray();
     for (const Artifact &a : e.artifacts) {
-        w.beginObject();
+        w.beginObject(JsonWriter::KeyOrder::Sorted);
         k("bytes").number(a.bytes);
         k("diskBytes").number(a.diskBytes);
         k("files").number(a.files);
@@ -556,7 +558,7 @@ void writeEntry(JsonWriter &w, const CacheEntry &e, const QString &cacheRoot)
     k("lastAccessed").time(e.lastAccessed);
     k("lastModified").time(e.lastModified);
     if (e.lock.valid) {
-        k("lock").beginObject();
+        k("lock").beginObject(JsonWriter::KeyOrder::Sorted);
         k("host").string(e.lock.host);
         k("pid").number(e.lock.pid);
         k("uid").string(e.lock.uid);

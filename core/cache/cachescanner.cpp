@@ -185,19 +185,30 @@ void computeGroup(const cache::ItemScan &scan, const IndexFile &index, GroupWork
     w->entry = cache::walkGroup(scan, w->key, w->names, indexing ? &w->record : nullptr, &w->indexable);
 }
 
-// What a key's work changes in the next index; in key order, on one thread.
+// What a key's work changes in the next index, which starts as the stored one (sharing its data:
+// an index that still holds is neither copied nor written); in key order, on one thread.
 void commitGroup(const ScanOptions &options, const GroupWork &w, IndexFile *index)
 {
-    if (w.fromIndex) {
-        const auto it = index->stored.entries.constFind(w.key);
-        index->changed = index->changed || w.record.lastAccessed != it->lastAccessed;
-    } else {
-        index->changed = true;
-    }
+    if (w.fromIndex && w.record.lastAccessed == index->stored.entries.constFind(w.key)->lastAccessed)
+        return; // the stored record, as it is
+    index->changed = true;
     if (options.index != ScanIndexUse::None && w.indexable)
         index->next.entries.insert(w.key, w.record);
     else
         index->next.entries.remove(w.key);
+}
+
+// Entries of the stored index no longer in the root leave the next one.
+void dropGone(const QMap<QString, QStringList> &groups, IndexFile *index)
+{
+    QStringList gone;
+    for (auto it = index->next.entries.cbegin(); it != index->next.entries.cend(); ++it) {
+        if (!groups.contains(it.key()))
+            gone << it.key();
+    }
+    for (const QString &key : std::as_const(gone))
+        index->next.entries.remove(key);
+    index->changed = index->changed || !gone.isEmpty();
 }
 
 CacheEntry scanGroup(
@@ -227,14 +238,14 @@ bool scanGroups(const cache::ItemScan &scan, std::vector<GroupWork> &work, int t
     std::vector<std::atomic<bool>> done(work.size());
     std::mutex mutex;
     std::condition_variable finished;
-    // Keys are taken a block at a time: one hand-over per block, not per key (a warm key costs a
-    // few stat calls, no more than waking a thread).
-    constexpr size_t Block = 16;
-    const auto takeOne = [&]() {
-        const size_t first = next.fetch_add(Block);
+    // Helpers take a block of keys at a time: one hand-over per block, not per key (a warm key
+    // costs a few stat calls, no more than waking a thread). The calling thread takes one at a
+    // time, so that alone it measures each key just before handing it over.
+    const auto take = [&](size_t block) {
+        const size_t first = next.fetch_add(block);
         if (first >= work.size() || stop.load())
             return false;
-        const size_t end = std::min(work.size(), first + Block);
+        const size_t end = std::min(work.size(), first + block);
         for (size_t i = first; i < end; ++i)
             computeGroup(scan, *index, &work[i]);
         {
@@ -247,12 +258,12 @@ bool scanGroups(const cache::ItemScan &scan, std::vector<GroupWork> &work, int t
     };
     std::vector<std::thread> helpers;
     for (int t = 1; t < threads; ++t)
-        helpers.emplace_back([&takeOne] {
-            while (takeOne()) { }
+        helpers.emplace_back([&take] {
+            while (take(16)) { }
         });
     bool complete = true;
     for (size_t i = 0; i < work.size() && complete; ++i) {
-        while (!done[i].load() && takeOne()) { }
+        while (!done[i].load() && take(1)) { }
         {
             std::unique_lock<std::mutex> lock(mutex);
             finished.wait(lock, [&] { return done[i].load(); });
@@ -315,8 +326,10 @@ bool scanRoot(const QString &root, const ScanOptions &options,
         work[n].key = it.key();
         work[n].names = it.value();
     }
+    index.next.entries = index.stored.entries;
     if (!scanGroups(scan, work, scanThreads(options, groups.size()), &index, onEntry, cancelled))
         return true;
+    dropGone(groups, &index);
     std::sort(foreign.begin(), foreign.end());
     for (const QString &name : std::as_const(foreign)) {
         if (cancelled && cancelled())

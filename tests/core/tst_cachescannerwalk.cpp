@@ -93,6 +93,27 @@ qint64 statCalls(const QString &home, const QStringList &args)
 
 } // namespace
 
+QString describe(const CacheEntry &e)
+{
+    QStringList artifacts;
+    for (const Artifact &a : e.artifacts)
+        artifacts << QStringLiteral("%1:%2:%3:%4").arg(a.name).arg(a.bytes).arg(a.diskBytes).arg(a.files);
+    return QStringList { e.key, stateName(e.state), formatName(e.format), e.handle, QString::number(e.bytes),
+        QString::number(e.files), e.lastAccessed.toString(Qt::ISODateWithMs), artifacts.join(u',') }
+        .join(u'|');
+}
+
+QStringList scanned(const QString &root, ScanOptions options, int threads)
+{
+    options.threads = threads;
+    QStringList out;
+    QString error;
+    for (const CacheEntry &e : cache::scanAll(root, options, &error))
+        out << describe(e);
+    out << error;
+    return out;
+}
+
 /// The scanner's tree walk (one stat per name, folder stamps) and its threaded use of the scan index.
 class TestCacheScannerWalk final : public QObject
 {
@@ -194,6 +215,36 @@ private Q_SLOTS:
         scanner.start(tmp.path());
         QVERIFY(done.wait(10000));
         QCOMPARE(events, QStringList { QStringLiteral("found 2") });
+    }
+
+    // Several threads give the same entries, in the same order, as one: walked, indexed anew,
+    // and from the index they wrote.
+    void threadsGiveTheSameEntries()
+    {
+        QTemporaryDir tmp;
+        const QString root = tmp.filePath(QStringLiteral("cache"));
+        QStringList keys;
+        for (int i = 0; i < 48; ++i)
+            keys << test::makeEntry(root, QStringLiteral("https://tfhub.dev/t/m/%1").arg(i),
+                test::savedModelsDir() + QStringLiteral("/half_plus_two_tflite"));
+        QVERIFY(!keys.contains(QString()));
+        // Leftovers walked fresh every time: a lock with no folder, a half-written tmp folder.
+        QVERIFY(QDir(root + QLatin1Char('/') + keys.at(3)).removeRecursively());
+        QVERIFY(test::writeFile(root + QLatin1Char('/') + keys.at(3) + QStringLiteral(".lock"), "h 1 x"));
+        QVERIFY(test::writeFile(root + QLatin1Char('/') + keys.at(7)
+                + QStringLiteral(".0123456789abcdef0123456789abcdef.tmp/part"),
+            QByteArray(3000, 'p')));
+        QVERIFY(test::writeFile(root + QStringLiteral("/notes.txt"), "foreign"));
+        settle();
+        ScanOptions o = m_options;
+        const QStringList one = scanned(root, o, 1);
+        QCOMPARE(one.size(), 48 + 2); // the entries, the foreign file, no error
+        QCOMPARE(scanned(root, o, 4), one);
+        o.index = ScanIndexUse::Rebuild;
+        QCOMPARE(scanned(root, o, 3), one);
+        o.index = ScanIndexUse::Use;
+        QCOMPARE(scanned(root, o, 3), one);
+        QCOMPARE(scanned(root, o, 1), one);
     }
 
     // One stat per name at most: a cache with 1,000 more files and 20 more folders costs a full
