@@ -286,6 +286,22 @@ void TestCacheModel::removeKeys()
     model.upsertEntries({ makeEntry(QStringLiteral("https://tfhub.dev/google/m7/1"), 100) });
     QCOMPARE(model.rowCount(), 4);
     QCOMPARE(model.entryAt(3).diskBytes, 100);
+
+    // Each row's name moves with it, and follows a handle learned later.
+    const auto name = [&model](int row) {
+        return model.data(model.index(row, CacheModel::HandleColumn), Qt::DisplayRole).toString();
+    };
+    for (int row = 0; row < model.rowCount(); ++row)
+        QCOMPARE(name(row), CacheModel::displayName(model.entryAt(row)));
+    CacheEntry renamed = model.entryAt(1);
+    renamed.handle = QStringLiteral("https://tfhub.dev/google/renamed/1");
+    model.upsertEntries({ renamed, makeEntry(QStringLiteral("https://tfhub.dev/google/added/1"), 1) });
+    QCOMPARE(name(1), CacheModel::displayName(renamed));
+    QVERIFY(name(1).contains(QStringLiteral("renamed")));
+    QVERIFY(name(4).contains(QStringLiteral("added")));
+    model.clear();
+    model.setEntries({ makeEntry(QStringLiteral("https://tfhub.dev/google/after/1"), 1) });
+    QVERIFY(name(0).contains(QStringLiteral("after")));
 }
 
 void TestCacheModel::removeKeysThroughProxy()

@@ -317,7 +317,7 @@ QVariant CacheModel::data(const QModelIndex &index, int role) const
         switch (role) {
         case Qt::DisplayRole:
         case SortRole:
-            return displayName(e);
+            return m_names.at(index.row());
         case Qt::ToolTipRole:
             if (e.handle.isEmpty())
                 return tr("No descriptor, manifest, download, catalog entry or past prefetch names this "
@@ -451,6 +451,10 @@ void CacheModel::setEntries(const QList<CacheEntry> &entries)
         }
     }
     std::reverse(m_entries.begin(), m_entries.end());
+    m_names.clear();
+    m_names.reserve(m_entries.size());
+    for (const CacheEntry &e : std::as_const(m_entries))
+        m_names.append(displayName(e));
     rebuildIndex();
     endResetModel();
 }
@@ -465,6 +469,7 @@ void CacheModel::upsertEntries(const QList<CacheEntry> &entries)
             CacheEntry &existing = m_entries[it.value()];
             m_totalDiskBytes += entry.diskBytes - existing.diskBytes;
             existing = entry;
+            m_names[it.value()] = displayName(entry);
             changedRows.append(it.value());
         } else if (const auto at = addedIndex.constFind(entry.key); at != addedIndex.cend()) {
             added[at.value()] = entry;
@@ -484,6 +489,7 @@ void CacheModel::upsertEntries(const QList<CacheEntry> &entries)
             m_rowOfKey.insert(entry.key, static_cast<int>(m_entries.size()));
             m_totalDiskBytes += entry.diskBytes;
             m_entries.append(entry);
+            m_names.append(displayName(entry));
         }
         endInsertRows();
     }
@@ -509,6 +515,7 @@ void CacheModel::removeKeys(const QStringList &keys)
         const int last = rows.at(i);
         beginRemoveRows(QModelIndex(), first, last);
         m_entries.remove(first, last - first + 1);
+        m_names.remove(first, last - first + 1);
         rebuildIndex();
         endRemoveRows();
         i = j - 1;
@@ -521,6 +528,7 @@ void CacheModel::clear()
         return;
     beginResetModel();
     m_entries.clear();
+    m_names.clear();
     rebuildIndex();
     endResetModel();
 }

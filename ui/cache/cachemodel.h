@@ -90,6 +90,9 @@ private:
     void rebuildIndex();
 
     QList<CacheEntry> m_entries;
+    /// displayName() of each row, kept with it: sorting 10,000 rows by name asks for it at every
+    /// comparison, and working a handle's path out each time cost more than the sort.
+    QStringList m_names;
     QHash<QString, int> m_rowOfKey;
     qint64 m_totalDiskBytes = 0;
     QSet<QString> m_pinned;
