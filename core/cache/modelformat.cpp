@@ -146,9 +146,11 @@ private:
     qint64 m_end;
 };
 
-template<typename Source> bool metaGraphHasObjectGraph(Source &source, qint64 begin, qint64 size)
+// Whether a field of the message at [begin, end) has `match(field, wireType, payload, size)`;
+// false at the first malformed header (fields are not read past it).
+template<typename Source, typename Match> bool anyField(Source &source, qint64 begin, qint64 end, Match match)
 {
-    WireReader<Source> r(source, begin, begin + size);
+    WireReader<Source> r(source, begin, end);
     while (!r.atEnd()) {
         quint32 field = 0;
         int type = 0;
@@ -156,27 +158,19 @@ template<typename Source> bool metaGraphHasObjectGraph(Source &source, qint64 be
         qint64 len = 0;
         if (!r.next(&field, &type, &payload, &len))
             return false;
-        if (field == 7 && type == 2)
+        if (match(field, type, payload, len))
             return true;
     }
     return false;
 }
 
+// SavedModel.meta_graphs (2, repeated MetaGraphDef): one with an object_graph_def (7).
 template<typename Source> bool hasObjectGraph(Source &source)
 {
-    WireReader<Source> r(source, 0, source.size());
-    while (!r.atEnd()) {
-        quint32 field = 0;
-        int type = 0;
-        qint64 payload = 0;
-        qint64 len = 0;
-        if (!r.next(&field, &type, &payload, &len))
-            return false;
-        // SavedModel.meta_graphs = 2 (repeated MetaGraphDef)
-        if (field == 2 && type == 2 && metaGraphHasObjectGraph(source, payload, len))
-            return true;
-    }
-    return false;
+    const auto objectGraph = [](quint32 field, int type, qint64, qint64) { return field == 7 && type == 2; };
+    return anyField(source, 0, source.size(), [&](quint32 field, int type, qint64 payload, qint64 len) {
+        return field == 2 && type == 2 && anyField(source, payload, payload + len, objectGraph);
+    });
 }
 
 // Opens a file without moving its access time; false when that is not allowed (not our file) or
