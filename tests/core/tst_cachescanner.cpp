@@ -2,6 +2,7 @@
 #include "core/cache/lock.h"
 #include "core/hub/handle.h"
 #include "core/util/fsutil.h"
+#include "tests/core/scannerfixtures.h"
 #include "tests/support/privilege.h"
 #include "tests/support/testdata.h"
 
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 using namespace tfhub;
+using namespace tfhub::test::scanner;
 
 namespace {
 
@@ -29,31 +31,6 @@ QString keyOf(const char *handle)
 {
     return Handle::cacheKeyOf(QString::fromUtf8(handle));
 }
-
-// Sets only the access time (the modification time stays), as a user's loads leave it.
-bool setATime(const QString &path, qint64 secsSinceEpoch)
-{
-    const struct timespec times[2] = { { static_cast<time_t>(secsSinceEpoch), 0 }, { 0, UTIME_OMIT } };
-    return ::utimensat(AT_FDCWD, QFile::encodeName(path).constData(), times, AT_SYMLINK_NOFOLLOW) == 0;
-}
-
-// Every file and folder of a tree, the tree's own folder included.
-bool setTreeATime(const QString &root, qint64 secsSinceEpoch)
-{
-    bool ok = setATime(root, secsSinceEpoch);
-    QDirIterator it(
-        root, QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden, QDirIterator::Subdirectories);
-    while (it.hasNext())
-        ok = setATime(it.next(), secsSinceEpoch) && ok;
-    return ok;
-}
-
-qint64 aTimeOf(const QString &path)
-{
-    return util::stat(path).atime.toSecsSinceEpoch();
-}
-
-const qint64 k2020 = QDateTime(QDate(2020, 6, 1), QTime(12, 0), Qt::UTC).toSecsSinceEpoch();
 
 CacheEntry find(const QList<CacheEntry> &entries, const QString &key)
 {

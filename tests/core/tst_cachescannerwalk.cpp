@@ -1,5 +1,6 @@
 #include "core/cache/cachescanner.h"
 #include "core/util/fsutil.h"
+#include "tests/core/scannerfixtures.h"
 #include "tests/support/testdata.h"
 
 #include <QDir>
@@ -14,46 +15,9 @@
 #include <sys/stat.h>
 
 using namespace tfhub;
+using namespace tfhub::test::scanner;
 
 namespace {
-
-// Sets only the access time (the modification time stays), as a user's loads leave it.
-bool setATime(const QString &path, qint64 secsSinceEpoch)
-{
-    const struct timespec times[2] = { { static_cast<time_t>(secsSinceEpoch), 0 }, { 0, UTIME_OMIT } };
-    return ::utimensat(AT_FDCWD, QFile::encodeName(path).constData(), times, AT_SYMLINK_NOFOLLOW) == 0;
-}
-
-bool setTreeATime(const QString &root, qint64 secsSinceEpoch)
-{
-    bool ok = setATime(root, secsSinceEpoch);
-    QDirIterator it(
-        root, QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden, QDirIterator::Subdirectories);
-    while (it.hasNext())
-        ok = setATime(it.next(), secsSinceEpoch) && ok;
-    return ok;
-}
-
-qint64 aTimeOf(const QString &path)
-{
-    return util::stat(path).atime.toSecsSinceEpoch();
-}
-
-const qint64 k2020 = QDateTime(QDate(2020, 6, 1), QTime(12, 0), Qt::UTC).toSecsSinceEpoch();
-
-qint64 coarseNowNs()
-{
-    timespec now {};
-    ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
-    return util::toNs(now);
-}
-
-// Lets the coarse clock that stamps files move on, so that what exists now may be indexed.
-void settle()
-{
-    const qint64 mark = coarseNowNs();
-    QTRY_VERIFY_WITH_TIMEOUT(coarseNowNs() > mark, 1000);
-}
 
 // The stat calls (stat, lstat, fstat, newfstatat, statx) of one CLI run under strace; -1 when
 // strace is missing or may not trace here.
@@ -91,8 +55,6 @@ qint64 statCalls(const QString &home, const QStringList &args)
     return calls;
 }
 
-} // namespace
-
 QString describe(const CacheEntry &e)
 {
     QStringList artifacts;
@@ -113,6 +75,8 @@ QStringList scanned(const QString &root, ScanOptions options, int threads)
     out << error;
     return out;
 }
+
+} // namespace
 
 /// The scanner's tree walk (one stat per name, folder stamps) and its threaded use of the scan index.
 class TestCacheScannerWalk final : public QObject

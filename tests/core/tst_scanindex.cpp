@@ -3,6 +3,7 @@
 #include "core/cache/scanindex.h"
 #include "core/hub/handle.h"
 #include "core/util/fsutil.h"
+#include "tests/core/scannerfixtures.h"
 #include "tests/support/testdata.h"
 
 #include <QDir>
@@ -20,15 +21,9 @@
 #include <sys/stat.h>
 
 using namespace tfhub;
+using namespace tfhub::test::scanner;
 
 namespace {
-
-qint64 coarseNowNs()
-{
-    timespec now {};
-    ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
-    return util::toNs(now);
-}
 
 QString ms(const QDateTime &t)
 {
@@ -69,12 +64,6 @@ QStringList describeAll(const QList<CacheEntry> &entries)
     return out;
 }
 
-bool setATime(const QString &path, qint64 secs)
-{
-    const struct timespec times[2] = { { static_cast<time_t>(secs), 0 }, { 0, UTIME_OMIT } };
-    return ::utimensat(AT_FDCWD, QFile::encodeName(path).constData(), times, AT_SYMLINK_NOFOLLOW) == 0;
-}
-
 } // namespace
 
 class TestScanIndex final : public QObject
@@ -108,14 +97,6 @@ private:
         const QList<CacheEntry> entries = cache::scanAll(m_root, options(use), &error);
         [&] { QCOMPARE(error, QString()); }();
         return entries;
-    }
-
-    // Lets the coarse clock, which stamps files, move past every change made so far: only then may
-    // an entry be indexed.
-    static void settle()
-    {
-        const qint64 mark = coarseNowNs();
-        QTRY_VERIFY_WITH_TIMEOUT(coarseNowNs() > mark, 1000);
     }
 
     QString indexPath() const { return cache::ScanIndex::pathFor(m_root); }
