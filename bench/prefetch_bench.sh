@@ -7,7 +7,9 @@
 # BENCH_SHARD_MB and BENCH_SMALL_FILES make a smaller one) is served from memory on 127.0.0.1 by
 # bench_hubserver. Wall and CPU (user + system) times come from GNU time; CPU time is the steadier
 # figure on a shared machine. Writes its figures to stdout as Markdown.
-# usage: [BENCH_WORK=DIR] bench/prefetch_bench.sh BUILD_DIR [RUNS]
+# usage: [BENCH_WORK=DIR] [BENCH_OUT=DIR] bench/prefetch_bench.sh BUILD_DIR [RUNS]
+# BENCH_OUT (default BENCH_WORK/out) is where the runs write: bench/prefetch_slowdisk.sh points it
+# at a file system on a disk whose writes are throttled.
 set -euo pipefail
 build="$(cd "$1" && pwd)"
 runs="${2:-5}"
@@ -17,7 +19,8 @@ shard_mb="${BENCH_SHARD_MB:-64}"
 small_files="${BENCH_SMALL_FILES:-2000}"
 mkdir -p "$work"
 server=
-trap '[ -z "$server" ] || kill "$server" 2>/dev/null || true; rm -rf "$work/out"' EXIT
+outdir="${BENCH_OUT:-$work/out}"
+trap '[ -z "$server" ] || kill "$server" 2>/dev/null || true; rm -rf "$outdir"' EXIT
 archive="$work/model-${shard_mb}x8-${small_files}.tar.gz"
 plain="${archive%.gz}"
 [ -f "$archive" ] || "$here/make_savedmodel.sh" "$archive" "$shard_mb" "$small_files" >&2
@@ -38,10 +41,10 @@ url="$handle?tf-hub-format=compressed"
 # Each run writes into a new folder (OUT in its command), all removed at the end: on ext4 without
 # a journal, inodes freed in the last seconds are skipped by the next creations, at a cost that
 # would blur the comparison (it is about 15 % of a run's CPU right after an `rm -rf`).
-mkdir -p "$work/out"
+mkdir -p "$outdir"
 measure() { # name command...: appends "wall cpu maxrss_kb" to $work/NAME.times
   local name="$1"; shift
-  local out; out=$(mktemp -d -p "$work/out"); sync
+  local out; out=$(mktemp -d -p "$outdir"); sync
   set -- "${@//OUT/$out}"
   /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" >/dev/null 2>"$work/err" \
     || { cat "$work/err" >&2; exit 1; }
