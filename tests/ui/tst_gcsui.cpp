@@ -160,6 +160,7 @@ private Q_SLOTS:
     void prefetchFromTheAppLandsInTheBucket();
     void verifyComparesTheListing();
     void pinWritesThePinsObject();
+    void pinWriteRefusedIsShown();
     void windowOnCloudImportsNothingAndSkipsPolicy();
     void cleanupPagePlansAndRunsOnCloud();
 };
@@ -474,8 +475,12 @@ void TestGcsUi::pinWritesThePinsObject()
     QVERIFY(pin);
     QTRY_VERIFY(pin->isEnabled());
     pin->trigger();
+    // Written on a worker: the window answers meanwhile, and the action waits for the write.
+    QVERIFY(live->isWritingPins());
+    QVERIFY(!pin->isEnabled());
+    QTRY_VERIFY(live->pinnedKeys().contains(key));
     QVERIFY(m_double.names(Bucket).contains(pinsObject));
-    QVERIFY(live->pinnedKeys().contains(key));
+    QTRY_VERIFY(pin->isEnabled());
     // Another listing reads it back from the bucket.
     std::unique_ptr<LiveCache> again = scanned(QStringLiteral("pins"));
     QVERIFY(again);
@@ -484,8 +489,38 @@ void TestGcsUi::pinWritesThePinsObject()
     page.selectKeys({ key });
     QTRY_VERIFY(pin->isChecked());
     pin->trigger();
-    QVERIFY(!live->pinnedKeys().contains(key));
+    QTRY_VERIFY(!live->pinnedKeys().contains(key));
     QVERIFY(!m_double.names(Bucket).contains(pinsObject));
+}
+
+// A bucket that refuses the pins write: the message names the cause, nothing is pinned, and the
+// action is there again for another try.
+void TestGcsUi::pinWriteRefusedIsShown()
+{
+    QVERIFY(putCache(QStringLiteral("pinsno")) > 0);
+    const QString key = Handle::cacheKeyOf(Model);
+    std::unique_ptr<LiveCache> live = scanned(QStringLiteral("pinsno"));
+    QVERIFY(live);
+    CachePage page(live.get());
+    auto *bar = page.findChild<MessageBar *>();
+    QVERIFY(bar);
+    page.selectKeys({ key });
+    auto *pin = page.findChild<QAction *>(QStringLiteral("pinAction"));
+    QVERIFY(pin);
+    QTRY_VERIFY(pin->isEnabled());
+    QSignalSpy failed(live.get(), &LiveCache::pinsFailed);
+    m_double.failNext(100, 403, QByteArrayLiteral("pins"));
+    pin->trigger();
+    QVERIFY(failed.wait(WaitMs));
+    m_double.failNext(0, 403);
+    QVERIFY(!live->pinnedKeys().contains(key));
+    QVERIFY(!bar->isHidden());
+    QCOMPARE(bar->kind(), MessageBar::Kind::Error);
+    QVERIFY2(bar->text().contains(QStringLiteral("403")) || bar->text().contains(QStringLiteral("denied"))
+            || bar->text().contains(QStringLiteral("orbidden")),
+        qPrintable(bar->text()));
+    QTRY_VERIFY(pin->isEnabled());
+    QVERIFY(!live->isWritingPins());
 }
 
 void TestGcsUi::windowOnCloudImportsNothingAndSkipsPolicy()

@@ -26,6 +26,9 @@ CachePins::CachePins(
     connect(m_action, &QAction::triggered, this, &CachePins::toggle);
     m_action->setEnabled(false); // until the page reports a selection (update())
     connect(m_live, &LiveCache::pinsChanged, this, &CachePins::update);
+    connect(m_live, &LiveCache::pinWriteFinished, this, &CachePins::update);
+    connect(m_live, &LiveCache::pinsFailed, this,
+        [this](const QString &message) { m_bar->showMessage(MessageBar::Kind::Error, message); });
 }
 
 QToolButton *CachePins::createButton(QWidget *parent) const
@@ -46,7 +49,7 @@ void CachePins::update()
     const bool all = any && std::all_of(entries.cbegin(), entries.cend(), [&pinned](const CacheEntry &e) {
         return !isCacheKey(e.key) || pinned.contains(e.key);
     });
-    m_action->setEnabled(any);
+    m_action->setEnabled(any && !m_live->isWritingPins()); // one write of the pins at a time
     m_action->setChecked(all);
     m_action->setText(all ? tr("Unp&in") : tr("P&in"));
 }

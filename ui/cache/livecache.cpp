@@ -56,7 +56,9 @@ LiveCache::LiveCache(const QString &root, QObject *parent)
     , m_watcher(new CacheWatcher(this))
     , m_model(new CacheModel(this))
     , m_rescan(new QFutureWatcher<QList<CacheEntry>>(this))
+    , m_pinWrite(new QFutureWatcher<Result<QSet<QString>>>(this))
 {
+    connect(m_pinWrite, &QFutureWatcherBase::finished, this, &LiveCache::onPinWriteFinished);
     connect(m_scanner, &CacheScanner::indexViewFound, this, &LiveCache::onIndexView);
     connect(m_scanner, &CacheScanner::entriesFound, this, &LiveCache::onEntriesFound);
     connect(m_scanner, &CacheScanner::problem, this, &LiveCache::onScanProblem);
@@ -172,10 +174,12 @@ void LiveCache::applyPins(const QSet<QString> &keys)
 Status LiveCache::setPinned(const QStringList &keys, const QStringList &handles, bool pinned)
 {
     if (gcscache::isCloudRoot(m_root)) {
-        const Result<QSet<QString>> after = gcscache::setPinned(m_root, keys, handles, pinned);
-        if (!after)
-            return Error { after.error() };
-        applyPins(*after);
+        if (m_writingPins)
+            return Error { tr("The last change of pins is still being written to %1.").arg(m_root) };
+        m_writingPins = true;
+        m_pinWrite->setFuture(QtConcurrent::run([root = m_root, keys, handles, pinned] {
+            return gcscache::setPinned(root, keys, handles, pinned);
+        }));
         return Status();
     }
     Status status;
@@ -187,6 +191,17 @@ Status LiveCache::setPinned(const QStringList &keys, const QStringList &handles,
     }
     reloadPins();
     return status;
+}
+
+void LiveCache::onPinWriteFinished()
+{
+    m_writingPins = false;
+    const Result<QSet<QString>> after = m_pinWrite->result();
+    if (after)
+        applyPins(*after);
+    else
+        Q_EMIT pinsFailed(after.error());
+    Q_EMIT pinWriteFinished();
 }
 
 void LiveCache::refresh()

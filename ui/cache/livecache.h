@@ -49,6 +49,10 @@ public:
     QSet<QString> pinnedKeys() const { return m_pinned; }
     /// Pins or unpins `keys` (`handles` for display, same order) in the folder's pins file.
     Status setPinned(const QStringList &keys, const QStringList &handles, bool pinned);
+    /// A change of pins is being written to Cloud Storage (setPinned() there runs on a worker: a
+    /// read and a write of the pins object, which could keep the window from answering); pinsChanged()
+    /// or pinsFailed() follows, then pinWriteFinished().
+    bool isWritingPins() const { return m_writingPins; }
     /// Reads the pins file again and shows it in the model (a gs:// cache's pins come with its listing).
     void reloadPins();
 
@@ -90,11 +94,15 @@ Q_SIGNALS:
     void scanFinished(bool complete);
     /// The pinned keys changed (here or by reloadPins()).
     void pinsChanged();
+    /// A change of pins on Cloud Storage could not be written (the message names the bucket and cause).
+    void pinsFailed(const QString &message);
+    void pinWriteFinished();
 
 private:
     void startScan(ScanIndexUse index);
     void onIndexView(const QList<tfhub::CacheEntry> &entries);
     void applyPins(const QSet<QString> &keys);
+    void onPinWriteFinished();
     void onEntriesFound(const QList<tfhub::CacheEntry> &entries);
     void onScanProblem(const QString &message);
     void onScanFinished(bool complete);
@@ -120,6 +128,8 @@ private:
     QStringList m_pendingRescan;
     QString m_rescanningRoot;
     QFutureWatcher<QList<CacheEntry>> *m_rescan = nullptr;
+    QFutureWatcher<Result<QSet<QString>>> *m_pinWrite = nullptr;
+    bool m_writingPins = false; ///< until the write's result is taken (not when the worker ends)
     cache::KnownHandles m_known;
 };
 
