@@ -28,18 +28,18 @@ Descriptor Descriptor::parse(const QByteArray &data)
 // "HOST (PID:N)": the last " (PID:" followed by digits up to a closing parenthesis at the end;
 // anything else is all host. Split by hand: a regular expression cost more than the rest of a
 // descriptor, once per entry of every full walk.
-void Descriptor::parseHostLine(QStringView rest, Descriptor *d)
+void Descriptor::parseHostLine(QStringView value, Descriptor *d)
 {
     const QLatin1String marker(" (PID:");
-    const qsizetype at = rest.lastIndexOf(marker);
-    const QStringView pid = at < 0 ? QStringView() : rest.mid(at + marker.size());
+    const qsizetype at = value.lastIndexOf(marker);
+    const QStringView pid = at < 0 ? QStringView() : value.mid(at + marker.size());
     const bool digits = pid.size() > 1 && pid.endsWith(u')')
         && std::all_of(pid.begin(), pid.end() - 1, [](QChar c) { return c >= u'0' && c <= u'9'; });
     if (!digits) {
-        d->host = rest.toString();
+        d->host = value.toString();
         return;
     }
-    d->host = rest.left(at).toString();
+    d->host = value.left(at).toString();
     d->pid = pid.chopped(1).toLongLong();
 }
 

@@ -100,10 +100,10 @@ Q_SIGNALS:
 
 private:
     void startScan(ScanIndexUse index);
-    void onIndexView(const QList<tfhub::CacheEntry> &entries);
+    void onIndexView(const QList<tfhub::CacheEntry> &indexed);
     void applyPins(const QSet<QString> &keys);
     void onPinWriteFinished();
-    void onEntriesFound(const QList<tfhub::CacheEntry> &entries);
+    void onEntriesFound(const QList<tfhub::CacheEntry> &found);
     void onScanProblem(const QString &message);
     void onScanFinished(bool complete);
     void onWatcherReady();
