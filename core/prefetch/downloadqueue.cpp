@@ -178,21 +178,23 @@ void DownloadQueue::schedule()
         Q_EMIT idle();
 }
 
-// Both job classes have the same slots and signals; which one runs depends on the cache root.
-template<class Job> QObject *DownloadQueue::makeJob(Slot &s)
+// Which job runs depends on the cache root; both have PrefetchJobBase's slots and signals.
+QObject *DownloadQueue::makeJob(Slot &s)
 {
     const int id = s.id;
-    auto *job = new Job(s.handle, m_options);
+    PrefetchJobBase *job = gcs::isGcsUrl(m_options.cacheRoot)
+        ? static_cast<PrefetchJobBase *>(new GcsPrefetchJob(s.handle, m_options))
+        : new PrefetchJob(s.handle, m_options);
     job->moveToThread(s.thread);
-    connect(s.thread, &QThread::started, job, &Job::start);
-    connect(job, &Job::progressChanged, this, [this, id](const PrefetchProgress &p) {
+    connect(s.thread, &QThread::started, job, &PrefetchJobBase::start);
+    connect(job, &PrefetchJobBase::progressChanged, this, [this, id](const PrefetchProgress &p) {
         if (Slot *sl = slot(id); sl && !sl->finished) {
             sl->progress = p;
             Q_EMIT jobProgress(id, p);
         }
     });
-    connect(job, &Job::warning, this, [this, id](const QString &w) { Q_EMIT jobWarning(id, w); });
-    connect(job, &Job::finished, this, [this, id](const PrefetchResult &r) {
+    connect(job, &PrefetchJobBase::warning, this, [this, id](const QString &w) { Q_EMIT jobWarning(id, w); });
+    connect(job, &PrefetchJobBase::finished, this, [this, id](const PrefetchResult &r) {
         Slot *sl = slot(id);
         if (!sl)
             return;
@@ -213,7 +215,7 @@ void DownloadQueue::launch(Slot &s)
 {
     s.thread = new QThread;
     s.thread->setObjectName(QStringLiteral("Prefetch-%1").arg(s.id));
-    s.job = gcs::isGcsUrl(m_options.cacheRoot) ? makeJob<GcsPrefetchJob>(s) : makeJob<PrefetchJob>(s);
+    s.job = makeJob(s);
     s.thread->start();
 }
 

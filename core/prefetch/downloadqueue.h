@@ -65,7 +65,7 @@ private:
     const Slot *slot(int id) const;
     void schedule();
     void launch(Slot &s);
-    template<class Job> QObject *makeJob(Slot &s);
+    QObject *makeJob(Slot &s);
     void reap(Slot &s);
 
     PrefetchOptions m_options;

@@ -16,17 +16,11 @@
 namespace tfhub {
 
 GcsPrefetchJob::GcsPrefetchJob(Handle handle, PrefetchOptions options, QObject *parent)
-    : QObject(parent)
-    , m_handle(std::move(handle))
-    , m_options(std::move(options))
+    : PrefetchJobBase(std::move(handle), std::move(options), parent)
     , m_uid(QUuid::createUuid().toString(QUuid::Id128))
     , m_poll(this)
     , m_heartbeat(this)
 {
-    qRegisterMetaType<PrefetchProgress>();
-    qRegisterMetaType<PrefetchResult>();
-    if (m_options.localHost.isEmpty())
-        m_options.localHost = util::hostName();
     m_poll.setSingleShot(true);
     connect(&m_poll, &QTimer::timeout, this, &GcsPrefetchJob::lookAtHolder);
     // Rewriting our lock now and then shows progress while one large object is still uploading
@@ -62,12 +56,6 @@ void GcsPrefetchJob::setUploadOptions(const gcs::ClientOptions &client, const gc
     m_sinkOptions = sink;
     m_sinkOptions.simpleUploadLimit = client.simpleUploadLimit;
     m_sinkOptions.chunkBytes = client.chunkBytes;
-}
-
-bool GcsPrefetchJob::isFinished() const
-{
-    return m_progress.phase == PrefetchPhase::Done || m_progress.phase == PrefetchPhase::Failed
-        || m_progress.phase == PrefetchPhase::Cancelled;
 }
 
 void GcsPrefetchJob::control(Step step)
@@ -120,15 +108,7 @@ void GcsPrefetchJob::start()
     // 420 MB model peaked at 118 MB instead of 62 MB). Mapped, they go back to the system when freed.
     static std::once_flag mapped;
     std::call_once(mapped, [] { mallopt(M_MMAP_THRESHOLD, 1024 * 1024); });
-    m_nam = new QNetworkAccessManager(this);
-    m_nam->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
-    const PrefetchStart first = prefetchStart(m_handle, m_options);
-    if (first.kind == PrefetchStart::Kind::Fail)
-        return finish(PrefetchPhase::Failed, first.error);
-    if (first.kind == PrefetchStart::Kind::QueryUncompressed)
-        return queryUncompressed();
-    m_url = first.url;
-    if (!prepare())
+    if (!begin() || !prepare())
         return;
     // The library's fast path: a model already there needs no lock.
     control([this](gcs::GcsClient &client) {
@@ -209,22 +189,11 @@ void GcsPrefetchJob::beginDownload()
 
 void GcsPrefetchJob::startTransfer()
 {
-    m_download = std::make_unique<ResumableDownload>(
-        m_nam, static_cast<DownloadSink *>(this), m_options.transportFor(m_handle), this);
-    connect(
-        m_download.get(), &ResumableDownload::connecting, this, [this](int attempt, const QString &detail) {
-            m_progress.attempt = attempt;
-            setPhase(PrefetchPhase::Connecting, detail);
-        });
-    connect(m_download.get(), &ResumableDownload::bodyStarted, this,
+    ResumableDownload *download = makeDownload();
+    connect(download, &ResumableDownload::bodyStarted, this,
         [this](qint64 total, bool) { onBodyStarted(total); });
-    connect(m_download.get(), &ResumableDownload::progressed, this, [this](qint64 received) {
-        m_progress.received = received;
-        m_meter.setDone(received);
-        emitProgress(false);
-    });
-    connect(m_download.get(), &ResumableDownload::succeeded, this, &GcsPrefetchJob::finalise);
-    connect(m_download.get(), &ResumableDownload::failed, this,
+    connect(download, &ResumableDownload::succeeded, this, &GcsPrefetchJob::finalise);
+    connect(download, &ResumableDownload::failed, this,
         [this](const QString &message) { end(PrefetchPhase::Failed, message); });
     if (Status s = restart(); !s)
         return end(PrefetchPhase::Failed, s.error());
@@ -338,20 +307,6 @@ void GcsPrefetchJob::published(const Result<gcs::PublishOutcome> &outcome)
         tr("Downloaded %1 (%2 files) into %3.").arg(m_handle.text()).arg(stats.filesUploaded).arg(model));
 }
 
-void GcsPrefetchJob::queryUncompressed()
-{
-    setPhase(PrefetchPhase::Connecting);
-    m_query = std::make_unique<UncompressedQuery>(m_nam, m_options.transport(), this);
-    connect(m_query.get(), &UncompressedQuery::failed, this,
-        [this](const QString &message) { finish(PrefetchPhase::Failed, message); });
-    connect(m_query.get(), &UncompressedQuery::resolved, this, [this](const QString &location) {
-        m_result.remoteLocation = location;
-        m_result.path = location;
-        finish(PrefetchPhase::Done, uncompressedMessage(location));
-    });
-    m_query->start(QUrl(m_handle.uncompressedUrl(), QUrl::StrictMode));
-}
-
 void GcsPrefetchJob::cancel()
 {
     if (isFinished() || m_ending)
@@ -413,21 +368,13 @@ void GcsPrefetchJob::finish(PrefetchPhase phase, const QString &message)
     Q_EMIT finished(m_result);
 }
 
-void GcsPrefetchJob::setPhase(PrefetchPhase phase, const QString &detail)
+void GcsPrefetchJob::updateWritten()
 {
-    emitProgress(prefetchprogress::setPhase(&m_progress, phase, detail));
-}
-
-void GcsPrefetchJob::emitProgress(bool force)
-{
-    if (!prefetchprogress::claimReport(&m_progress, m_meter, force))
-        return;
     if (m_upload) {
         const gcs::GcsArchiveUpload::Stats s = m_upload->stats();
         m_progress.written = s.uploadedBytes;
         m_progress.files = s.filesUploaded;
     }
-    Q_EMIT progressChanged(m_progress);
 }
 
 } // namespace tfhub

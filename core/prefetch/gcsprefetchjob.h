@@ -5,20 +5,13 @@
 #include "core/gcs/gcspublish.h"
 #include "core/gcs/gcsurl.h"
 #include "core/gcs/gcsworkers.h"
-#include "core/hub/handle.h"
-#include "core/prefetch/prefetchtypes.h"
-#include "core/prefetch/resumabledownload.h"
-#include "core/prefetch/uncompressedquery.h"
-#include "core/util/progressmeter.h"
+#include "core/prefetch/prefetchjobbase.h"
 
-#include <QObject>
 #include <QTimer>
 
 #include <atomic>
 #include <memory>
 #include <optional>
-
-class QNetworkAccessManager;
 
 namespace tfhub {
 
@@ -30,7 +23,7 @@ namespace tfhub {
 /// (or the process die), only tmp objects and our lock remain, which the stale rule cleans.
 /// Blocking Cloud Storage calls run on a control thread of their own, so this object (and its
 /// thread's event loop) never waits on them; it lives in, and is used from, one thread.
-class GcsPrefetchJob final : public QObject, private DownloadSink
+class GcsPrefetchJob final : public PrefetchJobBase
 {
     Q_OBJECT
 public:
@@ -40,19 +33,9 @@ public:
     /// Before start(): the clients' and the sink's sizes (tests make the chunks small).
     void setUploadOptions(const gcs::ClientOptions &client, const gcs::ObjectSinkOptions &sink);
 
-    const Handle &handle() const { return m_handle; }
-    PrefetchProgress progress() const { return m_progress; }
-    const PrefetchResult &result() const { return m_result; }
-    bool isFinished() const;
-
 public Q_SLOTS:
-    void start();
-    void cancel();
-
-Q_SIGNALS:
-    void progressChanged(const tfhub::PrefetchProgress &progress);
-    void warning(const QString &message);
-    void finished(const tfhub::PrefetchResult &result);
+    void start() override;
+    void cancel() override;
 
 private:
     using Step = std::function<void(gcs::GcsClient &)>;
@@ -69,14 +52,10 @@ private:
     Status write(const QByteArray &bytes) override;
     void finalise();
     void published(const Result<gcs::PublishOutcome> &outcome);
-    void queryUncompressed();
     void end(PrefetchPhase phase, const QString &message);
-    void finish(PrefetchPhase phase, const QString &message);
-    void setPhase(PrefetchPhase phase, const QString &detail = QString());
-    void emitProgress(bool force);
+    void finish(PrefetchPhase phase, const QString &message) override;
+    void updateWritten() override;
 
-    Handle m_handle;
-    PrefetchOptions m_options;
     gcs::ClientOptions m_clientOptions;
     gcs::ObjectSinkOptions m_sinkOptions;
     gcs::GcsUrl m_root;
@@ -85,10 +64,6 @@ private:
     gcs::ClientFactory m_clients;
     std::unique_ptr<gcs::GcsWorkers> m_control; ///< one thread: the steps run in order
 
-    QNetworkAccessManager *m_nam = nullptr;
-    QUrl m_url;
-    std::unique_ptr<ResumableDownload> m_download;
-    std::unique_ptr<UncompressedQuery> m_query;
     std::shared_ptr<gcs::GcsArchiveUpload> m_upload;
     QTimer m_poll;
     QTimer m_heartbeat;
@@ -97,10 +72,6 @@ private:
     bool m_ending = false; ///< cleaning up: every step's continuation stops
     bool m_finalising = false;
     std::atomic<bool> m_cancelRequested { false };
-
-    PrefetchProgress m_progress;
-    PrefetchResult m_result;
-    util::ProgressMeter m_meter;
 };
 
 } // namespace tfhub

@@ -21,18 +21,12 @@ QString makeUid()
 } // namespace
 
 PrefetchJob::PrefetchJob(Handle handle, PrefetchOptions options, QObject *parent)
-    : QObject(parent)
-    , m_handle(std::move(handle))
-    , m_options(std::move(options))
+    : PrefetchJobBase(std::move(handle), std::move(options), parent)
     , m_paths { m_options.cacheRoot, m_handle.cacheKey() }
     , m_uid(makeUid())
     , m_publisher(m_paths, m_uid)
 {
     // Children (the lock taker and its timer) move along with moveToThread() to the download thread.
-    qRegisterMetaType<PrefetchProgress>();
-    qRegisterMetaType<PrefetchResult>();
-    if (m_options.localHost.isEmpty())
-        m_options.localHost = util::hostName();
     m_lock = new LockTaker(m_paths,
         cache::lockContent(m_options.localHost, QCoreApplication::applicationPid(), m_uid), m_options, this);
     connect(m_lock, &LockTaker::acquired, this, &PrefetchJob::beginDownload);
@@ -52,42 +46,17 @@ PrefetchJob::~PrefetchJob()
         cleanupDownload();
 }
 
-bool PrefetchJob::isFinished() const
-{
-    return m_progress.phase == PrefetchPhase::Done || m_progress.phase == PrefetchPhase::Failed
-        || m_progress.phase == PrefetchPhase::Cancelled;
-}
-
 void PrefetchJob::start()
 {
-    if (m_progress.phase != PrefetchPhase::Queued)
+    if (m_progress.phase != PrefetchPhase::Queued || !begin())
         return;
-    m_nam = new QNetworkAccessManager(this);
-    m_nam->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
-    const PrefetchStart first = prefetchStart(m_handle, m_options);
-    if (first.kind == PrefetchStart::Kind::Fail)
-        return finish(PrefetchPhase::Failed, first.error);
-    if (first.kind == PrefetchStart::Kind::QueryUncompressed)
-        return queryUncompressed();
-    m_url = first.url;
     // The library's fast path: a non-empty folder is complete, no lock and no network.
     if (finishIfCached(tr("Already cached.")))
         return;
-    m_download = std::make_unique<ResumableDownload>(
-        m_nam, static_cast<DownloadSink *>(this), m_options.transportFor(m_handle), this);
-    connect(
-        m_download.get(), &ResumableDownload::connecting, this, [this](int attempt, const QString &detail) {
-            m_progress.attempt = attempt;
-            setPhase(PrefetchPhase::Connecting, detail);
-        });
-    connect(m_download.get(), &ResumableDownload::bodyStarted, this, &PrefetchJob::onBodyStarted);
-    connect(m_download.get(), &ResumableDownload::progressed, this, [this](qint64 received) {
-        m_progress.received = received;
-        m_meter.setDone(received);
-        emitProgress(false);
-    });
-    connect(m_download.get(), &ResumableDownload::succeeded, this, &PrefetchJob::finalise);
-    connect(m_download.get(), &ResumableDownload::failed, this,
+    ResumableDownload *download = makeDownload();
+    connect(download, &ResumableDownload::bodyStarted, this, &PrefetchJob::onBodyStarted);
+    connect(download, &ResumableDownload::succeeded, this, &PrefetchJob::finalise);
+    connect(download, &ResumableDownload::failed, this,
         [this](const QString &message) { finish(PrefetchPhase::Failed, message); });
     m_lock->start();
 }
@@ -182,20 +151,6 @@ void PrefetchJob::finalise()
     finish(PrefetchPhase::Done, tr("Downloaded %1 (%2 files).").arg(m_handle.text()).arg(stats.filesWritten));
 }
 
-void PrefetchJob::queryUncompressed()
-{
-    setPhase(PrefetchPhase::Connecting);
-    m_query = std::make_unique<UncompressedQuery>(m_nam, m_options.transport(), this);
-    connect(m_query.get(), &UncompressedQuery::failed, this,
-        [this](const QString &message) { finish(PrefetchPhase::Failed, message); });
-    connect(m_query.get(), &UncompressedQuery::resolved, this, [this](const QString &location) {
-        m_result.remoteLocation = location;
-        m_result.path = location;
-        finish(PrefetchPhase::Done, uncompressedMessage(location));
-    });
-    m_query->start(QUrl(m_handle.uncompressedUrl(), QUrl::StrictMode));
-}
-
 void PrefetchJob::cancel()
 {
     // finish() stops the download before anything else, so its error cannot turn into a failure.
@@ -228,21 +183,13 @@ void PrefetchJob::finish(PrefetchPhase phase, const QString &message)
     Q_EMIT finished(m_result);
 }
 
-void PrefetchJob::setPhase(PrefetchPhase phase, const QString &detail)
+void PrefetchJob::updateWritten()
 {
-    emitProgress(prefetchprogress::setPhase(&m_progress, phase, detail));
-}
-
-void PrefetchJob::emitProgress(bool force)
-{
-    if (!prefetchprogress::claimReport(&m_progress, m_meter, force))
-        return;
     if (m_extractor) {
         const ArchiveExtractor::Stats s = m_extractor->stats();
         m_progress.written = s.writtenBytes;
         m_progress.files = s.filesWritten;
     }
-    Q_EMIT progressChanged(m_progress);
 }
 
 } // namespace tfhub
